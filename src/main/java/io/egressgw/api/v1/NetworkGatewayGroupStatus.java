@@ -1,0 +1,60 @@
+package io.egressgw.api.v1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Where the group's floating IPs are, and the health of the nodes that may hold them. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class NetworkGatewayGroupStatus {
+  public static final String NODE_UP = "Up";
+  public static final String NODE_DOWN = "Down";
+
+  @JsonPropertyDescription("Each node that may hold this group's floating IPs: Up or Down.")
+  private Map<String, String> nodes = new TreeMap<>();
+
+  @JsonPropertyDescription("Each assigned floating IP and the node that holds it.")
+  private Map<String, String> floatingIPs = new TreeMap<>();
+
+  @JsonPropertyDescription("The metadata.generation this status was computed from.")
+  private Long observedGeneration;
+
+  @JsonPropertyDescription("Ready and Degraded, following the Kubernetes condition convention.")
+  private List<Condition> conditions = new ArrayList<>();
+
+  public Map<String, String> getNodes() {
+    return nodes;
+  }
+
+  public void setNodes(Map<String, String> nodes) {
+    this.nodes = nodes;
+  }
+
+  public Map<String, String> getFloatingIPs() {
+    return floatingIPs;
+  }
+
+  public void setFloatingIPs(Map<String, String> floatingIPs) {
+    this.floatingIPs = floatingIPs;
+  }
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public List<Condition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions;
+  }
+}

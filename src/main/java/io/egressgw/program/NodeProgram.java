@@ -1,0 +1,85 @@
+package io.egressgw.program;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The full desired dataplane state of one node. Applying it is idempotent: the agent diffs it against
+ * what is installed and reports {@code generation} once applied; a repeated or lost program is harmless
+ * because the next one is again complete.
+ *
+ * <p>Lookup in the dataplane is two-stage, so that its size grows with pods plus prefixes, never with
+ * their product: {@code sources} maps a pod IP to a rule set (the set of policies selecting that pod),
+ * and {@code ruleSets} maps (rule set, destination prefix) to an egress (longest prefix wins; the
+ * compiler has already resolved equal prefixes).
+ *
+ * @param node node name
+ * @param generation strictly increasing per node; the agent reports the last one it applied
+ * @param sources pod IPv4 address -> rule set id. Local pods selected by any policy, and on a gateway
+ *     node also the remote pods whose traffic it must SNAT
+ * @param ruleSets rule set id -> destination routes
+ * @param egresses egress id -> where selected traffic leaves and with which address
+ * @param floatingIPs floating IPv4 addresses this node must hold (configure and announce); every
+ *     other floating IP it holds must be released
+ */
+public record NodeProgram(
+    String node,
+    long generation,
+    Map<String, Integer> sources,
+    Map<Integer, List<Route>> ruleSets,
+    Map<Integer, Egress> egresses,
+    List<String> floatingIPs) {
+
+  public NodeProgram {
+    sources = Map.copyOf(sources);
+    ruleSets = Map.copyOf(ruleSets);
+    egresses = Map.copyOf(egresses);
+    floatingIPs = List.copyOf(floatingIPs);
+  }
+
+  /** A program that steers nothing and holds nothing. */
+  public static NodeProgram empty(String node, long generation) {
+    return new NodeProgram(node, generation, Map.of(), Map.of(), Map.of(), List.of());
+  }
+
+  /** The same desired state under another generation. */
+  public NodeProgram withGeneration(long newGeneration) {
+    return new NodeProgram(node, newGeneration, sources, ruleSets, egresses, floatingIPs);
+  }
+
+  /** True when both describe the same dataplane state, whatever their generations. */
+  public boolean sameStateAs(NodeProgram other) {
+    return other != null
+        && node.equals(other.node)
+        && sources.equals(other.sources)
+        && ruleSets.equals(other.ruleSets)
+        && egresses.equals(other.egresses)
+        && floatingIPs.equals(other.floatingIPs);
+  }
+
+  /**
+   * One destination of a rule set.
+   *
+   * @param cidr IPv4 prefix, e.g. 203.0.113.0/24
+   * @param egressId the egress selected traffic to this prefix uses
+   */
+  public record Route(String cidr, int egressId) {}
+
+  /**
+   * Where traffic of one policy leaves.
+   *
+   * @param id 1..65535, stable for the policy while it exists (it is carried in the packet mark)
+   * @param policy the EgressNATPolicy name (counters are reported per policy)
+   * @param egressIP the floating IP selected traffic is SNATed to
+   * @param gatewayNode the node holding egressIP, or null when no node holds it
+   * @param gatewayNodeIP that node's address on the shared L2 segment, or null when no node holds it.
+   *     With no holder, selected traffic is dropped (fail closed): leaving with the node address would
+   *     be refused by the allowlist anyway and would hide the fault
+   */
+  public record Egress(
+      int id, String policy, String egressIP, String gatewayNode, String gatewayNodeIP) {
+    public boolean hasGateway() {
+      return gatewayNodeIP != null;
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package io.egressgw.program;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What an agent tells the controller on every heartbeat.
+ *
+ * @param node node name
+ * @param agentId identifies one agent process (a restart changes it)
+ * @param nodeIP the node's address on the segment other nodes reach it by
+ * @param subnets the node's interface addresses with prefix, e.g. 192.168.1.1/24; placement uses them
+ *     to decide which floating IPs the node may hold
+ * @param appliedGeneration the generation of the last program fully applied, 0 when none
+ * @param heldFloatingIPs floating IPs configured on the node right now
+ * @param counters per policy name: packets and bytes steered or SNATed by this node
+ */
+public record NodeReport(
+    String node,
+    String agentId,
+    String nodeIP,
+    List<String> subnets,
+    long appliedGeneration,
+    List<String> heldFloatingIPs,
+    Map<String, PolicyCounters> counters) {
+
+  public NodeReport {
+    subnets = List.copyOf(subnets);
+    heldFloatingIPs = List.copyOf(heldFloatingIPs);
+    counters = Map.copyOf(counters);
+  }
+
+  /** Packets and bytes counted by the dataplane for one policy. */
+  public record PolicyCounters(long packets, long bytes) {}
+}
