@@ -1,0 +1,250 @@
+package io.egressgw.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Renders k8s/ the way `kubectl apply -k k8s/` would (namespace and image transforms of our
+ * kustomization) and checks that what an operator installs is coherent: every object parses, RBAC
+ * covers every API call the code makes, and images and ports agree with the image definition and
+ * application.properties. Needs no kubectl.
+ */
+class KubernetesManifestsTest {
+  static final Path K8S = Path.of("k8s");
+  static List<HasMetadata> objects;
+  static Map<String, Object> kustomization;
+
+  /**
+   * Every Kubernetes API call the controller makes: apiGroup, resource, verb. The agent makes none.
+   * A change of code that adds a call must add its row here, and the test then demands the RBAC.
+   */
+  static List<String[]> controllerApiCalls() {
+    return List.of(
+        // informers and REST writes on the custom resources
+        row("networking.gke.io", "networkgatewaygroups", "get list watch create update patch delete"),
+        row("networking.gke.io", "egressnatpolicies", "get list watch create update patch delete"),
+        row("networking.gke.io", "networkgatewaygroups/status", "get update patch"),
+        row("networking.gke.io", "egressnatpolicies/status", "get update patch"),
+        // informers feeding placement and the policy compiler
+        row("", "nodes", "get list watch"),
+        row("", "pods", "get list watch"),
+        row("", "namespaces", "get list watch"),
+        // an Event for every floating IP move
+        row("", "events", "create patch"),
+        // leader election
+        row("coordination.k8s.io", "leases", "get create update"),
+        // authentication of agents (TokenReview) and REST callers (TokenReview, SubjectAccessReview)
+        row("authentication.k8s.io", "tokenreviews", "create"),
+        row("authorization.k8s.io", "subjectaccessreviews", "create"));
+  }
+
+  static String[] row(String group, String resource, String verbs) {
+    return new String[] {group, resource, verbs};
+  }
+
+  @BeforeAll
+  @SuppressWarnings("unchecked")
+  static void render() throws IOException {
+    kustomization =
+        new ObjectMapper(new YAMLFactory())
+            .readValue(K8S.resolve("kustomization.yaml").toFile(), Map.class);
+    String namespace = (String) kustomization.get("namespace");
+    Map<String, Object> image = ((List<Map<String, Object>>) kustomization.get("images")).get(0);
+    objects = new ArrayList<>();
+    for (String file : (List<String>) kustomization.get("resources")) {
+      for (String doc : Files.readString(K8S.resolve(file)).split("(?m)^---\\s*$")) {
+        if (doc.lines().allMatch(l -> l.isBlank() || l.trim().startsWith("#"))) {
+          continue;
+        }
+        HasMetadata object = Serialization.unmarshal(doc, HasMetadata.class);
+        if (isNamespaced(object)) {
+          object.getMetadata().setNamespace(namespace);
+        }
+        podSpec(object)
+            .ifPresent(
+                spec ->
+                    spec.getContainers().stream()
+                        .filter(c -> c.getImage().equals(image.get("name")))
+                        .forEach(c -> c.setImage(image.get("newName") + ":" + image.get("newTag"))));
+        objects.add(object);
+      }
+    }
+  }
+
+  static boolean isNamespaced(HasMetadata o) {
+    return !(o instanceof Namespace
+        || o instanceof CustomResourceDefinition
+        || o instanceof ClusterRole
+        || o.getKind().startsWith("ClusterRole")
+        || o.getKind().startsWith("ValidatingWebhook"));
+  }
+
+  static java.util.Optional<PodSpec> podSpec(HasMetadata o) {
+    if (o instanceof Deployment d) {
+      return java.util.Optional.of(d.getSpec().getTemplate().getSpec());
+    }
+    if (o instanceof DaemonSet d) {
+      return java.util.Optional.of(d.getSpec().getTemplate().getSpec());
+    }
+    return java.util.Optional.empty();
+  }
+
+  <T extends HasMetadata> T only(Class<T> type, String name) {
+    List<T> found =
+        objects.stream()
+            .filter(type::isInstance)
+            .map(type::cast)
+            .filter(o -> o.getMetadata().getName().equals(name))
+            .toList();
+    assertThat(found).as("%s %s", type.getSimpleName(), name).hasSize(1);
+    return found.get(0);
+  }
+
+  @Test
+  void everyObjectParsesAndNamespacedOnesLandInTheEgressgwNamespace() {
+    assertThat(objects).allSatisfy(o -> assertThat(o.getMetadata().getName()).isNotBlank());
+    assertThat(objects.stream().map(HasMetadata::getKind).collect(Collectors.toSet()))
+        .contains(
+            "Namespace", "CustomResourceDefinition", "ServiceAccount", "ClusterRole", "Role",
+            "Deployment", "DaemonSet", "Service", "ValidatingWebhookConfiguration", "NetworkPolicy");
+    objects.stream()
+        .filter(KubernetesManifestsTest::isNamespaced)
+        .forEach(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo("egressgw-system"));
+  }
+
+  @Test
+  void theCrdsAreTheGeneratedOnesForBothKinds() {
+    assertThat(only(CustomResourceDefinition.class, "networkgatewaygroups.networking.gke.io")
+            .getSpec().getScope())
+        .isEqualTo("Namespaced");
+    assertThat(only(CustomResourceDefinition.class, "egressnatpolicies.networking.gke.io")
+            .getSpec().getScope())
+        .isEqualTo("Cluster");
+  }
+
+  @ParameterizedTest(name = "controller may {2} {0}/{1}")
+  @MethodSource("controllerApiCalls")
+  void rbacCoversEveryApiCallTheControllerMakes(String group, String resource, String verbs) {
+    List<PolicyRule> rules = new ArrayList<>();
+    rules.addAll(only(ClusterRole.class, "egressgw-controller").getRules());
+    rules.addAll(only(Role.class, "egressgw-controller").getRules());
+    for (String verb : verbs.split(" ")) {
+      assertThat(rules)
+          .as("a rule granting %s on %s/%s", verb, group, resource)
+          .anyMatch(
+              r ->
+                  r.getApiGroups().contains(group)
+                      && r.getResources().contains(resource)
+                      && r.getVerbs().contains(verb));
+    }
+  }
+
+  @Test
+  void theAgentHasNoKubernetesApiPermissionsAndNoAutomountedToken() {
+    assertThat(objects)
+        .filteredOn(o -> o.getKind().endsWith("Binding"))
+        .noneMatch(o -> Serialization.asYaml(o).contains("name: egressgw-agent"));
+    assertThat(only(ServiceAccount.class, "egressgw-agent").getAutomountServiceAccountToken())
+        .isFalse();
+  }
+
+  @Test
+  void theAgentRunsWithOnlyTheCapabilitiesItNeedsNotPrivileged() {
+    Container agent = podSpec(only(DaemonSet.class, "egressgw-agent")).orElseThrow().getContainers().get(0);
+    assertThat(agent.getSecurityContext().getPrivileged()).isFalse();
+    assertThat(agent.getSecurityContext().getCapabilities().getAdd())
+        .containsExactlyInAnyOrder("BPF", "PERFMON", "NET_ADMIN", "NET_RAW");
+    assertThat(agent.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(podSpec(only(DaemonSet.class, "egressgw-agent")).orElseThrow().getHostNetwork())
+        .isTrue();
+    assertThat(agent.getVolumeMounts()).anyMatch(m -> m.getMountPath().equals("/sys/fs/bpf"));
+  }
+
+  @Test
+  void theControllerRunsTwoReplicasWithHealthProbes() {
+    Deployment controller = only(Deployment.class, "egressgw-controller");
+    assertThat(controller.getSpec().getReplicas()).isEqualTo(2);
+    Container c = controller.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
+    assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
+    assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory");
+  }
+
+  @Test
+  void imagesAndPortsAgreeWithTheImageDefinitionAndApplicationProperties() throws IOException {
+    String dockerfile = Files.readString(Path.of("src/main/docker/Dockerfile.jvm"));
+    Set<Integer> exposed = new java.util.HashSet<>();
+    Matcher m = Pattern.compile("(?m)^EXPOSE (.*)$").matcher(dockerfile);
+    while (m.find()) {
+      for (String p : m.group(1).trim().split("\\s+")) {
+        exposed.add(Integer.parseInt(p));
+      }
+    }
+    assertThat(dockerfile).contains("target/quarkus-app");
+
+    Properties props = new Properties();
+    try (var in = Files.newInputStream(Path.of("src/main/resources/application.properties"))) {
+      props.load(in);
+    }
+    int httpPort = Integer.parseInt(props.getProperty("quarkus.http.port", "8080"));
+    int httpsPort = Integer.parseInt(props.getProperty("quarkus.http.ssl-port", "8443"));
+
+    Container controller =
+        podSpec(only(Deployment.class, "egressgw-controller")).orElseThrow().getContainers().get(0);
+    Container agent = podSpec(only(DaemonSet.class, "egressgw-agent")).orElseThrow().getContainers().get(0);
+    String image = kustomization.get("images").toString();
+    assertThat(controller.getImage()).isEqualTo(agent.getImage()).isEqualTo("egressgw/egressgw:0.1.0");
+    assertThat(image).contains("name=egressgw");
+
+    assertThat(ports(controller)).containsEntry("http", httpPort).containsEntry("https", httpsPort);
+    int agentPort = Integer.parseInt(env(agent, "QUARKUS_HTTP_PORT"));
+    assertThat(ports(agent)).containsEntry("agent-http", agentPort);
+    assertThat(exposed).contains(httpPort, httpsPort, agentPort);
+    assertThat(env(controller, "EGRESSGW_ROLE")).isEqualTo("controller");
+    assertThat(env(agent, "EGRESSGW_ROLE")).isEqualTo("agent");
+  }
+
+  static Map<String, Integer> ports(Container c) {
+    return c.getPorts().stream()
+        .collect(Collectors.toMap(ContainerPort::getName, ContainerPort::getContainerPort));
+  }
+
+  static String env(Container c, String name) {
+    return c.getEnv().stream()
+        .filter(e -> e.getName().equals(name))
+        .map(EnvVar::getValue)
+        .findFirst()
+        .orElseThrow(() -> new AssertionError(c.getName() + " has no env " + name));
+  }
+}
