@@ -1,0 +1,384 @@
+package io.egressgw.lab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.egressgw.lab.LabPlan.LabNode;
+import io.egressgw.lab.LabPlan.LabPod;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The lab: a whole egress-gateway cluster on this machine. Real controller, real agents inside node
+ * network namespaces, real eBPF; only the Kubernetes API is the embedded emulator.
+ *
+ * <pre>
+ *   lab up | status | fail NODE | heal NODE | down
+ * </pre>
+ */
+public final class Lab {
+  static final String API = "http://127.0.0.1:8080";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private final LabPlan plan = LabPlan.reference();
+  private final Path dir;
+  private final LabNetwork network;
+  private final LabProcesses processes;
+
+  Lab(Path dir, Path appJar) {
+    this.dir = dir;
+    this.network = new LabNetwork(plan);
+    this.processes = new LabProcesses(dir, appJar);
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path dir = Path.of(Optional.ofNullable(System.getenv("EGW_LAB_DIR")).orElse("lab-run")).toAbsolutePath();
+    Path jar = Path.of(Optional.ofNullable(System.getenv("EGW_APP_JAR")).orElse("target/quarkus-app/quarkus-run.jar"))
+        .toAbsolutePath();
+    Lab lab = new Lab(dir, jar);
+    String cmd = args.length == 0 ? "help" : args[0];
+    if (!cmd.equals("help") && !"0".equals(Shell.run("id", "-u").out().trim())) {
+      System.err.println("lab: must run as root (it creates network namespaces)");
+      System.exit(2);
+    }
+    int rc =
+        switch (cmd) {
+          case "up" -> lab.up();
+          case "status" -> lab.status();
+          case "fail" -> lab.fail(arg(args));
+          case "heal" -> lab.heal(arg(args));
+          case "down" -> lab.down();
+          default -> {
+            System.out.println("usage: lab up | status | fail NODE | heal NODE | down");
+            yield cmd.equals("help") ? 0 : 2;
+          }
+        };
+    System.exit(rc);
+  }
+
+  private static String arg(String[] args) {
+    if (args.length < 2) {
+      System.err.println("lab: name a node, e.g. worker1");
+      System.exit(2);
+    }
+    return args[1];
+  }
+
+  private static void step(String what) {
+    System.out.println("  - " + what);
+    System.out.flush();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // up / down
+
+  int up() throws Exception {
+    long t0 = System.nanoTime();
+    if (!network.existing().isEmpty() || !processes.known().isEmpty() || Files.exists(bpffs())) {
+      System.out.println("lab: cleaning up a previous lab first");
+      down();
+    }
+    Files.createDirectories(dir);
+    System.out.println("lab: building the network (namespaces only, prefix egw-)");
+    network.build(Lab::step);
+    Files.createDirectories(bpffs());
+    Shell.must("mount", "-t", "bpf", "bpf", bpffs().toString());
+
+    System.out.println("lab: starting the outside world's echo service on " + plan.externalIP() + ":" + plan.externalPort());
+    processes.start("echo", Optional.of(plan.extNetns()),
+        List.of("socat", "TCP-LISTEN:" + plan.externalPort() + ",reuseaddr,fork", "SYSTEM:echo $SOCAT_PEERADDR"));
+
+    System.out.println("lab: starting the controller on " + API + " (embedded Kubernetes API emulator)");
+    processes.start("controller", Optional.empty(), processes.java(LabConfig.controller(dir)));
+    if (!waitFor(Duration.ofSeconds(90), () -> httpStatus(API + "/q/health/ready") == 200)) {
+      System.err.println("lab: the controller did not become ready; see " + processes.log("controller"));
+      return 1;
+    }
+    try (KubernetesClient kube = kubeClient()) {
+      System.out.println("lab: registering nodes, namespaces and pods with the Kubernetes API");
+      seed(kube);
+    }
+    System.out.println("lab: starting one agent per node, inside the node's network namespace");
+    for (LabNode node : plan.nodes()) {
+      startAgent(node);
+      step(node.name() + ": log " + processes.log("agent-" + node.name()));
+    }
+    System.out.println("lab: applying the reference's NetworkGatewayGroup and EgressNATPolicy through the REST API");
+    applyReferenceObjects();
+    boolean placed =
+        waitFor(Duration.ofSeconds(60), () -> floatingIpMap().size() == 3 && policyProgrammed());
+    if (!placed) {
+      System.err.println("lab: floating IPs not placed or policy not programmed in time; see logs in " + dir);
+    }
+    System.out.printf("lab: up in %.1f s%n%n", (System.nanoTime() - t0) / 1e9);
+    return printStatus() && placed ? 0 : 1;
+  }
+
+  int down() {
+    for (String name : processes.known()) {
+      processes.kill(name);
+    }
+    network.remove();
+    if (Files.exists(bpffs())) {
+      Shell.run("umount", bpffs().toString());
+      try {
+        Files.deleteIfExists(bpffs());
+      } catch (IOException e) {
+        System.err.println("lab: could not remove " + bpffs() + ": " + e.getMessage());
+      }
+    }
+    List<String> left = network.existing();
+    System.out.println(left.isEmpty() ? "lab: down" : "lab: could not remove " + left);
+    return left.isEmpty() ? 0 : 1;
+  }
+
+  private Path bpffs() {
+    return dir.resolve("bpffs");
+  }
+
+  private void startAgent(LabNode node) throws IOException {
+    processes.start("agent-" + node.name(), Optional.of(node.netns()),
+        processes.java(LabConfig.agent(dir, node, bpffs().resolve(node.name()))));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // status
+
+  int status() throws Exception {
+    return printStatus() ? 0 : 1;
+  }
+
+  private boolean printStatus() throws Exception {
+    JsonNode group = getJson(API + "/v1/namespaces/kube-system/gateway-groups/default");
+    JsonNode policy = getJson(API + "/v1/egress-policies/egress");
+    System.out.println("Nodes");
+    for (LabNode node : plan.nodes()) {
+      String health = group.path("status").path("nodes").path(node.name()).asText("-");
+      System.out.printf("  %-8s %-13s %-13s agent %s%n", node.name(), node.ip(),
+          node.controlPlane() ? "control-plane" : "worker", processes.alive("agent-" + node.name()) ? "running" : "stopped");
+      System.out.printf("           status: %s%n", health);
+    }
+    System.out.println("Floating IPs (kube-system/default)");
+    floatingIpMap().forEach((ip, node) -> System.out.printf("  %-15s -> %s%n", ip, node));
+    System.out.println("Policies");
+    System.out.printf("  %-8s egress IP %-15s gateway %-8s %s%n", "egress",
+        policy.path("status").path("egressIP").asText("-"),
+        policy.path("status").path("gatewayNode").asText("-"), conditions(policy));
+    System.out.println("Pods: source address seen by " + plan.externalIP());
+    boolean allAsExpected = true;
+    for (LabPod pod : plan.pods()) {
+      String seen = network.observedSource(pod, plan.externalIP(), Duration.ofSeconds(2));
+      String expected = expectedSource(pod);
+      boolean ok = seen.equals(expected);
+      allAsExpected &= ok;
+      System.out.printf("  %-6s %-9s on %-8s seen %-15s expected %-15s %s%n", pod.namespace(), pod.name(), pod.node(),
+          seen, expected, ok ? "ok" : "MISMATCH");
+    }
+    return allAsExpected;
+  }
+
+  private static String conditions(JsonNode object) {
+    StringBuilder s = new StringBuilder();
+    object.path("status").path("conditions").forEach(c ->
+        s.append(c.path("type").asText()).append('=').append(c.path("status").asText()).append(' '));
+    return s.toString().trim();
+  }
+
+  /** The reference's selection: frontend pods of alice and paul leave with the first floating IP. */
+  String expectedSource(LabPod pod) {
+    boolean selected = pod.labels().get("role").equals("frontend")
+        && (pod.namespace().equals("alice") || pod.namespace().equals("paul"));
+    return selected ? LabPlan.FLOATING_IP_1 : plan.nodeOf(pod).ip();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // fail / heal
+
+  int fail(String nodeName) throws Exception {
+    LabNode node = plan.node(nodeName).orElseThrow(() -> new IllegalArgumentException("no node " + nodeName));
+    Map<String, String> before = floatingIpMap();
+    boolean holdsEgress = nodeName.equals(before.get(LabPlan.FLOATING_IP_1));
+    LabPod probe = plan.pods().stream()
+        .filter(p -> expectedSource(p).equals(LabPlan.FLOATING_IP_1) && !p.node().equals(nodeName))
+        .findFirst().orElseThrow();
+    System.out.printf("lab: failing %s (agent killed, link cut)%s%n", nodeName,
+        holdsEgress ? "; it holds the egress IP " + LabPlan.FLOATING_IP_1 : "");
+    long cut = System.nanoTime();
+    processes.kill("agent-" + nodeName);
+    network.setLink(node, false);
+    // Probe with short connection attempts until the pod's traffic flows again with the egress IP.
+    long deadline = cut + Duration.ofSeconds(30).toNanos();
+    String seen = "";
+    while (System.nanoTime() < deadline) {
+      seen = network.observedSource(probe, plan.externalIP(), Duration.ofMillis(300));
+      if (seen.equals(LabPlan.FLOATING_IP_1)) {
+        break;
+      }
+    }
+    double seconds = (System.nanoTime() - cut) / 1e9;
+    if (!seen.equals(LabPlan.FLOATING_IP_1)) {
+      System.out.printf("lab: traffic of %s/%s did not recover within 30 s (last: %s)%n", probe.namespace(),
+          probe.name(), seen);
+      return 1;
+    }
+    Map<String, String> after = floatingIpMap();
+    System.out.printf("lab: %s/%s flows again via %s after %.3f s (from the cut to a successful TCP exchange)%n",
+        probe.namespace(), probe.name(), after.get(LabPlan.FLOATING_IP_1), seconds);
+    System.out.println("Floating IPs now");
+    after.forEach((ip, n) -> System.out.printf("  %-15s -> %s (was %s)%n", ip, n, before.getOrDefault(ip, "-")));
+    return 0;
+  }
+
+  int heal(String nodeName) throws Exception {
+    LabNode node = plan.node(nodeName).orElseThrow(() -> new IllegalArgumentException("no node " + nodeName));
+    network.setLink(node, true);
+    if (!processes.alive("agent-" + nodeName)) {
+      startAgent(node);
+    }
+    boolean up = waitFor(Duration.ofSeconds(60), () -> "Up".equals(
+        getJsonQuietly(API + "/v1/namespaces/kube-system/gateway-groups/default")
+            .path("status").path("nodes").path(nodeName).asText()));
+    System.out.printf("lab: %s %s; floating IPs stay where they are (no move back)%n", nodeName,
+        up ? "is Up again" : "did not come back within 60 s");
+    return up ? 0 : 1;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // the Kubernetes side
+
+  private KubernetesClient kubeClient() throws IOException {
+    String url = Files.readString(LabConfig.kubeApiUrlFile(dir)).trim();
+    return new KubernetesClientBuilder()
+        .withConfig(new ConfigBuilder().withMasterUrl(url).withTrustCerts(true).withNamespace("default").build())
+        .build();
+  }
+
+  private void seed(KubernetesClient kube) {
+    for (LabNode node : plan.nodes()) {
+      Map<String, String> labels = new LinkedHashMap<>();
+      labels.put("kubernetes.io/hostname", node.name());
+      labels.put(node.controlPlane() ? "node-role.kubernetes.io/control-plane" : "node-role.kubernetes.io/worker", "");
+      kube.nodes().resource(new NodeBuilder()
+          .withNewMetadata().withName(node.name()).withLabels(labels).endMetadata()
+          .withNewSpec().withPodCIDR(node.podCidr()).endSpec()
+          .withNewStatus()
+          .addNewAddress().withType("InternalIP").withAddress(node.ip()).endAddress()
+          .addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady").endCondition()
+          .endStatus().build()).serverSideApply();
+      step("node " + node.name());
+    }
+    for (var ns : plan.namespaces()) {
+      kube.namespaces().resource(new NamespaceBuilder()
+          .withNewMetadata().withName(ns.name()).withLabels(ns.labels()).endMetadata().build()).serverSideApply();
+      step("namespace " + ns.name() + " " + ns.labels());
+    }
+    for (LabPod pod : plan.pods()) {
+      kube.pods().inNamespace(pod.namespace()).resource(new PodBuilder()
+          .withNewMetadata().withName(pod.name()).withNamespace(pod.namespace()).withLabels(pod.labels()).endMetadata()
+          .withNewSpec().withNodeName(pod.node()).addNewContainer().withName("app").withImage("lab").endContainer()
+          .endSpec()
+          .withNewStatus().withPhase("Running").withPodIP(pod.ip()).endStatus()
+          .build()).serverSideApply();
+      step("pod " + pod.namespace() + "/" + pod.name() + " " + pod.ip() + " on " + pod.node());
+    }
+  }
+
+  private void applyReferenceObjects() throws Exception {
+    String group = """
+        {"apiVersion":"networking.gke.io/v1","kind":"NetworkGatewayGroup",
+         "metadata":{"namespace":"kube-system","name":"default"},
+         "spec":{"floatingIPs":["192.168.1.100","192.168.1.101","192.168.1.102"]}}""";
+    String policy = """
+        {"apiVersion":"networking.gke.io/v1","kind":"EgressNATPolicy","metadata":{"name":"egress"},
+         "spec":{"sources":[
+            {"namespaceSelector":{"matchLabels":{"user":"alice"}},"podSelector":{"matchLabels":{"role":"frontend"}}},
+            {"namespaceSelector":{"matchLabels":{"user":"paul"}},"podSelector":{"matchLabels":{"role":"frontend"}}}],
+          "action":"SNAT","destinations":[{"cidr":"203.0.113.0/24"}],
+          "gatewayRef":{"name":"default","namespace":"kube-system"}}}""";
+    post(API + "/v1/namespaces/kube-system/gateway-groups", group);
+    step("NetworkGatewayGroup kube-system/default: 192.168.1.100, .101, .102");
+    post(API + "/v1/egress-policies", policy);
+    step("EgressNATPolicy egress: alice or paul, role frontend, to 203.0.113.0/24, via kube-system/default");
+  }
+
+  private Map<String, String> floatingIpMap() {
+    Map<String, String> map = new java.util.TreeMap<>();
+    getJsonQuietly(API + "/v1/namespaces/kube-system/gateway-groups/default")
+        .path("status").path("floatingIPs").fields()
+        .forEachRemaining(e -> map.put(e.getKey(), e.getValue().asText()));
+    return map;
+  }
+
+  private boolean policyProgrammed() {
+    JsonNode policy = getJsonQuietly(API + "/v1/egress-policies/egress");
+    for (JsonNode c : policy.path("status").path("conditions")) {
+      if (c.path("type").asText().equals("Programmed")) {
+        return c.path("status").asText().equals("True");
+      }
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // HTTP
+
+  private static void post(String url, String body) throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() / 100 != 2 && r.statusCode() != 409) {
+      throw new IllegalStateException("POST " + url + " -> " + r.statusCode() + " " + r.body());
+    }
+  }
+
+  private static JsonNode getJson(String url) throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    return r.statusCode() == 200 ? JSON.readTree(r.body()) : JSON.createObjectNode();
+  }
+
+  private static JsonNode getJsonQuietly(String url) {
+    try {
+      return getJson(url);
+    } catch (Exception e) {
+      return JSON.createObjectNode();
+    }
+  }
+
+  private static int httpStatus(String url) {
+    try {
+      return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).GET().build(),
+          HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  private static boolean waitFor(Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (condition.getAsBoolean()) {
+        return true;
+      }
+      Thread.sleep(100);
+    }
+    return condition.getAsBoolean();
+  }
+}
