@@ -46,10 +46,9 @@ final class LabNetwork {
     attachToLan(plan.extNetns(), "n-ext");
     String ext = plan.extNetns();
     Shell.mustIn(ext, "ip", "addr", "add", plan.routerIP() + "/" + plan.lanPrefixLength(), "dev", "eth0");
-    Shell.mustIn(ext, "ip", "link", "add", "world", "type", "dummy");
-    Shell.mustIn(ext, "ip", "link", "set", "world", "up");
-    Shell.mustIn(ext, "ip", "addr", "add", plan.externalIP() + "/24", "dev", "world");
-    Shell.mustIn(ext, "ip", "addr", "add", "198.51.100.10/24", "dev", "world");
+    // The outside world's addresses live on the router's loopback (no dummy driver needed).
+    Shell.mustIn(ext, "ip", "addr", "add", plan.externalIP() + "/24", "dev", "lo");
+    Shell.mustIn(ext, "ip", "addr", "add", "198.51.100.10/24", "dev", "lo");
 
     for (LabNode node : plan.nodes()) {
       progress.accept("node " + node.name() + " " + node.ip() + (node.controlPlane() ? " (control plane)" : ""));
