@@ -211,39 +211,69 @@ public final class Lab {
   // ---------------------------------------------------------------------------------------------
   // fail / heal
 
+  /** What a failover did: how long the probed pod's traffic needed to flow again, and where the IP went. */
+  record Failover(LabPod probe, Optional<Duration> recovery, String lastSeen, Map<String, String> before,
+      Map<String, String> after) {}
+
   int fail(String nodeName) throws Exception {
+    Failover f = failAndMeasure(nodeName);
+    if (f.recovery().isEmpty()) {
+      System.out.printf("lab: traffic of %s/%s did not recover within 30 s (last: %s)%n", f.probe().namespace(),
+          f.probe().name(), f.lastSeen());
+      return 1;
+    }
+    System.out.printf("lab: %s/%s flows again via %s after %.3f s (from the cut to a successful TCP exchange)%n",
+        f.probe().namespace(), f.probe().name(), f.after().get(LabPlan.FLOATING_IP_1),
+        f.recovery().get().toNanos() / 1e9);
+    System.out.println("Floating IPs now");
+    f.after().forEach((ip, n) -> System.out.printf("  %-15s -> %s (was %s)%n", ip, n, f.before().getOrDefault(ip, "-")));
+    return 0;
+  }
+
+  /**
+   * Takes a node down (agent killed, link cut) and probes a selected pod on another node with short
+   * TCP exchanges until the outside world sees the egress IP again.
+   */
+  Failover failAndMeasure(String nodeName) throws Exception {
     LabNode node = plan.node(nodeName).orElseThrow(() -> new IllegalArgumentException("no node " + nodeName));
     Map<String, String> before = floatingIpMap();
-    boolean holdsEgress = nodeName.equals(before.get(LabPlan.FLOATING_IP_1));
     LabPod probe = plan.pods().stream()
         .filter(p -> expectedSource(p).equals(LabPlan.FLOATING_IP_1) && !p.node().equals(nodeName))
         .findFirst().orElseThrow();
     System.out.printf("lab: failing %s (agent killed, link cut)%s%n", nodeName,
-        holdsEgress ? "; it holds the egress IP " + LabPlan.FLOATING_IP_1 : "");
+        nodeName.equals(before.get(LabPlan.FLOATING_IP_1)) ? "; it holds the egress IP " + LabPlan.FLOATING_IP_1 : "");
     long cut = System.nanoTime();
     processes.kill("agent-" + nodeName);
     network.setLink(node, false);
-    // Probe with short connection attempts until the pod's traffic flows again with the egress IP.
     long deadline = cut + Duration.ofSeconds(30).toNanos();
     String seen = "";
     while (System.nanoTime() < deadline) {
       seen = network.observedSource(probe, plan.externalIP(), Duration.ofMillis(300));
       if (seen.equals(LabPlan.FLOATING_IP_1)) {
-        break;
+        Duration recovery = Duration.ofNanos(System.nanoTime() - cut);
+        return new Failover(probe, Optional.of(recovery), seen, before, floatingIpMap());
       }
     }
-    double seconds = (System.nanoTime() - cut) / 1e9;
-    if (!seen.equals(LabPlan.FLOATING_IP_1)) {
-      System.out.printf("lab: traffic of %s/%s did not recover within 30 s (last: %s)%n", probe.namespace(),
-          probe.name(), seen);
-      return 1;
-    }
-    Map<String, String> after = floatingIpMap();
-    System.out.printf("lab: %s/%s flows again via %s after %.3f s (from the cut to a successful TCP exchange)%n",
-        probe.namespace(), probe.name(), after.get(LabPlan.FLOATING_IP_1), seconds);
-    System.out.println("Floating IPs now");
-    after.forEach((ip, n) -> System.out.printf("  %-15s -> %s (was %s)%n", ip, n, before.getOrDefault(ip, "-")));
-    return 0;
+    return new Failover(probe, Optional.empty(), seen, before, floatingIpMap());
+  }
+
+  /** The source address the outside world sees for each pod now. */
+  Map<LabPod, String> observedSources() {
+    Map<LabPod, String> seen = new LinkedHashMap<>();
+    plan.pods().forEach(p -> seen.put(p, network.observedSource(p, plan.externalIP(), Duration.ofSeconds(2))));
+    return seen;
+  }
+
+  LabPlan plan() {
+    return plan;
+  }
+
+  List<String> namespacesLeft() {
+    return network.existing();
+  }
+
+  Map<String, String> floatingIPs() {
+    return floatingIpMap();
   }
 
   int heal(String nodeName) throws Exception {
