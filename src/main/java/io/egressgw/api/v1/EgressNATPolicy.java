@@ -1,6 +1,6 @@
 package io.egressgw.api.v1;
 
-import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
@@ -19,6 +19,19 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("egressnatpolicies")
 @Singular("egressnatpolicy")
 @ShortNames("enp")
+@AdditionalPrinterColumn(name = "Gateway", jsonPath = ".spec.gatewayRef.name", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Gateway Namespace",
+    jsonPath = ".spec.gatewayRef.namespace",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Egress IP", jsonPath = ".status.egressIP", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Gateway Node", jsonPath = ".status.gatewayNode", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Destinations",
+    jsonPath = ".spec.destinations[*].cidr",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class EgressNATPolicy extends CustomResource<EgressNATPolicySpec, EgressNATPolicyStatus> {
   public static final String KIND = "EgressNATPolicy";
   public static final String CRD_NAME = "egressnatpolicies." + NetworkGatewayGroup.GROUP;

@@ -2,6 +2,7 @@ package io.egressgw.api.v1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ public class EgressNATPolicySpec {
   private List<SourceRule> sources = new ArrayList<>();
 
   @Required
+  @SchemaFrom(type = Action.class)
   @JsonPropertyDescription("What to do with selected traffic. Only SNAT is defined.")
   private String action;
 

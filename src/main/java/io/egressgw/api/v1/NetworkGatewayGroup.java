@@ -1,6 +1,6 @@
 package io.egressgw.api.v1;
 
-import io.fabric8.crd.generator.annotation.PrinterColumn;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -20,6 +20,17 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("networkgatewaygroups")
 @Singular("networkgatewaygroup")
 @ShortNames("ngg")
+@AdditionalPrinterColumn(name = "Floating IPs", jsonPath = ".spec.floatingIPs", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Placed",
+    jsonPath = ".status.floatingIPs",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(
+    name = "Ready",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class NetworkGatewayGroup
     extends CustomResource<NetworkGatewayGroupSpec, NetworkGatewayGroupStatus> implements Namespaced {
   public static final String GROUP = "networking.gke.io";

@@ -2,8 +2,10 @@ package io.egressgw.api.v1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,11 +14,14 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class NetworkGatewayGroupSpec {
   @Required
-  @Size(min = 1)
+  @Size(min = 1, max = SchemaPatterns.MAX_FLOATING_IPS)
+  @ValidationRule(
+      value = "self.all(x, self.exists_one(y, y == x))",
+      message = "floating IPs must not repeat")
   @JsonPropertyDescription(
       "Floating IPv4 addresses, each placed on one node in its subnet. At least one; no duplicates;"
           + " unique across gateway groups. Policies use the first one.")
-  private List<String> floatingIPs = new ArrayList<>();
+  private List<@Pattern(SchemaPatterns.IPV4) @Size(max = 15) String> floatingIPs = new ArrayList<>();
 
   @JsonPropertyDescription(
       "Only nodes that carry every one of these labels may hold a floating IP of this group.")

@@ -1,0 +1,133 @@
+package io.egressgw.validation;
+
+import java.util.Optional;
+
+/**
+ * Strict IPv4 parsing for floating IPs and destination CIDRs: dotted-quad only, four decimal
+ * octets 0-255 without leading zeros (so that "010.0.0.1" cannot mean two different things), and a
+ * plain-language reason when the text is not that. IPv6 is recognised so that the message can say
+ * the gateway is IPv4-only rather than "malformed".
+ */
+public final class Ipv4 {
+  private Ipv4() {}
+
+  /** The address as an unsigned 32-bit value in a long, or empty when it is not dotted-quad IPv4. */
+  public static Optional<Long> parse(String text) {
+    if (text == null) {
+      return Optional.empty();
+    }
+    String[] parts = text.split("\\.", -1);
+    if (parts.length != 4) {
+      return Optional.empty();
+    }
+    long value = 0;
+    for (String part : parts) {
+      if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        return Optional.empty();
+      }
+      if (part.length() > 1 && part.charAt(0) == '0') {
+        return Optional.empty();
+      }
+      int octet = Integer.parseInt(part);
+      if (octet > 255) {
+        return Optional.empty();
+      }
+      value = (value << 8) | octet;
+    }
+    return Optional.of(value);
+  }
+
+  /** Whether the text looks like an IPv6 address (has a colon), for the IPv4-only message. */
+  public static boolean looksLikeIpv6(String text) {
+    return text != null && text.indexOf(':') >= 0;
+  }
+
+  /** Dotted-quad form of an unsigned 32-bit value. */
+  public static String format(long value) {
+    return ((value >> 24) & 0xff)
+        + "."
+        + ((value >> 16) & 0xff)
+        + "."
+        + ((value >> 8) & 0xff)
+        + "."
+        + (value & 0xff);
+  }
+
+  /**
+   * Why the text is not a usable IPv4 unicast host address, or empty when it is one. Used for
+   * floating IPs, which a node must be able to hold.
+   */
+  public static Optional<String> hostAddressProblem(String text) {
+    if (text == null || text.isBlank()) {
+      return Optional.of("must be an IPv4 address (dotted-quad a.b.c.d), got an empty value");
+    }
+    if (looksLikeIpv6(text)) {
+      return Optional.of(
+          "'" + text + "' is an IPv6 address: the egress NAT gateway is IPv4-only, use an IPv4 address");
+    }
+    Optional<Long> parsed = parse(text);
+    if (parsed.isEmpty()) {
+      return Optional.of(
+          "'" + text + "' is not an IPv4 address: expected dotted-quad a.b.c.d, each octet 0-255"
+              + " without leading zeros");
+    }
+    long v = parsed.get();
+    int first = (int) (v >>> 24);
+    if (v == 0) {
+      return Optional.of("0.0.0.0 is the unspecified address and cannot be a floating IP");
+    }
+    if (v == 0xffffffffL) {
+      return Optional.of("255.255.255.255 is the broadcast address and cannot be a floating IP");
+    }
+    if (first == 127) {
+      return Optional.of("'" + text + "' is a loopback address and cannot be a floating IP");
+    }
+    if (first >= 224 && first <= 239) {
+      return Optional.of("'" + text + "' is a multicast address and cannot be a floating IP");
+    }
+    if (first == 0 || first >= 240) {
+      return Optional.of("'" + text + "' is a reserved address and cannot be a floating IP");
+    }
+    return Optional.empty();
+  }
+
+  /** Why the text is not an IPv4 network in CIDR notation with no host bits set, or empty. */
+  public static Optional<String> cidrProblem(String text) {
+    if (text == null || text.isBlank()) {
+      return Optional.of("must be an IPv4 CIDR block (a.b.c.d/n), got an empty value");
+    }
+    if (looksLikeIpv6(text)) {
+      return Optional.of(
+          "'" + text + "' is an IPv6 block: the egress NAT gateway is IPv4-only, use an IPv4 CIDR block");
+    }
+    int slash = text.indexOf('/');
+    if (slash < 0) {
+      return Optional.of("'" + text + "' is not in CIDR notation: expected a.b.c.d/n, e.g. 203.0.113.0/24");
+    }
+    String address = text.substring(0, slash);
+    String prefixText = text.substring(slash + 1);
+    Optional<Long> parsed = parse(address);
+    if (parsed.isEmpty()) {
+      return Optional.of(
+          "'" + text + "' does not start with an IPv4 address: expected a.b.c.d/n, each octet 0-255");
+    }
+    if (prefixText.isEmpty()
+        || prefixText.length() > 3
+        || !prefixText.chars().allMatch(c -> c >= '0' && c <= '9')
+        || (prefixText.length() > 1 && prefixText.charAt(0) == '0')) {
+      return Optional.of("'" + text + "' has no valid prefix length: expected a number 0-32 after '/'");
+    }
+    int prefix = Integer.parseInt(prefixText);
+    if (prefix > 32) {
+      return Optional.of("'" + text + "' has prefix length " + prefix + ", over 32: IPv4 prefixes are 0-32");
+    }
+    long mask = prefix == 0 ? 0 : (0xffffffffL << (32 - prefix)) & 0xffffffffL;
+    long value = parsed.get();
+    if ((value & ~mask & 0xffffffffL) != 0) {
+      return Optional.of(
+          "'" + text + "' has host bits set: the network address is "
+              + format(value & mask) + "/" + prefix);
+    }
+    return Optional.empty();
+  }
+}
