@@ -294,7 +294,7 @@ public final class Lab {
   // the Kubernetes side
 
   private KubernetesClient kubeClient() throws IOException {
-    String url = Files.readString(LabConfig.kubeApiUrlFile(dir)).trim();
+    String url = LabConfig.kubeApiUrl();
     return new KubernetesClientBuilder()
         .withConfig(new ConfigBuilder().withMasterUrl(url).withTrustCerts(true).withNamespace("default").build())
         .build();

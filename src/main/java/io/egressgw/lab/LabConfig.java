@@ -12,15 +12,18 @@ final class LabConfig {
     return dir.resolve("controller.sock");
   }
 
-  static Path kubeApiUrlFile(Path dir) {
-    return dir.resolve("kube-api-url");
+  /** The embedded Kubernetes API emulator's fixed port in the lab, so that the lab can seed it. */
+  static final int KUBE_API_PORT = 18080;
+
+  static String kubeApiUrl() {
+    return "http://127.0.0.1:" + KUBE_API_PORT;
   }
 
   static List<String> controller(Path dir) {
     return List.of(
         "-Degressgw.role=controller",
         "-Degressgw.kubernetes=embedded",
-        "-Degressgw.kubernetes.embedded.url-file=" + kubeApiUrlFile(dir),
+        "-Degressgw.kubernetes-emulator.port=" + KUBE_API_PORT,
         "-Dquarkus.http.host=127.0.0.1",
         "-Dquarkus.http.port=8080",
         "-Dquarkus.http.domain-socket=" + controllerSocket(dir),

@@ -1,5 +1,6 @@
 package io.egressgw.security;
 
+import io.egressgw.kube.KubernetesSettings;
 import io.egressgw.security.KubernetesRbacGate.Verdict;
 import io.fabric8.kubernetes.api.model.authentication.UserInfo;
 import io.smallrye.mutiny.Uni;
@@ -23,7 +24,7 @@ public class RestAuthorizationFilter {
 
   @Inject RestAuthConfig config;
   @Inject KubernetesRbacGate gate;
-  @Inject EmbeddedMode embeddedMode;
+  @Inject KubernetesSettings kubernetes;
 
   @ServerRequestFilter
   public Uni<Response> authorize(ContainerRequestContext request) {
@@ -49,7 +50,7 @@ public class RestAuthorizationFilter {
     return switch (config.mode()) {
       case KUBERNETES -> true;
       case NONE -> false;
-      case AUTO -> !embeddedMode.active();
+      case AUTO -> !kubernetes.embedded();
     };
   }
 

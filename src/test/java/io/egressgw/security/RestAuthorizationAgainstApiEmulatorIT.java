@@ -1,0 +1,129 @@
+package io.egressgw.security;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.egressgw.api.v1.NetworkGatewayGroup;
+import io.fabric8.kubernetes.api.model.authentication.TokenReview;
+import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The REST API obeys the cluster's RBAC, checked against the Kubernetes API emulator (the fabric8
+ * mock server in CRUD mode, with TokenReview and SubjectAccessReview answers scripted here as an
+ * API server with two users would give them): alice may only read, admin may do everything.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+@TestProfile(RestAuthorizationAgainstApiEmulatorIT.EnforcedAuth.class)
+class RestAuthorizationAgainstApiEmulatorIT {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String GROUPS = "/v1/namespaces/kube-system/gateway-groups";
+  static final String GROUP_BODY = """
+      {"apiVersion":"networking.gke.io/v1","kind":"NetworkGatewayGroup",
+       "metadata":{"namespace":"kube-system","name":"authz"},
+       "spec":{"floatingIPs":["192.168.1.150"]}}""";
+
+  /** Enforces Kubernetes authorisation and points the client at the test server. */
+  public static class EnforcedAuth implements QuarkusTestProfile {
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      return Map.of("egressgw.rest.auth.mode", "kubernetes", "egressgw.kubernetes", "cluster");
+    }
+  }
+
+  @KubernetesTestServer KubernetesServer server;
+  @Inject KubernetesClient client;
+
+  @BeforeEach
+  void scriptTheApiServersReviews() {
+    server.expect().post().withPath("/apis/authentication.k8s.io/v1/tokenreviews")
+        .andReply(201, req -> {
+          TokenReview in = read(req.getBody().readUtf8(), TokenReview.class);
+          String user = Map.of("alice-token", "alice", "admin-token", "admin").get(in.getSpec().getToken());
+          return new TokenReviewBuilder(in).withNewStatus().withAuthenticated(user != null)
+              .withNewUser().withUsername(user).withGroups(List.of("system:authenticated")).endUser()
+              .endStatus().build();
+        }).always();
+    server.expect().post().withPath("/apis/authorization.k8s.io/v1/subjectaccessreviews")
+        .andReply(201, req -> {
+          SubjectAccessReview in = read(req.getBody().readUtf8(), SubjectAccessReview.class);
+          var attrs = in.getSpec().getResourceAttributes();
+          boolean allowed = "admin".equals(in.getSpec().getUser())
+              || ("alice".equals(in.getSpec().getUser()) && Set.of("get", "list").contains(attrs.getVerb())
+                  && "networking.gke.io".equals(attrs.getGroup()));
+          return new SubjectAccessReviewBuilder(in).withNewStatus().withAllowed(allowed)
+              .withReason(allowed ? "" : "RBAC: no rule allows " + attrs.getVerb()).endStatus().build();
+        }).always();
+  }
+
+  static <T> T read(String json, Class<T> type) {
+    try {
+      return JSON.readValue(json, type);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void aCallWithoutATokenIsUnauthorized() {
+    given().when().get(GROUPS)
+        .then().statusCode(401)
+        .contentType("application/problem+json")
+        .header("WWW-Authenticate", "Bearer")
+        .body("status", equalTo(401));
+  }
+
+  @Test
+  void aTokenTheClusterDoesNotKnowIsUnauthorized() {
+    given().header("Authorization", "Bearer forged").when().get(GROUPS)
+        .then().statusCode(401).body("detail", containsString("not valid"));
+  }
+
+  @Test
+  void aReaderMayListButNotCreateAndNothingIsStored() throws Exception {
+    given().header("Authorization", "Bearer alice-token").when().get(GROUPS).then().statusCode(200);
+
+    String body = given().header("Authorization", "Bearer alice-token").contentType("application/json")
+        .body(GROUP_BODY).when().post(GROUPS)
+        .then().statusCode(403).contentType("application/problem+json").extract().asString();
+    JsonNode problem = JSON.readTree(body);
+    assertThat(problem.path("detail").asText())
+        .contains("alice").contains("create networkgatewaygroups in namespace kube-system");
+    assertThat(client.resources(NetworkGatewayGroup.class).inNamespace("kube-system").withName("authz").get())
+        .isNull();
+  }
+
+  @Test
+  void anAdminMayCreateAndDelete() {
+    given().header("Authorization", "Bearer admin-token").contentType("application/json")
+        .body(GROUP_BODY).when().post(GROUPS).then().statusCode(201);
+    assertThat(client.resources(NetworkGatewayGroup.class).inNamespace("kube-system").withName("authz").get())
+        .isNotNull();
+    given().header("Authorization", "Bearer admin-token").when().delete(GROUPS + "/authz")
+        .then().statusCode(org.hamcrest.Matchers.anyOf(equalTo(200), equalTo(204)));
+  }
+
+  @Test
+  void healthAndTheContractNeedNoToken() {
+    given().when().get("/q/health/live").then().statusCode(200);
+  }
+}
