@@ -235,6 +235,18 @@ class KubernetesManifestsTest {
     assertThat(env(agent, "EGRESSGW_ROLE")).isEqualTo("agent");
   }
 
+  @Test
+  void theWebhookCertificateInitStepRunsAClassOfThisApplicationAndFeedsTheHttpsListener() throws Exception {
+    PodSpec spec = podSpec(only(Deployment.class, "egressgw-controller")).orElseThrow();
+    Container init = spec.getInitContainers().get(0);
+    String mainClass = init.getCommand().get(init.getCommand().indexOf("-cp") + 2);
+    assertThat(Class.forName(mainClass).getMethod("main", String[].class)).isNotNull();
+    Container controller = spec.getContainers().get(0);
+    assertThat(env(controller, "QUARKUS_HTTP_SSL_CERTIFICATE_FILES")).startsWith(init.getCommand().get(init.getCommand().size() - 1));
+    assertThat(init.getVolumeMounts()).anyMatch(m -> m.getName().equals("tls"));
+    assertThat(controller.getVolumeMounts()).anyMatch(m -> m.getName().equals("tls"));
+  }
+
   static Map<String, Integer> ports(Container c) {
     return c.getPorts().stream()
         .collect(Collectors.toMap(ContainerPort::getName, ContainerPort::getContainerPort));

@@ -1,0 +1,91 @@
+package io.egressgw.admission;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The controller's init step against the Kubernetes API emulator (fabric8 mock server, CRUD mode):
+ * it stores the webhook's TLS material once, shares it, trusts it in the webhook configuration, and
+ * renews it before it expires.
+ */
+class WebhookCertificatesAgainstApiEmulatorIT {
+  KubernetesMockServer server;
+  KubernetesClient client;
+  @TempDir Path dir;
+  final Clock now = Clock.fixed(Instant.parse("2026-11-26T12:00:00Z"), ZoneOffset.UTC);
+
+  @BeforeEach
+  void start() throws Exception {
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+        new KubernetesCrudDispatcher(), false);
+    server.init();
+    client = server.createClient();
+    client.resource(Serialization.unmarshal(Files.readString(Path.of("k8s/webhook.yaml")),
+        ValidatingWebhookConfiguration.class)).create();
+  }
+
+  @AfterEach
+  void stop() {
+    client.close();
+    server.destroy();
+  }
+
+  @Test
+  void issuesStoresWritesAndTrustsTheServingCertificate() throws Exception {
+    ServingCertificates.Issued tls = WebhookCertificates.ensure(client, "egressgw-system", dir, now);
+
+    X509Certificate ca = x509(tls.caCertificate());
+    X509Certificate cert = x509(Files.readString(dir.resolve("tls.crt")));
+    cert.verify(ca.getPublicKey());
+    assertThat(cert.getSubjectAlternativeNames().stream().map(l -> String.valueOf(l.get(1))).toList())
+        .contains("egressgw-controller.egressgw-system.svc");
+    assertThat(Files.readString(dir.resolve("tls.key"))).contains("PRIVATE KEY");
+    assertThat(Files.getPosixFilePermissions(dir.resolve("tls.key")).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
+    String caBundle = client.admissionRegistration().v1().validatingWebhookConfigurations().withName("egressgw")
+        .get().getWebhooks().get(0).getClientConfig().getCaBundle();
+    assertThat(new String(Base64.getDecoder().decode(caBundle), StandardCharsets.US_ASCII))
+        .isEqualTo(tls.caCertificate());
+  }
+
+  @Test
+  void aSecondReplicaUsesTheStoredMaterialAndRenewalHappensBeforeExpiry() throws Exception {
+    ServingCertificates.Issued first = WebhookCertificates.ensure(client, "egressgw-system", dir, now);
+    ServingCertificates.Issued second = WebhookCertificates.ensure(client, "egressgw-system", dir, now);
+    assertThat(second.certificate()).isEqualTo(first.certificate());
+
+    Clock nearExpiry = Clock.offset(now, Duration.ofDays(340));
+    ServingCertificates.Issued renewed = WebhookCertificates.ensure(client, "egressgw-system", dir, nearExpiry);
+    assertThat(renewed.certificate()).isNotEqualTo(first.certificate());
+    assertThat(renewed.notAfter()).isAfter(first.notAfter());
+    assertThat(List.of(Files.readString(dir.resolve("tls.crt")))).containsExactly(renewed.certificate());
+  }
+
+  static X509Certificate x509(String pem) throws Exception {
+    return (X509Certificate) CertificateFactory.getInstance("X.509")
+        .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+  }
+}
