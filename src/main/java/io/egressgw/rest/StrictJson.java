@@ -135,8 +135,14 @@ public final class StrictJson {
       return ProblemException.of(400, "malformed-body", "Malformed request body", "the body could not be read",
           path(jm), at + message);
     }
+    String field = "body";
+    if (e instanceof com.fasterxml.jackson.core.exc.StreamReadException sre
+        && sre.getProcessor() != null
+        && sre.getProcessor().getParsingContext() != null) {
+      field = pointerToPath(sre.getProcessor().getParsingContext().pathAsPointer().toString());
+    }
     return ProblemException.of(400, "malformed-body", "Malformed request body",
-        "the request body is not well-formed JSON (or YAML with Content-Type application/yaml)", "body", at + message);
+        "the request body is not well-formed JSON (or YAML with Content-Type application/yaml)", field, at + message);
   }
 
   private static String describe(Class<?> type) {
@@ -153,6 +159,26 @@ public final class StrictJson {
       return "a number";
     }
     return "an object (" + type.getSimpleName() + ")";
+  }
+
+  /** A JSON pointer (/spec/floatingIPs/1) as spec.floatingIPs[1]; "body" for the root. */
+  static String pointerToPath(String pointer) {
+    StringBuilder out = new StringBuilder();
+    for (String token : pointer.split("/")) {
+      if (token.isEmpty()) {
+        continue;
+      }
+      String name = token.replace("~1", "/").replace("~0", "~");
+      if (name.chars().allMatch(Character::isDigit)) {
+        out.append('[').append(name).append(']');
+      } else {
+        if (out.length() > 0) {
+          out.append('.');
+        }
+        out.append(name);
+      }
+    }
+    return out.length() == 0 ? "body" : out.toString();
   }
 
   /** A Jackson reference path as spec.floatingIPs[1]. */
