@@ -22,8 +22,15 @@ public class ProblemMappers {
     return render(e.toProblem(uri.getPath()));
   }
 
+  /**
+   * JAX-RS errors without a body (unknown route, wrong method or media type) become problems; a
+   * WebApplicationException that already carries a response body is left as it is.
+   */
   @ServerExceptionMapper
   public Response webApplication(WebApplicationException e, UriInfo uri) {
+    if (e.getResponse().hasEntity()) {
+      return e.getResponse();
+    }
     int status = e.getResponse().getStatus();
     String title = Response.Status.fromStatusCode(status) == null
         ? "HTTP " + status
