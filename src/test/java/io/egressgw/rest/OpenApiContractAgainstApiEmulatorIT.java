@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * contract must describe the routes the application actually serves.
  */
 @QuarkusTest
-class OpenApiContractIT {
+class OpenApiContractAgainstApiEmulatorIT {
 
   @Test
   void servedDocumentEqualsTheContractFile() throws Exception {
