@@ -42,6 +42,8 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
   private static final int CONFLICT_RETRIES = 3;
 
   private final Class<T> type;
+  private final String apiVersion;
+  private final String kind;
   private final String listKind;
   private final boolean namespaced;
   private final Supplier<Store<T>> store;
@@ -60,6 +62,8 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
       ResourceCache cache,
       RestSettings settings) {
     this.type = type;
+    this.apiVersion = io.egressgw.api.v1.NetworkGatewayGroup.API_VERSION;
+    this.kind = type.getSimpleName();
     this.listKind = listKind;
     this.namespaced = namespaced;
     this.store = store;
@@ -98,7 +102,7 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
   }
 
   Response create(String namespace, InputStream body, String contentType, URI collection) {
-    T object = StrictJson.read(readBounded(body), StrictJson.isYaml(contentType), type);
+    T object = StrictJson.read(readBounded(body), StrictJson.isYaml(contentType), type, apiVersion, kind);
     ObjectMeta meta = object.getMetadata() == null ? new ObjectMeta() : object.getMetadata();
     object.setMetadata(meta);
     List<Violation> pathViolations = new ArrayList<>();
@@ -136,7 +140,7 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
   }
 
   Response replace(String namespace, String name, InputStream body, String contentType, String ifMatch) {
-    T object = StrictJson.read(readBounded(body), StrictJson.isYaml(contentType), type);
+    T object = StrictJson.read(readBounded(body), StrictJson.isYaml(contentType), type, apiVersion, kind);
     ObjectMeta meta = object.getMetadata() == null ? new ObjectMeta() : object.getMetadata();
     object.setMetadata(meta);
     List<Violation> pathViolations = new ArrayList<>();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -62,14 +63,28 @@ public final class StrictJson {
   }
 
   /** Parses a body into the model, or throws a 400 {@link ProblemException} naming the field. */
-  public static <T extends HasMetadata> T read(byte[] body, boolean yaml, Class<T> type) {
+  public static <T extends HasMetadata> T read(
+      byte[] body, boolean yaml, Class<T> type, String apiVersion, String kind) {
     if (body.length == 0) {
       throw ProblemException.of(400, "malformed-body", "Malformed request body", "the request body is empty", "body",
           "expected a " + type.getSimpleName() + " object");
     }
     T object;
     try {
-      object = (yaml ? YAML : JSON).readValue(body, type);
+      ObjectMapper mapper = yaml ? YAML : JSON;
+      JsonNode tree = mapper.readTree(body);
+      if (tree == null || !tree.isObject()) {
+        throw ProblemException.of(400, "malformed-body", "Malformed request body", "the body is not an object", "body",
+            "expected a " + type.getSimpleName() + " object");
+      }
+      // CustomResource ignores apiVersion and kind when deserialising: check them on the tree.
+      List<Problem.FieldError> wrong = new ArrayList<>();
+      expect(tree, "apiVersion", apiVersion, wrong);
+      expect(tree, "kind", kind, wrong);
+      if (!wrong.isEmpty()) {
+        throw new ProblemException(422, "invalid", "Invalid " + kind, "the body is not a " + kind, wrong);
+      }
+      object = mapper.treeToValue(tree, type);
     } catch (JsonProcessingException e) {
       throw toProblem(e);
     } catch (IOException e) {
@@ -90,6 +105,13 @@ public final class StrictJson {
     return object;
   }
 
+  private static void expect(JsonNode tree, String field, String expected, List<Problem.FieldError> out) {
+    JsonNode value = tree.get(field);
+    if (value != null && !value.isNull() && !(value.isTextual() && value.asText().equals(expected))) {
+      out.add(new Problem.FieldError(field, "must be " + expected + ", got " + value));
+    }
+  }
+
   /** Maps a Jackson error to a 400 problem with the JSON path of the offending field. */
   static ProblemException toProblem(JsonProcessingException e) {
     if (e instanceof UnrecognizedPropertyException u) {
@@ -106,13 +128,21 @@ public final class StrictJson {
     }
     JsonLocation where = e.getLocation();
     String at = where == null ? "" : "line " + where.getLineNr() + ", column " + where.getColumnNr() + ": ";
-    String message = e.getOriginalMessage();
+    String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage()
+        .replaceAll("\\s*\\(start marker at \\[Source: [^]]*\\]\\)", "")
+        .replaceAll("\\s*at \\[Source: [^]]*\\]", "");
     if (e instanceof JsonMappingException jm && !jm.getPath().isEmpty()) {
       return ProblemException.of(400, "malformed-body", "Malformed request body", "the body could not be read",
           path(jm), at + message);
     }
+    String field = "body";
+    if (e instanceof com.fasterxml.jackson.core.exc.StreamReadException sre
+        && sre.getProcessor() != null
+        && sre.getProcessor().getParsingContext() != null) {
+      field = pointerToPath(sre.getProcessor().getParsingContext().pathAsPointer().toString());
+    }
     return ProblemException.of(400, "malformed-body", "Malformed request body",
-        "the request body is not well-formed JSON (or YAML with Content-Type application/yaml)", "body", at + message);
+        "the request body is not well-formed JSON (or YAML with Content-Type application/yaml)", field, at + message);
   }
 
   private static String describe(Class<?> type) {
@@ -129,6 +159,26 @@ public final class StrictJson {
       return "a number";
     }
     return "an object (" + type.getSimpleName() + ")";
+  }
+
+  /** A JSON pointer (/spec/floatingIPs/1) as spec.floatingIPs[1]; "body" for the root. */
+  static String pointerToPath(String pointer) {
+    StringBuilder out = new StringBuilder();
+    for (String token : pointer.split("/")) {
+      if (token.isEmpty()) {
+        continue;
+      }
+      String name = token.replace("~1", "/").replace("~0", "~");
+      if (name.chars().allMatch(Character::isDigit)) {
+        out.append('[').append(name).append(']');
+      } else {
+        if (out.length() > 0) {
+          out.append('.');
+        }
+        out.append(name);
+      }
+    }
+    return out.length() == 0 ? "body" : out.toString();
   }
 
   /** A Jackson reference path as spec.floatingIPs[1]. */
