@@ -87,8 +87,11 @@ int egw_tc_attach(int ifindex, int ingress, int prog_fd)
 		    .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = EGW_TC_HANDLE, .priority = EGW_TC_PRIORITY,
 		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
+	/* EEXIST is the normal case: keep libbpf from logging the kernel's message for it */
+	libbpf_print_fn_t old = libbpf_set_print(NULL);
 	int err = bpf_tc_hook_create(&hook);
 
+	libbpf_set_print(old);
 	/* the clsact qdisc is shared with other tc users: never destroy it, reuse it */
 	if (err && err != -EEXIST)
 		return err;
@@ -100,8 +103,11 @@ long egw_tc_query(int ifindex, int ingress)
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 		    .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = EGW_TC_HANDLE, .priority = EGW_TC_PRIORITY);
+	/* "not attached" is an answer here, not an error worth logging */
+	libbpf_print_fn_t old = libbpf_set_print(NULL);
 	int err = bpf_tc_query(&hook, &opts);
 
+	libbpf_set_print(old);
 	return err ? err : (long)opts.prog_id;
 }
 
