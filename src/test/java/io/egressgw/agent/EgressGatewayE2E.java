@@ -229,6 +229,47 @@ class EgressGatewayE2E {
     assertTrue(gwAfter.contains("src=" + podA.ip()), gwAfter);
   }
 
+  @Test
+  @Order(7)
+  void reportsNodeAddressSubnetsAndHeldFloatingIps() {
+    gatewayOn(2);
+
+    JsonNode gateway = agents[2].report();
+    JsonNode other = agents[1].report();
+
+    assertEquals(nodeIp(2), gateway.path("nodeIP").asText());
+    assertEquals("[\"" + nodeIp(2) + "/24\"]", gateway.path("subnets").toString(), "no lo, pod veths or floating IPs");
+    assertEquals("[\"" + FLOATING_IP + "\"]", gateway.path("heldFloatingIPs").toString());
+    assertEquals("[\"" + nodeIp(1) + "/24\"]", other.path("subnets").toString());
+    assertEquals(0, other.path("heldFloatingIPs").size());
+    assertEquals(generation, other.path("appliedGeneration").asLong());
+  }
+
+  @Test
+  @Order(8)
+  void podsCreatedLaterGetTheClassifierWithoutANewProgram() {
+    gatewayOn(2);
+    Pod late = lab.addPod(1, "pd");
+
+    // the agent's interface scan (every second) attaches the classifier to the new veth
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        Sh.run(5, Sh.inNetns(lab.node(1), "tc", "filter", "show", "dev", late.name(), "ingress")).output().contains("egw_classify"));
+    assertEquals(nodeIp(1), lab.seenAs(late, EXT_IP), "not selected yet");
+
+    generation++;
+    NodeProgram n1 = program(1, 2, generation);
+    NodeProgram n2 = program(2, 2, generation);
+    Map<String, Integer> s1 = new HashMap<>(n1.sources());
+    s1.put(late.ip(), RULE_SET);
+    Map<String, Integer> s2 = new HashMap<>(n2.sources());
+    s2.put(late.ip(), RULE_SET);
+    agents[2].apply(new NodeProgram(n2.node(), generation, s2, n2.ruleSets(), n2.egresses(), n2.floatingIPs()));
+    ApplyResult r = agents[1].apply(new NodeProgram(n1.node(), generation, s1, n1.ruleSets(), n1.egresses(), n1.floatingIPs()));
+
+    assertEquals(1, r.mapWrites(), "one new source: " + r);
+    assertEquals(FLOATING_IP, lab.seenAs(late, EXT_IP));
+  }
+
   static long packets(JsonNode report) {
     return report.path("counters").path(POLICY).path("packets").asLong();
   }
