@@ -74,7 +74,10 @@ public final class EgressNatTable {
     nft.run("table ip " + TABLE + " {}\ndelete table ip " + TABLE + "\n" + definition(elements));
   }
 
-  /** Adds/replaces and deletes map elements in one transaction; returns the number changed. */
+  /**
+   * Deletes, then adds map elements, in one transaction; returns the number of commands. A mark
+   * whose IP changes must be in both (nft refuses to overwrite an element).
+   */
   public int update(Map<Integer, Integer> upserts, Iterable<Integer> deletes) {
     StringBuilder cmd = new StringBuilder();
     int n = 0;
@@ -83,7 +86,6 @@ public final class EgressNatTable {
       n++;
     }
     for (Map.Entry<Integer, Integer> e : upserts.entrySet()) {
-      // a changed IP for a mark: delete first, maps refuse to overwrite an element
       cmd.append(String.format("add element ip %s %s { 0x%08x : %s }\n", TABLE, MAP, e.getKey(), Ipv4.format(e.getValue())));
       n++;
     }
