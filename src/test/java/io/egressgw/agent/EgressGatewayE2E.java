@@ -270,6 +270,39 @@ class EgressGatewayE2E {
     assertEquals(FLOATING_IP, lab.seenAs(late, EXT_IP));
   }
 
+  @Test
+  @Order(9)
+  void egressWithoutGatewayFailsClosed() {
+    gatewayOn(2);
+    generation++;
+    for (int n = 1; n <= 3; n++) {
+      NodeProgram p = program(n, 2, generation);
+      agents[n].apply(new NodeProgram(p.node(), generation, p.sources(), p.ruleSets(),
+          Map.of(EGRESS_ID, new NodeProgram.Egress(EGRESS_ID, POLICY, FLOATING_IP, null, null)), List.of()));
+    }
+
+    assertNull(lab.seenAs(podA, EXT_IP), "selected traffic must not leave with the node's address");
+    assertNull(lab.seenAs(podC, EXT_IP));
+    assertEquals(nodeIp(1), lab.seenAs(podB, EXT_IP), "unselected traffic is unaffected");
+    assertEquals(0, agents[2].report().path("heldFloatingIPs").size());
+  }
+
+  @Test
+  @Order(10)
+  void anInvalidProgramIsRejectedAndTheLastOneStays() {
+    gatewayOn(2);
+    long applied = generation;
+    NodeProgram p = program(1, 2, applied + 1);
+    NodeProgram invalid = new NodeProgram(p.node(), applied + 1, p.sources(), p.ruleSets(),
+        Map.of(70000, new NodeProgram.Egress(70000, POLICY, FLOATING_IP, "node2", nodeIp(2))), List.of());
+
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> agents[1].apply(invalid));
+
+    assertTrue(e.getMessage().contains("70000"), e.getMessage());
+    assertEquals(applied, agents[1].report().path("appliedGeneration").asLong());
+    assertEquals(FLOATING_IP, lab.seenAs(podA, EXT_IP));
+  }
+
   static long packets(JsonNode report) {
     return report.path("counters").path(POLICY).path("packets").asLong();
   }
