@@ -7,7 +7,7 @@ import java.util.TreeMap;
 
 /**
  * The nftables table {@code ip egressgw}: nat postrouting at srcnat-10, before the node's own
- * masquerade. Packets marked "SNAT here" leave with the floating IP of their egress (map
+ * masquerade, and a mangle prerouting chain that un-steers replies of connections opened from outside. Packets marked "SNAT here" leave with the floating IP of their egress (map
  * {@code snat_ips}: mark -> IP; a marked packet without an entry is dropped, fail closed); packets
  * marked "steer" get an identity SNAT so the node's masquerade does not rewrite them.
  */
@@ -36,6 +36,13 @@ public final class EgressNatTable {
         + MAP
         + " {\n    type mark : ipv4_addr\n"
         + (elements.isEmpty() ? "" : "    elements = { " + els + " }\n")
+        + "  }\n"
+        // replies of connections opened from outside (e.g. to a pod's server) are not egress
+        // traffic: un-steer them once conntrack knows their direction, before routing
+        + "  chain prerouting {\n"
+        + "    type filter hook prerouting priority mangle; policy accept;\n"
+        + String.format(
+            "    ct direction reply meta mark & %s == 0x%08x meta mark set 0\n", mask, MapLayouts.MARK_STEER)
         + "  }\n"
         + "  chain postrouting {\n"
         + "    type nat hook postrouting priority srcnat - 10; policy accept;\n"

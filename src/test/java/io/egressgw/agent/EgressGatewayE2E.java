@@ -303,6 +303,30 @@ class EgressGatewayE2E {
     assertEquals(FLOATING_IP, lab.seenAs(podA, EXT_IP));
   }
 
+  @Test
+  @Order(11)
+  void repliesOfInboundConnectionsAreNotSteered() throws Exception {
+    gatewayOn(2);
+    // a client in the policy's CIDR connects into selected pod A: the pod's answers are replies, not
+    // new egress traffic, and must come back from the pod's address, not from the floating IP
+    lab.startProcess(podA.netns(), "socat", "TCP-LISTEN:7000,fork,reuseaddr", "SYSTEM:echo $SOCAT_PEERADDR; exec cat");
+    Sh.mustIn(lab.ext(), "ip", "route", "add", "10.244.1.0/24", "via", nodeIp(1));
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() ->
+          Sh.run(5, Sh.inNetns(podA.netns(), "sh", "-c", "ss -ltn | grep -q ':7000 '")).ok());
+      Process client = new ProcessBuilder(Sh.inNetns(lab.ext(), "socat", "-",
+              "TCP:" + podA.ip() + ":7000,bind=" + EXT_IP + ",connect-timeout=3"))
+          .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      lab.track(client);
+      try (EchoSession s = new EchoSession(client)) {
+        assertEquals(EXT_IP, s.greeting(), "the pod saw the client's own address");
+        assertEquals("inbound", s.roundTrip("inbound"));
+      }
+    } finally {
+      Sh.mustIn(lab.ext(), "ip", "route", "del", "10.244.1.0/24");
+    }
+  }
+
   static long packets(JsonNode report) {
     return report.path("counters").path(POLICY).path("packets").asLong();
   }
