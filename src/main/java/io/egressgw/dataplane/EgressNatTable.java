@@ -38,11 +38,14 @@ public final class EgressNatTable {
         + (elements.isEmpty() ? "" : "    elements = { " + els + " }\n")
         + "  }\n"
         // replies of connections opened from outside (e.g. to a pod's server) are not egress
-        // traffic: un-steer them once conntrack knows their direction, before routing
+        // traffic: unmark them once conntrack knows their direction, before routing (not
+        // steered, not counted)
         + "  chain prerouting {\n"
         + "    type filter hook prerouting priority mangle; policy accept;\n"
         + String.format(
             "    ct direction reply meta mark & %s == 0x%08x meta mark set 0\n", mask, MapLayouts.MARK_STEER)
+        + String.format(
+            "    ct direction reply meta mark & %s == 0x%08x meta mark set 0\n", mask, MapLayouts.MARK_SNAT)
         + "  }\n"
         + "  chain postrouting {\n"
         + "    type nat hook postrouting priority srcnat - 10; policy accept;\n"

@@ -216,8 +216,10 @@ class EgressGatewayE2E {
         Sh.runWithInput(10, "table ip netpol {\n chain forward {\n  type filter hook forward priority 0; policy accept;\n  ip saddr " + podA.ip() + " drop\n }\n}\n",
             Sh.inNetns(lab.node(1), "nft", "-f", "-"));
     assertTrue(block.ok(), block.output());
+    long countedBefore = packets(agents[1].report());
     try {
       assertNull(lab.seenAs(podA, EXT_IP), "network policy drops pod A on its node");
+      assertEquals(countedBefore, packets(agents[1].report()), "dropped packets are not counted as steered");
       String gw = lab.conntrack(lab.node(2), podA.ip());
       assertFalse(gw.contains("src=" + podA.ip()), gw);
     } finally {

@@ -32,6 +32,10 @@ public final class DataplaneBench {
   private DataplaneBench() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("--classifier-only")) {
+      System.out.println(classifierCost());
+      return;
+    }
     StringBuilder md = new StringBuilder();
     try (NetnsLab lab = NetnsLab.start(3)) {
       NetnsLab.Pod a = lab.addPod(1, "pa");
@@ -173,7 +177,7 @@ public final class DataplaneBench {
       Object[][] rows = {
         {"unselected source (one hash miss)", ProgTestRun.tcpPacket("10.244.9.9", "203.0.113.10")},
         {"selected source, destination outside its rule set (hash + LPM miss)", ProgTestRun.tcpPacket(selected, "198.51.100.10")},
-        {"selected source, steered (hash + LPM + hash + counter)", ProgTestRun.tcpPacket(selected, "203.0.113.10")},
+        {"selected source, steered (hash + LPM + hash)", ProgTestRun.tcpPacket(selected, "203.0.113.10")},
         {"not IPv4 (ARP)", ProgTestRun.arpPacket()},
       };
       md.append("egw_classify per packet (BPF_PROG_TEST_RUN, repeat 1,000,000; maps: ")
