@@ -3,7 +3,7 @@ package io.egressgw.lab;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.egressgw.lab.LabPlan.LabPod;
-import io.egressgw.testing.RequiresRoot;
+import io.egressgw.netns.RootRequirement;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +20,6 @@ import org.junit.jupiter.api.TestMethodOrder;
  * real agents inside node namespaces, real eBPF. Checks the reference's story and a failover, then
  * that `lab down` leaves no egw- namespace of the lab behind.
  */
-@RequiresRoot
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LabE2E {
   static Lab lab;
@@ -28,6 +27,7 @@ class LabE2E {
 
   @BeforeAll
   static void up() throws Exception {
+    RootRequirement.check();
     dir = Files.createTempDirectory("egw-lab-e2e");
     lab = new Lab(dir, Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath());
     assertThat(lab.up()).as("lab up (logs in %s)", dir).isZero();
