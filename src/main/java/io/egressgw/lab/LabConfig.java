@@ -19,6 +19,14 @@ final class LabConfig {
     return "http://127.0.0.1:" + KUBE_API_PORT;
   }
 
+  static Path tokenDir(Path dir) {
+    return dir.resolve("agent-tokens");
+  }
+
+  static Path publicKey(Path dir) {
+    return dir.resolve("controller-signing.pub");
+  }
+
   static List<String> controller(Path dir) {
     return List.of(
         "-Degressgw.role=controller",
@@ -28,20 +36,23 @@ final class LabConfig {
         "-Dquarkus.http.port=8080",
         "-Dquarkus.http.domain-socket=" + controllerSocket(dir),
         "-Dquarkus.http.domain-socket-enabled=true",
-        "-Dquarkus.vertx.prefer-native-transport=true",
-        "-Degressgw.controller.agent-token-dir=" + dir.resolve("agent-tokens"));
+        "-Degressgw.controller.channel.signing-key-file=" + dir.resolve("controller-signing.key"),
+        "-Degressgw.controller.channel.public-key-file=" + publicKey(dir),
+        "-Degressgw.controller.channel.auth.mode=node-token",
+        "-Degressgw.controller.channel.auth.token-secret-file=" + dir.resolve("node-token.secret"),
+        "-Degressgw.controller.channel.auth.token-dir=" + tokenDir(dir));
   }
 
-  static List<String> agent(Path dir, LabNode node, Path pinPath) {
+  static List<String> agent(Path dir, LabNode node, Path pinDir) {
     return List.of(
         "-Degressgw.role=agent",
-        "-Degressgw.agent.node-name=" + node.name(),
-        "-Degressgw.agent.controller-url=unix://" + controllerSocket(dir),
-        "-Degressgw.agent.token-file=" + dir.resolve("agent-tokens").resolve(node.name()),
-        "-Degressgw.agent.uplink=eth0",
-        "-Degressgw.agent.bpf-pin-path=" + pinPath,
+        "-Degressgw.agent.channel.node-name=" + node.name(),
+        "-Degressgw.agent.channel.controller-url=unix:" + controllerSocket(dir),
+        "-Degressgw.agent.channel.token-file=" + tokenDir(dir).resolve(node.name() + ".token"),
+        "-Degressgw.agent.channel.controller-public-key-file=" + publicKey(dir),
+        "-Degressgw.agent.dataplane.uplink=eth0",
+        "-Degressgw.agent.dataplane.pin-dir=" + pinDir,
         "-Dquarkus.http.host=127.0.0.1",
-        "-Dquarkus.http.port=9090",
-        "-Dquarkus.vertx.prefer-native-transport=true");
+        "-Dquarkus.http.port=9090");
   }
 }
