@@ -151,4 +151,51 @@ class ControllerFailoverAgainstApiEmulatorIT {
     await().during(Duration.ofMillis(600)).atMost(FAST).untilAsserted(() ->
         assertEquals(ALL_ON_WORKER2, status("kube-system", "default").getFloatingIPs()));
   }
+
+  @Inject Leadership leadership;
+  @Inject io.egressgw.kube.ResourceCache resources;
+  @Inject java.time.Clock clock;
+
+  @Test
+  void aNewLeaderStartsFromTheAssignmentRecordedInStatus() {
+    // Arrange: two nodes with agents and a group placed by this (leading) replica.
+    client.nodes().resource(ClusterFixtures.readyNode("handover1", "192.168.2.11", Map.of())).create();
+    client.nodes().resource(ClusterFixtures.readyNode("handover2", "192.168.2.12", Map.of())).create();
+    SimulatedAgent h1 = agent("handover1", "192.168.2.11", false);
+    SimulatedAgent h2 = agent("handover2", "192.168.2.12", false);
+    await().atMost(FAST).until(() -> state.programs().programmed("handover1") && state.programs().programmed("handover2"));
+    client.resources(NetworkGatewayGroup.class).resource(ClusterFixtures.group("kube-system", "handover",
+        null, "192.168.2.100", "192.168.2.101")).create();
+    await().atMost(FAST).untilAsserted(() -> assertEquals(
+        Map.of("192.168.2.100", "handover1", "192.168.2.101", "handover2"),
+        status("kube-system", "handover").getFloatingIPs()));
+    await().atMost(FAST).until(() -> h1.heldFloatingIPs().equals(List.of("192.168.2.100")));
+
+    // Act: leadership is lost; the previous leader had recorded another (equally valid) assignment,
+    // which a placement from scratch would not choose; then this replica leads again.
+    leadership.stopped();
+    Map<String, String> recorded = Map.of("192.168.2.100", "handover2", "192.168.2.101", "handover1");
+    client.resources(NetworkGatewayGroup.class).inNamespace("kube-system").withName("handover")
+        .editStatus(g -> {
+          g.getStatus().setFloatingIPs(new java.util.TreeMap<>(recorded));
+          return g;
+        });
+    await().atMost(FAST).until(() -> recorded.equals(
+        resources.gatewayGroups().getByKey("kube-system/handover").getStatus().getFloatingIPs()));
+    // Agents get 503 while no replica leads; they keep what they hold.
+    await().atMost(FAST).until(() -> h1.client().lastHeartbeatStatus() == 503);
+    assertEquals(List.of("192.168.2.100"), h1.heldFloatingIPs());
+    leadership.started(clock.instant());
+
+    // Assert: the new leader keeps the recorded assignment (no move) and programs the agents to match.
+    await().atMost(FAST).untilAsserted(() -> {
+      assertEquals(List.of("192.168.2.101"), h1.heldFloatingIPs());
+      assertEquals(List.of("192.168.2.100"), h2.heldFloatingIPs());
+    });
+    await().during(Duration.ofMillis(500)).atMost(FAST).untilAsserted(() -> {
+      NetworkGatewayGroupStatus s = status("kube-system", "handover");
+      assertEquals(recorded, s.getFloatingIPs());
+      assertEquals(Map.of("handover1", "Up", "handover2", "Up"), s.getNodes());
+    });
+  }
 }
