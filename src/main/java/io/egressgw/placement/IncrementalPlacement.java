@@ -532,10 +532,11 @@ public final class IncrementalPlacement {
         }
       }
     }
+    if (nodeIndex.isEmpty()) {
+      return "no nodes";
+    }
     if (selected == 0) {
-      return nodes.length == 0 || groupSel[ipGroup[i]] == allOnes
-          ? "no nodes"
-          : "no node matches the nodeSelector " + new TreeMap<>(groups.get(ipGroup[i]).nodeSelector());
+      return "no node matches the nodeSelector " + new TreeMap<>(groups.get(ipGroup[i]).nodeSelector());
     }
     long[] covered = new long[words];
     orSubnetBits(ipAddr[i], covered);
