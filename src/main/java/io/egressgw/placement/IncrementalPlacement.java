@@ -111,6 +111,12 @@ public final class IncrementalPlacement {
     return null;
   }
 
+  /** How many floating IPs {@code node} holds (0 for unknown nodes). */
+  public int heldCount(String node) {
+    Integer idx = nodeIndex.get(node);
+    return idx == null ? 0 : held[idx];
+  }
+
   /**
    * A node appeared or changed (up/down, labels, subnets, role). Returns the moves it caused; IPs
    * on nodes that stay eligible never move.
