@@ -111,6 +111,12 @@ public final class IncrementalPlacement {
     return null;
   }
 
+  /** How many floating IPs {@code node} holds (0 for unknown nodes). */
+  public int heldCount(String node) {
+    Integer idx = nodeIndex.get(node);
+    return idx == null ? 0 : held[idx];
+  }
+
   /**
    * A node appeared or changed (up/down, labels, subnets, role). Returns the moves it caused; IPs
    * on nodes that stay eligible never move.
@@ -532,10 +538,11 @@ public final class IncrementalPlacement {
         }
       }
     }
+    if (nodeIndex.isEmpty()) {
+      return "no nodes";
+    }
     if (selected == 0) {
-      return nodes.length == 0 || groupSel[ipGroup[i]] == allOnes
-          ? "no nodes"
-          : "no node matches the nodeSelector " + new TreeMap<>(groups.get(ipGroup[i]).nodeSelector());
+      return "no node matches the nodeSelector " + new TreeMap<>(groups.get(ipGroup[i]).nodeSelector());
     }
     long[] covered = new long[words];
     orSubnetBits(ipAddr[i], covered);
