@@ -1,0 +1,311 @@
+package io.egressgw.rest;
+
+import io.egressgw.kube.ResourceCache;
+import io.egressgw.validation.Verdict;
+import io.egressgw.validation.Violation;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.informers.cache.Store;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriBuilder;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The REST semantics shared by both resources: reads from the informer cache, writes to the
+ * Kubernetes API, ETag/If-Match from resourceVersion, status read-only, bodies parsed strictly and
+ * admitted by io.egressgw.validation before anything is written.
+ *
+ * <p>Status in a request body is ignored, never refused: as with Kubernetes' main resource endpoint
+ * when the status subresource is on, create stores no status and replace keeps the stored one. That
+ * way an object read from the API (or the reference's examples, which show a status) can be sent
+ * back unchanged.
+ *
+ * @param <T> the custom resource type
+ */
+final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
+  private static final int CONFLICT_RETRIES = 3;
+
+  private final Class<T> type;
+  private final String apiVersion;
+  private final String kind;
+  private final String listKind;
+  private final boolean namespaced;
+  private final Supplier<Store<T>> store;
+  private final Function<String, NonNamespaceOperation<T, ? extends KubernetesResourceList<T>, Resource<T>>> api;
+  private final Function<T, Verdict> admission;
+  private final ResourceCache cache;
+  private final RestSettings settings;
+
+  CustomResourceEndpoint(
+      Class<T> type,
+      String listKind,
+      boolean namespaced,
+      Supplier<Store<T>> store,
+      Function<String, NonNamespaceOperation<T, ? extends KubernetesResourceList<T>, Resource<T>>> api,
+      Function<T, Verdict> admission,
+      ResourceCache cache,
+      RestSettings settings) {
+    this.type = type;
+    this.apiVersion = io.egressgw.api.v1.NetworkGatewayGroup.API_VERSION;
+    this.kind = type.getSimpleName();
+    this.listKind = listKind;
+    this.namespaced = namespaced;
+    this.store = store;
+    this.api = api;
+    this.admission = admission;
+    this.cache = cache;
+    this.settings = settings;
+  }
+
+  Response list(String namespace, Integer limit, String continueToken) {
+    List<T> all = store.get().list().stream()
+        .filter(o -> !namespaced || namespace.equals(o.getMetadata().getNamespace()))
+        .toList();
+    ListPage<T> page = ListPage.of(all, ResourceCache::key, limit, continueToken, settings.maxPageSize());
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    if (page.continueToken() != null) {
+      metadata.put("continue", page.continueToken());
+      metadata.put("remainingItemCount", page.remainingItemCount());
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("apiVersion", io.egressgw.api.v1.NetworkGatewayGroup.API_VERSION);
+    body.put("kind", listKind);
+    body.put("metadata", metadata);
+    body.put("items", page.items());
+    return Response.ok(StrictJson.write(body), "application/json").build();
+  }
+
+  Response get(String namespace, String name) {
+    T object = store.get().getByKey(key(namespace, name));
+    if (object == null) {
+      throw notFound(namespace, name);
+    }
+    return Response.ok(StrictJson.write(object), "application/json")
+        .tag(unquoted(object))
+        .build();
+  }
+
+  Response create(String namespace, InputStream body, String contentType, URI collection) {
+    T object = StrictJson.read(readBounded(body), StrictJson.isYaml(contentType), type, apiVersion, kind);
+    ObjectMeta meta = object.getMetadata() == null ? new ObjectMeta() : object.getMetadata();
+    object.setMetadata(meta);
+    List<Violation> pathViolations = new ArrayList<>();
+    if (namespaced) {
+      if (meta.getNamespace() == null) {
+        meta.setNamespace(namespace);
+      } else if (!meta.getNamespace().equals(namespace)) {
+        pathViolations.add(new Violation("metadata.namespace",
+            "'" + meta.getNamespace() + "' differs from the namespace in the path, '" + namespace + "'"));
+      }
+    }
+    rejectIfAny(pathViolations);
+    clearServerFields(meta);
+    object.setStatus(null);
+    admit(object);
+    if (store.get().getByKey(ResourceCache.key(object)) != null) {
+      throw alreadyExists(object);
+    }
+    T created;
+    try {
+      created = api.apply(meta.getNamespace()).resource(object).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        throw alreadyExists(object);
+      }
+      throw e;
+    }
+    awaitCached(created);
+    URI location = UriBuilder.fromUri(collection).path(meta.getName()).build();
+    return Response.created(location)
+        .type("application/json")
+        .entity(StrictJson.write(created))
+        .tag(unquoted(created))
+        .build();
+  }
+
+  Response replace(String namespace, String name, InputStream body, String contentType, String ifMatch) {
+    T object = StrictJson.read(readBounded(body), StrictJson.isYaml(contentType), type, apiVersion, kind);
+    ObjectMeta meta = object.getMetadata() == null ? new ObjectMeta() : object.getMetadata();
+    object.setMetadata(meta);
+    List<Violation> pathViolations = new ArrayList<>();
+    if (meta.getName() == null) {
+      meta.setName(name);
+    } else if (!meta.getName().equals(name)) {
+      pathViolations.add(new Violation("metadata.name",
+          "'" + meta.getName() + "' differs from the name in the path, '" + name + "'; an object cannot be renamed"));
+    }
+    if (namespaced) {
+      if (meta.getNamespace() == null) {
+        meta.setNamespace(namespace);
+      } else if (!meta.getNamespace().equals(namespace)) {
+        pathViolations.add(new Violation("metadata.namespace",
+            "'" + meta.getNamespace() + "' differs from the namespace in the path, '" + namespace + "'"));
+      }
+    }
+    rejectIfAny(pathViolations);
+    admit(object);
+    for (int attempt = 1; ; attempt++) {
+      T current = api.apply(namespace).withName(name).get();
+      if (current == null) {
+        throw notFound(namespace, name);
+      }
+      String currentVersion = current.getMetadata().getResourceVersion();
+      if (ifMatch != null && !ETags.matches(ifMatch, currentVersion)) {
+        throw stale(namespace, name, ifMatch, currentVersion);
+      }
+      T update = StrictJson.copy(object, type);
+      ObjectMeta kept = current.getMetadata();
+      kept.setLabels(meta.getLabels());
+      kept.setAnnotations(meta.getAnnotations());
+      kept.setManagedFields(null);
+      update.setMetadata(kept);
+      setStatusFrom(update, current);
+      try {
+        T updated = api.apply(namespace).resource(update).update();
+        awaitCached(updated);
+        return Response.ok(StrictJson.write(updated), "application/json").tag(unquoted(updated)).build();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw e;
+        }
+        if (ifMatch != null && !ifMatch.trim().equals("*")) {
+          throw stale(namespace, name, ifMatch, null);
+        }
+        if (attempt >= CONFLICT_RETRIES) {
+          throw ProblemException.of(409, "conflict", "Conflict",
+              "the object kept changing while it was being replaced; try again", "metadata.resourceVersion",
+              "changed concurrently " + attempt + " times");
+        }
+      }
+    }
+  }
+
+  Response delete(String namespace, String name, String ifMatch) {
+    T current = api.apply(namespace).withName(name).get();
+    if (current == null) {
+      throw notFound(namespace, name);
+    }
+    String currentVersion = current.getMetadata().getResourceVersion();
+    if (ifMatch != null && !ETags.matches(ifMatch, currentVersion)) {
+      throw stale(namespace, name, ifMatch, currentVersion);
+    }
+    var target = api.apply(namespace).withName(name);
+    if (ifMatch != null && !ifMatch.trim().equals("*")) {
+      target.lockResourceVersion(currentVersion).delete();
+    } else {
+      target.delete();
+    }
+    cache.awaitCached(store.get(), key(namespace, name), null, Duration.ofMillis(settings.cacheWaitMillis()));
+    return Response.noContent().build();
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static void setStatusFrom(CustomResource target, CustomResource source) {
+    target.setStatus(source.getStatus());
+  }
+
+  private void admit(T object) {
+    Verdict verdict = admission.apply(object);
+    switch (verdict.outcome()) {
+      case ALLOWED -> { }
+      case INVALID -> throw ProblemException.fromViolations(422, "invalid", "Invalid " + type.getSimpleName(),
+          type.getSimpleName() + " " + describe(object) + " is invalid", verdict.violations());
+      case CONFLICT -> throw ProblemException.fromViolations(409, "conflict", "Conflict",
+          type.getSimpleName() + " " + describe(object) + " conflicts with a stored object", verdict.violations());
+    }
+  }
+
+  private void rejectIfAny(List<Violation> violations) {
+    if (!violations.isEmpty()) {
+      throw ProblemException.fromViolations(422, "invalid", "Invalid " + type.getSimpleName(),
+          "the body does not match the request path", violations);
+    }
+  }
+
+  private byte[] readBounded(InputStream body) {
+    int limit = settings.maxBodyBytes();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buffer = new byte[8192];
+    try (body) {
+      int n;
+      while ((n = body.read(buffer)) >= 0) {
+        out.write(buffer, 0, n);
+        if (out.size() > limit) {
+          throw new ProblemException(413, "body-too-large", "Payload Too Large",
+              "the request body is over the limit of " + limit + " bytes",
+              List.of(new Problem.FieldError("body", "larger than " + limit + " bytes")));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  private void awaitCached(T written) {
+    cache.awaitCached(store.get(), ResourceCache.key(written), written.getMetadata().getResourceVersion(),
+        Duration.ofMillis(settings.cacheWaitMillis()));
+  }
+
+  private static void clearServerFields(ObjectMeta meta) {
+    meta.setResourceVersion(null);
+    meta.setUid(null);
+    meta.setCreationTimestamp(null);
+    meta.setDeletionTimestamp(null);
+    meta.setDeletionGracePeriodSeconds(null);
+    meta.setGeneration(null);
+    meta.setManagedFields(null);
+    meta.setSelfLink(null);
+  }
+
+  private String key(String namespace, String name) {
+    return namespaced ? namespace + "/" + name : name;
+  }
+
+  private String describe(T object) {
+    ObjectMeta m = object.getMetadata();
+    String name = m == null ? "(unnamed)" : Objects.toString(m.getName(), "(unnamed)");
+    return namespaced && m != null && m.getNamespace() != null ? m.getNamespace() + "/" + name : name;
+  }
+
+  private ProblemException notFound(String namespace, String name) {
+    String what = namespaced ? namespace + "/" + name : name;
+    return ProblemException.of(404, "not-found", "Not Found", type.getSimpleName() + " " + what + " does not exist",
+        "metadata.name", "no " + type.getSimpleName() + " named " + what);
+  }
+
+  private ProblemException alreadyExists(T object) {
+    return ProblemException.of(409, "already-exists", "Conflict",
+        type.getSimpleName() + " " + describe(object) + " already exists; replace it with PUT",
+        "metadata.name", "already exists");
+  }
+
+  private ProblemException stale(String namespace, String name, String ifMatch, String currentVersion) {
+    String what = namespaced ? namespace + "/" + name : name;
+    return ProblemException.of(412, "precondition-failed", "Precondition Failed",
+        type.getSimpleName() + " " + what + " has changed since " + ifMatch.trim()
+            + (currentVersion == null ? "" : "; its ETag is now " + ETags.of(currentVersion)),
+        "If-Match", "does not match the current ETag; GET the object and retry");
+  }
+
+  /** JAX-RS quotes the tag itself. */
+  private static String unquoted(CustomResource<?, ?> object) {
+    return object.getMetadata().getResourceVersion();
+  }
+}

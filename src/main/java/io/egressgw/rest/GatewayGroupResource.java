@@ -1,0 +1,87 @@
+package io.egressgw.rest;
+
+import io.egressgw.api.v1.NetworkGatewayGroup;
+import io.egressgw.kube.ResourceCache;
+import io.egressgw.validation.ResourceAdmission;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.io.InputStream;
+
+/** /v1/namespaces/{namespace}/gateway-groups: NetworkGatewayGroups, as in openapi.yaml. */
+@Path("/v1/namespaces/{namespace}/gateway-groups")
+@Produces({"application/json", Problem.MEDIA_TYPE})
+public class GatewayGroupResource {
+
+  private final CustomResourceEndpoint<NetworkGatewayGroup> endpoint;
+
+  public GatewayGroupResource(
+      KubernetesClient client, ResourceCache cache, CacheGatewayGroupLookup lookup, RestSettings settings) {
+    this.endpoint =
+        new CustomResourceEndpoint<>(
+            NetworkGatewayGroup.class,
+            "NetworkGatewayGroupList",
+            true,
+            cache::gatewayGroups,
+            namespace -> client.resources(NetworkGatewayGroup.class).inNamespace(namespace),
+            group -> ResourceAdmission.admit(group, lookup),
+            cache,
+            settings);
+  }
+
+  @GET
+  public Response list(
+      @PathParam("namespace") String namespace,
+      @QueryParam("limit") Integer limit,
+      @QueryParam("continue") String continueToken) {
+    return endpoint.list(namespace, limit, continueToken);
+  }
+
+  @GET
+  @Path("{name}")
+  public Response get(@PathParam("namespace") String namespace, @PathParam("name") String name) {
+    return endpoint.get(namespace, name);
+  }
+
+  @POST
+  @Consumes({"application/json", "application/yaml", "application/x-yaml", "text/yaml"})
+  public Response create(
+      @PathParam("namespace") String namespace,
+      @HeaderParam("Content-Type") String contentType,
+      @Context UriInfo uri,
+      InputStream body) {
+    return endpoint.create(namespace, body, contentType, uri.getAbsolutePath());
+  }
+
+  @PUT
+  @Path("{name}")
+  @Consumes({"application/json", "application/yaml", "application/x-yaml", "text/yaml"})
+  public Response replace(
+      @PathParam("namespace") String namespace,
+      @PathParam("name") String name,
+      @HeaderParam("Content-Type") String contentType,
+      @HeaderParam("If-Match") String ifMatch,
+      InputStream body) {
+    return endpoint.replace(namespace, name, body, contentType, ifMatch);
+  }
+
+  @DELETE
+  @Path("{name}")
+  public Response delete(
+      @PathParam("namespace") String namespace,
+      @PathParam("name") String name,
+      @HeaderParam("If-Match") String ifMatch) {
+    return endpoint.delete(namespace, name, ifMatch);
+  }
+}

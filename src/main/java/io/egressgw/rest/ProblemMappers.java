@@ -1,0 +1,75 @@
+package io.egressgw.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.util.List;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * Turns every refusal into application/problem+json: our own {@link ProblemException}s, JAX-RS
+ * errors (unknown route 404, wrong method 405, wrong media type 415) and errors of the Kubernetes
+ * API that the REST layer did not anticipate.
+ */
+public class ProblemMappers {
+  private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+  @ServerExceptionMapper
+  public Response problem(ProblemException e, UriInfo uri) {
+    return render(e.toProblem(uri.getPath()));
+  }
+
+  @ServerExceptionMapper
+  public Response webApplication(WebApplicationException e, UriInfo uri) {
+    int status = e.getResponse().getStatus();
+    String title = Response.Status.fromStatusCode(status) == null
+        ? "HTTP " + status
+        : Response.Status.fromStatusCode(status).getReasonPhrase();
+    String type = switch (status) {
+      case 404 -> "not-found";
+      case 405 -> "method-not-allowed";
+      case 406 -> "not-acceptable";
+      case 415 -> "unsupported-media-type";
+      default -> "http-" + status;
+    };
+    String detail = e.getMessage() == null ? title : e.getMessage();
+    return render(new Problem(Problem.type(type), title, status, detail, uri.getPath(), List.of()));
+  }
+
+  @ServerExceptionMapper
+  public Response kubernetes(KubernetesClientException e, UriInfo uri) {
+    int code = e.getCode();
+    LOG.debugf(e, "Kubernetes API refused a request for %s", uri.getPath());
+    if (code == 404 || code == 409 || code == 422 || code == 403) {
+      String message = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
+      return render(
+          new Problem(
+              Problem.type("kubernetes-" + code), "Kubernetes API answered " + code, code, message, uri.getPath(), List.of()));
+    }
+    LOG.warnf(e, "Kubernetes API error for %s", uri.getPath());
+    return render(
+        new Problem(
+            Problem.type("kubernetes-unavailable"),
+            "Kubernetes API error",
+            502,
+            "the Kubernetes API could not serve the request: " + e.getMessage(),
+            uri.getPath(),
+            List.of()));
+  }
+
+  /** Bodies are parsed by {@link StrictJson}; this only catches JSON errors from elsewhere. */
+  @ServerExceptionMapper
+  public Response json(JsonProcessingException e, UriInfo uri) {
+    return problem(StrictJson.toProblem(e), uri);
+  }
+
+  static Response render(Problem problem) {
+    return Response.status(problem.status())
+        .type(Problem.MEDIA_TYPE)
+        .entity(StrictJson.write(problem))
+        .build();
+  }
+}

@@ -1,0 +1,70 @@
+package io.egressgw.rest;
+
+import io.quarkus.vertx.http.runtime.filters.Filters;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.util.List;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * A Vert.x route filter in front of the public REST API. It answers before the body is read: 413
+ * when Content-Length is over the limit (chunked bodies are bounded again while reading, see
+ * {@link CustomResourceEndpoint}), and 404 when this process runs the agent role, which does not
+ * serve the public API.
+ */
+@Singleton
+public class RestGate {
+  static final String GATEWAY_GROUPS_PREFIX = "/v1/namespaces/";
+  static final String EGRESS_POLICIES_PREFIX = "/v1/egress-policies";
+
+  void register(
+      @Observes Filters filters,
+      RestSettings settings,
+      @ConfigProperty(name = "egressgw.role", defaultValue = "controller") String role) {
+    boolean controller = "controller".equals(role);
+    int limit = settings.maxBodyBytes();
+    filters.register(
+        rc -> {
+          String path = rc.normalizedPath();
+          if (!(path.startsWith(GATEWAY_GROUPS_PREFIX) || path.startsWith(EGRESS_POLICIES_PREFIX))) {
+            rc.next();
+            return;
+          }
+          if (!controller) {
+            end(rc, new Problem(Problem.type("not-found"), "Not Found", 404,
+                "the public REST API is served by the controller role; this process runs egressgw.role=" + role,
+                path, List.of()));
+            return;
+          }
+          String length = rc.request().getHeader("Content-Length");
+          if (length != null && tooLong(length, limit)) {
+            end(rc, tooLarge(path, limit));
+            return;
+          }
+          rc.next();
+        },
+        100);
+  }
+
+  static Problem tooLarge(String path, int limit) {
+    return new Problem(Problem.type("body-too-large"), "Payload Too Large", 413,
+        "the request body is over the limit of " + limit + " bytes", path,
+        List.of(new Problem.FieldError("body", "larger than " + limit + " bytes")));
+  }
+
+  private static boolean tooLong(String length, int limit) {
+    try {
+      return Long.parseLong(length.trim()) > limit;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  private static void end(io.vertx.ext.web.RoutingContext rc, Problem problem) {
+    rc.response()
+        .setStatusCode(problem.status())
+        .putHeader("Content-Type", Problem.MEDIA_TYPE)
+        .putHeader("Connection", "close")
+        .end(StrictJson.write(problem));
+  }
+}
