@@ -1,0 +1,126 @@
+package io.egressgw.agent;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.egressgw.dataplane.DataplaneObject;
+import io.egressgw.program.NodeProgram;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a node's dataplane without the controller, in the network namespace the process runs in:
+ * {@code ip netns exec egw-x-n1 java -cp ... io.egressgw.agent.DataplaneCli --uplink eth0
+ * --pin-dir /tmp/egw-bpffs-x/n1 [--node-ip IP] [--pod-prefix P] [--program file.json] [--stdin]}.
+ *
+ * <p>Prints one JSON line per event on stdout: {@code {"event":"ready",...}} once the dataplane is
+ * open, {@code {"event":"applied",...}} per program applied, {@code {"event":"report",...}} for the
+ * stdin command {@code report}, {@code {"event":"error",...}} on failure. With --stdin it reads
+ * commands, one per line: a NodeProgram as JSON, {@code report}, or {@code exit}; it re-attaches
+ * the classifier to new pod interfaces every second. End-to-end tests and the lab drive agents so.
+ */
+public final class DataplaneCli {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private DataplaneCli() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> opts = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--stdin")) {
+        opts.put("stdin", "true");
+      } else if (a.startsWith("--") && i + 1 < args.length) {
+        opts.put(a.substring(2), args[++i]);
+      } else {
+        System.err.println("usage: DataplaneCli --uplink IF --pin-dir DIR [--node-ip IP] [--pod-prefix P] [--program FILE] [--stdin]");
+        System.exit(2);
+      }
+    }
+    PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    DataplaneSettings settings =
+        new DataplaneSettings(
+            opts.getOrDefault("uplink", "eth0"),
+            opts.getOrDefault("pin-dir", DataplaneSettings.DEFAULT_PIN_DIR),
+            opts.get("node-ip"),
+            opts.getOrDefault("pod-prefix", ""),
+            DataplaneObject.Capacities.defaults());
+    try (EbpfNodeDataplane dp = EbpfNodeDataplane.open(settings)) {
+      emit(out, "ready", report(dp));
+      if (opts.containsKey("program")) {
+        apply(out, dp, Files.readString(Path.of(opts.get("program"))));
+      }
+      if (!opts.containsKey("stdin")) {
+        return;
+      }
+      ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "egw-interfaces");
+        t.setDaemon(true);
+        return t;
+      });
+      timer.scheduleWithFixedDelay(() -> {
+        try {
+          dp.reconcileInterfaces();
+        } catch (RuntimeException e) {
+          System.err.println("reconcile: " + e.getMessage());
+        }
+      }, 1, 1, TimeUnit.SECONDS);
+      BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+      for (String line; (line = in.readLine()) != null; ) {
+        line = line.trim();
+        if (line.isEmpty()) {
+          continue;
+        }
+        if (line.equals("exit")) {
+          break;
+        } else if (line.equals("report")) {
+          emit(out, "report", report(dp));
+        } else {
+          apply(out, dp, line);
+        }
+      }
+      timer.shutdownNow();
+    } catch (RuntimeException e) {
+      emit(out, "error", Map.of("message", String.valueOf(e.getMessage())));
+      System.exit(1);
+    }
+  }
+
+  private static void apply(PrintStream out, NodeDataplane dp, String json) {
+    try {
+      NodeProgram program = JSON.readValue(json, NodeProgram.class);
+      ApplyResult r = dp.apply(program);
+      emit(out, "applied", r);
+    } catch (Exception e) {
+      emit(out, "error", Map.of("message", String.valueOf(e.getMessage())));
+    }
+  }
+
+  private static Map<String, Object> report(NodeDataplane dp) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("nodeIP", dp.nodeIP());
+    m.put("appliedGeneration", dp.appliedGeneration());
+    m.put("subnets", dp.subnets());
+    m.put("heldFloatingIPs", dp.heldFloatingIPs());
+    m.put("counters", dp.counters());
+    return m;
+  }
+
+  private static void emit(PrintStream out, String event, Object body) {
+    try {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("event", event);
+      m.put("body", body);
+      out.println(JSON.writeValueAsString(m));
+    } catch (Exception e) {
+      out.println("{\"event\":\"error\",\"body\":{\"message\":\"cannot encode output\"}}");
+    }
+  }
+}

@@ -1,0 +1,265 @@
+package io.egressgw.agent;
+
+import static io.egressgw.dataplane.MapLayouts.*;
+
+import io.egressgw.dataplane.BpfMap;
+import io.egressgw.dataplane.DataplaneException;
+import io.egressgw.dataplane.DataplaneObject;
+import io.egressgw.dataplane.EgressEntry;
+import io.egressgw.dataplane.EgressNatTable;
+import io.egressgw.dataplane.Ipv4;
+import io.egressgw.dataplane.MapCodec;
+import io.egressgw.dataplane.Nftables;
+import io.egressgw.dataplane.RouteKey;
+import io.egressgw.dataplane.Rtnetlink;
+import io.egressgw.program.NodeProgram;
+import io.egressgw.program.NodeReport.PolicyCounters;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.logging.Logger;
+
+/**
+ * The eBPF dataplane of this node (the network namespace the process runs in): loads the BPF
+ * object with maps pinned under {@link DataplaneSettings#pinDir()}, attaches egw_gateway / egw_steer
+ * to the uplink and egw_classify to pod interfaces, keeps the nftables table and the floating IPs.
+ *
+ * <p>On start it reads back what is installed (pinned maps, nft map, labelled addresses), so a
+ * restarted agent changes nothing when handed the same program. tc attachments outlive the process.
+ */
+public final class EbpfNodeDataplane implements NodeDataplane {
+  private static final Logger LOG = Logger.getLogger(EbpfNodeDataplane.class.getName());
+
+  private final DataplaneSettings settings;
+  private final int nodeIp;
+  private final DataplaneObject bpf;
+  private final Nftables nft;
+  private final EgressNatTable natTable;
+  private DataplaneState installed;
+  private long appliedGeneration;
+  private Map<Integer, String> policyByEgress = Map.of();
+
+  private EbpfNodeDataplane(DataplaneSettings settings) {
+    this.settings = settings;
+    Rtnetlink.Link uplink = Rtnetlink.link(settings.uplink());
+    this.nodeIp =
+        settings.nodeIP() != null && !settings.nodeIP().isBlank()
+            ? Ipv4.parse(settings.nodeIP())
+            : Rtnetlink.addresses().stream()
+                .filter(a -> a.ifindex() == uplink.index())
+                .filter(a -> !a.label().equals(settings.floatingLabel()))
+                .map(Rtnetlink.Address::address)
+                .findFirst()
+                .orElseThrow(() -> new DataplaneException("no IPv4 address on " + settings.uplink()));
+    setSysctls(settings.uplink());
+    this.bpf = DataplaneObject.load(settings.pinDir(), nodeIp, settings.capacities());
+    try {
+      this.nft = new Nftables();
+      this.natTable = new EgressNatTable(nft);
+      this.installed = readInstalled();
+      // recreate the table with its current elements: repairs a tampered or older table
+      natTable.install(installed.snat());
+      byte[] state = bpf.state().lookup(new byte[U32_SIZE]);
+      this.appliedGeneration = state == null ? 0 : MapCodec.stateGeneration(state);
+      bpf.ensureAttached(uplink.index(), true, PROG_GATEWAY);
+      bpf.ensureAttached(uplink.index(), false, PROG_STEER);
+      reconcileInterfaces();
+    } catch (RuntimeException e) {
+      bpf.close();
+      throw e;
+    }
+  }
+
+  /** Opens (or re-opens after a restart) the dataplane of the current network namespace. */
+  public static EbpfNodeDataplane open(DataplaneSettings settings) {
+    return new EbpfNodeDataplane(settings);
+  }
+
+  /**
+   * Steered packets enter and leave the gateway by the uplink: it must not send ICMP redirects
+   * (the sender would learn to bypass it), and reverse-path filtering must be loose because the
+   * gateway forwards packets of pods that do not live behind the uplink's routes in every CNI.
+   */
+  private static void setSysctls(String uplink) {
+    writeSysctl("net/ipv4/conf/all/send_redirects", "0");
+    writeSysctl("net/ipv4/conf/" + uplink + "/send_redirects", "0");
+    writeSysctl("net/ipv4/conf/" + uplink + "/rp_filter", "2");
+  }
+
+  private static void writeSysctl(String key, String value) {
+    Path p = Path.of("/proc/sys", key);
+    try {
+      if (!Files.readString(p).trim().equals(value)) {
+        Files.writeString(p, value);
+      }
+    } catch (IOException e) {
+      throw new DataplaneException("cannot set sysctl " + key + "=" + value, e);
+    }
+  }
+
+  private DataplaneState readInstalled() {
+    Map<Integer, Integer> sources = MapCodec.readSources(bpf.sources(), settings.capacities().sources());
+    Map<RouteKey, Integer> routes = MapCodec.readRoutes(bpf.routes(), settings.capacities().routes());
+    Map<Integer, EgressEntry> egresses =
+        MapCodec.readEgresses(bpf.egresses(), settings.capacities().egresses());
+    Map<Integer, Integer> snat = natTable.readElements();
+    Set<Integer> floating = new TreeSet<>();
+    int uplink = Rtnetlink.link(settings.uplink()).index();
+    for (Rtnetlink.Address a : Rtnetlink.addresses()) {
+      if (a.ifindex() == uplink && a.label().equals(settings.floatingLabel())) {
+        floating.add(a.address());
+      }
+    }
+    return new DataplaneState(sources, routes, egresses, snat, floating);
+  }
+
+  @Override
+  public synchronized ApplyResult apply(NodeProgram program) {
+    DataplaneState desired = DataplaneState.desired(program, nodeIp);
+    DataplaneState.Diff diff = DataplaneState.diff(installed, desired);
+    try {
+      ApplyResult result = write(diff, program.generation());
+      installed = desired;
+      policyByEgress = policies(program);
+      if (program.generation() != appliedGeneration) {
+        bpf.state().update(new byte[U32_SIZE], MapCodec.state(program.generation()));
+        appliedGeneration = program.generation();
+      }
+      return result;
+    } catch (RuntimeException e) {
+      // partially applied: start the next diff from what the kernel really holds
+      installed = readInstalled();
+      throw e;
+    }
+  }
+
+  /**
+   * Order keeps every intermediate state safe: a floating IP and its SNAT entry exist before any
+   * packet is marked for it; a source becomes visible only once its routes and egresses are there;
+   * removals go the other way round.
+   */
+  private ApplyResult write(DataplaneState.Diff diff, long generation) {
+    int uplink = Rtnetlink.link(settings.uplink()).index();
+    int addresses = 0;
+    for (Integer ip : diff.floatingIPs().upserts().keySet()) {
+      Rtnetlink.addAddress(uplink, ip, 32, settings.floatingLabel());
+      Rtnetlink.gratuitousArp(uplink, ip);
+      LOG.info("took floating IP " + Ipv4.format(ip));
+      addresses++;
+    }
+    List<Integer> snatDeletes = new ArrayList<>(diff.snat().changed());
+    int nftChanges = natTable.update(diff.snat().upserts(), snatDeletes) - snatDeletes.size();
+
+    int writes = 0;
+    // a new egress id starts counting from zero
+    for (Integer id : diff.egresses().upserts().keySet()) {
+      if (!installed.egresses().containsKey(id)) {
+        bpf.counters().update(MapCodec.u32(id), new byte[bpf.counters().valueSize()]);
+        writes++;
+      }
+    }
+    writes += MapCodec.writeEgresses(bpf.egresses(), diff.egresses().upserts());
+    writes += MapCodec.writeRoutes(bpf.routes(), diff.routes().upserts());
+    writes += MapCodec.writeSources(bpf.sources(), diff.sources().upserts());
+    writes += MapCodec.deleteU32(bpf.sources(), diff.sources().deletes());
+    writes += MapCodec.deleteRoutes(bpf.routes(), diff.routes().deletes());
+    writes += MapCodec.deleteU32(bpf.egresses(), diff.egresses().deletes());
+
+    nftChanges += natTable.update(Map.of(), diff.snat().deletes());
+    for (Integer ip : diff.floatingIPs().deletes()) {
+      Rtnetlink.deleteAddress(uplink, ip, 32);
+      LOG.info("released floating IP " + Ipv4.format(ip));
+      addresses++;
+    }
+    int attachments = reconcileInterfaces();
+    return new ApplyResult(generation, writes, nftChanges, addresses, attachments);
+  }
+
+  private static Map<Integer, String> policies(NodeProgram program) {
+    Map<Integer, String> m = new HashMap<>();
+    program.egresses().forEach((id, e) -> m.put(id, e.policy()));
+    return m;
+  }
+
+  /** Pod interfaces: the configured name prefix, or every veth except the uplink. */
+  Predicate<Rtnetlink.Link> podInterfaces() {
+    String prefix = settings.podInterfacePrefix();
+    return l ->
+        !l.isLoopback()
+            && !l.name().equals(settings.uplink())
+            && (prefix == null || prefix.isEmpty() ? "veth".equals(l.kind()) : l.name().startsWith(prefix));
+  }
+
+  @Override
+  public synchronized int reconcileInterfaces() {
+    int n = 0;
+    for (Rtnetlink.Link link : Rtnetlink.links()) {
+      if (podInterfaces().test(link)) {
+        try {
+          if (bpf.ensureAttached(link.index(), true, PROG_CLASSIFY)) {
+            n++;
+          }
+        } catch (DataplaneException e) {
+          // the pod may have gone between listing and attaching; the next pass retries
+          LOG.warning("classifier not attached to " + link.name() + ": " + e.getMessage());
+        }
+      }
+    }
+    return n;
+  }
+
+  @Override
+  public synchronized long appliedGeneration() {
+    return appliedGeneration;
+  }
+
+  @Override
+  public String nodeIP() {
+    return Ipv4.format(nodeIp);
+  }
+
+  @Override
+  public List<String> subnets() {
+    return AgentNodeInfo.subnets(podInterfaces(), settings.floatingLabel());
+  }
+
+  @Override
+  public synchronized List<String> heldFloatingIPs() {
+    int uplink = Rtnetlink.link(settings.uplink()).index();
+    return Rtnetlink.addresses().stream()
+        .filter(a -> a.ifindex() == uplink && a.label().equals(settings.floatingLabel()))
+        .map(a -> Ipv4.format(a.address()))
+        .toList();
+  }
+
+  @Override
+  public synchronized Map<String, PolicyCounters> counters() {
+    Map<String, PolicyCounters> out = new TreeMap<>();
+    policyByEgress.forEach(
+        (id, policy) -> {
+          byte[] v = bpf.counters().lookup(MapCodec.u32(id));
+          PolicyCounters c = v == null ? new PolicyCounters(0, 0) : MapCodec.sumCounters(v, bpf.possibleCpus());
+          out.merge(policy, c, (a, b) -> new PolicyCounters(a.packets() + b.packets(), a.bytes() + b.bytes()));
+        });
+    return out;
+  }
+
+  /** The installed state as last written or read back (for tests and diagnostics). */
+  public synchronized DataplaneState installed() {
+    return installed;
+  }
+
+  @Override
+  public synchronized void close() {
+    nft.close();
+    bpf.close();
+  }
+}

@@ -1,0 +1,41 @@
+package io.egressgw.agent;
+
+import io.egressgw.program.NodeProgram;
+import io.egressgw.program.NodeReport.PolicyCounters;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The node agent's dataplane, as the agent channel uses it: apply the controller's program and read
+ * what goes into the heartbeat. Implementations are thread-safe.
+ */
+public interface NodeDataplane extends AutoCloseable {
+
+  /**
+   * Makes the node's dataplane match program, changing only what differs (idempotent). On failure
+   * nothing is reported as applied and the next apply starts from what the kernel really holds.
+   */
+  ApplyResult apply(NodeProgram program);
+
+  /** Generation of the last program fully applied (survives agent restarts), 0 when none. */
+  long appliedGeneration();
+
+  /** This node's address on the shared segment. */
+  String nodeIP();
+
+  /** The node's interface addresses with prefix, excluding loopback, pod interfaces and floating IPs. */
+  List<String> subnets();
+
+  /** Floating IPs configured on the uplink right now. */
+  List<String> heldFloatingIPs();
+
+  /** Packets and bytes this node steered or SNATed, per policy of the applied program. */
+  Map<String, PolicyCounters> counters();
+
+  /** Attaches the classifier to pod interfaces that appeared since; returns how many. */
+  int reconcileInterfaces();
+
+  /** Releases process resources; the installed dataplane keeps forwarding. */
+  @Override
+  void close();
+}

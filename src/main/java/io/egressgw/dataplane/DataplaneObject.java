@@ -1,0 +1,131 @@
+package io.egressgw.dataplane;
+
+import static io.egressgw.dataplane.MapLayouts.*;
+
+import jnr.ffi.Pointer;
+
+/**
+ * The loaded egressgw BPF object: its three tc programs and its maps, pinned by name under a
+ * directory on a bpffs so that a later process reuses the same maps (and so the same state).
+ * Runtime settings (this node's IP) and map capacities are fixed between open and load.
+ */
+public final class DataplaneObject implements AutoCloseable {
+
+  /** Map capacities; must equal those of already pinned maps (libbpf refuses to reuse otherwise). */
+  public record Capacities(int sources, int routes, int egresses) {
+    public static Capacities defaults() {
+      return new Capacities(SOURCES_MAX, ROUTES_MAX, EGRESSES_MAX);
+    }
+  }
+
+  private final Pointer obj;
+  private final BpfMap sources;
+  private final BpfMap routes;
+  private final BpfMap egresses;
+  private final BpfMap counters;
+  private final BpfMap state;
+  private final int possibleCpus;
+
+  private DataplaneObject(Pointer obj) {
+    NativeLibraries.Egw egw = NativeLibraries.egw();
+    this.obj = obj;
+    this.possibleCpus = NativeLibraries.libbpf().libbpf_num_possible_cpus();
+    this.sources = new BpfMap(MAP_SOURCES, mapFd(egw, MAP_SOURCES), U32_SIZE, U32_SIZE);
+    this.routes = new BpfMap(MAP_ROUTES, mapFd(egw, MAP_ROUTES), ROUTE_KEY_SIZE, U32_SIZE);
+    this.egresses = new BpfMap(MAP_EGRESSES, mapFd(egw, MAP_EGRESSES), U32_SIZE, EGRESS_SIZE);
+    // per-CPU values: one struct per possible CPU, each rounded up to 8 bytes
+    this.counters =
+        new BpfMap(MAP_COUNTERS, mapFd(egw, MAP_COUNTERS), U32_SIZE, COUNTERS_SIZE * possibleCpus);
+    this.state = new BpfMap(MAP_STATE, mapFd(egw, MAP_STATE), U32_SIZE, STATE_SIZE);
+  }
+
+  private int mapFd(NativeLibraries.Egw egw, String name) {
+    return (int) DataplaneException.check(egw.egw_map_fd(obj, name), "map fd of " + name);
+  }
+
+  /**
+   * Opens, configures and loads the object; maps are created under pinDir or reused from there.
+   *
+   * @param nodeIp this node's address on the shared segment (decides "this node is the gateway")
+   */
+  public static DataplaneObject load(String pinDir, int nodeIp, Capacities capacities) {
+    NativeLibraries.Egw egw = NativeLibraries.egw();
+    Pointer obj = egw.egw_open(pinDir);
+    if (obj == null) {
+      throw new DataplaneException("cannot open the BPF object (pin directory " + pinDir + ")");
+    }
+    try {
+      egw.egw_set_node_ip(obj, Ipv4.toNetworkOrderNative(nodeIp));
+      DataplaneException.check(
+          egw.egw_set_max_entries(obj, MAP_SOURCES, capacities.sources()), "size " + MAP_SOURCES);
+      DataplaneException.check(
+          egw.egw_set_max_entries(obj, MAP_ROUTES, capacities.routes()), "size " + MAP_ROUTES);
+      DataplaneException.check(
+          egw.egw_set_max_entries(obj, MAP_EGRESSES, capacities.egresses()),
+          "size " + MAP_EGRESSES);
+      DataplaneException.check(
+          egw.egw_load(obj),
+          "load of the BPF object (pinned maps under " + pinDir + " with other capacities?)");
+      return new DataplaneObject(obj);
+    } catch (RuntimeException e) {
+      egw.egw_close(obj);
+      throw e;
+    }
+  }
+
+  public int programFd(String name) {
+    return (int)
+        DataplaneException.check(NativeLibraries.egw().egw_prog_fd(obj, name), "program " + name);
+  }
+
+  public long programId(String name) {
+    return DataplaneException.check(
+        NativeLibraries.egw().egw_obj_id(programFd(name)), "id of program " + name);
+  }
+
+  /**
+   * Attaches program at our tc handle/priority on ifindex unless it is already there.
+   *
+   * @return true when an attachment was made (or replaced)
+   */
+  public boolean ensureAttached(int ifindex, boolean ingress, String program) {
+    NativeLibraries.Egw egw = NativeLibraries.egw();
+    long attached = egw.egw_tc_query(ifindex, ingress ? 1 : 0);
+    if (attached == programId(program)) {
+      return false;
+    }
+    DataplaneException.check(
+        egw.egw_tc_attach(ifindex, ingress ? 1 : 0, programFd(program)),
+        "tc attach of " + program + " to ifindex " + ifindex);
+    return true;
+  }
+
+  public BpfMap sources() {
+    return sources;
+  }
+
+  public BpfMap routes() {
+    return routes;
+  }
+
+  public BpfMap egresses() {
+    return egresses;
+  }
+
+  public BpfMap counters() {
+    return counters;
+  }
+
+  public BpfMap state() {
+    return state;
+  }
+
+  public int possibleCpus() {
+    return possibleCpus;
+  }
+
+  @Override
+  public void close() {
+    NativeLibraries.egw().egw_close(obj);
+  }
+}

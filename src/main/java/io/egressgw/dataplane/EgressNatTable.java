@@ -1,0 +1,100 @@
+package io.egressgw.dataplane;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The nftables table {@code ip egressgw}: nat postrouting at srcnat-10, before the node's own
+ * masquerade. Packets marked "SNAT here" leave with the floating IP of their egress (map
+ * {@code snat_ips}: mark -> IP; a marked packet without an entry is dropped, fail closed); packets
+ * marked "steer" get an identity SNAT so the node's masquerade does not rewrite them.
+ */
+public final class EgressNatTable {
+  public static final String TABLE = "egressgw";
+  public static final String MAP = "snat_ips";
+
+  private final Nftables nft;
+
+  public EgressNatTable(Nftables nft) {
+    this.nft = nft;
+  }
+
+  /** The table's text with the given map elements (mark -> floating IP). */
+  static String definition(Map<Integer, Integer> elements) {
+    StringBuilder els = new StringBuilder();
+    elements.forEach(
+        (mark, ip) ->
+            els.append(els.length() == 0 ? "" : ", ")
+                .append(String.format("0x%08x : %s", mark, Ipv4.format(ip))));
+    String mask = String.format("0x%08x", MapLayouts.MARK_MASK);
+    return "table ip "
+        + TABLE
+        + " {\n"
+        + "  map "
+        + MAP
+        + " {\n    type mark : ipv4_addr\n"
+        + (elements.isEmpty() ? "" : "    elements = { " + els + " }\n")
+        + "  }\n"
+        + "  chain postrouting {\n"
+        + "    type nat hook postrouting priority srcnat - 10; policy accept;\n"
+        + String.format(
+            "    meta mark & %s == 0x%08x snat to meta mark map @%s\n", mask, MapLayouts.MARK_SNAT, MAP)
+        + String.format("    meta mark & %s == 0x%08x drop\n", mask, MapLayouts.MARK_SNAT)
+        + String.format(
+            "    meta mark & %s == 0x%08x snat to ip saddr\n", mask, MapLayouts.MARK_STEER)
+        + "  }\n}\n";
+  }
+
+  /** The map's current elements; empty when the table does not exist. */
+  public Map<Integer, Integer> readElements() {
+    String json = nft.tryRunJson("list map ip " + TABLE + " " + MAP);
+    Map<Integer, Integer> out = new TreeMap<>();
+    if (json == null || json.isBlank()) {
+      return out;
+    }
+    try {
+      for (JsonNode item : new ObjectMapper().readTree(json).path("nftables")) {
+        for (JsonNode elem : item.path("map").path("elem")) {
+          out.put((int) elem.get(0).asLong(), Ipv4.parse(elem.get(1).asText()));
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new DataplaneException("cannot parse nft output: " + json, e);
+    }
+    return out;
+  }
+
+  /**
+   * (Re)creates the table atomically with these elements: one transaction deletes the old table
+   * (whatever its rules) and creates ours, so traffic never sees a half-built table.
+   */
+  public void install(Map<Integer, Integer> elements) {
+    nft.run("table ip " + TABLE + " {}\ndelete table ip " + TABLE + "\n" + definition(elements));
+  }
+
+  /** Adds/replaces and deletes map elements in one transaction; returns the number changed. */
+  public int update(Map<Integer, Integer> upserts, Iterable<Integer> deletes) {
+    StringBuilder cmd = new StringBuilder();
+    int n = 0;
+    for (Integer mark : deletes) {
+      cmd.append(String.format("delete element ip %s %s { 0x%08x }\n", TABLE, MAP, mark));
+      n++;
+    }
+    for (Map.Entry<Integer, Integer> e : upserts.entrySet()) {
+      // a changed IP for a mark: delete first, maps refuse to overwrite an element
+      cmd.append(String.format("add element ip %s %s { 0x%08x : %s }\n", TABLE, MAP, e.getKey(), Ipv4.format(e.getValue())));
+      n++;
+    }
+    if (n > 0) {
+      nft.run(cmd.toString());
+    }
+    return n;
+  }
+
+  /** Deletes the table (agent uninstall). */
+  public void remove() {
+    nft.run("table ip " + TABLE + " {}\ndelete table ip " + TABLE + "\n");
+  }
+}

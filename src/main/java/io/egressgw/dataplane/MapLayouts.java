@@ -1,0 +1,138 @@
+package io.egressgw.dataplane;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import jnr.ffi.Runtime;
+import jnr.ffi.Struct;
+
+/**
+ * Java mirror of src/native-ebpf/include/egressgw.h: constants and the map key/value layouts.
+ * The offsets used to encode map entries come from the jnr-ffi {@link Struct}s below;
+ * MapLayoutBtfTest checks them against the BTF of the compiled egressgw.bpf.o and
+ * SharedHeaderConstantsTest checks the constants against the header.
+ */
+public final class MapLayouts {
+  private MapLayouts() {}
+
+  public static final int MARK_MASK = 0xffff0000;
+  public static final int MARK_ID_MASK = 0x0000ffff;
+  public static final int MARK_STEER = 0x0e650000;
+  public static final int MARK_SNAT = 0x0e660000;
+  public static final int MARK_STEERED = 0x0e670000;
+  public static final int EGRESS_HAS_GATEWAY = 0x1;
+
+  public static final String MAP_SOURCES = "egw_sources";
+  public static final String MAP_ROUTES = "egw_routes";
+  public static final String MAP_EGRESSES = "egw_egresses";
+  public static final String MAP_COUNTERS = "egw_counters";
+  public static final String MAP_STATE = "egw_state";
+
+  public static final String PROG_CLASSIFY = "egw_classify";
+  public static final String PROG_STEER = "egw_steer";
+  public static final String PROG_GATEWAY = "egw_gateway";
+
+  public static final int SOURCES_MAX = 131072;
+  public static final int ROUTES_MAX = 1000000;
+  public static final int EGRESSES_MAX = 65536;
+  public static final int COUNTERS_MAX = 65536;
+
+  public static final int TC_HANDLE = 0xe65;
+  public static final int TC_PRIORITY = 0xe65;
+
+  /** struct egw_route_key. */
+  public static final class RouteKey extends Struct {
+    public final Unsigned32 prefixlen = new Unsigned32();
+    public final Unsigned32 ruleSet = new Unsigned32();
+    public final Unsigned32 daddr = new Unsigned32();
+
+    public RouteKey(Runtime runtime) {
+      super(runtime);
+    }
+  }
+
+  /** struct egw_egress. */
+  public static final class Egress extends Struct {
+    public final Unsigned32 gatewayIp = new Unsigned32();
+    public final Unsigned32 egressIp = new Unsigned32();
+    public final Unsigned32 flags = new Unsigned32();
+
+    public Egress(Runtime runtime) {
+      super(runtime);
+    }
+  }
+
+  /** struct egw_counters (one per CPU in the map). */
+  public static final class Counters extends Struct {
+    public final Unsigned64 packets = new Unsigned64();
+    public final Unsigned64 bytes = new Unsigned64();
+
+    public Counters(Runtime runtime) {
+      super(runtime);
+    }
+  }
+
+  /** struct egw_state. */
+  public static final class State extends Struct {
+    public final Unsigned64 generation = new Unsigned64();
+
+    public State(Runtime runtime) {
+      super(runtime);
+    }
+  }
+
+  private static final Runtime RT = Runtime.getSystemRuntime();
+  public static final RouteKey ROUTE_KEY = new RouteKey(RT);
+  public static final Egress EGRESS = new Egress(RT);
+  public static final Counters COUNTERS = new Counters(RT);
+  public static final State STATE = new State(RT);
+
+  public static final int ROUTE_KEY_SIZE = Struct.size(ROUTE_KEY);
+  public static final int EGRESS_SIZE = Struct.size(EGRESS);
+  public static final int COUNTERS_SIZE = Struct.size(COUNTERS);
+  public static final int STATE_SIZE = Struct.size(STATE);
+  public static final int U32_SIZE = 4;
+
+  private static ByteBuffer buf(byte[] b, int offset) {
+    return ByteBuffer.wrap(b).order(ByteOrder.nativeOrder()).position(offset);
+  }
+
+  /** Writes a host-order u32 at base + field offset. */
+  static void putU32(byte[] b, int base, Struct.NumberField field, int value) {
+    buf(b, 0).putInt(base + (int) field.offset(), value);
+  }
+
+  static int getU32(byte[] b, int base, Struct.NumberField field) {
+    return buf(b, 0).getInt(base + (int) field.offset());
+  }
+
+  /** Writes an IPv4 address (big-endian value) in network order at base + field offset. */
+  static void putIp(byte[] b, int base, Struct.NumberField field, int ip) {
+    ByteBuffer.wrap(b).order(ByteOrder.BIG_ENDIAN).putInt(base + (int) field.offset(), ip);
+  }
+
+  static int getIp(byte[] b, int base, Struct.NumberField field) {
+    return ByteBuffer.wrap(b).order(ByteOrder.BIG_ENDIAN).getInt(base + (int) field.offset());
+  }
+
+  static long getU64(byte[] b, int base, Struct.NumberField field) {
+    return buf(b, 0).getLong(base + (int) field.offset());
+  }
+
+  /** A plain u32 key or value at index i of a packed array. */
+  static void putU32At(byte[] b, int index, int value) {
+    buf(b, 0).putInt(index * U32_SIZE, value);
+  }
+
+  static int getU32At(byte[] b, int index) {
+    return buf(b, 0).getInt(index * U32_SIZE);
+  }
+
+  /** An IPv4 key (network order) at index i of a packed array. */
+  static void putIpAt(byte[] b, int index, int ip) {
+    ByteBuffer.wrap(b).order(ByteOrder.BIG_ENDIAN).putInt(index * U32_SIZE, ip);
+  }
+
+  static int getIpAt(byte[] b, int index) {
+    return ByteBuffer.wrap(b).order(ByteOrder.BIG_ENDIAN).getInt(index * U32_SIZE);
+  }
+}

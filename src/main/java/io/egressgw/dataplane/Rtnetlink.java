@@ -1,0 +1,95 @@
+package io.egressgw.dataplane;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Interfaces and IPv4 addresses of the current network namespace, read and written through
+ * rtnetlink by libegressgw (no ip(8)). Gratuitous ARP goes out through an AF_PACKET socket.
+ */
+public final class Rtnetlink {
+  private Rtnetlink() {}
+
+  public static final int IFF_UP = 0x1;
+  public static final int IFF_LOOPBACK = 0x8;
+
+  /** One link: ifindex, name, rtnetlink kind ("veth", "bridge", ... or "-") and IFF_* flags. */
+  public record Link(int index, String name, String kind, int flags) {
+    public boolean isLoopback() {
+      return (flags & IFF_LOOPBACK) != 0;
+    }
+  }
+
+  /** One IPv4 address: its interface, label (the interface name unless set), address, prefix. */
+  public record Address(int ifindex, String label, int address, int prefixLength) {
+    public String withPrefix() {
+      return Ipv4.format(address) + "/" + prefixLength;
+    }
+  }
+
+  public static List<Link> links() {
+    List<Link> out = new ArrayList<>();
+    for (String[] f : dump(true)) {
+      out.add(new Link(Integer.parseInt(f[0]), f[1], f[2], (int) Long.parseLong(f[3])));
+    }
+    return out;
+  }
+
+  public static List<Address> addresses() {
+    List<Address> out = new ArrayList<>();
+    for (String[] f : dump(false)) {
+      out.add(
+          new Address(Integer.parseInt(f[0]), f[1], Ipv4.parse(f[2]), Integer.parseInt(f[3])));
+    }
+    return out;
+  }
+
+  public static Link link(String name) {
+    return links().stream()
+        .filter(l -> l.name().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new DataplaneException("no interface " + name));
+  }
+
+  public static void addAddress(int ifindex, int address, int prefixLength, String label) {
+    DataplaneException.check(
+        NativeLibraries.egw()
+            .egw_addr_add(ifindex, Ipv4.toNetworkOrderNative(address), prefixLength, label),
+        "add address " + Ipv4.format(address) + "/" + prefixLength);
+  }
+
+  public static void deleteAddress(int ifindex, int address, int prefixLength) {
+    DataplaneException.check(
+        NativeLibraries.egw()
+            .egw_addr_del(ifindex, Ipv4.toNetworkOrderNative(address), prefixLength),
+        "delete address " + Ipv4.format(address) + "/" + prefixLength);
+  }
+
+  public static void gratuitousArp(int ifindex, int address) {
+    DataplaneException.check(
+        NativeLibraries.egw().egw_garp(ifindex, Ipv4.toNetworkOrderNative(address)),
+        "gratuitous ARP for " + Ipv4.format(address));
+  }
+
+  private static List<String[]> dump(boolean links) {
+    for (int size = 1 << 16; ; size <<= 2) {
+      byte[] buf = new byte[size];
+      int n =
+          links
+              ? NativeLibraries.egw().egw_link_dump(buf, size)
+              : NativeLibraries.egw().egw_addr_dump(buf, size);
+      if (n == -28 && size < (1 << 26)) { // ENOSPC: retry with a larger buffer
+        continue;
+      }
+      DataplaneException.check(n, links ? "link dump" : "address dump");
+      List<String[]> rows = new ArrayList<>();
+      for (String line : new String(buf, 0, n, StandardCharsets.UTF_8).split("\n")) {
+        if (!line.isEmpty()) {
+          rows.add(line.split("\t"));
+        }
+      }
+      return rows;
+    }
+  }
+}

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * egressgw dataplane: three tc programs sharing the maps of lib/maps.h.
+ *   egw_classify  tc ingress of pod veths: marks selected traffic (steer / SNAT here), drops it
+ *                 when its egress has no gateway (fail closed).
+ *   egw_steer     tc egress of the uplink: sends steer-marked packets to the gateway node's MAC.
+ *   egw_gateway   tc ingress of the uplink: marks remote pods' traffic whose egress this node holds.
+ * Pass-through verdict is TC_ACT_UNSPEC so that other tc filters on the same hook still run.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include "egressgw.h"
+#include "lib/maps.h"
+#include "lib/packet.h"
+#include "lib/classify.h"
+
+#ifndef AF_INET
+#define AF_INET 2
+#endif
+
+SEC("tc")
+int egw_classify(struct __sk_buff *skb)
+{
+	__u32 saddr, daddr, id = 0;
+
+	if (egw_ipv4_addrs(skb, &saddr, &daddr) < 0)
+		return TC_ACT_UNSPEC;
+	switch (egw_classify_addrs(saddr, daddr, &id)) {
+	case EGW_LOCAL:
+		skb->mark = EGW_MARK_SNAT | id;
+		break;
+	case EGW_REMOTE:
+		skb->mark = EGW_MARK_STEER | id;
+		break;
+	case EGW_NO_EGRESS:
+		/* no node holds the egress IP: leaving with the node address would hide the fault */
+		return TC_ACT_SHOT;
+	default:
+		return TC_ACT_UNSPEC;
+	}
+	egw_count(skb, id);
+	return TC_ACT_UNSPEC;
+}
+
+SEC("tc")
+int egw_steer(struct __sk_buff *skb)
+{
+	struct bpf_redir_neigh nh = { .nh_family = AF_INET };
+	struct egw_egress *egress;
+	__u32 id;
+
+	if ((skb->mark & EGW_MARK_MASK) != EGW_MARK_STEER)
+		return TC_ACT_UNSPEC;
+	id = skb->mark & EGW_MARK_ID_MASK;
+	egress = bpf_map_lookup_elem(&EGW_MAP_EGRESSES, &id);
+	/* the egress lost its gateway since classification: fail closed */
+	if (!egress || !(egress->flags & EGW_EGRESS_HAS_GATEWAY) || !egress->gateway_ip)
+		return TC_ACT_SHOT;
+	/* the redirected packet passes this hook once more; the new mark lets it through */
+	skb->mark = EGW_MARK_STEERED | id;
+	nh.ipv4_nh = egress->gateway_ip;
+	return bpf_redirect_neigh(skb->ifindex, &nh, sizeof(nh), 0);
+}
+
+SEC("tc")
+int egw_gateway(struct __sk_buff *skb)
+{
+	__u32 saddr, daddr, id = 0;
+
+	if (egw_ipv4_addrs(skb, &saddr, &daddr) < 0)
+		return TC_ACT_UNSPEC;
+	/* only traffic steered here for an egress this node holds; anything else is not ours */
+	if (egw_classify_addrs(saddr, daddr, &id) != EGW_LOCAL)
+		return TC_ACT_UNSPEC;
+	skb->mark = EGW_MARK_SNAT | id;
+	egw_count(skb, id);
+	return TC_ACT_UNSPEC;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

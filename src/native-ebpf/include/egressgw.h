@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * egressgw: the one header shared by the BPF programs (egressgw.bpf.c), our C library
+ * (user/libegressgw.c) and the Java side (io.egressgw.dataplane.MapLayouts mirrors these structs;
+ * MapLayoutBtfTest checks sizes and offsets against the BTF of the compiled object, and
+ * SharedHeaderConstantsTest checks the constants below against the Java constants).
+ *
+ * Byte order: IPv4 addresses are in network byte order (as in the packet), every other field
+ * in host byte order.
+ */
+#ifndef EGRESSGW_H
+#define EGRESSGW_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* skb->mark: the high 16 bits say what to do, the low 16 bits carry the egress id. */
+#define EGW_MARK_MASK 0xffff0000U
+#define EGW_MARK_ID_MASK 0x0000ffffU
+/* Steer to the remote gateway node (set by egw_classify, acted on by egw_steer). */
+#define EGW_MARK_STEER 0x0e650000U
+/* This node is the gateway: nftables SNATs to the floating IP in @snat_ips. */
+#define EGW_MARK_SNAT 0x0e660000U
+/* Already redirected by egw_steer: the second pass through the uplink's egress hook ignores it. */
+#define EGW_MARK_STEERED 0x0e670000U
+
+/* Egress flags. */
+#define EGW_EGRESS_HAS_GATEWAY 0x1U /* gateway_ip is set; without it selected traffic is dropped */
+
+/* Map names (BPF object names, also the pin file names under the pin directory). */
+#define EGW_MAP_SOURCES egw_sources
+#define EGW_MAP_ROUTES egw_routes
+#define EGW_MAP_EGRESSES egw_egresses
+#define EGW_MAP_COUNTERS egw_counters
+#define EGW_MAP_STATE egw_state
+
+/* Default capacities; userspace may resize before load (bpf_map__set_max_entries). */
+#define EGW_SOURCES_MAX 131072 /* 65,536 local pods + remote pods SNATed on a gateway */
+#define EGW_ROUTES_MAX 1000000
+#define EGW_EGRESSES_MAX 65536 /* egress ids are 1..65535 */
+#define EGW_COUNTERS_MAX 65536 /* indexed by egress id */
+
+/* tc attachment: our filters' handle and priority on every hook we use. */
+#define EGW_TC_HANDLE 0xe65
+#define EGW_TC_PRIORITY 0xe65
+
+/* egw_routes key. prefixlen counts the bits after itself: 32 (rule_set) + destination prefix
+ * length; lookups use 64. */
+struct egw_route_key {
+	__u32 prefixlen;
+	__u32 rule_set;
+	__u32 daddr; /* network byte order */
+};
+
+/* egw_egresses value, keyed by egress id (__u32). */
+struct egw_egress {
+	__u32 gateway_ip; /* the node holding egress_ip, network byte order; 0 when none */
+	__u32 egress_ip;  /* the floating IP, network byte order (informational for the BPF side) */
+	__u32 flags;      /* EGW_EGRESS_* */
+};
+
+/* egw_counters value (per CPU), indexed by egress id. */
+struct egw_counters {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* egw_state value, single entry: what the agent last applied (survives agent restarts). */
+struct egw_state {
+	__u64 generation;
+};
+
+#endif /* EGRESSGW_H */

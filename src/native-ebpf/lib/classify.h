@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+#ifndef EGW_LIB_CLASSIFY_H
+#define EGW_LIB_CLASSIFY_H
+
+#include "maps.h"
+
+/* This node's address on the shared segment (network order), set by userspace before load. */
+const volatile __u32 egw_node_ip = 0;
+
+#define EGW_NOT_SELECTED 0 /* source not selected, or destination outside its rule set */
+#define EGW_NO_EGRESS 1    /* selected, but the egress is unknown or has no gateway: drop */
+#define EGW_LOCAL 2        /* selected, this node holds the egress: SNAT here */
+#define EGW_REMOTE 3       /* selected, another node holds the egress: steer there */
+
+/*
+ * egw_classify_addrs: two-stage lookup, source -> rule set, then (rule set, destination) ->
+ * egress id -> egress.
+ * Returns one of:
+ *   EGW_NOT_SELECTED  leave the packet alone
+ *   EGW_NO_EGRESS     *id is set; fail closed
+ *   EGW_LOCAL         *id is set
+ *   EGW_REMOTE        *id is set
+ */
+static __always_inline int egw_classify_addrs(__u32 saddr, __u32 daddr, __u32 *id)
+{
+	struct egw_route_key key = { .prefixlen = 64, .daddr = daddr };
+	struct egw_egress *egress;
+	__u32 *rule_set, *egress_id;
+
+	rule_set = bpf_map_lookup_elem(&EGW_MAP_SOURCES, &saddr);
+	if (!rule_set)
+		return EGW_NOT_SELECTED;
+	key.rule_set = *rule_set;
+	egress_id = bpf_map_lookup_elem(&EGW_MAP_ROUTES, &key);
+	if (!egress_id)
+		return EGW_NOT_SELECTED;
+	*id = *egress_id & EGW_MARK_ID_MASK;
+	egress = bpf_map_lookup_elem(&EGW_MAP_EGRESSES, id);
+	if (!egress || !(egress->flags & EGW_EGRESS_HAS_GATEWAY) || !egress->gateway_ip)
+		return EGW_NO_EGRESS;
+	return egress->gateway_ip == egw_node_ip ? EGW_LOCAL : EGW_REMOTE;
+}
+
+/*
+ * egw_count: adds one packet of skb->len bytes to the counters of egress id.
+ * Returns nothing; an id outside the array is not counted.
+ */
+static __always_inline void egw_count(struct __sk_buff *skb, __u32 id)
+{
+	struct egw_counters *c = bpf_map_lookup_elem(&EGW_MAP_COUNTERS, &id);
+
+	if (c) {
+		c->packets++;
+		c->bytes += skb->len;
+	}
+}
+
+#endif

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* The maps shared by all egressgw programs. Pinned by name so that an agent restart reuses them. */
+#ifndef EGW_LIB_MAPS_H
+#define EGW_LIB_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "egressgw.h"
+
+/* Pod IPv4 (network order) -> rule set id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EGW_SOURCES_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} EGW_MAP_SOURCES SEC(".maps");
+
+/* (rule set, destination prefix) -> egress id; longest prefix wins. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, EGW_ROUTES_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct egw_route_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} EGW_MAP_ROUTES SEC(".maps");
+
+/* Egress id -> where its traffic leaves. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EGW_EGRESSES_MAX);
+	__type(key, __u32);
+	__type(value, struct egw_egress);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} EGW_MAP_EGRESSES SEC(".maps");
+
+/* Egress id -> packets and bytes steered or SNATed by this node. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EGW_COUNTERS_MAX);
+	__type(key, __u32);
+	__type(value, struct egw_counters);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} EGW_MAP_COUNTERS SEC(".maps");
+
+/* Written by userspace only: the applied program generation. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct egw_state);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} EGW_MAP_STATE SEC(".maps");
+
+#endif

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <linux/if_packet.h>
+#include <linux/if_ether.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "egressgw.h"
+#include "libegressgw.h"
+#include "egressgw.skel.h"
+
+#define EGW_STR2(x) #x
+#define EGW_STR(x) EGW_STR2(x)
+
+struct egressgw_bpf *egw_open(const char *pin_root)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_root);
+
+	if (mkdir(pin_root, 0700) < 0 && errno != EEXIST)
+		return NULL;
+	return egressgw_bpf__open_opts(&opts);
+}
+
+int egw_set_node_ip(struct egressgw_bpf *obj, uint32_t node_ip_be)
+{
+	obj->rodata->egw_node_ip = node_ip_be;
+	return 0;
+}
+
+int egw_set_max_entries(struct egressgw_bpf *obj, const char *map, uint32_t max_entries)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj->obj, map);
+
+	return m ? bpf_map__set_max_entries(m, max_entries) : -ENOENT;
+}
+
+int egw_load(struct egressgw_bpf *obj)
+{
+	return egressgw_bpf__load(obj);
+}
+
+void egw_close(struct egressgw_bpf *obj)
+{
+	egressgw_bpf__destroy(obj);
+}
+
+int egw_map_fd(struct egressgw_bpf *obj, const char *map)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj->obj, map);
+
+	return m ? bpf_map__fd(m) : -ENOENT;
+}
+
+int egw_prog_fd(struct egressgw_bpf *obj, const char *prog)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(obj->obj, prog);
+
+	return p ? bpf_program__fd(p) : -ENOENT;
+}
+
+long egw_obj_id(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int err = bpf_obj_get_info_by_fd(fd, &info, &len);
+
+	return err ? err : (long)info.id;
+}
+
+int egw_tc_attach(int ifindex, int ingress, int prog_fd)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = EGW_TC_HANDLE, .priority = EGW_TC_PRIORITY,
+		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
+	/* EEXIST is the normal case: keep libbpf from logging the kernel's message for it */
+	libbpf_print_fn_t old = libbpf_set_print(NULL);
+	int err = bpf_tc_hook_create(&hook);
+
+	libbpf_set_print(old);
+	/* the clsact qdisc is shared with other tc users: never destroy it, reuse it */
+	if (err && err != -EEXIST)
+		return err;
+	return bpf_tc_attach(&hook, &opts);
+}
+
+long egw_tc_query(int ifindex, int ingress)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = EGW_TC_HANDLE, .priority = EGW_TC_PRIORITY);
+	/* "not attached" is an answer here, not an error worth logging */
+	libbpf_print_fn_t old = libbpf_set_print(NULL);
+	int err = bpf_tc_query(&hook, &opts);
+
+	libbpf_set_print(old);
+	return err ? err : (long)opts.prog_id;
+}
+
+int egw_tc_detach(int ifindex, int ingress)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = EGW_TC_HANDLE, .priority = EGW_TC_PRIORITY);
+
+	return bpf_tc_detach(&hook, &opts);
+}
+
+/* ---- rtnetlink ---- */
+
+struct nl_req {
+	struct nlmsghdr nh;
+	union {
+		struct ifaddrmsg ifa;
+		struct ifinfomsg ifi;
+	};
+	char attrs[256];
+};
+
+static void nl_attr(struct nl_req *req, int type, const void *data, int len)
+{
+	struct rtattr *rta = (struct rtattr *)((char *)req + NLMSG_ALIGN(req->nh.nlmsg_len));
+
+	rta->rta_type = type;
+	rta->rta_len = RTA_LENGTH(len);
+	memcpy(RTA_DATA(rta), data, len);
+	req->nh.nlmsg_len = NLMSG_ALIGN(req->nh.nlmsg_len) + RTA_ALIGN(rta->rta_len);
+}
+
+static int nl_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* Sends one request and waits for its ack; returns 0 or the kernel's -errno. */
+static int nl_transact(struct nl_req *req)
+{
+	char buf[4096];
+	int fd = nl_open(), err = -EIO;
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	req->nh.nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	req->nh.nlmsg_seq = 1;
+	if (send(fd, req, req->nh.nlmsg_len, 0) < 0) {
+		err = -errno;
+		goto out;
+	}
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n < 0) {
+		err = -errno;
+		goto out;
+	}
+	for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			err = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+			break;
+		}
+	}
+out:
+	close(fd);
+	return err;
+}
+
+static int addr_request(int type, int flags, int ifindex, uint32_t addr_be, int prefixlen,
+			const char *label)
+{
+	struct nl_req req = {};
+
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
+	req.nh.nlmsg_type = type;
+	req.nh.nlmsg_flags = flags;
+	req.ifa.ifa_family = AF_INET;
+	req.ifa.ifa_prefixlen = prefixlen;
+	req.ifa.ifa_index = ifindex;
+	req.ifa.ifa_scope = RT_SCOPE_UNIVERSE;
+	nl_attr(&req, IFA_LOCAL, &addr_be, 4);
+	nl_attr(&req, IFA_ADDRESS, &addr_be, 4);
+	if (label && *label)
+		nl_attr(&req, IFA_LABEL, label, strnlen(label, IFNAMSIZ - 1) + 1);
+	return nl_transact(&req);
+}
+
+int egw_addr_add(int ifindex, uint32_t addr_be, int prefixlen, const char *label)
+{
+	return addr_request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, addr_be, prefixlen, label);
+}
+
+int egw_addr_del(int ifindex, uint32_t addr_be, int prefixlen)
+{
+	return addr_request(RTM_DELADDR, 0, ifindex, addr_be, prefixlen, NULL);
+}
+
+typedef int (*nl_line_fn)(struct nlmsghdr *h, char *out, int len);
+
+/* Runs a dump request and formats each answer with fn into buf; returns bytes written. */
+static int nl_dump(int type, int family, nl_line_fn fn, char *buf, int len)
+{
+	struct nl_req req = {};
+	const size_t rlen = 65536;
+	char *rbuf = malloc(rlen);
+	int fd = nl_open(), used = 0, done = 0, err = 0;
+
+	if (fd < 0 || !rbuf) {
+		free(rbuf);
+		return fd < 0 ? fd : -ENOMEM;
+	}
+	req.nh.nlmsg_type = type;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.nh.nlmsg_seq = 1;
+	if (type == RTM_GETADDR) {
+		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
+		req.ifa.ifa_family = family;
+	} else {
+		req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+		req.ifi.ifi_family = family;
+	}
+	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0) {
+		err = -errno;
+		goto out;
+	}
+	while (!done) {
+		ssize_t n = recv(fd, rbuf, rlen, 0);
+
+		if (n < 0) {
+			err = -errno;
+			goto out;
+		}
+		for (struct nlmsghdr *h = (struct nlmsghdr *)rbuf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE) {
+				done = 1;
+				break;
+			}
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				err = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+				goto out;
+			}
+			int w = fn(h, buf + used, len - used);
+			if (w < 0) {
+				err = -ENOSPC;
+				goto out;
+			}
+			used += w;
+		}
+	}
+out:
+	close(fd);
+	free(rbuf);
+	return err ? err : used;
+}
+
+static int addr_line(struct nlmsghdr *h, char *out, int len)
+{
+	struct ifaddrmsg *ifa = NLMSG_DATA(h);
+	int alen = IFA_PAYLOAD(h), w;
+	char label[IFNAMSIZ] = "-", ip[INET_ADDRSTRLEN] = "";
+	uint32_t local = 0, address = 0;
+	int have_local = 0;
+
+	if (h->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET)
+		return 0;
+	for (struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+		if (a->rta_type == IFA_LOCAL) {
+			memcpy(&local, RTA_DATA(a), 4);
+			have_local = 1;
+		} else if (a->rta_type == IFA_ADDRESS) {
+			memcpy(&address, RTA_DATA(a), 4);
+		} else if (a->rta_type == IFA_LABEL) {
+			snprintf(label, sizeof(label), "%s", (char *)RTA_DATA(a));
+		}
+	}
+	if (!have_local)
+		local = address;
+	inet_ntop(AF_INET, &local, ip, sizeof(ip));
+	w = snprintf(out, len, "%u\t%s\t%s\t%u\n", ifa->ifa_index, label, ip, ifa->ifa_prefixlen);
+	return w >= len ? -1 : w;
+}
+
+static int link_line(struct nlmsghdr *h, char *out, int len)
+{
+	struct ifinfomsg *ifi = NLMSG_DATA(h);
+	int alen = IFLA_PAYLOAD(h), w;
+	char name[IFNAMSIZ] = "?", kind[32] = "-";
+
+	if (h->nlmsg_type != RTM_NEWLINK)
+		return 0;
+	for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+		if (a->rta_type == IFLA_IFNAME) {
+			snprintf(name, sizeof(name), "%s", (char *)RTA_DATA(a));
+		} else if (a->rta_type == IFLA_LINKINFO) {
+			int ilen = RTA_PAYLOAD(a);
+			for (struct rtattr *i = RTA_DATA(a); RTA_OK(i, ilen); i = RTA_NEXT(i, ilen))
+				if (i->rta_type == IFLA_INFO_KIND)
+					snprintf(kind, sizeof(kind), "%s", (char *)RTA_DATA(i));
+		}
+	}
+	w = snprintf(out, len, "%d\t%s\t%s\t%u\n", ifi->ifi_index, name, kind, ifi->ifi_flags);
+	return w >= len ? -1 : w;
+}
+
+int egw_addr_dump(char *buf, int len)
+{
+	return nl_dump(RTM_GETADDR, AF_INET, addr_line, buf, len);
+}
+
+int egw_link_dump(char *buf, int len)
+{
+	return nl_dump(RTM_GETLINK, AF_UNSPEC, link_line, buf, len);
+}
+
+/* ---- gratuitous ARP ---- */
+
+struct arp_ipv4 {
+	struct arphdr hdr;
+	unsigned char sha[ETH_ALEN];
+	unsigned char sip[4];
+	unsigned char tha[ETH_ALEN];
+	unsigned char tip[4];
+} __attribute__((packed));
+
+int egw_garp(int ifindex, uint32_t addr_be)
+{
+	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP),
+				  .sll_ifindex = ifindex, .sll_halen = ETH_ALEN };
+	struct ifreq ifr = {};
+	struct arp_ipv4 arp = {};
+	int fd, err = 0;
+
+	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP));
+	if (fd < 0)
+		return -errno;
+	if (!if_indextoname(ifindex, ifr.ifr_name) || ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
+		err = -errno;
+		goto out;
+	}
+	memset(to.sll_addr, 0xff, ETH_ALEN);
+	arp.hdr.ar_hrd = htons(ARPHRD_ETHER);
+	arp.hdr.ar_pro = htons(ETH_P_IP);
+	arp.hdr.ar_hln = ETH_ALEN;
+	arp.hdr.ar_pln = 4;
+	memcpy(arp.sha, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	memcpy(arp.sip, &addr_be, 4);
+	memcpy(arp.tip, &addr_be, 4);
+	/* both forms: some hosts only update their cache from one of them */
+	arp.hdr.ar_op = htons(ARPOP_REQUEST);
+	if (sendto(fd, &arp, sizeof(arp), 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		err = -errno;
+		goto out;
+	}
+	arp.hdr.ar_op = htons(ARPOP_REPLY);
+	memset(arp.tha, 0xff, ETH_ALEN);
+	if (sendto(fd, &arp, sizeof(arp), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		err = -errno;
+out:
+	close(fd);
+	return err;
+}
+
+/* ---- map helpers ---- */
+
+int egw_map_dump(int fd, void *keys, void *values, uint32_t key_size, uint32_t value_size, int max)
+{
+	char prev[64], cur[64];
+	int n = 0, err;
+	void *prevp = NULL;
+
+	if (key_size > sizeof(cur))
+		return -EINVAL;
+	while (n < max) {
+		err = bpf_map_get_next_key(fd, prevp, cur);
+		if (err == -ENOENT)
+			break;
+		if (err)
+			return err;
+		err = bpf_map_lookup_elem(fd, cur, (char *)values + (size_t)n * value_size);
+		if (err == -ENOENT) { /* deleted meanwhile: skip */
+			memcpy(prev, cur, key_size);
+			prevp = prev;
+			continue;
+		}
+		if (err)
+			return err;
+		memcpy((char *)keys + (size_t)n * key_size, cur, key_size);
+		memcpy(prev, cur, key_size);
+		prevp = prev;
+		n++;
+	}
+	return n;
+}
+
+int egw_map_update_many(int fd, const void *keys, const void *values, uint32_t key_size,
+			uint32_t value_size, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int err = bpf_map_update_elem(fd, (const char *)keys + (size_t)i * key_size,
+					      (const char *)values + (size_t)i * value_size, BPF_ANY);
+		if (err)
+			return err;
+	}
+	return n;
+}
+
+int egw_map_delete_many(int fd, const void *keys, uint32_t key_size, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int err = bpf_map_delete_elem(fd, (const char *)keys + (size_t)i * key_size);
+		if (err && err != -ENOENT)
+			return err;
+	}
+	return n;
+}

@@ -1,0 +1,296 @@
+package io.egressgw.agent;
+
+import static io.egressgw.netns.NetnsLab.EXT_IP;
+import static io.egressgw.netns.NetnsLab.EXT_OTHER_IP;
+import static io.egressgw.netns.NetnsLab.nodeIp;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.egressgw.netns.AgentProcess;
+import io.egressgw.netns.NetnsLab;
+import io.egressgw.netns.NetnsLab.Pod;
+import io.egressgw.netns.RootRequirement;
+import io.egressgw.netns.Sh;
+import io.egressgw.program.NodeProgram;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The egress dataplane end to end: three nodes on one bridge, pods behind them, an external host,
+ * real agent processes ({@link DataplaneCli}) in the node namespaces and real TCP traffic.
+ *
+ * <p>Policy "partner": pods A (node 1) and C (node 2) to 203.0.113.0/24 leave with floating IP
+ * 10.77.0.100; pod B (node 1) is not selected. Each test first applies the programs it needs.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class EgressGatewayE2E {
+  static final int EGRESS_ID = 7;
+  static final int RULE_SET = 1;
+  static final String FLOATING_IP = "10.77.0.100";
+  static final String POLICY = "partner";
+
+  NetnsLab lab;
+  Pod podA;
+  Pod podB;
+  Pod podC;
+  final AgentProcess[] agents = new AgentProcess[4];
+  long generation = 1;
+  Path logDir;
+
+  @BeforeAll
+  void setUp() throws Exception {
+    RootRequirement.check();
+    lab = NetnsLab.start(3);
+    podA = lab.addPod(1, "pa");
+    podB = lab.addPod(1, "pb");
+    podC = lab.addPod(2, "pc");
+    logDir = Files.createDirectories(Path.of("target", "e2e-logs", lab.runId()));
+    for (int n = 1; n <= 3; n++) {
+      agents[n] = startAgent(n);
+    }
+  }
+
+  @AfterAll
+  void tearDown() {
+    for (AgentProcess a : agents) {
+      if (a != null) {
+        a.kill();
+      }
+    }
+    if (lab != null) {
+      lab.close();
+    }
+  }
+
+  AgentProcess startAgent(int n) {
+    return AgentProcess.start(lab, lab.node(n), lab.pinDir(n), logDir.resolve("agent-n" + n + ".log"));
+  }
+
+  /** What the policy compiler would send node n while node gateway holds the floating IP. */
+  NodeProgram program(int n, int gateway, long gen) {
+    Map<String, Integer> sources = new HashMap<>();
+    for (Pod selected : List.of(podA, podC)) {
+      if (selected.node() == n || n == gateway) {
+        sources.put(selected.ip(), RULE_SET);
+      }
+    }
+    return new NodeProgram(
+        "node" + n,
+        gen,
+        sources,
+        Map.of(RULE_SET, List.of(new NodeProgram.Route("203.0.113.0/24", EGRESS_ID))),
+        Map.of(EGRESS_ID, new NodeProgram.Egress(EGRESS_ID, POLICY, FLOATING_IP, "node" + gateway, nodeIp(gateway))),
+        n == gateway ? List.of(FLOATING_IP) : List.of());
+  }
+
+  /** Applies the programs for this gateway, the new holder first (as the controller orders it). */
+  void gatewayOn(int gateway) {
+    generation++;
+    agents[gateway].apply(program(gateway, gateway, generation));
+    for (int n = 1; n <= 3; n++) {
+      if (n != gateway) {
+        agents[n].apply(program(n, gateway, generation));
+      }
+    }
+  }
+
+  @Test
+  @Order(1)
+  void selectedPodsLeaveWithTheFloatingIp() {
+    gatewayOn(2);
+
+    assertEquals(FLOATING_IP, lab.seenAs(podA, EXT_IP), "pod A on node 1, steered to node 2");
+    assertEquals(FLOATING_IP, lab.seenAs(podC, EXT_IP), "pod C on the gateway node itself");
+    // steering keeps the pod's address up to the gateway, where the SNAT happens
+    String ct = lab.conntrack(lab.node(2), podA.ip());
+    assertTrue(ct.contains("dport=" + NetnsLab.PORT_WHOAMI) && ct.contains("dst=" + FLOATING_IP), ct);
+  }
+
+  @Test
+  @Order(2)
+  void unselectedTrafficLeavesWithItsNodeIp() {
+    gatewayOn(2);
+
+    assertEquals(nodeIp(1), lab.seenAs(podB, EXT_IP), "pod B is not selected");
+    assertEquals(nodeIp(1), lab.seenAs(podA, EXT_OTHER_IP), "pod A outside the policy's CIDRs");
+  }
+
+  @Test
+  @Order(3)
+  void repliesReachThePodAndAreCounted() throws Exception {
+    gatewayOn(2);
+    long before = packets(agents[1].report());
+
+    try (EchoSession s = EchoSession.open(lab, podA)) {
+      assertEquals(FLOATING_IP, s.greeting());
+      for (int i = 0; i < 5; i++) {
+        assertEquals("hello-" + i, s.roundTrip("hello-" + i));
+      }
+    }
+
+    assertTrue(packets(agents[1].report()) > before, "steered by node 1");
+    assertTrue(packets(agents[2].report()) > 0, "SNATed by node 2");
+    // the same program again: nothing to change
+    ApplyResult r1 = agents[1].apply(program(1, 2, generation));
+    assertTrue(r1.changedNothing(), r1.toString());
+    ApplyResult r2 = agents[2].apply(program(2, 2, generation));
+    assertTrue(r2.changedNothing(), r2.toString());
+  }
+
+  @Test
+  @Order(4)
+  void movingTheFloatingIpKeepsNewConnectionsWorking() {
+    gatewayOn(2);
+    assertEquals(FLOATING_IP, lab.seenAs(podA, EXT_IP));
+
+    gatewayOn(3);
+
+    assertTrue(agents[3].report().path("heldFloatingIPs").toString().contains(FLOATING_IP));
+    assertEquals(0, agents[2].report().path("heldFloatingIPs").size());
+    Sh.mustIn(lab.node(3), "conntrack", "-F");
+    await().atMost(Duration.ofSeconds(10)).until(() -> FLOATING_IP.equals(lab.seenAs(podA, EXT_IP)));
+    assertEquals(FLOATING_IP, lab.seenAs(podC, EXT_IP), "pod C now steered from node 2 to node 3");
+    String ct3 = lab.conntrack(lab.node(3), podA.ip());
+    assertTrue(ct3.contains("dst=" + FLOATING_IP), ct3);
+    // only the new holder answers ARP for the floating IP
+    String arping = Sh.run(15, Sh.inNetns(lab.ext(), "arping", "-c", "3", "-w", "5", "-i", "eth0", FLOATING_IP)).output();
+    String newHolder = lab.mac(lab.node(3), "eth0");
+    assertTrue(macsIn(arping).stream().allMatch(newHolder::equals), "only " + newHolder + " may answer:\n" + arping);
+  }
+
+  @Test
+  @Order(5)
+  void restartingAgentsKeepsEstablishedConnections() throws Exception {
+    gatewayOn(2);
+    try (EchoSession s = EchoSession.open(lab, podA)) {
+      assertEquals(FLOATING_IP, s.greeting());
+      assertEquals("before", s.roundTrip("before"));
+
+      agents[1].kill();
+      agents[2].kill();
+      assertEquals("while-down", s.roundTrip("while-down"));
+
+      agents[1] = startAgent(1);
+      agents[2] = startAgent(2);
+      assertEquals(generation, agents[1].readyReport().path("appliedGeneration").asLong());
+      ApplyResult again1 = agents[1].apply(program(1, 2, generation));
+      ApplyResult again2 = agents[2].apply(program(2, 2, generation));
+
+      assertEquals(0, again1.mapWrites(), again1.toString());
+      assertEquals(0, again2.mapWrites(), again2.toString());
+      assertEquals(0, again1.nftChanges() + again1.addressChanges(), again1.toString());
+      assertEquals(0, again2.nftChanges() + again2.addressChanges(), again2.toString());
+      assertEquals("after", s.roundTrip("after"));
+    }
+    assertEquals(FLOATING_IP, lab.seenAs(podA, EXT_IP));
+  }
+
+  @Test
+  @Order(6)
+  void forwardDropOnThePodsNodeStopsTrafficBeforeTheGateway() {
+    gatewayOn(2);
+    Sh.mustIn(lab.node(2), "conntrack", "-F");
+    Sh.Result block =
+        Sh.runWithInput(10, "table ip netpol {\n chain forward {\n  type filter hook forward priority 0; policy accept;\n  ip saddr " + podA.ip() + " drop\n }\n}\n",
+            Sh.inNetns(lab.node(1), "nft", "-f", "-"));
+    assertTrue(block.ok(), block.output());
+    try {
+      assertNull(lab.seenAs(podA, EXT_IP), "network policy drops pod A on its node");
+      String gw = lab.conntrack(lab.node(2), podA.ip());
+      assertFalse(gw.contains("src=" + podA.ip()), gw);
+    } finally {
+      Sh.mustIn(lab.node(1), "nft", "delete", "table", "ip", "netpol");
+    }
+    // control: without the drop the same connection reaches the gateway
+    assertEquals(FLOATING_IP, lab.seenAs(podA, EXT_IP));
+    String gwAfter = lab.conntrack(lab.node(2), podA.ip());
+    assertTrue(gwAfter.contains("src=" + podA.ip()), gwAfter);
+  }
+
+  static long packets(JsonNode report) {
+    return report.path("counters").path(POLICY).path("packets").asLong();
+  }
+
+  static List<String> macsIn(String arpingOutput) {
+    Matcher m = Pattern.compile("from ([0-9a-f]{2}(?::[0-9a-f]{2}){5})").matcher(arpingOutput.toLowerCase());
+    List<String> macs = new java.util.ArrayList<>();
+    while (m.find()) {
+      macs.add(m.group(1));
+    }
+    assertFalse(macs.isEmpty(), "arping answers:\n" + arpingOutput);
+    return macs;
+  }
+
+  /** A long-lived TCP connection from a pod to the echo server (socat in the pod). */
+  static final class EchoSession implements AutoCloseable {
+    private final Process process;
+    private final BufferedReader in;
+    private final OutputStream out;
+    private final String greeting;
+
+    private EchoSession(Process process) throws Exception {
+      this.process = process;
+      this.in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      this.out = process.getOutputStream();
+      this.greeting = readLine();
+    }
+
+    static EchoSession open(NetnsLab lab, Pod pod) throws Exception {
+      Process p =
+          new ProcessBuilder(Sh.inNetns(pod.netns(), "socat", "-", "TCP:" + EXT_IP + ":" + NetnsLab.PORT_ECHO + ",connect-timeout=3"))
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      lab.track(p);
+      return new EchoSession(p);
+    }
+
+    String greeting() {
+      return greeting;
+    }
+
+    String roundTrip(String line) throws Exception {
+      out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      return readLine();
+    }
+
+    private String readLine() throws Exception {
+      java.util.concurrent.CompletableFuture<String> f =
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+              return in.readLine();
+            } catch (java.io.IOException e) {
+              return null;
+            }
+          });
+      return f.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+      process.destroyForcibly();
+    }
+  }
+}

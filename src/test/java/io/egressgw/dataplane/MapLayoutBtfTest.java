@@ -1,0 +1,104 @@
+package io.egressgw.dataplane;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.egressgw.netns.Sh;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import jnr.ffi.Struct;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The Java layouts of map keys and values (jnr-ffi Structs in {@link MapLayouts}) against the BTF
+ * of the compiled egressgw.bpf.o, read with {@code bpftool btf dump file ... format raw}: struct
+ * sizes and each member's offset must agree, as Cilium's alignchecker does for its Go structs.
+ */
+class MapLayoutBtfTest {
+
+  /** A BTF struct: size and member name -> byte offset. */
+  record BtfStruct(int size, Map<String, Integer> offsets) {}
+
+  /** One row: BTF struct name, the Java struct, BTF member -> Java field. */
+  record Case(String desc, String btfName, Struct java, Map<String, Struct.NumberField> members) {}
+
+  static List<Case> cases() {
+    MapLayouts.RouteKey rk = MapLayouts.ROUTE_KEY;
+    MapLayouts.Egress eg = MapLayouts.EGRESS;
+    MapLayouts.Counters c = MapLayouts.COUNTERS;
+    MapLayouts.State st = MapLayouts.STATE;
+    return List.of(
+        new Case("routes key", "egw_route_key", rk, ordered("prefixlen", rk.prefixlen, "rule_set", rk.ruleSet, "daddr", rk.daddr)),
+        new Case("egresses value", "egw_egress", eg, ordered("gateway_ip", eg.gatewayIp, "egress_ip", eg.egressIp, "flags", eg.flags)),
+        new Case("counters value", "egw_counters", c, ordered("packets", c.packets, "bytes", c.bytes)),
+        new Case("state value", "egw_state", st, ordered("generation", st.generation)));
+  }
+
+  static Map<String, Struct.NumberField> ordered(Object... kv) {
+    Map<String, Struct.NumberField> m = new LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put((String) kv[i], (Struct.NumberField) kv[i + 1]);
+    }
+    return m;
+  }
+
+  static Map<String, BtfStruct> btfStructs() {
+    Path obj = NativeLibraries.libraryPath("egressgw.bpf.o");
+    Sh.Result dump = Sh.run(30, "bpftool", "btf", "dump", "file", obj.toString(), "format", "raw");
+    assertEquals(0, dump.exitCode(), "bpftool btf dump: " + dump.output());
+    Pattern header = Pattern.compile("^\\[\\d+] STRUCT '([^']+)' size=(\\d+) vlen=(\\d+)");
+    Pattern member = Pattern.compile("^\\s+'([^']+)' type_id=\\d+ bits_offset=(\\d+)");
+    Map<String, BtfStruct> out = new HashMap<>();
+    String current = null;
+    for (String line : dump.output().split("\n")) {
+      Matcher h = header.matcher(line);
+      if (h.find()) {
+        current = h.group(1);
+        out.put(current, new BtfStruct(Integer.parseInt(h.group(2)), new LinkedHashMap<>()));
+        continue;
+      }
+      Matcher m = member.matcher(line);
+      if (current != null && m.find()) {
+        int bits = Integer.parseInt(m.group(2));
+        assertEquals(0, bits % 8, "bitfield in " + current);
+        out.get(current).offsets().put(m.group(1), bits / 8);
+      } else if (!line.startsWith("\t")) {
+        current = null;
+      }
+    }
+    return out;
+  }
+
+  @TestFactory
+  Stream<DynamicTest> javaLayoutsMatchTheBtfOfTheObject() {
+    Map<String, BtfStruct> btf = btfStructs();
+    return cases().stream()
+        .map(c -> DynamicTest.dynamicTest(c.desc() + " (struct " + c.btfName() + ")", () -> {
+          BtfStruct s = btf.get(c.btfName());
+          assertNotNull(s, "struct " + c.btfName() + " is not in the object's BTF");
+          assertEquals(s.size(), Struct.size(c.java()), "size of " + c.btfName());
+          assertEquals(s.offsets().keySet(), c.members().keySet(), "members of " + c.btfName());
+          c.members().forEach((name, field) ->
+              assertEquals(s.offsets().get(name), (int) field.offset(), c.btfName() + "." + name + " offset"));
+        }));
+  }
+
+  @Test
+  void mapsInTheObjectAreTheOnesJavaNames() {
+    Path obj = NativeLibraries.libraryPath("egressgw.bpf.o");
+    String dump = Sh.run(30, "bpftool", "btf", "dump", "file", obj.toString(), "format", "raw").output();
+    for (String map : List.of(MapLayouts.MAP_SOURCES, MapLayouts.MAP_ROUTES, MapLayouts.MAP_EGRESSES, MapLayouts.MAP_COUNTERS, MapLayouts.MAP_STATE)) {
+      assertTrue(dump.contains("VAR '" + map + "'"), map + " missing from the object");
+    }
+    assertTrue(dump.contains("VAR 'egw_node_ip'"), "runtime setting egw_node_ip missing from .rodata");
+  }
+}
