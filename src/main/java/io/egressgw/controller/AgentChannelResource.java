@@ -56,9 +56,10 @@ public class AgentChannelResource {
         return done(Response.status(400).entity(
             new ChannelError("the report's node must be the path's node " + node)).build());
       }
-      runtime.heartbeat(report, clock.instant());
+      // Record the acknowledgement first: the reconcile the heartbeat may trigger counts it.
       long generation =
           state.programs().acknowledge(node, report.agentId(), report.appliedGeneration());
+      runtime.heartbeat(report, clock.instant());
       return done(Response.ok(new HeartbeatResponse(generation)).build());
     });
   }

@@ -39,7 +39,8 @@ public class ClusterCache {
 
   /** What the compiler reads of a Pod. */
   public record PodFacts(
-      String namespace, String name, Map<String, String> labels, String ip, String node, String phase) {}
+      String namespace, String name, Map<String, String> labels, String ip, String node, String phase,
+      boolean hostNetwork) {}
 
   /**
    * Starts the informers and waits for their first list. {@code changed} gets the kind of object
@@ -108,7 +109,8 @@ public class ClusterCache {
         labels(p),
         p.getStatus() == null ? null : p.getStatus().getPodIP(),
         p.getSpec() == null ? null : p.getSpec().getNodeName(),
-        p.getStatus() == null ? null : p.getStatus().getPhase());
+        p.getStatus() == null ? null : p.getStatus().getPhase(),
+        p.getSpec() != null && Boolean.TRUE.equals(p.getSpec().getHostNetwork()));
   }
 
   public static Map<String, String> labels(HasMetadata o) {

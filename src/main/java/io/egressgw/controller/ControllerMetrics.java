@@ -17,6 +17,7 @@ import java.time.Duration;
  *   <li>{@code egressgw_failover_reassignment_seconds}: last heartbeat of an agent -> the new
  *       assignment of its IPs written to status.
  *   <li>{@code egressgw_placement_duration_seconds}: one placement computation.
+ *   <li>{@code egressgw_compile_duration_seconds}: one policy compile of every node's program.
  * </ul>
  */
 @ApplicationScoped
@@ -25,6 +26,7 @@ public class ControllerMetrics {
   private final Timer detection;
   private final Timer reassignment;
   private final Timer placement;
+  private final Timer compile;
 
   @Inject
   public ControllerMetrics(MeterRegistry registry) {
@@ -33,6 +35,7 @@ public class ControllerMetrics {
     this.reassignment = timer("egressgw.failover.reassignment",
         "Last heartbeat of an agent to the new assignment of its floating IPs written to status");
     this.placement = timer("egressgw.placement.duration", "One floating IP placement computation");
+    this.compile = timer("egressgw.compile.duration", "One policy compile (all nodes)");
   }
 
   private Timer timer(String name, String description) {
@@ -63,6 +66,10 @@ public class ControllerMetrics {
 
   public void placed(Duration took) {
     placement.record(took);
+  }
+
+  public void compiled(Duration took) {
+    compile.record(took);
   }
 
   public Timer detectionTimer() {

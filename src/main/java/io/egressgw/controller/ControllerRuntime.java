@@ -161,7 +161,8 @@ public class ControllerRuntime {
     Optional<NodeReport> previous = liveness.heartbeat(report, at);
     if (!wasAlive || previous.isEmpty()
         || !previous.get().subnets().equals(report.subnets())
-        || !Objects.equals(previous.get().nodeIP(), report.nodeIP())) {
+        || !Objects.equals(previous.get().nodeIP(), report.nodeIP())
+        || previous.get().appliedGeneration() != report.appliedGeneration()) {
       request();
     }
   }
@@ -202,6 +203,7 @@ public class ControllerRuntime {
       reconciler.execute(() -> {
         assignment.clear();
         written.clear();
+        programs.reset();
         lastInputs = null;
         for (NetworkGatewayGroup g : resources.gatewayGroups().list()) {
           if (g.getStatus() != null && g.getStatus().getFloatingIPs() != null) {
@@ -271,9 +273,11 @@ public class ControllerRuntime {
     PlacementSnapshot snapshot = snapshot(groups, now);
     Map<String, Long> generations = new HashMap<>();
     groups.forEach(g -> generations.put(key(g), g.getMetadata().getGeneration()));
-    Object inputs = List.of(snapshot, generations, programs.inputsFingerprint());
+    var compilerInputs = programs.inputs();
+    Object inputs = List.of(snapshot, generations, compilerInputs);
     if (inputs.equals(lastInputs) && pendingFailovers.isEmpty()) {
-      return Outcome.UNCHANGED;
+      // Acknowledgements may still have moved policy status ("N of M nodes programmed").
+      return programs.refreshPolicyStatus() ? Outcome.UNCHANGED : Outcome.RETRY;
     }
     Map<String, Instant> handling = Map.copyOf(pendingFailovers);
     long t0 = System.nanoTime();
@@ -318,7 +322,7 @@ public class ControllerRuntime {
       // The Down nodes seen by this reconcile have their IPs written elsewhere: failover done.
       handling.forEach(pendingFailovers::remove);
     }
-    ok &= programs.publish(snapshot, result, now);
+    ok &= programs.publish(compilerInputs, result, now);
     if (!ok) {
       return Outcome.RETRY;
     }

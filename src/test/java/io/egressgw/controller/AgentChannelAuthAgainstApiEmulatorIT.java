@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
+@io.quarkus.test.junit.TestProfile(ApiEmulatorProfile.class)
 class AgentChannelAuthAgainstApiEmulatorIT {
   @Inject AgentAuthenticator auth;
   @Inject Leadership leadership;

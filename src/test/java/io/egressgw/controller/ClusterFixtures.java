@@ -28,4 +28,16 @@ public final class ClusterFixtures {
     g.setSpec(new NetworkGatewayGroupSpec(List.of(ips), selector));
     return g;
   }
+
+  public static io.egressgw.api.v1.EgressNATPolicy policy(String name, Map<String, String> nsLabels,
+      Map<String, String> podLabels, String cidr, String gatewayNs, String gatewayName) {
+    var p = new io.egressgw.api.v1.EgressNATPolicy();
+    p.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    p.setSpec(new io.egressgw.api.v1.EgressNATPolicySpec(
+        List.of(new io.egressgw.api.v1.SourceRule(new io.egressgw.api.v1.LabelSelector(nsLabels),
+            new io.egressgw.api.v1.LabelSelector(podLabels))),
+        "SNAT", List.of(new io.egressgw.api.v1.Destination(cidr)),
+        new io.egressgw.api.v1.GatewayRef(gatewayName, gatewayNs)));
+    return p;
+  }
 }

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
+@io.quarkus.test.junit.TestProfile(ApiEmulatorProfile.class)
 class ControllerFailoverAgainstApiEmulatorIT {
   private static final Duration FAST = Duration.ofSeconds(5);
 
@@ -123,12 +124,15 @@ class ControllerFailoverAgainstApiEmulatorIT {
     });
     await().atMost(FAST).untilAsserted(() -> {
       List<Event> events = client.v1().events().inNamespace("kube-system").list().getItems().stream()
-          .filter(e -> "FloatingIPMoved".equals(e.getReason())).toList();
+          .filter(e -> "FloatingIPMoved".equals(e.getReason()))
+          .filter(e -> "default".equals(e.getInvolvedObject().getName())
+              && "NetworkGatewayGroup".equals(e.getInvolvedObject().getKind()))
+          .toList();
       assertTrue(events.stream().anyMatch(e -> e.getMessage().startsWith("192.168.1.100: worker1 -> worker2")),
           () -> "events: " + events.stream().map(Event::getMessage).toList());
-      assertTrue(events.stream().anyMatch(e -> e.getMessage().startsWith("192.168.1.102: worker1 -> worker2")));
-      assertTrue(events.stream().allMatch(e -> "default".equals(e.getInvolvedObject().getName())
-          && "NetworkGatewayGroup".equals(e.getInvolvedObject().getKind())));
+      assertTrue(events.stream().anyMatch(e -> e.getMessage().startsWith("192.168.1.102: worker1 -> worker2")),
+          () -> "events: " + events.stream().map(Event::getMessage).toList());
+      assertEquals(2, events.size(), () -> "events: " + events.stream().map(Event::getMessage).toList());
     });
     assertEquals(2.0, metrics.moves("failover") - failoversBefore);
     assertTrue(metrics.reassignmentTimer().count() > reassignedBefore);
@@ -197,5 +201,45 @@ class ControllerFailoverAgainstApiEmulatorIT {
       assertEquals(recorded, s.getFloatingIPs());
       assertEquals(Map.of("handover1", "Up", "handover2", "Up"), s.getNodes());
     });
+  }
+
+  @Test
+  void policyStatusShowsTheEgressIPAndHowManyNodesAreProgrammed() {
+    // Arrange: gateway node p1, a selected pod on p2, a policy through group pgw.
+    client.nodes().resource(ClusterFixtures.readyNode("p1", "192.168.3.11", Map.of())).create();
+    client.nodes().resource(ClusterFixtures.readyNode("p2", "192.168.3.12", Map.of())).create();
+    SimulatedAgent p1 = agent("p1", "192.168.3.11", false);
+    SimulatedAgent p2 = agent("p2", "192.168.3.12", true);
+    await().atMost(FAST).until(() -> state.programs().programmed("p1") && state.programs().programmed("p2"));
+    client.resources(NetworkGatewayGroup.class).resource(ClusterFixtures.group("kube-system", "pgw",
+        null, "192.168.3.100")).create();
+    client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+        .withNewMetadata().withName("shop").withLabels(Map.of("team", "shop")).endMetadata().build()).create();
+    client.pods().inNamespace("shop").resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadata().withName("web-1").withNamespace("shop").withLabels(Map.of("app", "web")).endMetadata()
+        .withNewSpec().withNodeName("p2").endSpec()
+        .withNewStatus().withPodIP("10.0.2.5").withPhase("Running").endStatus().build()).create();
+
+    // Act: the policy is written (as the REST API or kubectl would).
+    client.resources(io.egressgw.api.v1.EgressNATPolicy.class).resource(ClusterFixtures.policy(
+        "web-egress", Map.of("team", "shop"), Map.of("app", "web"), "203.0.113.0/24", "kube-system", "pgw")).create();
+
+    // Assert: status through the status subresource, and the programs on both agents.
+    await().atMost(FAST).untilAsserted(() -> {
+      var policy = client.resources(io.egressgw.api.v1.EgressNATPolicy.class).withName("web-egress").get();
+      var s = policy.getStatus();
+      assertNotNull(s);
+      assertEquals("192.168.3.100", s.getEgressIP());
+      assertEquals("p1", s.getGatewayNode());
+      assertEquals(policy.getMetadata().getGeneration(), s.getObservedGeneration());
+      var accepted = s.getConditions().stream().filter(c -> "Accepted".equals(c.getType())).findFirst().orElseThrow();
+      var programmed = s.getConditions().stream().filter(c -> "Programmed".equals(c.getType())).findFirst().orElseThrow();
+      assertEquals("True", accepted.getStatus());
+      assertEquals("True", programmed.getStatus(), programmed.getMessage());
+      assertEquals("2 of 2 nodes programmed.", programmed.getMessage());
+    });
+    assertEquals(List.of("192.168.3.100"), p1.heldFloatingIPs());
+    assertTrue(p2.last().sources().containsKey("10.0.2.5"), "p2 steers its selected pod: " + p2.last());
+    assertEquals("192.168.3.11", p2.last().egresses().values().iterator().next().gatewayNodeIP());
   }
 }

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
+@io.quarkus.test.junit.TestProfile(ApiEmulatorProfile.class)
 class LeaderElectionAgainstApiEmulatorIT {
   @Inject KubernetesClient client;
 

@@ -58,6 +58,7 @@ public final class AgentChannelClient {
   private final AtomicLong programsRejected = new AtomicLong();
   private volatile int lastHeartbeatStatus;
   private volatile boolean released;
+  private volatile boolean heartbeatMissed;
   private volatile boolean refetch;
   private volatile long lastAcceptedGeneration;
   private long timerId = -1;
@@ -164,8 +165,22 @@ public final class AgentChannelClient {
       });
     }
     if (heartbeatInFlight.compareAndSet(false, true)) {
-      heartbeat().onComplete(ar -> heartbeatInFlight.set(false));
+      sendHeartbeat();
+    } else {
+      // A slow answer must not stretch the gap between heartbeats: send as soon as it arrives.
+      heartbeatMissed = true;
     }
+  }
+
+  private void sendHeartbeat() {
+    heartbeat().onComplete(ar -> {
+      if (heartbeatMissed && running.get()) {
+        heartbeatMissed = false;
+        sendHeartbeat();
+      } else {
+        heartbeatInFlight.set(false);
+      }
+    });
   }
 
   private Future<Void> heartbeat() {
