@@ -25,6 +25,7 @@ public final class SimulatedAgent implements ProgramApplier {
   private final String nodeIP;
   private final List<String> subnets;
   private final List<NodeProgram> applied = new CopyOnWriteArrayList<>();
+  private final List<Long> appliedAtNanos = new CopyOnWriteArrayList<>();
   private volatile long appliedGeneration;
   private volatile List<String> held = List.of();
   private volatile int releases;
@@ -44,8 +45,13 @@ public final class SimulatedAgent implements ProgramApplier {
 
   public SimulatedAgent start(Vertx vertx, String controllerUrl, Supplier<String> token,
       Supplier<PublicKey> key, Duration heartbeat, Duration hold) {
+    return start(vertx, controllerUrl, token, key, heartbeat, hold, null);
+  }
+
+  public SimulatedAgent start(Vertx vertx, String controllerUrl, Supplier<String> token,
+      Supplier<PublicKey> key, Duration heartbeat, Duration hold, java.util.concurrent.ExecutorService shared) {
     client = new AgentChannelClient(vertx, ControllerEndpoint.parse(controllerUrl), node, token, key,
-        this, heartbeat, hold, Duration.ofSeconds(10), Clock.systemUTC(), null);
+        this, heartbeat, hold, Duration.ofSeconds(40), Clock.systemUTC(), null, shared);
     client.start();
     return this;
   }
@@ -69,6 +75,11 @@ public final class SimulatedAgent implements ProgramApplier {
     return applied.isEmpty() ? null : applied.get(applied.size() - 1);
   }
 
+  /** System.nanoTime() of each apply, in the order of {@link #applied()}. */
+  public List<Long> appliedAtNanos() {
+    return appliedAtNanos;
+  }
+
   public int releases() {
     return releases;
   }
@@ -76,6 +87,7 @@ public final class SimulatedAgent implements ProgramApplier {
   @Override
   public void apply(NodeProgram program) {
     applied.add(program);
+    appliedAtNanos.add(System.nanoTime());
     held = program.floatingIPs();
     appliedGeneration = program.generation();
   }

@@ -49,6 +49,7 @@ public final class AgentChannelClient {
   private final String agentId = UUID.randomUUID().toString();
   private final HttpClient http;
   private final ExecutorService applierThread;
+  private final boolean ownsApplierThread;
 
   private final AtomicBoolean running = new AtomicBoolean();
   private final AtomicBoolean heartbeatInFlight = new AtomicBoolean();
@@ -76,6 +77,28 @@ public final class AgentChannelClient {
       Duration pollTimeout,
       Clock clock,
       String caFile) {
+    this(vertx, endpoint, node, token, controllerKey, applier, heartbeatInterval, holdTimeout,
+        pollTimeout, clock, caFile, null);
+  }
+
+  /**
+   * As above; {@code applierExecutor}, when given, runs the applier calls instead of a thread of this
+   * client's own (simulations with many agents in one process share one). It must run one agent's
+   * calls in order for a real dataplane.
+   */
+  public AgentChannelClient(
+      Vertx vertx,
+      ControllerEndpoint endpoint,
+      String node,
+      Supplier<String> token,
+      Supplier<PublicKey> controllerKey,
+      ProgramApplier applier,
+      Duration heartbeatInterval,
+      Duration holdTimeout,
+      Duration pollTimeout,
+      Clock clock,
+      String caFile,
+      ExecutorService applierExecutor) {
     this.vertx = vertx;
     this.endpoint = endpoint;
     this.node = node;
@@ -92,7 +115,8 @@ public final class AgentChannelClient {
       options.setTrustOptions(new PemTrustOptions().addCertPath(caFile));
     }
     this.http = vertx.createHttpClient(options);
-    this.applierThread =
+    this.ownsApplierThread = applierExecutor == null;
+    this.applierThread = applierExecutor != null ? applierExecutor :
         Executors.newSingleThreadExecutor(
             r -> {
               Thread t = new Thread(r, "egw-applier-" + node);
@@ -117,7 +141,9 @@ public final class AgentChannelClient {
     }
     vertx.cancelTimer(timerId);
     http.close();
-    applierThread.shutdownNow();
+    if (ownsApplierThread) {
+      applierThread.shutdownNow();
+    }
   }
 
   public String agentId() {
