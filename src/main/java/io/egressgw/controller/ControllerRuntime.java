@@ -237,8 +237,11 @@ public class ControllerRuntime {
       boolean changed = false;
       for (AgentLiveness.Transition t : state.liveness().sweep(names, now)) {
         changed = true;
-        if (!t.alive()) {
-          Instant last = t.lastHeartbeat() == null ? now : t.lastHeartbeat();
+        if (!t.alive() && t.lastHeartbeat() == null) {
+          // Alive only by a leader's grace period, never heard from: not a failover.
+          LOG.debugf("node %s has no agent", t.node());
+        } else if (!t.alive()) {
+          Instant last = t.lastHeartbeat();
           metrics.detected(Duration.between(last, now));
           pendingFailovers.put(t.node(), last);
           LOG.infof("node %s is Down: no heartbeat for %d ms", t.node(),
