@@ -92,6 +92,7 @@ public class ControllerRuntime {
   private ScheduledExecutorService ticker;
   private ScheduledExecutorService reconciler;
   private final AtomicBoolean requested = new AtomicBoolean();
+  private final AtomicBoolean refreshRequested = new AtomicBoolean();
   private LeaderElection election;
   private volatile boolean started;
 
@@ -161,9 +162,23 @@ public class ControllerRuntime {
     Optional<NodeReport> previous = liveness.heartbeat(report, at);
     if (!wasAlive || previous.isEmpty()
         || !previous.get().subnets().equals(report.subnets())
-        || !Objects.equals(previous.get().nodeIP(), report.nodeIP())
-        || previous.get().appliedGeneration() != report.appliedGeneration()) {
+        || !Objects.equals(previous.get().nodeIP(), report.nodeIP())) {
       request();
+    } else if (previous.get().appliedGeneration() != report.appliedGeneration()) {
+      // Only an acknowledgement: policy status ("N of M nodes programmed") may change, nothing else.
+      requestStatusRefresh();
+    }
+  }
+
+  /** Asks for a policy status refresh only (coalesced like {@link #request()}). */
+  public void requestStatusRefresh() {
+    if (started && !reconciler.isShutdown() && refreshRequested.compareAndSet(false, true)) {
+      reconciler.execute(() -> {
+        refreshRequested.set(false);
+        if (leadership.isLeader() && !programs.refreshPolicyStatus() && !reconciler.isShutdown()) {
+          reconciler.schedule(this::requestStatusRefresh, 200, TimeUnit.MILLISECONDS);
+        }
+      });
     }
   }
 

@@ -61,6 +61,7 @@ class ConvergenceBench {
   @Inject CrdInstaller crds;
   @Inject Vertx vertx;
   @Inject ChannelState state;
+  @Inject io.micrometer.core.instrument.MeterRegistry registry;
 
   @ConfigProperty(name = "quarkus.http.test-port") int port;
   @ConfigProperty(name = "egressgw.controller.channel.auth.token-dir") String tokenDir;
@@ -139,6 +140,11 @@ class ConvergenceBench {
       }
     }
     Collections.sort(perAgent);
+    var compile = registry.find("egressgw.compile.duration").timer();
+    var placement = registry.find("egressgw.placement.duration").timer();
+    System.out.printf("CONVERGENCE controller: compile of all nodes mean %.1f ms max %.1f ms (%d runs);"
+            + " placement mean %.2f ms%n", compile.mean(TimeUnit.MILLISECONDS), compile.max(TimeUnit.MILLISECONDS),
+        compile.count(), placement.mean(TimeUnit.MILLISECONDS));
     agents.forEach(SimulatedAgent::kill);
     appliers.shutdownNow();
     System.out.printf("CONVERGENCE agents=%d: POST answered %d ms; policy applied by every agent %d ms"
