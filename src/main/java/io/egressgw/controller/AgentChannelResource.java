@@ -103,7 +103,9 @@ public class AgentChannelResource {
   }
 
   private static Response notLeader() {
-    return Response.status(503).header("Retry-After", "1")
+    // Connection: close makes the agent reconnect, so that a Service balancing connections over the
+    // replicas gives it another chance to reach the leader.
+    return Response.status(503).header("Retry-After", "1").header("Connection", "close")
         .entity(new ChannelError("this controller replica does not lead")).build();
   }
 
