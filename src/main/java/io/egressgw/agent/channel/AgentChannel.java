@@ -1,0 +1,118 @@
+package io.egressgw.agent.channel;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.time.Clock;
+import java.util.function.Supplier;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs the agent's channel client in role agent ({@code egressgw.role=agent}) with the node's {@link
+ * ProgramApplier} (provided by the dataplane). In role controller it does nothing.
+ */
+@ApplicationScoped
+public class AgentChannel {
+  private static final Logger LOG = Logger.getLogger(AgentChannel.class);
+
+  @Inject Vertx vertx;
+  @Inject AgentChannelSettings settings;
+  @Inject Instance<ProgramApplier> appliers;
+
+  @ConfigProperty(name = "egressgw.role", defaultValue = "controller")
+  String role;
+
+  private AgentChannelClient client;
+
+  void onStart(@Observes StartupEvent ev) {
+    if (!"agent".equals(role)) {
+      return;
+    }
+    if (!appliers.isResolvable()) {
+      throw new IllegalStateException("role agent needs exactly one ProgramApplier bean (the dataplane)");
+    }
+    String node =
+        settings.nodeName().filter(s -> !s.isBlank()).orElseGet(() -> System.getenv("NODE_NAME"));
+    if (node == null || node.isBlank()) {
+      throw new IllegalStateException("set egressgw.agent.channel.node-name or env NODE_NAME");
+    }
+    client =
+        new AgentChannelClient(
+            vertx,
+            ControllerEndpoint.parse(settings.controllerUrl()),
+            node,
+            fileToken(Path.of(settings.tokenFile())),
+            publicKeyFile(Path.of(settings.controllerPublicKeyFile())),
+            appliers.get(),
+            settings.heartbeatInterval(),
+            settings.holdTimeout(),
+            settings.pollTimeout(),
+            Clock.systemUTC(),
+            settings.caFile().orElse(null));
+    client.start();
+    LOG.infof("agent channel for node %s -> %s", node, settings.controllerUrl());
+  }
+
+  void onStop(@Observes ShutdownEvent ev) {
+    if (client != null) {
+      client.stop();
+    }
+  }
+
+  /** The running client, or null outside role agent. */
+  public AgentChannelClient client() {
+    return client;
+  }
+
+  /** Reads the token file, again at most every 10 s (projected service-account tokens rotate). */
+  public static Supplier<String> fileToken(Path file) {
+    return new Supplier<>() {
+      private String cached = "";
+      private long readAt = Long.MIN_VALUE;
+
+      @Override
+      public synchronized String get() {
+        long now = System.nanoTime();
+        if (cached.isEmpty() || now - readAt > 10_000_000_000L) {
+          try {
+            cached = Files.readString(file, StandardCharsets.UTF_8).trim();
+            readAt = now;
+          } catch (IOException e) {
+            LOG.debugf("token file %s not readable: %s", file, e.getMessage());
+          }
+        }
+        return cached;
+      }
+    };
+  }
+
+  /** Loads the controller's public key when first available and keeps it. */
+  public static Supplier<PublicKey> publicKeyFile(Path file) {
+    return new Supplier<>() {
+      private PublicKey key;
+
+      @Override
+      public synchronized PublicKey get() {
+        if (key == null && Files.exists(file)) {
+          try {
+            key = ProgramSignatures.parsePublicKey(Files.readString(file, StandardCharsets.UTF_8));
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+        return key;
+      }
+    };
+  }
+}

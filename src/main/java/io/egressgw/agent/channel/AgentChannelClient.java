@@ -1,0 +1,364 @@
+package io.egressgw.agent.channel;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.egressgw.program.NodeProgram;
+import io.egressgw.program.NodeReport;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.PemTrustOptions;
+import java.security.PublicKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
+
+/**
+ * The agent's half of the channel: heartbeats a {@link NodeReport} every interval, long-polls the
+ * controller for programs, verifies each program's signature and hands it to the {@link
+ * ProgramApplier}. The agent opens no port: every exchange is a request it makes.
+ *
+ * <p>Failure semantics: while the controller is unreachable (errors, or 503 from a replica that does
+ * not lead) the node keeps what it has; after {@code holdTimeout} without a successful heartbeat it
+ * releases its floating IPs, since the controller has by then declared it Down and moved them.
+ */
+public final class AgentChannelClient {
+  private static final Logger LOG = Logger.getLogger(AgentChannelClient.class);
+
+  private final Vertx vertx;
+  private final ControllerEndpoint endpoint;
+  private final String node;
+  private final Supplier<String> token;
+  private final Supplier<PublicKey> controllerKey;
+  private final ProgramApplier applier;
+  private final Duration heartbeatInterval;
+  private final Duration holdTimeout;
+  private final Duration pollTimeout;
+  private final Clock clock;
+  private final ObjectMapper json = new ObjectMapper();
+  private final String agentId = UUID.randomUUID().toString();
+  private final HttpClient http;
+  private final ExecutorService applierThread;
+  private final boolean ownsApplierThread;
+
+  private final AtomicBoolean running = new AtomicBoolean();
+  private final AtomicBoolean heartbeatInFlight = new AtomicBoolean();
+  private final AtomicLong lastContactMillis = new AtomicLong();
+  private final AtomicLong heartbeatsAccepted = new AtomicLong();
+  private final AtomicLong programsApplied = new AtomicLong();
+  private final AtomicLong programsRejected = new AtomicLong();
+  private volatile int lastHeartbeatStatus;
+  private volatile boolean released;
+  private volatile boolean heartbeatMissed;
+  private volatile boolean refetch;
+  private volatile long lastAcceptedGeneration;
+  private long timerId = -1;
+  private volatile io.vertx.core.Context context;
+
+  public AgentChannelClient(
+      Vertx vertx,
+      ControllerEndpoint endpoint,
+      String node,
+      Supplier<String> token,
+      Supplier<PublicKey> controllerKey,
+      ProgramApplier applier,
+      Duration heartbeatInterval,
+      Duration holdTimeout,
+      Duration pollTimeout,
+      Clock clock,
+      String caFile) {
+    this(vertx, endpoint, node, token, controllerKey, applier, heartbeatInterval, holdTimeout,
+        pollTimeout, clock, caFile, null);
+  }
+
+  /**
+   * As above; {@code applierExecutor}, when given, runs the applier calls instead of a thread of this
+   * client's own (simulations with many agents in one process share one). It must run one agent's
+   * calls in order for a real dataplane.
+   */
+  public AgentChannelClient(
+      Vertx vertx,
+      ControllerEndpoint endpoint,
+      String node,
+      Supplier<String> token,
+      Supplier<PublicKey> controllerKey,
+      ProgramApplier applier,
+      Duration heartbeatInterval,
+      Duration holdTimeout,
+      Duration pollTimeout,
+      Clock clock,
+      String caFile,
+      ExecutorService applierExecutor) {
+    this.vertx = vertx;
+    this.endpoint = endpoint;
+    this.node = node;
+    this.token = token;
+    this.controllerKey = controllerKey;
+    this.applier = applier;
+    this.heartbeatInterval = heartbeatInterval;
+    this.holdTimeout = holdTimeout;
+    this.pollTimeout = pollTimeout;
+    this.clock = clock;
+    HttpClientOptions options =
+        new HttpClientOptions().setMaxPoolSize(4).setSsl(endpoint.ssl()).setDefaultHost(endpoint.host());
+    if (endpoint.ssl() && caFile != null) {
+      options.setTrustOptions(new PemTrustOptions().addCertPath(caFile));
+    }
+    this.http = vertx.createHttpClient(options);
+    this.ownsApplierThread = applierExecutor == null;
+    this.applierThread = applierExecutor != null ? applierExecutor :
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "egw-applier-" + node);
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  public void start() {
+    if (!running.compareAndSet(false, true)) {
+      return;
+    }
+    context = vertx.getOrCreateContext();
+    lastContactMillis.set(clock.millis());
+    timerId = vertx.setPeriodic(0, Math.max(1, heartbeatInterval.toMillis()), id -> tick());
+    poll();
+  }
+
+  public void stop() {
+    if (!running.compareAndSet(true, false)) {
+      return;
+    }
+    vertx.cancelTimer(timerId);
+    http.close();
+    if (ownsApplierThread) {
+      applierThread.shutdownNow();
+    }
+  }
+
+  public String agentId() {
+    return agentId;
+  }
+
+  public String node() {
+    return node;
+  }
+
+  public long heartbeatsAccepted() {
+    return heartbeatsAccepted.get();
+  }
+
+  /** HTTP status of the last heartbeat answer (0 before the first, -1 on a transport error). */
+  public int lastHeartbeatStatus() {
+    return lastHeartbeatStatus;
+  }
+
+  public long programsApplied() {
+    return programsApplied.get();
+  }
+
+  /** Programs refused: bad or missing signature, or addressed to another node. */
+  public long programsRejected() {
+    return programsRejected.get();
+  }
+
+  public boolean releasedFloatingIPs() {
+    return released;
+  }
+
+  private void tick() {
+    if (!running.get()) {
+      return;
+    }
+    long silentFor = clock.millis() - lastContactMillis.get();
+    if (!released && silentFor > holdTimeout.toMillis()) {
+      released = true;
+      refetch = true;
+      LOG.warnf("controller unreachable for %d ms: releasing floating IPs of %s", silentFor, node);
+      onApplier(() -> {
+        applier.releaseFloatingIPs();
+        return null;
+      });
+    }
+    if (heartbeatInFlight.compareAndSet(false, true)) {
+      sendHeartbeat();
+    } else {
+      // A slow answer must not stretch the gap between heartbeats: send as soon as it arrives.
+      heartbeatMissed = true;
+    }
+  }
+
+  private void sendHeartbeat() {
+    heartbeat().onComplete(ar -> {
+      if (heartbeatMissed && running.get()) {
+        heartbeatMissed = false;
+        sendHeartbeat();
+      } else {
+        heartbeatInFlight.set(false);
+      }
+    });
+  }
+
+  private Future<Void> heartbeat() {
+    return onApplier(this::report)
+        .compose(
+            report -> {
+              try {
+                return send(HttpMethod.POST, "/v1/agents/" + node + "/heartbeat",
+                    json.writeValueAsBytes(report), heartbeatInterval.toMillis() * 5);
+              } catch (Exception e) {
+                return Future.failedFuture(e);
+              }
+            })
+        .map(
+            reply -> {
+              lastHeartbeatStatus = reply.status();
+              if (reply.status() == 200) {
+                lastContactMillis.set(clock.millis());
+                heartbeatsAccepted.incrementAndGet();
+                if (released) {
+                  released = false;
+                }
+              } else {
+                LOG.debugf("heartbeat of %s answered %d", node, reply.status());
+              }
+              return (Void) null;
+            })
+        .recover(
+            e -> {
+              lastHeartbeatStatus = -1;
+              LOG.debugf("heartbeat of %s failed: %s", node, e.toString());
+              return Future.succeededFuture();
+            });
+  }
+
+  private NodeReport report() {
+    return new NodeReport(
+        node,
+        agentId,
+        applier.nodeIP(),
+        applier.subnets(),
+        applier.appliedGeneration(),
+        applier.heldFloatingIPs(),
+        applier.counters());
+  }
+
+  private void poll() {
+    if (!running.get()) {
+      return;
+    }
+    long after = refetch ? 0 : applier.appliedGeneration();
+    send(HttpMethod.GET, "/v1/agents/" + node + "/program?after=" + after, null, pollTimeout.toMillis())
+        .compose(
+            reply -> {
+              if (reply.status() == 200) {
+                return accept(reply.body()).map(v -> 0L);
+              }
+              if (reply.status() == 204) {
+                return Future.succeededFuture(0L);
+              }
+              LOG.debugf("program poll of %s answered %d", node, reply.status());
+              return Future.succeededFuture(heartbeatInterval.toMillis());
+            })
+        .recover(
+            e -> {
+              LOG.debugf("program poll of %s failed: %s", node, e.toString());
+              return Future.succeededFuture(heartbeatInterval.toMillis());
+            })
+        .onSuccess(
+            delay -> {
+              if (delay == 0) {
+                vertx.runOnContext(v -> poll());
+              } else {
+                vertx.setTimer(delay, id -> poll());
+              }
+            });
+  }
+
+  /** Verifies and applies one program; a rejected program is counted and pauses polling briefly. */
+  private Future<Void> accept(Buffer body) {
+    NodeProgram program;
+    try {
+      SignedProgram signed = json.readValue(body.getBytes(), SignedProgram.class);
+      PublicKey key = controllerKey.get();
+      if (key == null) {
+        throw new SecurityException("controller public key not available yet");
+      }
+      program = json.readValue(ProgramSignatures.verify(signed, key), NodeProgram.class);
+      if (!node.equals(program.node())) {
+        throw new SecurityException("program for node " + program.node() + " sent to " + node);
+      }
+      if (!refetch && program.generation() <= lastAcceptedGeneration) {
+        throw new SecurityException("stale program generation " + program.generation());
+      }
+    } catch (Exception e) {
+      programsRejected.incrementAndGet();
+      LOG.warnf("rejected a program for %s: %s", node, e.getMessage());
+      return Future.failedFuture(e);
+    }
+    NodeProgram verified = program;
+    return onApplier(
+            () -> {
+              applier.apply(verified);
+              return null;
+            })
+        .map(
+            v -> {
+              lastAcceptedGeneration = verified.generation();
+              refetch = false;
+              programsApplied.incrementAndGet();
+              return (Void) null;
+            });
+  }
+
+  private record Reply(int status, Buffer body) {}
+
+  private Future<Reply> send(HttpMethod method, String uri, byte[] body, long timeoutMillis) {
+    RequestOptions options =
+        new RequestOptions()
+            .setMethod(method)
+            .setServer(endpoint.server())
+            .setHost(endpoint.host())
+            .setPort(endpoint.port())
+            .setSsl(endpoint.ssl())
+            .setURI(uri)
+            .setConnectTimeout(Math.max(1000, heartbeatInterval.toMillis() * 10))
+            .setIdleTimeout(timeoutMillis)
+            .putHeader("Authorization", "Bearer " + token.get())
+            .putHeader("Accept", "application/json");
+    if (body != null) {
+      options.putHeader("Content-Type", "application/json");
+    }
+    return http.request(options)
+        .compose(req -> body == null ? req.send() : req.send(Buffer.buffer(body)))
+        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), b)));
+  }
+
+  private <T> Future<T> onApplier(java.util.concurrent.Callable<T> work) {
+    CompletableFuture<T> f = new CompletableFuture<>();
+    try {
+      applierThread.execute(
+          () -> {
+            try {
+              f.complete(work.call());
+            } catch (Throwable t) {
+              f.completeExceptionally(t);
+            }
+          });
+    } catch (RuntimeException rejected) {
+      f.completeExceptionally(rejected);
+    }
+    return Future.fromCompletionStage(f, context);
+  }
+
+}

@@ -1,0 +1,48 @@
+package io.egressgw.agent.channel;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/** The agent side of the controller <-> agent channel. */
+@ConfigMapping(prefix = "egressgw.agent.channel")
+public interface AgentChannelSettings {
+  /** This node's name; when unset, env NODE_NAME (the downward API in a cluster). */
+  Optional<String> nodeName();
+
+  /**
+   * The controller, either {@code https://host:port} / {@code http://host:port} (TCP) or
+   * {@code unix:/path/to/socket} (a Unix domain socket; the lab's node network namespaces reach the
+   * controller only this way).
+   */
+  @WithDefault("http://localhost:8080")
+  String controllerUrl();
+
+  /** The bearer token presented on every request (re-read periodically: tokens rotate). */
+  @WithDefault("/var/run/secrets/egressgw/token")
+  String tokenFile();
+
+  /** The controller's Ed25519 public key (PEM); programs not signed with it are rejected. */
+  @WithDefault("/etc/egressgw/controller-signing.pub")
+  String controllerPublicKeyFile();
+
+  /** Heartbeat interval; must match the controller's egressgw.controller.liveness.interval. */
+  @WithDefault("100ms")
+  Duration heartbeatInterval();
+
+  /**
+   * How long the agent keeps its floating IPs while it cannot reach the (leading) controller. Longer
+   * than a leader change, so a controller restart drops nothing; after it the IPs are released
+   * because the controller has long since moved them.
+   */
+  @WithDefault("15s")
+  Duration holdTimeout();
+
+  /** Client-side limit of one long-poll; above the controller's long-poll timeout. */
+  @WithDefault("35s")
+  Duration pollTimeout();
+
+  /** Verify the controller's TLS certificate against this CA bundle (PEM); default: JVM trust. */
+  Optional<String> caFile();
+}

@@ -1,0 +1,86 @@
+package io.egressgw.agent.channel;
+
+import io.egressgw.agent.NodeDataplane;
+import io.egressgw.program.NodeProgram;
+import io.egressgw.program.NodeReport;
+import io.quarkus.arc.lookup.LookupIfProperty;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.util.List;
+import java.util.Map;
+import org.jboss.logging.Logger;
+
+/**
+ * The channel's {@link ProgramApplier} on a real node: the dataplane's {@link NodeDataplane}, plus
+ * releasing floating IPs after the hold-timeout by re-applying the last program without them (under
+ * the same generation, so the controller's next program is still newer).
+ */
+public final class DataplaneProgramApplier implements ProgramApplier {
+  private static final Logger LOG = Logger.getLogger(DataplaneProgramApplier.class);
+
+  private final NodeDataplane dataplane;
+  private final String node;
+  private volatile NodeProgram last;
+
+  public DataplaneProgramApplier(NodeDataplane dataplane, String node) {
+    this.dataplane = dataplane;
+    this.node = node;
+  }
+
+  @Override
+  public void apply(NodeProgram program) {
+    dataplane.apply(program);
+    last = program;
+  }
+
+  @Override
+  public long appliedGeneration() {
+    return dataplane.appliedGeneration();
+  }
+
+  @Override
+  public List<String> subnets() {
+    return dataplane.subnets();
+  }
+
+  @Override
+  public String nodeIP() {
+    return dataplane.nodeIP();
+  }
+
+  @Override
+  public List<String> heldFloatingIPs() {
+    return dataplane.heldFloatingIPs();
+  }
+
+  @Override
+  public Map<String, NodeReport.PolicyCounters> counters() {
+    return dataplane.counters();
+  }
+
+  @Override
+  public void releaseFloatingIPs() {
+    long generation = dataplane.appliedGeneration();
+    NodeProgram known = last;
+    // Without a program from this process (restarted while cut off) the steering rules are unknown:
+    // release everything rather than keep a floating IP another node may hold by now.
+    NodeProgram released = known == null
+        ? NodeProgram.empty(node, generation)
+        : new NodeProgram(node, generation, known.sources(), known.ruleSets(), known.egresses(), List.of());
+    LOG.warnf("releasing floating IPs %s of %s", dataplane.heldFloatingIPs(), node);
+    dataplane.apply(released);
+  }
+
+  /** Role agent: the applier over the node's dataplane. */
+  @ApplicationScoped
+  public static class Producer {
+    @Produces
+    @Singleton
+    @LookupIfProperty(name = "egressgw.role", stringValue = "agent")
+    ProgramApplier applier(NodeDataplane dataplane, AgentChannelSettings settings) {
+      String node = settings.nodeName().filter(s -> !s.isBlank()).orElseGet(() -> System.getenv("NODE_NAME"));
+      return new DataplaneProgramApplier(dataplane, node);
+    }
+  }
+}

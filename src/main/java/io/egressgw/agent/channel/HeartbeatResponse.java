@@ -1,0 +1,9 @@
+package io.egressgw.agent.channel;
+
+/**
+ * The controller's answer to a heartbeat.
+ *
+ * @param programGeneration the generation of the node's current program (0: none yet); an agent whose
+ *     applied generation is lower long-polls for it
+ */
+public record HeartbeatResponse(long programGeneration) {}

@@ -1,0 +1,38 @@
+package io.egressgw.agent.channel;
+
+import io.egressgw.program.NodeProgram;
+import io.egressgw.program.NodeReport;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the channel needs from the node's dataplane: apply a verified program, and the facts a
+ * heartbeat reports. {@code io.egressgw.agent.NodeDataplane} implements it (or an adapter does).
+ * Calls may block (netlink, bpf syscalls); the channel makes them off the event loop.
+ */
+public interface ProgramApplier {
+  /** Makes the node's dataplane match {@code program}; idempotent. Throws when it could not. */
+  void apply(NodeProgram program);
+
+  /** Generation of the last program fully applied; 0 when none since this process started. */
+  long appliedGeneration();
+
+  /** The node's interface addresses with prefix, e.g. 192.168.1.11/24. */
+  List<String> subnets();
+
+  /** The node's address on the shared segment. */
+  String nodeIP();
+
+  /** Floating IPs configured on the node right now. */
+  List<String> heldFloatingIPs();
+
+  /** Per policy: packets and bytes this node steered or SNATed. */
+  Map<String, NodeReport.PolicyCounters> counters();
+
+  /**
+   * Releases every floating IP the node holds while keeping the rest of the program. Called when the
+   * controller has been unreachable for the hold-timeout: the controller has by then declared this
+   * node Down and moved its IPs elsewhere.
+   */
+  void releaseFloatingIPs();
+}

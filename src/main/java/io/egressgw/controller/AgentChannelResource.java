@@ -1,0 +1,115 @@
+package io.egressgw.controller;
+
+import io.egressgw.agent.channel.HeartbeatResponse;
+import io.egressgw.program.NodeReport;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The controller's side of the agent channel (see docs/ARCHITECTURE.md). Agents call in; the
+ * controller never connects to a node.
+ *
+ * <ul>
+ *   <li>401: no or invalid agent credential; 403: a valid credential of another node's agent.
+ *   <li>503 (with Retry-After): this replica does not lead; the agent retries, and reaches the leader
+ *       once the Service routes there or the election settles. It keeps its state meanwhile.
+ *   <li>404: this process runs in role agent.
+ * </ul>
+ */
+@Path("/v1/agents/{node}")
+public class AgentChannelResource {
+  @Inject ChannelState state;
+  @Inject Leadership leadership;
+  @Inject AgentAuthenticator auth;
+  @Inject ProgramSigner signer;
+  @Inject ChannelSettings settings;
+  @Inject ControllerRuntime runtime;
+  @Inject Clock clock;
+
+  @ConfigProperty(name = "egressgw.role", defaultValue = "controller")
+  String role;
+
+  @POST
+  @Path("heartbeat")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Produces(MediaType.APPLICATION_JSON)
+  public CompletionStage<Response> heartbeat(
+      @PathParam("node") String node,
+      @HeaderParam("Authorization") String authorization,
+      NodeReport report) {
+    return guarded(node, authorization, () -> {
+      if (report == null || !node.equals(report.node())) {
+        return done(Response.status(400).entity(
+            new ChannelError("the report's node must be the path's node " + node)).build());
+      }
+      // Record the acknowledgement first: the reconcile the heartbeat may trigger counts it.
+      long generation =
+          state.programs().acknowledge(node, report.agentId(), report.appliedGeneration());
+      runtime.heartbeat(report, clock.instant());
+      return done(Response.ok(new HeartbeatResponse(generation)).build());
+    });
+  }
+
+  @GET
+  @Path("program")
+  @Produces(MediaType.APPLICATION_JSON)
+  public CompletionStage<Response> program(
+      @PathParam("node") String node,
+      @HeaderParam("Authorization") String authorization,
+      @QueryParam("after") @DefaultValue("0") long after) {
+    return guarded(node, authorization, () ->
+        state.programs()
+            .await(node, after, settings.longPollTimeout())
+            .handle((program, error) -> {
+              if (error != null || !leadership.isLeader()) {
+                return notLeader();
+              }
+              return program
+                  .map(p -> Response.ok(signer.sign(p)).build())
+                  .orElseGet(() -> Response.noContent().build());
+            }));
+  }
+
+  /** Body of a 4xx/5xx answer on the channel. */
+  public record ChannelError(String message) {}
+
+  private CompletionStage<Response> guarded(
+      String node, String authorization, java.util.function.Supplier<CompletionStage<Response>> work) {
+    if (!"controller".equals(role)) {
+      return done(Response.status(404).build());
+    }
+    return auth.authenticate(node, authorization).thenCompose(outcome -> switch (outcome) {
+      case UNAUTHENTICATED -> done(Response.status(401)
+          .header("WWW-Authenticate", "Bearer realm=\"egressgw-agent\"")
+          .entity(new ChannelError("agent credential missing or invalid")).build());
+      case FORBIDDEN -> done(Response.status(403)
+          .entity(new ChannelError("credential is not valid for node " + node)).build());
+      case ALLOWED -> leadership.isLeader() ? work.get() : done(notLeader());
+    });
+  }
+
+  private static Response notLeader() {
+    // Connection: close makes the agent reconnect, so that a Service balancing connections over the
+    // replicas gives it another chance to reach the leader.
+    return Response.status(503).header("Retry-After", "1").header("Connection", "close")
+        .entity(new ChannelError("this controller replica does not lead")).build();
+  }
+
+  private static CompletionStage<Response> done(Response r) {
+    return CompletableFuture.completedFuture(r);
+  }
+}

@@ -1,0 +1,106 @@
+package io.egressgw.controller;
+
+import io.egressgw.program.NodeReport;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Which agents are alive, from their heartbeats. An agent is alive while its last heartbeat is
+ * younger than the miss window (interval x miss-count). A replica that has just become leader counts
+ * its leadership start as a heartbeat of every agent (the grace period): agents were heartbeating the
+ * previous leader and need one window to find the new one.
+ *
+ * <p>Times are passed in, never read here, so tests drive it with any clock.
+ */
+public final class AgentLiveness {
+  /** A node whose liveness changed at the last {@link #sweep}. */
+  public record Transition(String node, boolean alive, Instant lastHeartbeat) {}
+
+  private record Agent(NodeReport report, Instant lastHeartbeat) {}
+
+  private final Duration window;
+  private final Map<String, Agent> agents = new HashMap<>();
+  private final Map<String, Boolean> lastVerdict = new HashMap<>();
+  private Instant graceStart;
+
+  public AgentLiveness(Duration missWindow) {
+    this.window = missWindow;
+  }
+
+  public Duration window() {
+    return window;
+  }
+
+  /** Records a heartbeat; returns the previous report of this node, if any. */
+  public synchronized Optional<NodeReport> heartbeat(NodeReport report, Instant at) {
+    Agent previous = agents.put(report.node(), new Agent(report, at));
+    return Optional.ofNullable(previous).map(Agent::report);
+  }
+
+  /** Starts a grace period at {@code leaderSince}; forgets verdicts of a previous leadership. */
+  public synchronized void startGrace(Instant leaderSince) {
+    graceStart = leaderSince;
+    lastVerdict.clear();
+  }
+
+  /** True while the grace period of the current leadership lasts. */
+  public synchronized boolean inGrace(Instant now) {
+    return graceStart != null && now.isBefore(graceStart.plus(window));
+  }
+
+  public synchronized Optional<Instant> graceEnd() {
+    return Optional.ofNullable(graceStart).map(g -> g.plus(window));
+  }
+
+  public synchronized boolean alive(String node, Instant now) {
+    Instant last = effectiveLast(node);
+    return last != null && now.isBefore(last.plus(window));
+  }
+
+  public synchronized Optional<NodeReport> report(String node) {
+    return Optional.ofNullable(agents.get(node)).map(Agent::report);
+  }
+
+  public synchronized Optional<Instant> lastHeartbeat(String node) {
+    return Optional.ofNullable(agents.get(node)).map(Agent::lastHeartbeat);
+  }
+
+  public synchronized Map<String, NodeReport> reports() {
+    Map<String, NodeReport> out = new HashMap<>();
+    agents.forEach((n, a) -> out.put(n, a.report()));
+    return out;
+  }
+
+  /** Nodes whose verdict changed since the previous sweep, among {@code nodes}. */
+  public synchronized List<Transition> sweep(Iterable<String> nodes, Instant now) {
+    List<Transition> out = new ArrayList<>();
+    for (String node : nodes) {
+      boolean alive = alive(node, now);
+      Boolean before = lastVerdict.put(node, alive);
+      if (before != null && before != alive) {
+        Agent a = agents.get(node);
+        out.add(new Transition(node, alive, a == null ? null : a.lastHeartbeat()));
+      }
+    }
+    return out;
+  }
+
+  public synchronized void forget(String node) {
+    agents.remove(node);
+    lastVerdict.remove(node);
+  }
+
+  private Instant effectiveLast(String node) {
+    Agent a = agents.get(node);
+    Instant last = a == null ? null : a.lastHeartbeat();
+    if (graceStart != null && (last == null || last.isBefore(graceStart))) {
+      return graceStart;
+    }
+    return last;
+  }
+}

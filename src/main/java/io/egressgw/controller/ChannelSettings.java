@@ -1,0 +1,66 @@
+package io.egressgw.controller;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/** The controller side of the controller <-> agent channel (issue #5): long-poll, signing, auth. */
+@ConfigMapping(prefix = "egressgw.controller.channel")
+public interface ChannelSettings {
+  /** A program long-poll with nothing new answers 204 after this long; the agent polls again. */
+  @WithDefault("25s")
+  Duration longPollTimeout();
+
+  /**
+   * Ed25519 private key (PKCS#8, PEM) every NodeProgram is signed with. In a cluster: mounted from a
+   * Secret shared by all replicas. When the file is missing and {@link #generateKeys()} is on, a key
+   * pair is generated and written here and to {@link #publicKeyFile()}.
+   */
+  @WithDefault("target/egressgw/controller-signing.key")
+  String signingKeyFile();
+
+  /** Where the public key (X.509, PEM) agents verify programs with is written. */
+  @WithDefault("target/egressgw/controller-signing.pub")
+  String publicKeyFile();
+
+  /** Generate a key pair when {@link #signingKeyFile()} does not exist (embedded and lab mode). */
+  @WithDefault("true")
+  boolean generateKeys();
+
+  /** How agents authenticate. */
+  Auth auth();
+
+  interface Auth {
+    /**
+     * {@code node-token}: per-node tokens the controller derives (HMAC-SHA256 of the node name under a
+     * secret) and writes to {@link #tokenDir()} (lab and embedded mode). {@code token-review}: a
+     * Kubernetes service-account token with audience {@link #audience()}, checked with TokenReview.
+     */
+    @WithDefault("node-token")
+    String mode();
+
+    /** Secret the node tokens are derived from; generated when missing. Shared by replicas. */
+    @WithDefault("target/egressgw/node-token.secret")
+    String tokenSecretFile();
+
+    /** The controller writes {@code <node>.token} here for each Node it sees (node-token mode). */
+    @WithDefault("target/egressgw/tokens")
+    String tokenDir();
+
+    /** The audience agents' projected service-account tokens are issued for (token-review mode). */
+    @WithDefault("egressgw-agent")
+    String audience();
+
+    /** Accepted service accounts, "namespace:name" (token-review mode). */
+    @WithDefault("kube-system:egressgw-agent")
+    String agentServiceAccount();
+
+    /** Successful TokenReviews are cached this long (keyed by a hash of the token). */
+    @WithDefault("60s")
+    Duration cacheTtl();
+
+    /** Optional fixed list of node names to issue tokens for at start, before Nodes are seen. */
+    Optional<java.util.List<String>> preissue();
+  }
+}

@@ -1,0 +1,151 @@
+package io.egressgw.controller;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAddress;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Informer caches of the core objects the controller reads: Nodes, Pods and Namespaces (the custom
+ * resources come from {@link io.egressgw.kube.ResourceCache}). Each update is reduced to the fields
+ * the controller uses; an update that changes none of them (status heartbeats of the kubelet,
+ * resyncs) triggers nothing.
+ */
+@ApplicationScoped
+public class ClusterCache {
+  @Inject KubernetesClient client;
+
+  private SharedIndexInformer<Node> nodes;
+  private SharedIndexInformer<Pod> pods;
+  private SharedIndexInformer<Namespace> namespaces;
+
+  /** What placement and the compiler read of a Node. */
+  public record NodeFacts(
+      String name, Map<String, String> labels, boolean ready, boolean controlPlane, String internalIP) {}
+
+  /** What the compiler reads of a Pod. */
+  public record PodFacts(
+      String namespace, String name, Map<String, String> labels, String ip, String node, String phase,
+      boolean hostNetwork) {}
+
+  /**
+   * Starts the informers and waits for their first list. {@code changed} gets the kind of object
+   * ("Node", "Pod", "Namespace") whenever a relevant field changed.
+   */
+  public synchronized void start(Consumer<String> changed) {
+    if (nodes != null) {
+      return;
+    }
+    nodes = client.nodes().runnableInformer(0);
+    pods = client.pods().inAnyNamespace().runnableInformer(0);
+    namespaces = client.namespaces().runnableInformer(0);
+    nodes.addEventHandler(new Relevant<>("Node", ClusterCache::facts, changed));
+    pods.addEventHandler(new Relevant<>("Pod", ClusterCache::facts, changed));
+    namespaces.addEventHandler(
+        new Relevant<>("Namespace", ns -> labels(ns), changed));
+    try {
+      nodes.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      pods.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      namespaces.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("core informers did not sync: " + e, e);
+    }
+  }
+
+  public List<Node> nodes() {
+    return nodes == null ? List.of() : nodes.getStore().list();
+  }
+
+  public List<Pod> pods() {
+    return pods == null ? List.of() : pods.getStore().list();
+  }
+
+  public List<Namespace> namespaces() {
+    return namespaces == null ? List.of() : namespaces.getStore().list();
+  }
+
+  public static NodeFacts facts(Node n) {
+    boolean ready = false;
+    if (n.getStatus() != null && n.getStatus().getConditions() != null) {
+      for (NodeCondition c : n.getStatus().getConditions()) {
+        if ("Ready".equals(c.getType())) {
+          ready = "True".equals(c.getStatus());
+        }
+      }
+    }
+    String ip = null;
+    if (n.getStatus() != null && n.getStatus().getAddresses() != null) {
+      for (NodeAddress a : n.getStatus().getAddresses()) {
+        if ("InternalIP".equals(a.getType())) {
+          ip = a.getAddress();
+        }
+      }
+    }
+    Map<String, String> labels = labels(n);
+    boolean controlPlane =
+        labels.containsKey("node-role.kubernetes.io/control-plane")
+            || labels.containsKey("node-role.kubernetes.io/master");
+    return new NodeFacts(n.getMetadata().getName(), labels, ready, controlPlane, ip);
+  }
+
+  public static PodFacts facts(Pod p) {
+    return new PodFacts(
+        p.getMetadata().getNamespace(),
+        p.getMetadata().getName(),
+        labels(p),
+        p.getStatus() == null ? null : p.getStatus().getPodIP(),
+        p.getSpec() == null ? null : p.getSpec().getNodeName(),
+        p.getStatus() == null ? null : p.getStatus().getPhase(),
+        p.getSpec() != null && Boolean.TRUE.equals(p.getSpec().getHostNetwork()));
+  }
+
+  public static Map<String, String> labels(HasMetadata o) {
+    Map<String, String> l = o.getMetadata().getLabels();
+    return l == null ? Map.of() : Map.copyOf(l);
+  }
+
+  @PreDestroy
+  synchronized void stop() {
+    if (nodes != null) {
+      nodes.stop();
+      pods.stop();
+      namespaces.stop();
+      nodes = null;
+    }
+  }
+
+  /** Forwards adds, deletes, and updates that change the projection the controller uses. */
+  private record Relevant<T, F>(String kind, Function<T, F> project, Consumer<String> changed)
+      implements ResourceEventHandler<T> {
+    @Override
+    public void onAdd(T obj) {
+      changed.accept(kind);
+    }
+
+    @Override
+    public void onUpdate(T before, T after) {
+      if (!Objects.equals(project.apply(before), project.apply(after))) {
+        changed.accept(kind);
+      }
+    }
+
+    @Override
+    public void onDelete(T obj, boolean finalStateUnknown) {
+      changed.accept(kind);
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package io.egressgw.controller;
+
+import io.egressgw.api.v1.NetworkGatewayGroupStatus;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * The status of one NetworkGatewayGroup from a placement result (pure).
+ *
+ * <ul>
+ *   <li>Ready: True when every floating IP of the group has a node.
+ *   <li>Degraded: True when a floating IP has no node (reason NoEligibleNode, the message gives
+ *       each IP's reason) or a node of the group is Down (reason NodeDown). Nodes that match the
+ *       selector but whose agent has not reported its subnets yet are named in the message: they
+ *       are not eligible until it does.
+ * </ul>
+ */
+public final class GroupStatuses {
+  public static final String READY = "Ready";
+  public static final String DEGRADED = "Degraded";
+
+  private GroupStatuses() {}
+
+  public static NetworkGatewayGroupStatus status(
+      Long generation,
+      Map<String, String> floatingIPs,
+      Map<String, String> unassigned,
+      Map<String, String> nodes,
+      List<String> nodesWithoutReport,
+      Instant now,
+      NetworkGatewayGroupStatus previous) {
+    List<Condition> before = previous == null ? null : previous.getConditions();
+    boolean allAssigned = unassigned.isEmpty();
+    List<String> down =
+        nodes.entrySet().stream()
+            .filter(e -> NetworkGatewayGroupStatus.NODE_DOWN.equals(e.getValue()))
+            .map(Map.Entry::getKey)
+            .sorted()
+            .toList();
+    String waiting =
+        nodesWithoutReport.isEmpty()
+            ? ""
+            : " Not eligible until their agent reports subnets: "
+                + String.join(", ", nodesWithoutReport.stream().sorted().toList()) + ".";
+    Condition ready =
+        allAssigned
+            ? Conditions.of(READY, true, "AllFloatingIPsAssigned",
+                "Every floating IP is held by a node." + waiting, generation, now, before)
+            : Conditions.of(READY, false, "FloatingIPsUnassigned",
+                unassigned.size() + " of " + (unassigned.size() + floatingIPs.size())
+                    + " floating IPs have no node." + waiting, generation, now, before);
+    Condition degraded;
+    if (!allAssigned) {
+      degraded = Conditions.of(DEGRADED, true, "NoEligibleNode",
+          unassigned.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue())
+              .collect(Collectors.joining("; ")) + "." + waiting, generation, now, before);
+    } else if (!down.isEmpty()) {
+      degraded = Conditions.of(DEGRADED, true, "NodeDown",
+          "Down: " + String.join(", ", down) + "." + waiting, generation, now, before);
+    } else {
+      degraded = Conditions.of(DEGRADED, false, "AllNodesUp",
+          "Every floating IP is held and every node is Up." + waiting, generation, now, before);
+    }
+    NetworkGatewayGroupStatus s = new NetworkGatewayGroupStatus();
+    s.setNodes(new TreeMap<>(nodes));
+    s.setFloatingIPs(new TreeMap<>(floatingIPs));
+    s.setObservedGeneration(generation);
+    s.setConditions(Conditions.list(ready, degraded));
+    return s;
+  }
+
+  /** Equal apart from condition transition times. */
+  public static boolean same(NetworkGatewayGroupStatus a, NetworkGatewayGroupStatus b) {
+    if (a == null || b == null) {
+      return a == b;
+    }
+    return Objects.equals(sorted(a.getNodes()), sorted(b.getNodes()))
+        && Objects.equals(sorted(a.getFloatingIPs()), sorted(b.getFloatingIPs()))
+        && Objects.equals(a.getObservedGeneration(), b.getObservedGeneration())
+        && Conditions.same(a.getConditions(), b.getConditions());
+  }
+
+  private static Map<String, String> sorted(Map<String, String> m) {
+    return m == null ? Map.of() : new TreeMap<>(m);
+  }
+}

@@ -1,0 +1,37 @@
+package io.egressgw.controller;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Leader election over a coordination.k8s.io Lease. Only the leader writes status and Events and
+ * serves the agent channel. A crashed leader is replaced after at most leaseDuration + retryPeriod,
+ * which must stay below the agents' hold-timeout (egressgw.agent.channel.hold-timeout) so that a
+ * leader change never makes an agent drop its floating IPs.
+ */
+@ConfigMapping(prefix = "egressgw.controller.leader-election")
+public interface LeaderElectionSettings {
+  /** Off: this replica always leads (a single replica only; e.g. the embedded lab). */
+  @WithDefault("true")
+  boolean enabled();
+
+  @WithDefault("egressgw-controller")
+  String leaseName();
+
+  @WithDefault("kube-system")
+  String leaseNamespace();
+
+  /** Defaults to the pod name (HOSTNAME) plus a random suffix. */
+  Optional<String> identity();
+
+  @WithDefault("6s")
+  Duration leaseDuration();
+
+  @WithDefault("4s")
+  Duration renewDeadline();
+
+  @WithDefault("1s")
+  Duration retryPeriod();
+}

@@ -1,0 +1,178 @@
+package io.egressgw.controller;
+
+import io.egressgw.program.NodeProgram;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Per node: the last compiled program, its generation, the waiting long-polls, and what the node's
+ * agent last acknowledged. A generation increases only when the node's state changes ({@link
+ * NodeProgram#sameStateAs}).
+ *
+ * <p>Generations start at a per-leadership epoch (the leadership start in milliseconds), so a new
+ * leader's programs are newer than any an agent applied from the previous leader; should an agent
+ * still report a higher generation (clock skew), the current program is renumbered above it, which
+ * re-sends the same state (harmless: applying is idempotent).
+ */
+public final class ProgramDistributor {
+  /** What one node's agent acknowledged. */
+  public record Ack(String agentId, long appliedGeneration) {}
+
+  private static final class NodeState {
+    NodeProgram program;
+    Ack ack;
+    final List<Waiter> waiters = new ArrayList<>();
+  }
+
+  private record Waiter(long after, CompletableFuture<Optional<NodeProgram>> future) {}
+
+  private final Map<String, NodeState> nodes = new HashMap<>();
+  private long epoch;
+
+  /** Starts a new leadership: programs are recompiled and numbered from {@code epoch}. */
+  public void reset(long epoch) {
+    List<Waiter> dropped = new ArrayList<>();
+    synchronized (this) {
+      this.epoch = epoch;
+      nodes.values().forEach(s -> dropped.addAll(s.waiters));
+      nodes.clear();
+    }
+    dropped.forEach(w -> w.future().cancel(false));
+  }
+
+  /** Drops every program and fails waiting polls (leadership lost). */
+  public void stop() {
+    reset(0);
+  }
+
+  /**
+   * Publishes the desired program of each node in {@code desired} (their generations are ignored).
+   * Nodes not in the map keep their program. Returns the nodes whose program changed.
+   */
+  public List<String> publish(Map<String, NodeProgram> desired) {
+    List<String> changed = new ArrayList<>();
+    List<Runnable> wakeUps = new ArrayList<>();
+    synchronized (this) {
+      desired.forEach(
+        (node, program) -> {
+          NodeState s = nodes.computeIfAbsent(node, n -> new NodeState());
+          if (s.program != null && s.program.sameStateAs(program)) {
+            return;
+          }
+          long base = s.program == null ? epoch : s.program.generation();
+          if (s.ack != null) {
+            base = Math.max(base, s.ack.appliedGeneration());
+          }
+          s.program = program.withGeneration(base + 1);
+          changed.add(node);
+          wake(s, wakeUps);
+        });
+    }
+    wakeUps.forEach(Runnable::run);
+    return changed;
+  }
+
+  /** Removes a node (deleted from the cluster). */
+  public void remove(String node) {
+    NodeState s;
+    synchronized (this) {
+      s = nodes.remove(node);
+    }
+    if (s != null) {
+      s.waiters.forEach(w -> w.future().complete(Optional.empty()));
+    }
+  }
+
+  /**
+   * Completes with the node's program as soon as one with a generation above {@code after} exists,
+   * or with empty after {@code timeout}.
+   */
+  public CompletableFuture<Optional<NodeProgram>> await(String node, long after, Duration timeout) {
+    List<Runnable> wakeUps = new ArrayList<>();
+    CompletableFuture<Optional<NodeProgram>> f = new CompletableFuture<>();
+    Waiter w = new Waiter(after, f);
+    synchronized (this) {
+      NodeState s = nodes.computeIfAbsent(node, n -> new NodeState());
+      renumberAbove(s, after, wakeUps);
+      if (s.program != null && s.program.generation() > after) {
+        f.complete(Optional.of(s.program));
+      } else {
+        s.waiters.add(w);
+      }
+    }
+    wakeUps.forEach(Runnable::run);
+    if (f.isDone()) {
+      return f;
+    }
+    f.completeOnTimeout(Optional.empty(), timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete((r, e) -> forget(node, w));
+    return f;
+  }
+
+  /** Records an agent's heartbeat acknowledgement; returns the node's current generation (0: none). */
+  public long acknowledge(String node, String agentId, long appliedGeneration) {
+    List<Runnable> wakeUps = new ArrayList<>();
+    long generation;
+    synchronized (this) {
+      NodeState s = nodes.computeIfAbsent(node, n -> new NodeState());
+      s.ack = new Ack(agentId, appliedGeneration);
+      renumberAbove(s, appliedGeneration, wakeUps);
+      generation = s.program == null ? 0 : s.program.generation();
+    }
+    wakeUps.forEach(Runnable::run);
+    return generation;
+  }
+
+  public synchronized Optional<NodeProgram> program(String node) {
+    return Optional.ofNullable(nodes.get(node)).map(s -> s.program);
+  }
+
+  public synchronized Optional<Ack> ack(String node) {
+    return Optional.ofNullable(nodes.get(node)).map(s -> s.ack);
+  }
+
+  /** True when the node's agent acknowledged its current program (or the node has none). */
+  public synchronized boolean programmed(String node) {
+    NodeState s = nodes.get(node);
+    if (s == null || s.program == null) {
+      return false;
+    }
+    return s.ack != null && s.ack.appliedGeneration() >= s.program.generation();
+  }
+
+  public synchronized int waiting() {
+    return nodes.values().stream().mapToInt(s -> s.waiters.size()).sum();
+  }
+
+  private void renumberAbove(NodeState s, long reported, List<Runnable> wakeUps) {
+    if (s.program != null && reported > s.program.generation()) {
+      // The agent applied a generation this leader never issued (previous leader, skewed clock).
+      s.program = s.program.withGeneration(reported + 1);
+      wake(s, wakeUps);
+    }
+  }
+
+  /** Completes matching polls after the lock is released (completion writes the HTTP answer). */
+  private static void wake(NodeState s, List<Runnable> wakeUps) {
+    NodeProgram program = s.program;
+    for (Waiter w : List.copyOf(s.waiters)) {
+      if (program.generation() > w.after()) {
+        s.waiters.remove(w);
+        wakeUps.add(() -> w.future().complete(Optional.of(program)));
+      }
+    }
+  }
+
+  private synchronized void forget(String node, Waiter w) {
+    NodeState s = nodes.get(node);
+    if (s != null) {
+      s.waiters.remove(w);
+    }
+  }
+}

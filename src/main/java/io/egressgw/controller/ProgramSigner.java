@@ -1,0 +1,97 @@
+package io.egressgw.controller;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.egressgw.agent.channel.ProgramSignatures;
+import io.egressgw.agent.channel.SignedProgram;
+import io.egressgw.program.NodeProgram;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
+
+/**
+ * Signs every NodeProgram the controller serves with its Ed25519 key, so that agents accept programs
+ * from the controller only, whatever the transport. The key comes from a file (a Secret in a
+ * cluster, shared by the replicas); in embedded/lab mode a key pair is generated on first use and
+ * the public half written for the agents.
+ */
+@ApplicationScoped
+public class ProgramSigner {
+  private static final Logger LOG = Logger.getLogger(ProgramSigner.class);
+
+  @Inject ChannelSettings settings;
+  @Inject ObjectMapper json;
+
+  private volatile PrivateKey privateKey;
+  private volatile PublicKey publicKey;
+  private final Map<String, Signed> lastSigned = new ConcurrentHashMap<>();
+
+  private record Signed(long generation, SignedProgram program) {}
+
+  public SignedProgram sign(NodeProgram program) {
+    Signed cached = lastSigned.get(program.node());
+    if (cached != null && cached.generation() == program.generation()) {
+      return cached.program();
+    }
+    try {
+      SignedProgram signed = ProgramSignatures.sign(json.writeValueAsBytes(program), key());
+      lastSigned.put(program.node(), new Signed(program.generation(), signed));
+      return signed;
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public PublicKey publicKey() {
+    key();
+    return publicKey;
+  }
+
+  private PrivateKey key() {
+    if (privateKey == null) {
+      load();
+    }
+    return privateKey;
+  }
+
+  private synchronized void load() {
+    if (privateKey != null) {
+      return;
+    }
+    Path keyFile = Path.of(settings.signingKeyFile());
+    Path pubFile = Path.of(settings.publicKeyFile());
+    try {
+      if (Files.exists(keyFile)) {
+        privateKey = ProgramSignatures.parsePrivateKey(Files.readString(keyFile, StandardCharsets.UTF_8));
+        publicKey = ProgramSignatures.parsePublicKey(Files.readString(pubFile, StandardCharsets.UTF_8));
+        return;
+      }
+      if (!settings.generateKeys()) {
+        throw new IllegalStateException("signing key " + keyFile + " missing and generation disabled");
+      }
+      KeyPair pair = ProgramSignatures.generate();
+      Files.createDirectories(keyFile.toAbsolutePath().getParent());
+      Files.createDirectories(pubFile.toAbsolutePath().getParent());
+      Files.writeString(pubFile, ProgramSignatures.publicKeyPem(pair.getPublic()));
+      Path tmp = keyFile.resolveSibling(keyFile.getFileName() + ".tmp");
+      Files.writeString(tmp, ProgramSignatures.privateKeyPem(pair.getPrivate()));
+      PrivateFiles.restrict(tmp);
+      Files.move(tmp, keyFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      privateKey = pair.getPrivate();
+      publicKey = pair.getPublic();
+      LOG.infof("generated the program signing key %s (public half: %s)", keyFile, pubFile);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package io.egressgw.placement;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Decides which node holds each floating IP: the pure function {@code plan(snapshot)}.
+ *
+ * <p>Rules, in order:
+ *
+ * <ol>
+ *   <li>A node is eligible for an IP when it is up, carries every label of the group's
+ *       nodeSelector, and has an address in a subnet containing the IP (a node that has not
+ *       reported subnets is eligible for nothing; addresses equal to a floating IP are ignored,
+ *       because a node holding a floating IP reports it among its addresses).
+ *   <li>Stability: an IP stays on its current node while that node is up and eligible, even when a
+ *       better node appears or a failed node returns.
+ *   <li>Every other IP, in processing order (groups by key, IPs in spec order), goes to the eligible
+ *       node that is first by: workers before control-plane nodes, then fewest floating IPs held
+ *       (of any group; so nodes holding none come first), then name.
+ *   <li>An IP with no eligible node stays unassigned, with the reason.
+ * </ol>
+ *
+ * <p>Same input, same output. For event-driven recomputation without rebuilding the index, keep an
+ * {@link IncrementalPlacement}: {@code plan(s)} is exactly {@code IncrementalPlacement.of(s).result()}.
+ */
+public final class FloatingIpPlacement {
+  private FloatingIpPlacement() {}
+
+  /** The full plan. */
+  public static PlacementResult plan(PlacementSnapshot snapshot) {
+    return IncrementalPlacement.of(snapshot).result();
+  }
+
+  /**
+   * status.nodes of one group: every node that matches the group's nodeSelector and has an address
+   * in the subnet of at least one of its floating IPs, mapped to "Up" or "Down", sorted by name.
+   */
+  public static Map<String, String> nodeStatus(PlacementSnapshot snapshot, String groupKey) {
+    return IncrementalPlacement.of(
+            new PlacementSnapshot(snapshot.groups(), snapshot.nodes(), Map.of()))
+        .nodeStatus(groupKey);
+  }
+
+  /** Convenience: the moves of {@code plan} only. */
+  public static List<FloatingIpMove> moves(PlacementSnapshot snapshot) {
+    return plan(snapshot).moves();
+  }
+}

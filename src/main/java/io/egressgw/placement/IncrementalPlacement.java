@@ -1,0 +1,705 @@
+package io.egressgw.placement;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Floating IP placement held in memory between events, so that a node failure costs work
+ * proportional to the IPs it held, not to the cluster.
+ *
+ * <p>Built once from a {@link PlacementSnapshot} (that build is the full {@link
+ * FloatingIpPlacement#plan}); afterwards {@link #nodeChanged}, {@link #nodeRemoved} and {@link
+ * #groupsChanged} return the moves they caused, and {@link #result()} is always equal to {@code
+ * FloatingIpPlacement.plan} of the current groups and nodes with the previous assignment as
+ * {@code currentAssignment} (a property test checks exactly that).
+ *
+ * <p>Representation: nodes get dense indices ordered by (control plane last, name), so "lowest set
+ * bit" is the deterministic tie-break. Per node bits live in {@code long[]} bitsets: up, per
+ * distinct nodeSelector, per subnet (prefix length, network), per number of IPs held. The eligible
+ * set for one IP is a few word-wise ANDs/ORs; the preferred node is the lowest bit of
+ * (eligible AND held==h) for the lowest h, workers before control-plane nodes. Adding a node or
+ * changing a node's role re-indexes (a full rebuild, still milliseconds); other node changes update
+ * bits in place.
+ *
+ * <p>Not thread-safe: the controller feeds events from one thread.
+ */
+public final class IncrementalPlacement {
+  private static final long[] NO_SUBNETS = new long[0];
+
+  // groups and their IPs, in processing order (groups by key, IPs in spec order)
+  private List<PlacementGroup> groups;
+  private String[] ips;
+  private int[] ipAddr;
+  private int[] ipGroup;
+  private String[] ipInvalid; // non-null: this IP can never be placed, and why
+  private long[][] groupSel; // selector bits per group (shared between equal selectors)
+  private Map<Map<String, String>, long[]> selectorBits;
+  private Set<Integer> floatingAddrs;
+
+  // nodes
+  private PlacementNode[] nodes; // by index, null once removed
+  private String[] nodeNames; // by index, kept after removal for move reasons
+  private Map<String, Integer> nodeIndex;
+  private int words;
+  private long[] allOnes;
+  private long[] up;
+  private long[] workerMask;
+  private int workerWords; // words that contain at least one worker
+  private int firstControlPlaneWord;
+  private long[][] nodeSubnets; // per node: (len << 32 | network)
+  private LongIntMap subnetSlot;
+  private List<long[]> subnetBits;
+  private int[] prefixLenCount;
+  private int[] activeLens;
+
+  // assignment
+  private int[] holder; // per IP: node index or -1
+  private int[] held; // per node: number of IPs held
+  private List<long[]> levels; // levels.get(h): nodes holding exactly h IPs
+  private long[] eligible; // scratch
+  private int[] nonZeroWords; // scratch
+
+  private List<FloatingIpMove> lastMoves;
+  private PlacementResult cachedResult;
+
+  private IncrementalPlacement() {}
+
+  /** Builds the index and places every floating IP (the full plan). */
+  public static IncrementalPlacement of(PlacementSnapshot snapshot) {
+    IncrementalPlacement p = new IncrementalPlacement();
+    p.init(snapshot);
+    return p;
+  }
+
+  /** The placement now: equal to a full plan over the current state. */
+  public PlacementResult result() {
+    if (cachedResult == null) {
+      Map<String, String> assignment = new LinkedHashMap<>();
+      Map<String, String> unassigned = new LinkedHashMap<>();
+      for (int i = 0; i < ips.length; i++) {
+        if (holder[i] >= 0) {
+          assignment.put(ips[i], nodeNames[holder[i]]);
+        }
+      }
+      for (int i = 0; i < ips.length; i++) {
+        if (holder[i] < 0 && !assignment.containsKey(ips[i]) && !unassigned.containsKey(ips[i])) {
+          unassigned.put(ips[i], unassignedReason(i));
+        }
+      }
+      cachedResult = new PlacementResult(assignment, unassigned, lastMoves);
+    }
+    return cachedResult;
+  }
+
+  /** The node holding {@code ip}, or null. */
+  public String holderOf(String ip) {
+    for (int i = 0; i < ips.length; i++) {
+      if (ips[i].equals(ip) && holder[i] >= 0) {
+        return nodeNames[holder[i]];
+      }
+    }
+    return null;
+  }
+
+  /** How many floating IPs {@code node} holds (0 for unknown nodes). */
+  public int heldCount(String node) {
+    Integer idx = nodeIndex.get(node);
+    return idx == null ? 0 : held[idx];
+  }
+
+  /**
+   * A node appeared or changed (up/down, labels, subnets, role). Returns the moves it caused; IPs
+   * on nodes that stay eligible never move.
+   */
+  public List<FloatingIpMove> nodeChanged(PlacementNode node) {
+    Integer idx = nodeIndex.get(node.name());
+    if (idx == null || nodes[idx].controlPlane() != node.controlPlane()) {
+      List<PlacementNode> all = currentNodes();
+      all.removeIf(n -> n.name().equals(node.name()));
+      all.add(node);
+      return rebuild(groups, all);
+    }
+    PlacementNode old = nodes[idx];
+    nodes[idx] = node;
+    setBit(up, idx, node.up());
+    if (!old.labels().equals(node.labels())) {
+      for (Map.Entry<Map<String, String>, long[]> e : selectorBits.entrySet()) {
+        setBit(e.getValue(), idx, matches(node.labels(), e.getKey()));
+      }
+    }
+    if (!old.subnets().equals(node.subnets())) {
+      removeSubnets(idx);
+      addSubnets(idx, node.subnets());
+      refreshActiveLens();
+    }
+    return settle(idx);
+  }
+
+  /** A node is gone: its IPs move to the next eligible nodes. */
+  public List<FloatingIpMove> nodeRemoved(String name) {
+    Integer idx = nodeIndex.remove(name);
+    if (idx == null) {
+      return List.of();
+    }
+    nodes[idx] = null;
+    setBit(up, idx, false);
+    for (long[] bits : selectorBits.values()) {
+      setBit(bits, idx, false);
+    }
+    removeSubnets(idx);
+    refreshActiveLens();
+    return settle(idx);
+  }
+
+  /** The set of groups changed: re-plans against the current assignment. */
+  public List<FloatingIpMove> groupsChanged(List<PlacementGroup> newGroups) {
+    return rebuild(newGroups, currentNodes());
+  }
+
+  /**
+   * status.nodes of a group: every node matching its nodeSelector with an address in the subnet of
+   * at least one of its floating IPs, "Up" or "Down"; sorted by name.
+   */
+  public Map<String, String> nodeStatus(String groupKey) {
+    Map<String, String> out = new TreeMap<>();
+    int g = -1;
+    for (int i = 0; i < groups.size(); i++) {
+      if (groups.get(i).key().equals(groupKey)) {
+        g = i;
+      }
+    }
+    if (g < 0) {
+      return out;
+    }
+    long[] covered = new long[words];
+    for (int i = 0; i < ips.length; i++) {
+      if (ipGroup[i] == g && ipInvalid[i] == null) {
+        orSubnetBits(ipAddr[i], covered);
+      }
+    }
+    long[] sel = groupSel[g];
+    for (int w = 0; w < words; w++) {
+      long x = covered[w] & sel[w];
+      while (x != 0) {
+        int n = w * 64 + Long.numberOfTrailingZeros(x);
+        x &= x - 1;
+        if (nodes[n] != null) {
+          out.put(nodeNames[n], testBit(up, n) ? "Up" : "Down");
+        }
+      }
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private void init(PlacementSnapshot s) {
+    initGroups(s.groups());
+    initNodes(s.nodes());
+    holder = new int[ips.length];
+    Arrays.fill(holder, -1);
+    held = new int[nodes.length];
+    levels = new ArrayList<>();
+    levels.add(new long[words]);
+    for (int n = 0; n < nodes.length; n++) {
+      setBit(levels.get(0), n, true);
+    }
+    eligible = new long[words];
+    nonZeroWords = new int[words];
+
+    // Pass 1: an IP stays where it is while that node is up and eligible.
+    for (int i = 0; i < ips.length; i++) {
+      if (ipInvalid[i] != null) {
+        continue;
+      }
+      Integer n = nodeIndex.get(s.currentAssignment().get(ips[i]));
+      if (n != null && isEligible(i, n)) {
+        assign(i, n);
+      }
+    }
+    // Pass 2: everything else, in processing order.
+    for (int i = 0; i < ips.length; i++) {
+      if (holder[i] < 0 && ipInvalid[i] == null) {
+        int best = pick(i);
+        if (best >= 0) {
+          assign(i, best);
+        }
+      }
+    }
+    lastMoves = diff(s.currentAssignment());
+    cachedResult = null;
+  }
+
+  private void initGroups(List<PlacementGroup> input) {
+    groups = new ArrayList<>(input);
+    groups.sort(Comparator.comparing(PlacementGroup::key));
+    int total = 0;
+    for (PlacementGroup g : groups) {
+      total += g.floatingIPs().size();
+    }
+    ips = new String[total];
+    ipAddr = new int[total];
+    ipGroup = new int[total];
+    ipInvalid = new String[total];
+    groupSel = new long[groups.size()][];
+    floatingAddrs = new HashSet<>();
+    Map<String, String> firstGroupOf = new HashMap<>();
+    int i = 0;
+    for (int g = 0; g < groups.size(); g++) {
+      for (String ip : groups.get(g).floatingIPs()) {
+        ips[i] = ip;
+        ipGroup[i] = g;
+        long a = Ipv4.parse(ip);
+        String first = firstGroupOf.putIfAbsent(ip, groups.get(g).key());
+        if (a < 0) {
+          ipInvalid[i] = "not an IPv4 address";
+        } else if (first != null) {
+          ipInvalid[i] = "duplicate: already a floating IP of group " + first;
+        } else {
+          ipAddr[i] = (int) a;
+          floatingAddrs.add((int) a);
+        }
+        i++;
+      }
+    }
+  }
+
+  private void initNodes(List<PlacementNode> input) {
+    Map<String, PlacementNode> byName = new HashMap<>();
+    for (PlacementNode n : input) {
+      byName.put(n.name(), n);
+    }
+    List<PlacementNode> sorted = new ArrayList<>(byName.values());
+    sorted.sort(
+        Comparator.comparing(PlacementNode::controlPlane).thenComparing(PlacementNode::name));
+    int count = sorted.size();
+    nodes = sorted.toArray(new PlacementNode[0]);
+    nodeNames = new String[count];
+    nodeIndex = new HashMap<>(count * 2);
+    words = Math.max(1, (count + 63) >>> 6);
+    allOnes = new long[words];
+    up = new long[words];
+    workerMask = new long[words];
+    int workers = 0;
+    for (int n = 0; n < count; n++) {
+      nodeNames[n] = nodes[n].name();
+      nodeIndex.put(nodes[n].name(), n);
+      setBit(allOnes, n, true);
+      setBit(up, n, nodes[n].up());
+      if (!nodes[n].controlPlane()) {
+        setBit(workerMask, n, true);
+        workers++;
+      }
+    }
+    workerWords = (workers + 63) >>> 6;
+    firstControlPlaneWord = workers >>> 6;
+
+    // Label index, used once to compute the bits of each distinct selector.
+    Map<String, Map<String, long[]>> labelBits = new HashMap<>();
+    for (int n = 0; n < count; n++) {
+      for (Map.Entry<String, String> l : nodes[n].labels().entrySet()) {
+        long[] bits =
+            labelBits
+                .computeIfAbsent(l.getKey(), k -> new HashMap<>())
+                .computeIfAbsent(l.getValue(), v -> new long[words]);
+        setBit(bits, n, true);
+      }
+    }
+    selectorBits = new HashMap<>();
+    for (int g = 0; g < groups.size(); g++) {
+      Map<String, String> selector = groups.get(g).nodeSelector();
+      if (selector.isEmpty()) {
+        groupSel[g] = allOnes;
+        continue;
+      }
+      groupSel[g] =
+          selectorBits.computeIfAbsent(
+              selector,
+              sel -> {
+                long[] bits = allOnes.clone();
+                for (Map.Entry<String, String> e : sel.entrySet()) {
+                  long[] l = labelBits.getOrDefault(e.getKey(), Map.of()).get(e.getValue());
+                  for (int w = 0; w < words; w++) {
+                    bits[w] &= l == null ? 0 : l[w];
+                  }
+                }
+                return bits;
+              });
+    }
+
+    nodeSubnets = new long[count][];
+    subnetSlot = new LongIntMap(Math.max(16, count / 8));
+    subnetBits = new ArrayList<>();
+    prefixLenCount = new int[33];
+    for (int n = 0; n < count; n++) {
+      addSubnets(n, nodes[n].subnets());
+    }
+    refreshActiveLens();
+  }
+
+  private void addSubnets(int n, List<String> subnets) {
+    long[] parsed = new long[subnets.size()];
+    int k = 0;
+    for (String s : subnets) {
+      long c = Ipv4.parseCidr(s);
+      // A floating IP the node holds shows up among its addresses; it says nothing about the
+      // node's own segment, so it must not make the node eligible.
+      if (c < 0 || floatingAddrs.contains(Ipv4.address(c))) {
+        continue;
+      }
+      int len = Ipv4.prefixLength(c);
+      int network = Ipv4.address(c) & Ipv4.mask(len);
+      long key = ((long) len << 32) | (network & 0xffffffffL);
+      boolean dup = false;
+      for (int j = 0; j < k; j++) {
+        dup |= parsed[j] == key;
+      }
+      if (dup) {
+        continue;
+      }
+      parsed[k++] = key;
+      int slot = subnetSlot.get(key);
+      if (slot < 0) {
+        slot = subnetBits.size();
+        subnetBits.add(new long[words]);
+        subnetSlot.put(key, slot);
+      }
+      setBit(subnetBits.get(slot), n, true);
+      prefixLenCount[len]++;
+    }
+    nodeSubnets[n] = k == 0 ? NO_SUBNETS : Arrays.copyOf(parsed, k);
+  }
+
+  private void removeSubnets(int n) {
+    for (long key : nodeSubnets[n]) {
+      setBit(subnetBits.get(subnetSlot.get(key)), n, false);
+      prefixLenCount[(int) (key >>> 32)]--;
+    }
+    nodeSubnets[n] = NO_SUBNETS;
+  }
+
+  private void refreshActiveLens() {
+    int c = 0;
+    for (int len = 0; len <= 32; len++) {
+      if (prefixLenCount[len] > 0) {
+        c++;
+      }
+    }
+    activeLens = new int[c];
+    c = 0;
+    for (int len = 32; len >= 0; len--) {
+      if (prefixLenCount[len] > 0) {
+        activeLens[c++] = len;
+      }
+    }
+  }
+
+  private List<PlacementNode> currentNodes() {
+    List<PlacementNode> all = new ArrayList<>();
+    for (PlacementNode n : nodes) {
+      if (n != null) {
+        all.add(n);
+      }
+    }
+    return all;
+  }
+
+  private Map<String, String> currentAssignment() {
+    Map<String, String> m = new HashMap<>();
+    for (int i = 0; i < ips.length; i++) {
+      if (holder[i] >= 0) {
+        m.put(ips[i], nodeNames[holder[i]]);
+      }
+    }
+    return m;
+  }
+
+  private List<FloatingIpMove> rebuild(List<PlacementGroup> newGroups, List<PlacementNode> newNodes) {
+    init(new PlacementSnapshot(newGroups, newNodes, currentAssignment()));
+    return lastMoves;
+  }
+
+  /**
+   * After node {@code changed} changed: releases the IPs it may no longer hold, then places every
+   * unheld IP in processing order, exactly like pass 2 of a full plan.
+   */
+  private List<FloatingIpMove> settle(int changed) {
+    cachedResult = null;
+    Map<Integer, Integer> released = null;
+    for (int i = 0; i < ips.length; i++) {
+      if (holder[i] == changed && !isEligible(i, changed)) {
+        if (released == null) {
+          released = new HashMap<>();
+        }
+        released.put(i, changed);
+        unassign(i);
+      }
+    }
+    List<FloatingIpMove> moves = new ArrayList<>();
+    for (int i = 0; i < ips.length; i++) {
+      if (holder[i] >= 0 || ipInvalid[i] != null) {
+        continue;
+      }
+      int before = released == null ? -1 : released.getOrDefault(i, -1);
+      if (before >= 0) {
+        int best = pick(i);
+        if (best >= 0) {
+          assign(i, best);
+        }
+      } else if (isEligible(i, changed)) {
+        // It was unassigned, so no node was eligible; only the changed node can be now.
+        assign(i, changed);
+      }
+      if (before != holder[i]) {
+        moves.add(move(i, before < 0 ? null : nodeNames[before]));
+      }
+    }
+    lastMoves = List.copyOf(moves);
+    return lastMoves;
+  }
+
+  private List<FloatingIpMove> diff(Map<String, String> previous) {
+    List<FloatingIpMove> moves = new ArrayList<>();
+    Set<String> known = new HashSet<>();
+    for (int i = 0; i < ips.length; i++) {
+      if (!known.add(ips[i])) {
+        continue; // a duplicate entry: the first occurrence speaks for this IP
+      }
+      String before = previous.get(ips[i]);
+      String now = holder[i] < 0 ? null : nodeNames[holder[i]];
+      if (!Objects.equals(before, now)) {
+        moves.add(move(i, before));
+      }
+    }
+    previous.keySet().stream()
+        .filter(ip -> !known.contains(ip))
+        .sorted()
+        .forEach(
+            ip ->
+                moves.add(
+                    new FloatingIpMove(
+                        ip, previous.get(ip), null, "no longer a floating IP of any group")));
+    return moves;
+  }
+
+  private FloatingIpMove move(int i, String from) {
+    String to = holder[i] < 0 ? null : nodeNames[holder[i]];
+    StringBuilder reason = new StringBuilder();
+    if (from != null) {
+      reason.append(leaveReason(i, from)).append("; ");
+    }
+    if (to != null) {
+      reason.append("assigned to ").append(to);
+    } else {
+      reason.append("unassigned: ").append(unassignedReason(i));
+    }
+    return new FloatingIpMove(ips[i], from, to, reason.toString());
+  }
+
+  private String leaveReason(int i, String from) {
+    Integer n = nodeIndex.get(from);
+    if (n == null) {
+      return "node " + from + " no longer exists";
+    }
+    if (!testBit(up, n)) {
+      return "node " + from + " is down";
+    }
+    if (!testBit(groupSel[ipGroup[i]], n)) {
+      return "node " + from + " no longer matches the nodeSelector";
+    }
+    if (nodeSubnets[n].length == 0) {
+      return "node " + from + " has not reported its subnets";
+    }
+    return "node " + from + " has no address in the subnet of " + ips[i];
+  }
+
+  private String unassignedReason(int i) {
+    if (ipInvalid[i] != null) {
+      return ipInvalid[i];
+    }
+    long[] sel = groupSel[ipGroup[i]];
+    int selected = 0;
+    int selectedUnknown = 0;
+    for (int n = 0; n < nodes.length; n++) {
+      if (nodes[n] != null && testBit(sel, n)) {
+        selected++;
+        if (nodeSubnets[n].length == 0) {
+          selectedUnknown++;
+        }
+      }
+    }
+    if (nodeIndex.isEmpty()) {
+      return "no nodes";
+    }
+    if (selected == 0) {
+      return "no node matches the nodeSelector " + new TreeMap<>(groups.get(ipGroup[i]).nodeSelector());
+    }
+    long[] covered = new long[words];
+    orSubnetBits(ipAddr[i], covered);
+    int inSubnet = 0;
+    int inSubnetUp = 0;
+    for (int w = 0; w < words; w++) {
+      inSubnet += Long.bitCount(covered[w] & sel[w]);
+      inSubnetUp += Long.bitCount(covered[w] & sel[w] & up[w]);
+    }
+    if (inSubnet == 0) {
+      String msg = "no node matching the nodeSelector has an address in the subnet of " + ips[i];
+      return selectedUnknown == 0
+          ? msg
+          : msg + " (" + selectedUnknown + " of " + selected + " have not reported subnets yet)";
+    }
+    if (inSubnetUp == 0) {
+      return "all " + inSubnet + " nodes that could hold it are down";
+    }
+    return "no eligible node"; // not reached: pick() would have found one
+  }
+
+  private boolean isEligible(int i, int n) {
+    if (!testBit(up, n) || !testBit(groupSel[ipGroup[i]], n)) {
+      return false;
+    }
+    int addr = ipAddr[i];
+    for (long key : nodeSubnets[n]) {
+      int len = (int) (key >>> 32);
+      if ((addr & Ipv4.mask(len)) == (int) key) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void orSubnetBits(int addr, long[] into) {
+    for (int len : activeLens) {
+      long key = ((long) len << 32) | ((addr & Ipv4.mask(len)) & 0xffffffffL);
+      int slot = subnetSlot.get(key);
+      if (slot >= 0) {
+        long[] bits = subnetBits.get(slot);
+        for (int w = 0; w < words; w++) {
+          into[w] |= bits[w];
+        }
+      }
+    }
+  }
+
+  /** The preferred eligible node for IP {@code i}, or -1. */
+  private int pick(int i) {
+    long[] e = eligible;
+    Arrays.fill(e, 0);
+    orSubnetBits(ipAddr[i], e);
+    long[] sel = groupSel[ipGroup[i]];
+    int count = 0;
+    int nz = 0;
+    for (int w = 0; w < words; w++) {
+      long x = e[w] & sel[w] & up[w];
+      e[w] = x;
+      if (x != 0) {
+        count += Long.bitCount(x);
+        nonZeroWords[nz++] = w;
+      }
+    }
+    if (count == 0) {
+      return -1;
+    }
+    if (count <= 64) {
+      // Few candidates: compare them directly by (control plane, held, index).
+      int best = -1;
+      for (int k = 0; k < nz; k++) {
+        int w = nonZeroWords[k];
+        long x = e[w];
+        while (x != 0) {
+          int n = (w << 6) + Long.numberOfTrailingZeros(x);
+          x &= x - 1;
+          if (best < 0 || better(n, best)) {
+            best = n;
+          }
+        }
+      }
+      return best;
+    }
+    // Many candidates: lowest level first; the number of levels scanned is bounded by
+    // (IPs placed / candidates) + 1.
+    for (int cls = 0; cls < 2; cls++) {
+      for (int h = 0; h < levels.size(); h++) {
+        long[] level = levels.get(h);
+        for (int k = 0; k < nz; k++) {
+          int w = nonZeroWords[k];
+          if (cls == 0 ? w >= workerWords : w < firstControlPlaneWord) {
+            continue;
+          }
+          long x = e[w] & level[w] & (cls == 0 ? workerMask[w] : ~workerMask[w]);
+          if (x != 0) {
+            return (w << 6) + Long.numberOfTrailingZeros(x);
+          }
+        }
+      }
+    }
+    return -1;
+  }
+
+  private boolean better(int a, int b) {
+    boolean cpA = nodes[a].controlPlane();
+    boolean cpB = nodes[b].controlPlane();
+    if (cpA != cpB) {
+      return !cpA;
+    }
+    if (held[a] != held[b]) {
+      return held[a] < held[b];
+    }
+    return a < b;
+  }
+
+  private void assign(int i, int n) {
+    holder[i] = n;
+    setHeld(n, held[n] + 1);
+  }
+
+  private void unassign(int i) {
+    int n = holder[i];
+    holder[i] = -1;
+    setHeld(n, held[n] - 1);
+  }
+
+  private void setHeld(int n, int h) {
+    setBit(levels.get(held[n]), n, false);
+    while (levels.size() <= h) {
+      levels.add(new long[words]);
+    }
+    setBit(levels.get(h), n, true);
+    held[n] = h;
+  }
+
+  private static boolean matches(Map<String, String> labels, Map<String, String> selector) {
+    for (Map.Entry<String, String> e : selector.entrySet()) {
+      if (!e.getValue().equals(labels.get(e.getKey()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void setBit(long[] bits, int n, boolean value) {
+    if (value) {
+      bits[n >>> 6] |= 1L << n;
+    } else {
+      bits[n >>> 6] &= ~(1L << n);
+    }
+  }
+
+  private static boolean testBit(long[] bits, int n) {
+    return (bits[n >>> 6] & (1L << n)) != 0;
+  }
+
+  static boolean selectorMatches(Map<String, String> labels, Map<String, String> selector) {
+    return matches(labels, selector);
+  }
+}

@@ -1,0 +1,21 @@
+package io.egressgw.placement;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything placement needs: the groups, the nodes and where each floating IP is now.
+ *
+ * @param groups all NetworkGatewayGroups
+ * @param nodes all nodes
+ * @param currentAssignment floating IP -> node currently holding it (may name nodes that are gone)
+ */
+public record PlacementSnapshot(
+    List<PlacementGroup> groups, List<PlacementNode> nodes, Map<String, String> currentAssignment) {
+
+  public PlacementSnapshot {
+    groups = groups == null ? List.of() : List.copyOf(groups);
+    nodes = nodes == null ? List.of() : List.copyOf(nodes);
+    currentAssignment = currentAssignment == null ? Map.of() : Map.copyOf(currentAssignment);
+  }
+}

@@ -1,0 +1,1076 @@
+package io.egressgw.policy;
+
+import io.egressgw.placement.Ipv4;
+import io.egressgw.program.NodeProgram;
+import io.egressgw.program.NodeProgram.Egress;
+import io.egressgw.program.NodeProgram.Route;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The policy compiler, kept in memory between events: (policies, gateways, namespaces, pods, nodes,
+ * floating IP assignment) -> one {@link NodeProgram} per node. Pure: no I/O, no clock.
+ *
+ * <p>Every event method returns the nodes whose program changed (sorted); {@link #programFor}
+ * returns the current program. Internally an event marks the nodes it may affect (a pod affects its
+ * own node and the gateway nodes of the policies selecting it), and only those programs are rebuilt
+ * and compared, so one pod costs work proportional to its node and its gateways, not to the
+ * cluster. A property test checks that after any sequence of events the programs equal a full
+ * compile ({@link PolicyCompiler#compile}) of the final state.
+ *
+ * <p>Ids:
+ *
+ * <ul>
+ *   <li>Egress id (in packet marks): allocated when a policy first appears, the lowest free id in
+ *       1..65535, kept until the policy is deleted. Seed the allocator with the previous ids (e.g.
+ *       from the policies' status) to keep them across controller restarts; a full compile
+ *       allocates new policies in name order.
+ *   <li>Rule set id: one per distinct set of policies selecting a pod, shared by all nodes, kept
+ *       while any pod has that set; the lowest free id when a new set appears. A full compile
+ *       numbers the sets in a canonical order, so equal inputs give equal programs.
+ * </ul>
+ *
+ * <p>Identical prefixes: when two policies selecting the same pod claim the same prefix, the policy
+ * with the lexicographically smallest name wins; the loser's outcome lists it. Different prefix
+ * lengths coexist (longest prefix match in the dataplane).
+ *
+ * <p>Not thread-safe: the controller feeds events from one thread.
+ */
+public final class IncrementalCompiler {
+  static final int MAX_EGRESS_ID = 65535;
+
+  private final Map<String, NamespaceState> namespaces = new HashMap<>();
+  private final Map<String, Map<String, Set<NamespaceState>>> namespacesByLabel = new HashMap<>();
+  private final Map<String, PodState> pods = new HashMap<>();
+  private final Map<String, Set<PodState>> podsByNode = new HashMap<>();
+  private final Map<String, PolicyState> policies = new HashMap<>();
+  private final Map<Integer, PolicyState> policiesById = new HashMap<>();
+  private final Map<String, Set<PolicyState>> policiesByGateway = new HashMap<>();
+  private final Map<String, Set<PolicyState>> policiesByEgressIp = new HashMap<>();
+  private final Map<String, Set<PolicyState>> policiesByGatewayNode = new HashMap<>();
+  private final Map<String, List<String>> gateways = new HashMap<>();
+  private final Map<String, String> nodeIps = new HashMap<>();
+  private final Set<String> nodes = new HashSet<>();
+  private final Map<String, String> assignment = new HashMap<>();
+  private final Map<String, TreeMap<Long, String>> floatingByNode = new HashMap<>();
+  private final Map<Key, RuleSet> ruleSets = new HashMap<>();
+  private final BitSet usedRuleSetIds = new BitSet();
+  private final BitSet usedEgressIds = new BitSet();
+  private final Map<String, NodeProgram> programs = new HashMap<>();
+  private final Set<String> dirty = new HashSet<>();
+  private Map<String, Integer> seed = Map.of();
+
+  /** An empty compiler; egress ids start at 1. */
+  public IncrementalCompiler() {}
+
+  /** An empty compiler that will give these policies these egress ids when they appear. */
+  public IncrementalCompiler(Map<String, Integer> egressIdSeed) {
+    this.seed = new HashMap<>(egressIdSeed);
+  }
+
+  /** Loads a complete state at once (the full compile); returns a compiler ready for events. */
+  public static IncrementalCompiler of(CompilerInput in, Map<String, Integer> egressIdSeed) {
+    IncrementalCompiler c = new IncrementalCompiler(egressIdSeed);
+    c.load(in);
+    return c;
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // Queries
+
+  /** The program of {@code node} (generation 0), or null when the node is unknown. */
+  public NodeProgram programFor(String node) {
+    return programs.get(node);
+  }
+
+  /** Every current program by node. */
+  public Map<String, NodeProgram> programs() {
+    return new TreeMap<>(programs);
+  }
+
+  /** Policy name -> egress id, for every policy present. */
+  public Map<String, Integer> egressIds() {
+    Map<String, Integer> ids = new TreeMap<>();
+    policies.values().forEach(p -> ids.put(p.name, p.egressId));
+    return ids;
+  }
+
+  /** The outcome of one policy, or null when it does not exist. */
+  public PolicyOutcome outcome(String policy) {
+    PolicyState p = policies.get(policy);
+    return p == null ? null : outcomeOf(p);
+  }
+
+  /** Every policy's outcome by name. */
+  public Map<String, PolicyOutcome> outcomes() {
+    Map<String, PolicyOutcome> out = new TreeMap<>();
+    policies.values().forEach(p -> out.put(p.name, outcomeOf(p)));
+    return out;
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // Events. Each returns the nodes whose program changed, sorted.
+
+  /** A pod was created or changed. */
+  public Set<String> podUpserted(PodInput in) {
+    PodState old = pods.get(in.key());
+    if (old != null
+        && old.labels.equals(in.labels())
+        && java.util.Objects.equals(old.ip, in.ip())
+        && java.util.Objects.equals(old.node, in.node())) {
+      return Set.of();
+    }
+    if (old != null) {
+      detachPod(old);
+    }
+    PodState pod = attachPod(in);
+    setPolicies(pod, evaluate(pod));
+    markPod(pod);
+    return flush();
+  }
+
+  /** A pod is gone. */
+  public Set<String> podDeleted(String namespace, String name) {
+    PodState old = pods.get(namespace + "/" + name);
+    if (old == null) {
+      return Set.of();
+    }
+    detachPod(old);
+    return flush();
+  }
+
+  /** A namespace was created or its labels changed. */
+  public Set<String> namespaceUpserted(NamespaceInput in) {
+    NamespaceState ns = namespace(in.name());
+    if (ns.known && ns.labels.equals(in.labels())) {
+      return Set.of();
+    }
+    relabel(ns, in.labels());
+    ns.known = true;
+    return flush();
+  }
+
+  /** A namespace is gone (its pods follow as podDeleted events). */
+  public Set<String> namespaceDeleted(String name) {
+    NamespaceState ns = namespaces.get(name);
+    if (ns == null) {
+      return Set.of();
+    }
+    relabel(ns, Map.of());
+    ns.known = false;
+    if (ns.pods.isEmpty()) {
+      namespaces.remove(name);
+    }
+    return flush();
+  }
+
+  /** A policy was created or changed. */
+  public Set<String> policyUpserted(PolicyInput in) {
+    PolicyState p = policies.get(in.name());
+    if (p != null && p.input.equals(in)) {
+      return Set.of();
+    }
+    if (p == null) {
+      p = new PolicyState(in.name(), allocateEgressId(in.name()));
+      policies.put(p.name, p);
+      policiesById.put(p.egressId, p);
+    }
+    updatePolicy(p, in);
+    return flush();
+  }
+
+  /** A policy is gone: its pods are no longer steered and its egress id is freed. */
+  public Set<String> policyDeleted(String name) {
+    PolicyState p = policies.get(name);
+    if (p == null) {
+      return Set.of();
+    }
+    updatePolicy(p, new PolicyInput(name, List.of(), List.of(), null));
+    unindexGateway(p);
+    setGatewayNode(p, null);
+    setEgressIp(p, null);
+    policies.remove(name);
+    policiesById.remove(p.egressId);
+    usedEgressIds.clear(p.egressId);
+    return flush();
+  }
+
+  /** A gateway group was created or its floating IPs changed. */
+  public Set<String> gatewayUpserted(GatewayInput in) {
+    List<String> old = gateways.put(in.key(), in.floatingIPs());
+    if (in.floatingIPs().equals(old)) {
+      return Set.of();
+    }
+    refreshPoliciesOfGateway(in.key());
+    return flush();
+  }
+
+  /** A gateway group is gone: its policies are no longer applied. */
+  public Set<String> gatewayDeleted(String key) {
+    if (gateways.remove(key) == null) {
+      return Set.of();
+    }
+    refreshPoliciesOfGateway(key);
+    return flush();
+  }
+
+  /** A node appeared or its address changed. */
+  public Set<String> nodeUpserted(NodeInput in) {
+    boolean isNew = nodes.add(in.name());
+    String oldIp = nodeIps.put(in.name(), in.ip());
+    if (isNew) {
+      dirty.add(in.name());
+    }
+    if (isNew || !java.util.Objects.equals(oldIp, in.ip())) {
+      refreshEgressesOn(in.name());
+    }
+    return flush();
+  }
+
+  /** A node is gone: its program is dropped; egresses it held lose their gateway. */
+  public Set<String> nodeDeleted(String name) {
+    if (!nodes.remove(name)) {
+      return Set.of();
+    }
+    nodeIps.remove(name);
+    refreshEgressesOn(name);
+    Set<String> changed = new TreeSet<>(flush());
+    if (programs.remove(name) != null) {
+      changed.add(name);
+    }
+    return changed;
+  }
+
+  /** The floating IP assignment changed (placement's new result: ip -> node). */
+  public Set<String> assignmentChanged(Map<String, String> newAssignment) {
+    Set<String> ips = new HashSet<>(assignment.keySet());
+    ips.addAll(newAssignment.keySet());
+    for (String ip : ips) {
+      String before = assignment.get(ip);
+      String after = newAssignment.get(ip);
+      if (!java.util.Objects.equals(before, after)) {
+        moveFloatingIp(ip, after);
+      }
+    }
+    return flush();
+  }
+
+  /** One floating IP moved to {@code node} (null: unassigned). */
+  public Set<String> floatingIpMoved(String ip, String node) {
+    if (java.util.Objects.equals(assignment.get(ip), node)) {
+      return Set.of();
+    }
+    moveFloatingIp(ip, node);
+    return flush();
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // Bulk load (full compile)
+
+  private void load(CompilerInput in) {
+    for (NodeInput n : in.nodes()) {
+      nodes.add(n.name());
+      nodeIps.put(n.name(), n.ip());
+    }
+    in.assignment().forEach(this::indexFloatingIp);
+    in.gateways().forEach(g -> gateways.put(g.key(), g.floatingIPs()));
+    for (NamespaceInput ns : in.namespaces()) {
+      NamespaceState s = namespace(ns.name());
+      setNamespaceLabels(s, ns.labels());
+      s.known = true;
+    }
+    for (PodInput p : in.pods()) {
+      PodState old = pods.get(p.key());
+      if (old != null) {
+        detachPod(old);
+      }
+      attachPod(p);
+    }
+    // Egress ids: seeded names keep their id, the others get the lowest free ids in name order.
+    Map<String, PolicyInput> byName = new TreeMap<>();
+    in.policies().forEach(p -> byName.put(p.name(), p));
+    List<String> unseeded = new ArrayList<>();
+    for (String name : byName.keySet()) {
+      Integer id = seed.get(name);
+      if (id != null && id >= 1 && id <= MAX_EGRESS_ID && !usedEgressIds.get(id)) {
+        usedEgressIds.set(id);
+        registerPolicy(new PolicyState(name, id));
+      } else {
+        unseeded.add(name);
+      }
+    }
+    for (String name : unseeded) {
+      registerPolicy(new PolicyState(name, allocateEgressId(name)));
+    }
+    for (PolicyInput pi : byName.values()) {
+      PolicyState p = policies.get(pi.name());
+      p.input = pi;
+      p.parseCidrs();
+      indexGateway(p);
+      refreshEgress(p);
+      if (p.applied) {
+        addCandidates(p);
+      }
+    }
+    // Evaluate every pod, then number the distinct policy sets canonically.
+    Map<Key, PolicyState[]> sets = new HashMap<>();
+    List<Key> podKeys = new ArrayList<>(pods.size());
+    for (PodState pod : pods.values()) {
+      PolicyState[] selected = evaluate(pod);
+      Key key = selected.length == 0 ? null : Key.of(selected);
+      if (key != null) {
+        sets.putIfAbsent(key, selected);
+      }
+      podKeys.add(key);
+    }
+    List<Key> ordered = new ArrayList<>(sets.keySet());
+    ordered.sort(Key.ORDER);
+    for (Key k : ordered) {
+      RuleSet rs = new RuleSet(usedRuleSetIds.nextClearBit(1), k, sets.get(k));
+      usedRuleSetIds.set(rs.id);
+      ruleSets.put(k, rs);
+    }
+    int i = 0;
+    for (PodState pod : pods.values()) {
+      Key key = podKeys.get(i++);
+      if (key != null) {
+        RuleSet rs = ruleSets.get(key);
+        rs.refs++;
+        pod.ruleSet = rs;
+        for (PolicyState p : rs.policies) {
+          p.selected.add(pod);
+        }
+      }
+    }
+    dirty.clear();
+    for (String node : nodes) {
+      programs.put(node, build(node));
+    }
+  }
+
+  private void registerPolicy(PolicyState p) {
+    policies.put(p.name, p);
+    policiesById.put(p.egressId, p);
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // Pods and namespaces
+
+  private PodState attachPod(PodInput in) {
+    PodState pod = new PodState(in);
+    pods.put(pod.key, pod);
+    NamespaceState ns = namespace(in.namespace());
+    ns.pods.add(pod);
+    pod.namespace = ns;
+    if (pod.node != null) {
+      podsByNode.computeIfAbsent(pod.node, n -> new HashSet<>()).add(pod);
+    }
+    return pod;
+  }
+
+  private void detachPod(PodState pod) {
+    markPod(pod);
+    setPolicies(pod, NONE);
+    pods.remove(pod.key);
+    pod.namespace.pods.remove(pod);
+    if (!pod.namespace.known && pod.namespace.pods.isEmpty()) {
+      dropNamespace(pod.namespace);
+    }
+    if (pod.node != null) {
+      Set<PodState> onNode = podsByNode.get(pod.node);
+      onNode.remove(pod);
+      if (onNode.isEmpty()) {
+        podsByNode.remove(pod.node);
+      }
+    }
+  }
+
+  private NamespaceState namespace(String name) {
+    NamespaceState ns = namespaces.get(name);
+    if (ns == null) {
+      ns = new NamespaceState(name);
+      namespaces.put(name, ns);
+      for (PolicyState p : policies.values()) {
+        if (p.applied) {
+          refreshCandidate(ns, p);
+        }
+      }
+    }
+    return ns;
+  }
+
+  private void dropNamespace(NamespaceState ns) {
+    setNamespaceLabels(ns, Map.of());
+    namespaces.remove(ns.name);
+  }
+
+  private void setNamespaceLabels(NamespaceState ns, Map<String, String> labels) {
+    for (Map.Entry<String, String> l : ns.labels.entrySet()) {
+      Map<String, Set<NamespaceState>> byValue = namespacesByLabel.get(l.getKey());
+      Set<NamespaceState> set = byValue.get(l.getValue());
+      set.remove(ns);
+      if (set.isEmpty()) {
+        byValue.remove(l.getValue());
+        if (byValue.isEmpty()) {
+          namespacesByLabel.remove(l.getKey());
+        }
+      }
+    }
+    ns.labels = labels;
+    for (Map.Entry<String, String> l : labels.entrySet()) {
+      namespacesByLabel
+          .computeIfAbsent(l.getKey(), k -> new HashMap<>())
+          .computeIfAbsent(l.getValue(), v -> new HashSet<>())
+          .add(ns);
+    }
+  }
+
+  private void relabel(NamespaceState ns, Map<String, String> labels) {
+    setNamespaceLabels(ns, labels);
+    ns.candidates.clear();
+    for (PolicyState p : policies.values()) {
+      if (p.applied) {
+        refreshCandidate(ns, p);
+      }
+    }
+    for (PodState pod : ns.pods) {
+      PolicyState[] now = evaluate(pod);
+      if (!sameSet(pod, now)) {
+        markPod(pod);
+        setPolicies(pod, now);
+        markPod(pod);
+      }
+    }
+  }
+
+  /** The policies selecting {@code pod}, sorted by name (the order of the tie-break). */
+  private PolicyState[] evaluate(PodState pod) {
+    Map<PolicyState, List<Map<String, String>>> candidates = pod.namespace.candidates;
+    if (candidates.isEmpty()) {
+      return NONE;
+    }
+    PolicyState[] out = null;
+    int n = 0;
+    for (Map.Entry<PolicyState, List<Map<String, String>>> c : candidates.entrySet()) {
+      for (Map<String, String> podSelector : c.getValue()) {
+        if (Labels.containsAll(pod.labels, podSelector)) {
+          if (out == null) {
+            out = new PolicyState[candidates.size()];
+          }
+          out[n++] = c.getKey();
+          break;
+        }
+      }
+    }
+    if (n == 0) {
+      return NONE;
+    }
+    PolicyState[] sel = n == out.length ? out : Arrays.copyOf(out, n);
+    if (n > 1) {
+      Arrays.sort(sel, BY_NAME);
+    }
+    return sel;
+  }
+
+  private static boolean sameSet(PodState pod, PolicyState[] set) {
+    PolicyState[] cur = pod.ruleSet == null ? NONE : pod.ruleSet.policies;
+    return Arrays.equals(cur, set);
+  }
+
+  /** Moves {@code pod} to the rule set of {@code set}, keeping refcounts and selections right. */
+  private void setPolicies(PodState pod, PolicyState[] set) {
+    RuleSet old = pod.ruleSet;
+    PolicyState[] before = old == null ? NONE : old.policies;
+    if (Arrays.equals(before, set)) {
+      return;
+    }
+    RuleSet rs = null;
+    if (set.length > 0) {
+      Key key = Key.of(set);
+      rs = ruleSets.get(key);
+      if (rs == null) {
+        rs = new RuleSet(usedRuleSetIds.nextClearBit(1), key, set);
+        usedRuleSetIds.set(rs.id);
+        ruleSets.put(key, rs);
+      }
+      rs.refs++;
+    }
+    pod.ruleSet = rs;
+    for (PolicyState p : before) {
+      p.selected.remove(pod);
+    }
+    for (PolicyState p : set) {
+      p.selected.add(pod);
+    }
+    if (old != null && --old.refs == 0) {
+      ruleSets.remove(old.key);
+      usedRuleSetIds.clear(old.id);
+    }
+  }
+
+  /** Marks every node whose program shows {@code pod}: its own and its policies' gateways. */
+  private void markPod(PodState pod) {
+    if (pod.ruleSet == null || pod.ip == null) {
+      return;
+    }
+    if (pod.node != null) {
+      dirty.add(pod.node);
+    }
+    for (PolicyState p : pod.ruleSet.policies) {
+      if (p.gatewayNode != null) {
+        dirty.add(p.gatewayNode);
+      }
+    }
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // Policies and gateways
+
+  private void updatePolicy(PolicyState p, PolicyInput in) {
+    List<PodState> before = new ArrayList<>(p.selected);
+    for (PodState pod : before) {
+      markPod(pod);
+    }
+    if (p.input != null && !java.util.Objects.equals(p.input.gatewayKey(), in.gatewayKey())) {
+      unindexGateway(p);
+    }
+    p.input = in;
+    p.parseCidrs();
+    indexGateway(p);
+    refreshEgress(p);
+    for (NamespaceState ns : namespaces.values()) {
+      ns.candidates.remove(p);
+    }
+    Set<PodState> after = new HashSet<>();
+    if (p.applied) {
+      for (NamespaceState ns : addCandidates(p)) {
+        List<Map<String, String>> podSelectors = ns.candidates.get(p);
+        for (PodState pod : ns.pods) {
+          for (Map<String, String> podSelector : podSelectors) {
+            if (Labels.containsAll(pod.labels, podSelector)) {
+              after.add(pod);
+              break;
+            }
+          }
+        }
+      }
+    }
+    for (PodState pod : before) {
+      if (!after.contains(pod)) {
+        setPolicies(pod, without(pod, p));
+      }
+    }
+    Set<RuleSet> touched = new HashSet<>();
+    for (PodState pod : after) {
+      setPolicies(pod, with(pod, p));
+      touched.add(pod.ruleSet);
+    }
+    // The prefixes may have changed: routes of every set containing p are recomputed on demand.
+    for (RuleSet rs : touched) {
+      rs.routes = null;
+    }
+    for (PodState pod : after) {
+      markPod(pod);
+    }
+  }
+
+  private static PolicyState[] without(PodState pod, PolicyState p) {
+    PolicyState[] cur = pod.ruleSet == null ? NONE : pod.ruleSet.policies;
+    List<PolicyState> out = new ArrayList<>(cur.length);
+    for (PolicyState q : cur) {
+      if (q != p) {
+        out.add(q);
+      }
+    }
+    return out.toArray(NONE);
+  }
+
+  private static PolicyState[] with(PodState pod, PolicyState p) {
+    PolicyState[] cur = pod.ruleSet == null ? NONE : pod.ruleSet.policies;
+    for (PolicyState q : cur) {
+      if (q == p) {
+        return cur;
+      }
+    }
+    PolicyState[] out = Arrays.copyOf(cur, cur.length + 1);
+    out[cur.length] = p;
+    Arrays.sort(out, BY_NAME);
+    return out;
+  }
+
+  /** Adds p's rules to the candidates of every namespace they match; returns those namespaces. */
+  private Set<NamespaceState> addCandidates(PolicyState p) {
+    Set<NamespaceState> matched = new HashSet<>();
+    for (PolicyInput.Rule rule : p.input.sources()) {
+      Collection<NamespaceState> scope;
+      if (rule.namespaceSelector().isEmpty()) {
+        scope = namespaces.values();
+      } else {
+        Map.Entry<String, String> first = rule.namespaceSelector().entrySet().iterator().next();
+        scope =
+            namespacesByLabel
+                .getOrDefault(first.getKey(), Map.of())
+                .getOrDefault(first.getValue(), Set.of());
+      }
+      for (NamespaceState ns : scope) {
+        if (Labels.containsAll(ns.labels, rule.namespaceSelector())) {
+          ns.candidates.computeIfAbsent(p, k -> new ArrayList<>(1)).add(rule.podSelector());
+          matched.add(ns);
+        }
+      }
+    }
+    return matched;
+  }
+
+  private static void refreshCandidate(NamespaceState ns, PolicyState p) {
+    ns.candidates.remove(p);
+    for (PolicyInput.Rule rule : p.input.sources()) {
+      if (Labels.containsAll(ns.labels, rule.namespaceSelector())) {
+        ns.candidates.computeIfAbsent(p, k -> new ArrayList<>(1)).add(rule.podSelector());
+      }
+    }
+  }
+
+  private void indexGateway(PolicyState p) {
+    if (p.input.gatewayKey() != null) {
+      policiesByGateway.computeIfAbsent(p.input.gatewayKey(), k -> new HashSet<>()).add(p);
+    }
+  }
+
+  private void unindexGateway(PolicyState p) {
+    if (p.input != null && p.input.gatewayKey() != null) {
+      Set<PolicyState> set = policiesByGateway.get(p.input.gatewayKey());
+      if (set != null) {
+        set.remove(p);
+        if (set.isEmpty()) {
+          policiesByGateway.remove(p.input.gatewayKey());
+        }
+      }
+    }
+  }
+
+  private void refreshPoliciesOfGateway(String key) {
+    for (PolicyState p : new ArrayList<>(policiesByGateway.getOrDefault(key, Set.of()))) {
+      boolean wasApplied = p.applied;
+      boolean nowApplied = gatewayIp(p) != null;
+      if (wasApplied != nowApplied) {
+        updatePolicy(p, p.input); // selection appears or disappears
+      } else {
+        reroute(p);
+      }
+    }
+  }
+
+  private void refreshEgressesOn(String node) {
+    for (PolicyState p : new ArrayList<>(policiesByGatewayNode.getOrDefault(node, Set.of()))) {
+      reroute(p);
+    }
+  }
+
+  /** Recomputes where p's traffic leaves, marking the nodes that show p before and after. */
+  private void reroute(PolicyState p) {
+    Egress before = p.egress;
+    String gwBefore = p.gatewayNode;
+    refreshEgress(p);
+    if (java.util.Objects.equals(before, p.egress)
+        && java.util.Objects.equals(gwBefore, p.gatewayNode)) {
+      return;
+    }
+    for (PodState pod : p.selected) {
+      markPod(pod);
+      if (gwBefore != null && pod.ip != null) {
+        dirty.add(gwBefore);
+      }
+    }
+  }
+
+  private String gatewayIp(PolicyState p) {
+    List<String> ips = p.input.gatewayKey() == null ? null : gateways.get(p.input.gatewayKey());
+    return ips == null || ips.isEmpty() ? null : ips.get(0);
+  }
+
+  /** Sets p.applied, egressIP, gatewayNode and the Egress record from the current state. */
+  private void refreshEgress(PolicyState p) {
+    String ip = gatewayIp(p);
+    p.applied = ip != null;
+    setEgressIp(p, ip);
+    String node = ip == null ? null : assignment.get(ip);
+    setGatewayNode(p, node);
+    p.egress =
+        ip == null ? null : new Egress(p.egressId, p.name, ip, node, node == null ? null : nodeIps.get(node));
+  }
+
+  private void setEgressIp(PolicyState p, String ip) {
+    if (java.util.Objects.equals(p.egressIp, ip)) {
+      return;
+    }
+    if (p.egressIp != null) {
+      removeFrom(policiesByEgressIp, p.egressIp, p);
+    }
+    p.egressIp = ip;
+    if (ip != null) {
+      policiesByEgressIp.computeIfAbsent(ip, k -> new HashSet<>()).add(p);
+    }
+  }
+
+  private void setGatewayNode(PolicyState p, String node) {
+    if (java.util.Objects.equals(p.gatewayNode, node)) {
+      return;
+    }
+    if (p.gatewayNode != null) {
+      removeFrom(policiesByGatewayNode, p.gatewayNode, p);
+    }
+    p.gatewayNode = node;
+    if (node != null) {
+      policiesByGatewayNode.computeIfAbsent(node, k -> new HashSet<>()).add(p);
+    }
+  }
+
+  private static <K, V> void removeFrom(Map<K, Set<V>> index, K key, V value) {
+    Set<V> set = index.get(key);
+    if (set != null) {
+      set.remove(value);
+      if (set.isEmpty()) {
+        index.remove(key);
+      }
+    }
+  }
+
+  private int allocateEgressId(String name) {
+    Integer seeded = seed.get(name);
+    if (seeded != null && seeded >= 1 && seeded <= MAX_EGRESS_ID && !usedEgressIds.get(seeded)) {
+      usedEgressIds.set(seeded);
+      return seeded;
+    }
+    int id = usedEgressIds.nextClearBit(1);
+    if (id > MAX_EGRESS_ID) {
+      throw new IllegalStateException("more than " + MAX_EGRESS_ID + " policies");
+    }
+    usedEgressIds.set(id);
+    return id;
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // Floating IPs
+
+  private void moveFloatingIp(String ip, String node) {
+    String before = assignment.get(ip);
+    if (before != null) {
+      dirty.add(before);
+      TreeMap<Long, String> held = floatingByNode.get(before);
+      held.remove(sortKey(ip));
+      if (held.isEmpty()) {
+        floatingByNode.remove(before);
+      }
+      assignment.remove(ip);
+    }
+    if (node != null) {
+      indexFloatingIp(ip, node);
+      dirty.add(node);
+    }
+    for (PolicyState p : new ArrayList<>(policiesByEgressIp.getOrDefault(ip, Set.of()))) {
+      reroute(p);
+    }
+  }
+
+  private void indexFloatingIp(String ip, String node) {
+    assignment.put(ip, node);
+    floatingByNode.computeIfAbsent(node, n -> new TreeMap<>()).put(sortKey(ip), ip);
+  }
+
+  /** Numeric order for valid addresses, then anything else by text (kept, never dropped). */
+  private static long sortKey(String ip) {
+    long a = Ipv4.parse(ip);
+    return a >= 0 ? a : (1L << 32) + (ip.hashCode() & 0xffffffffL);
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // Programs
+
+  private Set<String> flush() {
+    if (dirty.isEmpty()) {
+      return Set.of();
+    }
+    Set<String> changed = new TreeSet<>();
+    for (String node : dirty) {
+      if (!nodes.contains(node)) {
+        continue;
+      }
+      NodeProgram now = build(node);
+      NodeProgram before = programs.get(node);
+      if (!now.sameStateAs(before)) {
+        programs.put(node, now);
+        changed.add(node);
+      }
+    }
+    dirty.clear();
+    return changed;
+  }
+
+  private NodeProgram build(String node) {
+    Map<String, PodState> byIp = new HashMap<>();
+    for (PodState pod : podsByNode.getOrDefault(node, Set.of())) {
+      if (pod.ip != null && pod.ruleSet != null) {
+        putPod(byIp, pod);
+      }
+    }
+    for (PolicyState p : policiesByGatewayNode.getOrDefault(node, Set.of())) {
+      for (PodState pod : p.selected) {
+        if (pod.ip != null && !node.equals(pod.node)) {
+          putPod(byIp, pod);
+        }
+      }
+    }
+    Map<String, Integer> sources = new HashMap<>(byIp.size() * 2);
+    Map<Integer, List<Route>> rules = new HashMap<>();
+    Map<Integer, Egress> egresses = new HashMap<>();
+    for (PodState pod : byIp.values()) {
+      RuleSet rs = pod.ruleSet;
+      sources.put(pod.ip, rs.id);
+      if (!rules.containsKey(rs.id)) {
+        List<Route> routes = routes(rs);
+        rules.put(rs.id, routes);
+        for (Route r : routes) {
+          if (!egresses.containsKey(r.egressId())) {
+            egresses.put(r.egressId(), policiesById.get(r.egressId()).egress);
+          }
+        }
+      }
+    }
+    TreeMap<Long, String> held = floatingByNode.get(node);
+    List<String> floating = held == null ? List.of() : new ArrayList<>(held.values());
+    return new NodeProgram(node, 0, sources, rules, egresses, floating);
+  }
+
+  /** Two pods claiming one address (a recycled IP): the smaller pod key wins, deterministically. */
+  private static void putPod(Map<String, PodState> byIp, PodState pod) {
+    PodState other = byIp.putIfAbsent(pod.ip, pod);
+    if (other != null && pod.key.compareTo(other.key) < 0) {
+      byIp.put(pod.ip, pod);
+    }
+  }
+
+  private List<Route> routes(RuleSet rs) {
+    if (rs.routes == null) {
+      Map<Long, Integer> winners = new HashMap<>();
+      for (PolicyState p : rs.policies) { // sorted by name: the first claim wins
+        for (long prefix : p.prefixes) {
+          winners.putIfAbsent(prefix, p.egressId);
+        }
+      }
+      Long[] keys = winners.keySet().toArray(new Long[0]);
+      Arrays.sort(keys, (a, b) -> Long.compare(prefixOrder(a), prefixOrder(b)));
+      List<Route> routes = new ArrayList<>(keys.length);
+      for (Long k : keys) {
+        routes.add(new Route(Ipv4.canonicalCidr(k), winners.get(k)));
+      }
+      rs.routes = List.copyOf(routes);
+    }
+    return rs.routes;
+  }
+
+  /** Sorts prefixes by network address, then length. */
+  private static long prefixOrder(long prefix) {
+    return ((prefix & 0xffffffffL) << 6) | (prefix >>> 32);
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // Outcomes
+
+  private PolicyOutcome outcomeOf(PolicyState p) {
+    int selected = 0;
+    Set<String> programmed = new HashSet<>();
+    boolean remote = false;
+    for (PodState pod : p.selected) {
+      if (pod.ip == null) {
+        continue;
+      }
+      selected++;
+      if (pod.node != null && nodes.contains(pod.node)) {
+        programmed.add(pod.node);
+      }
+      remote |= !java.util.Objects.equals(pod.node, p.gatewayNode);
+    }
+    if (remote && p.gatewayNode != null && nodes.contains(p.gatewayNode)) {
+      programmed.add(p.gatewayNode);
+    }
+    Map<String, String> lost = new TreeMap<>();
+    Set<RuleSet> seen = new HashSet<>();
+    for (PodState pod : p.selected) {
+      if (pod.ip == null || !seen.add(pod.ruleSet)) {
+        continue;
+      }
+      for (PolicyState q : pod.ruleSet.policies) {
+        if (q.name.compareTo(p.name) >= 0) {
+          break; // sorted by name: only smaller names win
+        }
+        for (long prefix : p.prefixes) {
+          for (long other : q.prefixes) {
+            if (prefix == other) {
+              lost.merge(Ipv4.canonicalCidr(prefix), q.name, (a, b) -> a.compareTo(b) <= 0 ? a : b);
+            }
+          }
+        }
+      }
+    }
+    List<PolicyOutcome.PrefixConflict> conflicts = new ArrayList<>();
+    lost.forEach((cidr, winner) -> conflicts.add(new PolicyOutcome.PrefixConflict(cidr, winner)));
+    String gatewayIp = p.egress == null ? null : p.egress.gatewayNodeIP();
+    String message;
+    if (!p.applied) {
+      message =
+          p.input.gatewayKey() == null || !gateways.containsKey(p.input.gatewayKey())
+              ? "not applied: gateway " + p.input.gatewayKey() + " not found"
+              : "not applied: gateway " + p.input.gatewayKey() + " has no floating IPs";
+    } else if (p.gatewayNode == null) {
+      message =
+          "egress IP " + p.egressIp + " is not held by any node: selected traffic is dropped";
+    } else if (gatewayIp == null) {
+      message =
+          "gateway node " + p.gatewayNode + " has no known address: selected traffic is dropped";
+    } else {
+      message = "ready: egress IP " + p.egressIp + " on node " + p.gatewayNode;
+    }
+    return new PolicyOutcome(
+        p.name,
+        p.egressId,
+        p.applied,
+        p.egressIp,
+        p.gatewayNode,
+        gatewayIp,
+        selected,
+        programmed.size(),
+        conflicts,
+        p.invalidCidrs,
+        message);
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // State
+
+  private static final PolicyState[] NONE = new PolicyState[0];
+  private static final Comparator<PolicyState> BY_NAME = Comparator.comparing(p -> p.name);
+
+  private static final class NamespaceState {
+    final String name;
+    Map<String, String> labels = Map.of();
+    boolean known;
+    final Set<PodState> pods = new HashSet<>();
+    /** Applied policies with a rule whose namespaceSelector matches -> those rules' podSelectors. */
+    final Map<PolicyState, List<Map<String, String>>> candidates = new LinkedHashMap<>();
+
+    NamespaceState(String name) {
+      this.name = name;
+    }
+  }
+
+  private static final class PodState {
+    final String key;
+    final Map<String, String> labels;
+    final String ip;
+    final String node;
+    NamespaceState namespace;
+    RuleSet ruleSet;
+
+    PodState(PodInput in) {
+      key = in.key();
+      labels = in.labels();
+      ip = in.ip();
+      node = in.node();
+    }
+  }
+
+  private static final class PolicyState {
+    final String name;
+    final int egressId;
+    PolicyInput input;
+    long[] prefixes = new long[0];
+    List<String> invalidCidrs = List.of();
+    boolean applied;
+    String egressIp;
+    String gatewayNode;
+    Egress egress;
+    final Set<PodState> selected = new HashSet<>();
+
+    PolicyState(String name, int egressId) {
+      this.name = name;
+      this.egressId = egressId;
+    }
+
+    void parseCidrs() {
+      List<Long> ok = new ArrayList<>();
+      List<String> bad = new ArrayList<>();
+      Set<Long> seen = new HashSet<>();
+      for (String cidr : input.destinationCidrs()) {
+        long c = Ipv4.parseCidr(cidr);
+        if (c < 0) {
+          bad.add(cidr);
+          continue;
+        }
+        int len = Ipv4.prefixLength(c);
+        long canonical = ((long) len << 32) | ((Ipv4.address(c) & Ipv4.mask(len)) & 0xffffffffL);
+        if (seen.add(canonical)) {
+          ok.add(canonical);
+        }
+      }
+      prefixes = ok.stream().mapToLong(Long::longValue).toArray();
+      invalidCidrs = List.copyOf(bad);
+    }
+  }
+
+  private static final class RuleSet {
+    final int id;
+    final Key key;
+    final PolicyState[] policies; // sorted by name
+    int refs;
+    List<Route> routes; // null: recompute
+
+    RuleSet(int id, Key key, PolicyState[] policies) {
+      this.id = id;
+      this.key = key;
+      this.policies = policies;
+    }
+  }
+
+  /** A set of policies, as their sorted egress ids. */
+  private static final class Key {
+    static final Comparator<Key> ORDER = (a, b) -> Arrays.compare(a.ids, b.ids);
+    final int[] ids;
+    final int hash;
+
+    private Key(int[] ids) {
+      this.ids = ids;
+      this.hash = Arrays.hashCode(ids);
+    }
+
+    static Key of(PolicyState[] set) {
+      int[] ids = new int[set.length];
+      for (int i = 0; i < set.length; i++) {
+        ids[i] = set[i].egressId;
+      }
+      Arrays.sort(ids);
+      return new Key(ids);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key k && hash == k.hash && Arrays.equals(ids, k.ids);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+}

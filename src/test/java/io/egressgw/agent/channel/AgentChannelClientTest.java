@@ -1,0 +1,120 @@
+package io.egressgw.agent.channel;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.egressgw.controller.SimulatedAgent;
+import io.egressgw.program.NodeProgram;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.net.SocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The agent's channel client against a stand-in controller on a Unix socket: it applies programs
+ * signed with the controller's key only, and it releases its floating IPs only after the
+ * hold-timeout without a successful heartbeat.
+ */
+class AgentChannelClientTest {
+  private final ObjectMapper json = new ObjectMapper();
+  private final KeyPair controllerKey = ProgramSignatures.generate();
+  private final KeyPair attackerKey = ProgramSignatures.generate();
+  private Vertx vertx;
+  private HttpServer server;
+  private Path socket;
+  private final AtomicReference<KeyPair> servingKey = new AtomicReference<>();
+  private final AtomicInteger heartbeatStatus = new AtomicInteger(200);
+  private final AtomicReference<String> lastAuthorization = new AtomicReference<>();
+
+  @BeforeEach
+  void fakeController() throws Exception {
+    vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    assertTrue(vertx.isNativeTransportEnabled(), "epoll native transport is needed for Unix sockets");
+    socket = Files.createTempDirectory(Path.of("target"), "agent-channel").toAbsolutePath().resolve("c.sock");
+    NodeProgram program = new NodeProgram("node-a", 7, Map.of(), Map.of(), Map.of(), List.of("192.168.1.100"));
+    byte[] payload = json.writeValueAsBytes(program);
+    server = vertx.createHttpServer().requestHandler(req -> {
+      lastAuthorization.set(req.getHeader("Authorization"));
+      if (req.path().endsWith("/heartbeat")) {
+        req.response().setStatusCode(heartbeatStatus.get()).end("{\"programGeneration\":7}");
+      } else if (req.path().endsWith("/program") && servingKey.get() != null
+          && !"7".equals(req.getParam("after"))) {
+        try {
+          SignedProgram signed = ProgramSignatures.sign(payload, servingKey.get().getPrivate());
+          req.response().putHeader("Content-Type", "application/json").end(json.writeValueAsString(signed));
+        } catch (Exception e) {
+          req.response().setStatusCode(500).end();
+        }
+      } else {
+        vertx.setTimer(200, id -> req.response().setStatusCode(204).end());
+      }
+    });
+    server.listen(SocketAddress.domainSocketAddress(socket.toString())).toCompletionStage()
+        .toCompletableFuture().get(5, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    Files.deleteIfExists(socket);
+  }
+
+  private SimulatedAgent agent(Duration hold) {
+    return new SimulatedAgent("node-a", "192.168.1.11", "192.168.1.11/24")
+        .start(vertx, "unix:" + socket, () -> "node-a.token", controllerKey::getPublic,
+            Duration.ofMillis(50), hold);
+  }
+
+  @Test
+  void appliesAProgramSignedByTheController() {
+    servingKey.set(controllerKey);
+    SimulatedAgent agent = agent(Duration.ofSeconds(10));
+    await().atMost(Duration.ofSeconds(5)).until(() -> agent.last() != null);
+    assertEquals(List.of("192.168.1.100"), agent.last().floatingIPs());
+    assertEquals(7, agent.appliedGeneration());
+    assertEquals(0, agent.client().programsRejected());
+    assertEquals("Bearer node-a.token", lastAuthorization.get());
+    agent.kill();
+  }
+
+  @Test
+  void rejectsAForgedProgram() {
+    servingKey.set(attackerKey);
+    SimulatedAgent agent = agent(Duration.ofSeconds(10));
+    await().atMost(Duration.ofSeconds(5)).until(() -> agent.client().programsRejected() >= 2);
+    assertTrue(agent.applied().isEmpty(), "a program not signed by the controller was applied");
+    agent.kill();
+  }
+
+  @Test
+  void keepsFloatingIPsUntilTheHoldTimeoutThenReleasesThem() {
+    servingKey.set(controllerKey);
+    SimulatedAgent agent = agent(Duration.ofMillis(800));
+    await().atMost(Duration.ofSeconds(5)).until(() -> agent.last() != null);
+    // The controller stops answering usefully (a replica that does not lead answers 503).
+    heartbeatStatus.set(503);
+    long cutAt = System.nanoTime();
+    await().atMost(Duration.ofSeconds(5)).until(() -> agent.releases() > 0);
+    long heldMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cutAt);
+    assertTrue(heldMs >= 700, "released after " + heldMs + " ms, before the hold-timeout");
+    assertEquals(List.of(), agent.heldFloatingIPs());
+    // The controller is back: the agent fetches its program again and holds its IPs again.
+    heartbeatStatus.set(200);
+    await().atMost(Duration.ofSeconds(5)).until(() -> agent.heldFloatingIPs().equals(List.of("192.168.1.100")));
+    agent.kill();
+  }
+}

@@ -1,0 +1,70 @@
+package io.egressgw.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.egressgw.program.NodeReport;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+/** Liveness verdicts from heartbeat times (window 300 ms = 3 x 100 ms), table-driven. */
+class AgentLivenessTest {
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+  static NodeReport report(String node) {
+    return new NodeReport(node, "agent-1", "192.168.1.11", List.of("192.168.1.11/24"), 0, List.of(), Map.of());
+  }
+
+  static Stream<Arguments> cases() {
+    return Stream.of(
+        Arguments.of("never heard of, no grace", null, null, 0, false),
+        Arguments.of("heartbeat just now", 0L, null, 0, true),
+        Arguments.of("last heartbeat 299 ms ago", 0L, null, 299, true),
+        Arguments.of("last heartbeat 300 ms ago (three missed)", 0L, null, 300, false),
+        Arguments.of("never heard of, leader for 100 ms (grace)", null, 0L, 100, true),
+        Arguments.of("never heard of, grace over", null, 0L, 300, false),
+        Arguments.of("old heartbeat before leadership, within grace", -5000L, 0L, 200, true),
+        Arguments.of("heartbeat after leadership start counts from itself", 250L, 0L, 500, true),
+        Arguments.of("heartbeat after leadership start, then silence", 250L, 0L, 551, false));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void verdict(String description, Long heartbeatAt, Long leaderAt, long nowAt, boolean alive) {
+    AgentLiveness liveness = new AgentLiveness(Duration.ofMillis(300));
+    if (leaderAt != null) {
+      liveness.startGrace(T0.plusMillis(leaderAt));
+    }
+    if (heartbeatAt != null) {
+      liveness.heartbeat(report("w1"), T0.plusMillis(heartbeatAt));
+    }
+    assertEquals(alive, liveness.alive("w1", T0.plusMillis(nowAt)));
+  }
+
+  @Test
+  void sweepReportsEachTransitionOnceWithTheLastHeartbeat() {
+    AgentLiveness liveness = new AgentLiveness(Duration.ofMillis(300));
+    liveness.heartbeat(report("w1"), T0);
+    assertEquals(List.of(), liveness.sweep(List.of("w1"), T0.plusMillis(10)));
+    assertEquals(List.of(new AgentLiveness.Transition("w1", false, T0)),
+        liveness.sweep(List.of("w1"), T0.plusMillis(300)));
+    assertEquals(List.of(), liveness.sweep(List.of("w1"), T0.plusMillis(400)));
+    liveness.heartbeat(report("w1"), T0.plusMillis(500));
+    assertEquals(List.of(new AgentLiveness.Transition("w1", true, T0.plusMillis(500))),
+        liveness.sweep(List.of("w1"), T0.plusMillis(510)));
+  }
+
+  @Test
+  void graceEndsOneWindowAfterLeadershipStarts() {
+    AgentLiveness liveness = new AgentLiveness(Duration.ofMillis(300));
+    liveness.startGrace(T0);
+    assertEquals(true, liveness.inGrace(T0.plusMillis(299)));
+    assertEquals(false, liveness.inGrace(T0.plusMillis(300)));
+  }
+}

@@ -1,0 +1,245 @@
+package io.egressgw.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.awaitility.Awaitility.await;
+
+import io.egressgw.api.v1.NetworkGatewayGroup;
+import io.egressgw.api.v1.NetworkGatewayGroupStatus;
+import io.egressgw.kube.CrdInstaller;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.vertx.core.Vertx;
+import jakarta.inject.Inject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The controller against the fabric8 Kubernetes API mock server (CRUD mode) with simulated agents
+ * that heartbeat and long-poll through the real HTTP endpoints: the reference example's status,
+ * failover when a holder's heartbeats stop (Events, metrics), no fail-back, and program delivery.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+@io.quarkus.test.junit.TestProfile(ApiEmulatorProfile.class)
+class ControllerFailoverAgainstApiEmulatorIT {
+  private static final Duration FAST = Duration.ofSeconds(5);
+
+  @Inject KubernetesClient client;
+  @Inject CrdInstaller crds;
+  @Inject Vertx vertx;
+  @Inject ChannelState state;
+  @Inject ControllerMetrics metrics;
+
+  @ConfigProperty(name = "quarkus.http.test-port") int port;
+  @ConfigProperty(name = "egressgw.controller.channel.auth.token-dir") String tokenDir;
+  @ConfigProperty(name = "egressgw.controller.channel.public-key-file") String publicKey;
+  @ConfigProperty(name = "quarkus.http.domain-socket") String socket;
+
+  private static final Map<String, String> ALL_ON_WORKER2 =
+      Map.of("192.168.1.100", "worker2", "192.168.1.101", "worker2", "192.168.1.102", "worker2");
+
+  static io.fabric8.kubernetes.api.model.Condition condition(NetworkGatewayGroupStatus s, String type) {
+    return s.getConditions().stream().filter(c -> type.equals(c.getType())).findFirst()
+        .orElseThrow(() -> new AssertionError("no condition " + type + " in " + s.getConditions()));
+  }
+
+  private final List<SimulatedAgent> agents = new java.util.ArrayList<>();
+
+  @BeforeEach
+  void crds() {
+    crds.installMissing();
+  }
+
+  @AfterEach
+  void stopAgents() {
+    agents.forEach(SimulatedAgent::kill);
+  }
+
+  private SimulatedAgent agent(String node, String ip, boolean unixSocket) {
+    String url = unixSocket ? "unix:" + Path.of(socket).toAbsolutePath() : "http://localhost:" + port;
+    SimulatedAgent a = new SimulatedAgent(node, ip, ip + "/24")
+        .start(vertx, url, Path.of(tokenDir), Path.of(publicKey));
+    agents.add(a);
+    return a;
+  }
+
+  private NetworkGatewayGroupStatus status(String ns, String name) {
+    NetworkGatewayGroup g = client.resources(NetworkGatewayGroup.class).inNamespace(ns).withName(name).get();
+    return g == null ? null : g.getStatus();
+  }
+
+  @Test
+  void referenceExampleFailoverAndNoFailBack() {
+    // Arrange: the reference's two workers and three floating IPs.
+    client.nodes().resource(ClusterFixtures.readyNode("worker1", "192.168.1.11", Map.of())).create();
+    client.nodes().resource(ClusterFixtures.readyNode("worker2", "192.168.1.12", Map.of())).create();
+    // worker1's agent talks over the Unix socket, worker2's over TCP.
+    SimulatedAgent worker1 = agent("worker1", "192.168.1.11", true);
+    SimulatedAgent worker2 = agent("worker2", "192.168.1.12", false);
+    // Both agents are connected (their first, empty programs acknowledged) before the group exists,
+    // so the first placement sees both nodes Up.
+    await().atMost(FAST).until(() -> state.programs().programmed("worker1") && state.programs().programmed("worker2"));
+    client.resources(NetworkGatewayGroup.class).resource(ClusterFixtures.group("kube-system", "default",
+        null, "192.168.1.100", "192.168.1.101", "192.168.1.102")).create();
+
+    // Assert: the reference example's status.
+    await().atMost(FAST).untilAsserted(() -> {
+      NetworkGatewayGroupStatus s = status("kube-system", "default");
+      assertNotNull(s);
+      assertEquals(Map.of("192.168.1.100", "worker1", "192.168.1.101", "worker2", "192.168.1.102", "worker1"),
+          s.getFloatingIPs());
+      assertEquals(Map.of("worker1", "Up", "worker2", "Up"), s.getNodes());
+      assertEquals("True", condition(s, "Ready").getStatus());
+    });
+    // The programs reached both agents (worker1 over the Unix socket) and the acks are tracked.
+    await().atMost(FAST).untilAsserted(() -> {
+      assertEquals(List.of("192.168.1.100", "192.168.1.102"), worker1.heldFloatingIPs());
+      assertEquals(List.of("192.168.1.101"), worker2.heldFloatingIPs());
+      assertTrue(state.programs().programmed("worker1"));
+      assertTrue(state.programs().programmed("worker2"));
+    });
+    double failoversBefore = metrics.moves("failover");
+    long reassignedBefore = metrics.reassignmentTimer().count();
+
+    // Act: worker1's agent dies.
+    worker1.kill();
+
+    // Assert: its IPs move to worker2, status says Down, Events and metrics record the moves.
+    await().atMost(FAST).untilAsserted(() -> {
+      NetworkGatewayGroupStatus s = status("kube-system", "default");
+      assertEquals(ALL_ON_WORKER2, s.getFloatingIPs());
+      assertEquals(Map.of("worker1", "Down", "worker2", "Up"), s.getNodes());
+      assertEquals("True", condition(s, "Degraded").getStatus());
+      assertEquals("NodeDown", condition(s, "Degraded").getReason());
+    });
+    await().atMost(FAST).untilAsserted(() -> {
+      List<Event> events = client.v1().events().inNamespace("kube-system").list().getItems().stream()
+          .filter(e -> "FloatingIPMoved".equals(e.getReason()))
+          .filter(e -> "default".equals(e.getInvolvedObject().getName())
+              && "NetworkGatewayGroup".equals(e.getInvolvedObject().getKind()))
+          .toList();
+      assertTrue(events.stream().anyMatch(e -> e.getMessage().startsWith("192.168.1.100: worker1 -> worker2")),
+          () -> "events: " + events.stream().map(Event::getMessage).toList());
+      assertTrue(events.stream().anyMatch(e -> e.getMessage().startsWith("192.168.1.102: worker1 -> worker2")),
+          () -> "events: " + events.stream().map(Event::getMessage).toList());
+      assertEquals(2, events.size(), () -> "events: " + events.stream().map(Event::getMessage).toList());
+    });
+    assertEquals(2.0, metrics.moves("failover") - failoversBefore);
+    assertTrue(metrics.reassignmentTimer().count() > reassignedBefore);
+    assertTrue(metrics.detectionTimer().count() > 0);
+    double reassignedMs = metrics.reassignmentTimer().max(java.util.concurrent.TimeUnit.MILLISECONDS);
+    assertTrue(reassignedMs < 1000, "last heartbeat -> status written took " + reassignedMs + " ms");
+    await().atMost(FAST).untilAsserted(() -> assertEquals(
+        List.of("192.168.1.100", "192.168.1.101", "192.168.1.102"), worker2.heldFloatingIPs()));
+
+    // Act: worker1 comes back with a new agent process (appliedGeneration 0).
+    SimulatedAgent worker1Again = agent("worker1", "192.168.1.11", true);
+
+    // Assert: it is Up again and gets its (now empty) program with no manual action; nothing moves back.
+    await().atMost(FAST).untilAsserted(() -> {
+      assertEquals("Up", status("kube-system", "default").getNodes().get("worker1"));
+      assertNotNull(worker1Again.last());
+      assertEquals(List.of(), worker1Again.last().floatingIPs());
+      assertTrue(state.programs().programmed("worker1"));
+    });
+    await().during(Duration.ofMillis(600)).atMost(FAST).untilAsserted(() ->
+        assertEquals(ALL_ON_WORKER2, status("kube-system", "default").getFloatingIPs()));
+  }
+
+  @Inject Leadership leadership;
+  @Inject io.egressgw.kube.ResourceCache resources;
+  @Inject java.time.Clock clock;
+
+  @Test
+  void aNewLeaderStartsFromTheAssignmentRecordedInStatus() {
+    // Arrange: two nodes with agents and a group placed by this (leading) replica.
+    client.nodes().resource(ClusterFixtures.readyNode("handover1", "192.168.2.11", Map.of())).create();
+    client.nodes().resource(ClusterFixtures.readyNode("handover2", "192.168.2.12", Map.of())).create();
+    SimulatedAgent h1 = agent("handover1", "192.168.2.11", false);
+    SimulatedAgent h2 = agent("handover2", "192.168.2.12", false);
+    await().atMost(FAST).until(() -> state.programs().programmed("handover1") && state.programs().programmed("handover2"));
+    client.resources(NetworkGatewayGroup.class).resource(ClusterFixtures.group("kube-system", "handover",
+        null, "192.168.2.100", "192.168.2.101")).create();
+    await().atMost(FAST).untilAsserted(() -> assertEquals(
+        Map.of("192.168.2.100", "handover1", "192.168.2.101", "handover2"),
+        status("kube-system", "handover").getFloatingIPs()));
+    await().atMost(FAST).until(() -> h1.heldFloatingIPs().equals(List.of("192.168.2.100")));
+
+    // Act: leadership is lost; the previous leader had recorded another (equally valid) assignment,
+    // which a placement from scratch would not choose; then this replica leads again.
+    leadership.stopped();
+    Map<String, String> recorded = Map.of("192.168.2.100", "handover2", "192.168.2.101", "handover1");
+    client.resources(NetworkGatewayGroup.class).inNamespace("kube-system").withName("handover")
+        .editStatus(g -> {
+          g.getStatus().setFloatingIPs(new java.util.TreeMap<>(recorded));
+          return g;
+        });
+    await().atMost(FAST).until(() -> recorded.equals(
+        resources.gatewayGroups().getByKey("kube-system/handover").getStatus().getFloatingIPs()));
+    // Agents get 503 while no replica leads; they keep what they hold.
+    await().atMost(FAST).until(() -> h1.client().lastHeartbeatStatus() == 503);
+    assertEquals(List.of("192.168.2.100"), h1.heldFloatingIPs());
+    leadership.started(clock.instant());
+
+    // Assert: the new leader keeps the recorded assignment (no move) and programs the agents to match.
+    await().atMost(FAST).untilAsserted(() -> {
+      assertEquals(List.of("192.168.2.101"), h1.heldFloatingIPs());
+      assertEquals(List.of("192.168.2.100"), h2.heldFloatingIPs());
+    });
+    await().during(Duration.ofMillis(500)).atMost(FAST).untilAsserted(() -> {
+      NetworkGatewayGroupStatus s = status("kube-system", "handover");
+      assertEquals(recorded, s.getFloatingIPs());
+      assertEquals(Map.of("handover1", "Up", "handover2", "Up"), s.getNodes());
+    });
+  }
+
+  @Test
+  void policyStatusShowsTheEgressIPAndHowManyNodesAreProgrammed() {
+    // Arrange: gateway node p1, a selected pod on p2, a policy through group pgw.
+    client.nodes().resource(ClusterFixtures.readyNode("p1", "192.168.3.11", Map.of())).create();
+    client.nodes().resource(ClusterFixtures.readyNode("p2", "192.168.3.12", Map.of())).create();
+    SimulatedAgent p1 = agent("p1", "192.168.3.11", false);
+    SimulatedAgent p2 = agent("p2", "192.168.3.12", true);
+    await().atMost(FAST).until(() -> state.programs().programmed("p1") && state.programs().programmed("p2"));
+    client.resources(NetworkGatewayGroup.class).resource(ClusterFixtures.group("kube-system", "pgw",
+        null, "192.168.3.100")).create();
+    client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+        .withNewMetadata().withName("shop").withLabels(Map.of("team", "shop")).endMetadata().build()).create();
+    client.pods().inNamespace("shop").resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadata().withName("web-1").withNamespace("shop").withLabels(Map.of("app", "web")).endMetadata()
+        .withNewSpec().withNodeName("p2").endSpec()
+        .withNewStatus().withPodIP("10.0.2.5").withPhase("Running").endStatus().build()).create();
+
+    // Act: the policy is written (as the REST API or kubectl would).
+    client.resources(io.egressgw.api.v1.EgressNATPolicy.class).resource(ClusterFixtures.policy(
+        "web-egress", Map.of("team", "shop"), Map.of("app", "web"), "203.0.113.0/24", "kube-system", "pgw")).create();
+
+    // Assert: status through the status subresource, and the programs on both agents.
+    await().atMost(FAST).untilAsserted(() -> {
+      var policy = client.resources(io.egressgw.api.v1.EgressNATPolicy.class).withName("web-egress").get();
+      var s = policy.getStatus();
+      assertNotNull(s);
+      assertEquals("192.168.3.100", s.getEgressIP());
+      assertEquals("p1", s.getGatewayNode());
+      assertEquals(policy.getMetadata().getGeneration(), s.getObservedGeneration());
+      var accepted = s.getConditions().stream().filter(c -> "Accepted".equals(c.getType())).findFirst().orElseThrow();
+      var programmed = s.getConditions().stream().filter(c -> "Programmed".equals(c.getType())).findFirst().orElseThrow();
+      assertEquals("True", accepted.getStatus());
+      assertEquals("True", programmed.getStatus(), programmed.getMessage());
+      assertEquals("2 of 2 nodes programmed.", programmed.getMessage());
+    });
+    assertEquals(List.of("192.168.3.100"), p1.heldFloatingIPs());
+    assertTrue(p2.last().sources().containsKey("10.0.2.5"), "p2 steers its selected pod: " + p2.last());
+    assertEquals("192.168.3.11", p2.last().egresses().values().iterator().next().gatewayNodeIP());
+  }
+}

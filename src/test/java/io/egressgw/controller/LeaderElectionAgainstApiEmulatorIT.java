@@ -1,0 +1,95 @@
+package io.egressgw.controller;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two controller replicas (two LeaderElectors, each with its own Leadership) against the same
+ * fabric8 API mock server (CRUD mode; it rejects a Lease update with a stale resourceVersion, which
+ * is what makes the election safe): never both leading, and a hand-over when the leader leaves.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+@io.quarkus.test.junit.TestProfile(ApiEmulatorProfile.class)
+class LeaderElectionAgainstApiEmulatorIT {
+  @Inject KubernetesClient client;
+
+  private LeaderElection replica(String id, Leadership leadership) {
+    return new LeaderElection(client, leadership, Clock.systemUTC(), "kube-system", "egw-test-lease", id,
+        Duration.ofMillis(1500), Duration.ofMillis(1000), Duration.ofMillis(200));
+  }
+
+  @Test
+  void exactlyOneReplicaLeadsAndTheOtherTakesOverWhenItLeaves() throws Exception {
+    Leadership a = new Leadership();
+    Leadership b = new Leadership();
+    AtomicBoolean both = new AtomicBoolean();
+    AtomicInteger samples = new AtomicInteger();
+    AtomicBoolean watching = new AtomicBoolean(true);
+    Thread watcher = new Thread(() -> {
+      while (watching.get()) {
+        if (a.isLeader() && b.isLeader()) {
+          both.set(true);
+        }
+        samples.incrementAndGet();
+        Thread.onSpinWait();
+      }
+    });
+    watcher.start();
+    LeaderElection ra = replica("replica-a", a);
+    LeaderElection rb = replica("replica-b", b);
+    ra.start();
+    rb.start();
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> a.isLeader() || b.isLeader());
+      // Several renew periods pass with one leader.
+      await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+          .until(() -> a.isLeader() ^ b.isLeader());
+      Leadership leader = a.isLeader() ? a : b;
+      Leadership follower = a.isLeader() ? b : a;
+      LeaderElection leaving = a.isLeader() ? ra : rb;
+      String leaderId = a.isLeader() ? "replica-a" : "replica-b";
+      Lease lease = client.leases().inNamespace("kube-system").withName("egw-test-lease").get();
+      assertEquals(leaderId, lease.getSpec().getHolderIdentity());
+
+      leaving.stop();
+
+      await().atMost(Duration.ofSeconds(10)).until(follower::isLeader);
+      assertTrue(!leader.isLeader());
+    } finally {
+      ra.stop();
+      rb.stop();
+      watching.set(false);
+      watcher.join();
+    }
+    assertTrue(samples.get() > 1000, "the watcher sampled too rarely: " + samples.get());
+    assertTrue(!both.get(), "both replicas led at the same time");
+  }
+
+  @Test
+  void theEmulatorRejectsALeaseUpdateWithAStaleResourceVersion() {
+    Lease created = client.leases().inNamespace("kube-system").resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder()
+        .withNewMetadata().withName("egw-cas-check").withNamespace("kube-system").endMetadata()
+        .withNewSpec().withHolderIdentity("x").endSpec().build()).create();
+    Lease first = new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder(created)
+        .editSpec().withHolderIdentity("y").endSpec().build();
+    client.leases().inNamespace("kube-system").resource(first).update();
+    Lease stale = new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder(created)
+        .editSpec().withHolderIdentity("z").endSpec().build();
+    var e = org.junit.jupiter.api.Assertions.assertThrows(io.fabric8.kubernetes.client.KubernetesClientException.class,
+        () -> client.leases().inNamespace("kube-system").resource(stale).update());
+    assertEquals(409, e.getCode());
+  }
+}

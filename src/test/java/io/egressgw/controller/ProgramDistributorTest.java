@@ -1,0 +1,92 @@
+package io.egressgw.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.egressgw.program.NodeProgram;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Generations, long-poll wake-ups and acknowledgements of the per-node program store. */
+class ProgramDistributorTest {
+  private static final long EPOCH = 1_000_000;
+
+  static NodeProgram holding(String node, String... ips) {
+    return new NodeProgram(node, 0, Map.of(), Map.of(), Map.of(), List.of(ips));
+  }
+
+  @Test
+  void generationIncreasesOnlyWhenTheStateChanges() {
+    ProgramDistributor d = new ProgramDistributor();
+    d.reset(EPOCH);
+    assertEquals(List.of("w1"), d.publish(Map.of("w1", holding("w1", "192.168.1.100"))));
+    assertEquals(EPOCH + 1, d.program("w1").orElseThrow().generation());
+    assertEquals(List.of(), d.publish(Map.of("w1", holding("w1", "192.168.1.100"))));
+    assertEquals(EPOCH + 1, d.program("w1").orElseThrow().generation());
+    d.publish(Map.of("w1", holding("w1")));
+    assertEquals(EPOCH + 2, d.program("w1").orElseThrow().generation());
+  }
+
+  @Test
+  void aWaitingPollIsAnsweredByTheNextPublish() throws Exception {
+    ProgramDistributor d = new ProgramDistributor();
+    d.reset(EPOCH);
+    CompletableFuture<Optional<NodeProgram>> poll = d.await("w1", 0, Duration.ofSeconds(10));
+    assertFalse(poll.isDone());
+    d.publish(Map.of("w1", holding("w1", "192.168.1.100")));
+    assertEquals(List.of("192.168.1.100"), poll.get(1, TimeUnit.SECONDS).orElseThrow().floatingIPs());
+    assertEquals(0, d.waiting());
+  }
+
+  @Test
+  void aPollWithNothingNewTimesOutEmpty() throws Exception {
+    ProgramDistributor d = new ProgramDistributor();
+    d.reset(EPOCH);
+    d.publish(Map.of("w1", holding("w1")));
+    long current = d.program("w1").orElseThrow().generation();
+    CompletableFuture<Optional<NodeProgram>> poll = d.await("w1", current, Duration.ofMillis(50));
+    assertEquals(Optional.empty(), poll.get(2, TimeUnit.SECONDS));
+    assertEquals(0, d.waiting());
+  }
+
+  @Test
+  void aRestartedAgentGetsTheCurrentProgramAtOnce() throws Exception {
+    ProgramDistributor d = new ProgramDistributor();
+    d.reset(EPOCH);
+    d.publish(Map.of("w1", holding("w1", "192.168.1.100")));
+    long g = d.program("w1").orElseThrow().generation();
+    d.acknowledge("w1", "agent-1", g);
+    assertTrue(d.programmed("w1"));
+    // New process: appliedGeneration 0.
+    d.acknowledge("w1", "agent-2", 0);
+    assertFalse(d.programmed("w1"));
+    assertEquals(g, d.await("w1", 0, Duration.ofSeconds(1)).get(1, TimeUnit.SECONDS).orElseThrow().generation());
+  }
+
+  @Test
+  void anAgentAheadOfANewLeaderIsRenumberedAbove() throws Exception {
+    ProgramDistributor d = new ProgramDistributor();
+    d.reset(EPOCH);
+    d.publish(Map.of("w1", holding("w1", "192.168.1.100")));
+    // The agent applied generation EPOCH + 50 from a previous leader with a faster clock.
+    d.acknowledge("w1", "agent-1", EPOCH + 50);
+    NodeProgram p = d.await("w1", EPOCH + 50, Duration.ofSeconds(1)).get(1, TimeUnit.SECONDS).orElseThrow();
+    assertEquals(EPOCH + 51, p.generation());
+    assertEquals(List.of("192.168.1.100"), p.floatingIPs());
+  }
+
+  @Test
+  void leadershipLossFailsWaitingPolls() {
+    ProgramDistributor d = new ProgramDistributor();
+    d.reset(EPOCH);
+    CompletableFuture<Optional<NodeProgram>> poll = d.await("w1", 0, Duration.ofSeconds(10));
+    d.stop();
+    assertTrue(poll.isCompletedExceptionally());
+  }
+}

@@ -1,0 +1,125 @@
+package io.egressgw.controller;
+
+import io.egressgw.agent.channel.AgentChannel;
+import io.egressgw.agent.channel.AgentChannelClient;
+import io.egressgw.agent.channel.ControllerEndpoint;
+import io.egressgw.agent.channel.ProgramApplier;
+import io.egressgw.program.NodeProgram;
+import io.egressgw.program.NodeReport;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+
+/**
+ * A node agent without a dataplane: the real {@link AgentChannelClient} over real HTTP (TCP or a Unix
+ * socket), with an in-memory {@link ProgramApplier} that records what it was told to apply.
+ */
+public final class SimulatedAgent implements ProgramApplier {
+  private final String node;
+  private final String nodeIP;
+  private final List<String> subnets;
+  private final List<NodeProgram> applied = new CopyOnWriteArrayList<>();
+  private final List<Long> appliedAtNanos = new CopyOnWriteArrayList<>();
+  private volatile long appliedGeneration;
+  private volatile List<String> held = List.of();
+  private volatile int releases;
+  private AgentChannelClient client;
+
+  public SimulatedAgent(String node, String nodeIP, String subnet) {
+    this.node = node;
+    this.nodeIP = nodeIP;
+    this.subnets = List.of(subnet);
+  }
+
+  /** Starts heartbeating and polling; token and key as the controller issued them to files. */
+  public SimulatedAgent start(Vertx vertx, String controllerUrl, Path tokenDir, Path publicKeyFile) {
+    return start(vertx, controllerUrl, AgentChannel.fileToken(tokenDir.resolve(node + ".token")),
+        AgentChannel.publicKeyFile(publicKeyFile), Duration.ofMillis(100), Duration.ofSeconds(15));
+  }
+
+  public SimulatedAgent start(Vertx vertx, String controllerUrl, Supplier<String> token,
+      Supplier<PublicKey> key, Duration heartbeat, Duration hold) {
+    return start(vertx, controllerUrl, token, key, heartbeat, hold, null);
+  }
+
+  public SimulatedAgent start(Vertx vertx, String controllerUrl, Supplier<String> token,
+      Supplier<PublicKey> key, Duration heartbeat, Duration hold, java.util.concurrent.ExecutorService shared) {
+    client = new AgentChannelClient(vertx, ControllerEndpoint.parse(controllerUrl), node, token, key,
+        this, heartbeat, hold, Duration.ofSeconds(40), Clock.systemUTC(), null, shared);
+    client.start();
+    return this;
+  }
+
+  /** The agent process dies: no more heartbeats or polls (the node keeps what it had). */
+  public void kill() {
+    if (client != null) {
+      client.stop();
+    }
+  }
+
+  public AgentChannelClient client() {
+    return client;
+  }
+
+  public List<NodeProgram> applied() {
+    return applied;
+  }
+
+  public NodeProgram last() {
+    return applied.isEmpty() ? null : applied.get(applied.size() - 1);
+  }
+
+  /** System.nanoTime() of each apply, in the order of {@link #applied()}. */
+  public List<Long> appliedAtNanos() {
+    return appliedAtNanos;
+  }
+
+  public int releases() {
+    return releases;
+  }
+
+  @Override
+  public void apply(NodeProgram program) {
+    applied.add(program);
+    appliedAtNanos.add(System.nanoTime());
+    held = program.floatingIPs();
+    appliedGeneration = program.generation();
+  }
+
+  @Override
+  public long appliedGeneration() {
+    return appliedGeneration;
+  }
+
+  @Override
+  public List<String> subnets() {
+    return subnets;
+  }
+
+  @Override
+  public String nodeIP() {
+    return nodeIP;
+  }
+
+  @Override
+  public List<String> heldFloatingIPs() {
+    return held;
+  }
+
+  @Override
+  public Map<String, NodeReport.PolicyCounters> counters() {
+    return Map.of();
+  }
+
+  @Override
+  public void releaseFloatingIPs() {
+    held = List.of();
+    releases++;
+  }
+}
