@@ -237,6 +237,9 @@ class CompilerEquivalencePropertiesTest {
     CompileResult full = PolicyCompiler.compile(w.input(), c.egressIds());
     assertEquals(
         CompilerFixtures.canonical(full.programs()), CompilerFixtures.canonical(c.programs()));
+    assertEquals(
+        NaiveCompiler.compile(w.input(), c.egressIds()), CompilerFixtures.canonical(c.programs()),
+        "the naive oracle disagrees");
     assertEquals(full.outcomes(), c.outcomes());
     assertEquals(full.egressIds(), c.egressIds());
     // A rule set id means the same routes on every node.
