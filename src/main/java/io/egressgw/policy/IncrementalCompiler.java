@@ -70,6 +70,7 @@ public final class IncrementalCompiler {
   private final Map<String, View> views = new HashMap<>();
   private final List<View> touched = new ArrayList<>();
   private boolean tracking = true;
+  private long outcomeEpoch;
   private Map<String, Integer> seed = Map.of();
 
   /** An empty compiler; egress ids start at 1. */
@@ -264,7 +265,7 @@ public final class IncrementalCompiler {
     View v = views.get(name);
     if (v != null) {
       v.program = null;
-      if (v.shown.isEmpty()) {
+      if (v.shown.isEmpty() && v.pods == 0) {
         views.remove(name);
       }
     }
@@ -394,6 +395,8 @@ public final class IncrementalCompiler {
     pod.namespace = ns;
     if (pod.node != null) {
       podsByNode.computeIfAbsent(pod.node, n -> new HashSet<>()).add(pod);
+      pod.view = view(pod.node);
+      pod.view.pods++;
     }
     return pod;
   }
@@ -407,6 +410,7 @@ public final class IncrementalCompiler {
       dropNamespace(pod.namespace);
     }
     if (pod.node != null) {
+      pod.view.pods--;
       Set<PodState> onNode = podsByNode.get(pod.node);
       onNode.remove(pod);
       if (onNode.isEmpty()) {
@@ -917,7 +921,7 @@ public final class IncrementalCompiler {
         }
       }
       v.endEvent();
-      if (!known && v.shown.isEmpty()) {
+      if (!known && v.shown.isEmpty() && v.pods == 0) {
         views.remove(v.node);
       }
     }
@@ -977,20 +981,25 @@ public final class IncrementalCompiler {
 
   private PolicyOutcome outcomeOf(PolicyState p) {
     int selected = 0;
-    Set<String> programmed = new HashSet<>();
+    long epoch = ++outcomeEpoch;
+    int programmed = 0;
     boolean remote = false;
+    View gateway = p.gatewayNode == null ? null : views.get(p.gatewayNode);
     for (PodState pod : p.selected) {
       if (pod.ip == null) {
         continue;
       }
       selected++;
-      if (pod.node != null && nodes.contains(pod.node)) {
-        programmed.add(pod.node);
+      if (pod.view != null && pod.view.epoch != epoch) {
+        pod.view.epoch = epoch;
+        if (nodes.contains(pod.view.node)) {
+          programmed++;
+        }
       }
-      remote |= !java.util.Objects.equals(pod.node, p.gatewayNode);
+      remote |= pod.view != gateway || gateway == null;
     }
-    if (remote && p.gatewayNode != null && nodes.contains(p.gatewayNode)) {
-      programmed.add(p.gatewayNode);
+    if (remote && gateway != null && gateway.epoch != epoch && nodes.contains(gateway.node)) {
+      programmed++;
     }
     Map<String, String> lost = new TreeMap<>();
     Set<RuleSet> seen = new HashSet<>();
@@ -1037,7 +1046,7 @@ public final class IncrementalCompiler {
         p.gatewayNode,
         gatewayIp,
         selected,
-        programmed.size(),
+        programmed,
         conflicts,
         p.invalidCidrs,
         message);
@@ -1069,6 +1078,7 @@ public final class IncrementalCompiler {
     final String node;
     NamespaceState namespace;
     RuleSet ruleSet;
+    View view; // of its node, null while unscheduled
 
     PodState(PodInput in) {
       key = in.key();
@@ -1154,6 +1164,8 @@ public final class IncrementalCompiler {
     HashMap<String, List<PodState>> shadowed; // other pods claiming a shown address
     final HashMap<Integer, Ref> refs = new HashMap<>();
     NodeProgram program; // materialized, null when stale
+    int pods; // pods scheduled on this node (keeps the view alive)
+    long epoch; // outcome counting
 
     boolean inEvent;
     HashMap<String, Integer> sourcesBefore; // address -> rule set id before the event, 0: absent
