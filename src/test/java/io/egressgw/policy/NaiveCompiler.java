@@ -5,7 +5,6 @@ import io.egressgw.program.NodeProgram.Egress;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -87,9 +86,5 @@ final class NaiveCompiler {
       out.put(n.name(), new CompilerFixtures.Canonical(sources, new ArrayList<>(floating.values())));
     }
     return out;
-  }
-
-  static <K, V> Map<K, V> ordered(Map<K, V> m) {
-    return new LinkedHashMap<>(m);
   }
 }
