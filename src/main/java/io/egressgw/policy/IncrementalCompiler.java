@@ -53,7 +53,6 @@ public final class IncrementalCompiler {
   private final Map<String, NamespaceState> namespaces = new HashMap<>();
   private final Map<String, Map<String, Set<NamespaceState>>> namespacesByLabel = new HashMap<>();
   private final Map<String, PodState> pods = new HashMap<>();
-  private final Map<String, Set<PodState>> podsByNode = new HashMap<>();
   private final Map<String, PolicyState> policies = new HashMap<>();
   private final Map<Integer, PolicyState> policiesById = new HashMap<>();
   private final Map<String, Set<PolicyState>> policiesByGateway = new HashMap<>();
@@ -394,7 +393,6 @@ public final class IncrementalCompiler {
     ns.pods.add(pod);
     pod.namespace = ns;
     if (pod.node != null) {
-      podsByNode.computeIfAbsent(pod.node, n -> new HashSet<>()).add(pod);
       pod.view = view(pod.node);
       pod.view.pods++;
     }
@@ -411,11 +409,6 @@ public final class IncrementalCompiler {
     }
     if (pod.node != null) {
       pod.view.pods--;
-      Set<PodState> onNode = podsByNode.get(pod.node);
-      onNode.remove(pod);
-      if (onNode.isEmpty()) {
-        podsByNode.remove(pod.node);
-      }
     }
   }
 
