@@ -902,6 +902,8 @@ public final class IncrementalCompiler {
     for (View v : touched) {
       boolean known = nodes.contains(v.node);
       if (v.slow) {
+        v.rulesCache = null;
+        v.egressesCache = null;
         NodeProgram now = known ? materialize(v) : null;
         if (known && (v.beforeUnknown || !now.sameStateAs(v.before))) {
           changed.add(v.node);
@@ -929,20 +931,27 @@ public final class IncrementalCompiler {
     for (Map.Entry<String, PodState> e : v.shown.entrySet()) {
       entries[i++] = Map.entry(e.getKey(), e.getValue().ruleSet.id);
     }
-    Map<Integer, List<Route>> rules = new HashMap<>();
-    Map<Integer, Egress> egresses = new HashMap<>();
-    for (Ref ref : v.refs.values()) {
-      List<Route> routes = routes(ref.ruleSet);
-      rules.put(ref.ruleSet.id, routes);
-      for (Route r : routes) {
-        if (!egresses.containsKey(r.egressId())) {
-          egresses.put(r.egressId(), policiesById.get(r.egressId()).egress);
+    if (v.rulesCache == null) {
+      // Rule sets and egresses only change when the set of rule sets shown changes or in a slow
+      // event; pod events on a big gateway reuse them.
+      Map<Integer, List<Route>> rules = new HashMap<>();
+      Map<Integer, Egress> egresses = new HashMap<>();
+      for (Ref ref : v.refs.values()) {
+        List<Route> routes = routes(ref.ruleSet);
+        rules.put(ref.ruleSet.id, routes);
+        for (Route r : routes) {
+          if (!egresses.containsKey(r.egressId())) {
+            egresses.put(r.egressId(), policiesById.get(r.egressId()).egress);
+          }
         }
       }
+      v.rulesCache = Map.copyOf(rules);
+      v.egressesCache = Map.copyOf(egresses);
     }
     TreeMap<Long, String> held = floatingByNode.get(v.node);
     List<String> floating = held == null ? List.of() : List.copyOf(held.values());
-    return new NodeProgram(v.node, 0, Map.ofEntries(entries), rules, egresses, floating);
+    return new NodeProgram(
+        v.node, 0, Map.ofEntries(entries), v.rulesCache, v.egressesCache, floating);
   }
 
   private List<Route> routes(RuleSet rs) {
@@ -1157,6 +1166,8 @@ public final class IncrementalCompiler {
     HashMap<String, List<PodState>> shadowed; // other pods claiming a shown address
     final HashMap<Integer, Ref> refs = new HashMap<>();
     NodeProgram program; // materialized, null when stale
+    Map<Integer, List<Route>> rulesCache; // null when stale
+    Map<Integer, Egress> egressesCache;
     int pods; // pods scheduled on this node (keeps the view alive)
     long epoch; // outcome counting
 
@@ -1243,6 +1254,8 @@ public final class IncrementalCompiler {
         recordRef(rs.id, ABSENT);
         ref = new Ref(rs);
         refs.put(rs.id, ref);
+        rulesCache = null;
+        egressesCache = null;
       }
       ref.count++;
     }
@@ -1252,6 +1265,8 @@ public final class IncrementalCompiler {
       if (--ref.count == 0) {
         recordRef(rs.id, slow ? ABSENT : routes(rs));
         refs.remove(rs.id);
+        rulesCache = null;
+        egressesCache = null;
       }
     }
 
