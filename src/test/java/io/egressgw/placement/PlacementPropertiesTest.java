@@ -214,6 +214,26 @@ class PlacementPropertiesTest {
     }
   }
 
+  @Property(tries = 300)
+  void groupChangesEqualFullPlan(
+      @ForAll("snapshot") PlacementSnapshot s, @ForAll("groupLists") List<List<PlacementGroup>> changes) {
+    IncrementalPlacement inc = IncrementalPlacement.of(s);
+    for (List<PlacementGroup> groups : changes) {
+      Map<String, String> before = inc.result().assignment();
+
+      List<FloatingIpMove> moves = inc.groupsChanged(groups);
+
+      PlacementResult full = FloatingIpPlacement.plan(new PlacementSnapshot(groups, s.nodes(), before));
+      assertEquals(full, inc.result());
+      assertEquals(full.moves(), moves);
+    }
+  }
+
+  @Provide
+  Arbitrary<List<List<PlacementGroup>>> groupLists() {
+    return group().list().uniqueElements(PlacementGroup::key).ofMaxSize(4).list().ofMaxSize(4);
+  }
+
   @Provide
   Arbitrary<List<PlacementNode>> events() {
     return node().list().ofMaxSize(8);
