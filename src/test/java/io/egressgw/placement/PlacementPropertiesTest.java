@@ -116,7 +116,7 @@ class PlacementPropertiesTest {
         .as(PlacementSnapshot::new);
   }
 
-  @Property(tries = 150)
+  @Property(tries = 80)
   void agreesWithTheNaiveModelOnLargeClusters(@ForAll("largeSnapshot") PlacementSnapshot s) {
     assertEquals(ReferencePlacement.plan(s), FloatingIpPlacement.plan(s).assignment());
   }
