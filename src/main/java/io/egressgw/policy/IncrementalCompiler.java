@@ -22,12 +22,25 @@ import java.util.TreeSet;
  * The policy compiler, kept in memory between events: (policies, gateways, namespaces, pods, nodes,
  * floating IP assignment) -> one {@link NodeProgram} per node. Pure: no I/O, no clock.
  *
- * <p>Every event method returns the nodes whose program changed (sorted); {@link #programFor}
- * returns the current program. Internally an event marks the nodes it may affect (a pod affects its
- * own node and the gateway nodes of the policies selecting it), and only those programs are rebuilt
- * and compared, so one pod costs work proportional to its node and its gateways, not to the
- * cluster. A property test checks that after any sequence of events the programs equal a full
- * compile ({@link PolicyCompiler#compile}) of the final state.
+ * <p>Every event method returns exactly the known nodes whose program changed (sorted); {@link
+ * #programFor} returns the current program, built lazily and cached until the node changes again,
+ * so the caller decides when to pay for building (e.g. once per push round).
+ *
+ * <p>How: every node has a view (the sources it shows and the rule sets they use). A pod is shown
+ * on its own node and on the gateway nodes of the policies selecting it. Pod and namespace events
+ * update the affected views in place and record what they looked like before the event, so the
+ * change test costs work proportional to the pod, not to the node or the cluster. Rarer events
+ * (policies, gateways, nodes, floating IP moves) may also change routes, egresses or floating IPs:
+ * they snapshot the affected programs first and compare whole programs afterwards. Property tests
+ * check that after any sequence of events the programs equal a full compile ({@link
+ * PolicyCompiler#compile}) of the final state and a naive oracle, and that each event reports
+ * exactly the nodes whose program changed.
+ *
+ * <p>Pods: only pods with an address are programmed; pods with a node unknown to the compiler are
+ * still shown on their gateways. Two pods claiming one address on one node (a recycled IP): the
+ * lexicographically smaller {@code namespace/name} is shown. A policy whose gateway group is missing
+ * or has no floating IP selects nothing ("not applied"); a policy whose egress IP no node holds is
+ * programmed with an egress without gateway, and the dataplane drops its traffic (fail closed).
  *
  * <p>Ids:
  *
