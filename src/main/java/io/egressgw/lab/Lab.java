@@ -311,12 +311,12 @@ public final class Lab {
           .withNewStatus()
           .addNewAddress().withType("InternalIP").withAddress(node.ip()).endAddress()
           .addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady").endCondition()
-          .endStatus().build()).serverSideApply();
+          .endStatus().build()).createOr(existing -> existing.update());
       step("node " + node.name());
     }
     for (var ns : plan.namespaces()) {
       kube.namespaces().resource(new NamespaceBuilder()
-          .withNewMetadata().withName(ns.name()).withLabels(ns.labels()).endMetadata().build()).serverSideApply();
+          .withNewMetadata().withName(ns.name()).withLabels(ns.labels()).endMetadata().build()).createOr(existing -> existing.update());
       step("namespace " + ns.name() + " " + ns.labels());
     }
     for (LabPod pod : plan.pods()) {
@@ -325,7 +325,7 @@ public final class Lab {
           .withNewSpec().withNodeName(pod.node()).addNewContainer().withName("app").withImage("lab").endContainer()
           .endSpec()
           .withNewStatus().withPhase("Running").withPodIP(pod.ip()).endStatus()
-          .build()).serverSideApply();
+          .build()).createOr(existing -> existing.update());
       step("pod " + pod.namespace() + "/" + pod.name() + " " + pod.ip() + " on " + pod.node());
     }
   }
