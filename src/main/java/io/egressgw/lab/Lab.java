@@ -120,6 +120,14 @@ public final class Lab {
       startAgent(node);
       step(node.name() + ": log " + processes.log("agent-" + node.name()));
     }
+    // Every agent heartbeats (its node is Up, its subnets known) and runs a program before the
+    // gateway group exists, so that placement sees all nodes, as in the reference.
+    boolean agentsReady = waitFor(Duration.ofSeconds(90), () -> plan.nodes().stream().allMatch(this::agentReady));
+    if (!agentsReady) {
+      System.err.println("lab: not every agent became ready; see the agent logs in " + dir);
+      return 1;
+    }
+    step("every agent is connected and programmed");
     System.out.println("lab: applying the reference's NetworkGatewayGroup and EgressNATPolicy through the REST API");
     applyReferenceObjects();
     boolean placed =
@@ -151,6 +159,12 @@ public final class Lab {
 
   private Path bpffs() {
     return dir.resolve("bpffs");
+  }
+
+  /** Asks the agent inside the node's namespace for its readiness (connected and programmed). */
+  boolean agentReady(LabNode node) {
+    return Shell.run(Duration.ofSeconds(3), "", List.of("ip", "netns", "exec", node.netns(), "curl", "-sf", "-m", "2",
+        "http://127.0.0.1:9090/q/health/ready")).ok();
   }
 
   private void startAgent(LabNode node) throws IOException {
