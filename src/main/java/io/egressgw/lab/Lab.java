@@ -198,12 +198,13 @@ public final class Lab {
     System.out.println("Pods: source address seen by " + plan.externalIP());
     boolean allAsExpected = true;
     for (LabPod pod : plan.pods()) {
-      String seen = network.observedSource(pod, plan.externalIP(), Duration.ofSeconds(2));
+      boolean nodeDown = !processes.alive("agent-" + pod.node());
+      String seen = network.observedSource(pod, plan.externalIP(), Duration.ofSeconds(nodeDown ? 1 : 2));
       String expected = expectedSource(pod);
       boolean ok = seen.equals(expected);
-      allAsExpected &= ok;
+      allAsExpected &= ok || nodeDown;
       System.out.printf("  %-6s %-9s on %-8s seen %-15s expected %-15s %s%n", pod.namespace(), pod.name(), pod.node(),
-          seen, expected, ok ? "ok" : "MISMATCH");
+          seen, expected, ok ? "ok" : nodeDown ? "(its node is down)" : "MISMATCH");
     }
     return allAsExpected;
   }
@@ -257,7 +258,7 @@ public final class Lab {
     System.out.printf("lab: failing %s (agent killed, link cut)%s%n", nodeName,
         nodeName.equals(before.get(LabPlan.FLOATING_IP_1)) ? "; it holds the egress IP " + LabPlan.FLOATING_IP_1 : "");
     long cut = System.nanoTime();
-    processes.kill("agent-" + nodeName);
+    processes.crash("agent-" + nodeName);
     network.setLink(node, false);
     long deadline = cut + Duration.ofSeconds(30).toNanos();
     String seen = "";
@@ -265,9 +266,11 @@ public final class Lab {
       seen = network.observedSource(probe, plan.externalIP(), Duration.ofMillis(300));
       if (seen.equals(LabPlan.FLOATING_IP_1)) {
         Duration recovery = Duration.ofNanos(System.nanoTime() - cut);
+        processes.kill("agent-" + nodeName);
         return new Failover(probe, Optional.of(recovery), seen, before, floatingIpMap());
       }
     }
+    processes.kill("agent-" + nodeName);
     return new Failover(probe, Optional.empty(), seen, before, floatingIpMap());
   }
 

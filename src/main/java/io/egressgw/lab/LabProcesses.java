@@ -66,6 +66,14 @@ final class LabProcesses {
     }
   }
 
+  /**
+   * Sends SIGKILL to a process (setsid and `ip netns exec` exec into the JVM, so the pid is the
+   * agent itself) without waiting: the moment of failure, as a crash would be.
+   */
+  void crash(String name) {
+    pid(name).flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
+  }
+
   /** Kills a process and its children (the JVM under `ip netns exec`), then forgets it. */
   void kill(String name) {
     pid(name)
