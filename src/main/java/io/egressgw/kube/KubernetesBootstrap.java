@@ -4,13 +4,16 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * At startup: in embedded mode, install the CRDs into the emulator; in the controller role, start
- * the informer caches so that the first REST read is served from a synced cache.
+ * At startup, in the controller role: in embedded mode, install the CRDs into the emulator; then
+ * start the informer caches so that the first REST read is served from a synced cache. In the agent
+ * role nothing here runs (beans are looked up lazily, so not even the client is created): the agent
+ * talks to the controller, not to the Kubernetes API.
  */
 @Singleton
 public class KubernetesBootstrap {
@@ -18,19 +21,20 @@ public class KubernetesBootstrap {
 
   void onStart(
       @Observes @Priority(10) StartupEvent event,
-      KubernetesSettings settings,
-      KubernetesClient client,
-      CrdInstaller crds,
-      ResourceCache cache,
-      @ConfigProperty(name = "egressgw.role", defaultValue = "controller") String role) {
-    if (settings.embedded()) {
-      crds.installMissing();
-      LOG.infof("Kubernetes API (embedded emulator): %s", client.getMasterUrl());
+      @ConfigProperty(name = "egressgw.role", defaultValue = "controller") String role,
+      Instance<KubernetesSettings> settings,
+      Instance<KubernetesClient> client,
+      Instance<CrdInstaller> crds,
+      Instance<ResourceCache> cache) {
+    if (!"controller".equals(role)) {
+      return;
+    }
+    if (settings.get().embedded()) {
+      crds.get().installMissing();
+      LOG.infof("Kubernetes API (embedded emulator): %s", client.get().getMasterUrl());
     } else {
-      LOG.infof("Kubernetes API (cluster): %s", client.getMasterUrl());
+      LOG.infof("Kubernetes API (cluster): %s", client.get().getMasterUrl());
     }
-    if ("controller".equals(role)) {
-      cache.start();
-    }
+    cache.get().start();
   }
 }

@@ -22,8 +22,15 @@ public class ProblemMappers {
     return render(e.toProblem(uri.getPath()));
   }
 
+  /**
+   * JAX-RS errors without a body (unknown route, wrong method or media type) become problems; a
+   * WebApplicationException that already carries a response body is left as it is.
+   */
   @ServerExceptionMapper
   public Response webApplication(WebApplicationException e, UriInfo uri) {
+    if (e.getResponse().hasEntity()) {
+      return e.getResponse();
+    }
     int status = e.getResponse().getStatus();
     String title = Response.Status.fromStatusCode(status) == null
         ? "HTTP " + status
@@ -45,9 +52,15 @@ public class ProblemMappers {
     LOG.debugf(e, "Kubernetes API refused a request for %s", uri.getPath());
     if (code == 404 || code == 409 || code == 422 || code == 403) {
       String message = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
+      // A real API server's schema or CEL validation names the fields in status.details.causes.
+      List<Problem.FieldError> causes = e.getStatus() == null || e.getStatus().getDetails() == null
+          ? List.of()
+          : e.getStatus().getDetails().getCauses().stream()
+              .map(c -> new Problem.FieldError(c.getField() == null ? "body" : c.getField(), c.getMessage()))
+              .toList();
       return render(
           new Problem(
-              Problem.type("kubernetes-" + code), "Kubernetes API answered " + code, code, message, uri.getPath(), List.of()));
+              Problem.type("kubernetes-" + code), "Kubernetes API answered " + code, code, message, uri.getPath(), causes));
     }
     LOG.warnf(e, "Kubernetes API error for %s", uri.getPath());
     return render(

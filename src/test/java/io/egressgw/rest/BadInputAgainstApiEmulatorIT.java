@@ -162,6 +162,21 @@ class BadInputAgainstApiEmulatorIT {
   }
 
   @Test
+  void aChunkedBodyOverTheLimitIs413Too() {
+    String big = "{\"metadata\":{\"name\":\"bad\",\"annotations\":{\"a\":\"" + "x".repeat(1_100_000)
+        + "\"}},\"spec\":{\"floatingIPs\":[\"192.168.30.1\"]}}";
+
+    // An InputStream body has no known length, so it is sent chunked, without Content-Length.
+    given().contentType("application/json")
+        .body(new java.io.ByteArrayInputStream(big.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+        .post(GROUPS)
+        .then().statusCode(413).contentType("application/problem+json")
+        .body("type", equalTo("urn:egressgw:problem:body-too-large"))
+        .body("errors.field", hasItem("body"));
+    assertNothingStored();
+  }
+
+  @Test
   void badListParametersAre400() {
     given().queryParam("limit", 0).get(GROUPS).then().statusCode(400).contentType("application/problem+json")
         .body("errors.field", hasItem("limit"));

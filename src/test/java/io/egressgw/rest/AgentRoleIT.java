@@ -1,0 +1,41 @@
+package io.egressgw.rest;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.egressgw.kube.KubernetesApiEmulator;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** In the agent role the public REST API is not served and no Kubernetes API emulator is started. */
+@QuarkusTest
+@TestProfile(AgentRoleIT.Agent.class)
+class AgentRoleIT {
+
+  public static class Agent implements QuarkusTestProfile {
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      return Map.of("egressgw.role", "agent");
+    }
+  }
+
+  @Inject KubernetesApiEmulator emulator;
+
+  @Test
+  void publicApiIsNotServed() {
+    given().get("/v1/egress-policies").then().statusCode(404).contentType("application/problem+json")
+        .body("detail", org.hamcrest.Matchers.containsString("controller role"));
+    given().contentType("application/json").body("{}").post("/v1/namespaces/kube-system/gateway-groups")
+        .then().statusCode(404).body("status", equalTo(404));
+  }
+
+  @Test
+  void noEmulatorIsStarted() {
+    assertThat(emulator.isRunning()).isFalse();
+  }
+}
