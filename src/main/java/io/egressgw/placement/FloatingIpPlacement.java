@@ -2,6 +2,7 @@ package io.egressgw.placement;
 
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Decides which node holds each floating IP: the pure function {@code plan(snapshot)}.
@@ -37,9 +38,17 @@ public final class FloatingIpPlacement {
    * in the subnet of at least one of its floating IPs, mapped to "Up" or "Down", sorted by name.
    */
   public static Map<String, String> nodeStatus(PlacementSnapshot snapshot, String groupKey) {
-    return IncrementalPlacement.of(
-            new PlacementSnapshot(snapshot.groups(), snapshot.nodes(), Map.of()))
-        .nodeStatus(groupKey);
+    return IncrementalPlacement.indexOnly(snapshot).nodeStatus(groupKey);
+  }
+
+  /** {@link #nodeStatus(PlacementSnapshot, String)} of every group, by group key. */
+  public static Map<String, Map<String, String>> nodeStatus(PlacementSnapshot snapshot) {
+    IncrementalPlacement index = IncrementalPlacement.indexOnly(snapshot);
+    Map<String, Map<String, String>> out = new TreeMap<>();
+    for (PlacementGroup g : snapshot.groups()) {
+      out.put(g.key(), index.nodeStatus(g.key()));
+    }
+    return out;
   }
 
   /** Convenience: the moves of {@code plan} only. */

@@ -2,7 +2,6 @@ package io.egressgw.placement;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -43,6 +42,8 @@ public final class IncrementalPlacement {
   private int[] ipGroup;
   private String[] ipInvalid; // non-null: this IP can never be placed, and why
   private long[][] groupSel; // selector bits per group (shared between equal selectors)
+  private int[] groupStart; // IPs of group g are [groupStart[g], groupStart[g + 1])
+  private Map<String, Integer> groupIndex;
   private Map<Map<String, String>, long[]> selectorBits;
   private Set<Integer> floatingAddrs;
 
@@ -172,18 +173,13 @@ public final class IncrementalPlacement {
    */
   public Map<String, String> nodeStatus(String groupKey) {
     Map<String, String> out = new TreeMap<>();
-    int g = -1;
-    for (int i = 0; i < groups.size(); i++) {
-      if (groups.get(i).key().equals(groupKey)) {
-        g = i;
-      }
-    }
-    if (g < 0) {
+    Integer g = groupIndex.get(groupKey);
+    if (g == null) {
       return out;
     }
     long[] covered = new long[words];
-    for (int i = 0; i < ips.length; i++) {
-      if (ipGroup[i] == g && ipInvalid[i] == null) {
+    for (int i = groupStart[g]; i < groupStart[g + 1]; i++) {
+      if (ipInvalid[i] == null) {
         orSubnetBits(ipAddr[i], covered);
       }
     }
@@ -202,6 +198,14 @@ public final class IncrementalPlacement {
   }
 
   // ---------------------------------------------------------------------------------------------
+
+  /** The index without placing anything (for status.nodes only). */
+  static IncrementalPlacement indexOnly(PlacementSnapshot snapshot) {
+    IncrementalPlacement p = new IncrementalPlacement();
+    p.initGroups(snapshot.groups());
+    p.initNodes(snapshot.nodes());
+    return p;
+  }
 
   private void init(PlacementSnapshot s) {
     initGroups(s.groups());
@@ -252,10 +256,14 @@ public final class IncrementalPlacement {
     ipGroup = new int[total];
     ipInvalid = new String[total];
     groupSel = new long[groups.size()][];
+    groupStart = new int[groups.size() + 1];
+    groupIndex = new HashMap<>();
     floatingAddrs = new HashSet<>();
     Map<String, String> firstGroupOf = new HashMap<>();
     int i = 0;
     for (int g = 0; g < groups.size(); g++) {
+      groupStart[g] = i;
+      groupIndex.putIfAbsent(groups.get(g).key(), g);
       for (String ip : groups.get(g).floatingIPs()) {
         ips[i] = ip;
         ipGroup[i] = g;
@@ -272,6 +280,7 @@ public final class IncrementalPlacement {
         i++;
       }
     }
+    groupStart[groups.size()] = i;
   }
 
   private void initNodes(List<PlacementNode> input) {
@@ -699,7 +708,4 @@ public final class IncrementalPlacement {
     return (bits[n >>> 6] & (1L << n)) != 0;
   }
 
-  static boolean selectorMatches(Map<String, String> labels, Map<String, String> selector) {
-    return matches(labels, selector);
-  }
 }

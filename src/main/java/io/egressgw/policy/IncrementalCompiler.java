@@ -22,12 +22,25 @@ import java.util.TreeSet;
  * The policy compiler, kept in memory between events: (policies, gateways, namespaces, pods, nodes,
  * floating IP assignment) -> one {@link NodeProgram} per node. Pure: no I/O, no clock.
  *
- * <p>Every event method returns the nodes whose program changed (sorted); {@link #programFor}
- * returns the current program. Internally an event marks the nodes it may affect (a pod affects its
- * own node and the gateway nodes of the policies selecting it), and only those programs are rebuilt
- * and compared, so one pod costs work proportional to its node and its gateways, not to the
- * cluster. A property test checks that after any sequence of events the programs equal a full
- * compile ({@link PolicyCompiler#compile}) of the final state.
+ * <p>Every event method returns exactly the known nodes whose program changed (sorted); {@link
+ * #programFor} returns the current program, built lazily and cached until the node changes again,
+ * so the caller decides when to pay for building (e.g. once per push round).
+ *
+ * <p>How: every node has a view (the sources it shows and the rule sets they use). A pod is shown
+ * on its own node and on the gateway nodes of the policies selecting it. Pod and namespace events
+ * update the affected views in place and record what they looked like before the event, so the
+ * change test costs work proportional to the pod, not to the node or the cluster. Rarer events
+ * (policies, gateways, nodes, floating IP moves) may also change routes, egresses or floating IPs:
+ * they snapshot the affected programs first and compare whole programs afterwards. Property tests
+ * check that after any sequence of events the programs equal a full compile ({@link
+ * PolicyCompiler#compile}) of the final state and a naive oracle, and that each event reports
+ * exactly the nodes whose program changed.
+ *
+ * <p>Pods: only pods with an address are programmed; pods with a node unknown to the compiler are
+ * still shown on their gateways. Two pods claiming one address on one node (a recycled IP): the
+ * lexicographically smaller {@code namespace/name} is shown. A policy whose gateway group is missing
+ * or has no floating IP selects nothing ("not applied"); a policy whose egress IP no node holds is
+ * programmed with an egress without gateway, and the dataplane drops its traffic (fail closed).
  *
  * <p>Ids:
  *
@@ -53,7 +66,6 @@ public final class IncrementalCompiler {
   private final Map<String, NamespaceState> namespaces = new HashMap<>();
   private final Map<String, Map<String, Set<NamespaceState>>> namespacesByLabel = new HashMap<>();
   private final Map<String, PodState> pods = new HashMap<>();
-  private final Map<String, Set<PodState>> podsByNode = new HashMap<>();
   private final Map<String, PolicyState> policies = new HashMap<>();
   private final Map<Integer, PolicyState> policiesById = new HashMap<>();
   private final Map<String, Set<PolicyState>> policiesByGateway = new HashMap<>();
@@ -67,8 +79,10 @@ public final class IncrementalCompiler {
   private final Map<Key, RuleSet> ruleSets = new HashMap<>();
   private final BitSet usedRuleSetIds = new BitSet();
   private final BitSet usedEgressIds = new BitSet();
-  private final Map<String, NodeProgram> programs = new HashMap<>();
-  private final Set<String> dirty = new HashSet<>();
+  private final Map<String, View> views = new HashMap<>();
+  private final List<View> touched = new ArrayList<>();
+  private boolean tracking = true;
+  private long outcomeEpoch;
   private Map<String, Integer> seed = Map.of();
 
   /** An empty compiler; egress ids start at 1. */
@@ -91,12 +105,23 @@ public final class IncrementalCompiler {
 
   /** The program of {@code node} (generation 0), or null when the node is unknown. */
   public NodeProgram programFor(String node) {
-    return programs.get(node);
+    if (!nodes.contains(node)) {
+      return null;
+    }
+    View v = view(node);
+    if (v.program == null) {
+      v.program = materialize(v);
+    }
+    return v.program;
   }
 
   /** Every current program by node. */
   public Map<String, NodeProgram> programs() {
-    return new TreeMap<>(programs);
+    Map<String, NodeProgram> out = new TreeMap<>();
+    for (String node : nodes) {
+      out.put(node, programFor(node));
+    }
+    return out;
   }
 
   /** Policy name -> egress id, for every policy present. */
@@ -136,7 +161,7 @@ public final class IncrementalCompiler {
     }
     PodState pod = attachPod(in);
     setPolicies(pod, evaluate(pod));
-    markPod(pod);
+    show(pod, false);
     return flush();
   }
 
@@ -229,13 +254,16 @@ public final class IncrementalCompiler {
   public Set<String> nodeUpserted(NodeInput in) {
     boolean isNew = nodes.add(in.name());
     String oldIp = nodeIps.put(in.name(), in.ip());
-    if (isNew) {
-      dirty.add(in.name());
-    }
     if (isNew || !java.util.Objects.equals(oldIp, in.ip())) {
       refreshEgressesOn(in.name());
     }
-    return flush();
+    Set<String> changed = flush();
+    if (isNew) {
+      view(in.name()).program = null;
+      changed = new TreeSet<>(changed);
+      changed.add(in.name());
+    }
+    return changed;
   }
 
   /** A node is gone: its program is dropped; egresses it held lose their gateway. */
@@ -246,9 +274,14 @@ public final class IncrementalCompiler {
     nodeIps.remove(name);
     refreshEgressesOn(name);
     Set<String> changed = new TreeSet<>(flush());
-    if (programs.remove(name) != null) {
-      changed.add(name);
+    View v = views.get(name);
+    if (v != null) {
+      v.program = null;
+      if (v.shown.isEmpty() && v.pods == 0) {
+        views.remove(name);
+      }
     }
+    changed.add(name);
     return changed;
   }
 
@@ -342,6 +375,7 @@ public final class IncrementalCompiler {
       ruleSets.put(k, rs);
     }
     int i = 0;
+    tracking = false;
     for (PodState pod : pods.values()) {
       Key key = podKeys.get(i++);
       if (key != null) {
@@ -351,12 +385,10 @@ public final class IncrementalCompiler {
         for (PolicyState p : rs.policies) {
           p.selected.add(pod);
         }
+        show(pod, false);
       }
     }
-    dirty.clear();
-    for (String node : nodes) {
-      programs.put(node, build(node));
-    }
+    tracking = true;
   }
 
   private void registerPolicy(PolicyState p) {
@@ -374,13 +406,14 @@ public final class IncrementalCompiler {
     ns.pods.add(pod);
     pod.namespace = ns;
     if (pod.node != null) {
-      podsByNode.computeIfAbsent(pod.node, n -> new HashSet<>()).add(pod);
+      pod.view = view(pod.node);
+      pod.view.pods++;
     }
     return pod;
   }
 
   private void detachPod(PodState pod) {
-    markPod(pod);
+    hide(pod, false);
     setPolicies(pod, NONE);
     pods.remove(pod.key);
     pod.namespace.pods.remove(pod);
@@ -388,11 +421,7 @@ public final class IncrementalCompiler {
       dropNamespace(pod.namespace);
     }
     if (pod.node != null) {
-      Set<PodState> onNode = podsByNode.get(pod.node);
-      onNode.remove(pod);
-      if (onNode.isEmpty()) {
-        podsByNode.remove(pod.node);
-      }
+      pod.view.pods--;
     }
   }
 
@@ -447,9 +476,9 @@ public final class IncrementalCompiler {
     for (PodState pod : ns.pods) {
       PolicyState[] now = evaluate(pod);
       if (!sameSet(pod, now)) {
-        markPod(pod);
+        hide(pod, false);
         setPolicies(pod, now);
-        markPod(pod);
+        show(pod, false);
       }
     }
   }
@@ -519,19 +548,73 @@ public final class IncrementalCompiler {
     }
   }
 
-  /** Marks every node whose program shows {@code pod}: its own and its policies' gateways. */
-  private void markPod(PodState pod) {
+  /** The nodes whose program shows {@code pod}: its own and its policies' gateway nodes. */
+  private List<String> viewsOf(PodState pod) {
     if (pod.ruleSet == null || pod.ip == null) {
-      return;
+      return List.of();
     }
+    List<String> out = new ArrayList<>(2);
     if (pod.node != null) {
-      dirty.add(pod.node);
+      out.add(pod.node);
     }
     for (PolicyState p : pod.ruleSet.policies) {
-      if (p.gatewayNode != null) {
-        dirty.add(p.gatewayNode);
+      if (p.gatewayNode != null && !out.contains(p.gatewayNode)) {
+        out.add(p.gatewayNode);
       }
     }
+    return out;
+  }
+
+  /** Adds {@code pod} to the nodes that show it; {@code slow}: compare whole programs. */
+  private void show(PodState pod, boolean slow) {
+    for (String node : viewsOf(pod)) {
+      View v = view(node);
+      if (slow) {
+        markSlow(v);
+      }
+      v.add(pod);
+    }
+  }
+
+  /** Removes {@code pod} from the nodes that show it (call before changing what it is). */
+  private void hide(PodState pod, boolean slow) {
+    for (String node : viewsOf(pod)) {
+      View v = view(node);
+      if (slow) {
+        markSlow(v);
+      }
+      v.remove(pod);
+    }
+  }
+
+  private View view(String node) {
+    View v = views.get(node);
+    if (v == null) {
+      v = new View(node);
+      views.put(node, v);
+    }
+    return v;
+  }
+
+  /**
+   * This event may change more than sources (routes, egresses, floating IPs): remember the whole
+   * program as it is now, to compare after the event. Must precede any change to the view.
+   */
+  private void markSlow(View v) {
+    if (v.slow) {
+      return;
+    }
+    v.slow = true;
+    if (v.inEvent) {
+      v.beforeUnknown = true; // already changed in this event: report it as changed
+    } else if (nodes.contains(v.node)) {
+      v.before = v.program != null ? v.program : materialize(v);
+    }
+    v.touch();
+  }
+
+  private void markSlow(String node) {
+    markSlow(view(node));
   }
 
   // --------------------------------------------------------------------------------------------
@@ -539,8 +622,11 @@ public final class IncrementalCompiler {
 
   private void updatePolicy(PolicyState p, PolicyInput in) {
     List<PodState> before = new ArrayList<>(p.selected);
+    if (p.gatewayNode != null) {
+      markSlow(p.gatewayNode);
+    }
     for (PodState pod : before) {
-      markPod(pod);
+      hide(pod, true);
     }
     if (p.input != null && !java.util.Objects.equals(p.input.gatewayKey(), in.gatewayKey())) {
       unindexGateway(p);
@@ -566,22 +652,36 @@ public final class IncrementalCompiler {
         }
       }
     }
+    Set<PodState> beforeSet = new HashSet<>(before);
+    for (PodState pod : after) {
+      if (!beforeSet.contains(pod)) {
+        hide(pod, true); // shown for other policies; its rule set changes now
+      }
+    }
     for (PodState pod : before) {
       if (!after.contains(pod)) {
         setPolicies(pod, without(pod, p));
       }
     }
-    Set<RuleSet> touched = new HashSet<>();
+    Set<RuleSet> changedSets = new HashSet<>();
     for (PodState pod : after) {
       setPolicies(pod, with(pod, p));
-      touched.add(pod.ruleSet);
+      changedSets.add(pod.ruleSet);
     }
     // The prefixes may have changed: routes of every set containing p are recomputed on demand.
-    for (RuleSet rs : touched) {
+    for (RuleSet rs : changedSets) {
       rs.routes = null;
     }
+    if (p.gatewayNode != null) {
+      markSlow(p.gatewayNode);
+    }
+    for (PodState pod : before) {
+      show(pod, true);
+    }
     for (PodState pod : after) {
-      markPod(pod);
+      if (!beforeSet.contains(pod)) {
+        show(pod, true);
+      }
     }
   }
 
@@ -680,18 +780,22 @@ public final class IncrementalCompiler {
 
   /** Recomputes where p's traffic leaves, marking the nodes that show p before and after. */
   private void reroute(PolicyState p) {
-    Egress before = p.egress;
-    String gwBefore = p.gatewayNode;
-    refreshEgress(p);
-    if (java.util.Objects.equals(before, p.egress)
-        && java.util.Objects.equals(gwBefore, p.gatewayNode)) {
+    String ip = gatewayIp(p);
+    String node = ip == null ? null : assignment.get(ip);
+    Egress next =
+        ip == null
+            ? null
+            : new Egress(p.egressId, p.name, ip, node, node == null ? null : nodeIps.get(node));
+    if (java.util.Objects.equals(next, p.egress)
+        && java.util.Objects.equals(node, p.gatewayNode)) {
       return;
     }
     for (PodState pod : p.selected) {
-      markPod(pod);
-      if (gwBefore != null && pod.ip != null) {
-        dirty.add(gwBefore);
-      }
+      hide(pod, true);
+    }
+    refreshEgress(p);
+    for (PodState pod : p.selected) {
+      show(pod, true);
     }
   }
 
@@ -767,7 +871,12 @@ public final class IncrementalCompiler {
   private void moveFloatingIp(String ip, String node) {
     String before = assignment.get(ip);
     if (before != null) {
-      dirty.add(before);
+      markSlow(before);
+    }
+    if (node != null) {
+      markSlow(node);
+    }
+    if (before != null) {
       TreeMap<Long, String> held = floatingByNode.get(before);
       held.remove(sortKey(ip));
       if (held.isEmpty()) {
@@ -777,7 +886,6 @@ public final class IncrementalCompiler {
     }
     if (node != null) {
       indexFloatingIp(ip, node);
-      dirty.add(node);
     }
     for (PolicyState p : new ArrayList<>(policiesByEgressIp.getOrDefault(ip, Set.of()))) {
       reroute(p);
@@ -798,67 +906,65 @@ public final class IncrementalCompiler {
   // --------------------------------------------------------------------------------------------
   // Programs
 
+  /** Ends an event: which known nodes' programs differ from before it. */
   private Set<String> flush() {
-    if (dirty.isEmpty()) {
+    if (touched.isEmpty()) {
       return Set.of();
     }
     Set<String> changed = new TreeSet<>();
-    for (String node : dirty) {
-      if (!nodes.contains(node)) {
-        continue;
+    for (View v : touched) {
+      boolean known = nodes.contains(v.node);
+      if (v.slow) {
+        v.rulesCache = null;
+        v.egressesCache = null;
+        NodeProgram now = known ? materialize(v) : null;
+        if (known && (v.beforeUnknown || !now.sameStateAs(v.before))) {
+          changed.add(v.node);
+        }
+        v.program = now;
+      } else if (v.differs()) {
+        v.program = null;
+        if (known) {
+          changed.add(v.node);
+        }
       }
-      NodeProgram now = build(node);
-      NodeProgram before = programs.get(node);
-      if (!now.sameStateAs(before)) {
-        programs.put(node, now);
-        changed.add(node);
+      v.endEvent();
+      if (!known && v.shown.isEmpty() && v.pods == 0) {
+        views.remove(v.node);
       }
     }
-    dirty.clear();
+    touched.clear();
     return changed;
   }
 
-  private NodeProgram build(String node) {
-    Map<String, PodState> byIp = new HashMap<>();
-    for (PodState pod : podsByNode.getOrDefault(node, Set.of())) {
-      if (pod.ip != null && pod.ruleSet != null) {
-        putPod(byIp, pod);
-      }
+  private NodeProgram materialize(View v) {
+    @SuppressWarnings("unchecked")
+    Map.Entry<String, Integer>[] entries = new Map.Entry[v.shown.size()];
+    int i = 0;
+    for (Map.Entry<String, PodState> e : v.shown.entrySet()) {
+      entries[i++] = Map.entry(e.getKey(), e.getValue().ruleSet.id);
     }
-    for (PolicyState p : policiesByGatewayNode.getOrDefault(node, Set.of())) {
-      for (PodState pod : p.selected) {
-        if (pod.ip != null && !node.equals(pod.node)) {
-          putPod(byIp, pod);
-        }
-      }
-    }
-    Map<String, Integer> sources = new HashMap<>(byIp.size() * 2);
-    Map<Integer, List<Route>> rules = new HashMap<>();
-    Map<Integer, Egress> egresses = new HashMap<>();
-    for (PodState pod : byIp.values()) {
-      RuleSet rs = pod.ruleSet;
-      sources.put(pod.ip, rs.id);
-      if (!rules.containsKey(rs.id)) {
-        List<Route> routes = routes(rs);
-        rules.put(rs.id, routes);
+    if (v.rulesCache == null) {
+      // Rule sets and egresses only change when the set of rule sets shown changes or in a slow
+      // event; pod events on a big gateway reuse them.
+      Map<Integer, List<Route>> rules = new HashMap<>();
+      Map<Integer, Egress> egresses = new HashMap<>();
+      for (Ref ref : v.refs.values()) {
+        List<Route> routes = routes(ref.ruleSet);
+        rules.put(ref.ruleSet.id, routes);
         for (Route r : routes) {
           if (!egresses.containsKey(r.egressId())) {
             egresses.put(r.egressId(), policiesById.get(r.egressId()).egress);
           }
         }
       }
+      v.rulesCache = Map.copyOf(rules);
+      v.egressesCache = Map.copyOf(egresses);
     }
-    TreeMap<Long, String> held = floatingByNode.get(node);
-    List<String> floating = held == null ? List.of() : new ArrayList<>(held.values());
-    return new NodeProgram(node, 0, sources, rules, egresses, floating);
-  }
-
-  /** Two pods claiming one address (a recycled IP): the smaller pod key wins, deterministically. */
-  private static void putPod(Map<String, PodState> byIp, PodState pod) {
-    PodState other = byIp.putIfAbsent(pod.ip, pod);
-    if (other != null && pod.key.compareTo(other.key) < 0) {
-      byIp.put(pod.ip, pod);
-    }
+    TreeMap<Long, String> held = floatingByNode.get(v.node);
+    List<String> floating = held == null ? List.of() : List.copyOf(held.values());
+    return new NodeProgram(
+        v.node, 0, Map.ofEntries(entries), v.rulesCache, v.egressesCache, floating);
   }
 
   private List<Route> routes(RuleSet rs) {
@@ -890,20 +996,25 @@ public final class IncrementalCompiler {
 
   private PolicyOutcome outcomeOf(PolicyState p) {
     int selected = 0;
-    Set<String> programmed = new HashSet<>();
+    long epoch = ++outcomeEpoch;
+    int programmed = 0;
     boolean remote = false;
+    View gateway = p.gatewayNode == null ? null : views.get(p.gatewayNode);
     for (PodState pod : p.selected) {
       if (pod.ip == null) {
         continue;
       }
       selected++;
-      if (pod.node != null && nodes.contains(pod.node)) {
-        programmed.add(pod.node);
+      if (pod.view != null && pod.view.epoch != epoch) {
+        pod.view.epoch = epoch;
+        if (nodes.contains(pod.view.node)) {
+          programmed++;
+        }
       }
-      remote |= !java.util.Objects.equals(pod.node, p.gatewayNode);
+      remote |= pod.view != gateway || gateway == null;
     }
-    if (remote && p.gatewayNode != null && nodes.contains(p.gatewayNode)) {
-      programmed.add(p.gatewayNode);
+    if (remote && gateway != null && gateway.epoch != epoch && nodes.contains(gateway.node)) {
+      programmed++;
     }
     Map<String, String> lost = new TreeMap<>();
     Set<RuleSet> seen = new HashSet<>();
@@ -950,7 +1061,7 @@ public final class IncrementalCompiler {
         p.gatewayNode,
         gatewayIp,
         selected,
-        programmed.size(),
+        programmed,
         conflicts,
         p.invalidCidrs,
         message);
@@ -982,6 +1093,7 @@ public final class IncrementalCompiler {
     final String node;
     NamespaceState namespace;
     RuleSet ruleSet;
+    View view; // of its node, null while unscheduled
 
     PodState(PodInput in) {
       key = in.key();
@@ -1040,6 +1152,186 @@ public final class IncrementalCompiler {
       this.id = id;
       this.key = key;
       this.policies = policies;
+    }
+  }
+
+  private static final List<Route> ABSENT = new ArrayList<>(0);
+
+  /** A rule set shown on one node and how many of the node's sources use it. */
+  private static final class Ref {
+    final RuleSet ruleSet;
+    int count;
+
+    Ref(RuleSet ruleSet) {
+      this.ruleSet = ruleSet;
+    }
+  }
+
+  /**
+   * What one node's program shows, maintained as pods come and go: sources (one pod per address:
+   * the smallest pod key wins a recycled address) and the rule sets they use. Also records, during
+   * one event, the state before the event of everything it touched, so that the event can report
+   * exactly whether the program changed without building it.
+   */
+  private final class View {
+    final String node;
+    final HashMap<String, PodState> shown = new HashMap<>();
+    HashMap<String, List<PodState>> shadowed; // other pods claiming a shown address
+    final HashMap<Integer, Ref> refs = new HashMap<>();
+    NodeProgram program; // materialized, null when stale
+    Map<Integer, List<Route>> rulesCache; // null when stale
+    Map<Integer, Egress> egressesCache;
+    int pods; // pods scheduled on this node (keeps the view alive)
+    long epoch; // outcome counting
+
+    boolean inEvent;
+    HashMap<String, Integer> sourcesBefore; // address -> rule set id before the event, 0: absent
+    HashMap<Integer, List<Route>> refsBefore; // rule set id -> routes before the event
+    boolean slow;
+    boolean beforeUnknown;
+    NodeProgram before;
+
+    View(String node) {
+      this.node = node;
+    }
+
+    void touch() {
+      if (!inEvent && tracking) {
+        inEvent = true;
+        touched.add(this);
+      }
+    }
+
+    void add(PodState pod) {
+      touch();
+      PodState cur = shown.get(pod.ip);
+      if (cur == null) {
+        recordSource(pod.ip, 0);
+        shown.put(pod.ip, pod);
+        addRef(pod.ruleSet);
+        return;
+      }
+      if (pod.key.compareTo(cur.key) < 0) {
+        recordSource(pod.ip, cur.ruleSet.id);
+        removeRef(cur.ruleSet);
+        shown.put(pod.ip, pod);
+        addRef(pod.ruleSet);
+        shadow(cur);
+      } else {
+        shadow(pod);
+      }
+    }
+
+    void remove(PodState pod) {
+      touch();
+      PodState cur = shown.get(pod.ip);
+      if (cur != pod) {
+        List<PodState> list = shadowed.get(pod.ip);
+        list.remove(pod);
+        if (list.isEmpty()) {
+          shadowed.remove(pod.ip);
+        }
+        return;
+      }
+      recordSource(pod.ip, pod.ruleSet.id);
+      removeRef(pod.ruleSet);
+      List<PodState> list = shadowed == null ? null : shadowed.get(pod.ip);
+      if (list == null) {
+        shown.remove(pod.ip);
+        return;
+      }
+      PodState next = list.get(0);
+      for (PodState q : list) {
+        if (q.key.compareTo(next.key) < 0) {
+          next = q;
+        }
+      }
+      list.remove(next);
+      if (list.isEmpty()) {
+        shadowed.remove(pod.ip);
+      }
+      shown.put(pod.ip, next);
+      addRef(next.ruleSet);
+    }
+
+    private void shadow(PodState pod) {
+      if (shadowed == null) {
+        shadowed = new HashMap<>();
+      }
+      shadowed.computeIfAbsent(pod.ip, k -> new ArrayList<>(1)).add(pod);
+    }
+
+    private void addRef(RuleSet rs) {
+      Ref ref = refs.get(rs.id);
+      if (ref == null) {
+        recordRef(rs.id, ABSENT);
+        ref = new Ref(rs);
+        refs.put(rs.id, ref);
+        rulesCache = null;
+        egressesCache = null;
+      }
+      ref.count++;
+    }
+
+    private void removeRef(RuleSet rs) {
+      Ref ref = refs.get(rs.id);
+      if (--ref.count == 0) {
+        recordRef(rs.id, slow ? ABSENT : routes(rs));
+        refs.remove(rs.id);
+        rulesCache = null;
+        egressesCache = null;
+      }
+    }
+
+    private void recordSource(String ip, int id) {
+      if (!tracking || slow) {
+        return;
+      }
+      if (sourcesBefore == null) {
+        sourcesBefore = new HashMap<>();
+      }
+      sourcesBefore.putIfAbsent(ip, id);
+    }
+
+    private void recordRef(int id, List<Route> routes) {
+      if (!tracking || slow) {
+        return;
+      }
+      if (refsBefore == null) {
+        refsBefore = new HashMap<>();
+      }
+      refsBefore.putIfAbsent(id, routes);
+    }
+
+    /** After a fast event: does the program differ from before it? */
+    boolean differs() {
+      if (sourcesBefore != null) {
+        for (Map.Entry<String, Integer> e : sourcesBefore.entrySet()) {
+          PodState cur = shown.get(e.getKey());
+          if ((cur == null ? 0 : cur.ruleSet.id) != e.getValue()) {
+            return true;
+          }
+        }
+      }
+      if (refsBefore != null) {
+        for (Map.Entry<Integer, List<Route>> e : refsBefore.entrySet()) {
+          Ref ref = refs.get(e.getKey());
+          List<Route> before = e.getValue();
+          if (ref == null ? before != ABSENT : before == ABSENT || !before.equals(routes(ref.ruleSet))) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+
+    void endEvent() {
+      inEvent = false;
+      slow = false;
+      beforeUnknown = false;
+      before = null;
+      sourcesBefore = null;
+      refsBefore = null;
     }
   }
 

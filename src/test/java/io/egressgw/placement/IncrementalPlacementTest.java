@@ -110,6 +110,10 @@ class IncrementalPlacementTest {
 
     assertEquals(Map.of("a", "Up", "b", "Down"), FloatingIpPlacement.nodeStatus(s, "ns/g"));
     assertEquals(Map.of(), FloatingIpPlacement.nodeStatus(s, "ns/unknown"));
+    assertEquals(Map.of("ns/g", Map.of("a", "Up", "b", "Down")), FloatingIpPlacement.nodeStatus(s));
+    assertEquals(
+        Map.of("a", "Up", "b", "Down"), IncrementalPlacement.of(s).nodeStatus("ns/g"),
+        "the incremental index answers the same");
   }
 
   private static List<String> text(List<FloatingIpMove> moves) {

@@ -81,6 +81,46 @@ class PlacementPropertiesTest {
     assertEquals(ReferencePlacement.plan(s), FloatingIpPlacement.plan(s).assignment());
   }
 
+  /** Clusters with more than 64 eligible nodes take the bitset level scan instead of a direct scan. */
+  @Provide
+  Arbitrary<PlacementSnapshot> largeSnapshot() {
+    Arbitrary<PlacementNode> node =
+        Combinators.combine(
+                Arbitraries.integers().between(0, 299),
+                Arbitraries.maps(Arbitraries.of("zone"), Arbitraries.of("a", "b")).ofMaxSize(1),
+                Arbitraries.frequency(Tuple(3, false), Tuple(1, true)),
+                Arbitraries.frequency(Tuple(9, true), Tuple(1, false)))
+            .as(
+                (i, labels, cp, up) ->
+                    new PlacementNode(
+                        String.format("n%03d", i),
+                        labels,
+                        cp,
+                        List.of(i % 7 == 0 ? "10.1.0." + (i % 250 + 1) + "/24" : "10.0.0." + (i % 250 + 1) + "/16"),
+                        up));
+    Arbitrary<List<PlacementNode>> nodes =
+        node.list().uniqueElements(PlacementNode::name).ofMinSize(65).ofMaxSize(200);
+    Arbitrary<PlacementGroup> group =
+        Combinators.combine(
+                Arbitraries.of("ns/a", "ns/b", "ns/c"),
+                Arbitraries.integers().between(1, 120).map(k -> "10.0.9." + k).list().uniqueElements().ofMaxSize(40),
+                Arbitraries.maps(Arbitraries.of("zone"), Arbitraries.of("a")).ofMaxSize(1))
+            .as(PlacementGroup::new);
+    Arbitrary<Map<String, String>> current =
+        Arbitraries.maps(
+                Arbitraries.integers().between(1, 120).map(k -> "10.0.9." + k),
+                Arbitraries.integers().between(0, 299).map(i -> String.format("n%03d", i)))
+            .ofMaxSize(30);
+    return Combinators.combine(
+            group.list().uniqueElements(PlacementGroup::key).ofMaxSize(3), nodes, current)
+        .as(PlacementSnapshot::new);
+  }
+
+  @Property(tries = 80)
+  void agreesWithTheNaiveModelOnLargeClusters(@ForAll("largeSnapshot") PlacementSnapshot s) {
+    assertEquals(ReferencePlacement.plan(s), FloatingIpPlacement.plan(s).assignment());
+  }
+
   @Property(tries = 500)
   void everyIpHasOneFateAndOnlyEligibleHolders(@ForAll("snapshot") PlacementSnapshot s) {
     PlacementResult r = FloatingIpPlacement.plan(s);
@@ -212,6 +252,26 @@ class PlacementPropertiesTest {
       assertEquals(full.unassigned(), inc.result().unassigned());
       assertEquals(full.moves(), moves);
     }
+  }
+
+  @Property(tries = 300)
+  void groupChangesEqualFullPlan(
+      @ForAll("snapshot") PlacementSnapshot s, @ForAll("groupLists") List<List<PlacementGroup>> changes) {
+    IncrementalPlacement inc = IncrementalPlacement.of(s);
+    for (List<PlacementGroup> groups : changes) {
+      Map<String, String> before = inc.result().assignment();
+
+      List<FloatingIpMove> moves = inc.groupsChanged(groups);
+
+      PlacementResult full = FloatingIpPlacement.plan(new PlacementSnapshot(groups, s.nodes(), before));
+      assertEquals(full, inc.result());
+      assertEquals(full.moves(), moves);
+    }
+  }
+
+  @Provide
+  Arbitrary<List<List<PlacementGroup>>> groupLists() {
+    return group().list().uniqueElements(PlacementGroup::key).ofMaxSize(4).list().ofMaxSize(4);
   }
 
   @Provide
