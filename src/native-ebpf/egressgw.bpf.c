@@ -3,7 +3,9 @@
  * egressgw dataplane: three tc programs sharing the maps of lib/maps.h.
  *   egw_classify  tc ingress of pod veths: marks selected traffic (steer / SNAT here), drops it
  *                 when its egress has no gateway (fail closed).
- *   egw_steer     tc egress of the uplink: sends steer-marked packets to the gateway node's MAC.
+ *   egw_steer     tc egress of the uplink: sends steer-marked packets to the gateway node's MAC, and
+ *                 counts steered and SNAT-marked packets where they leave the node (after netfilter
+ *                 FORWARD, so traffic dropped by network policy is not counted).
  *   egw_gateway   tc ingress of the uplink: marks remote pods' traffic whose egress this node holds.
  * Pass-through verdict is TC_ACT_UNSPEC so that other tc filters on the same hook still run.
  */
@@ -37,9 +39,8 @@ int egw_classify(struct __sk_buff *skb)
 		/* no node holds the egress IP: leaving with the node address would hide the fault */
 		return TC_ACT_SHOT;
 	default:
-		return TC_ACT_UNSPEC;
+		break;
 	}
-	egw_count(skb, id);
 	return TC_ACT_UNSPEC;
 }
 
@@ -50,13 +51,19 @@ int egw_steer(struct __sk_buff *skb)
 	struct egw_egress *egress;
 	__u32 id;
 
+	id = skb->mark & EGW_MARK_ID_MASK;
+	if ((skb->mark & EGW_MARK_MASK) == EGW_MARK_SNAT) {
+		/* leaves here, SNATed to the floating IP by nftables */
+		egw_count(skb, id);
+		return TC_ACT_UNSPEC;
+	}
 	if ((skb->mark & EGW_MARK_MASK) != EGW_MARK_STEER)
 		return TC_ACT_UNSPEC;
-	id = skb->mark & EGW_MARK_ID_MASK;
 	egress = bpf_map_lookup_elem(&EGW_MAP_EGRESSES, &id);
 	/* the egress lost its gateway since classification: fail closed */
 	if (!egress || !(egress->flags & EGW_EGRESS_HAS_GATEWAY) || !egress->gateway_ip)
 		return TC_ACT_SHOT;
+	egw_count(skb, id);
 	/* the redirected packet passes this hook once more; the new mark lets it through */
 	skb->mark = EGW_MARK_STEERED | id;
 	nh.ipv4_nh = egress->gateway_ip;
@@ -74,7 +81,6 @@ int egw_gateway(struct __sk_buff *skb)
 	if (egw_classify_addrs(saddr, daddr, &id) != EGW_LOCAL)
 		return TC_ACT_UNSPEC;
 	skb->mark = EGW_MARK_SNAT | id;
-	egw_count(skb, id);
 	return TC_ACT_UNSPEC;
 }
 

@@ -150,9 +150,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     int uplink = Rtnetlink.link(settings.uplink()).index();
     int addresses = 0;
     for (Integer ip : diff.floatingIPs().upserts().keySet()) {
-      Rtnetlink.addAddress(uplink, ip, 32, settings.floatingLabel());
-      Rtnetlink.gratuitousArp(uplink, ip);
-      LOG.info("took floating IP " + Ipv4.format(ip));
+      takeFloatingIp(uplink, ip);
       addresses++;
     }
     List<Integer> snatDeletes = new ArrayList<>(diff.snat().changed());
@@ -181,6 +179,29 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     }
     int attachments = reconcileInterfaces();
     return new ApplyResult(generation, writes, nftChanges, addresses, attachments);
+  }
+
+  /**
+   * Configures a floating IP as /32 with our label and announces it. An unlabelled copy of the
+   * address (configured by hand, or by an older agent) is replaced so that restarts recognise it.
+   */
+  private void takeFloatingIp(int uplink, int ip) {
+    try {
+      Rtnetlink.addAddress(uplink, ip, 32, settings.floatingLabel());
+    } catch (DataplaneException e) {
+      if (!e.getMessage().contains("EEXIST")) {
+        throw e;
+      }
+      Rtnetlink.deleteAddress(uplink, ip, 32);
+      Rtnetlink.addAddress(uplink, ip, 32, settings.floatingLabel());
+    }
+    try {
+      Rtnetlink.gratuitousArp(uplink, ip);
+    } catch (DataplaneException e) {
+      // the address is configured and answers ARP; neighbours learn it on their next request
+      LOG.warning("gratuitous ARP failed: " + e.getMessage());
+    }
+    LOG.info("took floating IP " + Ipv4.format(ip));
   }
 
   private static Map<Integer, String> policies(NodeProgram program) {

@@ -32,6 +32,12 @@ public interface NodeDataplane extends AutoCloseable {
   /** Packets and bytes this node steered or SNATed, per policy of the applied program. */
   Map<String, PolicyCounters> counters();
 
+  /** The heartbeat body for this node as the dataplane sees it now. */
+  default io.egressgw.program.NodeReport report(String node, String agentId) {
+    return new io.egressgw.program.NodeReport(
+        node, agentId, nodeIP(), subnets(), appliedGeneration(), heldFloatingIPs(), counters());
+  }
+
   /** Attaches the classifier to pod interfaces that appeared since; returns how many. */
   int reconcileInterfaces();
 

@@ -7,7 +7,7 @@ import java.util.TreeMap;
 
 /**
  * The nftables table {@code ip egressgw}: nat postrouting at srcnat-10, before the node's own
- * masquerade. Packets marked "SNAT here" leave with the floating IP of their egress (map
+ * masquerade, and a mangle prerouting chain that un-steers replies of connections opened from outside. Packets marked "SNAT here" leave with the floating IP of their egress (map
  * {@code snat_ips}: mark -> IP; a marked packet without an entry is dropped, fail closed); packets
  * marked "steer" get an identity SNAT so the node's masquerade does not rewrite them.
  */
@@ -36,6 +36,16 @@ public final class EgressNatTable {
         + MAP
         + " {\n    type mark : ipv4_addr\n"
         + (elements.isEmpty() ? "" : "    elements = { " + els + " }\n")
+        + "  }\n"
+        // replies of connections opened from outside (e.g. to a pod's server) are not egress
+        // traffic: unmark them once conntrack knows their direction, before routing (not
+        // steered, not counted)
+        + "  chain prerouting {\n"
+        + "    type filter hook prerouting priority mangle; policy accept;\n"
+        + String.format(
+            "    ct direction reply meta mark & %s == 0x%08x meta mark set 0\n", mask, MapLayouts.MARK_STEER)
+        + String.format(
+            "    ct direction reply meta mark & %s == 0x%08x meta mark set 0\n", mask, MapLayouts.MARK_SNAT)
         + "  }\n"
         + "  chain postrouting {\n"
         + "    type nat hook postrouting priority srcnat - 10; policy accept;\n"
@@ -74,7 +84,10 @@ public final class EgressNatTable {
     nft.run("table ip " + TABLE + " {}\ndelete table ip " + TABLE + "\n" + definition(elements));
   }
 
-  /** Adds/replaces and deletes map elements in one transaction; returns the number changed. */
+  /**
+   * Deletes, then adds map elements, in one transaction; returns the number of commands. A mark
+   * whose IP changes must be in both (nft refuses to overwrite an element).
+   */
   public int update(Map<Integer, Integer> upserts, Iterable<Integer> deletes) {
     StringBuilder cmd = new StringBuilder();
     int n = 0;
@@ -83,7 +96,6 @@ public final class EgressNatTable {
       n++;
     }
     for (Map.Entry<Integer, Integer> e : upserts.entrySet()) {
-      // a changed IP for a mark: delete first, maps refuse to overwrite an element
       cmd.append(String.format("add element ip %s %s { 0x%08x : %s }\n", TABLE, MAP, e.getKey(), Ipv4.format(e.getValue())));
       n++;
     }

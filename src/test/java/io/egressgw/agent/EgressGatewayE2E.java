@@ -216,8 +216,10 @@ class EgressGatewayE2E {
         Sh.runWithInput(10, "table ip netpol {\n chain forward {\n  type filter hook forward priority 0; policy accept;\n  ip saddr " + podA.ip() + " drop\n }\n}\n",
             Sh.inNetns(lab.node(1), "nft", "-f", "-"));
     assertTrue(block.ok(), block.output());
+    long countedBefore = packets(agents[1].report());
     try {
       assertNull(lab.seenAs(podA, EXT_IP), "network policy drops pod A on its node");
+      assertEquals(countedBefore, packets(agents[1].report()), "dropped packets are not counted as steered");
       String gw = lab.conntrack(lab.node(2), podA.ip());
       assertFalse(gw.contains("src=" + podA.ip()), gw);
     } finally {
@@ -227,6 +229,104 @@ class EgressGatewayE2E {
     assertEquals(FLOATING_IP, lab.seenAs(podA, EXT_IP));
     String gwAfter = lab.conntrack(lab.node(2), podA.ip());
     assertTrue(gwAfter.contains("src=" + podA.ip()), gwAfter);
+  }
+
+  @Test
+  @Order(7)
+  void reportsNodeAddressSubnetsAndHeldFloatingIps() {
+    gatewayOn(2);
+
+    JsonNode gateway = agents[2].report();
+    JsonNode other = agents[1].report();
+
+    assertEquals(nodeIp(2), gateway.path("nodeIP").asText());
+    assertEquals("[\"" + nodeIp(2) + "/24\"]", gateway.path("subnets").toString(), "no lo, pod veths or floating IPs");
+    assertEquals("[\"" + FLOATING_IP + "\"]", gateway.path("heldFloatingIPs").toString());
+    assertEquals("[\"" + nodeIp(1) + "/24\"]", other.path("subnets").toString());
+    assertEquals(0, other.path("heldFloatingIPs").size());
+    assertEquals(generation, other.path("appliedGeneration").asLong());
+  }
+
+  @Test
+  @Order(8)
+  void podsCreatedLaterGetTheClassifierWithoutANewProgram() {
+    gatewayOn(2);
+    Pod late = lab.addPod(1, "pd");
+
+    // the agent's interface scan (every second) attaches the classifier to the new veth
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        Sh.run(5, Sh.inNetns(lab.node(1), "tc", "filter", "show", "dev", late.name(), "ingress")).output().contains("egw_classify"));
+    assertEquals(nodeIp(1), lab.seenAs(late, EXT_IP), "not selected yet");
+
+    generation++;
+    NodeProgram n1 = program(1, 2, generation);
+    NodeProgram n2 = program(2, 2, generation);
+    Map<String, Integer> s1 = new HashMap<>(n1.sources());
+    s1.put(late.ip(), RULE_SET);
+    Map<String, Integer> s2 = new HashMap<>(n2.sources());
+    s2.put(late.ip(), RULE_SET);
+    agents[2].apply(new NodeProgram(n2.node(), generation, s2, n2.ruleSets(), n2.egresses(), n2.floatingIPs()));
+    ApplyResult r = agents[1].apply(new NodeProgram(n1.node(), generation, s1, n1.ruleSets(), n1.egresses(), n1.floatingIPs()));
+
+    assertEquals(1, r.mapWrites(), "one new source: " + r);
+    assertEquals(FLOATING_IP, lab.seenAs(late, EXT_IP));
+  }
+
+  @Test
+  @Order(9)
+  void egressWithoutGatewayFailsClosed() {
+    gatewayOn(2);
+    generation++;
+    for (int n = 1; n <= 3; n++) {
+      NodeProgram p = program(n, 2, generation);
+      agents[n].apply(new NodeProgram(p.node(), generation, p.sources(), p.ruleSets(),
+          Map.of(EGRESS_ID, new NodeProgram.Egress(EGRESS_ID, POLICY, FLOATING_IP, null, null)), List.of()));
+    }
+
+    assertNull(lab.seenAs(podA, EXT_IP), "selected traffic must not leave with the node's address");
+    assertNull(lab.seenAs(podC, EXT_IP));
+    assertEquals(nodeIp(1), lab.seenAs(podB, EXT_IP), "unselected traffic is unaffected");
+    assertEquals(0, agents[2].report().path("heldFloatingIPs").size());
+  }
+
+  @Test
+  @Order(10)
+  void anInvalidProgramIsRejectedAndTheLastOneStays() {
+    gatewayOn(2);
+    long applied = generation;
+    NodeProgram p = program(1, 2, applied + 1);
+    NodeProgram invalid = new NodeProgram(p.node(), applied + 1, p.sources(), p.ruleSets(),
+        Map.of(70000, new NodeProgram.Egress(70000, POLICY, FLOATING_IP, "node2", nodeIp(2))), List.of());
+
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> agents[1].apply(invalid));
+
+    assertTrue(e.getMessage().contains("70000"), e.getMessage());
+    assertEquals(applied, agents[1].report().path("appliedGeneration").asLong());
+    assertEquals(FLOATING_IP, lab.seenAs(podA, EXT_IP));
+  }
+
+  @Test
+  @Order(11)
+  void repliesOfInboundConnectionsAreNotSteered() throws Exception {
+    gatewayOn(2);
+    // a client in the policy's CIDR connects into selected pod A: the pod's answers are replies, not
+    // new egress traffic, and must come back from the pod's address, not from the floating IP
+    lab.startProcess(podA.netns(), "socat", "TCP-LISTEN:7000,fork,reuseaddr", "SYSTEM:echo $SOCAT_PEERADDR; exec cat");
+    Sh.mustIn(lab.ext(), "ip", "route", "add", "10.244.1.0/24", "via", nodeIp(1));
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() ->
+          Sh.run(5, Sh.inNetns(podA.netns(), "sh", "-c", "ss -ltn | grep -q ':7000 '")).ok());
+      Process client = new ProcessBuilder(Sh.inNetns(lab.ext(), "socat", "-",
+              "TCP:" + podA.ip() + ":7000,bind=" + EXT_IP + ",connect-timeout=3"))
+          .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      lab.track(client);
+      try (EchoSession s = new EchoSession(client)) {
+        assertEquals(EXT_IP, s.greeting(), "the pod saw the client's own address");
+        assertEquals("inbound", s.roundTrip("inbound"));
+      }
+    } finally {
+      Sh.mustIn(lab.ext(), "ip", "route", "del", "10.244.1.0/24");
+    }
   }
 
   static long packets(JsonNode report) {

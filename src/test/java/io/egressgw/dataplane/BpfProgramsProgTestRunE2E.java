@@ -104,15 +104,21 @@ class BpfProgramsProgTestRunE2E {
   }
 
   @Test
-  void classifierCountsPacketsAndBytesPerEgress() {
+  void packetsAreCountedPerEgressWhereTheyLeaveTheNode() {
     byte[] packet = ProgTestRun.tcpPacket("10.244.1.2", "203.0.113.10");
-    PolicyCounters before = counters(7);
+    PolicyCounters steered = counters(7);
+    PolicyCounters snat = counters(8);
 
     ProgTestRun.run(bpf.programFd(PROG_CLASSIFY), packet, 0, 10);
+    assertEquals(steered, counters(7), "classification alone counts nothing (FORWARD may still drop)");
+    for (int i = 0; i < 10; i++) { // one run each: in a repeated run the skb keeps its new "steered" mark
+      ProgTestRun.run(bpf.programFd(PROG_STEER), packet, MARK_STEER | 7, 1);
+    }
+    ProgTestRun.run(bpf.programFd(PROG_STEER), packet, MARK_SNAT | 8, 5);
 
-    PolicyCounters after = counters(7);
-    assertEquals(10, after.packets() - before.packets());
-    assertEquals(10L * packet.length, after.bytes() - before.bytes());
+    assertEquals(10, counters(7).packets() - steered.packets());
+    assertEquals(10L * packet.length, counters(7).bytes() - steered.bytes());
+    assertEquals(5, counters(8).packets() - snat.packets());
   }
 
   PolicyCounters counters(int egressId) {

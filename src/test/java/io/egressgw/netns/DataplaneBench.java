@@ -32,6 +32,10 @@ public final class DataplaneBench {
   private DataplaneBench() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("--classifier-only")) {
+      System.out.println(classifierCost());
+      return;
+    }
     StringBuilder md = new StringBuilder();
     try (NetnsLab lab = NetnsLab.start(3)) {
       NetnsLab.Pod a = lab.addPod(1, "pa");
@@ -54,6 +58,16 @@ public final class DataplaneBench {
             Map.of(7, new NodeProgram.Egress(7, "bench", "10.77.0.100", "node2", NetnsLab.nodeIp(2))),
             n == 2 ? List.of("10.77.0.100") : List.of()));
       }
+      // the same two hops without egressgw: policy route via node 2, identity NAT on node 1, node 2 masquerades
+      NetnsLab.Pod e = lab.addPod(1, "pe");
+      Sh.mustIn(lab.node(1), "ip", "rule", "add", "from", e.ip(), "lookup", "100", "priority", "100");
+      Sh.mustIn(lab.node(1), "ip", "route", "add", "default", "via", NetnsLab.nodeIp(2), "dev", "eth0", "table", "100");
+      Sh.Result nat = Sh.runWithInput(10, "table ip twohop {\n chain post {\n  type nat hook postrouting priority srcnat - 20; policy accept;\n  ip saddr " + e.ip() + " snat to ip saddr\n }\n}\n",
+          Sh.inNetns(lab.node(1), "nft", "-f", "-"));
+      if (!nat.ok()) {
+        throw new IllegalStateException(nat.output());
+      }
+      check(lab, e, NetnsLab.nodeIp(2));
       check(lab, a, "10.77.0.100");
       check(lab, c, "10.77.0.100");
       check(lab, b, NetnsLab.nodeIp(1));
@@ -65,6 +79,7 @@ public final class DataplaneBench {
       paths.put("gateway path (pod on node 1 -> node 2 SNAT)", a);
       paths.put("local gateway (pod on the gateway node)", c);
       paths.put("direct masquerade (unselected pod)", b);
+      paths.put("plain two-hop forward, no egressgw (policy route via node 2, masquerade there)", e);
       Map<String, List<Double>> gbps = new HashMap<>();
       Map<String, List<Double>> cps = new HashMap<>();
       for (int round = 0; round < ROUNDS; round++) {
@@ -79,8 +94,11 @@ public final class DataplaneBench {
       }
       String gw = paths.keySet().iterator().next();
       String direct = "direct masquerade (unselected pod)";
+      String twoHop = "plain two-hop forward, no egressgw (policy route via node 2, masquerade there)";
       md.append(String.format(Locale.ROOT, "%nGateway path vs direct: throughput %.0f%%, connections/s %.0f%%.%n",
           100 * median(gbps.get(gw)) / median(gbps.get(direct)), 100 * median(cps.get(gw)) / median(cps.get(direct))));
+      md.append(String.format(Locale.ROOT, "Gateway path vs plain two-hop forward: throughput %.0f%%, connections/s %.0f%%.%n",
+          100 * median(gbps.get(gw)) / median(gbps.get(twoHop)), 100 * median(cps.get(gw)) / median(cps.get(twoHop))));
       for (AgentProcess agent : agents) {
         agent.kill();
       }
@@ -159,7 +177,7 @@ public final class DataplaneBench {
       Object[][] rows = {
         {"unselected source (one hash miss)", ProgTestRun.tcpPacket("10.244.9.9", "203.0.113.10")},
         {"selected source, destination outside its rule set (hash + LPM miss)", ProgTestRun.tcpPacket(selected, "198.51.100.10")},
-        {"selected source, steered (hash + LPM + hash + counter)", ProgTestRun.tcpPacket(selected, "203.0.113.10")},
+        {"selected source, steered (hash + LPM + hash)", ProgTestRun.tcpPacket(selected, "203.0.113.10")},
         {"not IPv4 (ARP)", ProgTestRun.arpPacket()},
       };
       md.append("egw_classify per packet (BPF_PROG_TEST_RUN, repeat 1,000,000; maps: ")

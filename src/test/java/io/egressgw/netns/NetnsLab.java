@@ -102,8 +102,9 @@ public final class NetnsLab implements AutoCloseable {
     Sh.mustIn(name, "ip", "link", "set", "lo", "up");
   }
 
+  /** Writes /proc/sys directly (no procps on minimal systems); /proc/sys/net follows the netns. */
   private void sysctl(String netns, String key, String value) {
-    Sh.mustIn(netns, "sysctl", "-q", "-w", key + "=" + value);
+    Sh.mustIn(netns, "sh", "-c", "echo " + value + " > /proc/sys/" + key.replace('.', '/'));
   }
 
   private void build() {
@@ -243,7 +244,7 @@ public final class NetnsLab implements AutoCloseable {
       // processes left in our namespaces (e.g. socat children) are ours: end them by pid
       for (String pid : Sh.run(10, "ip", "netns", "pids", netns).output().split("\\s+")) {
         if (pid.matches("\\d+")) {
-          Sh.run(5, "kill", "-9", pid);
+          ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
         }
       }
       Sh.run(10, "ip", "netns", "del", netns);
