@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The controller pod's init step (k8s/controller.yaml): makes sure the webhook's TLS material
+ * Part of the controller pod's init step ({@code io.egressgw.bootstrap.ControllerInit}): makes sure the webhook's TLS material
  * exists in a Secret shared by all replicas (issuing it when missing or about to expire), writes
  * it where the controller's HTTPS listener reads it, and puts the CA into the
  * ValidatingWebhookConfiguration's caBundle so that the API server trusts the webhook.
@@ -35,16 +34,8 @@ public final class WebhookCertificates {
 
   private WebhookCertificates() {}
 
-  public static void main(String[] args) throws Exception {
-    String namespace = Optional.ofNullable(System.getenv("POD_NAMESPACE")).orElse("egressgw-system");
-    Path dir = Path.of(args.length > 0 ? args[0] : "/tls");
-    try (KubernetesClient client = new KubernetesClientBuilder().build()) {
-      ensure(client, namespace, dir, Clock.systemUTC());
-    }
-  }
-
   /** Returns the material in use after making sure it is stored, written to dir and trusted. */
-  static ServingCertificates.Issued ensure(KubernetesClient client, String namespace, Path dir, Clock clock)
+  public static ServingCertificates.Issued ensure(KubernetesClient client, String namespace, Path dir, Clock clock)
       throws Exception {
     ServingCertificates.Issued tls = current(client, namespace, clock).orElse(null);
     if (tls == null) {

@@ -39,6 +39,7 @@ public class AgentChannelResource {
   @Inject ChannelSettings settings;
   @Inject ControllerRuntime runtime;
   @Inject Clock clock;
+  @Inject com.fasterxml.jackson.databind.ObjectMapper json;
 
   @ConfigProperty(name = "egressgw.role", defaultValue = "controller")
   String role;
@@ -50,8 +51,15 @@ public class AgentChannelResource {
   public CompletionStage<Response> heartbeat(
       @PathParam("node") String node,
       @HeaderParam("Authorization") String authorization,
-      NodeReport report) {
+      byte[] body) {
     return guarded(node, authorization, () -> {
+      // Parsed only after authentication: an unauthenticated caller learns nothing from 400s.
+      NodeReport report;
+      try {
+        report = json.readValue(body, NodeReport.class);
+      } catch (java.io.IOException | RuntimeException e) {
+        return done(Response.status(400).entity(new ChannelError("not a NodeReport")).build());
+      }
       if (report == null || !node.equals(report.node())) {
         return done(Response.status(400).entity(
             new ChannelError("the report's node must be the path's node " + node)).build());

@@ -105,8 +105,15 @@ public class ControllerRuntime {
   private volatile boolean graceHandled = true;
   private final Set<String> tokenIssued = ConcurrentHashMap.newKeySet();
 
+  /**
+   * Off: role controller serves the REST API only (no informers, reconcile, election or agent
+   * channel); the test profile uses it so that REST tests see no status writes.
+   */
+  @ConfigProperty(name = "egressgw.controller.enabled", defaultValue = "true")
+  boolean enabled;
+
   void onStart(@Observes @Priority(20) StartupEvent event) {
-    if (!"controller".equals(role)) {
+    if (!"controller".equals(role) || !enabled) {
       return;
     }
     start();

@@ -50,6 +50,7 @@ class ConvergenceBench {
     public Map<String, String> getConfigOverrides() {
       return Map.of(
           "egressgw.kubernetes", "cluster",
+          "egressgw.controller.enabled", "true",
           "egressgw.controller.liveness.interval", "1s",
           "egressgw.controller.liveness.check-interval", "100ms",
           "egressgw.controller.channel.long-poll-timeout", "25s",

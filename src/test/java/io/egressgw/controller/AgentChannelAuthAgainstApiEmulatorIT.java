@@ -111,4 +111,13 @@ class AgentChannelAuthAgainstApiEmulatorIT {
         .header("Authorization", "Bearer " + auth.tokens().tokenFor("node-b"))
         .when().post("/v1/agents/node-b/heartbeat").then().statusCode(400);
   }
+
+  @Test
+  void aMalformedReportIs400OnlyAfterAuthentication() {
+    given().contentType(ContentType.JSON).body("{}")
+        .when().post("/v1/agents/node-b/heartbeat").then().statusCode(401);
+    given().contentType(ContentType.JSON).body("{}")
+        .header("Authorization", "Bearer " + auth.tokens().tokenFor("node-b"))
+        .when().post("/v1/agents/node-b/heartbeat").then().statusCode(400);
+  }
 }

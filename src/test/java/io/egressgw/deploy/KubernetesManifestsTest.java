@@ -64,6 +64,10 @@ class KubernetesManifestsTest {
         row("", "events", "create patch"),
         // leader election
         row("coordination.k8s.io", "leases", "get create update"),
+        // controller-init: shared TLS material and signing key, the agents' trust ConfigMap
+        row("", "secrets", "get create update"),
+        row("", "configmaps", "get create update"),
+        row("admissionregistration.k8s.io", "validatingwebhookconfigurations", "get patch"),
         // authentication of agents (TokenReview) and REST callers (TokenReview, SubjectAccessReview)
         row("authentication.k8s.io", "tokenreviews", "create"),
         row("authorization.k8s.io", "subjectaccessreviews", "create"));
@@ -243,8 +247,27 @@ class KubernetesManifestsTest {
     assertThat(Class.forName(mainClass).getMethod("main", String[].class)).isNotNull();
     Container controller = spec.getContainers().get(0);
     assertThat(env(controller, "QUARKUS_HTTP_SSL_CERTIFICATE_FILES")).startsWith(init.getCommand().get(init.getCommand().size() - 1));
-    assertThat(init.getVolumeMounts()).anyMatch(m -> m.getName().equals("tls"));
-    assertThat(controller.getVolumeMounts()).anyMatch(m -> m.getName().equals("tls"));
+    assertThat(init.getVolumeMounts()).anyMatch(m -> m.getName().equals("run"));
+    assertThat(controller.getVolumeMounts()).anyMatch(m -> m.getName().equals("run"));
+  }
+
+  @Test
+  void agentAndControllerAgreeOnTheChannel() {
+    Container agent = podSpec(only(DaemonSet.class, "egressgw-agent")).orElseThrow().getContainers().get(0);
+    Container controller =
+        podSpec(only(Deployment.class, "egressgw-controller")).orElseThrow().getContainers().get(0);
+    io.fabric8.kubernetes.api.model.Service service = only(io.fabric8.kubernetes.api.model.Service.class, "egressgw-controller");
+    String url = env(agent, "EGRESSGW_AGENT_CHANNEL_CONTROLLER_URL");
+    assertThat(url).isEqualTo("https://" + service.getMetadata().getName() + "." + service.getMetadata().getNamespace()
+        + ".svc:" + service.getSpec().getPorts().get(0).getPort());
+    assertThat(env(controller, "EGRESSGW_CONTROLLER_CHANNEL_AUTH_MODE")).isEqualTo("token-review");
+    assertThat(env(controller, "EGRESSGW_CONTROLLER_CHANNEL_AUTH_AGENT_SERVICE_ACCOUNT"))
+        .isEqualTo("egressgw-system:" + podSpec(only(DaemonSet.class, "egressgw-agent")).orElseThrow().getServiceAccountName());
+    String audience = podSpec(only(DaemonSet.class, "egressgw-agent")).orElseThrow().getVolumes().stream()
+        .filter(v -> v.getProjected() != null).findFirst().orElseThrow()
+        .getProjected().getSources().get(0).getServiceAccountToken().getAudience();
+    assertThat(audience).isEqualTo("egressgw-agent");
+    assertThat(env(controller, "EGRESSGW_CONTROLLER_LEADER_ELECTION_LEASE_NAMESPACE")).isEqualTo("egressgw-system");
   }
 
   static Map<String, Integer> ports(Container c) {

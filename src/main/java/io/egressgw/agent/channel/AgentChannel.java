@@ -36,7 +36,7 @@ public class AgentChannel {
   private AgentChannelClient client;
 
   void onStart(@Observes StartupEvent ev) {
-    if (!"agent".equals(role)) {
+    if (!"agent".equals(role) || !settings.enabled()) {
       return;
     }
     if (!appliers.isResolvable()) {

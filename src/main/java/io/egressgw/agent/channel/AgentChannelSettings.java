@@ -8,6 +8,13 @@ import java.util.Optional;
 /** The agent side of the controller <-> agent channel. */
 @ConfigMapping(prefix = "egressgw.agent.channel")
 public interface AgentChannelSettings {
+  /**
+   * Off: role agent starts no channel client (and so never opens the dataplane); the test profile
+   * uses it for tests that start the application in role agent for other reasons.
+   */
+  @WithDefault("true")
+  boolean enabled();
+
   /** This node's name; when unset, env NODE_NAME (the downward API in a cluster). */
   Optional<String> nodeName();
 

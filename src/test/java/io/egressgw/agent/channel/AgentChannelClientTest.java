@@ -49,8 +49,11 @@ class AgentChannelClientTest {
     byte[] payload = json.writeValueAsBytes(program);
     server = vertx.createHttpServer().requestHandler(req -> {
       lastAuthorization.set(req.getHeader("Authorization"));
-      if (req.path().endsWith("/heartbeat")) {
-        req.response().setStatusCode(heartbeatStatus.get()).end("{\"programGeneration\":7}");
+      if (heartbeatStatus.get() != 200) {
+        // A replica that does not lead answers every agent request with 503.
+        req.response().setStatusCode(heartbeatStatus.get()).end();
+      } else if (req.path().endsWith("/heartbeat")) {
+        req.response().setStatusCode(200).end("{\"programGeneration\":7}");
       } else if (req.path().endsWith("/program") && servingKey.get() != null
           && !"7".equals(req.getParam("after"))) {
         try {

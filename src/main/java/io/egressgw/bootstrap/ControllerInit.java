@@ -1,0 +1,98 @@
+package io.egressgw.bootstrap;
+
+import io.egressgw.admission.ServingCertificates;
+import io.egressgw.admission.WebhookCertificates;
+import io.egressgw.agent.channel.ProgramSignatures;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The controller pod's init container (k8s/controller.yaml). Before the controller starts it makes
+ * sure the cluster holds, shared by all replicas:
+ *
+ * <ul>
+ *   <li>the TLS material of the controller's HTTPS listener (REST API, agent channel, admission
+ *       webhook), trusted by the webhook configuration ({@link WebhookCertificates});
+ *   <li>the Ed25519 key every node program is signed with (Secret {@value #SIGNING_SECRET});
+ *   <li>what agents need to trust the controller, and nothing secret: the signing public key and the
+ *       CA certificate (ConfigMap {@value #AGENT_TRUST}, mounted by the agent DaemonSet).
+ * </ul>
+ *
+ * It writes the controller's files under the directory it is given: tls/ and signing/.
+ */
+public final class ControllerInit {
+  static final String SIGNING_SECRET = "egressgw-program-signing";
+  static final String AGENT_TRUST = "egressgw-agent-trust";
+
+  private ControllerInit() {}
+
+  public static void main(String[] args) throws Exception {
+    String namespace = Optional.ofNullable(System.getenv("POD_NAMESPACE")).orElse("egressgw-system");
+    Path dir = Path.of(args.length > 0 ? args[0] : "/run/egressgw");
+    try (KubernetesClient client = new KubernetesClientBuilder().build()) {
+      run(client, namespace, dir, Clock.systemUTC());
+    }
+  }
+
+  static void run(KubernetesClient client, String namespace, Path dir, Clock clock) throws Exception {
+    ServingCertificates.Issued tls = WebhookCertificates.ensure(client, namespace, dir.resolve("tls"), clock);
+    Map<String, String> signing = signingKeys(client, namespace);
+    Path signingDir = Files.createDirectories(dir.resolve("signing"));
+    Files.writeString(signingDir.resolve("controller-signing.pub"), signing.get("controller-signing.pub"));
+    Path key = signingDir.resolve("controller-signing.key");
+    Files.writeString(key, signing.get("controller-signing.key"));
+    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+    client.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder()
+            .withNewMetadata().withName(AGENT_TRUST).withNamespace(namespace).endMetadata()
+            .withData(Map.of("controller-signing.pub", signing.get("controller-signing.pub"),
+                "ca.crt", tls.caCertificate()))
+            .build())
+        .createOr(existing -> existing.update());
+  }
+
+  /** The stored signing key pair, created once (the first replica to get here wins). */
+  static Map<String, String> signingKeys(KubernetesClient client, String namespace) {
+    Secret stored = client.secrets().inNamespace(namespace).withName(SIGNING_SECRET).get();
+    if (stored == null) {
+      KeyPair pair = ProgramSignatures.generate();
+      Secret fresh = new SecretBuilder()
+          .withNewMetadata().withName(SIGNING_SECRET).withNamespace(namespace).endMetadata()
+          .withData(Map.of(
+              "controller-signing.key", b64(ProgramSignatures.privateKeyPem(pair.getPrivate())),
+              "controller-signing.pub", b64(ProgramSignatures.publicKeyPem(pair.getPublic()))))
+          .build();
+      try {
+        client.secrets().inNamespace(namespace).resource(fresh).create();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw e;
+        }
+      }
+      stored = client.secrets().inNamespace(namespace).withName(SIGNING_SECRET).get();
+    }
+    return Map.of(
+        "controller-signing.key", unb64(stored.getData().get("controller-signing.key")),
+        "controller-signing.pub", unb64(stored.getData().get("controller-signing.pub")));
+  }
+
+  private static String b64(String s) {
+    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private static String unb64(String s) {
+    return new String(Base64.getDecoder().decode(s), StandardCharsets.US_ASCII);
+  }
+}
