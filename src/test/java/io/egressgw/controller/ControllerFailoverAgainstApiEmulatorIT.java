@@ -242,4 +242,46 @@ class ControllerFailoverAgainstApiEmulatorIT {
     assertTrue(p2.last().sources().containsKey("10.0.2.5"), "p2 steers its selected pod: " + p2.last());
     assertEquals("192.168.3.11", p2.last().egresses().values().iterator().next().gatewayNodeIP());
   }
+
+  @Test
+  void aPodStartingRepushesOnlyItsNodeAndItsGateway() {
+    // Arrange: gateway q1, a selected pod on q2, a bystander q3; a policy in force everywhere.
+    client.nodes().resource(ClusterFixtures.readyNode("q1", "192.168.4.11", Map.of("egress", "q"))).create();
+    client.nodes().resource(ClusterFixtures.readyNode("q2", "192.168.4.12", Map.of())).create();
+    client.nodes().resource(ClusterFixtures.readyNode("q3", "192.168.4.13", Map.of())).create();
+    SimulatedAgent q1 = agent("q1", "192.168.4.11", false);
+    SimulatedAgent q2 = agent("q2", "192.168.4.12", false);
+    SimulatedAgent q3 = agent("q3", "192.168.4.13", true);
+    await().atMost(FAST).until(() -> state.programs().programmed("q1") && state.programs().programmed("q2")
+        && state.programs().programmed("q3"));
+    client.resources(NetworkGatewayGroup.class).resource(ClusterFixtures.group("kube-system", "qgw",
+        Map.of("egress", "q"), "192.168.4.100")).create();
+    client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+        .withNewMetadata().withName("qshop").withLabels(Map.of("team", "qshop")).endMetadata().build()).create();
+    client.resources(io.egressgw.api.v1.EgressNATPolicy.class).resource(ClusterFixtures.policy(
+        "q-egress", Map.of("team", "qshop"), Map.of("app", "web"), "203.0.113.0/24", "kube-system", "qgw")).create();
+    await().atMost(FAST).until(() -> q1.heldFloatingIPs().equals(List.of("192.168.4.100")));
+    await().during(Duration.ofMillis(400)).atMost(FAST).until(() -> List.of(q1.applied().size(),
+        q2.applied().size(), q3.applied().size()), sizes -> true);
+    int pushesQ1 = q1.applied().size();
+    int pushesQ2 = q2.applied().size();
+    int pushesQ3 = q3.applied().size();
+
+    // Act: a selected pod starts on q2, then an unselected one on q3.
+    client.pods().inNamespace("qshop").resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadata().withName("web-1").withNamespace("qshop").withLabels(Map.of("app", "web")).endMetadata()
+        .withNewSpec().withNodeName("q2").endSpec()
+        .withNewStatus().withPodIP("10.0.4.5").withPhase("Running").endStatus().build()).create();
+    client.pods().inNamespace("qshop").resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadata().withName("db-1").withNamespace("qshop").withLabels(Map.of("app", "db")).endMetadata()
+        .withNewSpec().withNodeName("q3").endSpec()
+        .withNewStatus().withPodIP("10.0.4.6").withPhase("Running").endStatus().build()).create();
+
+    // Assert: q2 (steers it) and q1 (SNATs it) get one new program each; q3 gets none.
+    await().atMost(FAST).until(() -> q2.last().sources().containsKey("10.0.4.5")
+        && q1.last().sources().containsKey("10.0.4.5"));
+    await().during(Duration.ofMillis(500)).atMost(FAST).until(() -> q3.applied().size() == pushesQ3);
+    assertEquals(pushesQ1 + 1, q1.applied().size(), "pushes to the gateway");
+    assertEquals(pushesQ2 + 1, q2.applied().size(), "pushes to the pod's node");
+  }
 }
