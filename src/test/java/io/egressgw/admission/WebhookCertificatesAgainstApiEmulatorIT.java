@@ -64,7 +64,8 @@ class WebhookCertificatesAgainstApiEmulatorIT {
     assertThat(cert.getSubjectAlternativeNames().stream().map(l -> String.valueOf(l.get(1))).toList())
         .contains("egressgw-controller.egressgw-system.svc");
     assertThat(Files.readString(dir.resolve("tls.key"))).contains("PRIVATE KEY");
-    assertThat(Files.getPosixFilePermissions(dir.resolve("tls.key")).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("tls.key"))))
+        .isEqualTo("rw-------");
     String caBundle = client.admissionRegistration().v1().validatingWebhookConfigurations().withName("egressgw")
         .get().getWebhooks().get(0).getClientConfig().getCaBundle();
     assertThat(new String(Base64.getDecoder().decode(caBundle), StandardCharsets.US_ASCII))

@@ -75,7 +75,8 @@ class ControllerFailoverAgainstApiEmulatorIT {
 
   private NetworkGatewayGroupStatus status(String ns, String name) {
     NetworkGatewayGroup g = client.resources(NetworkGatewayGroup.class).inNamespace(ns).withName(name).get();
-    return g == null ? null : g.getStatus();
+    // Not yet written reads as empty, so that an await retries instead of failing on null.
+    return g == null || g.getStatus() == null ? new NetworkGatewayGroupStatus() : g.getStatus();
   }
 
   @Test
