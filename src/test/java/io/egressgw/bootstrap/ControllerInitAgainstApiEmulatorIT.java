@@ -1,0 +1,70 @@
+package io.egressgw.bootstrap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.egressgw.agent.channel.ProgramSignatures;
+import io.egressgw.program.NodeProgram;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The controller pod's init step against the Kubernetes API emulator (fabric8 mock server, CRUD
+ * mode): two replicas end up with the same signing key, and what agents trust (public key, CA) is
+ * published in a ConfigMap that verifies what the controller signs.
+ */
+class ControllerInitAgainstApiEmulatorIT {
+  KubernetesMockServer server;
+  KubernetesClient client;
+  @TempDir Path replica1;
+  @TempDir Path replica2;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+        new KubernetesCrudDispatcher(), false);
+    server.init();
+    client = server.createClient();
+    client.resource(Serialization.unmarshal(Files.readString(Path.of("k8s/webhook.yaml")),
+        ValidatingWebhookConfiguration.class)).create();
+  }
+
+  @AfterEach
+  void stop() {
+    client.close();
+    server.destroy();
+  }
+
+  @Test
+  void replicasShareOneSigningKeyAndAgentsCanVerifyWithThePublishedOne() throws Exception {
+    ControllerInit.run(client, "egressgw-system", replica1, Clock.systemUTC());
+    ControllerInit.run(client, "egressgw-system", replica2, Clock.systemUTC());
+
+    String key1 = Files.readString(replica1.resolve("signing/controller-signing.key"));
+    assertThat(Files.readString(replica2.resolve("signing/controller-signing.key"))).isEqualTo(key1);
+    assertThat(Files.readString(replica2.resolve("tls/tls.crt")))
+        .isEqualTo(Files.readString(replica1.resolve("tls/tls.crt")));
+
+    ConfigMap trust = client.configMaps().inNamespace("egressgw-system").withName("egressgw-agent-trust").get();
+    assertThat(trust.getData()).containsKeys("controller-signing.pub", "ca.crt");
+    assertThat(trust.getData().toString()).doesNotContain("PRIVATE KEY");
+    byte[] payload = Serialization.asJson(NodeProgram.empty("worker1", 7)).getBytes(StandardCharsets.UTF_8);
+    var signed = ProgramSignatures.sign(payload, ProgramSignatures.parsePrivateKey(key1));
+    assertThat(ProgramSignatures.verify(signed,
+        ProgramSignatures.parsePublicKey(trust.getData().get("controller-signing.pub")))).isEqualTo(payload);
+  }
+}
