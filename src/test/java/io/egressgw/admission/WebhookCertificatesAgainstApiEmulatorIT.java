@@ -2,13 +2,9 @@ package io.egressgw.admission;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
+import io.egressgw.testing.CrudApiEmulator;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,7 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,25 +28,20 @@ import org.junit.jupiter.api.io.TempDir;
  * renews it before it expires.
  */
 class WebhookCertificatesAgainstApiEmulatorIT {
-  KubernetesMockServer server;
+  CrudApiEmulator emulator;
   KubernetesClient client;
   @TempDir Path dir;
   final Clock now = Clock.fixed(Instant.parse("2026-11-26T12:00:00Z"), ZoneOffset.UTC);
 
   @BeforeEach
-  void start() throws Exception {
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(), false);
-    server.init();
-    client = server.createClient();
-    client.resource(Serialization.unmarshal(Files.readString(Path.of("k8s/webhook.yaml")),
-        ValidatingWebhookConfiguration.class)).create();
+  void start() {
+    emulator = new CrudApiEmulator();
+    client = emulator.client();
   }
 
   @AfterEach
   void stop() {
-    client.close();
-    server.destroy();
+    emulator.close();
   }
 
   @Test

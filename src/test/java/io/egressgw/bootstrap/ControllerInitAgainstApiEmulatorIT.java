@@ -5,18 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.egressgw.agent.channel.ProgramSignatures;
 import io.egressgw.program.NodeProgram;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
+import io.egressgw.testing.CrudApiEmulator;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.HashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,25 +23,20 @@ import org.junit.jupiter.api.io.TempDir;
  * published in a ConfigMap that verifies what the controller signs.
  */
 class ControllerInitAgainstApiEmulatorIT {
-  KubernetesMockServer server;
+  CrudApiEmulator emulator;
   KubernetesClient client;
   @TempDir Path replica1;
   @TempDir Path replica2;
 
   @BeforeEach
-  void start() throws Exception {
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(), false);
-    server.init();
-    client = server.createClient();
-    client.resource(Serialization.unmarshal(Files.readString(Path.of("k8s/webhook.yaml")),
-        ValidatingWebhookConfiguration.class)).create();
+  void start() {
+    emulator = new CrudApiEmulator();
+    client = emulator.client();
   }
 
   @AfterEach
   void stop() {
-    client.close();
-    server.destroy();
+    emulator.close();
   }
 
   @Test
