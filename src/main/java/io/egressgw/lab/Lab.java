@@ -167,6 +167,12 @@ public final class Lab {
         "http://127.0.0.1:9090/q/health/ready")).ok();
   }
 
+  /** The agent's Prometheus metrics, read inside the node's namespace. */
+  String agentMetrics(LabNode node) {
+    return Shell.run(Duration.ofSeconds(3), "", List.of("ip", "netns", "exec", node.netns(), "curl", "-sf", "-m", "2",
+        "http://127.0.0.1:9090/q/metrics")).out();
+  }
+
   private void startAgent(LabNode node) throws IOException {
     processes.start("agent-" + node.name(), Optional.of(node.netns()),
         processes.java(LabConfig.agent(dir, node, bpffs().resolve(node.name()))));

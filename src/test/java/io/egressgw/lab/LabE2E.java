@@ -52,6 +52,21 @@ class LabE2E {
 
   @Test
   @Order(2)
+  void theSteeringNodeCountsThePolicysPacketsInItsMetrics() {
+    // paul/frontend runs on worker2 and is steered to the egress holder: worker2's agent counts it.
+    var node = lab.plan().node("worker2").orElseThrow();
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      lab.observedSources();
+      String metrics = lab.agentMetrics(node);
+      java.util.regex.Matcher m = java.util.regex.Pattern
+          .compile("egressgw_agent_policy_packets_total\\{[^}]*policy=\"egress\"[^}]*\\} ([0-9.E]+)").matcher(metrics);
+      assertThat(m.find()).as("policy counter in worker2's metrics").isTrue();
+      assertThat(Double.parseDouble(m.group(1))).isPositive();
+    });
+  }
+
+  @Test
+  @Order(3)
   void theReferencePlacementHoldsOnWorkersOnly() {
     Map<String, String> ips = lab.floatingIPs();
     assertThat(ips).containsOnlyKeys("192.168.1.100", "192.168.1.101", "192.168.1.102");
@@ -59,7 +74,7 @@ class LabE2E {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void failingTheEgressGatewayRecoversWithinTheFailoverBudget() throws Exception {
     String holder = lab.floatingIPs().get(LabPlan.FLOATING_IP_1);
     Lab.Failover f = lab.failAndMeasure(holder);
