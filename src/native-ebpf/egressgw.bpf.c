@@ -2,7 +2,8 @@
 /*
  * egressgw dataplane: three tc programs sharing the maps of lib/maps.h.
  *   egw_classify  tc ingress of pod veths: marks selected traffic (steer / SNAT here), drops it
- *                 when its egress has no gateway (fail closed).
+ *                 when its egress has no gateway (fail closed), and drops traffic of a pod this
+ *                 node does not know yet to a guarded destination (fail closed until programmed).
  *   egw_steer     tc egress of the uplink: sends steer-marked packets to the gateway node's MAC, and
  *                 counts steered and SNAT-marked packets where they leave the node (after netfilter
  *                 FORWARD, so traffic dropped by network policy is not counted).
@@ -28,7 +29,7 @@ int egw_classify(struct __sk_buff *skb)
 
 	if (egw_ipv4_addrs(skb, &saddr, &daddr) < 0)
 		return TC_ACT_UNSPEC;
-	switch (egw_classify_addrs(saddr, daddr, &id)) {
+	switch (egw_classify_addrs(saddr, daddr, &id, 1)) {
 	case EGW_LOCAL:
 		skb->mark = EGW_MARK_SNAT | id;
 		break;
@@ -37,6 +38,11 @@ int egw_classify(struct __sk_buff *skb)
 		break;
 	case EGW_NO_EGRESS:
 		/* no node holds the egress IP: leaving with the node address would hide the fault */
+		return TC_ACT_SHOT;
+	case EGW_UNKNOWN_GUARDED:
+		/* a pod started before this node's program arrived: it might be selected, and leaving
+		 * masqueraded with the node address would be the wrong source IP */
+		egw_count(skb, EGW_COUNTER_GUARD_DROPS);
 		return TC_ACT_SHOT;
 	default:
 		break;
@@ -78,7 +84,7 @@ int egw_gateway(struct __sk_buff *skb)
 	if (egw_ipv4_addrs(skb, &saddr, &daddr) < 0)
 		return TC_ACT_UNSPEC;
 	/* only traffic steered here for an egress this node holds; anything else is not ours */
-	if (egw_classify_addrs(saddr, daddr, &id) != EGW_LOCAL)
+	if (egw_classify_addrs(saddr, daddr, &id, 0) != EGW_LOCAL)
 		return TC_ACT_UNSPEC;
 	skb->mark = EGW_MARK_SNAT | id;
 	return TC_ACT_UNSPEC;

@@ -34,12 +34,17 @@
 #define EGW_MAP_EGRESSES egw_egresses
 #define EGW_MAP_COUNTERS egw_counters
 #define EGW_MAP_STATE egw_state
+#define EGW_MAP_GUARD egw_guard
 
 /* Default capacities; userspace may resize before load (bpf_map__set_max_entries). */
 #define EGW_SOURCES_MAX 131072 /* 65,536 local pods + remote pods SNATed on a gateway */
 #define EGW_ROUTES_MAX 1000000
 #define EGW_EGRESSES_MAX 65536 /* egress ids are 1..65535 */
-#define EGW_COUNTERS_MAX 65536 /* indexed by egress id */
+#define EGW_COUNTERS_MAX 65536 /* indexed by egress id; index 0 (no egress) counts guard drops */
+#define EGW_GUARD_MAX 65536 /* guarded destination prefixes (the union of every policy's) */
+
+/* egw_counters index of the packets egw_classify dropped because their source was not known yet. */
+#define EGW_COUNTER_GUARD_DROPS 0
 
 /* tc attachment: our filters' handle and priority on every hook we use. */
 #define EGW_TC_HANDLE 0xe65
@@ -50,6 +55,12 @@
 struct egw_route_key {
 	__u32 prefixlen;
 	__u32 rule_set;
+	__u32 daddr; /* network byte order */
+};
+
+/* egw_guard key (value: __u32, 1). prefixlen counts the bits of daddr; lookups use 32. */
+struct egw_guard_key {
+	__u32 prefixlen;
 	__u32 daddr; /* network byte order */
 };
 

@@ -11,25 +11,36 @@ const volatile __u32 egw_node_ip = 0;
 #define EGW_NO_EGRESS 1    /* selected, but the egress is unknown or has no gateway: drop */
 #define EGW_LOCAL 2        /* selected, this node holds the egress: SNAT here */
 #define EGW_REMOTE 3       /* selected, another node holds the egress: steer there */
+#define EGW_UNKNOWN_GUARDED 4 /* source not known to this node yet, destination guarded: drop */
 
 /*
  * egw_classify_addrs: two-stage lookup, source -> rule set, then (rule set, destination) ->
  * egress id -> egress.
+ * With guard set (egw_classify, pod-facing interfaces only), a source that is not in sources at
+ * all is checked against egw_guard: a known source (even with rule set 0, "not selected") is
+ * never guarded.
  * Returns one of:
- *   EGW_NOT_SELECTED  leave the packet alone
- *   EGW_NO_EGRESS     *id is set; fail closed
- *   EGW_LOCAL         *id is set
- *   EGW_REMOTE        *id is set
+ *   EGW_NOT_SELECTED     leave the packet alone
+ *   EGW_NO_EGRESS        *id is set; fail closed
+ *   EGW_LOCAL            *id is set
+ *   EGW_REMOTE           *id is set
+ *   EGW_UNKNOWN_GUARDED  only with guard: unknown source to a guarded destination; fail closed
+ *                        (the pod started before this node was programmed)
  */
-static __always_inline int egw_classify_addrs(__u32 saddr, __u32 daddr, __u32 *id)
+static __always_inline int egw_classify_addrs(__u32 saddr, __u32 daddr, __u32 *id, int guard)
 {
 	struct egw_route_key key = { .prefixlen = 64, .daddr = daddr };
 	struct egw_egress *egress;
 	__u32 *rule_set, *egress_id;
 
 	rule_set = bpf_map_lookup_elem(&EGW_MAP_SOURCES, &saddr);
-	if (!rule_set)
+	if (!rule_set) {
+		struct egw_guard_key gkey = { .prefixlen = 32, .daddr = daddr };
+
+		if (guard && bpf_map_lookup_elem(&EGW_MAP_GUARD, &gkey))
+			return EGW_UNKNOWN_GUARDED;
 		return EGW_NOT_SELECTED;
+	}
 	key.rule_set = *rule_set;
 	egress_id = bpf_map_lookup_elem(&EGW_MAP_ROUTES, &key);
 	if (!egress_id)

@@ -26,6 +26,18 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } EGW_MAP_ROUTES SEC(".maps");
 
+/* Guarded destination prefixes: traffic from a pod this node does not know yet (not in sources)
+ * to one of them is dropped by egw_classify, so that a pod started before its node was programmed
+ * never leaves with the node's address. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, EGW_GUARD_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct egw_guard_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} EGW_MAP_GUARD SEC(".maps");
+
 /* Egress id -> where its traffic leaves. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -35,7 +47,7 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } EGW_MAP_EGRESSES SEC(".maps");
 
-/* Egress id -> packets and bytes steered or SNATed by this node. */
+/* Egress id -> packets and bytes steered or SNATed by this node; index 0: guard drops. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, EGW_COUNTERS_MAX);

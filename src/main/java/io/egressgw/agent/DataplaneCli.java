@@ -110,6 +110,9 @@ public final class DataplaneCli {
     m.put("subnets", dp.subnets());
     m.put("heldFloatingIPs", dp.heldFloatingIPs());
     m.put("counters", dp.counters());
+    if (dp instanceof EbpfNodeDataplane e) {
+      m.put("guardDrops", e.guardDrops());
+    }
     return m;
   }
 

@@ -21,16 +21,18 @@ import java.util.TreeSet;
  * @param egresses egress id -> gateway / egress IP / flags
  * @param snat mark (SNAT | egress id) -> floating IP, for egresses this node holds
  * @param floatingIPs floating IPv4 addresses held on the uplink
+ * @param guard guarded destination prefixes (egw_guard)
  */
 public record DataplaneState(
     Map<Integer, Integer> sources,
     Map<RouteKey, Integer> routes,
     Map<Integer, EgressEntry> egresses,
     Map<Integer, Integer> snat,
-    Set<Integer> floatingIPs) {
+    Set<Integer> floatingIPs,
+    Set<Ipv4.Cidr> guard) {
 
   public static DataplaneState empty() {
-    return new DataplaneState(Map.of(), Map.of(), Map.of(), Map.of(), Set.of());
+    return new DataplaneState(Map.of(), Map.of(), Map.of(), Map.of(), Set.of(), Set.of());
   }
 
   /**
@@ -73,7 +75,11 @@ public record DataplaneState(
     for (String ip : program.floatingIPs()) {
       floating.add(Ipv4.parse(ip));
     }
-    return new DataplaneState(sources, routes, egresses, snat, floating);
+    Set<Ipv4.Cidr> guard = new java.util.HashSet<>();
+    for (String cidr : program.guardedPrefixes()) {
+      guard.add(Ipv4.Cidr.parse(cidr));
+    }
+    return new DataplaneState(sources, routes, egresses, snat, floating, guard);
   }
 
   private static void checkId(int id) {
@@ -89,11 +95,12 @@ public record DataplaneState(
         MapDiff.of(installed.routes(), desired.routes()),
         MapDiff.of(installed.egresses(), desired.egresses()),
         MapDiff.of(installed.snat(), desired.snat()),
-        MapDiff.of(asMap(installed.floatingIPs()), asMap(desired.floatingIPs())));
+        MapDiff.of(asMap(installed.floatingIPs()), asMap(desired.floatingIPs())),
+        MapDiff.of(asMap(installed.guard()), asMap(desired.guard())));
   }
 
-  private static Map<Integer, Boolean> asMap(Set<Integer> set) {
-    Map<Integer, Boolean> m = new HashMap<>();
+  private static <K> Map<K, Boolean> asMap(Set<K> set) {
+    Map<K, Boolean> m = new HashMap<>();
     set.forEach(ip -> m.put(ip, Boolean.TRUE));
     return m;
   }
@@ -104,13 +111,15 @@ public record DataplaneState(
       MapDiff<RouteKey, Integer> routes,
       MapDiff<Integer, EgressEntry> egresses,
       MapDiff<Integer, Integer> snat,
-      MapDiff<Integer, Boolean> floatingIPs) {
+      MapDiff<Integer, Boolean> floatingIPs,
+      MapDiff<Ipv4.Cidr, Boolean> guard) {
     public boolean isEmpty() {
       return sources.isEmpty()
           && routes.isEmpty()
           && egresses.isEmpty()
           && snat.isEmpty()
-          && floatingIPs.isEmpty();
+          && floatingIPs.isEmpty()
+          && guard.isEmpty();
     }
   }
 

@@ -118,7 +118,9 @@ public final class EbpfNodeDataplane implements NodeDataplane {
         floating.add(a.address());
       }
     }
-    return new DataplaneState(sources, routes, egresses, snat, floating);
+    Set<Ipv4.Cidr> guard =
+        new java.util.HashSet<>(MapCodec.readGuard(bpf.guard(), settings.capacities().guard()).keySet());
+    return new DataplaneState(sources, routes, egresses, snat, floating, guard);
   }
 
   @Override
@@ -144,7 +146,8 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   /**
    * Order keeps every intermediate state safe: a floating IP and its SNAT entry exist before any
    * packet is marked for it; a source becomes visible only once its routes and egresses are there;
-   * removals go the other way round.
+   * removals go the other way round. Guarded prefixes are added first and removed last (the guard
+   * only ever drops traffic of sources not yet written).
    */
   private ApplyResult write(DataplaneState.Diff diff, long generation) {
     int uplink = Rtnetlink.link(settings.uplink()).index();
@@ -156,7 +159,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     List<Integer> snatDeletes = new ArrayList<>(diff.snat().changed());
     int nftChanges = natTable.update(diff.snat().upserts(), snatDeletes) - snatDeletes.size();
 
-    int writes = 0;
+    int writes = MapCodec.writeGuard(bpf.guard(), diff.guard().upserts().keySet());
     // a new egress id starts counting from zero
     for (Integer id : diff.egresses().upserts().keySet()) {
       if (!installed.egresses().containsKey(id)) {
@@ -170,6 +173,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     writes += MapCodec.deleteU32(bpf.sources(), diff.sources().deletes());
     writes += MapCodec.deleteRoutes(bpf.routes(), diff.routes().deletes());
     writes += MapCodec.deleteU32(bpf.egresses(), diff.egresses().deletes());
+    writes += MapCodec.deleteGuard(bpf.guard(), diff.guard().deletes());
 
     nftChanges += natTable.update(Map.of(), diff.snat().deletes());
     for (Integer ip : diff.floatingIPs().deletes()) {
@@ -271,6 +275,15 @@ public final class EbpfNodeDataplane implements NodeDataplane {
           out.merge(policy, c, (a, b) -> new PolicyCounters(a.packets() + b.packets(), a.bytes() + b.bytes()));
         });
     return out;
+  }
+
+  /**
+   * Packets egw_classify dropped because their source was not known to this node yet and their
+   * destination is guarded (since the counters map was created; survives agent restarts).
+   */
+  public synchronized long guardDrops() {
+    byte[] v = bpf.counters().lookup(MapCodec.u32(COUNTER_GUARD_DROPS));
+    return v == null ? 0 : MapCodec.sumCounters(v, bpf.possibleCpus()).packets();
   }
 
   /** The installed state as last written or read back (for tests and diagnostics). */

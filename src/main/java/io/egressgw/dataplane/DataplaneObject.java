@@ -12,9 +12,14 @@ import jnr.ffi.Pointer;
 public final class DataplaneObject implements AutoCloseable {
 
   /** Map capacities; must equal those of already pinned maps (libbpf refuses to reuse otherwise). */
-  public record Capacities(int sources, int routes, int egresses) {
+  public record Capacities(int sources, int routes, int egresses, int guard) {
+    /** The default guard capacity. */
+    public Capacities(int sources, int routes, int egresses) {
+      this(sources, routes, egresses, GUARD_MAX);
+    }
+
     public static Capacities defaults() {
-      return new Capacities(SOURCES_MAX, ROUTES_MAX, EGRESSES_MAX);
+      return new Capacities(SOURCES_MAX, ROUTES_MAX, EGRESSES_MAX, GUARD_MAX);
     }
   }
 
@@ -24,6 +29,7 @@ public final class DataplaneObject implements AutoCloseable {
   private final BpfMap egresses;
   private final BpfMap counters;
   private final BpfMap state;
+  private final BpfMap guard;
   private final int possibleCpus;
 
   private DataplaneObject(Pointer obj) {
@@ -37,6 +43,7 @@ public final class DataplaneObject implements AutoCloseable {
     this.counters =
         new BpfMap(MAP_COUNTERS, mapFd(egw, MAP_COUNTERS), U32_SIZE, COUNTERS_SIZE * possibleCpus);
     this.state = new BpfMap(MAP_STATE, mapFd(egw, MAP_STATE), U32_SIZE, STATE_SIZE);
+    this.guard = new BpfMap(MAP_GUARD, mapFd(egw, MAP_GUARD), GUARD_KEY_SIZE, U32_SIZE);
   }
 
   private int mapFd(NativeLibraries.Egw egw, String name) {
@@ -63,6 +70,8 @@ public final class DataplaneObject implements AutoCloseable {
       DataplaneException.check(
           egw.egw_set_max_entries(obj, MAP_EGRESSES, capacities.egresses()),
           "size " + MAP_EGRESSES);
+      DataplaneException.check(
+          egw.egw_set_max_entries(obj, MAP_GUARD, capacities.guard()), "size " + MAP_GUARD);
       DataplaneException.check(
           egw.egw_load(obj),
           "load of the BPF object (pinned maps under " + pinDir + " with other capacities?)");
@@ -118,6 +127,10 @@ public final class DataplaneObject implements AutoCloseable {
 
   public BpfMap state() {
     return state;
+  }
+
+  public BpfMap guard() {
+    return guard;
   }
 
   public int possibleCpus() {

@@ -41,6 +41,51 @@ public final class MapCodec {
     putIp(b, base, ROUTE_KEY.daddr, k.destination().address());
   }
 
+  public static byte[] guardKey(Ipv4.Cidr cidr) {
+    byte[] b = new byte[GUARD_KEY_SIZE];
+    putGuardKey(b, 0, cidr);
+    return b;
+  }
+
+  private static void putGuardKey(byte[] b, int base, Ipv4.Cidr cidr) {
+    putU32(b, base, GUARD_KEY.prefixlen, cidr.prefixLength());
+    putIp(b, base, GUARD_KEY.daddr, cidr.address());
+  }
+
+  public static Map<Ipv4.Cidr, Boolean> readGuard(BpfMap map, int capacity) {
+    BpfMap.Entries e = map.dump(capacity);
+    Map<Ipv4.Cidr, Boolean> out = new HashMap<>();
+    for (int i = 0; i < e.count(); i++) {
+      int base = i * GUARD_KEY_SIZE;
+      out.put(
+          new Ipv4.Cidr(getIp(e.keys(), base, GUARD_KEY.daddr), getU32(e.keys(), base, GUARD_KEY.prefixlen)),
+          Boolean.TRUE);
+    }
+    return out;
+  }
+
+  /** Writes guarded prefixes (value 1). */
+  public static int writeGuard(BpfMap map, Collection<Ipv4.Cidr> prefixes) {
+    byte[] keys = new byte[prefixes.size() * GUARD_KEY_SIZE];
+    byte[] values = new byte[prefixes.size() * U32_SIZE];
+    int i = 0;
+    for (Ipv4.Cidr c : prefixes) {
+      putGuardKey(keys, i * GUARD_KEY_SIZE, c);
+      putU32At(values, i, 1);
+      i++;
+    }
+    return map.updateMany(keys, values, i);
+  }
+
+  public static int deleteGuard(BpfMap map, Collection<Ipv4.Cidr> prefixes) {
+    byte[] b = new byte[prefixes.size() * GUARD_KEY_SIZE];
+    int i = 0;
+    for (Ipv4.Cidr c : prefixes) {
+      putGuardKey(b, i++ * GUARD_KEY_SIZE, c);
+    }
+    return map.deleteMany(b, i);
+  }
+
   public static byte[] egress(EgressEntry e) {
     byte[] b = new byte[EGRESS_SIZE];
     putEgress(b, 0, e);

@@ -26,6 +26,7 @@ public final class MapLayouts {
   public static final String MAP_EGRESSES = "egw_egresses";
   public static final String MAP_COUNTERS = "egw_counters";
   public static final String MAP_STATE = "egw_state";
+  public static final String MAP_GUARD = "egw_guard";
 
   public static final String PROG_CLASSIFY = "egw_classify";
   public static final String PROG_STEER = "egw_steer";
@@ -35,6 +36,9 @@ public final class MapLayouts {
   public static final int ROUTES_MAX = 1000000;
   public static final int EGRESSES_MAX = 65536;
   public static final int COUNTERS_MAX = 65536;
+  public static final int GUARD_MAX = 65536;
+  /** egw_counters index of the packets dropped by the guard (no egress has id 0). */
+  public static final int COUNTER_GUARD_DROPS = 0;
 
   public static final int TC_HANDLE = 0xe65;
   public static final int TC_PRIORITY = 0xe65;
@@ -46,6 +50,16 @@ public final class MapLayouts {
     public final Unsigned32 daddr = new Unsigned32();
 
     public RouteKey(Runtime runtime) {
+      super(runtime);
+    }
+  }
+
+  /** struct egw_guard_key. */
+  public static final class GuardKey extends Struct {
+    public final Unsigned32 prefixlen = new Unsigned32();
+    public final Unsigned32 daddr = new Unsigned32();
+
+    public GuardKey(Runtime runtime) {
       super(runtime);
     }
   }
@@ -85,11 +99,13 @@ public final class MapLayouts {
   public static final Egress EGRESS = new Egress(RT);
   public static final Counters COUNTERS = new Counters(RT);
   public static final State STATE = new State(RT);
+  public static final GuardKey GUARD_KEY = new GuardKey(RT);
 
   public static final int ROUTE_KEY_SIZE = Struct.size(ROUTE_KEY);
   public static final int EGRESS_SIZE = Struct.size(EGRESS);
   public static final int COUNTERS_SIZE = Struct.size(COUNTERS);
   public static final int STATE_SIZE = Struct.size(STATE);
+  public static final int GUARD_KEY_SIZE = Struct.size(GUARD_KEY);
   public static final int U32_SIZE = 4;
 
   private static ByteBuffer buf(byte[] b, int offset) {

@@ -37,7 +37,10 @@ import java.util.TreeSet;
  * exactly the nodes whose program changed.
  *
  * <p>Pods: only pods with an address are programmed; pods with a node unknown to the compiler are
- * still shown on their gateways. Two pods claiming one address on one node (a recycled IP): the
+ * still shown on their gateways. Every pod with an address is shown on its own node, an unselected
+ * one with rule set 0 (no routes): the node's dataplane drops traffic to guarded destinations (every
+ * policy's prefixes, {@link NodeProgram#guardedPrefixes}) from a pod it does not know yet, so a pod
+ * whose node is programmed late cannot leave with the node's address. Two pods claiming one address on one node (a recycled IP): the
  * lexicographically smaller {@code namespace/name} is shown. A policy whose gateway group is missing
  * or has no floating IP selects nothing ("not applied"); a policy whose egress IP no node holds is
  * programmed with an egress without gateway, and the dataplane drops its traffic (fail closed).
@@ -81,6 +84,9 @@ public final class IncrementalCompiler {
   private final BitSet usedEgressIds = new BitSet();
   private final Map<String, View> views = new HashMap<>();
   private final List<View> touched = new ArrayList<>();
+  private final Map<Long, Integer> guardRefs = new HashMap<>(); // prefix -> policies claiming it
+  private List<String> guard = List.of(); // sorted guarded prefixes, as in every program
+  private boolean guardDirty;
   private boolean tracking = true;
   private long outcomeEpoch;
   private Map<String, Integer> seed = Map.of();
@@ -350,6 +356,7 @@ public final class IncrementalCompiler {
       PolicyState p = policies.get(pi.name());
       p.input = pi;
       p.parseCidrs();
+      refGuard(p.prefixes, 1);
       indexGateway(p);
       refreshEgress(p);
       if (p.applied) {
@@ -385,10 +392,11 @@ public final class IncrementalCompiler {
         for (PolicyState p : rs.policies) {
           p.selected.add(pod);
         }
-        show(pod, false);
       }
+      show(pod, false); // unselected pods too: their node knows them (rule set 0)
     }
     tracking = true;
+    refreshGuard();
   }
 
   private void registerPolicy(PolicyState p) {
@@ -548,10 +556,16 @@ public final class IncrementalCompiler {
     }
   }
 
-  /** The nodes whose program shows {@code pod}: its own and its policies' gateway nodes. */
+  /**
+   * The nodes whose program shows {@code pod}: its own (selected or not: an unselected pod is shown
+   * with rule set 0, so that the dataplane's guard does not drop it) and its policies' gateway nodes.
+   */
   private List<String> viewsOf(PodState pod) {
-    if (pod.ruleSet == null || pod.ip == null) {
+    if (pod.ip == null) {
       return List.of();
+    }
+    if (pod.ruleSet == null) {
+      return pod.node == null ? List.of() : List.of(pod.node);
     }
     List<String> out = new ArrayList<>(2);
     if (pod.node != null) {
@@ -632,7 +646,9 @@ public final class IncrementalCompiler {
       unindexGateway(p);
     }
     p.input = in;
+    refGuard(p.prefixes, -1);
     p.parseCidrs();
+    refGuard(p.prefixes, 1);
     indexGateway(p);
     refreshEgress(p);
     for (NamespaceState ns : namespaces.values()) {
@@ -906,12 +922,49 @@ public final class IncrementalCompiler {
   // --------------------------------------------------------------------------------------------
   // Programs
 
+  /** Adds (delta 1) or removes (delta -1) one policy's prefixes from the guarded prefixes. */
+  private void refGuard(long[] prefixes, int delta) {
+    for (long prefix : prefixes) {
+      guardRefs.merge(prefix, delta, (a, b) -> a + b == 0 ? null : a + b);
+      guardDirty = true;
+    }
+  }
+
+  /** Recomputes the guarded prefixes; true when they changed (every node's program changes). */
+  private boolean refreshGuard() {
+    if (!guardDirty) {
+      return false;
+    }
+    guardDirty = false;
+    Long[] keys = guardRefs.keySet().toArray(new Long[0]);
+    Arrays.sort(keys, (a, b) -> Long.compare(prefixOrder(a), prefixOrder(b)));
+    List<String> now = new ArrayList<>(keys.length);
+    for (Long k : keys) {
+      now.add(Ipv4.canonicalCidr(k));
+    }
+    if (now.equals(guard)) {
+      return false;
+    }
+    guard = List.copyOf(now);
+    return true;
+  }
+
   /** Ends an event: which known nodes' programs differ from before it. */
   private Set<String> flush() {
-    if (touched.isEmpty()) {
-      return Set.of();
-    }
     Set<String> changed = new TreeSet<>();
+    if (refreshGuard()) {
+      // before-snapshots of slow views were taken with the old guard, so they differ too
+      for (String node : nodes) {
+        View v = views.get(node);
+        if (v != null) {
+          v.program = null;
+        }
+        changed.add(node);
+      }
+    }
+    if (touched.isEmpty()) {
+      return changed.isEmpty() ? Set.of() : changed;
+    }
     for (View v : touched) {
       boolean known = nodes.contains(v.node);
       if (v.slow) {
@@ -942,7 +995,7 @@ public final class IncrementalCompiler {
     Map.Entry<String, Integer>[] entries = new Map.Entry[v.shown.size()];
     int i = 0;
     for (Map.Entry<String, PodState> e : v.shown.entrySet()) {
-      entries[i++] = Map.entry(e.getKey(), e.getValue().ruleSet.id);
+      entries[i++] = Map.entry(e.getKey(), ruleSetId(e.getValue()));
     }
     if (v.rulesCache == null) {
       // Rule sets and egresses only change when the set of rule sets shown changes or in a slow
@@ -964,7 +1017,12 @@ public final class IncrementalCompiler {
     TreeMap<Long, String> held = floatingByNode.get(v.node);
     List<String> floating = held == null ? List.of() : List.copyOf(held.values());
     return new NodeProgram(
-        v.node, 0, Map.ofEntries(entries), v.rulesCache, v.egressesCache, floating);
+        v.node, 0, Map.ofEntries(entries), v.rulesCache, v.egressesCache, floating, guard);
+  }
+
+  /** The rule set id a shown pod has in its programs: 0 when no policy selects it. */
+  private static int ruleSetId(PodState pod) {
+    return pod.ruleSet == null ? 0 : pod.ruleSet.id;
   }
 
   private List<Route> routes(RuleSet rs) {
@@ -1185,7 +1243,7 @@ public final class IncrementalCompiler {
     long epoch; // outcome counting
 
     boolean inEvent;
-    HashMap<String, Integer> sourcesBefore; // address -> rule set id before the event, 0: absent
+    HashMap<String, Integer> sourcesBefore; // address -> rule set id before the event, -1: absent
     HashMap<Integer, List<Route>> refsBefore; // rule set id -> routes before the event
     boolean slow;
     boolean beforeUnknown;
@@ -1206,13 +1264,13 @@ public final class IncrementalCompiler {
       touch();
       PodState cur = shown.get(pod.ip);
       if (cur == null) {
-        recordSource(pod.ip, 0);
+        recordSource(pod.ip, -1);
         shown.put(pod.ip, pod);
         addRef(pod.ruleSet);
         return;
       }
       if (pod.key.compareTo(cur.key) < 0) {
-        recordSource(pod.ip, cur.ruleSet.id);
+        recordSource(pod.ip, ruleSetId(cur));
         removeRef(cur.ruleSet);
         shown.put(pod.ip, pod);
         addRef(pod.ruleSet);
@@ -1233,7 +1291,7 @@ public final class IncrementalCompiler {
         }
         return;
       }
-      recordSource(pod.ip, pod.ruleSet.id);
+      recordSource(pod.ip, ruleSetId(pod));
       removeRef(pod.ruleSet);
       List<PodState> list = shadowed == null ? null : shadowed.get(pod.ip);
       if (list == null) {
@@ -1262,6 +1320,9 @@ public final class IncrementalCompiler {
     }
 
     private void addRef(RuleSet rs) {
+      if (rs == null) {
+        return; // unselected: rule set 0 has no routes
+      }
       Ref ref = refs.get(rs.id);
       if (ref == null) {
         recordRef(rs.id, ABSENT);
@@ -1274,6 +1335,9 @@ public final class IncrementalCompiler {
     }
 
     private void removeRef(RuleSet rs) {
+      if (rs == null) {
+        return;
+      }
       Ref ref = refs.get(rs.id);
       if (--ref.count == 0) {
         recordRef(rs.id, slow ? ABSENT : routes(rs));
@@ -1308,7 +1372,7 @@ public final class IncrementalCompiler {
       if (sourcesBefore != null) {
         for (Map.Entry<String, Integer> e : sourcesBefore.entrySet()) {
           PodState cur = shown.get(e.getKey());
-          if ((cur == null ? 0 : cur.ruleSet.id) != e.getValue()) {
+          if ((cur == null ? -1 : ruleSetId(cur)) != e.getValue()) {
             return true;
           }
         }

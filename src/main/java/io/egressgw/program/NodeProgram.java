@@ -16,11 +16,15 @@ import java.util.Map;
  * @param node node name
  * @param generation strictly increasing per node; the agent reports the last one it applied
  * @param sources pod IPv4 address -> rule set id. Local pods selected by any policy, and on a gateway
- *     node also the remote pods whose traffic it must SNAT
+ *     node also the remote pods whose traffic it must SNAT. Every local pod with an address is
+ *     listed: an unselected one with rule set 0 (known, not selected; rule set 0 has no routes)
  * @param ruleSets rule set id -> destination routes
  * @param egresses egress id -> where selected traffic leaves and with which address
  * @param floatingIPs floating IPv4 addresses this node must hold (configure and announce); every
  *     other floating IP it holds must be released
+ * @param guardedPrefixes the union of every policy's destination prefixes: traffic from a pod
+ *     interface to one of them whose source is not in {@code sources} (a pod started before its
+ *     node was programmed) is dropped, so that it never leaves with the node's address
  */
 public record NodeProgram(
     String node,
@@ -28,13 +32,26 @@ public record NodeProgram(
     Map<String, Integer> sources,
     Map<Integer, List<Route>> ruleSets,
     Map<Integer, Egress> egresses,
-    List<String> floatingIPs) {
+    List<String> floatingIPs,
+    List<String> guardedPrefixes) {
 
   public NodeProgram {
     sources = Map.copyOf(sources);
     ruleSets = Map.copyOf(ruleSets);
     egresses = Map.copyOf(egresses);
     floatingIPs = List.copyOf(floatingIPs);
+    guardedPrefixes = guardedPrefixes == null ? List.of() : List.copyOf(guardedPrefixes);
+  }
+
+  /** A program that guards no destination. */
+  public NodeProgram(
+      String node,
+      long generation,
+      Map<String, Integer> sources,
+      Map<Integer, List<Route>> ruleSets,
+      Map<Integer, Egress> egresses,
+      List<String> floatingIPs) {
+    this(node, generation, sources, ruleSets, egresses, floatingIPs, List.of());
   }
 
   /** A program that steers nothing and holds nothing. */
@@ -44,7 +61,8 @@ public record NodeProgram(
 
   /** The same desired state under another generation. */
   public NodeProgram withGeneration(long newGeneration) {
-    return new NodeProgram(node, newGeneration, sources, ruleSets, egresses, floatingIPs);
+    return new NodeProgram(
+        node, newGeneration, sources, ruleSets, egresses, floatingIPs, guardedPrefixes);
   }
 
   /** True when both describe the same dataplane state, whatever their generations. */
@@ -54,7 +72,8 @@ public record NodeProgram(
         && sources.equals(other.sources)
         && ruleSets.equals(other.ruleSets)
         && egresses.equals(other.egresses)
-        && floatingIPs.equals(other.floatingIPs);
+        && floatingIPs.equals(other.floatingIPs)
+        && guardedPrefixes.equals(other.guardedPrefixes);
   }
 
   /**

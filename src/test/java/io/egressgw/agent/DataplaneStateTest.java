@@ -23,9 +23,17 @@ import org.junit.jupiter.api.TestFactory;
 class DataplaneStateTest {
   static final int NODE = Ipv4.parse("10.77.0.1");
 
+  static final List<String> GUARD = List.of("203.0.113.0/24", "198.51.100.7/24");
+
   static NodeProgram program(Map<String, Integer> sources, Map<Integer, Egress> egresses, List<String> floating) {
+    return program(sources, egresses, floating, GUARD);
+  }
+
+  static NodeProgram program(
+      Map<String, Integer> sources, Map<Integer, Egress> egresses, List<String> floating, List<String> guard) {
     return new NodeProgram("n1", 1, sources,
-        Map.of(1, List.of(new Route("203.0.113.0/24", 7), new Route("198.51.100.7/24", 8))), egresses, floating);
+        Map.of(1, List.of(new Route("203.0.113.0/24", 7), new Route("198.51.100.7/24", 8))), egresses, floating,
+        guard);
   }
 
   static final Egress REMOTE = new Egress(7, "p", "10.77.0.100", "n2", "10.77.0.2");
@@ -45,6 +53,14 @@ class DataplaneStateTest {
     assertEquals(new EgressEntry(NODE, Ipv4.parse("10.77.0.100"), MapLayouts.EGRESS_HAS_GATEWAY), s.egresses().get(7));
     assertEquals(Map.of(MapLayouts.MARK_SNAT | 7, Ipv4.parse("10.77.0.100")), s.snat(), "SNAT only for egresses held here");
     assertEquals(Set.of(Ipv4.parse("10.77.0.100")), s.floatingIPs());
+    assertEquals(Set.of(Ipv4.Cidr.parse("203.0.113.0/24"), Ipv4.Cidr.parse("198.51.100.0/24")), s.guard(),
+        "guarded prefixes, host bits cleared");
+  }
+
+  @Test
+  void unselectedPodIsASourceWithRuleSetZero() {
+    DataplaneState s = DataplaneState.desired(program(Map.of("10.244.1.9", 0), Map.of(7, REMOTE), List.of()), NODE);
+    assertEquals(Map.of(Ipv4.parse("10.244.1.9"), 0), s.sources());
   }
 
   @Test
@@ -61,15 +77,23 @@ class DataplaneStateTest {
         () -> DataplaneState.desired(program(Map.of(), Map.of(70000, big), List.of()), NODE));
   }
 
-  record Case(String desc, NodeProgram from, NodeProgram to, int sources, int routes, int egresses, int snat, int floating) {}
+  record Case(String desc, NodeProgram from, NodeProgram to, int sources, int routes, int egresses, int snat, int floating,
+      int guard) {
+    Case(String desc, NodeProgram from, NodeProgram to, int sources, int routes, int egresses, int snat, int floating) {
+      this(desc, from, to, sources, routes, egresses, snat, floating, 0);
+    }
+  }
 
   static List<Case> cases() {
     NodeProgram base = program(Map.of("10.244.1.2", 1), Map.of(7, REMOTE), List.of());
     return List.of(
         new Case("same program: nothing", base, base, 0, 0, 0, 0, 0),
         new Case("same state, other generation: nothing", base, base.withGeneration(9), 0, 0, 0, 0, 0),
-        new Case("from empty: everything written", NodeProgram.empty("n1", 0), base, 1, 2, 1, 0, 0),
-        new Case("to empty: everything deleted", base, NodeProgram.empty("n1", 2), 1, 2, 1, 0, 0),
+        new Case("from empty: everything written", NodeProgram.empty("n1", 0), base, 1, 2, 1, 0, 0, 2),
+        new Case("to empty: everything deleted", base, NodeProgram.empty("n1", 2), 1, 2, 1, 0, 0, 2),
+        new Case("an unselected pod added (rule set 0): one source", base, program(Map.of("10.244.1.2", 1, "10.244.1.9", 0), Map.of(7, REMOTE), List.of()), 1, 0, 0, 0, 0),
+        new Case("a guarded prefix added: only the guard", base, program(Map.of("10.244.1.2", 1), Map.of(7, REMOTE), List.of(), List.of("203.0.113.0/24", "198.51.100.0/24", "192.0.2.0/24")), 0, 0, 0, 0, 0, 1),
+        new Case("guarded prefixes removed: only the guard", base, program(Map.of("10.244.1.2", 1), Map.of(7, REMOTE), List.of(), List.of()), 0, 0, 0, 0, 0, 2),
         new Case("a pod added", base, program(Map.of("10.244.1.2", 1, "10.244.1.3", 1), Map.of(7, REMOTE), List.of()), 1, 0, 0, 0, 0),
         new Case("a pod changes rule set", base, program(Map.of("10.244.1.2", 2), Map.of(7, REMOTE), List.of()), 1, 0, 0, 0, 0),
         new Case("the floating IP moves here", base, program(Map.of("10.244.1.2", 1), Map.of(7, LOCAL), List.of("10.77.0.100")), 0, 0, 1, 1, 1),
@@ -86,7 +110,8 @@ class DataplaneStateTest {
       assertEquals(c.egresses(), d.egresses().size(), "egresses");
       assertEquals(c.snat(), d.snat().size(), "snat");
       assertEquals(c.floating(), d.floatingIPs().size(), "floating IPs");
-      assertEquals(c.sources() + c.routes() + c.egresses() + c.snat() + c.floating() == 0, d.isEmpty());
+      assertEquals(c.guard(), d.guard().size(), "guard");
+      assertEquals(c.sources() + c.routes() + c.egresses() + c.snat() + c.floating() + c.guard() == 0, d.isEmpty());
     }));
   }
 }

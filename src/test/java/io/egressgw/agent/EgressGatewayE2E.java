@@ -41,7 +41,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * real agent processes ({@link DataplaneCli}) in the node namespaces and real TCP traffic.
  *
  * <p>Policy "partner": pods A (node 1) and C (node 2) to 203.0.113.0/24 leave with floating IP
- * 10.77.0.100; pod B (node 1) is not selected. Each test first applies the programs it needs.
+ * 10.77.0.100; pod B (node 1) is not selected (known to node 1 with rule set 0). Every node guards
+ * 203.0.113.0/24: a pod its node does not know yet cannot reach it. Each test first applies the
+ * programs it needs.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -50,6 +52,7 @@ class EgressGatewayE2E {
   static final int RULE_SET = 1;
   static final String FLOATING_IP = "10.77.0.100";
   static final String POLICY = "partner";
+  static final List<String> GUARDED = List.of("203.0.113.0/24");
 
   NetnsLab lab;
   Pod podA;
@@ -96,13 +99,17 @@ class EgressGatewayE2E {
         sources.put(selected.ip(), RULE_SET);
       }
     }
+    if (podB.node() == n) {
+      sources.put(podB.ip(), 0); // known, not selected
+    }
     return new NodeProgram(
         "node" + n,
         gen,
         sources,
         Map.of(RULE_SET, List.of(new NodeProgram.Route("203.0.113.0/24", EGRESS_ID))),
         Map.of(EGRESS_ID, new NodeProgram.Egress(EGRESS_ID, POLICY, FLOATING_IP, "node" + gateway, nodeIp(gateway))),
-        n == gateway ? List.of(FLOATING_IP) : List.of());
+        n == gateway ? List.of(FLOATING_IP) : List.of(),
+        GUARDED);
   }
 
   /** Applies the programs for this gateway, the new holder first (as the controller orders it). */
@@ -249,14 +256,28 @@ class EgressGatewayE2E {
 
   @Test
   @Order(8)
-  void podsCreatedLaterGetTheClassifierWithoutANewProgram() {
+  void aPodItsNodeIsNotProgrammedForYetCannotLeaveWithTheWrongSourceIp() {
     gatewayOn(2);
     Pod late = lab.addPod(1, "pd");
+    // counts what reaches the external host's guarded address from node 1's own address (whoami port)
+    Sh.Result counter = Sh.runWithInput(10, "table ip egwtest {\n chain input {\n  type filter hook input priority 0; policy accept;\n"
+            + "  ip saddr " + nodeIp(1) + " ip daddr " + EXT_IP + " tcp dport " + NetnsLab.PORT_WHOAMI + " counter\n }\n}\n",
+        Sh.inNetns(lab.ext(), "nft", "-f", "-"));
+    assertTrue(counter.ok(), counter.output());
 
     // the agent's interface scan (every second) attaches the classifier to the new veth
     await().atMost(Duration.ofSeconds(10)).until(() ->
         Sh.run(5, Sh.inNetns(lab.node(1), "tc", "filter", "show", "dev", late.name(), "ingress")).output().contains("egw_classify"));
-    assertEquals(nodeIp(1), lab.seenAs(late, EXT_IP), "not selected yet");
+    long dropsBefore = agents[1].report().path("guardDrops").asLong();
+
+    assertNull(lab.seenAs(late, EXT_IP), "not in node 1's program yet: no connection to a guarded destination");
+    assertEquals(0, packetsFromNode1AtExt(), "the external host never saw node 1's address from it");
+    assertTrue(agents[1].report().path("guardDrops").asLong() > dropsBefore, "counted as guard drops");
+    assertEquals(nodeIp(1), lab.seenAs(late, EXT_OTHER_IP), "unguarded destinations are unaffected");
+    // control: the counter does see node 1's address (known unselected pod B, masqueraded)
+    assertEquals(nodeIp(1), lab.seenAs(podB, EXT_IP), "known, not selected: not guarded");
+    assertTrue(packetsFromNode1AtExt() > 0, "the counter counts");
+    Sh.mustIn(lab.ext(), "nft", "delete", "table", "ip", "egwtest");
 
     generation++;
     NodeProgram n1 = program(1, 2, generation);
@@ -265,11 +286,17 @@ class EgressGatewayE2E {
     s1.put(late.ip(), RULE_SET);
     Map<String, Integer> s2 = new HashMap<>(n2.sources());
     s2.put(late.ip(), RULE_SET);
-    agents[2].apply(new NodeProgram(n2.node(), generation, s2, n2.ruleSets(), n2.egresses(), n2.floatingIPs()));
-    ApplyResult r = agents[1].apply(new NodeProgram(n1.node(), generation, s1, n1.ruleSets(), n1.egresses(), n1.floatingIPs()));
+    agents[2].apply(new NodeProgram(n2.node(), generation, s2, n2.ruleSets(), n2.egresses(), n2.floatingIPs(), GUARDED));
+    ApplyResult r = agents[1].apply(new NodeProgram(n1.node(), generation, s1, n1.ruleSets(), n1.egresses(), n1.floatingIPs(), GUARDED));
 
     assertEquals(1, r.mapWrites(), "one new source: " + r);
-    assertEquals(FLOATING_IP, lab.seenAs(late, EXT_IP));
+    assertEquals(FLOATING_IP, lab.seenAs(late, EXT_IP), "programmed: selected, seen with the floating IP");
+  }
+
+  long packetsFromNode1AtExt() {
+    Matcher m = Pattern.compile("counter packets (\\d+)").matcher(Sh.mustIn(lab.ext(), "nft", "list", "table", "ip", "egwtest"));
+    assertTrue(m.find(), "counter in table egwtest");
+    return Long.parseLong(m.group(1));
   }
 
   @Test
@@ -280,7 +307,7 @@ class EgressGatewayE2E {
     for (int n = 1; n <= 3; n++) {
       NodeProgram p = program(n, 2, generation);
       agents[n].apply(new NodeProgram(p.node(), generation, p.sources(), p.ruleSets(),
-          Map.of(EGRESS_ID, new NodeProgram.Egress(EGRESS_ID, POLICY, FLOATING_IP, null, null)), List.of()));
+          Map.of(EGRESS_ID, new NodeProgram.Egress(EGRESS_ID, POLICY, FLOATING_IP, null, null)), List.of(), GUARDED));
     }
 
     assertNull(lab.seenAs(podA, EXT_IP), "selected traffic must not leave with the node's address");

@@ -278,11 +278,16 @@ class ControllerFailoverAgainstApiEmulatorIT {
         .withNewSpec().withNodeName("q3").endSpec()
         .withNewStatus().withPodIP("10.0.4.6").withPhase("Running").endStatus().build()).create();
 
-    // Assert: q2 (steers it) and q1 (SNATs it) get one new program each; q3 gets none.
+    // Assert: q2 (steers it) and q1 (SNATs it) get one new program each; q3 gets one too, which
+    // knows the unselected pod (rule set 0, so that the start-up guard lets it through) and that
+    // is all: the gateway never lists it.
     await().atMost(FAST).until(() -> q2.last().sources().containsKey("10.0.4.5")
-        && q1.last().sources().containsKey("10.0.4.5"));
-    await().during(Duration.ofMillis(500)).atMost(FAST).until(() -> q3.applied().size() == pushesQ3);
+        && q1.last().sources().containsKey("10.0.4.5")
+        && Integer.valueOf(0).equals(q3.last().sources().get("10.0.4.6")));
+    await().during(Duration.ofMillis(500)).atMost(FAST).until(() -> q3.applied().size() == pushesQ3 + 1);
     assertEquals(pushesQ1 + 1, q1.applied().size(), "pushes to the gateway");
     assertEquals(pushesQ2 + 1, q2.applied().size(), "pushes to the pod's node");
+    assertEquals(null, q1.last().sources().get("10.0.4.6"), "the unselected pod is not on the gateway");
+    assertEquals(null, q2.last().sources().get("10.0.4.6"), "nor on another node");
   }
 }

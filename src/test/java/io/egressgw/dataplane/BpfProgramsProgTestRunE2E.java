@@ -27,7 +27,9 @@ import org.junit.jupiter.api.TestInstance;
  *
  * <p>This node is 10.77.0.2. Egress 7 is held by 10.77.0.3, egress 8 by this node, egress 9 by
  * nobody. Rule set 1: 203.0.113.0/24 -> 7, 203.0.113.128/25 -> 8, 192.0.2.0/24 -> 99 (unknown
- * egress); rule set 2: 0.0.0.0/0 -> 9; rule set 3: 203.0.113.0/24 -> 8.
+ * egress); rule set 2: 0.0.0.0/0 -> 9; rule set 3: 203.0.113.0/24 -> 8. 10.244.1.5 is known but
+ * not selected (rule set 0, no routes); 10.244.9.9 is not known. Guarded: 203.0.113.0/24 and
+ * 192.0.2.0/24 (the policies' destinations).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BpfProgramsProgTestRunE2E {
@@ -42,7 +44,9 @@ class BpfProgramsProgTestRunE2E {
     Sh.must("mount", "-t", "bpf", "bpf", bpffs.toString());
     bpf = DataplaneObject.load(bpffs.resolve("node").toString(), Ipv4.parse(NODE_IP), DataplaneObject.Capacities.defaults());
     MapCodec.writeSources(bpf.sources(), Map.of(
-        Ipv4.parse("10.244.1.2"), 1, Ipv4.parse("10.244.1.3"), 2, Ipv4.parse("10.244.1.4"), 3));
+        Ipv4.parse("10.244.1.2"), 1, Ipv4.parse("10.244.1.3"), 2, Ipv4.parse("10.244.1.4"), 3,
+        Ipv4.parse("10.244.1.5"), 0));
+    MapCodec.writeGuard(bpf.guard(), List.of(Ipv4.Cidr.parse("203.0.113.0/24"), Ipv4.Cidr.parse("192.0.2.0/24")));
     MapCodec.writeRoutes(bpf.routes(), Map.of(
         new RouteKey(1, Ipv4.Cidr.parse("203.0.113.0/24")), 7,
         new RouteKey(1, Ipv4.Cidr.parse("203.0.113.128/25")), 8,
@@ -75,7 +79,10 @@ class BpfProgramsProgTestRunE2E {
 
   static List<Case> cases() {
     return List.of(
-        tcp("classify: unselected source passes unmarked", PROG_CLASSIFY, "10.244.9.9", "203.0.113.10", 0, TC_ACT_UNSPEC, 0),
+        tcp("classify: unknown source (node not programmed for it yet) to a guarded destination: drop", PROG_CLASSIFY, "10.244.9.9", "203.0.113.10", 0, TC_ACT_SHOT, 0),
+        tcp("classify: unknown source to an unguarded destination passes unmarked", PROG_CLASSIFY, "10.244.9.9", "198.51.100.10", 0, TC_ACT_UNSPEC, 0),
+        tcp("classify: known unselected source (rule set 0) to a guarded destination passes unmarked", PROG_CLASSIFY, "10.244.1.5", "203.0.113.10", 0, TC_ACT_UNSPEC, 0),
+        tcp("classify: known unselected source (rule set 0) to an unguarded destination passes unmarked", PROG_CLASSIFY, "10.244.1.5", "198.51.100.10", 0, TC_ACT_UNSPEC, 0),
         tcp("classify: selected source, destination outside its rule set", PROG_CLASSIFY, "10.244.1.2", "198.51.100.10", 0, TC_ACT_UNSPEC, 0),
         tcp("classify: egress held by another node: steer", PROG_CLASSIFY, "10.244.1.2", "203.0.113.10", 0, TC_ACT_UNSPEC, MARK_STEER | 7),
         tcp("classify: longest prefix wins, egress held here: SNAT here", PROG_CLASSIFY, "10.244.1.2", "203.0.113.200", 0, TC_ACT_UNSPEC, MARK_SNAT | 8),
@@ -90,7 +97,8 @@ class BpfProgramsProgTestRunE2E {
         tcp("steer: SNAT-here mark: untouched", PROG_STEER, "10.244.1.4", "203.0.113.10", MARK_SNAT | 8, TC_ACT_UNSPEC, MARK_SNAT | 8),
         tcp("gateway: remote pod, egress held here: SNAT here", PROG_GATEWAY, "10.244.1.4", "203.0.113.10", 0, TC_ACT_UNSPEC, MARK_SNAT | 8),
         tcp("gateway: remote pod, egress held elsewhere: untouched", PROG_GATEWAY, "10.244.1.2", "203.0.113.10", 0, TC_ACT_UNSPEC, 0),
-        tcp("gateway: reply from outside: untouched", PROG_GATEWAY, "203.0.113.10", "10.77.0.101", 0, TC_ACT_UNSPEC, 0));
+        tcp("gateway: reply from outside: untouched", PROG_GATEWAY, "203.0.113.10", "10.77.0.101", 0, TC_ACT_UNSPEC, 0),
+        tcp("gateway: unknown source to a guarded destination: untouched (the guard is on pod interfaces only)", PROG_GATEWAY, "10.244.9.9", "203.0.113.10", 0, TC_ACT_UNSPEC, 0));
   }
 
   @TestFactory
@@ -119,6 +127,18 @@ class BpfProgramsProgTestRunE2E {
     assertEquals(10, counters(7).packets() - steered.packets());
     assertEquals(10L * packet.length, counters(7).bytes() - steered.bytes());
     assertEquals(5, counters(8).packets() - snat.packets());
+  }
+
+  @Test
+  void guardDropsAreCountedPerNode() {
+    PolicyCounters before = counters(COUNTER_GUARD_DROPS);
+
+    ProgTestRun.run(bpf.programFd(PROG_CLASSIFY), ProgTestRun.tcpPacket("10.244.9.9", "192.0.2.7"), 0, 3);
+    ProgTestRun.run(bpf.programFd(PROG_CLASSIFY), ProgTestRun.tcpPacket("10.244.9.9", "198.51.100.10"), 0, 4);
+    ProgTestRun.run(bpf.programFd(PROG_CLASSIFY), ProgTestRun.tcpPacket("10.244.1.5", "192.0.2.7"), 0, 4);
+
+    assertEquals(3, counters(COUNTER_GUARD_DROPS).packets() - before.packets(),
+        "only the unknown source's packets to the guarded destination");
   }
 
   PolicyCounters counters(int egressId) {

@@ -36,7 +36,9 @@ class MapLayoutBtfTest {
     MapLayouts.Egress eg = MapLayouts.EGRESS;
     MapLayouts.Counters c = MapLayouts.COUNTERS;
     MapLayouts.State st = MapLayouts.STATE;
+    MapLayouts.GuardKey gk = MapLayouts.GUARD_KEY;
     return List.of(
+        new Case("guard key", "egw_guard_key", gk, ordered("prefixlen", gk.prefixlen, "daddr", gk.daddr)),
         new Case("routes key", "egw_route_key", rk, ordered("prefixlen", rk.prefixlen, "rule_set", rk.ruleSet, "daddr", rk.daddr)),
         new Case("egresses value", "egw_egress", eg, ordered("gateway_ip", eg.gatewayIp, "egress_ip", eg.egressIp, "flags", eg.flags)),
         new Case("counters value", "egw_counters", c, ordered("packets", c.packets, "bytes", c.bytes)),
@@ -96,7 +98,7 @@ class MapLayoutBtfTest {
   void mapsInTheObjectAreTheOnesJavaNames() {
     Path obj = NativeLibraries.libraryPath("egressgw.bpf.o");
     String dump = Sh.run(30, "bpftool", "btf", "dump", "file", obj.toString(), "format", "raw").output();
-    for (String map : List.of(MapLayouts.MAP_SOURCES, MapLayouts.MAP_ROUTES, MapLayouts.MAP_EGRESSES, MapLayouts.MAP_COUNTERS, MapLayouts.MAP_STATE)) {
+    for (String map : List.of(MapLayouts.MAP_SOURCES, MapLayouts.MAP_ROUTES, MapLayouts.MAP_EGRESSES, MapLayouts.MAP_COUNTERS, MapLayouts.MAP_STATE, MapLayouts.MAP_GUARD)) {
       assertTrue(dump.contains("VAR '" + map + "'"), map + " missing from the object");
     }
     assertTrue(dump.contains("VAR 'egw_node_ip'"), "runtime setting egw_node_ip missing from .rodata");

@@ -50,10 +50,12 @@ final class CompilerFixtures {
   }
 
   /**
-   * A program with rule set ids resolved away: source ip -> (prefix -> egress), plus floating IPs.
-   * Two compiles that number rule sets differently but steer identically are equal in this form.
+   * A program with rule set ids resolved away: source ip -> (prefix -> egress; empty for an
+   * unselected pod, rule set 0), plus floating IPs and guarded prefixes. Two compiles that number
+   * rule sets differently but steer identically are equal in this form.
    */
-  record Canonical(Map<String, Map<String, Egress>> sources, List<String> floatingIPs) {}
+  record Canonical(
+      Map<String, Map<String, Egress>> sources, List<String> floatingIPs, List<String> guardedPrefixes) {}
 
   static Canonical canonical(NodeProgram p) {
     Map<String, Map<String, Egress>> out = new TreeMap<>();
@@ -61,6 +63,13 @@ final class CompilerFixtures {
         .forEach(
             (ip, rs) -> {
               Map<String, Egress> routes = new TreeMap<>();
+              if (rs == 0) {
+                if (p.ruleSets().containsKey(0)) {
+                  throw new AssertionError(p.node() + ": rule set 0 must have no routes");
+                }
+                out.put(ip, routes);
+                return;
+              }
               List<Route> list = p.ruleSets().get(rs);
               if (list == null) {
                 throw new AssertionError(p.node() + ": source " + ip + " has no rule set " + rs);
@@ -74,7 +83,7 @@ final class CompilerFixtures {
               }
               out.put(ip, routes);
             });
-    return new Canonical(out, p.floatingIPs());
+    return new Canonical(out, p.floatingIPs(), p.guardedPrefixes());
   }
 
   static Map<String, Canonical> canonical(Map<String, NodeProgram> programs) {

@@ -34,8 +34,42 @@ class IncrementalCompilerTest {
   }
 
   @Test
-  void unselectedPodChangesNothing() {
-    assertEquals(Set.of(), c.podUpserted(pod("bob", "web", "frontend", "10.10.30.9", "worker3")));
+  void unselectedPodChangesOnlyItsOwnNodeWhichKnowsItWithRuleSetZero() {
+    assertEquals(Set.of("worker3"), c.podUpserted(pod("bob", "web", "frontend", "10.10.30.9", "worker3")));
+    assertEquals(Map.of("10.10.30.9", 0), c.programFor("worker3").sources());
+    assertEquals(Map.of(), c.programFor("worker3").ruleSets(), "rule set 0 has no routes");
+    assertFalse(c.programFor("worker1").sources().containsKey("10.10.30.9"), "not on the gateway");
+    assertEquals(Set.of("worker3"), c.podDeleted("bob", "web"));
+    assertEquals(Map.of(), c.programFor("worker3").sources());
+  }
+
+  @Test
+  void unselectedPodWithoutAddressChangesNothing() {
+    assertEquals(Set.of(), c.podUpserted(pod("bob", "web", "frontend", null, "worker3")));
+  }
+
+  @Test
+  void podLosingItsSelectionStaysKnownOnItsNode() {
+    assertEquals(
+        Set.of("worker1", "worker2"), c.podUpserted(pod("alice", "frontend", "other", "10.10.10.1", "worker2")));
+    assertEquals(0, c.programFor("worker2").sources().get("10.10.10.1"));
+    assertFalse(c.programFor("worker1").sources().containsKey("10.10.10.1"));
+  }
+
+  @Test
+  void everyNodeGuardsEveryPolicysPrefixes() {
+    for (NodeProgram p : c.programs().values()) {
+      assertEquals(List.of("8.8.8.0/24"), p.guardedPrefixes(), p.node());
+    }
+    assertEquals(
+        Set.of("worker1", "worker2", "worker3"),
+        c.policyUpserted(CompilerFixtures.policy("zz", "kube-system/missing", List.of("1.1.1.1", "1.0.0.0/8"), "bob")),
+        "a new guarded prefix (even of a policy not applied) changes every node");
+    assertEquals(List.of("1.0.0.0/8", "1.1.1.1/32", "8.8.8.0/24"), c.programFor("worker3").guardedPrefixes());
+    assertEquals(
+        Set.of(),
+        c.policyUpserted(CompilerFixtures.policy("zz", "kube-system/missing", List.of("1.0.0.0/8", "1.1.1.1/32"), "bob")),
+        "same prefixes, same programs");
   }
 
   @Test
@@ -69,7 +103,8 @@ class IncrementalCompilerTest {
   @Test
   void podDeletedLeavesItsNodeAndGateway() {
     assertEquals(Set.of("worker1", "worker2"), c.podDeleted("alice", "frontend"));
-    assertEquals(Map.of(), c.programFor("worker2").sources());
+    assertEquals(Map.of("10.10.10.2", 0, "10.10.30.1", 0), c.programFor("worker2").sources(),
+        "the unselected pods stay known");
   }
 
   @Test
@@ -100,7 +135,10 @@ class IncrementalCompilerTest {
 
   @Test
   void policyDeletedUnprogramsAndFreesTheId() {
-    assertEquals(Set.of("worker1", "worker2"), c.policyDeleted("egress"));
+    assertEquals(Set.of("worker1", "worker2", "worker3"), c.policyDeleted("egress"),
+        "its prefixes are no longer guarded anywhere");
+    assertEquals(List.of(), c.programFor("worker3").guardedPrefixes());
+    assertEquals(Map.of("10.10.10.1", 0, "10.10.10.2", 0, "10.10.30.1", 0), c.programFor("worker2").sources());
     assertNull(c.outcome("egress"));
     c.policyUpserted(CompilerFixtures.policy("other", "kube-system/default", List.of("1.1.1.1"), "bob"));
     assertEquals(Map.of("other", 1), c.egressIds());

@@ -37,7 +37,6 @@ final class NaiveCompiler {
       if (pod.node() != null) {
         showOn.add(pod.node());
       }
-      boolean selected = false;
       for (PolicyInput p : policies) {
         List<String> ips = p.gatewayKey() == null ? null : gateways.get(p.gatewayKey());
         if (ips == null || ips.isEmpty()) {
@@ -46,7 +45,6 @@ final class NaiveCompiler {
         if (!p.selects(nsLabels.getOrDefault(pod.namespace(), Map.of()), pod.labels())) {
           continue;
         }
-        selected = true;
         String egressIp = ips.get(0);
         String gw = in.assignment().get(egressIp);
         Egress e = new Egress(ids.get(p.name()), p.name(), egressIp, gw, gw == null ? null : nodeIps.get(gw));
@@ -60,14 +58,23 @@ final class NaiveCompiler {
           showOn.add(gw);
         }
       }
-      if (!selected) {
-        continue;
-      }
+      // an unselected pod is still known on its own node (rule set 0, no routes)
       for (String node : showOn) {
         Map<String, Map.Entry<String, Map<String, Egress>>> m = shown.computeIfAbsent(node, k -> new HashMap<>());
         Map.Entry<String, Map<String, Egress>> cur = m.get(pod.ip());
         if (cur == null || pod.key().compareTo(cur.getKey()) < 0) {
           m.put(pod.ip(), Map.entry(pod.key(), routes));
+        }
+      }
+    }
+    // guarded: every policy's valid destination prefixes, by network address then length
+    TreeMap<Long, String> guarded = new TreeMap<>();
+    for (PolicyInput p : policies) {
+      for (String cidr : p.destinationCidrs()) {
+        long c = Ipv4.parseCidr(cidr);
+        if (c >= 0) {
+          long network = Ipv4.address(c) & Ipv4.mask(Ipv4.prefixLength(c)) & 0xffffffffL;
+          guarded.put(network * 64 + Ipv4.prefixLength(c), Ipv4.canonicalCidr(c));
         }
       }
     }
@@ -83,7 +90,10 @@ final class NaiveCompiler {
                   floating.put(Ipv4.parse(ip), ip);
                 }
               });
-      out.put(n.name(), new CompilerFixtures.Canonical(sources, new ArrayList<>(floating.values())));
+      out.put(
+          n.name(),
+          new CompilerFixtures.Canonical(
+              sources, new ArrayList<>(floating.values()), new ArrayList<>(guarded.values())));
     }
     return out;
   }

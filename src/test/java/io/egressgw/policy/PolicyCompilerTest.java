@@ -31,7 +31,11 @@ class PolicyCompilerTest {
     Egress egress = new Egress(1, "egress", "192.168.1.100", "worker1", "192.168.1.1");
     NodeProgram w2 = r.programs().get("worker2");
     int aliceSet = w2.sources().get("10.10.10.1");
-    assertEquals(Map.of("10.10.10.1", aliceSet), w2.sources(), "alice frontend only; backend and bob not");
+    assertEquals(
+        Map.of("10.10.10.1", aliceSet, "10.10.10.2", 0, "10.10.30.1", 0),
+        w2.sources(),
+        "alice frontend selected; backend and bob known but not selected (rule set 0)");
+    assertEquals(List.of("8.8.8.0/24"), w2.guardedPrefixes(), "guarded on every node");
     assertEquals(Map.of(aliceSet, List.of(new Route("8.8.8.0/24", 1))), w2.ruleSets());
     assertEquals(Map.of(1, egress), w2.egresses());
     assertEquals(List.of("192.168.1.101"), w2.floatingIPs());
@@ -43,6 +47,7 @@ class PolicyCompilerTest {
         "gateway: local paul frontend and remote alice frontend; the pod without IP is skipped");
     assertEquals(Map.of(1, egress), w1.egresses());
     assertEquals(List.of("192.168.1.100", "192.168.1.102"), w1.floatingIPs(), "every IP it holds");
+    assertEquals(List.of("8.8.8.0/24"), w1.guardedPrefixes());
     assertEquals(0, w1.generation());
 
     PolicyOutcome o = r.outcomes().get("egress");
@@ -94,7 +99,15 @@ class PolicyCompilerTest {
 
     CompileResult r = PolicyCompiler.compile(in, Map.of());
 
-    r.programs().values().forEach(p -> assertEquals(Map.of(), p.sources(), p.node()));
+    r.programs()
+        .values()
+        .forEach(
+            p -> {
+              assertTrue(p.sources().values().stream().allMatch(id -> id == 0), p.node() + ": known, not selected");
+              assertEquals(Map.of(), p.ruleSets(), p.node());
+              assertEquals(List.of("8.8.8.0/24"), p.guardedPrefixes(), "still guarded: " + p.node());
+            });
+    assertEquals(Map.of("10.10.20.1", 0), r.programs().get("worker1").sources());
     PolicyOutcome o = r.outcomes().get("egress");
     assertFalse(o.applied());
     assertNull(o.egressIP());

@@ -67,7 +67,8 @@ public final class DataplaneProgramApplier implements ProgramApplier {
     // release everything rather than keep a floating IP another node may hold by now.
     NodeProgram released = known == null
         ? NodeProgram.empty(node, generation)
-        : new NodeProgram(node, generation, known.sources(), known.ruleSets(), known.egresses(), List.of());
+        : new NodeProgram(node, generation, known.sources(), known.ruleSets(), known.egresses(), List.of(),
+            known.guardedPrefixes());
     LOG.warnf("releasing floating IPs %s of %s", dataplane.heldFloatingIPs(), node);
     dataplane.apply(released);
   }

@@ -1,0 +1,45 @@
+package io.egressgw.program;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The wire form of {@link NodeProgram}: guardedPrefixes travels, and an older program without it still reads. */
+class NodeProgramJsonTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @Test
+  void guardedPrefixesRoundTrip() throws Exception {
+    NodeProgram p = new NodeProgram("n1", 3, Map.of("10.244.1.2", 1, "10.244.1.3", 0),
+        Map.of(1, List.of(new NodeProgram.Route("203.0.113.0/24", 7))),
+        Map.of(7, new NodeProgram.Egress(7, "p", "10.77.0.100", "n2", "10.77.0.2")), List.of(),
+        List.of("203.0.113.0/24"));
+
+    NodeProgram back = JSON.readValue(JSON.writeValueAsString(p), NodeProgram.class);
+
+    assertEquals(p, back);
+    assertEquals(List.of("203.0.113.0/24"), back.guardedPrefixes());
+  }
+
+  @Test
+  void aProgramWithoutGuardedPrefixesGuardsNothing() throws Exception {
+    NodeProgram p = JSON.readValue(
+        "{\"node\":\"n1\",\"generation\":2,\"sources\":{},\"ruleSets\":{},\"egresses\":{},\"floatingIPs\":[]}",
+        NodeProgram.class);
+
+    assertEquals(List.of(), p.guardedPrefixes());
+  }
+
+  @Test
+  void guardedPrefixesArePartOfTheState() {
+    NodeProgram a = NodeProgram.empty("n1", 1);
+    NodeProgram b = new NodeProgram("n1", 1, Map.of(), Map.of(), Map.of(), List.of(), List.of("198.51.100.0/24"));
+
+    assertFalse(a.sameStateAs(b));
+    assertEquals(b.guardedPrefixes(), b.withGeneration(5).guardedPrefixes());
+  }
+}
