@@ -1,37 +1,48 @@
 package io.egressgw.agent;
 
-import io.egressgw.agent.channel.AgentChannel;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The agent's Prometheus metrics (/q/metrics on the agent's own endpoint). They start once the
- * agent's channel runs (role agent), so that nothing here opens the dataplane on its own: in role
- * controller, or with the channel switched off, there are none.
+ * The agent's Prometheus metrics (/q/metrics on the agent's own endpoint). Active exactly when the
+ * agent runs its channel (role agent, channel enabled), i.e. when the dataplane is in use anyway; in
+ * role controller, or with the channel switched off (tests), there are none.
  */
 @ApplicationScoped
 public class AgentMetrics {
   @Inject MeterRegistry registry;
   @Inject Instance<NodeDataplane> dataplane;
-  @Inject AgentChannel channel;
+
+  @ConfigProperty(name = "egressgw.role", defaultValue = "controller")
+  String role;
+
+  @ConfigProperty(name = "egressgw.agent.channel.enabled", defaultValue = "true")
+  boolean channelEnabled;
 
   private volatile PolicyCounterMetrics counters;
 
-  @Scheduled(every = "${egressgw.agent.metrics.refresh-interval:5s}", delay = 1,
+  void onStart(@Observes StartupEvent event) {
+    if (!"agent".equals(role) || !channelEnabled || !dataplane.isResolvable()) {
+      return;
+    }
+    NodeDataplane node = dataplane.get();
+    PolicyCounterMetrics.registerNodeGauges(registry, node);
+    counters = new PolicyCounterMetrics(registry, node::counters);
+    counters.refresh();
+  }
+
+  @Scheduled(every = "${egressgw.agent.metrics.refresh-interval:5s}",
       concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
   void refresh() {
     PolicyCounterMetrics c = counters;
-    if (c == null) {
-      if (channel.client() == null || !dataplane.isResolvable()) {
-        return;
-      }
-      NodeDataplane node = dataplane.get();
-      PolicyCounterMetrics.registerNodeGauges(registry, node);
-      c = counters = new PolicyCounterMetrics(registry, node::counters);
+    if (c != null) {
+      c.refresh();
     }
-    c.refresh();
   }
 }
