@@ -94,11 +94,13 @@ public final class WebhookCertificates {
         unb64(secret.getData().get("tls.key")), notAfter));
   }
 
-  private static String b64(String s) {
+  /** Base64 of ASCII text (Secret data). */
+  public static String b64(String s) {
     return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.US_ASCII));
   }
 
-  private static String unb64(String s) {
+  /** ASCII text of Base64 Secret data. */
+  public static String unb64(String s) {
     return new String(Base64.getDecoder().decode(s), StandardCharsets.US_ASCII);
   }
 }

@@ -1,6 +1,9 @@
 package io.egressgw.bootstrap;
 
 import io.egressgw.admission.ServingCertificates;
+import static io.egressgw.admission.WebhookCertificates.b64;
+import static io.egressgw.admission.WebhookCertificates.unb64;
+
 import io.egressgw.admission.WebhookCertificates;
 import io.egressgw.agent.channel.ProgramSignatures;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -9,13 +12,11 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.time.Clock;
-import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 
@@ -88,11 +89,4 @@ public final class ControllerInit {
         "controller-signing.pub", unb64(stored.getData().get("controller-signing.pub")));
   }
 
-  private static String b64(String s) {
-    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.US_ASCII));
-  }
-
-  private static String unb64(String s) {
-    return new String(Base64.getDecoder().decode(s), StandardCharsets.US_ASCII);
-  }
 }

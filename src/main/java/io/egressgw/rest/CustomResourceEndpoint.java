@@ -101,19 +101,33 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
         .build();
   }
 
-  Response create(String namespace, InputStream body, String contentType, URI collection) {
+  /** The request body as the resource, strictly parsed, with metadata present. */
+  private T readBody(InputStream body, String contentType) {
     T object = StrictJson.read(readBounded(body), StrictJson.isYaml(contentType), type, apiVersion, kind);
-    ObjectMeta meta = object.getMetadata() == null ? new ObjectMeta() : object.getMetadata();
-    object.setMetadata(meta);
-    List<Violation> pathViolations = new ArrayList<>();
-    if (namespaced) {
-      if (meta.getNamespace() == null) {
-        meta.setNamespace(namespace);
-      } else if (!meta.getNamespace().equals(namespace)) {
-        pathViolations.add(new Violation("metadata.namespace",
-            "'" + meta.getNamespace() + "' differs from the namespace in the path, '" + namespace + "'"));
-      }
+    if (object.getMetadata() == null) {
+      object.setMetadata(new ObjectMeta());
     }
+    return object;
+  }
+
+  /** A namespaced object takes the path's namespace; a different one in the body is a violation. */
+  private void takeNamespaceFromPath(ObjectMeta meta, String namespace, List<Violation> violations) {
+    if (!namespaced) {
+      return;
+    }
+    if (meta.getNamespace() == null) {
+      meta.setNamespace(namespace);
+    } else if (!meta.getNamespace().equals(namespace)) {
+      violations.add(new Violation("metadata.namespace",
+          "'" + meta.getNamespace() + "' differs from the namespace in the path, '" + namespace + "'"));
+    }
+  }
+
+  Response create(String namespace, InputStream body, String contentType, URI collection) {
+    T object = readBody(body, contentType);
+    ObjectMeta meta = object.getMetadata();
+    List<Violation> pathViolations = new ArrayList<>();
+    takeNamespaceFromPath(meta, namespace, pathViolations);
     rejectIfAny(pathViolations);
     clearServerFields(meta);
     object.setStatus(null);
@@ -140,9 +154,8 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
   }
 
   Response replace(String namespace, String name, InputStream body, String contentType, String ifMatch) {
-    T object = StrictJson.read(readBounded(body), StrictJson.isYaml(contentType), type, apiVersion, kind);
-    ObjectMeta meta = object.getMetadata() == null ? new ObjectMeta() : object.getMetadata();
-    object.setMetadata(meta);
+    T object = readBody(body, contentType);
+    ObjectMeta meta = object.getMetadata();
     List<Violation> pathViolations = new ArrayList<>();
     if (meta.getName() == null) {
       meta.setName(name);
@@ -150,14 +163,7 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
       pathViolations.add(new Violation("metadata.name",
           "'" + meta.getName() + "' differs from the name in the path, '" + name + "'; an object cannot be renamed"));
     }
-    if (namespaced) {
-      if (meta.getNamespace() == null) {
-        meta.setNamespace(namespace);
-      } else if (!meta.getNamespace().equals(namespace)) {
-        pathViolations.add(new Violation("metadata.namespace",
-            "'" + meta.getNamespace() + "' differs from the namespace in the path, '" + namespace + "'"));
-      }
-    }
+    takeNamespaceFromPath(meta, namespace, pathViolations);
     rejectIfAny(pathViolations);
     admit(object);
     for (int attempt = 1; ; attempt++) {
