@@ -79,17 +79,18 @@ public class AgentChannelResource {
       @PathParam("node") String node,
       @HeaderParam("Authorization") String authorization,
       @QueryParam("after") @DefaultValue("0") long after) {
-    return guarded(node, authorization, () ->
-        state.programs()
+    return guarded(node, authorization, () -> {
+      if (state.programs().acknowledgePoll(node, after)) {
+        runtime.requestStatusRefresh();
+      }
+      return state.programs()
             .await(node, after, settings.longPollTimeout())
-            .handle((program, error) -> {
-              if (error != null || !leadership.isLeader()) {
-                return notLeader();
-              }
-              return program
-                  .map(p -> Response.ok(signer.sign(p)).build())
-                  .orElseGet(() -> Response.noContent().build());
-            }));
+            // Cancelled (leadership lost) or not leading any more: null, answered 503.
+            .handle((program, error) -> error != null || !leadership.isLeader() ? null : program)
+            .thenCompose(program -> program == null ? done(notLeader())
+                : program.isEmpty() ? done(Response.noContent().build())
+                : signer.signAsync(program.get()).thenApply(signed -> Response.ok(signed).build()));
+    });
   }
 
   /** Body of a 4xx/5xx answer on the channel. */

@@ -13,6 +13,14 @@ public interface ChannelSettings {
   Duration longPollTimeout();
 
   /**
+   * Changed programs are delivered gateways first, then sources, then nodes giving up a gateway role
+   * ({@link Rollout}); each step waits for the live agents of the previous one to acknowledge, at
+   * most this long.
+   */
+  @WithDefault("1s")
+  Duration rolloutStepTimeout();
+
+  /**
    * Ed25519 private key (PKCS#8, PEM) every NodeProgram is signed with. In a cluster: mounted from a
    * Secret shared by all replicas. When the file is missing and {@link #generateKeys()} is on, a key
    * pair is generated and written here and to {@link #publicKeyFile()}.

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -44,9 +44,10 @@ public class ClusterCache {
 
   /**
    * Starts the informers and waits for their first list. {@code changed} gets the kind of object
-   * ("Node", "Pod", "Namespace") whenever a relevant field changed.
+   * ("Node", "Pod", "Namespace") and its cache key ({@code name}, or {@code namespace/name} for a
+   * Pod) whenever a relevant field changed.
    */
-  public synchronized void start(Consumer<String> changed) {
+  public synchronized void start(BiConsumer<String, String> changed) {
     if (nodes != null) {
       return;
     }
@@ -64,6 +65,16 @@ public class ClusterCache {
     } catch (Exception e) {
       throw new IllegalStateException("core informers did not sync: " + e, e);
     }
+  }
+
+  /** The cached Pod with key {@code namespace/name}, or null. */
+  public Pod pod(String key) {
+    return pods == null ? null : pods.getStore().getByKey(key);
+  }
+
+  /** The cached Namespace, or null. */
+  public Namespace namespace(String name) {
+    return namespaces == null ? null : namespaces.getStore().getByKey(name);
   }
 
   public List<Node> nodes() {
@@ -129,23 +140,30 @@ public class ClusterCache {
   }
 
   /** Forwards adds, deletes, and updates that change the projection the controller uses. */
-  private record Relevant<T, F>(String kind, Function<T, F> project, Consumer<String> changed)
+  private record Relevant<T extends HasMetadata, F>(
+      String kind, Function<T, F> project, BiConsumer<String, String> changed)
       implements ResourceEventHandler<T> {
     @Override
     public void onAdd(T obj) {
-      changed.accept(kind);
+      changed.accept(kind, key(obj));
     }
 
     @Override
     public void onUpdate(T before, T after) {
       if (!Objects.equals(project.apply(before), project.apply(after))) {
-        changed.accept(kind);
+        changed.accept(kind, key(after));
       }
     }
 
     @Override
     public void onDelete(T obj, boolean finalStateUnknown) {
-      changed.accept(kind);
+      changed.accept(kind, key(obj));
     }
+  }
+
+  /** The informer store's key: {@code namespace/name} for namespaced objects, else the name. */
+  public static String key(HasMetadata o) {
+    String ns = o.getMetadata().getNamespace();
+    return ns == null || ns.isEmpty() ? o.getMetadata().getName() : ns + "/" + o.getMetadata().getName();
   }
 }

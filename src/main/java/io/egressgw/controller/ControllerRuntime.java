@@ -127,11 +127,14 @@ public class ControllerRuntime {
     started = true;
     reconciler = Executors.newSingleThreadScheduledExecutor(daemon("egw-reconcile"));
     ticker = Executors.newSingleThreadScheduledExecutor(daemon("egw-liveness"));
-    cluster.start(kind -> request());
+    cluster.start((kind, key) -> {
+      programs.changed(kind, key);
+      request();
+    });
     ResourceEventHandler<Object> any = new ResourceEventHandler<>() {
-      @Override public void onAdd(Object o) { request(); }
-      @Override public void onUpdate(Object a, Object b) { request(); }
-      @Override public void onDelete(Object o, boolean unknown) { request(); }
+      @Override public void onAdd(Object o) { customResourceChanged(); }
+      @Override public void onUpdate(Object a, Object b) { customResourceChanged(); }
+      @Override public void onDelete(Object o, boolean unknown) { customResourceChanged(); }
     };
     resources.gatewayGroupInformer().addEventHandler(cast(any));
     resources.egressPolicyInformer().addEventHandler(cast(any));
@@ -162,6 +165,11 @@ public class ControllerRuntime {
     reconciler.shutdownNow();
   }
 
+  private void customResourceChanged() {
+    programs.changed("CustomResource", null);
+    request();
+  }
+
   /** A heartbeat from an authenticated agent (leader only). */
   public void heartbeat(NodeReport report, Instant at) {
     AgentLiveness liveness = state.liveness();
@@ -170,22 +178,39 @@ public class ControllerRuntime {
     if (!wasAlive || previous.isEmpty()
         || !previous.get().subnets().equals(report.subnets())
         || !Objects.equals(previous.get().nodeIP(), report.nodeIP())) {
+      programs.changed("Node", report.node());
       request();
     } else if (previous.get().appliedGeneration() != report.appliedGeneration()) {
-      // Only an acknowledgement: policy status ("N of M nodes programmed") may change, nothing else.
+      // Only an acknowledgement: held programs may be released and policy status ("N of M nodes
+      // programmed") may change, nothing else.
       requestStatusRefresh();
     }
   }
 
-  /** Asks for a policy status refresh only (coalesced like {@link #request()}). */
+  /**
+   * Asks for a release of held programs and a policy status refresh only (coalesced like {@link
+   * #request()}).
+   */
   public void requestStatusRefresh() {
     if (started && !reconciler.isShutdown() && refreshRequested.compareAndSet(false, true)) {
       reconciler.execute(() -> {
         refreshRequested.set(false);
-        if (leadership.isLeader() && !programs.refreshPolicyStatus() && !reconciler.isShutdown()) {
+        if (!leadership.isLeader()) {
+          return;
+        }
+        scheduleRelease(programs.release(clock.instant()));
+        if (!programs.refreshPolicyStatus() && !reconciler.isShutdown()) {
           reconciler.schedule(this::requestStatusRefresh, 200, TimeUnit.MILLISECONDS);
         }
       });
+    }
+  }
+
+  /** Comes back when the rollout's current step times out with programs still held. */
+  private void scheduleRelease(Optional<Instant> at) {
+    if (at.isPresent() && !reconciler.isShutdown()) {
+      long delay = Math.max(1, Duration.between(clock.instant(), at.get()).toMillis() + 1);
+      reconciler.schedule(this::requestStatusRefresh, delay, TimeUnit.MILLISECONDS);
     }
   }
 
@@ -213,6 +238,7 @@ public class ControllerRuntime {
   void resync() {
     if (started) {
       lastInputs = null;
+      programs.resync();
       request();
     }
   }
@@ -298,9 +324,8 @@ public class ControllerRuntime {
     PlacementSnapshot snapshot = snapshot(groups, now);
     Map<String, Long> generations = new HashMap<>();
     groups.forEach(g -> generations.put(key(g), g.getMetadata().getGeneration()));
-    var compilerInputs = programs.inputs();
-    Object inputs = List.of(snapshot, generations, compilerInputs);
-    if (inputs.equals(lastInputs) && pendingFailovers.isEmpty()) {
+    Object inputs = List.of(snapshot, generations);
+    if (inputs.equals(lastInputs) && pendingFailovers.isEmpty() && !programs.pending()) {
       // Acknowledgements may still have moved policy status ("N of M nodes programmed").
       return programs.refreshPolicyStatus() ? Outcome.UNCHANGED : Outcome.RETRY;
     }
@@ -347,7 +372,8 @@ public class ControllerRuntime {
       // The Down nodes seen by this reconcile have their IPs written elsewhere: failover done.
       handling.forEach(pendingFailovers::remove);
     }
-    ok &= programs.publish(compilerInputs, result, now);
+    ok &= programs.publish(result, now);
+    scheduleRelease(programs.release(clock.instant()));
     if (!ok) {
       return Outcome.RETRY;
     }

@@ -121,12 +121,36 @@ public final class ProgramDistributor {
     long generation;
     synchronized (this) {
       NodeState s = nodes.computeIfAbsent(node, n -> new NodeState());
-      s.ack = new Ack(agentId, appliedGeneration);
+      // The same agent never un-applies: a lower generation from it is a heartbeat that was built
+      // before a poll acknowledged the newer one and overtook it. Another agent (a restart) may.
+      if (s.ack == null || !java.util.Objects.equals(s.ack.agentId(), agentId)
+          || appliedGeneration >= s.ack.appliedGeneration()) {
+        s.ack = new Ack(agentId, appliedGeneration);
+      }
       renumberAbove(s, appliedGeneration, wakeUps);
       generation = s.program == null ? 0 : s.program.generation();
     }
     wakeUps.forEach(Runnable::run);
     return generation;
+  }
+
+  /**
+   * A program poll asking for what comes after {@code applied}: the agent polls with the generation
+   * it applied last, so the poll is an acknowledgement that arrives one round trip after the apply
+   * (heartbeats carry it too, up to an interval later). Returns true when it moved the node's
+   * acknowledged generation.
+   */
+  public boolean acknowledgePoll(String node, long applied) {
+    String agentId;
+    synchronized (this) {
+      NodeState s = nodes.get(node);
+      if (s != null && s.ack != null && s.ack.appliedGeneration() == applied) {
+        return false;
+      }
+      agentId = s == null || s.ack == null ? null : s.ack.agentId();
+    }
+    acknowledge(node, agentId, applied);
+    return true;
   }
 
   public synchronized Optional<NodeProgram> program(String node) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressgw.agent.channel.ProgramSignatures;
 import io.egressgw.agent.channel.SignedProgram;
 import io.egressgw.program.NodeProgram;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -16,7 +17,10 @@ import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.jboss.logging.Logger;
 
 /**
@@ -37,6 +41,26 @@ public class ProgramSigner {
   private final Map<String, Signed> lastSigned = new ConcurrentHashMap<>();
 
   private record Signed(long generation, SignedProgram program) {}
+
+  /**
+   * Signs on a small pool of its own: a rollout completes hundreds of long-polls at once, and the
+   * thread that completes them (the reconcile thread) must not serialise and sign them one by one.
+   */
+  private final ExecutorService pool = Executors.newFixedThreadPool(
+      Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+        Thread t = new Thread(r, "egw-program-signer");
+        t.setDaemon(true);
+        return t;
+      });
+
+  public CompletableFuture<SignedProgram> signAsync(NodeProgram program) {
+    return CompletableFuture.supplyAsync(() -> sign(program), pool);
+  }
+
+  @PreDestroy
+  void stop() {
+    pool.shutdownNow();
+  }
 
   public SignedProgram sign(NodeProgram program) {
     Signed cached = lastSigned.get(program.node());

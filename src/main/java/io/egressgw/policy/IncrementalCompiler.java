@@ -130,6 +130,35 @@ public final class IncrementalCompiler {
     return out;
   }
 
+  /** The pods the compiler knows ({@code namespace/name}), a copy. */
+  public Set<String> podKeys() {
+    return new HashSet<>(pods.keySet());
+  }
+
+  /** The namespaces the compiler was told about (and not told are gone), a copy. */
+  public Set<String> namespaceNames() {
+    Set<String> out = new HashSet<>();
+    namespaces.values().forEach(ns -> {
+      if (ns.known) {
+        out.add(ns.name);
+      }
+    });
+    return out;
+  }
+
+  /** The policies, gateway groups and nodes the compiler knows, copies. */
+  public Set<String> policyNames() {
+    return new HashSet<>(policies.keySet());
+  }
+
+  public Set<String> gatewayKeys() {
+    return new HashSet<>(gateways.keySet());
+  }
+
+  public Set<String> nodeNames() {
+    return new HashSet<>(nodes);
+  }
+
   /** Policy name -> egress id, for every policy present. */
   public Map<String, Integer> egressIds() {
     Map<String, Integer> ids = new TreeMap<>();

@@ -9,6 +9,7 @@ import io.egressgw.controller.ChannelState;
 import io.egressgw.controller.ClusterFixtures;
 import io.egressgw.controller.SimulatedAgent;
 import io.egressgw.kube.CrdInstaller;
+import io.egressgw.program.NodeProgram;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.Test;
 @TestProfile(ConvergenceBench.Profile.class)
 class ConvergenceBench {
   private static final int AGENTS = Integer.getInteger("bench.agents", 1000);
+  private static final int ROUNDS = Integer.getInteger("bench.rounds", 3);
 
   public static class Profile implements QuarkusTestProfile {
     @Override
@@ -91,12 +93,25 @@ class ConvergenceBench {
           .withNewStatus().withPodIP("10.244." + (i / 250) + "." + (i % 250 + 1)).withPhase("Running").endStatus()
           .build()).create();
     }
-    ExecutorService appliers = Executors.newFixedThreadPool(4);
+    // The agents get their own event loops and applier threads (named agents-*), as if they were
+    // another process, so that the CPU time they use can be told apart from the controller's.
+    java.util.concurrent.atomic.AtomicInteger applierThreads = new java.util.concurrent.atomic.AtomicInteger();
+    ExecutorService appliers = Executors.newFixedThreadPool(4,
+        r -> new Thread(r, "agents-applier-" + applierThreads.incrementAndGet()));
+    Vertx agentVertx = new io.vertx.core.impl.VertxBuilder(new io.vertx.core.VertxOptions().setEventLoopPoolSize(2))
+        .threadFactory(new io.vertx.core.spi.VertxThreadFactory() {
+          @Override
+          public io.vertx.core.impl.VertxThread newVertxThread(
+              Runnable r, String name, boolean worker, long max, TimeUnit unit) {
+            return new io.vertx.core.impl.VertxThread(r, "agents-" + name, worker, max, unit);
+          }
+        })
+        .init().vertx();
     List<SimulatedAgent> agents = new ArrayList<>();
     await().atMost(Duration.ofSeconds(30)).until(() -> Path.of(tokenDir, name(AGENTS - 1) + ".token").toFile().exists());
     for (int i = 0; i < AGENTS; i++) {
       String n = name(i);
-      agents.add(new SimulatedAgent(n, nodeIp(i), nodeIp(i) + "/16").start(vertx, "http://localhost:" + port,
+      agents.add(new SimulatedAgent(n, nodeIp(i), nodeIp(i) + "/16").start(agentVertx, "http://localhost:" + port,
           io.egressgw.agent.channel.AgentChannel.fileToken(Path.of(tokenDir, n + ".token")),
           io.egressgw.agent.channel.AgentChannel.publicKeyFile(Path.of(publicKey)),
           Duration.ofSeconds(1), Duration.ofSeconds(60), appliers));
@@ -113,46 +128,135 @@ class ConvergenceBench {
       EgressNATPolicy p = client.resources(EgressNATPolicy.class).withName("warm-up").get();
       return p.getStatus() != null && p.getStatus().getObservedGeneration() != null;
     });
+    // The warm-up policy guards its destination on every node: let all 1,000 agents apply and
+    // acknowledge that, and the heartbeat storm settle, before the measured write.
+    await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
+        .until(() -> agents.stream().allMatch(a -> state.programs().programmed(a.client().node())));
+    Thread.sleep(2000);
+    String jfr = System.getProperty("bench.jfr");
+    for (int round = 1; round <= ROUNDS; round++) {
+      measure(agents, round, jfr);
+      await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
+          .until(() -> agents.stream().allMatch(a -> state.programs().programmed(a.client().node())));
+      Thread.sleep(2000);
+    }
+    agents.forEach(SimulatedAgent::kill);
+    agentVertx.close();
+    appliers.shutdownNow();
+  }
+
+  /**
+   * One measured write: a new policy {@code bench-egress-<round>} selecting every pod (so every
+   * node's program changes, and the gateway's lists 1,000 sources for it).
+   */
+  private void measure(List<SimulatedAgent> agents, int round, String jfr) throws Exception {
+    String name = "bench-egress-" + round;
     String policy = "{\"apiVersion\":\"networking.gke.io/v1\",\"kind\":\"EgressNATPolicy\","
-        + "\"metadata\":{\"name\":\"bench-egress\"},\"spec\":{\"action\":\"SNAT\","
+        + "\"metadata\":{\"name\":\"" + name + "\"},\"spec\":{\"action\":\"SNAT\","
         + "\"sources\":[{\"namespaceSelector\":{\"matchLabels\":{\"bench\":\"yes\"}},\"podSelector\":{\"matchLabels\":{\"app\":\"bench\"}}}],"
-        + "\"destinations\":[{\"cidr\":\"203.0.113.0/24\"}],"
+        + "\"destinations\":[{\"cidr\":\"203.0.113." + (round * 16) + "/28\"}],"
         + "\"gatewayRef\":{\"name\":\"gw\",\"namespace\":\"kube-system\"}}}";
+    java.util.function.Predicate<NodeProgram> carries = p -> p != null
+        && p.egresses().values().stream().anyMatch(e -> name.equals(e.policy()));
+    jdk.jfr.Recording recording = null;
+    if (jfr != null) {
+      // Profiles only the measured window: -Dbench.jfr=/tmp/convergence.jfr
+      recording = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
+      recording.start();
+    }
+    Map<Long, Long> cpuBefore = threadCpu();
+    long processCpuBefore = processCpu();
     long t0 = System.nanoTime();
     given().port(port).contentType("application/json").body(policy).when().post("/v1/egress-policies")
         .then().statusCode(201);
     long posted = System.nanoTime();
-    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(20)).until(() ->
-        agents.stream().allMatch(a -> a.last() != null && !a.last().egresses().isEmpty()));
-    long allApplied = System.nanoTime();
-    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(20)).until(() -> {
-      EgressNATPolicy p = client.resources(EgressNATPolicy.class).withName("bench-egress").get();
+    long[] allApplied = {0};
+    long[] allAcknowledged = {0};
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(5)).until(() -> {
+      long now = System.nanoTime();
+      if (allApplied[0] == 0 && agents.stream().allMatch(a -> carries.test(a.last()))) {
+        allApplied[0] = now;
+      }
+      if (allAcknowledged[0] == 0 && agents.stream().allMatch(a -> {
+        String n = a.client().node();
+        return state.programs().programmed(n) && carries.test(state.programs().program(n).orElse(null));
+      })) {
+        allAcknowledged[0] = now;
+      }
+      return allApplied[0] != 0 && allAcknowledged[0] != 0;
+    });
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(5)).until(() -> {
+      EgressNATPolicy p = client.resources(EgressNATPolicy.class).withName(name).get();
       return p.getStatus() != null && p.getStatus().getConditions().stream().anyMatch(c ->
           "Programmed".equals(c.getType()) && "True".equals(c.getStatus()));
     });
     long statusProgrammed = System.nanoTime();
+    long processCpu = processCpu() - processCpuBefore;
+    long[] agentsCpu = {0};
+    long[] othersCpu = {0};
+    threadCpu().forEach((id, ns) -> {
+      long used = ns - cpuBefore.getOrDefault(id, 0L);
+      java.lang.management.ThreadInfo info = THREADS.getThreadInfo(id);
+      if (info != null && info.getThreadName().startsWith("agents-")) {
+        agentsCpu[0] += used;
+      } else {
+        othersCpu[0] += used;
+      }
+    });
+    if (recording != null) {
+      recording.stop();
+      recording.dump(Path.of(jfr.replace(".jfr", "-" + round + ".jfr")));
+    }
     List<Long> perAgent = new ArrayList<>();
+    long gatewayApplied = -1;
     for (SimulatedAgent a : agents) {
       for (int k = 0; k < a.applied().size(); k++) {
-        if (!a.applied().get(k).egresses().isEmpty()) {
-          perAgent.add(TimeUnit.NANOSECONDS.toMillis(a.appliedAtNanos().get(k) - t0));
+        NodeProgram p = a.applied().get(k);
+        if (a.appliedAtNanos().get(k) >= t0 && carries.test(p)) {
+          long at = TimeUnit.NANOSECONDS.toMillis(a.appliedAtNanos().get(k) - t0);
+          perAgent.add(at);
+          if (!p.floatingIPs().isEmpty()) {
+            gatewayApplied = at;
+          }
           break;
         }
       }
     }
     Collections.sort(perAgent);
     var compile = registry.find("egressgw.compile.duration").timer();
-    var placement = registry.find("egressgw.placement.duration").timer();
-    System.out.printf("CONVERGENCE controller: compile of all nodes mean %.1f ms max %.1f ms (%d runs);"
-            + " placement mean %.2f ms%n", compile.mean(TimeUnit.MILLISECONDS), compile.max(TimeUnit.MILLISECONDS),
-        compile.count(), placement.mean(TimeUnit.MILLISECONDS));
-    agents.forEach(SimulatedAgent::kill);
-    appliers.shutdownNow();
-    System.out.printf("CONVERGENCE agents=%d: POST answered %d ms; policy applied by every agent %d ms"
-            + " (per agent p50 %d ms, p90 %d ms, max %d ms); status Programmed True (all acks) %d ms%n",
-        AGENTS, TimeUnit.NANOSECONDS.toMillis(posted - t0), TimeUnit.NANOSECONDS.toMillis(allApplied - t0),
+    System.out.printf("CONVERGENCE round %d agents=%d: POST answered %d ms; gateway applied %d ms; every agent applied %d ms"
+            + " (per agent p50 %d ms, p90 %d ms); every acknowledgement at the controller %d ms;"
+            + " status Programmed True read back from the API %d ms%n",
+        round, AGENTS, TimeUnit.NANOSECONDS.toMillis(posted - t0), gatewayApplied,
+        TimeUnit.NANOSECONDS.toMillis(allApplied[0] - t0),
         perAgent.get(perAgent.size() / 2), perAgent.get((int) Math.ceil(perAgent.size() * 0.9) - 1),
-        perAgent.get(perAgent.size() - 1), TimeUnit.NANOSECONDS.toMillis(statusProgrammed - t0));
+        TimeUnit.NANOSECONDS.toMillis(allAcknowledged[0] - t0),
+        TimeUnit.NANOSECONDS.toMillis(statusProgrammed - t0));
+    System.out.printf("CONVERGENCE round %d CPU from the POST to Programmed True: process %d ms = simulated agents'"
+            + " threads %d ms + controller, API emulator and test threads %d ms + JVM-internal threads (GC, JIT) %d ms;"
+            + " controller compile mean %.1f ms over %d runs%n",
+        round, processCpu / 1_000_000, agentsCpu[0] / 1_000_000, othersCpu[0] / 1_000_000,
+        (processCpu - agentsCpu[0] - othersCpu[0]) / 1_000_000, compile.mean(TimeUnit.MILLISECONDS), compile.count());
+  }
+
+  private static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
+
+  /** CPU time of every live thread, by id. */
+  private static Map<Long, Long> threadCpu() {
+    Map<Long, Long> out = new java.util.HashMap<>();
+    for (long id : THREADS.getAllThreadIds()) {
+      long ns = THREADS.getThreadCpuTime(id);
+      if (ns >= 0) {
+        out.put(id, ns);
+      }
+    }
+    return out;
+  }
+
+  private static long processCpu() {
+    return ((com.sun.management.OperatingSystemMXBean)
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   static String policy(String name, String app) {

@@ -242,6 +242,8 @@ class ControllerFailoverAgainstApiEmulatorIT {
     assertEquals(List.of("192.168.3.100"), p1.heldFloatingIPs());
     assertTrue(p2.last().sources().containsKey("10.0.2.5"), "p2 steers its selected pod: " + p2.last());
     assertEquals("192.168.3.11", p2.last().egresses().values().iterator().next().gatewayNodeIP());
+    assertTrue(firstApplied(p1, "10.0.2.5") < firstApplied(p2, "10.0.2.5"),
+        "a new policy reaches its gateway p1 before the source node p2");
   }
 
   @Test
@@ -289,5 +291,18 @@ class ControllerFailoverAgainstApiEmulatorIT {
     assertEquals(pushesQ2 + 1, q2.applied().size(), "pushes to the pod's node");
     assertEquals(null, q1.last().sources().get("10.0.4.6"), "the unselected pod is not on the gateway");
     assertEquals(null, q2.last().sources().get("10.0.4.6"), "nor on another node");
+    // Make before break: the gateway had applied (and acknowledged) the pod before its node steered it.
+    assertTrue(firstApplied(q1, "10.0.4.5") < firstApplied(q2, "10.0.4.5"),
+        "the gateway q1 is programmed before the pod's node q2");
+  }
+
+  /** System.nanoTime() of the first program the agent applied that lists {@code podIp}. */
+  private static long firstApplied(SimulatedAgent a, String podIp) {
+    for (int i = 0; i < a.applied().size(); i++) {
+      if (a.applied().get(i).sources().containsKey(podIp)) {
+        return a.appliedAtNanos().get(i);
+      }
+    }
+    throw new AssertionError(a.client().node() + " never applied a program with " + podIp);
   }
 }

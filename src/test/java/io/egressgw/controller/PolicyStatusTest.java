@@ -47,4 +47,23 @@ class PolicyStatusTest {
         List.of(s.getConditions().get(1).getType(), s.getConditions().get(1).getStatus(),
             s.getConditions().get(1).getReason(), s.getConditions().get(1).getMessage()));
   }
+
+  @org.junit.jupiter.api.Test
+  void onlyPendingProgressMayBeDeferredNeverTheFinalProgrammed() {
+    EgressNATPolicy p = new EgressNATPolicy();
+    p.setMetadata(new ObjectMetaBuilder().withName("p").withGeneration(3L).build());
+    PolicyOutcome ready = outcome(true, "w1", "192.168.1.11", "ready");
+    EgressNATPolicyStatus oneOfThree = ProgramStage.status(p, ready, 1, 3, Instant.EPOCH);
+    EgressNATPolicyStatus twoOfThree = ProgramStage.status(p, ready, 2, 3, Instant.EPOCH);
+    EgressNATPolicyStatus all = ProgramStage.status(p, ready, 3, 3, Instant.EPOCH);
+    EgressNATPolicyStatus noHolder = ProgramStage.status(p, outcome(true, null, null, "no holder"), 2, 3, Instant.EPOCH);
+
+    assertEquals(true, ProgramStage.onlyProgress(oneOfThree, twoOfThree), "1 -> 2 of 3 is progress");
+    assertEquals(false, ProgramStage.onlyProgress(twoOfThree, all), "Programmed True is written at once");
+    assertEquals(false, ProgramStage.onlyProgress(twoOfThree, noHolder), "a lost gateway is written at once");
+    assertEquals(false, ProgramStage.onlyProgress(null, oneOfThree), "the first status is written at once");
+    p.getMetadata().setGeneration(4L);
+    assertEquals(false, ProgramStage.onlyProgress(oneOfThree, ProgramStage.status(p, ready, 2, 3, Instant.EPOCH)),
+        "a new generation is written at once");
+  }
 }

@@ -56,6 +56,37 @@ class ProgramDistributorTest {
   }
 
   @Test
+  void thePollForTheNextProgramAcknowledgesTheAppliedOne() {
+    ProgramDistributor d = new ProgramDistributor();
+    d.reset(EPOCH);
+    d.acknowledge("w1", "agent-1", 0);
+    d.publish(Map.of("w1", holding("w1", "192.168.1.100")));
+    long g = d.program("w1").orElseThrow().generation();
+    assertFalse(d.programmed("w1"));
+
+    assertTrue(d.acknowledgePoll("w1", g), "the poll after applying g moves the acknowledgement");
+    assertTrue(d.programmed("w1"));
+    assertFalse(d.acknowledgePoll("w1", g), "the same generation again: nothing moved");
+  }
+
+  @Test
+  void aHeartbeatOvertakenByThePollDoesNotUnacknowledge() {
+    ProgramDistributor d = new ProgramDistributor();
+    d.reset(EPOCH);
+    d.publish(Map.of("w1", holding("w1", "192.168.1.100")));
+    long g1 = d.program("w1").orElseThrow().generation();
+    d.acknowledge("w1", "agent-1", g1);
+    d.publish(Map.of("w1", holding("w1")));
+    long g2 = d.program("w1").orElseThrow().generation();
+    d.acknowledgePoll("w1", g2);
+
+    d.acknowledge("w1", "agent-1", g1); // built before the apply, arrived after the poll
+
+    assertTrue(d.programmed("w1"));
+    assertEquals(g2, d.ack("w1").orElseThrow().appliedGeneration());
+  }
+
+  @Test
   void aRestartedAgentGetsTheCurrentProgramAtOnce() throws Exception {
     ProgramDistributor d = new ProgramDistributor();
     d.reset(EPOCH);

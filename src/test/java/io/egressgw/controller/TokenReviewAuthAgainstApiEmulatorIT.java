@@ -59,6 +59,7 @@ class TokenReviewAuthAgainstApiEmulatorIT {
     auth.clock = Clock.systemUTC();
     auth.settings = new ChannelSettings() {
       public Duration longPollTimeout() { return Duration.ofSeconds(25); }
+      public Duration rolloutStepTimeout() { return Duration.ofSeconds(1); }
       public String signingKeyFile() { return "unused"; }
       public String publicKeyFile() { return "unused"; }
       public boolean generateKeys() { return false; }

@@ -190,6 +190,11 @@ public final class AgentChannelClient {
         return null;
       });
     }
+    heartbeatNow();
+  }
+
+  /** Sends a heartbeat now, or right after the one in flight. */
+  private void heartbeatNow() {
     if (heartbeatInFlight.compareAndSet(false, true)) {
       sendHeartbeat();
     } else {
@@ -317,6 +322,7 @@ public final class AgentChannelClient {
               lastAcceptedGeneration = verified.generation();
               refetch = false;
               programsApplied.incrementAndGet();
+              // The next poll asks for what comes after this generation: that is the acknowledgement.
               return (Void) null;
             });
   }

@@ -49,4 +49,27 @@ class ProgramSignaturesTest {
     SignedProgram signed = ProgramSignatures.sign(payload, parsed);
     assertArrayEquals(payload, ProgramSignatures.verify(signed, controller.getPublic()));
   }
+
+  @Test
+  void signaturesAreStandardEd25519BothWays() throws Exception {
+    // Signed with Bouncy Castle, verified by the JDK, and the other way round (RFC 8032 both).
+    SignedProgram signed = ProgramSignatures.sign(payload, controller.getPrivate());
+    java.security.Signature jdk = java.security.Signature.getInstance("Ed25519");
+    jdk.initVerify(controller.getPublic());
+    jdk.update(payload);
+    org.junit.jupiter.api.Assertions.assertTrue(jdk.verify(Base64.getDecoder().decode(signed.signature())));
+
+    jdk.initSign(controller.getPrivate());
+    jdk.update(payload);
+    SignedProgram byJdk = new SignedProgram(
+        Base64.getEncoder().encodeToString(payload), Base64.getEncoder().encodeToString(jdk.sign()));
+    assertArrayEquals(payload, ProgramSignatures.verify(byJdk, controller.getPublic()));
+  }
+
+  @Test
+  void rejectsAKeyOfAnotherAlgorithm() throws Exception {
+    SignedProgram signed = ProgramSignatures.sign(payload, controller.getPrivate());
+    var rsa = java.security.KeyPairGenerator.getInstance("RSA").generateKeyPair();
+    assertThrows(SecurityException.class, () -> ProgramSignatures.verify(signed, rsa.getPublic()));
+  }
 }

@@ -1,0 +1,167 @@
+package io.egressgw.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.egressgw.program.NodeProgram;
+import io.egressgw.program.NodeProgram.Egress;
+import io.egressgw.program.NodeProgram.Route;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Delivery order of changed programs: gateways, then sources, then nodes giving up a gateway role. */
+class RolloutTest {
+  private static final Instant T0 = Instant.parse("2026-11-26T12:00:00Z");
+  private static final Duration STEP = Duration.ofSeconds(1);
+
+  /** A distributor stand-in: what is published, which nodes acknowledged, which are alive. */
+  private final Map<String, NodeProgram> published = new HashMap<>();
+  private final Set<String> acked = new HashSet<>();
+  private final Set<String> dead = new HashSet<>();
+  private final List<Set<String>> rounds = new ArrayList<>();
+  private final Rollout rollout = new Rollout(STEP);
+
+  private Optional<Instant> release(Instant now) {
+    return rollout.release(now, published::get, n -> !dead.contains(n) && !acked.contains(n), batch -> {
+      rounds.add(new java.util.TreeSet<>(batch.keySet()));
+      published.putAll(batch);
+      batch.keySet().forEach(acked::remove);
+      return batch.keySet();
+    });
+  }
+
+  private static NodeProgram gateway(String node, String... pods) {
+    Map<String, Integer> sources = new HashMap<>();
+    for (String p : pods) {
+      sources.put(p, 1);
+    }
+    return new NodeProgram(node, 0, sources, Map.of(1, List.of(new Route("203.0.113.0/24", 1))),
+        Map.of(1, new Egress(1, "egress", "192.168.1.100", node, "192.168.1.11")),
+        List.of("192.168.1.100"));
+  }
+
+  private static NodeProgram source(String node, String gatewayNode, String... pods) {
+    Map<String, Integer> sources = new HashMap<>();
+    for (String p : pods) {
+      sources.put(p, 1);
+    }
+    return new NodeProgram(node, 0, sources, Map.of(1, List.of(new Route("203.0.113.0/24", 1))),
+        Map.of(1, new Egress(1, "egress", "192.168.1.100", gatewayNode, "192.168.1.11")), List.of());
+  }
+
+  @Test
+  void aSourceIsReleasedOnlyAfterItsGatewayAcknowledged() {
+    rollout.offer(Map.of("w1", gateway("w1", "10.0.2.5"), "w2", source("w2", "w1", "10.0.2.5")));
+
+    Optional<Instant> again = release(T0);
+
+    assertEquals(List.of(Set.of("w1")), rounds, "the gateway goes alone");
+    assertEquals(Optional.of(T0.plus(STEP)), again, "come back at the step deadline");
+    assertTrue(rollout.holds("w2"));
+
+    release(T0.plusMillis(10)); // an unrelated wake-up: still waiting
+    assertEquals(1, rounds.size());
+
+    acked.add("w1");
+    assertEquals(Optional.empty(), release(T0.plusMillis(20)));
+    assertEquals(List.of(Set.of("w1"), Set.of("w2")), rounds);
+    assertFalse(rollout.holds("w2"));
+  }
+
+  @Test
+  void aSilentGatewayDelaysTheSourcesByOneStepTimeoutAtMost() {
+    rollout.offer(Map.of("w1", gateway("w1", "10.0.2.5"), "w2", source("w2", "w1", "10.0.2.5")));
+    release(T0);
+
+    release(T0.plus(STEP).minusMillis(1));
+    assertEquals(1, rounds.size(), "before the deadline");
+    release(T0.plus(STEP));
+    assertEquals(List.of(Set.of("w1"), Set.of("w2")), rounds);
+  }
+
+  @Test
+  void aDeadGatewayIsNotWaitedFor() {
+    dead.add("w1");
+    rollout.offer(Map.of("w1", gateway("w1", "10.0.2.5"), "w2", source("w2", "w1", "10.0.2.5")));
+
+    assertEquals(Optional.empty(), release(T0));
+
+    assertEquals(List.of(Set.of("w1"), Set.of("w2")), rounds, "both at once, gateway first");
+  }
+
+  @Test
+  void theOldHolderLetsGoAfterTheSourcesPointElsewhere() {
+    // w1 held the floating IP; it moves to w3 (a planned move: w1 is alive).
+    published.put("w1", gateway("w1", "10.0.2.5"));
+    published.put("w2", source("w2", "w1", "10.0.2.5"));
+    rollout.offer(Map.of(
+        "w1", NodeProgram.empty("w1", 0),
+        "w2", source("w2", "w3", "10.0.2.5"),
+        "w3", gateway("w3", "10.0.2.5")));
+
+    release(T0);
+    acked.add("w3");
+    release(T0.plusMillis(5));
+    acked.add("w2");
+    release(T0.plusMillis(10));
+
+    assertEquals(List.of(Set.of("w3"), Set.of("w2"), Set.of("w1")), rounds);
+  }
+
+  @Test
+  void aNewerProgramReplacesTheHeldOne() {
+    rollout.offer(Map.of("w1", gateway("w1", "10.0.2.5"), "w2", source("w2", "w1", "10.0.2.5")));
+    release(T0);
+    NodeProgram newer = source("w2", "w1", "10.0.2.5", "10.0.2.6");
+    rollout.offer(Map.of("w2", newer));
+
+    acked.add("w1");
+    release(T0.plusMillis(5));
+
+    assertEquals(newer, published.get("w2"));
+    assertEquals(2, rounds.size(), "one delivery to w2, the newest");
+  }
+
+  @Test
+  void aGatewayChangeWhileSourcesAreAwaitedGoesOutAtOnce() {
+    rollout.offer(Map.of("w2", source("w2", "w1", "10.0.2.5")));
+    release(T0); // w2 alone (no gateway changed): awaited
+    rollout.offer(Map.of("w1", gateway("w1", "10.0.2.5", "10.0.3.7"), "w4", source("w4", "w1", "10.0.3.7")));
+
+    release(T0.plusMillis(5));
+
+    assertEquals(List.of(Set.of("w2"), Set.of("w1")), rounds, "the gateway does not wait for w2");
+    acked.add("w1");
+    release(T0.plusMillis(6));
+    assertEquals(Set.of("w4"), rounds.get(2));
+  }
+
+  @Test
+  void anUnchangedReleaseIsNotWaitedFor() {
+    // The distributor reports no change (same state already published): nothing to acknowledge.
+    rollout.offer(Map.of("w1", gateway("w1"), "w2", source("w2", "w1")));
+    Optional<Instant> again = rollout.release(T0, published::get, n -> true, batch -> {
+      rounds.add(batch.keySet());
+      return List.of();
+    });
+    assertEquals(Optional.empty(), again);
+    assertEquals(List.of(Set.of("w1"), Set.of("w2")), rounds);
+  }
+
+  @Test
+  void stepsFollowTheGatewayRole() {
+    assertEquals(Rollout.Step.GATEWAYS, Rollout.step(null, gateway("w1")));
+    assertEquals(Rollout.Step.SOURCES, Rollout.step(null, source("w2", "w1")));
+    assertEquals(Rollout.Step.RETIRING, Rollout.step(gateway("w1"), source("w1", "w3")));
+    assertEquals(Rollout.Step.SOURCES, Rollout.step(source("w2", "w1"), NodeProgram.empty("w2", 0)));
+  }
+}
