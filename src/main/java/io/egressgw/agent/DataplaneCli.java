@@ -103,17 +103,10 @@ public final class DataplaneCli {
     }
   }
 
+  /** What the agent's heartbeat would report (NodeReport, node "cli"), as a JSON object. */
+  @SuppressWarnings("unchecked")
   private static Map<String, Object> report(NodeDataplane dp) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("nodeIP", dp.nodeIP());
-    m.put("appliedGeneration", dp.appliedGeneration());
-    m.put("subnets", dp.subnets());
-    m.put("heldFloatingIPs", dp.heldFloatingIPs());
-    m.put("counters", dp.counters());
-    if (dp instanceof EbpfNodeDataplane e) {
-      m.put("guardDrops", e.guardDrops());
-    }
-    return m;
+    return JSON.convertValue(dp.report("cli", "cli"), Map.class);
   }
 
   private static void emit(PrintStream out, String event, Object body) {

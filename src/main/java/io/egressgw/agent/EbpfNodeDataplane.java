@@ -281,6 +281,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
    * Packets egw_classify dropped because their source was not known to this node yet and their
    * destination is guarded (since the counters map was created; survives agent restarts).
    */
+  @Override
   public synchronized long guardDrops() {
     byte[] v = bpf.counters().lookup(MapCodec.u32(COUNTER_GUARD_DROPS));
     return v == null ? 0 : MapCodec.sumCounters(v, bpf.possibleCpus()).packets();

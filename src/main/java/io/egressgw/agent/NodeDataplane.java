@@ -32,10 +32,17 @@ public interface NodeDataplane extends AutoCloseable {
   /** Packets and bytes this node steered or SNATed, per policy of the applied program. */
   Map<String, PolicyCounters> counters();
 
+  /**
+   * Packets the start-up guard dropped: traffic of a pod this node's program does not list yet to a
+   * guarded destination (see ARCHITECTURE "The start-up guard").
+   */
+  long guardDrops();
+
   /** The heartbeat body for this node as the dataplane sees it now. */
   default io.egressgw.program.NodeReport report(String node, String agentId) {
     return new io.egressgw.program.NodeReport(
-        node, agentId, nodeIP(), subnets(), appliedGeneration(), heldFloatingIPs(), counters());
+        node, agentId, nodeIP(), subnets(), appliedGeneration(), heldFloatingIPs(), counters(),
+        guardDrops());
   }
 
   /** Attaches the classifier to pod interfaces that appeared since; returns how many. */

@@ -58,5 +58,10 @@ public final class PolicyCounterMetrics {
     Gauge.builder("egressgw.agent.floating.ips.held", dataplane, d -> d.heldFloatingIPs().size())
         .description("Floating IPs configured on this node")
         .register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder(
+            "egressgw.agent.guard.drops", dataplane, NodeDataplane::guardDrops)
+        .description("Packets the start-up guard dropped: a pod this node's program did not list yet,"
+            + " sending to a guarded destination")
+        .register(registry);
   }
 }

@@ -1,6 +1,8 @@
 package io.egressgw.controller;
 
 import io.egressgw.agent.channel.HeartbeatResponse;
+import io.egressgw.agent.channel.SignedProgram;
+import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -15,6 +17,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -78,7 +81,8 @@ public class AgentChannelResource {
   public CompletionStage<Response> program(
       @PathParam("node") String node,
       @HeaderParam("Authorization") String authorization,
-      @QueryParam("after") @DefaultValue("0") long after) {
+      @QueryParam("after") @DefaultValue("0") long after,
+      @QueryParam("base") @DefaultValue("0") long base) {
     return guarded(node, authorization, () -> {
       if (state.programs().acknowledgePoll(node, after)) {
         runtime.requestStatusRefresh();
@@ -89,8 +93,17 @@ public class AgentChannelResource {
             .handle((program, error) -> error != null || !leadership.isLeader() ? null : program)
             .thenCompose(program -> program == null ? done(notLeader())
                 : program.isEmpty() ? done(Response.noContent().build())
-                : signer.signAsync(program.get()).thenApply(signed -> Response.ok(signed).build()));
+                : sign(node, base, program.get()).thenApply(signed -> Response.ok(signed).build()));
     });
+  }
+
+  /**
+   * A delta against {@code base} when the agent holds that program and this leader still has it,
+   * else the full program.
+   */
+  private CompletableFuture<SignedProgram> sign(String node, long base, NodeProgram program) {
+    Optional<NodeProgram> held = base > 0 ? state.programs().published(node, base) : Optional.empty();
+    return held.isPresent() ? signer.signDeltaAsync(held.get(), program) : signer.signAsync(program);
   }
 
   /** Body of a 4xx/5xx answer on the channel. */

@@ -48,6 +48,13 @@ public class ControllerMetrics {
         .register(registry);
   }
 
+  /** Total start-up guard drops the agents last reported (leader only; 0 elsewhere). */
+  public void guardDrops(java.util.function.LongSupplier total) {
+    io.micrometer.core.instrument.Gauge.builder("egressgw.guard.drops", total, t -> t.getAsLong())
+        .description("Packets dropped by the start-up guard on all nodes, as last reported by their agents")
+        .register(registry);
+  }
+
   public void moved(String kind) {
     Counter.builder("egressgw.floating.ip.moves")
         .description("Floating IP moves written to status")

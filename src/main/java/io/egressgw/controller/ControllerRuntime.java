@@ -139,6 +139,8 @@ public class ControllerRuntime {
     resources.gatewayGroupInformer().addEventHandler(cast(any));
     resources.egressPolicyInformer().addEventHandler(cast(any));
     leadership.onChange(this::leadershipChanged);
+    metrics.guardDrops(() -> state.liveness().reports().values().stream()
+        .mapToLong(io.egressgw.program.NodeReport::guardDrops).sum());
     long every = Math.max(1, livenessConfig.checkInterval().toMillis());
     ticker.scheduleAtFixedRate(this::sweep, every, every, TimeUnit.MILLISECONDS);
     if (electionSettings.enabled()) {

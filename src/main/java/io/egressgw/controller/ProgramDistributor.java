@@ -24,10 +24,22 @@ public final class ProgramDistributor {
   /** What one node's agent acknowledged. */
   public record Ack(String agentId, long appliedGeneration) {}
 
+  /** Programs kept per node to compute deltas against (the agent may still hold an older one). */
+  static final int RECENT = 4;
+
   private static final class NodeState {
     NodeProgram program;
     Ack ack;
     final List<Waiter> waiters = new ArrayList<>();
+    final java.util.LinkedHashMap<Long, NodeProgram> recent = new java.util.LinkedHashMap<>();
+
+    void set(NodeProgram p) {
+      program = p;
+      recent.put(p.generation(), p);
+      if (recent.size() > RECENT) {
+        recent.remove(recent.keySet().iterator().next());
+      }
+    }
   }
 
   private record Waiter(long after, CompletableFuture<Optional<NodeProgram>> future) {}
@@ -69,7 +81,7 @@ public final class ProgramDistributor {
           if (s.ack != null) {
             base = Math.max(base, s.ack.appliedGeneration());
           }
-          s.program = program.withGeneration(base + 1);
+          s.set(program.withGeneration(base + 1));
           changed.add(node);
           wake(s, wakeUps);
         });
@@ -157,6 +169,12 @@ public final class ProgramDistributor {
     return Optional.ofNullable(nodes.get(node)).map(s -> s.program);
   }
 
+  /** The program this leader published for {@code node} under {@code generation}, if still kept. */
+  public synchronized Optional<NodeProgram> published(String node, long generation) {
+    NodeState s = nodes.get(node);
+    return s == null ? Optional.empty() : Optional.ofNullable(s.recent.get(generation));
+  }
+
   public synchronized Optional<Ack> ack(String node) {
     return Optional.ofNullable(nodes.get(node)).map(s -> s.ack);
   }
@@ -177,7 +195,7 @@ public final class ProgramDistributor {
   private void renumberAbove(NodeState s, long reported, List<Runnable> wakeUps) {
     if (s.program != null && reported > s.program.generation()) {
       // The agent applied a generation this leader never issued (previous leader, skewed clock).
-      s.program = s.program.withGeneration(reported + 1);
+      s.set(s.program.withGeneration(reported + 1));
       wake(s, wakeUps);
     }
   }

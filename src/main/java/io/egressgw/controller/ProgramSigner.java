@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressgw.agent.channel.ProgramSignatures;
 import io.egressgw.agent.channel.SignedProgram;
 import io.egressgw.program.NodeProgram;
+import io.egressgw.program.ProgramDelta;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -55,6 +56,20 @@ public class ProgramSigner {
 
   public CompletableFuture<SignedProgram> signAsync(NodeProgram program) {
     return CompletableFuture.supplyAsync(() -> sign(program), pool);
+  }
+
+  /**
+   * Signs what turns {@code base} (the program the agent holds) into {@code program}: a {@link
+   * ProgramDelta}, whose size follows the change rather than the program.
+   */
+  public CompletableFuture<SignedProgram> signDeltaAsync(NodeProgram base, NodeProgram program) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return ProgramSignatures.sign(json.writeValueAsBytes(ProgramDelta.between(base, program)), key());
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+    }, pool);
   }
 
   @PreDestroy

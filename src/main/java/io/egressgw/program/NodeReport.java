@@ -14,6 +14,8 @@ import java.util.Map;
  * @param appliedGeneration the generation of the last program fully applied, 0 when none
  * @param heldFloatingIPs floating IPs configured on the node right now
  * @param counters per policy name: packets and bytes steered or SNATed by this node
+ * @param guardDrops packets the start-up guard dropped on this node (a pod not yet in the node's
+ *     program sending to a guarded destination), since the node's counters were created
  */
 public record NodeReport(
     String node,
@@ -22,7 +24,8 @@ public record NodeReport(
     List<String> subnets,
     long appliedGeneration,
     List<String> heldFloatingIPs,
-    Map<String, PolicyCounters> counters) {
+    Map<String, PolicyCounters> counters,
+    long guardDrops) {
 
   public NodeReport {
     subnets = List.copyOf(subnets);

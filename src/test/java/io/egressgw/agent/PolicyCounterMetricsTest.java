@@ -35,4 +35,26 @@ class PolicyCounterMetricsTest {
     registry.getMeters().forEach(m -> m.measure().forEach(x -> { }));
     assertThat(reads.get()).as("maps read once per refresh, not per meter or scrape").isEqualTo(2);
   }
+
+  @Test
+  void nodeGaugesReadTheDataplaneIncludingGuardDrops() {
+    java.util.concurrent.atomic.AtomicLong drops = new java.util.concurrent.atomic.AtomicLong(3);
+    // A dataplane stand-in answering only what the node meters read.
+    NodeDataplane dp = (NodeDataplane) java.lang.reflect.Proxy.newProxyInstance(
+        NodeDataplane.class.getClassLoader(), new Class<?>[] {NodeDataplane.class}, (proxy, method, args) ->
+            switch (method.getName()) {
+              case "guardDrops" -> drops.get();
+              case "appliedGeneration" -> 42L;
+              case "heldFloatingIPs" -> java.util.List.of("192.168.1.100");
+              default -> throw new UnsupportedOperationException(method.getName());
+            });
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    PolicyCounterMetrics.registerNodeGauges(registry, dp);
+    drops.set(7);
+
+    assertThat(registry.get("egressgw.agent.guard.drops").functionCounter().count()).isEqualTo(7);
+    assertThat(registry.get("egressgw.agent.applied.generation").gauge().value()).isEqualTo(42);
+    assertThat(registry.get("egressgw.agent.floating.ips.held").gauge().value()).isEqualTo(1);
+  }
 }

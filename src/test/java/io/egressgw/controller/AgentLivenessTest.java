@@ -18,7 +18,7 @@ class AgentLivenessTest {
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
   static NodeReport report(String node) {
-    return new NodeReport(node, "agent-1", "192.168.1.11", List.of("192.168.1.11/24"), 0, List.of(), Map.of());
+    return new NodeReport(node, "agent-1", "192.168.1.11", List.of("192.168.1.11/24"), 0, List.of(), Map.of(), 0);
   }
 
   static Stream<Arguments> cases() {

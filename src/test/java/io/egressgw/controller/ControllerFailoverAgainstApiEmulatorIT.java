@@ -269,6 +269,7 @@ class ControllerFailoverAgainstApiEmulatorIT {
     int pushesQ1 = q1.applied().size();
     int pushesQ2 = q2.applied().size();
     int pushesQ3 = q3.applied().size();
+    long deltasQ1 = q1.client().deltasReceived();
 
     // Act: a selected pod starts on q2, then an unselected one on q3.
     client.pods().inNamespace("qshop").resource(new io.fabric8.kubernetes.api.model.PodBuilder()
@@ -291,6 +292,10 @@ class ControllerFailoverAgainstApiEmulatorIT {
     assertEquals(pushesQ2 + 1, q2.applied().size(), "pushes to the pod's node");
     assertEquals(null, q1.last().sources().get("10.0.4.6"), "the unselected pod is not on the gateway");
     assertEquals(null, q2.last().sources().get("10.0.4.6"), "nor on another node");
+    // The push to the gateway is a delta of one source entry, not its whole program.
+    assertEquals(deltasQ1 + 1, q1.client().deltasReceived(), "the gateway got a delta");
+    assertTrue(q1.client().lastProgramBytes() < 1000,
+        "a one-pod delta is small: " + q1.client().lastProgramBytes() + " bytes");
     // Make before break: the gateway had applied (and acknowledged) the pod before its node steered it.
     assertTrue(firstApplied(q1, "10.0.4.5") < firstApplied(q2, "10.0.4.5"),
         "the gateway q1 is programmed before the pod's node q2");

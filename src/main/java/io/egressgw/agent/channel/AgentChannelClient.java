@@ -2,6 +2,7 @@ package io.egressgw.agent.channel;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressgw.program.NodeProgram;
+import io.egressgw.program.ProgramDelta;
 import io.egressgw.program.NodeReport;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -57,11 +58,15 @@ public final class AgentChannelClient {
   private final AtomicLong heartbeatsAccepted = new AtomicLong();
   private final AtomicLong programsApplied = new AtomicLong();
   private final AtomicLong programsRejected = new AtomicLong();
+  private final AtomicLong deltasReceived = new AtomicLong();
+  private volatile int lastProgramBytes;
   private volatile int lastHeartbeatStatus;
   private volatile boolean released;
   private volatile boolean heartbeatMissed;
   private volatile boolean refetch;
   private volatile long lastAcceptedGeneration;
+  /** The last program applied in full (deltas apply to it); null after a restart or a bad delta. */
+  private volatile NodeProgram current;
   private long timerId = -1;
   private volatile io.vertx.core.Context context;
 
@@ -152,6 +157,16 @@ public final class AgentChannelClient {
 
   public String node() {
     return node;
+  }
+
+  /** Programs that arrived as a delta against the one held (see {@link ProgramDelta}). */
+  public long deltasReceived() {
+    return deltasReceived.get();
+  }
+
+  /** Size in bytes of the last program answer (signed payload, base64, JSON). */
+  public int lastProgramBytes() {
+    return lastProgramBytes;
   }
 
   public long heartbeatsAccepted() {
@@ -255,7 +270,8 @@ public final class AgentChannelClient {
         applier.subnets(),
         applier.appliedGeneration(),
         applier.heldFloatingIPs(),
-        applier.counters());
+        applier.counters(),
+        applier.guardDrops());
   }
 
   private void poll() {
@@ -263,7 +279,10 @@ public final class AgentChannelClient {
       return;
     }
     long after = refetch ? 0 : applier.appliedGeneration();
-    send(HttpMethod.GET, "/v1/agents/" + node + "/program?after=" + after, null, pollTimeout.toMillis())
+    NodeProgram held = current;
+    // base=G: "I hold program G, a delta against it will do" (only for the program applied last).
+    String base = held != null && !refetch && held.generation() == after ? "&base=" + after : "";
+    send(HttpMethod.GET, "/v1/agents/" + node + "/program?after=" + after + base, null, pollTimeout.toMillis())
         .compose(
             reply -> {
               if (reply.status() == 200) {
@@ -294,12 +313,26 @@ public final class AgentChannelClient {
   private Future<Void> accept(Buffer body) {
     NodeProgram program;
     try {
+      lastProgramBytes = body.length();
       SignedProgram signed = json.readValue(body.getBytes(), SignedProgram.class);
       PublicKey key = controllerKey.get();
       if (key == null) {
         throw new SecurityException("controller public key not available yet");
       }
-      program = json.readValue(ProgramSignatures.verify(signed, key), NodeProgram.class);
+      com.fasterxml.jackson.databind.JsonNode tree = json.readTree(ProgramSignatures.verify(signed, key));
+      if (tree.has("baseGeneration")) {
+        ProgramDelta delta = json.treeToValue(tree, ProgramDelta.class);
+        NodeProgram held = current;
+        if (held == null || held.generation() != delta.baseGeneration()) {
+          current = null; // ask for the full program next time
+          throw new IllegalStateException("delta against generation " + delta.baseGeneration()
+              + " but this agent holds " + (held == null ? "none" : held.generation()));
+        }
+        program = delta.applyTo(held);
+        deltasReceived.incrementAndGet();
+      } else {
+        program = json.treeToValue(tree, NodeProgram.class);
+      }
       if (!node.equals(program.node())) {
         throw new SecurityException("program for node " + program.node() + " sent to " + node);
       }
@@ -320,6 +353,7 @@ public final class AgentChannelClient {
         .map(
             v -> {
               lastAcceptedGeneration = verified.generation();
+              current = verified;
               refetch = false;
               programsApplied.incrementAndGet();
               // The next poll asks for what comes after this generation: that is the acknowledgement.

@@ -60,6 +60,11 @@ public final class DataplaneProgramApplier implements ProgramApplier {
   }
 
   @Override
+  public long guardDrops() {
+    return dataplane.guardDrops();
+  }
+
+  @Override
   public void releaseFloatingIPs() {
     long generation = dataplane.appliedGeneration();
     NodeProgram known = last;

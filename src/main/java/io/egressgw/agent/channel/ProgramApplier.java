@@ -29,6 +29,11 @@ public interface ProgramApplier {
   /** Per policy: packets and bytes this node steered or SNATed. */
   Map<String, NodeReport.PolicyCounters> counters();
 
+  /** Packets the start-up guard dropped on this node ({@link NodeReport#guardDrops()}). */
+  default long guardDrops() {
+    return 0;
+  }
+
   /**
    * Releases every floating IP the node holds while keeping the rest of the program. Called when the
    * controller has been unreachable for the hold-timeout: the controller has by then declared this
