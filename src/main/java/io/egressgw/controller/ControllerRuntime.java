@@ -201,10 +201,29 @@ public class ControllerRuntime {
           return;
         }
         scheduleRelease(programs.release(clock.instant()));
+        releaseStartupTaints();
         if (!programs.refreshPolicyStatus() && !reconciler.isShutdown()) {
           reconciler.schedule(this::requestStatusRefresh, 200, TimeUnit.MILLISECONDS);
         }
       });
+    }
+  }
+
+  /**
+   * Removes {@link StartupTaint} from nodes whose agent acknowledged a program (reconcile thread;
+   * a failed patch is retried with the next acknowledgement or reconcile).
+   */
+  private void releaseStartupTaints() {
+    for (String node : StartupTaint.releasable(cluster.nodes(), state.programs()::programmed)) {
+      if (!leadership.isLeader()) {
+        return;
+      }
+      try {
+        client.nodes().withName(node).edit(StartupTaint::without);
+        LOG.infof("node %s: agent programmed, removed the taint %s", node, StartupTaint.KEY);
+      } catch (KubernetesClientException e) {
+        LOG.warnf("node %s: taint %s not removed: %s", node, StartupTaint.KEY, e.getMessage());
+      }
     }
   }
 
@@ -376,6 +395,7 @@ public class ControllerRuntime {
     }
     ok &= programs.publish(result, now);
     scheduleRelease(programs.release(clock.instant()));
+    releaseStartupTaints();
     if (!ok) {
       return Outcome.RETRY;
     }

@@ -301,6 +301,32 @@ class ControllerFailoverAgainstApiEmulatorIT {
         "the gateway q1 is programmed before the pod's node q2");
   }
 
+  @Test
+  void theStartupTaintIsRemovedOnceTheNodesAgentIsProgrammed() {
+    // Arrange: a node that registered with the start-up taint (and another taint of someone else).
+    var node = ClusterFixtures.readyNode("t1", "192.168.5.11", Map.of());
+    node.setSpec(new io.fabric8.kubernetes.api.model.NodeSpec());
+    node.getSpec().setTaints(new java.util.ArrayList<>(List.of(
+        new io.fabric8.kubernetes.api.model.TaintBuilder().withKey(StartupTaint.KEY).withEffect("NoSchedule").build(),
+        new io.fabric8.kubernetes.api.model.TaintBuilder().withKey("example.com/other").withEffect("NoSchedule").build())));
+    client.nodes().resource(node).create();
+    await().during(Duration.ofMillis(300)).atMost(FAST).until(() -> taints("t1").contains(StartupTaint.KEY));
+
+    // Act: its agent starts and applies its first program.
+    SimulatedAgent t1 = agent("t1", "192.168.5.11", false);
+
+    // Assert: the controller removed its taint, and only its taint, after the acknowledgement.
+    await().atMost(FAST).until(() -> !taints("t1").contains(StartupTaint.KEY));
+    assertTrue(t1.last() != null && state.programs().programmed("t1"), "removed only once programmed");
+    assertEquals(List.of("example.com/other"), taints("t1"));
+  }
+
+  private List<String> taints(String node) {
+    var n = client.nodes().withName(node).get();
+    return n.getSpec().getTaints() == null ? List.of()
+        : n.getSpec().getTaints().stream().map(io.fabric8.kubernetes.api.model.Taint::getKey).toList();
+  }
+
   /** System.nanoTime() of the first program the agent applied that lists {@code podIp}. */
   private static long firstApplied(SimulatedAgent a, String podIp) {
     for (int i = 0; i < a.applied().size(); i++) {

@@ -58,6 +58,8 @@ class KubernetesManifestsTest {
         row("networking.gke.io", "egressnatpolicies/status", "get update patch"),
         // informers feeding placement and the policy compiler
         row("", "nodes", "get list watch"),
+        // the start-up taint egressgw.io/agent-not-ready is removed once the node is programmed
+        row("", "nodes", "patch"),
         row("", "pods", "get list watch"),
         row("", "namespaces", "get list watch"),
         // an Event for every floating IP move
