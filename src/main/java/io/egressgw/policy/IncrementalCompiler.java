@@ -1020,11 +1020,9 @@ public final class IncrementalCompiler {
   }
 
   private NodeProgram materialize(View v) {
-    @SuppressWarnings("unchecked")
-    Map.Entry<String, Integer>[] entries = new Map.Entry[v.shown.size()];
-    int i = 0;
+    HashMap<String, Integer> sources = new HashMap<>((int) (v.shown.size() / 0.75f) + 1);
     for (Map.Entry<String, PodState> e : v.shown.entrySet()) {
-      entries[i++] = Map.entry(e.getKey(), ruleSetId(e.getValue()));
+      sources.put(e.getKey(), ruleSetId(e.getValue()));
     }
     if (v.rulesCache == null) {
       // Rule sets and egresses only change when the set of rule sets shown changes or in a slow
@@ -1045,8 +1043,7 @@ public final class IncrementalCompiler {
     }
     TreeMap<Long, String> held = floatingByNode.get(v.node);
     List<String> floating = held == null ? List.of() : List.copyOf(held.values());
-    return new NodeProgram(
-        v.node, 0, Map.ofEntries(entries), v.rulesCache, v.egressesCache, floating, guard);
+    return NodeProgram.adopting(v.node, 0, sources, v.rulesCache, v.egressesCache, floating, guard);
   }
 
   /** The rule set id a shown pod has in its programs: 0 when no policy selects it. */

@@ -1,7 +1,11 @@
 package io.egressgw.program;
 
+import java.util.AbstractMap;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The full desired dataplane state of one node. Applying it is idempotent: the agent diffs it against
@@ -36,7 +40,7 @@ public record NodeProgram(
     List<String> guardedPrefixes) {
 
   public NodeProgram {
-    sources = Map.copyOf(sources);
+    sources = sources instanceof Adopted<String, Integer> adopted ? adopted : Map.copyOf(sources);
     ruleSets = Map.copyOf(ruleSets);
     egresses = Map.copyOf(egresses);
     floatingIPs = List.copyOf(floatingIPs);
@@ -52,6 +56,64 @@ public record NodeProgram(
       Map<Integer, Egress> egresses,
       List<String> floatingIPs) {
     this(node, generation, sources, ruleSets, egresses, floatingIPs, List.of());
+  }
+
+  /**
+   * A program that takes ownership of {@code sources}, a map its caller built for it and will never
+   * touch again: it is wrapped, not copied. For the compiler, which builds gateway programs of
+   * 10,000 sources on every change of one of them; {@code Map.copyOf} would cost three times as much.
+   */
+  public static NodeProgram adopting(
+      String node,
+      long generation,
+      HashMap<String, Integer> sources,
+      Map<Integer, List<Route>> ruleSets,
+      Map<Integer, Egress> egresses,
+      List<String> floatingIPs,
+      List<String> guardedPrefixes) {
+    return new NodeProgram(
+        node, generation, new Adopted<>(sources), ruleSets, egresses, floatingIPs, guardedPrefixes);
+  }
+
+  /** An unmodifiable map over a HashMap nobody else holds (see {@link #adopting}). */
+  private static final class Adopted<K, V> extends AbstractMap<K, V> {
+    private final HashMap<K, V> map;
+    private final Set<Map.Entry<K, V>> entries;
+
+    Adopted(HashMap<K, V> map) {
+      for (Map.Entry<K, V> e : map.entrySet()) {
+        if (e.getKey() == null || e.getValue() == null) {
+          throw new NullPointerException("null key or value in program sources");
+        }
+      }
+      this.map = map;
+      this.entries = Collections.unmodifiableMap(map).entrySet();
+    }
+
+    @Override
+    public Set<Map.Entry<K, V>> entrySet() {
+      return entries;
+    }
+
+    @Override
+    public int size() {
+      return map.size();
+    }
+
+    @Override
+    public V get(Object key) {
+      return map.get(key);
+    }
+
+    @Override
+    public boolean containsKey(Object key) {
+      return map.containsKey(key);
+    }
+
+    @Override
+    public void forEach(java.util.function.BiConsumer<? super K, ? super V> action) {
+      map.forEach(action);
+    }
   }
 
   /** A program that steers nothing and holds nothing. */

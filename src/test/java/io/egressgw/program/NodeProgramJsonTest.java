@@ -42,4 +42,27 @@ class NodeProgramJsonTest {
     assertFalse(a.sameStateAs(b));
     assertEquals(b.guardedPrefixes(), b.withGeneration(5).guardedPrefixes());
   }
+
+  @Test
+  void anAdoptedSourcesMapIsAnEqualUnmodifiableValue() throws Exception {
+    java.util.HashMap<String, Integer> sources = new java.util.HashMap<>(Map.of("10.244.1.2", 1, "10.244.1.3", 0));
+    NodeProgram adopted = NodeProgram.adopting("n1", 3, sources, Map.of(), Map.of(), List.of(), List.of());
+    NodeProgram copied = new NodeProgram("n1", 3, Map.of("10.244.1.2", 1, "10.244.1.3", 0), Map.of(), Map.of(),
+        List.of(), List.of());
+
+    assertEquals(copied, adopted);
+    assertEquals(copied.hashCode(), adopted.hashCode());
+    org.junit.jupiter.api.Assertions.assertTrue(adopted.sameStateAs(copied) && copied.sameStateAs(adopted));
+    org.junit.jupiter.api.Assertions.assertThrows(UnsupportedOperationException.class,
+        () -> adopted.sources().put("10.244.1.4", 1));
+    org.junit.jupiter.api.Assertions.assertThrows(UnsupportedOperationException.class,
+        () -> adopted.sources().entrySet().iterator().next().setValue(5));
+    assertEquals(copied, adopted.withGeneration(3), "withGeneration keeps it");
+    assertEquals(copied, JSON.readValue(JSON.writeValueAsString(adopted), NodeProgram.class));
+    org.junit.jupiter.api.Assertions.assertThrows(NullPointerException.class, () -> {
+      java.util.HashMap<String, Integer> withNull = new java.util.HashMap<>();
+      withNull.put("10.244.1.9", null);
+      NodeProgram.adopting("n1", 1, withNull, Map.of(), Map.of(), List.of(), List.of());
+    });
+  }
 }
