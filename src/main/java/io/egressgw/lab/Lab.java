@@ -287,6 +287,30 @@ public final class Lab {
     return seen;
   }
 
+  /** The source address the outside world sees for one pod now ("no answer" when none). */
+  String observedSource(LabPod pod, Duration timeout) {
+    return network.observedSource(pod, plan.externalIP(), timeout);
+  }
+
+  /**
+   * Adds a source rule to the lab's policy "egress" through the REST API, as the README's PUT does;
+   * returns the HTTP status.
+   */
+  int addSourceRule(Map<String, String> namespaceLabels, Map<String, String> podLabels) throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode policy =
+        (com.fasterxml.jackson.databind.node.ObjectNode) getJson(API + "/v1/egress-policies/egress").deepCopy();
+    policy.remove("status");
+    com.fasterxml.jackson.databind.node.ObjectNode rule =
+        ((com.fasterxml.jackson.databind.node.ArrayNode) policy.path("spec").path("sources")).addObject();
+    rule.putObject("namespaceSelector").set("matchLabels", JSON.valueToTree(namespaceLabels));
+    rule.putObject("podSelector").set("matchLabels", JSON.valueToTree(podLabels));
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(API + "/v1/egress-policies/egress"))
+        .header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(policy))).build(),
+        HttpResponse.BodyHandlers.ofString());
+    return r.statusCode();
+  }
+
   LabPlan plan() {
     return plan;
   }

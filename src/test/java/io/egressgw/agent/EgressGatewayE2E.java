@@ -356,6 +356,42 @@ class EgressGatewayE2E {
     }
   }
 
+  @Test
+  @Order(12)
+  void aConnectionOpenBeforeItsPodIsSelectedKeepsWorking() throws Exception {
+    gatewayOn(2);
+    // pod B (node 1, not selected) has a connection open: it left with node 1's address
+    try (EchoSession s = EchoSession.open(lab, podB)) {
+      assertEquals(nodeIp(1), s.greeting());
+      assertEquals("before", s.roundTrip("before"));
+
+      // the policy now selects pod B: the gateway first, then B's node (the controller's order)
+      generation++;
+      agents[2].apply(selectingB(program(2, 2, generation)));
+      agents[1].apply(selectingB(program(1, 2, generation)));
+      agents[3].apply(program(3, 2, generation));
+
+      // the open connection keeps working with node 1's address: node 1 steers its packets now, but
+      // its conntrack still applies the connection's masquerade binding first, so they reach the
+      // gateway with node 1's address, which the gateway does not SNAT; new connections leave with
+      // the floating IP
+      assertEquals("after", s.roundTrip("after"), "the open connection still works");
+      assertEquals(FLOATING_IP, lab.seenAs(podB, EXT_IP), "a new connection of pod B");
+    } finally {
+      gatewayOn(2);
+    }
+  }
+
+  /** The same program with pod B selected too (on its node, and on the gateway). */
+  NodeProgram selectingB(NodeProgram p) {
+    Map<String, Integer> sources = new HashMap<>(p.sources());
+    if (p.node().equals("node1") || !p.floatingIPs().isEmpty()) {
+      sources.put(podB.ip(), RULE_SET);
+    }
+    return new NodeProgram(p.node(), p.generation(), sources, p.ruleSets(), p.egresses(), p.floatingIPs(),
+        p.guardedPrefixes());
+  }
+
   static long packets(JsonNode report) {
     return report.path("counters").path(POLICY).path("packets").asLong();
   }
