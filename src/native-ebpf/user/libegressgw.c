@@ -16,6 +16,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -127,6 +128,7 @@ struct nl_req {
 	union {
 		struct ifaddrmsg ifa;
 		struct ifinfomsg ifi;
+		struct ndmsg ndm;
 	};
 	char attrs[256];
 };
@@ -214,6 +216,68 @@ int egw_addr_add(int ifindex, uint32_t addr_be, int prefixlen, const char *label
 int egw_addr_del(int ifindex, uint32_t addr_be, int prefixlen)
 {
 	return addr_request(RTM_DELADDR, 0, ifindex, addr_be, prefixlen, NULL);
+}
+
+/*
+ * Starts resolution of the neighbour addr on ifindex (creating the entry when missing): what the
+ * kernel does for a packet sent to it, without a packet. bpf_redirect_neigh() cannot be trusted with
+ * an unresolved neighbour: the skb queued for resolution keeps its route, and once resolved the
+ * kernel sends it to that route's next hop (the default router) instead of the gateway.
+ */
+int egw_neigh_use(int ifindex, uint32_t addr_be)
+{
+	struct nl_req req = {};
+
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg));
+	req.nh.nlmsg_type = RTM_NEWNEIGH;
+	req.nh.nlmsg_flags = NLM_F_CREATE;
+	req.ndm.ndm_family = AF_INET;
+	req.ndm.ndm_ifindex = ifindex;
+	req.ndm.ndm_state = NUD_NONE;
+	req.ndm.ndm_flags = NTF_USE;
+	nl_attr(&req, NDA_DST, &addr_be, 4);
+	return nl_transact(&req);
+}
+
+/* The NUD_* state of the neighbour addr on ifindex; -ENOENT when the kernel has no entry. */
+int egw_neigh_state(int ifindex, uint32_t addr_be)
+{
+	struct nl_req req = {};
+	char buf[4096];
+	int fd = nl_open(), err = -EIO;
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg));
+	req.nh.nlmsg_type = RTM_GETNEIGH;
+	req.nh.nlmsg_flags = NLM_F_REQUEST;
+	req.nh.nlmsg_seq = 1;
+	req.ndm.ndm_family = AF_INET;
+	req.ndm.ndm_ifindex = ifindex;
+	nl_attr(&req, NDA_DST, &addr_be, 4);
+	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0) {
+		err = -errno;
+		goto out;
+	}
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n < 0) {
+		err = -errno;
+		goto out;
+	}
+	for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			err = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+			break;
+		}
+		if (h->nlmsg_type == RTM_NEWNEIGH) {
+			err = ((struct ndmsg *)NLMSG_DATA(h))->ndm_state;
+			break;
+		}
+	}
+out:
+	close(fd);
+	return err;
 }
 
 typedef int (*nl_line_fn)(struct nlmsghdr *h, char *out, int len);

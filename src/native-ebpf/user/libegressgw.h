@@ -41,6 +41,9 @@ int egw_link_dump(char *buf, int len);
 
 /* Gratuitous ARP (request and reply) for addr_be from ifindex. */
 int egw_garp(int ifindex, uint32_t addr_be);
+/* Neighbour resolution (see libegressgw.c): start it; read the NUD_* state (-ENOENT: none). */
+int egw_neigh_use(int ifindex, uint32_t addr_be);
+int egw_neigh_state(int ifindex, uint32_t addr_be);
 
 /* Map helpers: one call instead of one JNI round trip per element. */
 int egw_map_dump(int fd, void *keys, void *values, uint32_t key_size, uint32_t value_size, int max);

@@ -128,7 +128,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     DataplaneState desired = DataplaneState.desired(program, nodeIp);
     DataplaneState.Diff diff = DataplaneState.diff(installed, desired);
     try {
-      ApplyResult result = write(diff, program.generation());
+      ApplyResult result = write(diff, desired, program.generation());
       installed = desired;
       policyByEgress = policies(program);
       if (program.generation() != appliedGeneration) {
@@ -149,7 +149,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
    * removals go the other way round. Guarded prefixes are added first and removed last (the guard
    * only ever drops traffic of sources not yet written).
    */
-  private ApplyResult write(DataplaneState.Diff diff, long generation) {
+  private ApplyResult write(DataplaneState.Diff diff, DataplaneState desired, long generation) {
     int uplink = Rtnetlink.link(settings.uplink()).index();
     int addresses = 0;
     for (Integer ip : diff.floatingIPs().upserts().keySet()) {
@@ -168,6 +168,8 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       }
     }
     writes += MapCodec.writeEgresses(bpf.egresses(), diff.egresses().upserts());
+    // before any source or route steers to a gateway, the gateway's MAC must be known
+    resolveGateways(uplink, desired, NEIGHBOR_WAIT);
     writes += MapCodec.writeRoutes(bpf.routes(), diff.routes().upserts());
     writes += MapCodec.writeSources(bpf.sources(), diff.sources().upserts());
     writes += MapCodec.deleteU32(bpf.sources(), diff.sources().deletes());
@@ -223,8 +225,55 @@ public final class EbpfNodeDataplane implements NodeDataplane {
             && (prefix == null || prefix.isEmpty() ? "veth".equals(l.kind()) : l.name().startsWith(prefix));
   }
 
+  /** How long an apply waits for a new gateway's neighbour entry before it steers to it. */
+  static final java.time.Duration NEIGHBOR_WAIT = java.time.Duration.ofMillis(300);
+
+  /**
+   * Makes sure this node knows the MAC of every other node its egresses steer to, waiting up to
+   * {@code wait} for entries it must resolve first. Steering uses bpf_redirect_neigh(), which with an
+   * unresolved neighbour queues the packet with its original route and, once resolved, sends it to
+   * that route's next hop: the first packet of a pod newly steered to a gateway this node never
+   * talked to would leave for the default router with the pod's own address (seen in the lab). So
+   * the agent resolves gateways before it writes the routes and sources that steer to them, and
+   * keeps resolving them (every interface pass, i.e. every second) so that the entries never
+   * expire while in use.
+   */
+  private void resolveGateways(int uplink, DataplaneState state, java.time.Duration wait) {
+    Set<Integer> pending = new java.util.HashSet<>();
+    for (EgressEntry e : state.egresses().values()) {
+      if (e.gatewayIp() != 0 && e.gatewayIp() != nodeIp
+          && (Rtnetlink.neighborState(uplink, e.gatewayIp()) & Rtnetlink.NUD_VALID) == 0) {
+        Rtnetlink.resolveNeighbor(uplink, e.gatewayIp());
+        pending.add(e.gatewayIp());
+      }
+    }
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (!pending.isEmpty() && System.nanoTime() < deadline) {
+      pending.removeIf(ip -> (Rtnetlink.neighborState(uplink, ip) & Rtnetlink.NUD_VALID) != 0);
+      if (!pending.isEmpty()) {
+        try {
+          Thread.sleep(2);
+        } catch (InterruptedException ex) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    if (!pending.isEmpty() && !wait.isZero()) {
+      LOG.warning("gateway neighbour(s) not resolved within " + wait.toMillis() + " ms: "
+          + pending.stream().map(Ipv4::format).toList());
+    }
+  }
+
   @Override
   public synchronized int reconcileInterfaces() {
+    try {
+      if (installed != null) {
+        resolveGateways(Rtnetlink.link(settings.uplink()).index(), installed, java.time.Duration.ZERO);
+      }
+    } catch (DataplaneException e) {
+      LOG.warning("gateway neighbours not refreshed: " + e.getMessage());
+    }
     int n = 0;
     for (Rtnetlink.Link link : Rtnetlink.links()) {
       if (podInterfaces().test(link)) {

@@ -147,7 +147,7 @@ public class ProgramStage {
         state.programs().remove(node);
       }
     }
-    rollout().offer(programs);
+    rollout().offer(programs, node -> state.programs().program(node).orElse(null));
     return refreshPolicyStatus();
   }
 
@@ -202,7 +202,6 @@ public class ProgramStage {
   public Optional<Instant> release(Instant now) {
     ProgramDistributor d = state.programs();
     return rollout().release(now,
-        node -> d.program(node).orElse(null),
         node -> !d.programmed(node) && state.liveness().alive(node, now)
             && state.liveness().report(node).isPresent(),
         d::publish);

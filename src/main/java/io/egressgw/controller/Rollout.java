@@ -3,8 +3,12 @@ package io.egressgw.controller;
 import io.egressgw.program.NodeProgram;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -14,51 +18,64 @@ import java.util.function.Predicate;
 /**
  * The order in which changed programs reach their nodes (make before break). Pure: no I/O, no clock.
  *
- * <p>A gateway node forwards a steered packet with the floating IP only if its own program already
- * knows the pod and the route; a source node steers as soon as its program says so. So a change that
- * starts steering (a pod becomes selected, a destination is added, a floating IP moves) must reach
- * the gateway first, or the first packets reach a gateway that does not know them and leave
- * masqueraded with that gateway node's own address. Changed programs are therefore delivered in
- * three steps, each after the previous step's live nodes acknowledged (or {@code stepTimeout}
- * passed, so that a slow or dying agent delays the others by a bounded time only):
+ * <p>A gateway forwards a steered packet with the floating IP only if its own program already lists
+ * the pod and the route; a source node steers as soon as its program says so. So a change that makes
+ * a node steer a pod somewhere new (a pod becomes selected, a destination is added, a floating IP
+ * moves) must reach the gateways first, or the first packets reach a gateway that does not know them
+ * and leave masqueraded with that gateway node's own address. Changed programs are delivered in three
+ * steps, each after the previous step's awaited nodes acknowledged (or {@code stepTimeout} passed, so
+ * that a slow or dying agent delays the others by a bounded time only):
  *
  * <ol>
- *   <li>{@link Step#GATEWAYS}: nodes that are gateways in their new program (hold a floating IP or
- *       SNAT an egress);
- *   <li>{@link Step#SOURCES}: every other node that is not losing the gateway role;
- *   <li>{@link Step#RETIRING}: nodes that were gateways and are no longer (the old holder lets go
- *       of a floating IP only after the sources point elsewhere).
+ *   <li>{@link Step#FIRST}: every change that does not make its node steer anything new: gateways
+ *       learning pods and routes, a new floating IP holder, unselected pods, guarded prefixes. Only
+ *       the nodes that serve as a gateway in their new program are waited for;
+ *   <li>{@link Step#STEERING}: nodes that steer a pod to a gateway where they did not before (new
+ *       pod, new route, or another gateway); all of them are waited for before step 3;
+ *   <li>{@link Step#RETIRING}: nodes that were gateways and are no longer (the old holder stops
+ *       SNATing only after the sources point elsewhere).
  * </ol>
  *
- * <p>A change that stops steering runs in the same order: the gateway forgets the pod first, and
- * for at most one step the pod's packets leave through the gateway node masqueraded with that
- * node's address instead of their own node's (neither is an allowlisted address and the policy no
- * longer applies; nothing is dropped).
+ * <p>A change that stops steering runs in step 1 everywhere: for one step a deselected pod's
+ * packets may reach the gateway that already forgot it, and leave masqueraded with that node's
+ * address instead of the pod's own node's; neither is an allowlisted address and the policy no
+ * longer applies; nothing is dropped. Connections open while a pod becomes selected keep their
+ * original address (its node's conntrack binding applies before the gateway sees them).
  *
- * <p>Held programs are replaced by newer ones of the same node; the step of a node is decided when it
- * is released, from its newest program. Not thread-safe: the reconcile thread owns it.
+ * <p>Held programs are replaced by newer ones of the same node; a node's step is decided when its
+ * program is offered, against the program published for it then. Not thread-safe: the reconcile
+ * thread owns it.
  */
 public final class Rollout {
   /** Delivery steps, in order. */
   public enum Step {
-    GATEWAYS,
-    SOURCES,
+    FIRST,
+    STEERING,
     RETIRING
   }
 
+  private record Held(NodeProgram program, Step step, boolean awaited) {}
+
   private final Duration stepTimeout;
-  private final Map<String, NodeProgram> held = new TreeMap<>();
+  private final Map<String, Held> held = new TreeMap<>();
   private final Set<String> awaited = new HashSet<>();
-  private Step current = Step.GATEWAYS;
+  private Step current = Step.FIRST;
   private Instant deadline = Instant.MIN;
 
   public Rollout(Duration stepTimeout) {
     this.stepTimeout = stepTimeout;
   }
 
-  /** Holds these programs (newest per node) until their step is released. */
-  public void offer(Map<String, NodeProgram> changed) {
-    held.putAll(changed);
+  /**
+   * Holds these programs (newest per node) until their step is released.
+   *
+   * @param published the program each node has published now (null: none)
+   */
+  public void offer(Map<String, NodeProgram> changed, Function<String, NodeProgram> published) {
+    changed.forEach((node, program) -> {
+      Step step = step(published.apply(node), program);
+      held.put(node, new Held(program, step, step != Step.FIRST || serves(program)));
+    });
   }
 
   /** True when {@code node} has a program that is not released yet. */
@@ -76,25 +93,22 @@ public final class Rollout {
   public void clear() {
     held.clear();
     awaited.clear();
-    current = Step.GATEWAYS;
+    current = Step.FIRST;
     deadline = Instant.MIN;
   }
 
   /** The step of a node whose published program is {@code before} (null: none) and new is {@code after}. */
   public static Step step(NodeProgram before, NodeProgram after) {
-    if (isGateway(after)) {
-      return Step.GATEWAYS;
+    if (serves(before) && !serves(after)) {
+      return Step.RETIRING;
     }
-    return isGateway(before) ? Step.RETIRING : Step.SOURCES;
+    return steersSomethingNew(before, after) ? Step.STEERING : Step.FIRST;
   }
 
-  /** True when the program makes its node hold a floating IP or SNAT some egress. */
-  public static boolean isGateway(NodeProgram p) {
+  /** True when the program makes its node SNAT for some egress (it holds that egress's IP). */
+  public static boolean serves(NodeProgram p) {
     if (p == null) {
       return false;
-    }
-    if (!p.floatingIPs().isEmpty()) {
-      return true;
     }
     for (NodeProgram.Egress e : p.egresses().values()) {
       if (p.node().equals(e.gatewayNode())) {
@@ -105,9 +119,42 @@ public final class Rollout {
   }
 
   /**
+   * True when some source of {@code after} is steered to another node where {@code before} did not
+   * steer it the same way (destinations and gateway node address per route).
+   */
+  static boolean steersSomethingNew(NodeProgram before, NodeProgram after) {
+    Map<Integer, List<String>> afterSteering = new HashMap<>();
+    Map<Integer, List<String>> beforeSteering = new HashMap<>();
+    for (Map.Entry<String, Integer> s : after.sources().entrySet()) {
+      List<String> now = afterSteering.computeIfAbsent(s.getValue(), rs -> steering(after, rs));
+      if (now.isEmpty()) {
+        continue;
+      }
+      Integer old = before == null ? null : before.sources().get(s.getKey());
+      List<String> then = old == null ? List.of()
+          : beforeSteering.computeIfAbsent(old, rs -> steering(before, rs));
+      if (!then.containsAll(now)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** "cidr>gatewayNode@gatewayNodeIP" for each route of the rule set whose egress another node holds. */
+  private static List<String> steering(NodeProgram p, int ruleSet) {
+    List<String> out = new ArrayList<>();
+    for (NodeProgram.Route r : p.ruleSets().getOrDefault(ruleSet, List.of())) {
+      NodeProgram.Egress e = p.egresses().get(r.egressId());
+      if (e != null && !Objects.equals(p.node(), e.gatewayNode())) {
+        out.add(r.cidr() + ">" + e.gatewayNode() + "@" + e.gatewayNodeIP());
+      }
+    }
+    return out;
+  }
+
+  /**
    * Releases what may be delivered now.
    *
-   * @param published the program each node currently has published (null: none)
    * @param waitFor true for a node whose acknowledgement is worth waiting for (its agent is alive and
    *     has not acknowledged its current program yet); called after the caller published a release
    * @param publish publishes the released programs; returns the nodes whose published state changed
@@ -115,29 +162,34 @@ public final class Rollout {
    */
   public Optional<Instant> release(
       Instant now,
-      Function<String, NodeProgram> published,
       Predicate<String> waitFor,
       Function<Map<String, NodeProgram>, Iterable<String>> publish) {
     awaited.removeIf(n -> !waitFor.test(n));
     while (!held.isEmpty()) {
-      Map<Step, Map<String, NodeProgram>> bySteps = new TreeMap<>();
-      held.forEach((node, program) -> bySteps
-          .computeIfAbsent(step(published.apply(node), program), s -> new TreeMap<>())
-          .put(node, program));
-      Step first = bySteps.keySet().iterator().next();
+      Step first = held.values().stream().map(Held::step).min(Step::compareTo).orElseThrow();
       boolean waiting = !awaited.isEmpty() && now.isBefore(deadline);
       if (waiting && first.compareTo(current) > 0) {
         return Optional.of(deadline);
       }
-      Map<String, NodeProgram> batch = bySteps.get(first);
-      batch.keySet().forEach(held::remove);
+      Map<String, NodeProgram> batch = new TreeMap<>();
+      Set<String> toAwait = new HashSet<>();
+      held.entrySet().removeIf(e -> {
+        if (e.getValue().step() != first) {
+          return false;
+        }
+        batch.put(e.getKey(), e.getValue().program());
+        if (e.getValue().awaited()) {
+          toAwait.add(e.getKey());
+        }
+        return true;
+      });
       if (!waiting || first != current) {
         awaited.clear();
         current = first;
         deadline = now.plus(stepTimeout);
       }
       for (String node : publish.apply(batch)) {
-        if (waitFor.test(node)) {
+        if (toAwait.contains(node) && waitFor.test(node)) {
           awaited.add(node);
         }
       }

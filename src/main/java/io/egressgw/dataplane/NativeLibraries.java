@@ -53,6 +53,10 @@ public final class NativeLibraries {
 
     int egw_garp(int ifindex, int addrNetworkOrder);
 
+    int egw_neigh_use(int ifindex, int addrNetworkOrder);
+
+    int egw_neigh_state(int ifindex, int addrNetworkOrder);
+
     int egw_map_dump(int fd, @Out byte[] keys, @Out byte[] values, int keySize, int valueSize, int max);
 
     int egw_map_update_many(

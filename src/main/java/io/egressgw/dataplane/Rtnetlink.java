@@ -72,6 +72,26 @@ public final class Rtnetlink {
         "gratuitous ARP for " + Ipv4.format(address));
   }
 
+  /** NUD_* states that carry a link-layer address (a packet sent now goes straight out). */
+  public static final int NUD_VALID = 0x02 | 0x04 | 0x08 | 0x10 | 0x40 | 0x80;
+
+  /** Starts resolving a neighbour (ARP), creating its entry when missing. */
+  public static void resolveNeighbor(int ifindex, int address) {
+    DataplaneException.check(
+        NativeLibraries.egw().egw_neigh_use(ifindex, Ipv4.toNetworkOrderNative(address)),
+        "resolve neighbour " + Ipv4.format(address));
+  }
+
+  /** The neighbour's NUD_* state, or 0 when the kernel has no entry for it. */
+  public static int neighborState(int ifindex, int address) {
+    int state = NativeLibraries.egw().egw_neigh_state(ifindex, Ipv4.toNetworkOrderNative(address));
+    if (state == -2) { // -ENOENT
+      return 0;
+    }
+    DataplaneException.check(Math.min(state, 0), "neighbour state of " + Ipv4.format(address));
+    return state;
+  }
+
   private static List<String[]> dump(boolean links) {
     for (int size = 1 << 16; ; size <<= 2) {
       byte[] buf = new byte[size];

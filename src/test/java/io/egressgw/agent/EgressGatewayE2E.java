@@ -382,6 +382,29 @@ class EgressGatewayE2E {
     }
   }
 
+  @Test
+  @Order(13)
+  void theFirstPacketToAGatewayThisNodeNeverTalkedToGoesToThatGateway() throws Exception {
+    gatewayOn(2);
+    // node 1 forgets every neighbour (as a node that never talked to node 3), then the egress moves
+    // to node 3: the first packet steered there must reach node 3, not leave for the default router
+    // with the pod's own address (bpf_redirect_neigh with an unresolved neighbour would send it to
+    // the route's next hop once resolved; the agent resolves gateways before it steers to them)
+    Sh.mustIn(lab.node(1), "ip", "neigh", "flush", "dev", "eth0");
+    generation++;
+    agents[3].apply(program(3, 3, generation));
+    agents[1].apply(program(1, 3, generation));
+    agents[2].apply(program(2, 3, generation));
+
+    long t0 = System.nanoTime();
+    String seen = lab.seenAs(podA, EXT_IP);
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+
+    assertEquals(FLOATING_IP, seen, "the first connection after the move");
+    assertTrue(ms < 900, "answered at once, no SYN lost and retransmitted after 1 s: " + ms + " ms");
+    gatewayOn(2);
+  }
+
   /** The same program with pod B selected too (on its node, and on the gateway). */
   NodeProgram selectingB(NodeProgram p) {
     Map<String, Integer> sources = new HashMap<>(p.sources());
