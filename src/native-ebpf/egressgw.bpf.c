@@ -4,7 +4,8 @@
  *   egw_classify  tc ingress of pod veths: marks selected traffic (steer / SNAT here), drops it
  *                 when its egress has no gateway (fail closed), and drops traffic of a pod this
  *                 node does not know yet to a guarded destination (fail closed until programmed).
- *   egw_steer     tc egress of the uplink: sends steer-marked packets to the gateway node's MAC, and
+ *   egw_steer     tc egress of the uplink: sends steer-marked packets to the gateway node's MAC (drops
+ *                 them while that MAC is not known), and
  *                 counts steered and SNAT-marked packets where they leave the node (after netfilter
  *                 FORWARD, so traffic dropped by network policy is not counted).
  *   egw_gateway   tc ingress of the uplink: marks remote pods' traffic whose egress this node holds.
@@ -54,6 +55,7 @@ SEC("tc")
 int egw_steer(struct __sk_buff *skb)
 {
 	struct bpf_redir_neigh nh = { .nh_family = AF_INET };
+	struct bpf_fib_lookup fib = {};
 	struct egw_egress *egress;
 	__u32 id;
 
@@ -68,6 +70,16 @@ int egw_steer(struct __sk_buff *skb)
 	egress = bpf_map_lookup_elem(&EGW_MAP_EGRESSES, &id);
 	/* the egress lost its gateway since classification: fail closed */
 	if (!egress || !(egress->flags & EGW_EGRESS_HAS_GATEWAY) || !egress->gateway_ip)
+		return TC_ACT_SHOT;
+	/* bpf_redirect_neigh() with an unresolved neighbour queues the packet with its original route
+	 * and, once resolved, sends it to that route's next hop (the default router) with the pod's
+	 * own address. The agent resolves gateways before it steers to them; should the entry be
+	 * missing anyway, fail closed (TCP retries; the agent re-resolves within a second). */
+	fib.family = AF_INET;
+	fib.ipv4_dst = egress->gateway_ip;
+	fib.ifindex = skb->ifindex;
+	if (bpf_fib_lookup(skb, &fib, sizeof(fib), BPF_FIB_LOOKUP_DIRECT | BPF_FIB_LOOKUP_OUTPUT) ==
+	    BPF_FIB_LKUP_RET_NO_NEIGH)
 		return TC_ACT_SHOT;
 	egw_count(skb, id);
 	/* the redirected packet passes this hook once more; the new mark lets it through */

@@ -405,6 +405,27 @@ class EgressGatewayE2E {
     gatewayOn(2);
   }
 
+  @Test
+  @Order(14)
+  void aSteeredPacketIsDroppedRatherThanSentWithThePodsAddressWhileTheGatewaysMacIsUnknown()
+      throws Exception {
+    gatewayOn(2);
+    // the outside world counts packets that arrive with pod A's own address (a leak)
+    Sh.mustIn(lab.ext(), "nft", "add table ip egwwatch { chain pre { type filter hook prerouting priority -300;"
+        + " ip saddr " + podA.ip() + " counter; }; }");
+    try {
+      // node 1 loses its neighbour entries while it steers (the agent re-resolves within a second)
+      Sh.mustIn(lab.node(1), "ip", "neigh", "flush", "dev", "eth0");
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> FLOATING_IP.equals(lab.seenAs(podA, EXT_IP)));
+
+      String counter = Sh.mustIn(lab.ext(), "nft", "list table ip egwwatch");
+      assertTrue(counter.contains("packets 0 "), "no packet left with pod A's address:\n" + counter);
+    } finally {
+      Sh.run(10, Sh.inNetns(lab.ext(), "nft", "delete table ip egwwatch"));
+    }
+  }
+
   /** The same program with pod B selected too (on its node, and on the gateway). */
   NodeProgram selectingB(NodeProgram p) {
     Map<String, Integer> sources = new HashMap<>(p.sources());

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.TestInstance;
  * The three tc programs in the kernel on crafted packets (BPF_PROG_TEST_RUN), table-driven. The
  * object is loaded (never attached) with its maps pinned on a bpffs mounted for this test only.
  *
- * <p>This node is 10.77.0.2. Egress 7 is held by 10.77.0.3, egress 8 by this node, egress 9 by
+ * <p>This node is 10.77.0.2. Egress 7 is held by another node (127.0.0.2, see load()), egress 8 by this node, egress 9 by
  * nobody. Rule set 1: 203.0.113.0/24 -> 7, 203.0.113.128/25 -> 8, 192.0.2.0/24 -> 99 (unknown
  * egress); rule set 2: 0.0.0.0/0 -> 9; rule set 3: 203.0.113.0/24 -> 8. 10.244.1.5 is known but
  * not selected (rule set 0, no routes); 10.244.9.9 is not known. Guarded: 203.0.113.0/24 and
@@ -54,7 +54,10 @@ class BpfProgramsProgTestRunE2E {
         new RouteKey(2, Ipv4.Cidr.parse("0.0.0.0/0")), 9,
         new RouteKey(3, Ipv4.Cidr.parse("203.0.113.0/24")), 8));
     MapCodec.writeEgresses(bpf.egresses(), Map.of(
-        7, new EgressEntry(Ipv4.parse("10.77.0.3"), Ipv4.parse("10.77.0.100"), EGRESS_HAS_GATEWAY),
+        // gateway 127.0.0.2: egw_steer's neighbour check (bpf_fib_lookup, in whatever namespace the
+        // test runs) then finds a local address, never a missing neighbour, whatever the host's
+        // routes; the missing-neighbour drop is tested in namespaces (EgressGatewayE2E)
+        7, new EgressEntry(Ipv4.parse("127.0.0.2"), Ipv4.parse("10.77.0.100"), EGRESS_HAS_GATEWAY),
         8, new EgressEntry(Ipv4.parse(NODE_IP), Ipv4.parse("10.77.0.101"), EGRESS_HAS_GATEWAY),
         9, new EgressEntry(0, Ipv4.parse("10.77.0.102"), 0)));
   }
