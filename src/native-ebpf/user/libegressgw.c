@@ -158,8 +158,11 @@ static int nl_open(void)
 	return fd;
 }
 
-/* Sends one request and waits for its ack; returns 0 or the kernel's -errno. */
-static int nl_transact(struct nl_req *req)
+/*
+ * Sends one request and reads the answer: returns the kernel's -errno (0: done) from its ack, or,
+ * when reply is given, what reply() returns for the first message of another type.
+ */
+static int nl_exchange(struct nl_req *req, int (*reply)(struct nlmsghdr *h))
 {
 	char buf[4096];
 	int fd = nl_open(), err = -EIO;
@@ -167,7 +170,7 @@ static int nl_transact(struct nl_req *req)
 
 	if (fd < 0)
 		return fd;
-	req->nh.nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	req->nh.nlmsg_flags |= NLM_F_REQUEST | (reply ? 0 : NLM_F_ACK);
 	req->nh.nlmsg_seq = 1;
 	if (send(fd, req, req->nh.nlmsg_len, 0) < 0) {
 		err = -errno;
@@ -183,10 +186,20 @@ static int nl_transact(struct nl_req *req)
 			err = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
 			break;
 		}
+		if (reply) {
+			err = reply(h);
+			break;
+		}
 	}
 out:
 	close(fd);
 	return err;
+}
+
+/* Sends one request and waits for its ack; returns 0 or the kernel's -errno. */
+static int nl_transact(struct nl_req *req)
+{
+	return nl_exchange(req, NULL);
 }
 
 static int addr_request(int type, int flags, int ifindex, uint32_t addr_be, int prefixlen,
@@ -218,6 +231,15 @@ int egw_addr_del(int ifindex, uint32_t addr_be, int prefixlen)
 	return addr_request(RTM_DELADDR, 0, ifindex, addr_be, prefixlen, NULL);
 }
 
+static void neigh_req(struct nl_req *req, int type, int ifindex, uint32_t addr_be)
+{
+	req->nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg));
+	req->nh.nlmsg_type = type;
+	req->ndm.ndm_family = AF_INET;
+	req->ndm.ndm_ifindex = ifindex;
+	nl_attr(req, NDA_DST, &addr_be, 4);
+}
+
 /*
  * Starts resolution of the neighbour addr on ifindex (creating the entry when missing): what the
  * kernel does for a packet sent to it, without a packet. bpf_redirect_neigh() cannot be trusted with
@@ -228,56 +250,25 @@ int egw_neigh_use(int ifindex, uint32_t addr_be)
 {
 	struct nl_req req = {};
 
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg));
-	req.nh.nlmsg_type = RTM_NEWNEIGH;
+	neigh_req(&req, RTM_NEWNEIGH, ifindex, addr_be);
 	req.nh.nlmsg_flags = NLM_F_CREATE;
-	req.ndm.ndm_family = AF_INET;
-	req.ndm.ndm_ifindex = ifindex;
 	req.ndm.ndm_state = NUD_NONE;
 	req.ndm.ndm_flags = NTF_USE;
-	nl_attr(&req, NDA_DST, &addr_be, 4);
 	return nl_transact(&req);
+}
+
+static int neigh_state_of(struct nlmsghdr *h)
+{
+	return h->nlmsg_type == RTM_NEWNEIGH ? ((struct ndmsg *)NLMSG_DATA(h))->ndm_state : -EIO;
 }
 
 /* The NUD_* state of the neighbour addr on ifindex; -ENOENT when the kernel has no entry. */
 int egw_neigh_state(int ifindex, uint32_t addr_be)
 {
 	struct nl_req req = {};
-	char buf[4096];
-	int fd = nl_open(), err = -EIO;
-	ssize_t n;
 
-	if (fd < 0)
-		return fd;
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg));
-	req.nh.nlmsg_type = RTM_GETNEIGH;
-	req.nh.nlmsg_flags = NLM_F_REQUEST;
-	req.nh.nlmsg_seq = 1;
-	req.ndm.ndm_family = AF_INET;
-	req.ndm.ndm_ifindex = ifindex;
-	nl_attr(&req, NDA_DST, &addr_be, 4);
-	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0) {
-		err = -errno;
-		goto out;
-	}
-	n = recv(fd, buf, sizeof(buf), 0);
-	if (n < 0) {
-		err = -errno;
-		goto out;
-	}
-	for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
-		if (h->nlmsg_type == NLMSG_ERROR) {
-			err = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
-			break;
-		}
-		if (h->nlmsg_type == RTM_NEWNEIGH) {
-			err = ((struct ndmsg *)NLMSG_DATA(h))->ndm_state;
-			break;
-		}
-	}
-out:
-	close(fd);
-	return err;
+	neigh_req(&req, RTM_GETNEIGH, ifindex, addr_be);
+	return nl_exchange(&req, neigh_state_of);
 }
 
 typedef int (*nl_line_fn)(struct nlmsghdr *h, char *out, int len);
