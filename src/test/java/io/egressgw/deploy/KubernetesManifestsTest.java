@@ -272,6 +272,19 @@ class KubernetesManifestsTest {
     assertThat(env(controller, "EGRESSGW_CONTROLLER_LEADER_ELECTION_LEASE_NAMESPACE")).isEqualTo("egressgw-system");
   }
 
+  @Test
+  void theStartupTaintCannotKeepOutTheAgentOrTheControllerThatRemovesIt() {
+    // Nodes registered with the start-up taint get no ordinary pods until the controller removes it
+    // (once the node's agent is programmed): both must tolerate it, or a fresh cluster deadlocks.
+    for (PodSpec spec : List.of(podSpec(only(DaemonSet.class, "egressgw-agent")).orElseThrow(),
+        podSpec(only(Deployment.class, "egressgw-controller")).orElseThrow())) {
+      assertThat(spec.getTolerations()).as("tolerations of %s", spec.getServiceAccountName()).anyMatch(t ->
+          "Exists".equals(t.getOperator())
+              && (t.getKey() == null || io.egressgw.controller.StartupTaint.KEY.equals(t.getKey()))
+              && (t.getEffect() == null || "NoSchedule".equals(t.getEffect())));
+    }
+  }
+
   static Map<String, Integer> ports(Container c) {
     return c.getPorts().stream()
         .collect(Collectors.toMap(ContainerPort::getName, ContainerPort::getContainerPort));
