@@ -79,6 +79,10 @@ public class ControllerMetrics {
     compile.record(took);
   }
 
+  public Timer placementTimer() {
+    return placement;
+  }
+
   public Timer detectionTimer() {
     return detection;
   }

@@ -100,7 +100,8 @@ public class ControllerRuntime {
   private final Map<String, String> assignment = new LinkedHashMap<>();
   private volatile Map<String, String> publishedAssignment = Map.of();
   private final Map<String, NetworkGatewayGroupStatus> written = new HashMap<>();
-  private Object lastInputs;
+  private Object lastInputs; // placement inputs of the last placement whose status was written
+  private PlacementResult lastPlacement;
   private final Map<String, Instant> pendingFailovers = new ConcurrentHashMap<>();
   private volatile boolean graceHandled = true;
   private final Set<String> tokenIssued = ConcurrentHashMap.newKeySet();
@@ -346,10 +347,34 @@ public class ControllerRuntime {
     Map<String, Long> generations = new HashMap<>();
     groups.forEach(g -> generations.put(key(g), g.getMetadata().getGeneration()));
     Object inputs = List.of(snapshot, generations);
-    if (inputs.equals(lastInputs) && pendingFailovers.isEmpty() && !programs.pending()) {
+    boolean placementUnchanged = inputs.equals(lastInputs) && pendingFailovers.isEmpty();
+    if (placementUnchanged && !programs.pending()) {
       // Acknowledgements may still have moved policy status ("N of M nodes programmed").
       return programs.refreshPolicyStatus() ? Outcome.UNCHANGED : Outcome.RETRY;
     }
+    boolean ok = true;
+    PlacementResult result = lastPlacement;
+    if (!placementUnchanged) {
+      Placed placed = place(groups, snapshot, now);
+      result = placed.result();
+      ok = placed.written();
+      if (ok) {
+        // Placement and group status are done: a pod or policy event alone skips them next time.
+        lastInputs = inputs;
+        lastPlacement = result;
+      }
+    }
+    ok &= programs.publish(result, now);
+    scheduleRelease(programs.release(clock.instant()));
+    releaseStartupTaints();
+    return ok ? Outcome.RECONCILED : Outcome.RETRY;
+  }
+
+  /** A placement, and whether its group status was written (moves are recorded only then). */
+  private record Placed(PlacementResult result, boolean written) {}
+
+  /** Places the floating IPs, writes group status and, once written, records the moves. */
+  private Placed place(List<NetworkGatewayGroup> groups, PlacementSnapshot snapshot, Instant now) {
     Map<String, Instant> handling = Map.copyOf(pendingFailovers);
     long t0 = System.nanoTime();
     PlacementResult result = FloatingIpPlacement.plan(snapshot);
@@ -372,35 +397,29 @@ public class ControllerRuntime {
           g.getStatus());
       ok &= writeStatus(g, desired);
     }
-    Instant written = clock.instant();
-    if (ok) {
-      assignment.clear();
-      assignment.putAll(result.assignment());
-      publishedAssignment = Map.copyOf(result.assignment());
-      for (FloatingIpMove move : result.moves()) {
-        String kind = move.toNode() == null ? "unassigned"
-            : move.fromNode() == null ? "assigned" : "failover";
-        metrics.moved(kind);
-        Instant lastBeat = move.fromNode() == null ? null : pendingFailovers.get(move.fromNode());
-        if (lastBeat != null) {
-          metrics.reassigned(Duration.between(lastBeat, written));
-        }
-        NetworkGatewayGroup g = groupOfIp.get(move.ip());
-        if (g != null) {
-          event(g, move, now);
-        }
-      }
-      // The Down nodes seen by this reconcile have their IPs written elsewhere: failover done.
-      handling.forEach(pendingFailovers::remove);
-    }
-    ok &= programs.publish(result, now);
-    scheduleRelease(programs.release(clock.instant()));
-    releaseStartupTaints();
     if (!ok) {
-      return Outcome.RETRY;
+      return new Placed(result, false);
     }
-    lastInputs = inputs;
-    return Outcome.RECONCILED;
+    Instant written = clock.instant();
+    assignment.clear();
+    assignment.putAll(result.assignment());
+    publishedAssignment = Map.copyOf(result.assignment());
+    for (FloatingIpMove move : result.moves()) {
+      String kind = move.toNode() == null ? "unassigned"
+          : move.fromNode() == null ? "assigned" : "failover";
+      metrics.moved(kind);
+      Instant lastBeat = move.fromNode() == null ? null : pendingFailovers.get(move.fromNode());
+      if (lastBeat != null) {
+        metrics.reassigned(Duration.between(lastBeat, written));
+      }
+      NetworkGatewayGroup g = groupOfIp.get(move.ip());
+      if (g != null) {
+        event(g, move, now);
+      }
+    }
+    // The Down nodes seen by this reconcile have their IPs written elsewhere: failover done.
+    handling.forEach(pendingFailovers::remove);
+    return new Placed(result, true);
   }
 
   private PlacementSnapshot snapshot(List<NetworkGatewayGroup> groups, Instant now) {

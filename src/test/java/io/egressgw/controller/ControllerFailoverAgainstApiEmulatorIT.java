@@ -270,6 +270,7 @@ class ControllerFailoverAgainstApiEmulatorIT {
     int pushesQ2 = q2.applied().size();
     int pushesQ3 = q3.applied().size();
     long deltasQ1 = q1.client().deltasReceived();
+    long placements = metrics.placementTimer().count();
 
     // Act: a selected pod starts on q2, then an unselected one on q3.
     client.pods().inNamespace("qshop").resource(new io.fabric8.kubernetes.api.model.PodBuilder()
@@ -292,6 +293,8 @@ class ControllerFailoverAgainstApiEmulatorIT {
     assertEquals(pushesQ2 + 1, q2.applied().size(), "pushes to the pod's node");
     assertEquals(null, q1.last().sources().get("10.0.4.6"), "the unselected pod is not on the gateway");
     assertEquals(null, q2.last().sources().get("10.0.4.6"), "nor on another node");
+    // Pod events feed the compiler only: the floating IP placement did not run again.
+    assertEquals(placements, metrics.placementTimer().count(), "placements during pod events");
     // The push to the gateway is a delta of one source entry, not its whole program.
     assertEquals(deltasQ1 + 1, q1.client().deltasReceived(), "the gateway got a delta");
     assertTrue(q1.client().lastProgramBytes() < 1000,
