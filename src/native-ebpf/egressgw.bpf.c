@@ -58,6 +58,7 @@ int egw_steer(struct __sk_buff *skb)
 	struct bpf_fib_lookup fib = {};
 	struct egw_egress *egress;
 	__u32 id;
+	int rc;
 
 	id = skb->mark & EGW_MARK_ID_MASK;
 	if ((skb->mark & EGW_MARK_MASK) == EGW_MARK_SNAT) {
@@ -78,12 +79,20 @@ int egw_steer(struct __sk_buff *skb)
 	fib.family = AF_INET;
 	fib.ipv4_dst = egress->gateway_ip;
 	fib.ifindex = skb->ifindex;
-	if (bpf_fib_lookup(skb, &fib, sizeof(fib), BPF_FIB_LOOKUP_DIRECT | BPF_FIB_LOOKUP_OUTPUT) ==
-	    BPF_FIB_LKUP_RET_NO_NEIGH)
+	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), BPF_FIB_LOOKUP_DIRECT | BPF_FIB_LOOKUP_OUTPUT);
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
 		return TC_ACT_SHOT;
 	egw_count(skb, id);
-	/* the redirected packet passes this hook once more; the new mark lets it through */
 	skb->mark = EGW_MARK_STEERED | id;
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS && fib.ifindex == skb->ifindex) {
+		/* the gateway is a neighbour on this very link (the usual case): address the frame to
+		 * its MAC and let it leave, without a second trip through the neighbour layer */
+		if (bpf_skb_store_bytes(skb, 0, fib.dmac, ETH_ALEN, 0) < 0)
+			return TC_ACT_SHOT;
+		return TC_ACT_UNSPEC;
+	}
+	/* anything else (another interface, a lookup that cannot tell): the kernel's neighbour layer;
+	 * the redirected packet passes this hook once more and the new mark lets it through */
 	nh.ipv4_nh = egress->gateway_ip;
 	return bpf_redirect_neigh(skb->ifindex, &nh, sizeof(nh), 0);
 }
