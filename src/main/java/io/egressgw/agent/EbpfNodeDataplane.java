@@ -241,12 +241,12 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   private void resolveGateways(int uplink, DataplaneState state, java.time.Duration wait) {
     Set<Integer> pending = new java.util.HashSet<>();
     for (EgressEntry e : state.egresses().values()) {
-      if (e.gatewayIp() != 0 && e.gatewayIp() != nodeIp
-          && (Rtnetlink.neighborState(uplink, e.gatewayIp()) & Rtnetlink.NUD_VALID) == 0) {
-        Rtnetlink.resolveNeighbor(uplink, e.gatewayIp());
-        pending.add(e.gatewayIp());
+      if (e.gatewayIp() != 0 && e.gatewayIp() != nodeIp) {
+        pending.add(e.gatewayIp()); // each gateway once, however many egresses it holds
       }
     }
+    pending.removeIf(ip -> (Rtnetlink.neighborState(uplink, ip) & Rtnetlink.NUD_VALID) != 0);
+    pending.forEach(ip -> Rtnetlink.resolveNeighbor(uplink, ip));
     long deadline = System.nanoTime() + wait.toNanos();
     while (!pending.isEmpty() && System.nanoTime() < deadline) {
       pending.removeIf(ip -> (Rtnetlink.neighborState(uplink, ip) & Rtnetlink.NUD_VALID) != 0);

@@ -544,7 +544,8 @@ public class ControllerRuntime {
     return (ResourceEventHandler) h;
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
+  /** Daemon threads named {@code name}. */
+  static java.util.concurrent.ThreadFactory daemon(String name) {
     return r -> {
       Thread t = new Thread(r, name);
       t.setDaemon(true);

@@ -153,16 +153,9 @@ public final class ProgramDistributor {
    * acknowledged generation.
    */
   public boolean acknowledgePoll(String node, long applied) {
-    String agentId;
-    synchronized (this) {
-      NodeState s = nodes.get(node);
-      if (s != null && s.ack != null && s.ack.appliedGeneration() == applied) {
-        return false;
-      }
-      agentId = s == null || s.ack == null ? null : s.ack.agentId();
-    }
-    acknowledge(node, agentId, applied);
-    return true;
+    Optional<Ack> before = ack(node);
+    acknowledge(node, before.map(Ack::agentId).orElse(null), applied);
+    return !ack(node).equals(before);
   }
 
   public synchronized Optional<NodeProgram> program(String node) {

@@ -48,11 +48,7 @@ public class ProgramSigner {
    * thread that completes them (the reconcile thread) must not serialise and sign them one by one.
    */
   private final ExecutorService pool = Executors.newFixedThreadPool(
-      Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
-        Thread t = new Thread(r, "egw-program-signer");
-        t.setDaemon(true);
-        return t;
-      });
+      Math.max(2, Runtime.getRuntime().availableProcessors()), ControllerRuntime.daemon("egw-program-signer"));
 
   public CompletableFuture<SignedProgram> signAsync(NodeProgram program) {
     return CompletableFuture.supplyAsync(() -> sign(program), pool);
@@ -63,13 +59,7 @@ public class ProgramSigner {
    * ProgramDelta}, whose size follows the change rather than the program.
    */
   public CompletableFuture<SignedProgram> signDeltaAsync(NodeProgram base, NodeProgram program) {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return ProgramSignatures.sign(json.writeValueAsBytes(ProgramDelta.between(base, program)), key());
-      } catch (JsonProcessingException e) {
-        throw new IllegalStateException(e);
-      }
-    }, pool);
+    return CompletableFuture.supplyAsync(() -> signJson(ProgramDelta.between(base, program)), pool);
   }
 
   @PreDestroy
@@ -82,10 +72,15 @@ public class ProgramSigner {
     if (cached != null && cached.generation() == program.generation()) {
       return cached.program();
     }
+    SignedProgram signed = signJson(program);
+    lastSigned.put(program.node(), new Signed(program.generation(), signed));
+    return signed;
+  }
+
+  /** The exact JSON bytes of a program or delta, signed. */
+  private SignedProgram signJson(Object payload) {
     try {
-      SignedProgram signed = ProgramSignatures.sign(json.writeValueAsBytes(program), key());
-      lastSigned.put(program.node(), new Signed(program.generation(), signed));
-      return signed;
+      return ProgramSignatures.sign(json.writeValueAsBytes(payload), key());
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

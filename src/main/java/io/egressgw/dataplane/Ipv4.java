@@ -7,34 +7,17 @@ package io.egressgw.dataplane;
 public final class Ipv4 {
   private Ipv4() {}
 
-  /** Parses dotted-quad notation; rejects anything else. */
+  /** Parses dotted-quad notation ({@link io.egressgw.net.Ipv4#parse}); rejects anything else. */
   public static int parse(String address) {
-    String[] parts = address.trim().split("\\.", -1);
-    if (parts.length != 4) {
+    long value = io.egressgw.net.Ipv4.parse(address.trim());
+    if (value < 0) {
       throw new IllegalArgumentException("not an IPv4 address: " + address);
     }
-    int value = 0;
-    for (String part : parts) {
-      if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(Character::isDigit)) {
-        throw new IllegalArgumentException("not an IPv4 address: " + address);
-      }
-      int octet = Integer.parseInt(part);
-      if (octet > 255) {
-        throw new IllegalArgumentException("not an IPv4 address: " + address);
-      }
-      value = (value << 8) | octet;
-    }
-    return value;
+    return (int) value;
   }
 
   public static String format(int address) {
-    return ((address >>> 24) & 0xff)
-        + "."
-        + ((address >>> 16) & 0xff)
-        + "."
-        + ((address >>> 8) & 0xff)
-        + "."
-        + (address & 0xff);
+    return io.egressgw.net.Ipv4.format(address);
   }
 
   /** The same address as a native-endian int whose memory bytes are in network order (for u32 ABI args). */
@@ -45,7 +28,7 @@ public final class Ipv4 {
   }
 
   public static int mask(int prefixLength) {
-    return prefixLength == 0 ? 0 : -1 << (32 - prefixLength);
+    return io.egressgw.net.Ipv4.mask(prefixLength);
   }
 
   /** An IPv4 prefix with its host bits cleared. */
@@ -59,15 +42,11 @@ public final class Ipv4 {
 
     /** Parses "a.b.c.d/n" (or a bare address, taken as /32). */
     public static Cidr parse(String cidr) {
-      int slash = cidr.indexOf('/');
-      if (slash < 0) {
-        return new Cidr(Ipv4.parse(cidr), 32);
-      }
-      String len = cidr.substring(slash + 1);
-      if (len.isEmpty() || !len.chars().allMatch(Character::isDigit) || len.length() > 2) {
+      long value = io.egressgw.net.Ipv4.parseCidr(cidr.trim());
+      if (value < 0) {
         throw new IllegalArgumentException("not an IPv4 prefix: " + cidr);
       }
-      return new Cidr(Ipv4.parse(cidr.substring(0, slash)), Integer.parseInt(len));
+      return new Cidr(io.egressgw.net.Ipv4.address(value), io.egressgw.net.Ipv4.prefixLength(value));
     }
 
     public boolean contains(int ip) {

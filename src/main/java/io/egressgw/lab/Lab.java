@@ -304,11 +304,7 @@ public final class Lab {
         ((com.fasterxml.jackson.databind.node.ArrayNode) policy.path("spec").path("sources")).addObject();
     rule.putObject("namespaceSelector").set("matchLabels", JSON.valueToTree(namespaceLabels));
     rule.putObject("podSelector").set("matchLabels", JSON.valueToTree(podLabels));
-    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(API + "/v1/egress-policies/egress"))
-        .header("Content-Type", "application/json")
-        .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(policy))).build(),
-        HttpResponse.BodyHandlers.ofString());
-    return r.statusCode();
+    return send("PUT", API + "/v1/egress-policies/egress", JSON.writeValueAsString(policy)).statusCode();
   }
 
   LabPlan plan() {
@@ -416,10 +412,14 @@ public final class Lab {
   // ---------------------------------------------------------------------------------------------
   // HTTP
 
-  private static void post(String url, String body) throws Exception {
-    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url))
+  private static HttpResponse<String> send(String method, String url, String json) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(url))
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        .method(method, HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static void post(String url, String body) throws Exception {
+    HttpResponse<String> r = send("POST", url, body);
     if (r.statusCode() / 100 != 2 && r.statusCode() != 409) {
       throw new IllegalStateException("POST " + url + " -> " + r.statusCode() + " " + r.body());
     }

@@ -1,5 +1,6 @@
 package io.egressgw.placement;
 
+import io.egressgw.net.Ipv4;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;

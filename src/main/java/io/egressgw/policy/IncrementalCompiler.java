@@ -1,6 +1,6 @@
 package io.egressgw.policy;
 
-import io.egressgw.placement.Ipv4;
+import io.egressgw.net.Ipv4;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeProgram.Egress;
 import io.egressgw.program.NodeProgram.Route;

@@ -13,28 +13,18 @@ public final class Ipv4 {
 
   /** The address as an unsigned 32-bit value in a long, or empty when it is not dotted-quad IPv4. */
   public static Optional<Long> parse(String text) {
-    if (text == null) {
-      return Optional.empty();
-    }
-    String[] parts = text.split("\\.", -1);
-    if (parts.length != 4) {
-      return Optional.empty();
-    }
-    long value = 0;
-    for (String part : parts) {
-      if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(c -> c >= '0' && c <= '9')) {
-        return Optional.empty();
+    long value = io.egressgw.net.Ipv4.parse(text);
+    return value < 0 || hasLeadingZero(text) ? Optional.empty() : Optional.of(value);
+  }
+
+  /** An octet written with a leading zero, e.g. "010": stricter than the shared parser. */
+  private static boolean hasLeadingZero(String text) {
+    for (int i = 0; i + 1 < text.length(); i++) {
+      if (text.charAt(i) == '0' && (i == 0 || text.charAt(i - 1) == '.') && text.charAt(i + 1) != '.') {
+        return true;
       }
-      if (part.length() > 1 && part.charAt(0) == '0') {
-        return Optional.empty();
-      }
-      int octet = Integer.parseInt(part);
-      if (octet > 255) {
-        return Optional.empty();
-      }
-      value = (value << 8) | octet;
     }
-    return Optional.of(value);
+    return false;
   }
 
   /** Whether the text looks like an IPv6 address (has a colon), for the IPv4-only message. */
@@ -44,13 +34,7 @@ public final class Ipv4 {
 
   /** Dotted-quad form of an unsigned 32-bit value. */
   public static String format(long value) {
-    return ((value >> 24) & 0xff)
-        + "."
-        + ((value >> 16) & 0xff)
-        + "."
-        + ((value >> 8) & 0xff)
-        + "."
-        + (value & 0xff);
+    return io.egressgw.net.Ipv4.format((int) value);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.egressgw.placement;
 
+import io.egressgw.net.Ipv4;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,6 +1,6 @@
 package io.egressgw.policy;
 
-import io.egressgw.placement.Ipv4;
+import io.egressgw.net.Ipv4;
 import io.egressgw.program.NodeProgram.Egress;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -59,7 +59,8 @@ public class AgentChannel {
             settings.holdTimeout(),
             settings.pollTimeout(),
             Clock.systemUTC(),
-            settings.caFile().orElse(null));
+            settings.caFile().orElse(null),
+            null);
     client.start();
     LOG.infof("agent channel for node %s -> %s", node, settings.controllerUrl());
   }

@@ -70,26 +70,10 @@ public final class AgentChannelClient {
   private long timerId = -1;
   private volatile io.vertx.core.Context context;
 
-  public AgentChannelClient(
-      Vertx vertx,
-      ControllerEndpoint endpoint,
-      String node,
-      Supplier<String> token,
-      Supplier<PublicKey> controllerKey,
-      ProgramApplier applier,
-      Duration heartbeatInterval,
-      Duration holdTimeout,
-      Duration pollTimeout,
-      Clock clock,
-      String caFile) {
-    this(vertx, endpoint, node, token, controllerKey, applier, heartbeatInterval, holdTimeout,
-        pollTimeout, clock, caFile, null);
-  }
-
   /**
-   * As above; {@code applierExecutor}, when given, runs the applier calls instead of a thread of this
-   * client's own (simulations with many agents in one process share one). It must run one agent's
-   * calls in order for a real dataplane.
+   * {@code caFile}: trust for an https controller URL (null: the JVM's). {@code applierExecutor}, when
+   * given, runs the applier calls instead of a thread of this client's own (simulations with many
+   * agents in one process share one); it must run one agent's calls in order for a real dataplane.
    */
   public AgentChannelClient(
       Vertx vertx,
