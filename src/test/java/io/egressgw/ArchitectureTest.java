@@ -1,6 +1,7 @@
 package io.egressgw;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
@@ -10,8 +11,16 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /**
- * The layering of docs/ARCHITECTURE.md: the model, validation, wire model, placement and policy
- * compiler are plain code, free of the Kubernetes client, JAX-RS and jnr.
+ * The layering of docs/ARCHITECTURE.md, checked on the main classes:
+ *
+ * <ul>
+ *   <li>no cycles between the top-level packages;
+ *   <li>the model, validation, the controller-agent protocol, addresses, placement and the policy
+ *       compiler are plain code, free of the Kubernetes client, JAX-RS and jnr;
+ *   <li>placement and the compiler take plain records: not even fabric8's model or Quarkus;
+ *   <li>the controller never imports the agent's packages (both speak {@code program}); only the
+ *       agent reaches the dataplane.
+ * </ul>
  *
  * <p>One exception: fabric8 declares the custom resource base class, {@code CustomResource}, in
  * the client package although it is model (the CRD generator needs it), so api.v1 may extend it.
@@ -19,31 +28,83 @@ import com.tngtech.archunit.lang.ArchRule;
 @AnalyzeClasses(packages = "io.egressgw", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
   private static final String[] PURE = {
-    "io.egressgw.api..", "io.egressgw.validation..", "io.egressgw.program..", "io.egressgw.placement..", "io.egressgw.policy.."
+    "io.egressgw.api..",
+    "io.egressgw.validation..",
+    "io.egressgw.program..",
+    "io.egressgw.net..",
+    "io.egressgw.placement..",
+    "io.egressgw.policy.."
   };
 
   private static final DescribedPredicate<JavaClass> CLIENT_EXCEPT_CUSTOM_RESOURCE =
       DescribedPredicate.describe(
           "in io.fabric8.kubernetes.client.. (except the model base class CustomResource)",
-          c -> c.getPackageName().startsWith("io.fabric8.kubernetes.client")
-              && !c.getName().equals("io.fabric8.kubernetes.client.CustomResource"));
+          c ->
+              c.getPackageName().startsWith("io.fabric8.kubernetes.client")
+                  && !c.getName().equals("io.fabric8.kubernetes.client.CustomResource"));
+
+  @ArchTest
+  static final ArchRule topLevelPackagesAreFreeOfCycles =
+      slices().matching("io.egressgw.(*)..").should().beFreeOfCycles();
 
   @ArchTest
   static final ArchRule pureCodeUsesNoKubernetesClient =
-      noClasses().that().resideInAnyPackage(PURE).should().dependOnClassesThat(CLIENT_EXCEPT_CUSTOM_RESOURCE);
+      noClasses()
+          .that()
+          .resideInAnyPackage(PURE)
+          .should()
+          .dependOnClassesThat(CLIENT_EXCEPT_CUSTOM_RESOURCE);
 
   @ArchTest
   static final ArchRule pureCodeUsesNoJaxRs =
-      noClasses().that().resideInAnyPackage(PURE).should().dependOnClassesThat().resideInAPackage("jakarta.ws.rs..");
+      noClasses()
+          .that()
+          .resideInAnyPackage(PURE)
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("jakarta.ws.rs..");
 
   @ArchTest
   static final ArchRule pureCodeUsesNoJnr =
       noClasses().that().resideInAnyPackage(PURE).should().dependOnClassesThat().resideInAPackage("jnr..");
 
   @ArchTest
+  static final ArchRule enginesTakePlainRecordsOnly =
+      noClasses()
+          .that()
+          .resideInAnyPackage("io.egressgw.placement..", "io.egressgw.policy..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage("io.fabric8..", "io.egressgw.api..", "io.quarkus..");
+
+  @ArchTest
   static final ArchRule validationDoesNotReachIntoTheEdges =
       noClasses()
-          .that().resideInAPackage("io.egressgw.validation..")
-          .should().dependOnClassesThat()
-          .resideInAnyPackage("io.egressgw.rest..", "io.egressgw.kube..", "io.egressgw.controller..", "io.egressgw.agent..");
+          .that()
+          .resideInAPackage("io.egressgw.validation..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(
+              "io.egressgw.rest..",
+              "io.egressgw.kube..",
+              "io.egressgw.controller..",
+              "io.egressgw.agent..");
+
+  @ArchTest
+  static final ArchRule theControllerDoesNotImportTheAgent =
+      noClasses()
+          .that()
+          .resideInAnyPackage("io.egressgw.controller..", "io.egressgw.bootstrap..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("io.egressgw.agent..");
+
+  @ArchTest
+  static final ArchRule onlyTheAgentReachesTheDataplane =
+      noClasses()
+          .that()
+          .resideOutsideOfPackages("io.egressgw.agent..", "io.egressgw.dataplane..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("io.egressgw.dataplane..");
 }

@@ -1,5 +1,6 @@
 package io.egressgw.agent;
 
+import io.egressgw.role.ProcessRole;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -19,8 +20,7 @@ public class AgentMetrics {
   @Inject MeterRegistry registry;
   @Inject Instance<NodeDataplane> dataplane;
 
-  @ConfigProperty(name = "egressgw.role", defaultValue = "controller")
-  String role;
+  @Inject ProcessRole role;
 
   @ConfigProperty(name = "egressgw.agent.channel.enabled", defaultValue = "true")
   boolean channelEnabled;
@@ -28,7 +28,7 @@ public class AgentMetrics {
   private volatile PolicyCounterMetrics counters;
 
   void onStart(@Observes StartupEvent event) {
-    if (!"agent".equals(role) || !channelEnabled || !dataplane.isResolvable()) {
+    if (!role.isAgent() || !channelEnabled || !dataplane.isResolvable()) {
       return;
     }
     NodeDataplane node = dataplane.get();

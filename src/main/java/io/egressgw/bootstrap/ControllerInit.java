@@ -5,7 +5,7 @@ import static io.egressgw.admission.WebhookCertificates.b64;
 import static io.egressgw.admission.WebhookCertificates.unb64;
 
 import io.egressgw.admission.WebhookCertificates;
-import io.egressgw.agent.channel.ProgramSignatures;
+import io.egressgw.program.ProgramSignatures;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;

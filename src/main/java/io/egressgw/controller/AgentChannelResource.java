@@ -1,7 +1,7 @@
 package io.egressgw.controller;
 
-import io.egressgw.agent.channel.HeartbeatResponse;
-import io.egressgw.agent.channel.SignedProgram;
+import io.egressgw.program.HeartbeatResponse;
+import io.egressgw.program.SignedProgram;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport;
 import jakarta.inject.Inject;

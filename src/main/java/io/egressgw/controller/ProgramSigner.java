@@ -2,8 +2,8 @@ package io.egressgw.controller;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.egressgw.agent.channel.ProgramSignatures;
-import io.egressgw.agent.channel.SignedProgram;
+import io.egressgw.program.ProgramSignatures;
+import io.egressgw.program.SignedProgram;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.ProgramDelta;
 import jakarta.annotation.PreDestroy;

@@ -1,5 +1,6 @@
 package io.egressgw.rest;
 
+import io.egressgw.role.ProcessRole;
 import io.quarkus.vertx.http.runtime.filters.Filters;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -20,8 +21,8 @@ public class RestGate {
   void register(
       @Observes Filters filters,
       RestSettings settings,
-      @ConfigProperty(name = "egressgw.role", defaultValue = "controller") String role) {
-    boolean controller = "controller".equals(role);
+      ProcessRole role) {
+    boolean controller = role.isController();
     int limit = settings.maxBodyBytes();
     filters.register(
         rc -> {
@@ -32,7 +33,7 @@ public class RestGate {
           }
           if (!controller) {
             end(rc, new Problem(Problem.type("not-found"), "Not Found", 404,
-                "the public REST API is served by the controller role; this process runs egressgw.role=" + role,
+                "the public REST API is served by the controller role; this process runs egressgw.role=" + role.role(),
                 path, List.of()));
             return;
           }

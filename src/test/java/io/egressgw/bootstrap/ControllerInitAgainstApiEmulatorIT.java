@@ -2,7 +2,7 @@ package io.egressgw.bootstrap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.egressgw.agent.channel.ProgramSignatures;
+import io.egressgw.program.ProgramSignatures;
 import io.egressgw.program.NodeProgram;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.egressgw.testing.CrudApiEmulator;

@@ -1,5 +1,7 @@
 package io.egressgw.agent.channel;
 
+import io.egressgw.program.ProgramSignatures;
+import io.egressgw.role.ProcessRole;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
@@ -30,13 +32,12 @@ public class AgentChannel {
   @Inject AgentChannelSettings settings;
   @Inject Instance<ProgramApplier> appliers;
 
-  @ConfigProperty(name = "egressgw.role", defaultValue = "controller")
-  String role;
+  @Inject ProcessRole role;
 
   private AgentChannelClient client;
 
   void onStart(@Observes StartupEvent ev) {
-    if (!"agent".equals(role) || !settings.enabled()) {
+    if (!role.isAgent() || !settings.enabled()) {
       return;
     }
     if (!appliers.isResolvable()) {

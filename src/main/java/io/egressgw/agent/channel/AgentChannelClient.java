@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.ProgramDelta;
 import io.egressgw.program.NodeReport;
+import io.egressgw.program.ProgramSignatures;
+import io.egressgw.program.SignedProgram;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -3,6 +3,7 @@ package io.egressgw.agent.channel;
 import io.egressgw.agent.NodeDataplane;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport;
+import io.egressgw.role.ProcessRole;
 import io.quarkus.arc.lookup.LookupIfProperty;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -83,7 +84,7 @@ public final class DataplaneProgramApplier implements ProgramApplier {
   public static class Producer {
     @Produces
     @Singleton
-    @LookupIfProperty(name = "egressgw.role", stringValue = "agent")
+    @LookupIfProperty(name = ProcessRole.PROPERTY, stringValue = ProcessRole.AGENT)
     ProgramApplier applier(NodeDataplane dataplane, AgentChannelSettings settings) {
       String node = settings.nodeName().filter(s -> !s.isBlank()).orElseGet(() -> System.getenv("NODE_NAME"));
       return new DataplaneProgramApplier(dataplane, node);

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressgw.controller.SimulatedAgent;
 import io.egressgw.program.NodeProgram;
+import io.egressgw.program.ProgramSignatures;
+import io.egressgw.program.SignedProgram;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;

@@ -1,4 +1,4 @@
-package io.egressgw.agent.channel;
+package io.egressgw.program;
 
 /**
  * A NodeProgram as the controller sends it: the exact JSON bytes (base64) and the controller's

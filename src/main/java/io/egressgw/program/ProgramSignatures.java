@@ -1,4 +1,4 @@
-package io.egressgw.agent.channel;
+package io.egressgw.program;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.egressgw.agent.channel;
+package io.egressgw.program;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.egressgw.agent.channel;
+package io.egressgw.program;
 
 /**
  * The controller's answer to a heartbeat.
