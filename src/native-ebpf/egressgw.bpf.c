@@ -19,6 +19,9 @@
 #include "lib/packet.h"
 #include "lib/classify.h"
 
+/* This node's address on the shared segment (network order), set by userspace before load. */
+const volatile __u32 egw_node_ip = 0;
+
 #ifndef AF_INET
 #define AF_INET 2
 #endif
@@ -30,7 +33,7 @@ int egw_classify(struct __sk_buff *skb)
 
 	if (egw_ipv4_addrs(skb, &saddr, &daddr) < 0)
 		return TC_ACT_UNSPEC;
-	switch (egw_classify_addrs(saddr, daddr, &id, 1)) {
+	switch (egw_classify_addrs(saddr, daddr, egw_node_ip, &id, 1)) {
 	case EGW_LOCAL:
 		skb->mark = EGW_MARK_SNAT | id;
 		break;
@@ -105,7 +108,7 @@ int egw_gateway(struct __sk_buff *skb)
 	if (egw_ipv4_addrs(skb, &saddr, &daddr) < 0)
 		return TC_ACT_UNSPEC;
 	/* only traffic steered here for an egress this node holds; anything else is not ours */
-	if (egw_classify_addrs(saddr, daddr, &id, 0) != EGW_LOCAL)
+	if (egw_classify_addrs(saddr, daddr, egw_node_ip, &id, 0) != EGW_LOCAL)
 		return TC_ACT_UNSPEC;
 	skb->mark = EGW_MARK_SNAT | id;
 	return TC_ACT_UNSPEC;

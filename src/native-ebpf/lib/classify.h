@@ -4,9 +4,6 @@
 
 #include "maps.h"
 
-/* This node's address on the shared segment (network order), set by userspace before load. */
-const volatile __u32 egw_node_ip = 0;
-
 #define EGW_NOT_SELECTED 0 /* source not selected, or destination outside its rule set */
 #define EGW_NO_EGRESS 1    /* selected, but the egress is unknown or has no gateway: drop */
 #define EGW_LOCAL 2        /* selected, this node holds the egress: SNAT here */
@@ -15,7 +12,8 @@ const volatile __u32 egw_node_ip = 0;
 
 /*
  * egw_classify_addrs: two-stage lookup, source -> rule set, then (rule set, destination) ->
- * egress id -> egress.
+ * egress id -> egress. node_ip is this node's address on the shared segment (network order): an
+ * egress whose gateway is node_ip is served here.
  * With guard set (egw_classify, pod-facing interfaces only), a source that is not in sources at
  * all is checked against egw_guard: a known source (even with rule set 0, "not selected") is
  * never guarded.
@@ -27,7 +25,8 @@ const volatile __u32 egw_node_ip = 0;
  *   EGW_UNKNOWN_GUARDED  only with guard: unknown source to a guarded destination; fail closed
  *                        (the pod started before this node was programmed)
  */
-static __always_inline int egw_classify_addrs(__u32 saddr, __u32 daddr, __u32 *id, int guard)
+static __always_inline int egw_classify_addrs(__u32 saddr, __u32 daddr, __u32 node_ip, __u32 *id,
+					      int guard)
 {
 	struct egw_route_key key = { .prefixlen = 64, .daddr = daddr };
 	struct egw_egress *egress;
@@ -49,7 +48,7 @@ static __always_inline int egw_classify_addrs(__u32 saddr, __u32 daddr, __u32 *i
 	egress = bpf_map_lookup_elem(&EGW_MAP_EGRESSES, id);
 	if (!egress || !(egress->flags & EGW_EGRESS_HAS_GATEWAY) || !egress->gateway_ip)
 		return EGW_NO_EGRESS;
-	return egress->gateway_ip == egw_node_ip ? EGW_LOCAL : EGW_REMOTE;
+	return egress->gateway_ip == node_ip ? EGW_LOCAL : EGW_REMOTE;
 }
 
 /*

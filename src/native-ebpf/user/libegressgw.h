@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * libegressgw: the thin C library the Java agent calls through jnr-ffi (io.egressgw.dataplane.EgwNative).
+ * libegressgw: the thin C library the Java agent calls through jnr-ffi (io.egressgw.dataplane.NativeLibraries.Egw).
  * Everything here is a small wrapper around libbpf or a netlink / AF_PACKET socket; policy lives in
  * Java. Unless stated otherwise functions return 0 (or a count) on success and -errno on failure.
  */

@@ -1,9 +1,10 @@
 package io.egressgw.agent;
 
 import io.egressgw.dataplane.EgressEntry;
-import io.egressgw.dataplane.Ipv4;
+import io.egressgw.net.Ipv4;
 import io.egressgw.dataplane.MapLayouts;
 import io.egressgw.dataplane.RouteKey;
+import io.egressgw.net.Ipv4Prefix;
 import io.egressgw.program.NodeProgram;
 import java.util.HashMap;
 import java.util.List;
@@ -29,7 +30,7 @@ public record DataplaneState(
     Map<Integer, EgressEntry> egresses,
     Map<Integer, Integer> snat,
     Set<Integer> floatingIPs,
-    Set<Ipv4.Cidr> guard) {
+    Set<Ipv4Prefix> guard) {
 
   public static DataplaneState empty() {
     return new DataplaneState(Map.of(), Map.of(), Map.of(), Map.of(), Set.of(), Set.of());
@@ -42,7 +43,7 @@ public record DataplaneState(
    */
   public static DataplaneState desired(NodeProgram program, int nodeIp) {
     Map<Integer, Integer> sources = new HashMap<>();
-    program.sources().forEach((ip, ruleSet) -> sources.put(Ipv4.parse(ip), ruleSet));
+    program.sources().forEach((ip, ruleSet) -> sources.put(Ipv4.parseOrThrow(ip), ruleSet));
     Map<RouteKey, Integer> routes = new HashMap<>();
     program
         .ruleSets()
@@ -50,7 +51,7 @@ public record DataplaneState(
             (ruleSet, list) -> {
               for (NodeProgram.Route r : list) {
                 checkId(r.egressId());
-                routes.put(new RouteKey(ruleSet, Ipv4.Cidr.parse(r.cidr())), r.egressId());
+                routes.put(new RouteKey(ruleSet, Ipv4Prefix.parse(r.cidr())), r.egressId());
               }
             });
     Map<Integer, EgressEntry> egresses = new HashMap<>();
@@ -60,9 +61,9 @@ public record DataplaneState(
         .forEach(
             (id, e) -> {
               checkId(id);
-              int egressIp = e.egressIP() == null ? 0 : Ipv4.parse(e.egressIP());
+              int egressIp = e.egressIP() == null ? 0 : Ipv4.parseOrThrow(e.egressIP());
               if (e.hasGateway()) {
-                int gw = Ipv4.parse(e.gatewayNodeIP());
+                int gw = Ipv4.parseOrThrow(e.gatewayNodeIP());
                 egresses.put(id, new EgressEntry(gw, egressIp, MapLayouts.EGRESS_HAS_GATEWAY));
                 if (gw == nodeIp) {
                   snat.put(MapLayouts.MARK_SNAT | id, egressIp);
@@ -73,11 +74,11 @@ public record DataplaneState(
             });
     Set<Integer> floating = new TreeSet<>();
     for (String ip : program.floatingIPs()) {
-      floating.add(Ipv4.parse(ip));
+      floating.add(Ipv4.parseOrThrow(ip));
     }
-    Set<Ipv4.Cidr> guard = new java.util.HashSet<>();
+    Set<Ipv4Prefix> guard = new java.util.HashSet<>();
     for (String cidr : program.guardedPrefixes()) {
-      guard.add(Ipv4.Cidr.parse(cidr));
+      guard.add(Ipv4Prefix.parse(cidr));
     }
     return new DataplaneState(sources, routes, egresses, snat, floating, guard);
   }
@@ -112,7 +113,7 @@ public record DataplaneState(
       MapDiff<Integer, EgressEntry> egresses,
       MapDiff<Integer, Integer> snat,
       MapDiff<Integer, Boolean> floatingIPs,
-      MapDiff<Ipv4.Cidr, Boolean> guard) {
+      MapDiff<Ipv4Prefix, Boolean> guard) {
     public boolean isEmpty() {
       return sources.isEmpty()
           && routes.isEmpty()

@@ -62,7 +62,7 @@ public final class DataplaneObject implements AutoCloseable {
       throw new DataplaneException("cannot open the BPF object (pin directory " + pinDir + ")");
     }
     try {
-      egw.egw_set_node_ip(obj, Ipv4.toNetworkOrderNative(nodeIp));
+      egw.egw_set_node_ip(obj, NetworkByteOrder.asNativeU32(nodeIp));
       DataplaneException.check(
           egw.egw_set_max_entries(obj, MAP_SOURCES, capacities.sources()), "size " + MAP_SOURCES);
       DataplaneException.check(

@@ -2,6 +2,7 @@ package io.egressgw.dataplane;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.egressgw.net.Ipv4;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -67,7 +68,7 @@ public final class EgressNatTable {
     try {
       for (JsonNode item : new ObjectMapper().readTree(json).path("nftables")) {
         for (JsonNode elem : item.path("map").path("elem")) {
-          out.put((int) elem.get(0).asLong(), Ipv4.parse(elem.get(1).asText()));
+          out.put((int) elem.get(0).asLong(), Ipv4.parseOrThrow(elem.get(1).asText()));
         }
       }
     } catch (java.io.IOException e) {

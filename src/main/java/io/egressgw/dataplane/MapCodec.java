@@ -2,6 +2,7 @@ package io.egressgw.dataplane;
 
 import static io.egressgw.dataplane.MapLayouts.*;
 
+import io.egressgw.net.Ipv4Prefix;
 import io.egressgw.program.NodeReport.PolicyCounters;
 import java.util.Collection;
 import java.util.HashMap;
@@ -29,7 +30,7 @@ public final class MapCodec {
     return getU64(b, 0, STATE.generation);
   }
 
-  public static byte[] routeKey(int ruleSet, Ipv4.Cidr cidr) {
+  public static byte[] routeKey(int ruleSet, Ipv4Prefix cidr) {
     byte[] b = new byte[ROUTE_KEY_SIZE];
     putRouteKey(b, 0, new RouteKey(ruleSet, cidr));
     return b;
@@ -41,35 +42,35 @@ public final class MapCodec {
     putIp(b, base, ROUTE_KEY.daddr, k.destination().address());
   }
 
-  public static byte[] guardKey(Ipv4.Cidr cidr) {
+  public static byte[] guardKey(Ipv4Prefix cidr) {
     byte[] b = new byte[GUARD_KEY_SIZE];
     putGuardKey(b, 0, cidr);
     return b;
   }
 
-  private static void putGuardKey(byte[] b, int base, Ipv4.Cidr cidr) {
+  private static void putGuardKey(byte[] b, int base, Ipv4Prefix cidr) {
     putU32(b, base, GUARD_KEY.prefixlen, cidr.prefixLength());
     putIp(b, base, GUARD_KEY.daddr, cidr.address());
   }
 
-  public static Map<Ipv4.Cidr, Boolean> readGuard(BpfMap map, int capacity) {
+  public static Map<Ipv4Prefix, Boolean> readGuard(BpfMap map, int capacity) {
     BpfMap.Entries e = map.dump(capacity);
-    Map<Ipv4.Cidr, Boolean> out = new HashMap<>();
+    Map<Ipv4Prefix, Boolean> out = new HashMap<>();
     for (int i = 0; i < e.count(); i++) {
       int base = i * GUARD_KEY_SIZE;
       out.put(
-          new Ipv4.Cidr(getIp(e.keys(), base, GUARD_KEY.daddr), getU32(e.keys(), base, GUARD_KEY.prefixlen)),
+          new Ipv4Prefix(getIp(e.keys(), base, GUARD_KEY.daddr), getU32(e.keys(), base, GUARD_KEY.prefixlen)),
           Boolean.TRUE);
     }
     return out;
   }
 
   /** Writes guarded prefixes (value 1). */
-  public static int writeGuard(BpfMap map, Collection<Ipv4.Cidr> prefixes) {
+  public static int writeGuard(BpfMap map, Collection<Ipv4Prefix> prefixes) {
     byte[] keys = new byte[prefixes.size() * GUARD_KEY_SIZE];
     byte[] values = new byte[prefixes.size() * U32_SIZE];
     int i = 0;
-    for (Ipv4.Cidr c : prefixes) {
+    for (Ipv4Prefix c : prefixes) {
       putGuardKey(keys, i * GUARD_KEY_SIZE, c);
       putU32At(values, i, 1);
       i++;
@@ -77,10 +78,10 @@ public final class MapCodec {
     return map.updateMany(keys, values, i);
   }
 
-  public static int deleteGuard(BpfMap map, Collection<Ipv4.Cidr> prefixes) {
+  public static int deleteGuard(BpfMap map, Collection<Ipv4Prefix> prefixes) {
     byte[] b = new byte[prefixes.size() * GUARD_KEY_SIZE];
     int i = 0;
-    for (Ipv4.Cidr c : prefixes) {
+    for (Ipv4Prefix c : prefixes) {
       putGuardKey(b, i++ * GUARD_KEY_SIZE, c);
     }
     return map.deleteMany(b, i);
@@ -126,7 +127,7 @@ public final class MapCodec {
       RouteKey k =
           new RouteKey(
               getU32(e.keys(), base, ROUTE_KEY.ruleSet),
-              new Ipv4.Cidr(getIp(e.keys(), base, ROUTE_KEY.daddr), prefix));
+              new Ipv4Prefix(getIp(e.keys(), base, ROUTE_KEY.daddr), prefix));
       out.put(k, getU32At(e.values(), i));
     }
     return out;

@@ -1,5 +1,6 @@
 package io.egressgw.dataplane;
 
+import io.egressgw.net.Ipv4;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +41,7 @@ public final class Rtnetlink {
     List<Address> out = new ArrayList<>();
     for (String[] f : dump(false)) {
       out.add(
-          new Address(Integer.parseInt(f[0]), f[1], Ipv4.parse(f[2]), Integer.parseInt(f[3])));
+          new Address(Integer.parseInt(f[0]), f[1], Ipv4.parseOrThrow(f[2]), Integer.parseInt(f[3])));
     }
     return out;
   }
@@ -55,20 +56,20 @@ public final class Rtnetlink {
   public static void addAddress(int ifindex, int address, int prefixLength, String label) {
     DataplaneException.check(
         NativeLibraries.egw()
-            .egw_addr_add(ifindex, Ipv4.toNetworkOrderNative(address), prefixLength, label),
+            .egw_addr_add(ifindex, NetworkByteOrder.asNativeU32(address), prefixLength, label),
         "add address " + Ipv4.format(address) + "/" + prefixLength);
   }
 
   public static void deleteAddress(int ifindex, int address, int prefixLength) {
     DataplaneException.check(
         NativeLibraries.egw()
-            .egw_addr_del(ifindex, Ipv4.toNetworkOrderNative(address), prefixLength),
+            .egw_addr_del(ifindex, NetworkByteOrder.asNativeU32(address), prefixLength),
         "delete address " + Ipv4.format(address) + "/" + prefixLength);
   }
 
   public static void gratuitousArp(int ifindex, int address) {
     DataplaneException.check(
-        NativeLibraries.egw().egw_garp(ifindex, Ipv4.toNetworkOrderNative(address)),
+        NativeLibraries.egw().egw_garp(ifindex, NetworkByteOrder.asNativeU32(address)),
         "gratuitous ARP for " + Ipv4.format(address));
   }
 
@@ -78,13 +79,13 @@ public final class Rtnetlink {
   /** Starts resolving a neighbour (ARP), creating its entry when missing. */
   public static void resolveNeighbor(int ifindex, int address) {
     DataplaneException.check(
-        NativeLibraries.egw().egw_neigh_use(ifindex, Ipv4.toNetworkOrderNative(address)),
+        NativeLibraries.egw().egw_neigh_use(ifindex, NetworkByteOrder.asNativeU32(address)),
         "resolve neighbour " + Ipv4.format(address));
   }
 
   /** The neighbour's NUD_* state, or 0 when the kernel has no entry for it. */
   public static int neighborState(int ifindex, int address) {
-    int state = NativeLibraries.egw().egw_neigh_state(ifindex, Ipv4.toNetworkOrderNative(address));
+    int state = NativeLibraries.egw().egw_neigh_state(ifindex, NetworkByteOrder.asNativeU32(address));
     if (state == -2) { // -ENOENT
       return 0;
     }

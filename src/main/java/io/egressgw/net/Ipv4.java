@@ -18,6 +18,18 @@ public final class Ipv4 {
     return parse(s, 0, s.length());
   }
 
+  /**
+   * Like {@link #parse}, for text that must already be valid (the agent's own settings, fields of a
+   * program the controller validated): the address as an int, or an IllegalArgumentException.
+   */
+  public static int parseOrThrow(String address) {
+    long value = parse(address.trim());
+    if (value < 0) {
+      throw new IllegalArgumentException("not an IPv4 address: " + address);
+    }
+    return (int) value;
+  }
+
   private static long parse(String s, int from, int to) {
     long addr = 0;
     int octets = 0;

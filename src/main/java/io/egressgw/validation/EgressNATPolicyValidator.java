@@ -74,7 +74,7 @@ public final class EgressNATPolicyValidator {
         out.add(new Violation(field, "is required: an IPv4 CIDR block such as 203.0.113.0/24"));
         continue;
       }
-      Ipv4.cidrProblem(d.getCidr()).ifPresent(p -> out.add(new Violation(field, p)));
+      Ipv4Syntax.cidrProblem(d.getCidr()).ifPresent(p -> out.add(new Violation(field, p)));
     }
   }
 

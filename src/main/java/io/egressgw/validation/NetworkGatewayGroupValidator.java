@@ -38,7 +38,7 @@ public final class NetworkGatewayGroupValidator {
       for (int i = 0; i < ips.size(); i++) {
         String field = "spec.floatingIPs[" + i + "]";
         String ip = ips.get(i);
-        var problem = Ipv4.hostAddressProblem(ip);
+        var problem = Ipv4Syntax.hostAddressProblem(ip);
         if (problem.isPresent()) {
           out.add(new Violation(field, problem.get()));
           continue;

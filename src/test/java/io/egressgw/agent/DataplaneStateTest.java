@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.egressgw.dataplane.EgressEntry;
-import io.egressgw.dataplane.Ipv4;
+import io.egressgw.net.Ipv4;
 import io.egressgw.dataplane.MapLayouts;
 import io.egressgw.dataplane.RouteKey;
+import io.egressgw.net.Ipv4Prefix;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeProgram.Egress;
 import io.egressgw.program.NodeProgram.Route;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.TestFactory;
 
 /** From program to map contents, and the diff the agent applies (pure). */
 class DataplaneStateTest {
-  static final int NODE = Ipv4.parse("10.77.0.1");
+  static final int NODE = Ipv4.parseOrThrow("10.77.0.1");
 
   static final List<String> GUARD = List.of("203.0.113.0/24", "198.51.100.7/24");
 
@@ -46,27 +47,27 @@ class DataplaneStateTest {
     DataplaneState s = DataplaneState.desired(
         program(Map.of("10.244.1.2", 1), Map.of(7, LOCAL, 8, OTHER), List.of("10.77.0.100")), NODE);
 
-    assertEquals(Map.of(Ipv4.parse("10.244.1.2"), 1), s.sources());
+    assertEquals(Map.of(Ipv4.parseOrThrow("10.244.1.2"), 1), s.sources());
     assertEquals(Map.of(
-        new RouteKey(1, Ipv4.Cidr.parse("203.0.113.0/24")), 7,
-        new RouteKey(1, Ipv4.Cidr.parse("198.51.100.0/24")), 8), s.routes(), "host bits are cleared");
-    assertEquals(new EgressEntry(NODE, Ipv4.parse("10.77.0.100"), MapLayouts.EGRESS_HAS_GATEWAY), s.egresses().get(7));
-    assertEquals(Map.of(MapLayouts.MARK_SNAT | 7, Ipv4.parse("10.77.0.100")), s.snat(), "SNAT only for egresses held here");
-    assertEquals(Set.of(Ipv4.parse("10.77.0.100")), s.floatingIPs());
-    assertEquals(Set.of(Ipv4.Cidr.parse("203.0.113.0/24"), Ipv4.Cidr.parse("198.51.100.0/24")), s.guard(),
+        new RouteKey(1, Ipv4Prefix.parse("203.0.113.0/24")), 7,
+        new RouteKey(1, Ipv4Prefix.parse("198.51.100.0/24")), 8), s.routes(), "host bits are cleared");
+    assertEquals(new EgressEntry(NODE, Ipv4.parseOrThrow("10.77.0.100"), MapLayouts.EGRESS_HAS_GATEWAY), s.egresses().get(7));
+    assertEquals(Map.of(MapLayouts.MARK_SNAT | 7, Ipv4.parseOrThrow("10.77.0.100")), s.snat(), "SNAT only for egresses held here");
+    assertEquals(Set.of(Ipv4.parseOrThrow("10.77.0.100")), s.floatingIPs());
+    assertEquals(Set.of(Ipv4Prefix.parse("203.0.113.0/24"), Ipv4Prefix.parse("198.51.100.0/24")), s.guard(),
         "guarded prefixes, host bits cleared");
   }
 
   @Test
   void unselectedPodIsASourceWithRuleSetZero() {
     DataplaneState s = DataplaneState.desired(program(Map.of("10.244.1.9", 0), Map.of(7, REMOTE), List.of()), NODE);
-    assertEquals(Map.of(Ipv4.parse("10.244.1.9"), 0), s.sources());
+    assertEquals(Map.of(Ipv4.parseOrThrow("10.244.1.9"), 0), s.sources());
   }
 
   @Test
   void egressWithoutGatewayHasNoGatewayFlag() {
     DataplaneState s = DataplaneState.desired(program(Map.of(), Map.of(7, NONE), List.of()), NODE);
-    assertEquals(new EgressEntry(0, Ipv4.parse("10.77.0.100"), 0), s.egresses().get(7));
+    assertEquals(new EgressEntry(0, Ipv4.parseOrThrow("10.77.0.100"), 0), s.egresses().get(7));
     assertTrue(s.snat().isEmpty());
   }
 

@@ -6,6 +6,8 @@ import static io.egressgw.dataplane.ProgTestRun.TC_ACT_SHOT;
 import static io.egressgw.dataplane.ProgTestRun.TC_ACT_UNSPEC;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.egressgw.net.Ipv4;
+import io.egressgw.net.Ipv4Prefix;
 import io.egressgw.netns.RootRequirement;
 import io.egressgw.netns.Sh;
 import io.egressgw.program.NodeReport.PolicyCounters;
@@ -42,24 +44,24 @@ class BpfProgramsProgTestRunE2E {
     RootRequirement.check();
     bpffs = Files.createTempDirectory("egw-bpffs-test-");
     Sh.must("mount", "-t", "bpf", "bpf", bpffs.toString());
-    bpf = DataplaneObject.load(bpffs.resolve("node").toString(), Ipv4.parse(NODE_IP), DataplaneObject.Capacities.defaults());
+    bpf = DataplaneObject.load(bpffs.resolve("node").toString(), Ipv4.parseOrThrow(NODE_IP), DataplaneObject.Capacities.defaults());
     MapCodec.writeSources(bpf.sources(), Map.of(
-        Ipv4.parse("10.244.1.2"), 1, Ipv4.parse("10.244.1.3"), 2, Ipv4.parse("10.244.1.4"), 3,
-        Ipv4.parse("10.244.1.5"), 0));
-    MapCodec.writeGuard(bpf.guard(), List.of(Ipv4.Cidr.parse("203.0.113.0/24"), Ipv4.Cidr.parse("192.0.2.0/24")));
+        Ipv4.parseOrThrow("10.244.1.2"), 1, Ipv4.parseOrThrow("10.244.1.3"), 2, Ipv4.parseOrThrow("10.244.1.4"), 3,
+        Ipv4.parseOrThrow("10.244.1.5"), 0));
+    MapCodec.writeGuard(bpf.guard(), List.of(Ipv4Prefix.parse("203.0.113.0/24"), Ipv4Prefix.parse("192.0.2.0/24")));
     MapCodec.writeRoutes(bpf.routes(), Map.of(
-        new RouteKey(1, Ipv4.Cidr.parse("203.0.113.0/24")), 7,
-        new RouteKey(1, Ipv4.Cidr.parse("203.0.113.128/25")), 8,
-        new RouteKey(1, Ipv4.Cidr.parse("192.0.2.0/24")), 99,
-        new RouteKey(2, Ipv4.Cidr.parse("0.0.0.0/0")), 9,
-        new RouteKey(3, Ipv4.Cidr.parse("203.0.113.0/24")), 8));
+        new RouteKey(1, Ipv4Prefix.parse("203.0.113.0/24")), 7,
+        new RouteKey(1, Ipv4Prefix.parse("203.0.113.128/25")), 8,
+        new RouteKey(1, Ipv4Prefix.parse("192.0.2.0/24")), 99,
+        new RouteKey(2, Ipv4Prefix.parse("0.0.0.0/0")), 9,
+        new RouteKey(3, Ipv4Prefix.parse("203.0.113.0/24")), 8));
     MapCodec.writeEgresses(bpf.egresses(), Map.of(
         // gateway 127.0.0.2: egw_steer's neighbour check (bpf_fib_lookup, in whatever namespace the
         // test runs) then finds a local address, never a missing neighbour, whatever the host's
         // routes; the missing-neighbour drop is tested in namespaces (EgressGatewayE2E)
-        7, new EgressEntry(Ipv4.parse("127.0.0.2"), Ipv4.parse("10.77.0.100"), EGRESS_HAS_GATEWAY),
-        8, new EgressEntry(Ipv4.parse(NODE_IP), Ipv4.parse("10.77.0.101"), EGRESS_HAS_GATEWAY),
-        9, new EgressEntry(0, Ipv4.parse("10.77.0.102"), 0)));
+        7, new EgressEntry(Ipv4.parseOrThrow("127.0.0.2"), Ipv4.parseOrThrow("10.77.0.100"), EGRESS_HAS_GATEWAY),
+        8, new EgressEntry(Ipv4.parseOrThrow(NODE_IP), Ipv4.parseOrThrow("10.77.0.101"), EGRESS_HAS_GATEWAY),
+        9, new EgressEntry(0, Ipv4.parseOrThrow("10.77.0.102"), 0)));
   }
 
   @AfterAll

@@ -3,8 +3,10 @@ package io.egressgw.dataplane;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.egressgw.netns.Sh;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -54,8 +56,11 @@ class MapLayoutBtfTest {
   }
 
   static Map<String, BtfStruct> btfStructs() {
-    Path obj = NativeLibraries.libraryPath("egressgw.bpf.o");
-    Sh.Result dump = Sh.run(30, "bpftool", "btf", "dump", "file", obj.toString(), "format", "raw");
+    return btfStructs(NativeLibraries.libraryPath("egressgw.bpf.o"));
+  }
+
+  static Map<String, BtfStruct> btfStructs(Path btfFile) {
+    Sh.Result dump = Sh.run(60, "bpftool", "btf", "dump", "file", btfFile.toString(), "format", "raw");
     assertEquals(0, dump.exitCode(), "bpftool btf dump: " + dump.output());
     Pattern header = Pattern.compile("^\\[\\d+] STRUCT '([^']+)' size=(\\d+) vlen=(\\d+)");
     Pattern member = Pattern.compile("^\\s+'([^']+)' type_id=\\d+ bits_offset=(\\d+)");
@@ -71,8 +76,8 @@ class MapLayoutBtfTest {
       Matcher m = member.matcher(line);
       if (current != null && m.find()) {
         int bits = Integer.parseInt(m.group(2));
-        assertEquals(0, bits % 8, "bitfield in " + current);
-        out.get(current).offsets().put(m.group(1), bits / 8);
+        // a bitfield member has no byte offset: -1, which no Java field offset can equal
+        out.get(current).offsets().put(m.group(1), bits % 8 == 0 ? bits / 8 : -1);
       } else if (!line.startsWith("\t")) {
         current = null;
       }
@@ -102,5 +107,21 @@ class MapLayoutBtfTest {
       assertTrue(dump.contains("VAR '" + map + "'"), map + " missing from the object");
     }
     assertTrue(dump.contains("VAR 'egw_node_ip'"), "runtime setting egw_node_ip missing from .rodata");
+  }
+
+  /**
+   * {@link ProgTestRun} passes a {@code struct __sk_buff} as the context by hand (its size and the
+   * offset of {@code mark}); the running kernel's BTF is the authority on both.
+   */
+  @Test
+  void progTestRunSkBuffLayoutMatchesTheKernelsBtf() {
+    Path vmlinux = Path.of("/sys/kernel/btf/vmlinux");
+    assumeTrue(
+        Files.isReadable(vmlinux) || System.getenv("CI") != null,
+        "no kernel BTF at " + vmlinux);
+    BtfStruct skb = btfStructs(vmlinux).get("__sk_buff");
+    assertNotNull(skb, "struct __sk_buff is not in the kernel's BTF");
+    assertEquals(skb.size(), ProgTestRun.SK_BUFF_SIZE, "sizeof(struct __sk_buff)");
+    assertEquals(skb.offsets().get("mark"), ProgTestRun.SK_BUFF_MARK, "offsetof(__sk_buff, mark)");
   }
 }

@@ -4,11 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressgw.dataplane.DataplaneObject;
 import io.egressgw.dataplane.EgressEntry;
-import io.egressgw.dataplane.Ipv4;
+import io.egressgw.net.Ipv4;
 import io.egressgw.dataplane.MapCodec;
 import io.egressgw.dataplane.MapLayouts;
 import io.egressgw.dataplane.ProgTestRun;
 import io.egressgw.dataplane.RouteKey;
+import io.egressgw.net.Ipv4Prefix;
 import io.egressgw.program.NodeProgram;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -153,27 +154,27 @@ public final class DataplaneBench {
     Path bpffs = Files.createTempDirectory("egw-bpffs-bench-");
     Sh.must("mount", "-t", "bpf", "bpf", bpffs.toString());
     StringBuilder md = new StringBuilder();
-    try (DataplaneObject bpf = DataplaneObject.load(bpffs.resolve("n").toString(), Ipv4.parse("10.77.0.2"), DataplaneObject.Capacities.defaults())) {
+    try (DataplaneObject bpf = DataplaneObject.load(bpffs.resolve("n").toString(), Ipv4.parseOrThrow("10.77.0.2"), DataplaneObject.Capacities.defaults())) {
       int pods = 65536;
       int routes = 100_000;
       Map<Integer, Integer> sources = new HashMap<>();
       for (int i = 0; i < pods; i++) {
-        sources.put(Ipv4.parse("10.128.0.0") + i, i % 1000);
+        sources.put(Ipv4.parseOrThrow("10.128.0.0") + i, i % 1000);
       }
       Map<RouteKey, Integer> rs = new HashMap<>();
       for (int i = 0; i < routes; i++) {
-        rs.put(new RouteKey(i % 1000, new Ipv4.Cidr(Ipv4.parse("100.64.0.0") + (i / 1000) * 256, 24)), 1 + i % 100);
+        rs.put(new RouteKey(i % 1000, new Ipv4Prefix(Ipv4.parseOrThrow("100.64.0.0") + (i / 1000) * 256, 24)), 1 + i % 100);
       }
-      rs.put(new RouteKey(7, Ipv4.Cidr.parse("203.0.113.0/24")), 7);
+      rs.put(new RouteKey(7, Ipv4Prefix.parse("203.0.113.0/24")), 7);
       Map<Integer, EgressEntry> egs = new HashMap<>();
       for (int i = 1; i <= 100; i++) {
-        egs.put(i, new EgressEntry(Ipv4.parse("10.77.0.3"), Ipv4.parse("10.77.1.0") + i, MapLayouts.EGRESS_HAS_GATEWAY));
+        egs.put(i, new EgressEntry(Ipv4.parseOrThrow("10.77.0.3"), Ipv4.parseOrThrow("10.77.1.0") + i, MapLayouts.EGRESS_HAS_GATEWAY));
       }
       MapCodec.writeSources(bpf.sources(), sources);
       MapCodec.writeRoutes(bpf.routes(), rs);
       MapCodec.writeEgresses(bpf.egresses(), egs);
       int fd = bpf.programFd(MapLayouts.PROG_CLASSIFY);
-      String selected = Ipv4.format(Ipv4.parse("10.128.0.0") + 7);
+      String selected = Ipv4.format(Ipv4.parseOrThrow("10.128.0.0") + 7);
       Object[][] rows = {
         {"unselected source (one hash miss)", ProgTestRun.tcpPacket("10.244.9.9", "203.0.113.10")},
         {"selected source, destination outside its rule set (hash + LPM miss)", ProgTestRun.tcpPacket(selected, "198.51.100.10")},

@@ -1,19 +1,23 @@
 package io.egressgw.validation;
 
+import io.egressgw.net.Ipv4;
 import java.util.Optional;
 
 /**
- * Strict IPv4 parsing for floating IPs and destination CIDRs: dotted-quad only, four decimal
+ * What the text of an IPv4 address or CIDR block must look like in a custom resource. Strict IPv4 parsing for floating IPs and destination CIDRs: dotted-quad only, four decimal
  * octets 0-255 without leading zeros (so that "010.0.0.1" cannot mean two different things), and a
  * plain-language reason when the text is not that. IPv6 is recognised so that the message can say
  * the gateway is IPv4-only rather than "malformed".
  */
-public final class Ipv4 {
-  private Ipv4() {}
+public final class Ipv4Syntax {
+  private Ipv4Syntax() {}
 
-  /** The address as an unsigned 32-bit value in a long, or empty when it is not dotted-quad IPv4. */
-  public static Optional<Long> parse(String text) {
-    long value = io.egressgw.net.Ipv4.parse(text);
+  /**
+   * The address as an unsigned 32-bit value, or empty when it is not dotted-quad IPv4 written
+   * strictly: {@link Ipv4#parse} plus no leading zeros.
+   */
+  public static Optional<Long> parseStrict(String text) {
+    long value = Ipv4.parse(text);
     return value < 0 || hasLeadingZero(text) ? Optional.empty() : Optional.of(value);
   }
 
@@ -32,11 +36,6 @@ public final class Ipv4 {
     return text != null && text.indexOf(':') >= 0;
   }
 
-  /** Dotted-quad form of an unsigned 32-bit value. */
-  public static String format(long value) {
-    return io.egressgw.net.Ipv4.format((int) value);
-  }
-
   /**
    * Why the text is not a usable IPv4 unicast host address, or empty when it is one. Used for
    * floating IPs, which a node must be able to hold.
@@ -49,7 +48,7 @@ public final class Ipv4 {
       return Optional.of(
           "'" + text + "' is an IPv6 address: the egress NAT gateway is IPv4-only, use an IPv4 address");
     }
-    Optional<Long> parsed = parse(text);
+    Optional<Long> parsed = parseStrict(text);
     if (parsed.isEmpty()) {
       return Optional.of(
           "'" + text + "' is not an IPv4 address: expected dotted-quad a.b.c.d, each octet 0-255"
@@ -90,7 +89,7 @@ public final class Ipv4 {
     }
     String address = text.substring(0, slash);
     String prefixText = text.substring(slash + 1);
-    Optional<Long> parsed = parse(address);
+    Optional<Long> parsed = parseStrict(address);
     if (parsed.isEmpty()) {
       return Optional.of(
           "'" + text + "' does not start with an IPv4 address: expected a.b.c.d/n, each octet 0-255");
@@ -110,7 +109,7 @@ public final class Ipv4 {
     if ((value & ~mask & 0xffffffffL) != 0) {
       return Optional.of(
           "'" + text + "' has host bits set: the network address is "
-              + format(value & mask) + "/" + prefix);
+              + Ipv4.format((int) (value & mask)) + "/" + prefix);
     }
     return Optional.empty();
   }

@@ -1,5 +1,6 @@
 package io.egressgw.dataplane;
 
+import io.egressgw.net.Ipv4;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jnr.ffi.Memory;
@@ -88,7 +89,7 @@ public final class ProgTestRun {
     ByteBuffer b = ByteBuffer.allocate(64).order(ByteOrder.BIG_ENDIAN);
     b.put(new byte[] {2, 0, 0, 0, 0, 2}).put(new byte[] {2, 0, 0, 0, 0, 1}).putShort((short) 0x0800);
     b.put((byte) 0x45).put((byte) 0).putShort((short) 40).putShort((short) 1).putShort((short) 0x4000);
-    b.put((byte) 64).put((byte) 6).putShort((short) 0).putInt(Ipv4.parse(saddr)).putInt(Ipv4.parse(daddr));
+    b.put((byte) 64).put((byte) 6).putShort((short) 0).putInt(Ipv4.parseOrThrow(saddr)).putInt(Ipv4.parseOrThrow(daddr));
     b.putShort((short) 40000).putShort((short) 443).putInt(1).putInt(0);
     b.put((byte) 0x50).put((byte) 0x02).putShort((short) 65535).putInt(0);
     return b.array();
