@@ -1,12 +1,14 @@
 package io.egressgw.agent;
 
 import io.egressgw.dataplane.DataplaneObject;
+import io.egressgw.role.ProcessRole;
 import io.quarkus.arc.lookup.LookupIfProperty;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -18,22 +20,22 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class AgentDataplaneProducer {
 
-  @ConfigProperty(name = "egressgw.role", defaultValue = "controller")
-  String role;
+  @Inject ProcessRole role;
 
-  @jakarta.inject.Inject Instance<NodeDataplane> dataplane;
+  @Inject Instance<NodeDataplane> dataplane;
 
   @Produces
   @Singleton
-  @LookupIfProperty(name = "egressgw.role", stringValue = "agent")
-  NodeDataplane nodeDataplane(AgentDataplaneConfig config) {
+  @LookupIfProperty(name = ProcessRole.PROPERTY, stringValue = ProcessRole.AGENT)
+  NodeDataplane nodeDataplane(AgentDataplaneSettings config) {
     return EbpfNodeDataplane.open(
-        new DataplaneSettings(
+        new DataplaneSetup(
             config.uplink(),
             config.pinDir(),
             config.nodeIp().orElse(null),
             config.podInterfacePrefix().orElse(""),
-            new DataplaneObject.Capacities(config.sourcesMax(), config.routesMax(), config.egressesMax())));
+            new DataplaneObject.Capacities(
+                config.sourcesMax(), config.routesMax(), config.egressesMax(), config.guardMax())));
   }
 
   void close(@Disposes NodeDataplane dataplane) {
@@ -42,7 +44,7 @@ public class AgentDataplaneProducer {
 
   @Scheduled(every = "1s", delayed = "1s")
   void reconcileInterfaces() {
-    if ("agent".equals(role) && dataplane.isResolvable()) {
+    if (role.isAgent() && dataplane.isResolvable()) {
       dataplane.get().reconcileInterfaces();
     }
   }

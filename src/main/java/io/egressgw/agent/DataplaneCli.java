@@ -45,10 +45,10 @@ public final class DataplaneCli {
       }
     }
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-    DataplaneSettings settings =
-        new DataplaneSettings(
+    DataplaneSetup settings =
+        new DataplaneSetup(
             opts.getOrDefault("uplink", "eth0"),
-            opts.getOrDefault("pin-dir", DataplaneSettings.DEFAULT_PIN_DIR),
+            opts.getOrDefault("pin-dir", DataplaneSetup.DEFAULT_PIN_DIR),
             opts.get("node-ip"),
             opts.getOrDefault("pod-prefix", ""),
             DataplaneObject.Capacities.defaults());

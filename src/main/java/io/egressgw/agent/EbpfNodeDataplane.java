@@ -7,11 +7,12 @@ import io.egressgw.dataplane.DataplaneException;
 import io.egressgw.dataplane.DataplaneObject;
 import io.egressgw.dataplane.EgressEntry;
 import io.egressgw.dataplane.EgressNatTable;
-import io.egressgw.dataplane.Ipv4;
+import io.egressgw.net.Ipv4;
 import io.egressgw.dataplane.MapCodec;
 import io.egressgw.dataplane.Nftables;
 import io.egressgw.dataplane.RouteKey;
 import io.egressgw.dataplane.Rtnetlink;
+import io.egressgw.net.Ipv4Prefix;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport.PolicyCounters;
 import java.io.IOException;
@@ -25,20 +26,20 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
-import java.util.logging.Logger;
+import org.jboss.logging.Logger;
 
 /**
  * The eBPF dataplane of this node (the network namespace the process runs in): loads the BPF
- * object with maps pinned under {@link DataplaneSettings#pinDir()}, attaches egw_gateway / egw_steer
+ * object with maps pinned under {@link DataplaneSetup#pinDir()}, attaches egw_gateway / egw_steer
  * to the uplink and egw_classify to pod interfaces, keeps the nftables table and the floating IPs.
  *
  * <p>On start it reads back what is installed (pinned maps, nft map, labelled addresses), so a
  * restarted agent changes nothing when handed the same program. tc attachments outlive the process.
  */
 public final class EbpfNodeDataplane implements NodeDataplane {
-  private static final Logger LOG = Logger.getLogger(EbpfNodeDataplane.class.getName());
+  private static final Logger LOG = Logger.getLogger(EbpfNodeDataplane.class);
 
-  private final DataplaneSettings settings;
+  private final DataplaneSetup settings;
   private final int nodeIp;
   private final DataplaneObject bpf;
   private final Nftables nft;
@@ -47,12 +48,12 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   private long appliedGeneration;
   private Map<Integer, String> policyByEgress = Map.of();
 
-  private EbpfNodeDataplane(DataplaneSettings settings) {
+  private EbpfNodeDataplane(DataplaneSetup settings) {
     this.settings = settings;
     Rtnetlink.Link uplink = Rtnetlink.link(settings.uplink());
     this.nodeIp =
         settings.nodeIP() != null && !settings.nodeIP().isBlank()
-            ? Ipv4.parse(settings.nodeIP())
+            ? Ipv4.parseOrThrow(settings.nodeIP())
             : Rtnetlink.addresses().stream()
                 .filter(a -> a.ifindex() == uplink.index())
                 .filter(a -> !a.label().equals(settings.floatingLabel()))
@@ -79,7 +80,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   }
 
   /** Opens (or re-opens after a restart) the dataplane of the current network namespace. */
-  public static EbpfNodeDataplane open(DataplaneSettings settings) {
+  public static EbpfNodeDataplane open(DataplaneSetup settings) {
     return new EbpfNodeDataplane(settings);
   }
 
@@ -118,7 +119,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
         floating.add(a.address());
       }
     }
-    Set<Ipv4.Cidr> guard =
+    Set<Ipv4Prefix> guard =
         new java.util.HashSet<>(MapCodec.readGuard(bpf.guard(), settings.capacities().guard()).keySet());
     return new DataplaneState(sources, routes, egresses, snat, floating, guard);
   }
@@ -205,7 +206,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       Rtnetlink.gratuitousArp(uplink, ip);
     } catch (DataplaneException e) {
       // the address is configured and answers ARP; neighbours learn it on their next request
-      LOG.warning("gratuitous ARP failed: " + e.getMessage());
+      LOG.warn("gratuitous ARP failed: " + e.getMessage());
     }
     LOG.info("took floating IP " + Ipv4.format(ip));
   }
@@ -260,7 +261,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       }
     }
     if (!pending.isEmpty() && !wait.isZero()) {
-      LOG.warning("gateway neighbour(s) not resolved within " + wait.toMillis() + " ms: "
+      LOG.warn("gateway neighbour(s) not resolved within " + wait.toMillis() + " ms: "
           + pending.stream().map(Ipv4::format).toList());
     }
   }
@@ -272,7 +273,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
         resolveGateways(Rtnetlink.link(settings.uplink()).index(), installed, java.time.Duration.ZERO);
       }
     } catch (DataplaneException e) {
-      LOG.warning("gateway neighbours not refreshed: " + e.getMessage());
+      LOG.warn("gateway neighbours not refreshed: " + e.getMessage());
     }
     int n = 0;
     for (Rtnetlink.Link link : Rtnetlink.links()) {
@@ -283,7 +284,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
           }
         } catch (DataplaneException e) {
           // the pod may have gone between listing and attaching; the next pass retries
-          LOG.warning("classifier not attached to " + link.name() + ": " + e.getMessage());
+          LOG.warn("classifier not attached to " + link.name() + ": " + e.getMessage());
         }
       }
     }

@@ -10,7 +10,7 @@ public class ChannelState {
   private final ProgramDistributor programs = new ProgramDistributor();
 
   @Inject
-  public ChannelState(LivenessConfig config) {
+  public ChannelState(LivenessSettings config) {
     this.liveness = new AgentLiveness(config.missWindow());
   }
 

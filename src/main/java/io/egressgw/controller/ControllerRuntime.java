@@ -79,7 +79,7 @@ public class ControllerRuntime {
   @Inject ClusterCache cluster;
   @Inject ChannelState state;
   @Inject Leadership leadership;
-  @Inject LivenessConfig livenessConfig;
+  @Inject LivenessSettings livenessConfig;
   @Inject LeaderElectionSettings electionSettings;
   @Inject ControllerMetrics metrics;
   @Inject AgentAuthenticator auth;

@@ -106,7 +106,7 @@ public final class Lab {
         List.of("socat", "TCP-LISTEN:" + plan.externalPort() + ",reuseaddr,fork", "SYSTEM:echo $SOCAT_PEERADDR"));
 
     System.out.println("lab: starting the controller on " + API + " (embedded Kubernetes API emulator)");
-    processes.start("controller", Optional.empty(), processes.java(LabConfig.controller(dir)));
+    processes.start("controller", Optional.empty(), processes.java(LabSystemProperties.controller(dir)));
     if (!waitFor(Duration.ofSeconds(90), () -> httpStatus(API + "/q/health/ready") == 200)) {
       System.err.println("lab: the controller did not become ready; see " + processes.log("controller"));
       return 1;
@@ -175,7 +175,7 @@ public final class Lab {
 
   private void startAgent(LabNode node) throws IOException {
     processes.start("agent-" + node.name(), Optional.of(node.netns()),
-        processes.java(LabConfig.agent(dir, node, bpffs().resolve(node.name()))));
+        processes.java(LabSystemProperties.agent(dir, node, bpffs().resolve(node.name()))));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -337,7 +337,7 @@ public final class Lab {
   // the Kubernetes side
 
   private KubernetesClient kubeClient() throws IOException {
-    String url = LabConfig.kubeApiUrl();
+    String url = LabSystemProperties.kubeApiUrl();
     return new KubernetesClientBuilder()
         .withConfig(new ConfigBuilder().withMasterUrl(url).withTrustCerts(true).withNamespace("default").build())
         .build();

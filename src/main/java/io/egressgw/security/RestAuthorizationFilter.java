@@ -22,7 +22,7 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 public class RestAuthorizationFilter {
   private static final Logger LOG = Logger.getLogger(RestAuthorizationFilter.class);
 
-  @Inject RestAuthConfig config;
+  @Inject RestAuthSettings config;
   @Inject KubernetesRbacGate gate;
   @Inject KubernetesSettings kubernetes;
 

@@ -5,7 +5,7 @@ import io.smallrye.config.WithDefault;
 
 /** Who may call the public REST API. */
 @ConfigMapping(prefix = "egressgw.rest.auth")
-public interface RestAuthConfig {
+public interface RestAuthSettings {
   /**
    * {@code kubernetes}: every call carries a bearer token, authenticated with a TokenReview and
    * authorised with a SubjectAccessReview for the same verb and resource kubectl would use.

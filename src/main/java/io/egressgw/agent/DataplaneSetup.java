@@ -11,7 +11,7 @@ import io.egressgw.dataplane.DataplaneObject;
  * @param podInterfacePrefix name prefix of pod interfaces; empty: every veth except the uplink
  * @param capacities BPF map sizes
  */
-public record DataplaneSettings(
+public record DataplaneSetup(
     String uplink,
     String pinDir,
     String nodeIP,
@@ -20,8 +20,8 @@ public record DataplaneSettings(
 
   public static final String DEFAULT_PIN_DIR = "/sys/fs/bpf/egressgw";
 
-  public static DataplaneSettings of(String uplink, String pinDir) {
-    return new DataplaneSettings(uplink, pinDir, null, "", DataplaneObject.Capacities.defaults());
+  public static DataplaneSetup of(String uplink, String pinDir) {
+    return new DataplaneSetup(uplink, pinDir, null, "", DataplaneObject.Capacities.defaults());
   }
 
   /** Floating IPs carry this address label so that a restarted agent recognises them. */

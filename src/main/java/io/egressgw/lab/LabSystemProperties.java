@@ -5,8 +5,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** The configuration the lab gives the controller and each agent (system properties). */
-final class LabConfig {
-  private LabConfig() {}
+final class LabSystemProperties {
+  private LabSystemProperties() {}
 
   static Path controllerSocket(Path dir) {
     return dir.resolve("controller.sock");

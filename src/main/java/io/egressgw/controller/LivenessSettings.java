@@ -6,7 +6,7 @@ import java.time.Duration;
 
 /** How the controller decides that a node's agent is gone (issue #3: health and failover). */
 @ConfigMapping(prefix = "egressgw.controller.liveness")
-public interface LivenessConfig {
+public interface LivenessSettings {
   /** The heartbeat interval agents use; a node is Down after {@link #missCount()} of them are missed. */
   @WithDefault("100ms")
   Duration interval();

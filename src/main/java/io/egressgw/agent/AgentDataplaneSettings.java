@@ -1,19 +1,24 @@
 package io.egressgw.agent;
 
+import io.egressgw.dataplane.MapLayouts;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.util.Optional;
 
-/** The node agent's dataplane settings ({@code egressgw.agent.dataplane.*}); used when egressgw.role=agent. */
+/**
+ * The node agent's dataplane settings ({@code egressgw.agent.dataplane.*}); used in role agent. Map
+ * capacities default to the sizes in {@link MapLayouts} (checked against the shared C header by
+ * SharedHeaderConstantsTest), the one source of those numbers.
+ */
 @ConfigMapping(prefix = "egressgw.agent.dataplane")
-public interface AgentDataplaneConfig {
+public interface AgentDataplaneSettings {
 
   /** The interface on the nodes' shared L2 segment: floating IPs live here, steered traffic leaves here. */
   @WithDefault("eth0")
   String uplink();
 
   /** Directory on a bpffs where the BPF maps are pinned; keeps state across agent restarts. */
-  @WithDefault(DataplaneSettings.DEFAULT_PIN_DIR)
+  @WithDefault(DataplaneSetup.DEFAULT_PIN_DIR)
   String pinDir();
 
   /** This node's address on the uplink; default: the uplink's first IPv4 address. */
@@ -23,14 +28,18 @@ public interface AgentDataplaneConfig {
   Optional<String> podInterfacePrefix();
 
   /** Capacity of the sources map (pods selected here plus remote pods SNATed here). */
-  @WithDefault("131072")
+  @WithDefault("" + MapLayouts.SOURCES_MAX)
   int sourcesMax();
 
   /** Capacity of the routes map ((rule set, prefix) pairs). */
-  @WithDefault("1000000")
+  @WithDefault("" + MapLayouts.ROUTES_MAX)
   int routesMax();
 
   /** Capacity of the egresses map. */
-  @WithDefault("65536")
+  @WithDefault("" + MapLayouts.EGRESSES_MAX)
   int egressesMax();
+
+  /** Capacity of the start-up guard map (the union of every policy's destination prefixes). */
+  @WithDefault("" + MapLayouts.GUARD_MAX)
+  int guardMax();
 }
