@@ -1,10 +1,10 @@
 package io.egressgw.placement;
 
-import io.egressgw.net.Ipv4;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.egressgw.net.Ipv4;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
