@@ -2,6 +2,7 @@ package io.egressgw.controller;
 
 import io.egressgw.kube.ResourceCache;
 import io.egressgw.program.NodeReport;
+import io.egressgw.role.ProcessRole;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -71,9 +72,7 @@ public class ControllerRuntime {
   @Inject TokenIssuance tokens;
   @Inject StartupTaintRemoval startupTaints;
   @Inject Clock clock;
-
-  @ConfigProperty(name = "egressgw.role", defaultValue = "controller")
-  String role;
+  @Inject ProcessRole role;
 
   /**
    * Off: role controller serves the REST API only (no informers, reconcile, election or agent
@@ -93,7 +92,7 @@ public class ControllerRuntime {
   private volatile boolean started;
 
   void onStart(@Observes @Priority(20) StartupEvent event) {
-    if (!"controller".equals(role) || !enabled) {
+    if (!role.isController() || !enabled) {
       return;
     }
     start();
