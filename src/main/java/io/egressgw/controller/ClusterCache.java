@@ -44,20 +44,20 @@ public class ClusterCache {
 
   /**
    * Starts the informers and waits for their first list. {@code changed} gets the kind of object
-   * ("Node", "Pod", "Namespace") and its cache key ({@code name}, or {@code namespace/name} for a
-   * Pod) whenever a relevant field changed.
+   * ({@link ChangeKind#NODE}, {@link ChangeKind#POD}, {@link ChangeKind#NAMESPACE}) and its cache
+   * key ({@code name}, or {@code namespace/name} for a Pod) whenever a relevant field changed.
    */
-  public synchronized void start(BiConsumer<String, String> changed) {
+  public synchronized void start(BiConsumer<ChangeKind, String> changed) {
     if (nodes != null) {
       return;
     }
     nodes = client.nodes().runnableInformer(0);
     pods = client.pods().inAnyNamespace().runnableInformer(0);
     namespaces = client.namespaces().runnableInformer(0);
-    nodes.addEventHandler(new Relevant<>("Node", ClusterCache::facts, changed));
-    pods.addEventHandler(new Relevant<>("Pod", ClusterCache::facts, changed));
+    nodes.addEventHandler(new Relevant<>(ChangeKind.NODE, ClusterCache::facts, changed));
+    pods.addEventHandler(new Relevant<>(ChangeKind.POD, ClusterCache::facts, changed));
     namespaces.addEventHandler(
-        new Relevant<>("Namespace", ns -> labels(ns), changed));
+        new Relevant<>(ChangeKind.NAMESPACE, ns -> labels(ns), changed));
     try {
       nodes.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
       pods.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -141,7 +141,7 @@ public class ClusterCache {
 
   /** Forwards adds, deletes, and updates that change the projection the controller uses. */
   private record Relevant<T extends HasMetadata, F>(
-      String kind, Function<T, F> project, BiConsumer<String, String> changed)
+      ChangeKind kind, Function<T, F> project, BiConsumer<ChangeKind, String> changed)
       implements ResourceEventHandler<T> {
     @Override
     public void onAdd(T obj) {

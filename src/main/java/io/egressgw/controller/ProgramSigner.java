@@ -47,8 +47,10 @@ public class ProgramSigner {
    * Signs on a small pool of its own: a rollout completes hundreds of long-polls at once, and the
    * thread that completes them (the reconcile thread) must not serialise and sign them one by one.
    */
-  private final ExecutorService pool = Executors.newFixedThreadPool(
-      Math.max(2, Runtime.getRuntime().availableProcessors()), ControllerRuntime.daemon("egw-program-signer"));
+  private final ExecutorService pool =
+      Executors.newFixedThreadPool(
+          Math.max(2, Runtime.getRuntime().availableProcessors()),
+          ReconcileLoop.daemon("egw-program-signer"));
 
   public CompletableFuture<SignedProgram> signAsync(NodeProgram program) {
     return CompletableFuture.supplyAsync(() -> sign(program), pool);

@@ -22,15 +22,16 @@ import java.util.TreeMap;
  *   <li>An IP with no eligible node stays unassigned, with the reason.
  * </ol>
  *
- * <p>Same input, same output. For event-driven recomputation without rebuilding the index, keep an
- * {@link IncrementalPlacement}: {@code plan(s)} is exactly {@code IncrementalPlacement.of(s).result()}.
+ * <p>Same input, same output. {@code plan(s)} is exactly {@code PlacementIndex.of(s).result()};
+ * the controller builds that {@link PlacementIndex} itself so that it reads status.nodes of every
+ * group from the same index.
  */
 public final class FloatingIpPlacement {
   private FloatingIpPlacement() {}
 
   /** The full plan. */
   public static PlacementResult plan(PlacementSnapshot snapshot) {
-    return IncrementalPlacement.of(snapshot).result();
+    return PlacementIndex.of(snapshot).result();
   }
 
   /**
@@ -38,12 +39,12 @@ public final class FloatingIpPlacement {
    * in the subnet of at least one of its floating IPs, mapped to "Up" or "Down", sorted by name.
    */
   public static Map<String, String> nodeStatus(PlacementSnapshot snapshot, String groupKey) {
-    return IncrementalPlacement.indexOnly(snapshot).nodeStatus(groupKey);
+    return PlacementIndex.indexOnly(snapshot).nodeStatus(groupKey);
   }
 
   /** {@link #nodeStatus(PlacementSnapshot, String)} of every group, by group key. */
   public static Map<String, Map<String, String>> nodeStatus(PlacementSnapshot snapshot) {
-    IncrementalPlacement index = IncrementalPlacement.indexOnly(snapshot);
+    PlacementIndex index = PlacementIndex.indexOnly(snapshot);
     Map<String, Map<String, String>> out = new TreeMap<>();
     for (PlacementGroup g : snapshot.groups()) {
       out.put(g.key(), index.nodeStatus(g.key()));

@@ -25,7 +25,7 @@ public final class CpuTimeProbe {
     pb.setUp();
     measure("placement full plan from scratch", 30, () -> FloatingIpPlacement.plan(pb.fresh).assignment().size());
     measure("placement full plan steady state", 30, () -> FloatingIpPlacement.plan(pb.steady).assignment().size());
-    measure("placement one node failure + return", 2000, pb::oneNodeFailureAndReturn);
+    measure("placement one node failure + group status", 30, pb::oneNodeFailureWithGroupStatus);
 
     CompilerInput input = CompilerBenchmark.cluster();
     Map<String, Integer> ids = PolicyCompiler.compile(input, Map.of()).egressIds();

@@ -1,9 +1,8 @@
 package io.egressgw.bench;
 
-import io.egressgw.placement.FloatingIpMove;
 import io.egressgw.placement.FloatingIpPlacement;
-import io.egressgw.placement.IncrementalPlacement;
 import io.egressgw.placement.PlacementGroup;
+import io.egressgw.placement.PlacementIndex;
 import io.egressgw.placement.PlacementNode;
 import io.egressgw.placement.PlacementResult;
 import io.egressgw.placement.PlacementSnapshot;
@@ -41,7 +40,7 @@ public class PlacementBenchmark {
 
   PlacementSnapshot fresh;
   PlacementSnapshot steady;
-  IncrementalPlacement incremental;
+  PlacementResult steadyResult;
   List<PlacementNode> nodes;
   int next;
 
@@ -91,7 +90,7 @@ public class PlacementBenchmark {
       throw new IllegalStateException("benchmark cluster must place every IP: " + first.unassigned());
     }
     steady = new PlacementSnapshot(fresh.groups(), nodes, first.assignment());
-    incremental = IncrementalPlacement.of(steady);
+    steadyResult = FloatingIpPlacement.plan(steady);
   }
 
   /** Full plan from nothing: every IP is placed. */
@@ -107,24 +106,32 @@ public class PlacementBenchmark {
   }
 
   /**
-   * One node holding an IP fails (its IPs move), then the same node comes back (nothing moves);
-   * two events per invocation, so one failure costs at most this.
+   * What the controller runs when a node holding IPs fails: one {@link PlacementIndex} of the
+   * snapshot with that node down (the full plan, its IPs move) and status.nodes of every group
+   * read from that index.
    */
   @Benchmark
-  public int oneNodeFailureAndReturn() {
+  public int oneNodeFailureWithGroupStatus() {
     PlacementNode victim = null;
     while (victim == null) {
       PlacementNode candidate = nodes.get(next);
       next = (next + 1) % NODES;
-      if (incremental.heldCount(candidate.name()) > 0) {
+      if (steadyResult.assignment().containsValue(candidate.name())) {
         victim = candidate;
       }
     }
-    List<FloatingIpMove> moved =
-        incremental.nodeChanged(
-            new PlacementNode(
-                victim.name(), victim.labels(), victim.controlPlane(), victim.subnets(), false));
-    List<FloatingIpMove> back = incremental.nodeChanged(victim);
-    return moved.size() + back.size();
+    List<PlacementNode> withVictimDown = new ArrayList<>(nodes);
+    withVictimDown.set(
+        nodes.indexOf(victim),
+        new PlacementNode(
+            victim.name(), victim.labels(), victim.controlPlane(), victim.subnets(), false));
+    PlacementIndex index =
+        PlacementIndex.of(
+            new PlacementSnapshot(steady.groups(), withVictimDown, steady.currentAssignment()));
+    int statusNodes = 0;
+    for (PlacementGroup g : steady.groups()) {
+      statusNodes += index.nodeStatus(g.key()).size();
+    }
+    return index.result().moves().size() + statusNodes;
   }
 }

@@ -38,7 +38,7 @@ class PolicyStatusTest {
       String programmedStatus, String programmedReason, String programmedMessage) {
     EgressNATPolicy p = new EgressNATPolicy();
     p.setMetadata(new ObjectMetaBuilder().withName("p").withGeneration(3L).build());
-    EgressNATPolicyStatus s = ProgramStage.status(p, o, programmed, carriers, Instant.EPOCH);
+    EgressNATPolicyStatus s = PolicyStatuses.status(p, o, programmed, carriers, Instant.EPOCH);
     assertEquals(3L, s.getObservedGeneration());
     assertEquals(o.egressIP(), s.getEgressIP());
     assertEquals(o.gatewayNode(), s.getGatewayNode());
@@ -53,17 +53,23 @@ class PolicyStatusTest {
     EgressNATPolicy p = new EgressNATPolicy();
     p.setMetadata(new ObjectMetaBuilder().withName("p").withGeneration(3L).build());
     PolicyOutcome ready = outcome(true, "w1", "192.168.1.11", "ready");
-    EgressNATPolicyStatus oneOfThree = ProgramStage.status(p, ready, 1, 3, Instant.EPOCH);
-    EgressNATPolicyStatus twoOfThree = ProgramStage.status(p, ready, 2, 3, Instant.EPOCH);
-    EgressNATPolicyStatus all = ProgramStage.status(p, ready, 3, 3, Instant.EPOCH);
-    EgressNATPolicyStatus noHolder = ProgramStage.status(p, outcome(true, null, null, "no holder"), 2, 3, Instant.EPOCH);
+    EgressNATPolicyStatus oneOfThree = PolicyStatuses.status(p, ready, 1, 3, Instant.EPOCH);
+    EgressNATPolicyStatus twoOfThree = PolicyStatuses.status(p, ready, 2, 3, Instant.EPOCH);
+    EgressNATPolicyStatus all = PolicyStatuses.status(p, ready, 3, 3, Instant.EPOCH);
+    EgressNATPolicyStatus noHolder =
+        PolicyStatuses.status(p, outcome(true, null, null, "no holder"), 2, 3, Instant.EPOCH);
 
-    assertEquals(true, ProgramStage.onlyProgress(oneOfThree, twoOfThree), "1 -> 2 of 3 is progress");
-    assertEquals(false, ProgramStage.onlyProgress(twoOfThree, all), "Programmed True is written at once");
-    assertEquals(false, ProgramStage.onlyProgress(twoOfThree, noHolder), "a lost gateway is written at once");
-    assertEquals(false, ProgramStage.onlyProgress(null, oneOfThree), "the first status is written at once");
+    assertEquals(true, PolicyStatuses.onlyProgress(oneOfThree, twoOfThree),
+        "1 -> 2 of 3 is progress");
+    assertEquals(false, PolicyStatuses.onlyProgress(twoOfThree, all),
+        "Programmed True is written at once");
+    assertEquals(false, PolicyStatuses.onlyProgress(twoOfThree, noHolder),
+        "a lost gateway is written at once");
+    assertEquals(false, PolicyStatuses.onlyProgress(null, oneOfThree),
+        "the first status is written at once");
     p.getMetadata().setGeneration(4L);
-    assertEquals(false, ProgramStage.onlyProgress(oneOfThree, ProgramStage.status(p, ready, 2, 3, Instant.EPOCH)),
+    assertEquals(false,
+        PolicyStatuses.onlyProgress(oneOfThree, PolicyStatuses.status(p, ready, 2, 3, Instant.EPOCH)),
         "a new generation is written at once");
   }
 }

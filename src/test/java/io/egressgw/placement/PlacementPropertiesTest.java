@@ -1,10 +1,10 @@
 package io.egressgw.placement;
 
-import io.egressgw.net.Ipv4;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.egressgw.net.Ipv4;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -228,60 +228,12 @@ class PlacementPropertiesTest {
   }
 
   @Property(tries = 300)
-  void incrementalEqualsFullPlan(
-      @ForAll("snapshot") PlacementSnapshot s,
-      @ForAll("events") List<PlacementNode> changes,
-      @ForAll("removals") List<String> removals) {
-    IncrementalPlacement inc = IncrementalPlacement.of(s);
-    Map<String, PlacementNode> nodes = new LinkedHashMap<>();
-    s.nodes().forEach(n -> nodes.put(n.name(), n));
-    for (int i = 0; i < changes.size(); i++) {
-      Map<String, String> before = inc.result().assignment();
-      PlacementNode change = changes.get(i);
-      List<FloatingIpMove> moves;
-      if (i < removals.size() && removals.get(i) != null) {
-        nodes.remove(removals.get(i));
-        moves = inc.nodeRemoved(removals.get(i));
-      } else {
-        nodes.put(change.name(), change);
-        moves = inc.nodeChanged(change);
-      }
-      PlacementResult full =
-          FloatingIpPlacement.plan(
-              new PlacementSnapshot(s.groups(), List.copyOf(nodes.values()), before));
-      assertEquals(full.assignment(), inc.result().assignment());
-      assertEquals(full.unassigned(), inc.result().unassigned());
-      assertEquals(full.moves(), moves);
+  void oneIndexAnswersEveryGroupsNodeStatus(@ForAll("snapshot") PlacementSnapshot s) {
+    PlacementIndex index = PlacementIndex.of(s);
+
+    for (PlacementGroup g : s.groups()) {
+      assertEquals(FloatingIpPlacement.nodeStatus(s, g.key()), index.nodeStatus(g.key()), g.key());
     }
-  }
-
-  @Property(tries = 300)
-  void groupChangesEqualFullPlan(
-      @ForAll("snapshot") PlacementSnapshot s, @ForAll("groupLists") List<List<PlacementGroup>> changes) {
-    IncrementalPlacement inc = IncrementalPlacement.of(s);
-    for (List<PlacementGroup> groups : changes) {
-      Map<String, String> before = inc.result().assignment();
-
-      List<FloatingIpMove> moves = inc.groupsChanged(groups);
-
-      PlacementResult full = FloatingIpPlacement.plan(new PlacementSnapshot(groups, s.nodes(), before));
-      assertEquals(full, inc.result());
-      assertEquals(full.moves(), moves);
-    }
-  }
-
-  @Provide
-  Arbitrary<List<List<PlacementGroup>>> groupLists() {
-    return group().list().uniqueElements(PlacementGroup::key).ofMaxSize(4).list().ofMaxSize(4);
-  }
-
-  @Provide
-  Arbitrary<List<PlacementNode>> events() {
-    return node().list().ofMaxSize(8);
-  }
-
-  @Provide
-  Arbitrary<List<String>> removals() {
-    return Arbitraries.of(NAMES).injectNull(0.7).list().ofMaxSize(8);
+    assertEquals(FloatingIpPlacement.plan(s), index.result());
   }
 }

@@ -14,26 +14,23 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Floating IP placement held in memory between events, so that a node failure costs work
- * proportional to the IPs it held, not to the cluster.
- *
- * <p>Built once from a {@link PlacementSnapshot} (that build is the full {@link
- * FloatingIpPlacement#plan}); afterwards {@link #nodeChanged}, {@link #nodeRemoved} and {@link
- * #groupsChanged} return the moves they caused, and {@link #result()} is always equal to {@code
- * FloatingIpPlacement.plan} of the current groups and nodes with the previous assignment as
- * {@code currentAssignment} (a property test checks exactly that).
+ * The placement of one {@link PlacementSnapshot}: its nodes indexed as bitsets, every floating IP
+ * placed, and status.nodes of each group read from the same index. The controller builds one per
+ * placement ({@link #of}) and reads both the result and every group's node status from it, so a
+ * placement costs one index build however many groups there are.
  *
  * <p>Representation: nodes get dense indices ordered by (control plane last, name), so "lowest set
  * bit" is the deterministic tie-break. Per node bits live in {@code long[]} bitsets: up, per
  * distinct nodeSelector, per subnet (prefix length, network), per number of IPs held. The eligible
  * set for one IP is a few word-wise ANDs/ORs; the preferred node is the lowest bit of
- * (eligible AND held==h) for the lowest h, workers before control-plane nodes. Adding a node or
- * changing a node's role re-indexes (a full rebuild, still milliseconds); other node changes update
- * bits in place.
+ * (eligible AND held==h) for the lowest h, workers before control-plane nodes.
  *
- * <p>Not thread-safe: the controller feeds events from one thread.
+ * <p>Over 500 lines on purpose: the arrays below are one data structure whose invariants (indices,
+ * bit widths, held levels) every method shares; splitting it would spread them across classes.
+ *
+ * <p>Not thread-safe: built and read on one thread (the controller's reconcile thread).
  */
-public final class IncrementalPlacement {
+public final class PlacementIndex {
   private static final long[] NO_SUBNETS = new long[0];
 
   // groups and their IPs, in processing order (groups by key, IPs in spec order)
@@ -49,8 +46,8 @@ public final class IncrementalPlacement {
   private Set<Integer> floatingAddrs;
 
   // nodes
-  private PlacementNode[] nodes; // by index, null once removed
-  private String[] nodeNames; // by index, kept after removal for move reasons
+  private PlacementNode[] nodes; // by index
+  private String[] nodeNames; // by index
   private Map<String, Integer> nodeIndex;
   private int words;
   private long[] allOnes;
@@ -71,21 +68,21 @@ public final class IncrementalPlacement {
   private long[] eligible; // scratch
   private int[] nonZeroWords; // scratch
 
-  private List<FloatingIpMove> lastMoves;
-  private PlacementResult cachedResult;
+  private List<FloatingIpMove> moves;
+  private PlacementResult result;
 
-  private IncrementalPlacement() {}
+  private PlacementIndex() {}
 
   /** Builds the index and places every floating IP (the full plan). */
-  public static IncrementalPlacement of(PlacementSnapshot snapshot) {
-    IncrementalPlacement p = new IncrementalPlacement();
-    p.init(snapshot);
+  public static PlacementIndex of(PlacementSnapshot snapshot) {
+    PlacementIndex p = new PlacementIndex();
+    p.place(snapshot);
     return p;
   }
 
-  /** The placement now: equal to a full plan over the current state. */
+  /** The placement of the snapshot (what {@link FloatingIpPlacement#plan} returns). */
   public PlacementResult result() {
-    if (cachedResult == null) {
+    if (result == null) {
       Map<String, String> assignment = new LinkedHashMap<>();
       Map<String, String> unassigned = new LinkedHashMap<>();
       for (int i = 0; i < ips.length; i++) {
@@ -98,74 +95,9 @@ public final class IncrementalPlacement {
           unassigned.put(ips[i], unassignedReason(i));
         }
       }
-      cachedResult = new PlacementResult(assignment, unassigned, lastMoves);
+      result = new PlacementResult(assignment, unassigned, moves);
     }
-    return cachedResult;
-  }
-
-  /** The node holding {@code ip}, or null. */
-  public String holderOf(String ip) {
-    for (int i = 0; i < ips.length; i++) {
-      if (ips[i].equals(ip) && holder[i] >= 0) {
-        return nodeNames[holder[i]];
-      }
-    }
-    return null;
-  }
-
-  /** How many floating IPs {@code node} holds (0 for unknown nodes). */
-  public int heldCount(String node) {
-    Integer idx = nodeIndex.get(node);
-    return idx == null ? 0 : held[idx];
-  }
-
-  /**
-   * A node appeared or changed (up/down, labels, subnets, role). Returns the moves it caused; IPs
-   * on nodes that stay eligible never move.
-   */
-  public List<FloatingIpMove> nodeChanged(PlacementNode node) {
-    Integer idx = nodeIndex.get(node.name());
-    if (idx == null || nodes[idx].controlPlane() != node.controlPlane()) {
-      List<PlacementNode> all = currentNodes();
-      all.removeIf(n -> n.name().equals(node.name()));
-      all.add(node);
-      return rebuild(groups, all);
-    }
-    PlacementNode old = nodes[idx];
-    nodes[idx] = node;
-    setBit(up, idx, node.up());
-    if (!old.labels().equals(node.labels())) {
-      for (Map.Entry<Map<String, String>, long[]> e : selectorBits.entrySet()) {
-        setBit(e.getValue(), idx, matches(node.labels(), e.getKey()));
-      }
-    }
-    if (!old.subnets().equals(node.subnets())) {
-      removeSubnets(idx);
-      addSubnets(idx, node.subnets());
-      refreshActiveLens();
-    }
-    return settle(idx);
-  }
-
-  /** A node is gone: its IPs move to the next eligible nodes. */
-  public List<FloatingIpMove> nodeRemoved(String name) {
-    Integer idx = nodeIndex.remove(name);
-    if (idx == null) {
-      return List.of();
-    }
-    nodes[idx] = null;
-    setBit(up, idx, false);
-    for (long[] bits : selectorBits.values()) {
-      setBit(bits, idx, false);
-    }
-    removeSubnets(idx);
-    refreshActiveLens();
-    return settle(idx);
-  }
-
-  /** The set of groups changed: re-plans against the current assignment. */
-  public List<FloatingIpMove> groupsChanged(List<PlacementGroup> newGroups) {
-    return rebuild(newGroups, currentNodes());
+    return result;
   }
 
   /**
@@ -190,25 +122,21 @@ public final class IncrementalPlacement {
       while (x != 0) {
         int n = w * 64 + Long.numberOfTrailingZeros(x);
         x &= x - 1;
-        if (nodes[n] != null) {
-          out.put(nodeNames[n], testBit(up, n) ? "Up" : "Down");
-        }
+        out.put(nodeNames[n], testBit(up, n) ? "Up" : "Down");
       }
     }
     return out;
   }
 
-  // ---------------------------------------------------------------------------------------------
-
   /** The index without placing anything (for status.nodes only). */
-  static IncrementalPlacement indexOnly(PlacementSnapshot snapshot) {
-    IncrementalPlacement p = new IncrementalPlacement();
+  static PlacementIndex indexOnly(PlacementSnapshot snapshot) {
+    PlacementIndex p = new PlacementIndex();
     p.initGroups(snapshot.groups());
     p.initNodes(snapshot.nodes());
     return p;
   }
 
-  private void init(PlacementSnapshot s) {
+  private void place(PlacementSnapshot s) {
     initGroups(s.groups());
     initNodes(s.nodes());
     holder = new int[ips.length];
@@ -241,8 +169,7 @@ public final class IncrementalPlacement {
         }
       }
     }
-    lastMoves = diff(s.currentAssignment());
-    cachedResult = null;
+    moves = diff(s.currentAssignment());
   }
 
   private void initGroups(List<PlacementGroup> input) {
@@ -390,14 +317,6 @@ public final class IncrementalPlacement {
     nodeSubnets[n] = k == 0 ? NO_SUBNETS : Arrays.copyOf(parsed, k);
   }
 
-  private void removeSubnets(int n) {
-    for (long key : nodeSubnets[n]) {
-      setBit(subnetBits.get(subnetSlot.get(key)), n, false);
-      prefixLenCount[(int) (key >>> 32)]--;
-    }
-    nodeSubnets[n] = NO_SUBNETS;
-  }
-
   private void refreshActiveLens() {
     int c = 0;
     for (int len = 0; len <= 32; len++) {
@@ -412,70 +331,6 @@ public final class IncrementalPlacement {
         activeLens[c++] = len;
       }
     }
-  }
-
-  private List<PlacementNode> currentNodes() {
-    List<PlacementNode> all = new ArrayList<>();
-    for (PlacementNode n : nodes) {
-      if (n != null) {
-        all.add(n);
-      }
-    }
-    return all;
-  }
-
-  private Map<String, String> currentAssignment() {
-    Map<String, String> m = new HashMap<>();
-    for (int i = 0; i < ips.length; i++) {
-      if (holder[i] >= 0) {
-        m.put(ips[i], nodeNames[holder[i]]);
-      }
-    }
-    return m;
-  }
-
-  private List<FloatingIpMove> rebuild(List<PlacementGroup> newGroups, List<PlacementNode> newNodes) {
-    init(new PlacementSnapshot(newGroups, newNodes, currentAssignment()));
-    return lastMoves;
-  }
-
-  /**
-   * After node {@code changed} changed: releases the IPs it may no longer hold, then places every
-   * unheld IP in processing order, exactly like pass 2 of a full plan.
-   */
-  private List<FloatingIpMove> settle(int changed) {
-    cachedResult = null;
-    Map<Integer, Integer> released = null;
-    for (int i = 0; i < ips.length; i++) {
-      if (holder[i] == changed && !isEligible(i, changed)) {
-        if (released == null) {
-          released = new HashMap<>();
-        }
-        released.put(i, changed);
-        unassign(i);
-      }
-    }
-    List<FloatingIpMove> moves = new ArrayList<>();
-    for (int i = 0; i < ips.length; i++) {
-      if (holder[i] >= 0 || ipInvalid[i] != null) {
-        continue;
-      }
-      int before = released == null ? -1 : released.getOrDefault(i, -1);
-      if (before >= 0) {
-        int best = pick(i);
-        if (best >= 0) {
-          assign(i, best);
-        }
-      } else if (isEligible(i, changed)) {
-        // It was unassigned, so no node was eligible; only the changed node can be now.
-        assign(i, changed);
-      }
-      if (before != holder[i]) {
-        moves.add(move(i, before < 0 ? null : nodeNames[before]));
-      }
-    }
-    lastMoves = List.copyOf(moves);
-    return lastMoves;
   }
 
   private List<FloatingIpMove> diff(Map<String, String> previous) {
@@ -541,7 +396,7 @@ public final class IncrementalPlacement {
     int selected = 0;
     int selectedUnknown = 0;
     for (int n = 0; n < nodes.length; n++) {
-      if (nodes[n] != null && testBit(sel, n)) {
+      if (testBit(sel, n)) {
         selected++;
         if (nodeSubnets[n].length == 0) {
           selectedUnknown++;
@@ -552,7 +407,8 @@ public final class IncrementalPlacement {
       return "no nodes";
     }
     if (selected == 0) {
-      return "no node matches the nodeSelector " + new TreeMap<>(groups.get(ipGroup[i]).nodeSelector());
+      return "no node matches the nodeSelector "
+          + new TreeMap<>(groups.get(ipGroup[i]).nodeSelector());
     }
     long[] covered = new long[words];
     orSubnetBits(ipAddr[i], covered);
@@ -688,15 +544,6 @@ public final class IncrementalPlacement {
     held[n] = h;
   }
 
-  private static boolean matches(Map<String, String> labels, Map<String, String> selector) {
-    for (Map.Entry<String, String> e : selector.entrySet()) {
-      if (!e.getValue().equals(labels.get(e.getKey()))) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   private static void setBit(long[] bits, int n, boolean value) {
     if (value) {
       bits[n >>> 6] |= 1L << n;
@@ -708,5 +555,4 @@ public final class IncrementalPlacement {
   private static boolean testBit(long[] bits, int n) {
     return (bits[n >>> 6] & (1L << n)) != 0;
   }
-
 }

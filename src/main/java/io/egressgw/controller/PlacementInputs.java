@@ -1,0 +1,104 @@
+package io.egressgw.controller;
+
+import io.egressgw.api.v1.NetworkGatewayGroup;
+import io.egressgw.placement.PlacementGroup;
+import io.egressgw.placement.PlacementNode;
+import io.egressgw.placement.PlacementSnapshot;
+import io.egressgw.program.NodeReport;
+import io.fabric8.kubernetes.api.model.Node;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns cached fabric8 objects into the placement engine's plain inputs (pure): groups sorted by
+ * key, nodes sorted by name with the subnets their agent reported, each node up when it is Ready
+ * and its agent alive, and the current assignment restricted to IPs some group still lists.
+ */
+final class PlacementInputs {
+  private PlacementInputs() {}
+
+  /** The key of a group: {@code namespace/name}. */
+  static String key(NetworkGatewayGroup g) {
+    return g.getMetadata().getNamespace() + "/" + g.getMetadata().getName();
+  }
+
+  /** The groups sorted by key (placement's processing order). */
+  static List<NetworkGatewayGroup> sorted(Collection<NetworkGatewayGroup> groups) {
+    List<NetworkGatewayGroup> out = new ArrayList<>(groups);
+    out.sort(Comparator.comparing(PlacementInputs::key));
+    return out;
+  }
+
+  /** The metadata.generation of each group, by key. */
+  static Map<String, Long> generations(List<NetworkGatewayGroup> groups) {
+    Map<String, Long> out = new HashMap<>();
+    groups.forEach(g -> out.put(key(g), g.getMetadata().getGeneration()));
+    return out;
+  }
+
+  /** Placement's view of {@code groups} (sorted), {@code nodes} and the agents at {@code now}. */
+  static PlacementSnapshot snapshot(
+      List<NetworkGatewayGroup> groups,
+      Collection<Node> nodes,
+      AgentLiveness liveness,
+      Instant now,
+      Map<String, String> assignment) {
+    List<PlacementGroup> placementGroups = new ArrayList<>();
+    Set<String> ips = new HashSet<>();
+    for (NetworkGatewayGroup g : groups) {
+      List<String> floatingIPs = floatingIPs(g);
+      ips.addAll(floatingIPs);
+      placementGroups.add(new PlacementGroup(key(g), floatingIPs, nodeSelector(g)));
+    }
+    List<Node> cached = new ArrayList<>(nodes);
+    cached.sort(Comparator.comparing(n -> n.getMetadata().getName()));
+    List<PlacementNode> placementNodes = new ArrayList<>();
+    for (Node n : cached) {
+      ClusterCache.NodeFacts f = ClusterCache.facts(n);
+      List<String> subnets =
+          liveness.report(f.name()).map(NodeReport::subnets).orElse(List.of());
+      placementNodes.add(new PlacementNode(f.name(), f.labels(), f.controlPlane(), subnets,
+          f.ready() && liveness.alive(f.name(), now)));
+    }
+    Map<String, String> current = new LinkedHashMap<>();
+    assignment.forEach((ip, node) -> {
+      if (ips.contains(ip)) {
+        current.put(ip, node);
+      }
+    });
+    return new PlacementSnapshot(placementGroups, placementNodes, current);
+  }
+
+  /** Nodes that match the group's selector but have no agent report yet. */
+  static List<String> waitingForReport(NetworkGatewayGroup g, PlacementSnapshot snapshot) {
+    Map<String, String> selector = nodeSelector(g);
+    List<String> out = new ArrayList<>();
+    for (PlacementNode n : snapshot.nodes()) {
+      if (n.subnets().isEmpty() && n.labels().entrySet().containsAll(selector.entrySet())) {
+        out.add(n.name());
+      }
+    }
+    return out;
+  }
+
+  /** spec.floatingIPs, or none. */
+  static List<String> floatingIPs(NetworkGatewayGroup g) {
+    return g.getSpec() == null || g.getSpec().getFloatingIPs() == null
+        ? List.of()
+        : g.getSpec().getFloatingIPs();
+  }
+
+  private static Map<String, String> nodeSelector(NetworkGatewayGroup g) {
+    return g.getSpec() == null || g.getSpec().getNodeSelector() == null
+        ? Map.of()
+        : g.getSpec().getNodeSelector();
+  }
+}

@@ -1,0 +1,157 @@
+package io.egressgw.controller;
+
+import io.egressgw.api.v1.NetworkGatewayGroup;
+import io.egressgw.api.v1.NetworkGatewayGroupStatus;
+import io.egressgw.kube.ResourceCache;
+import io.egressgw.placement.FloatingIpMove;
+import io.egressgw.placement.PlacementGroup;
+import io.egressgw.placement.PlacementIndex;
+import io.egressgw.placement.PlacementResult;
+import io.egressgw.placement.PlacementSnapshot;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jboss.logging.Logger;
+
+/**
+ * The first reconcile step (reconcile thread only): places the floating IPs of every
+ * NetworkGatewayGroup, writes each group's status, and once those are written records the moves
+ * (metrics, Events) and the new assignment. It skips all of it when its inputs (the placement
+ * snapshot and the groups' generations) equal those of the last written placement and no
+ * failover is pending.
+ *
+ * <p>A new leader starts from the assignment recorded in the groups' status ({@link #reset}).
+ */
+@ApplicationScoped
+public class PlacementStage {
+  private static final Logger LOG = Logger.getLogger(PlacementStage.class);
+
+  @Inject KubernetesClient client;
+  @Inject ResourceCache resources;
+  @Inject ClusterCache cluster;
+  @Inject ChannelState state;
+  @Inject Leadership leadership;
+  @Inject LivenessSweep liveness;
+  @Inject ControllerMetrics metrics;
+  @Inject FloatingIpEvents events;
+  @Inject Clock clock;
+
+  private StatusWriter<NetworkGatewayGroupStatus, NetworkGatewayGroup> statuses;
+  private final Map<String, String> assignment = new LinkedHashMap<>();
+  private volatile Map<String, String> publishedAssignment = Map.of();
+  private Object lastInputs; // inputs of the last placement whose status was written
+  private PlacementResult lastPlacement;
+
+  /**
+   * What one placement step did.
+   *
+   * @param result the placement (the last written one when unchanged)
+   * @param unchanged inputs equal to the last written placement: nothing computed or written
+   * @param written group status is written (moves recorded); false: retry
+   */
+  record Step(PlacementResult result, boolean unchanged, boolean written) {}
+
+  @PostConstruct
+  void init() {
+    statuses = new StatusWriter<>(
+        NetworkGatewayGroup.class, GroupStatuses::same, client, leadership, clock);
+  }
+
+  /** A new leadership: starts from the assignment recorded in status, nothing known written. */
+  void reset() {
+    assignment.clear();
+    statuses.clear();
+    lastInputs = null;
+    for (NetworkGatewayGroup g : resources.gatewayGroups().list()) {
+      if (g.getStatus() != null && g.getStatus().getFloatingIPs() != null) {
+        assignment.putAll(g.getStatus().getFloatingIPs());
+      }
+    }
+    LOG.infof("leading: starting from the recorded assignment %s, grace %s",
+        assignment, state.liveness().window());
+  }
+
+  /** The next {@link #place} computes and compares everything again (periodic resync). */
+  void forgetInputs() {
+    lastInputs = null;
+  }
+
+  /** Places the floating IPs and writes group status, unless nothing changed. */
+  Step place(Instant now) {
+    List<NetworkGatewayGroup> groups = PlacementInputs.sorted(resources.gatewayGroups().list());
+    PlacementSnapshot snapshot =
+        PlacementInputs.snapshot(groups, cluster.nodes(), state.liveness(), now, assignment);
+    Object inputs = List.of(snapshot, PlacementInputs.generations(groups));
+    Map<String, Instant> handling = liveness.pendingFailovers();
+    if (inputs.equals(lastInputs) && handling.isEmpty()) {
+      return new Step(lastPlacement, true, true);
+    }
+    long t0 = System.nanoTime();
+    PlacementIndex index = PlacementIndex.of(snapshot);
+    PlacementResult result = index.result();
+    metrics.placed(Duration.ofNanos(System.nanoTime() - t0));
+
+    boolean ok = true;
+    Map<String, PlacementGroup> byKey = new HashMap<>();
+    snapshot.groups().forEach(g -> byKey.put(g.key(), g));
+    Map<String, NetworkGatewayGroup> groupOfIp = new HashMap<>();
+    for (NetworkGatewayGroup g : groups) {
+      PlacementGroup pg = byKey.get(PlacementInputs.key(g));
+      pg.floatingIPs().forEach(ip -> groupOfIp.put(ip, g));
+      NetworkGatewayGroupStatus desired = GroupStatuses.status(
+          g.getMetadata().getGeneration(),
+          result.floatingIPsOf(pg),
+          result.unassignedOf(pg),
+          index.nodeStatus(pg.key()),
+          PlacementInputs.waitingForReport(g, snapshot),
+          now,
+          g.getStatus());
+      ok &= statuses.write(g, desired);
+    }
+    if (!ok) {
+      return new Step(result, false, false);
+    }
+    recordMoves(result, groupOfIp, now);
+    // The Down nodes seen by this placement have their IPs written elsewhere: failover done.
+    liveness.failoversHandled(handling);
+    // Placement and group status are done: a pod or policy event alone skips them next time.
+    lastInputs = inputs;
+    lastPlacement = result;
+    return new Step(result, false, true);
+  }
+
+  private void recordMoves(
+      PlacementResult result, Map<String, NetworkGatewayGroup> groupOfIp, Instant now) {
+    Instant written = clock.instant();
+    assignment.clear();
+    assignment.putAll(result.assignment());
+    publishedAssignment = Map.copyOf(result.assignment());
+    for (FloatingIpMove move : result.moves()) {
+      String kind = move.toNode() == null ? "unassigned"
+          : move.fromNode() == null ? "assigned" : "failover";
+      metrics.moved(kind);
+      String from = move.fromNode();
+      Instant lastBeat = from == null ? null : liveness.pendingFailoverOf(from);
+      if (lastBeat != null) {
+        metrics.reassigned(Duration.between(lastBeat, written));
+      }
+      NetworkGatewayGroup g = groupOfIp.get(move.ip());
+      if (g != null) {
+        events.moved(g, move, now);
+      }
+    }
+  }
+
+  /** The current assignment (ip -> node) as last written; for tests and the benchmark. */
+  Map<String, String> assignment() {
+    return publishedAssignment;
+  }
+}

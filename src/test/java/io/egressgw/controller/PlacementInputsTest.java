@@ -1,0 +1,121 @@
+package io.egressgw.controller;
+
+import static io.egressgw.controller.ClusterFixtures.group;
+import static io.egressgw.controller.ClusterFixtures.readyNode;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.egressgw.api.v1.NetworkGatewayGroup;
+import io.egressgw.placement.PlacementGroup;
+import io.egressgw.placement.PlacementNode;
+import io.egressgw.placement.PlacementSnapshot;
+import io.egressgw.program.NodeReport;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Cached fabric8 objects into placement's inputs: what placement sees of groups and nodes. */
+class PlacementInputsTest {
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private static final Duration WINDOW = Duration.ofMillis(300);
+
+  private static NodeReport report(String node, String... subnets) {
+    return new NodeReport(node, "agent-1", "192.168.1.11", List.of(subnets), 0, List.of(),
+        Map.of(), 0);
+  }
+
+  private static Node controlPlane(String name) {
+    return new NodeBuilder(readyNode(name, "192.168.1.9", Map.of()))
+        .editMetadata().addToLabels("node-role.kubernetes.io/control-plane", "").endMetadata()
+        .build();
+  }
+
+  private static Node notReady(String name) {
+    Node n = readyNode(name, "192.168.1.8", Map.of());
+    n.getStatus().getConditions().get(0).setStatus("False");
+    return n;
+  }
+
+  @Test
+  void groupsAreSortedByKeyAndKeepTheirSpec() {
+    NetworkGatewayGroup b = group("ns", "b", Map.of("egress", "yes"), "192.168.1.101");
+    NetworkGatewayGroup a = group("kube-system", "default", Map.of(), "192.168.1.100");
+    NetworkGatewayGroup empty = new NetworkGatewayGroup();
+    empty.setMetadata(group("ns", "empty", Map.of()).getMetadata());
+
+    List<NetworkGatewayGroup> sorted = PlacementInputs.sorted(List.of(b, empty, a));
+    PlacementSnapshot s = PlacementInputs.snapshot(
+        sorted, List.of(), new AgentLiveness(WINDOW), T0, Map.of());
+
+    assertEquals(
+        List.of(
+            new PlacementGroup("kube-system/default", List.of("192.168.1.100"), Map.of()),
+            new PlacementGroup("ns/b", List.of("192.168.1.101"), Map.of("egress", "yes")),
+            new PlacementGroup("ns/empty", List.of(), Map.of())),
+        s.groups(),
+        "a group without spec has no floating IPs and selects every node");
+  }
+
+  @Test
+  void aNodeIsUpWhenReadyAndItsAgentAliveWithTheSubnetsItReported() {
+    AgentLiveness liveness = new AgentLiveness(WINDOW);
+    liveness.heartbeat(report("w1", "192.168.1.11/24"), T0);
+    liveness.heartbeat(report("w3", "192.168.1.13/24"), T0.minusSeconds(10));
+    liveness.heartbeat(report("w2", "192.168.1.12/24"), T0);
+    liveness.heartbeat(report("cp", "192.168.1.9/24"), T0);
+
+    PlacementSnapshot s = PlacementInputs.snapshot(
+        List.of(),
+        List.of(readyNode("w3", "192.168.1.13", Map.of()), notReady("w2"), controlPlane("cp"),
+            readyNode("w1", "192.168.1.11", Map.of("zone", "a")),
+            readyNode("w4", "192.168.1.14", Map.of())),
+        liveness, T0, Map.of());
+
+    assertEquals(
+        List.of(
+            new PlacementNode("cp", Map.of("node-role.kubernetes.io/control-plane", ""), true,
+                List.of("192.168.1.9/24"), true),
+            new PlacementNode("w1", Map.of("zone", "a"), false, List.of("192.168.1.11/24"), true),
+            new PlacementNode("w2", Map.of(), false, List.of("192.168.1.12/24"), false),
+            new PlacementNode("w3", Map.of(), false, List.of("192.168.1.13/24"), false),
+            new PlacementNode("w4", Map.of(), false, List.of(), false)),
+        s.nodes(),
+        "sorted by name; w2 not Ready, w3's agent silent, w4 never reported");
+  }
+
+  @Test
+  void theCurrentAssignmentKeepsOnlyIpsSomeGroupStillLists() {
+    PlacementSnapshot s = PlacementInputs.snapshot(
+        List.of(group("ns", "g", Map.of(), "192.168.1.100")),
+        List.of(), new AgentLiveness(WINDOW), T0,
+        Map.of("192.168.1.100", "w1", "192.168.1.200", "w2"));
+
+    assertEquals(Map.of("192.168.1.100", "w1"), s.currentAssignment());
+  }
+
+  @Test
+  void nodesMatchingTheSelectorWithoutAReportAreWaiting() {
+    AgentLiveness liveness = new AgentLiveness(WINDOW);
+    liveness.heartbeat(report("reported", "192.168.1.11/24"), T0);
+    NetworkGatewayGroup g = group("ns", "g", Map.of("egress", "yes"), "192.168.1.100");
+    PlacementSnapshot s = PlacementInputs.snapshot(
+        List.of(g),
+        List.of(readyNode("reported", "192.168.1.11", Map.of("egress", "yes")),
+            readyNode("silent", "192.168.1.12", Map.of("egress", "yes")),
+            readyNode("other", "192.168.1.13", Map.of())),
+        liveness, T0, Map.of());
+
+    assertEquals(List.of("silent"), PlacementInputs.waitingForReport(g, s));
+  }
+
+  @Test
+  void generationsByKey() {
+    NetworkGatewayGroup g = group("ns", "g", Map.of());
+    g.getMetadata().setGeneration(7L);
+
+    assertEquals(Map.of("ns/g", 7L), PlacementInputs.generations(List.of(g)));
+  }
+}
