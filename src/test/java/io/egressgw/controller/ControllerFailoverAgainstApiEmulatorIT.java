@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,6 +45,8 @@ class ControllerFailoverAgainstApiEmulatorIT {
   @ConfigProperty(name = "egressgw.controller.channel.auth.token-dir") String tokenDir;
   @ConfigProperty(name = "egressgw.controller.channel.public-key-file") String publicKey;
   @ConfigProperty(name = "quarkus.http.domain-socket") String socket;
+  @ConfigProperty(name = "egressgw.controller.liveness.interval") Duration heartbeatInterval;
+  @ConfigProperty(name = "egressgw.controller.liveness.miss-count") int missCount;
 
   private static final Map<String, String> ALL_ON_WORKER2 =
       Map.of("192.168.1.100", "worker2", "192.168.1.101", "worker2", "192.168.1.102", "worker2");
@@ -111,6 +114,7 @@ class ControllerFailoverAgainstApiEmulatorIT {
     });
     double failoversBefore = metrics.moves("failover");
     long reassignedBefore = metrics.reassignmentTimer().count();
+    double reassignedNanosBefore = metrics.reassignmentTimer().totalTime(TimeUnit.NANOSECONDS);
 
     // Act: worker1's agent dies.
     worker1.kill();
@@ -138,8 +142,16 @@ class ControllerFailoverAgainstApiEmulatorIT {
     assertEquals(2.0, metrics.moves("failover") - failoversBefore);
     assertTrue(metrics.reassignmentTimer().count() > reassignedBefore);
     assertTrue(metrics.detectionTimer().count() > 0);
-    double reassignedMs = metrics.reassignmentTimer().max(java.util.concurrent.TimeUnit.MILLISECONDS);
-    assertTrue(reassignedMs < 1000, "last heartbeat -> status written took " + reassignedMs + " ms");
+    // How fast is a figure of FailoverBench. Here, the order: every IP moved only after its holder
+    // had been silent for the whole miss window (each reassignment, from the holder's last
+    // heartbeat to the status write, is at least that long, so their total is too).
+    long reassigned = metrics.reassignmentTimer().count() - reassignedBefore;
+    double reassignedNanos =
+        metrics.reassignmentTimer().totalTime(TimeUnit.NANOSECONDS) - reassignedNanosBefore;
+    Duration missWindow = heartbeatInterval.multipliedBy(missCount);
+    assertTrue(reassignedNanos >= (double) missWindow.toNanos() * reassigned,
+        () -> reassigned + " reassignments in " + reassignedNanos / 1e6 + " ms in total,"
+            + " some before the holder had missed " + missWindow.toMillis() + " ms of heartbeats");
     await().atMost(FAST).untilAsserted(() -> assertEquals(
         List.of("192.168.1.100", "192.168.1.101", "192.168.1.102"), worker2.heldFloatingIPs()));
 

@@ -50,8 +50,15 @@ public final class SimulatedAgent implements ProgramApplier {
 
   public SimulatedAgent start(Vertx vertx, String controllerUrl, Supplier<String> token,
       Supplier<PublicKey> key, Duration heartbeat, Duration hold, java.util.concurrent.ExecutorService shared) {
+    return start(vertx, controllerUrl, token, key, heartbeat, hold, shared, Clock.systemUTC());
+  }
+
+  /** {@code clock}: what the client measures its hold-timeout on (a test may move it by hand). */
+  public SimulatedAgent start(Vertx vertx, String controllerUrl, Supplier<String> token,
+      Supplier<PublicKey> key, Duration heartbeat, Duration hold,
+      java.util.concurrent.ExecutorService shared, Clock clock) {
     client = new AgentChannelClient(vertx, ControllerEndpoint.parse(controllerUrl), node, token, key,
-        this, heartbeat, hold, Duration.ofSeconds(40), Clock.systemUTC(), null, shared);
+        this, heartbeat, hold, Duration.ofSeconds(40), clock, null, shared);
     client.start();
     return this;
   }

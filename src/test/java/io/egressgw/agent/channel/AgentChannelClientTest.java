@@ -2,6 +2,7 @@ package io.egressgw.agent.channel;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +10,7 @@ import io.egressgw.controller.SimulatedAgent;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.ProgramSignatures;
 import io.egressgw.program.SignedProgram;
+import io.egressgw.testing.ManualClock;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
@@ -16,7 +18,9 @@ import io.vertx.core.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -29,9 +33,12 @@ import org.junit.jupiter.api.Test;
 /**
  * The agent's channel client against a stand-in controller on a Unix socket: it applies programs
  * signed with the controller's key only, and it releases its floating IPs only after the
- * hold-timeout without a successful heartbeat.
+ * hold-timeout without a successful heartbeat (measured on a clock the test moves by hand).
  */
 class AgentChannelClientTest {
+  /** How long an eventual outcome may take on a loaded machine; no assertion is about speed. */
+  private static final Duration EVENTUALLY = Duration.ofSeconds(20);
+
   private final ObjectMapper json = new ObjectMapper();
   private final KeyPair controllerKey = ProgramSignatures.generate();
   private final KeyPair attackerKey = ProgramSignatures.generate();
@@ -41,6 +48,7 @@ class AgentChannelClientTest {
   private final AtomicReference<KeyPair> servingKey = new AtomicReference<>();
   private final AtomicInteger heartbeatStatus = new AtomicInteger(200);
   private final AtomicReference<String> lastAuthorization = new AtomicReference<>();
+  private final AtomicInteger heartbeatsReceived = new AtomicInteger();
 
   @BeforeEach
   void fakeController() throws Exception {
@@ -51,6 +59,9 @@ class AgentChannelClientTest {
     byte[] payload = json.writeValueAsBytes(program);
     server = vertx.createHttpServer().requestHandler(req -> {
       lastAuthorization.set(req.getHeader("Authorization"));
+      if (req.path().endsWith("/heartbeat")) {
+        heartbeatsReceived.incrementAndGet();
+      }
       if (heartbeatStatus.get() != 200) {
         // A replica that does not lead answers every agent request with 503.
         req.response().setStatusCode(heartbeatStatus.get()).end();
@@ -79,16 +90,30 @@ class AgentChannelClientTest {
   }
 
   private SimulatedAgent agent(Duration hold) {
+    return agent(hold, Clock.systemUTC());
+  }
+
+  private SimulatedAgent agent(Duration hold, Clock clock) {
     return new SimulatedAgent("node-a", "192.168.1.11", "192.168.1.11/24")
         .start(vertx, "unix:" + socket, () -> "node-a.token", controllerKey::getPublic,
-            Duration.ofMillis(50), hold);
+            Duration.ofMillis(50), hold, null, clock);
+  }
+
+  /**
+   * Returns once the agent has run its hold-timeout check at least once after this call: heartbeats
+   * go one at a time and each tick checks before it sends, so the third heartbeat the controller
+   * receives from now on was sent by a tick that started after this call.
+   */
+  private void awaitTicksFromNow() {
+    int from = heartbeatsReceived.get();
+    await().atMost(EVENTUALLY).until(() -> heartbeatsReceived.get() >= from + 3);
   }
 
   @Test
   void appliesAProgramSignedByTheController() {
     servingKey.set(controllerKey);
     SimulatedAgent agent = agent(Duration.ofSeconds(10));
-    await().atMost(Duration.ofSeconds(5)).until(() -> agent.last() != null);
+    await().atMost(EVENTUALLY).until(() -> agent.last() != null);
     assertEquals(List.of("192.168.1.100"), agent.last().floatingIPs());
     assertEquals(7, agent.appliedGeneration());
     assertEquals(0, agent.client().programsRejected());
@@ -100,26 +125,44 @@ class AgentChannelClientTest {
   void rejectsAForgedProgram() {
     servingKey.set(attackerKey);
     SimulatedAgent agent = agent(Duration.ofSeconds(10));
-    await().atMost(Duration.ofSeconds(5)).until(() -> agent.client().programsRejected() >= 2);
+    await().atMost(EVENTUALLY).until(() -> agent.client().programsRejected() >= 2);
     assertTrue(agent.applied().isEmpty(), "a program not signed by the controller was applied");
     agent.kill();
   }
 
   @Test
   void keepsFloatingIPsUntilTheHoldTimeoutThenReleasesThem() {
+    // Arrange: the agent's clock stands still at 12:00 until moved, so every successful heartbeat
+    // counts as one at 12:00; the hold-timeout is the production default.
+    ManualClock clock = new ManualClock(Instant.parse("2026-11-30T12:00:00Z"));
+    Duration hold = Duration.ofSeconds(15);
     servingKey.set(controllerKey);
-    SimulatedAgent agent = agent(Duration.ofMillis(800));
-    await().atMost(Duration.ofSeconds(5)).until(() -> agent.last() != null);
-    // The controller stops answering usefully (a replica that does not lead answers 503).
+    SimulatedAgent agent = agent(hold, clock);
+    await().atMost(EVENTUALLY).until(() -> agent.last() != null);
+    // The controller stops answering usefully (a replica that does not lead answers 503); once the
+    // agent has seen a 503, no heartbeat of the old, successful kind is still on its way.
     heartbeatStatus.set(503);
-    long cutAt = System.nanoTime();
-    await().atMost(Duration.ofSeconds(5)).until(() -> agent.releases() > 0);
-    long heldMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cutAt);
-    assertTrue(heldMs >= 700, "released after " + heldMs + " ms, before the hold-timeout");
+    await().atMost(EVENTUALLY).until(() -> agent.client().lastHeartbeatStatus() == 503);
+
+    // Act: just under the hold-timeout passes without a successful heartbeat.
+    clock.advance(hold.minusMillis(1));
+    awaitTicksFromNow();
+
+    // Assert: the agent keeps its floating IPs.
+    assertFalse(agent.client().releasedFloatingIPs(), "released before the hold-timeout");
+    assertEquals(0, agent.releases(), "released before the hold-timeout");
+    assertEquals(List.of("192.168.1.100"), agent.heldFloatingIPs());
+
+    // Act: the hold-timeout is over.
+    clock.advance(Duration.ofMillis(2));
+
+    // Assert: the agent releases them.
+    await().atMost(EVENTUALLY).until(() -> agent.releases() > 0);
     assertEquals(List.of(), agent.heldFloatingIPs());
     // The controller is back: the agent fetches its program again and holds its IPs again.
     heartbeatStatus.set(200);
-    await().atMost(Duration.ofSeconds(5)).until(() -> agent.heldFloatingIPs().equals(List.of("192.168.1.100")));
+    await().atMost(EVENTUALLY)
+        .until(() -> agent.heldFloatingIPs().equals(List.of("192.168.1.100")));
     agent.kill();
   }
 }
