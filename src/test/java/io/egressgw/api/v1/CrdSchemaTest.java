@@ -158,8 +158,8 @@ class CrdSchemaTest {
   @Test
   void bothKindsAreInTheEgressgwCategorySoKubectlGetEgressgwListsThem() throws IOException {
     for (String file : List.of(NGG, ENP)) {
-      CustomResourceDefinition crd =
-          YAML.unmarshal(Files.readString(Path.of("k8s", "crds", file)), CustomResourceDefinition.class);
+      String yaml = Files.readString(Path.of("k8s", "crds", file));
+      CustomResourceDefinition crd = YAML.unmarshal(yaml, CustomResourceDefinition.class);
 
       assertThat(crd.getSpec().getNames().getCategories()).as(file).containsExactly("egressgw");
     }
@@ -169,7 +169,8 @@ class CrdSchemaTest {
   void policyColumnsShowAcceptedAndProgrammedFromTheConditions() throws IOException {
     assertThat(v1(ENP).getAdditionalPrinterColumns())
         .filteredOn(c -> c.getPriority() == null || c.getPriority() == 0)
-        .extracting(CustomResourceColumnDefinition::getName, CustomResourceColumnDefinition::getJsonPath)
+        .extracting(
+            CustomResourceColumnDefinition::getName, CustomResourceColumnDefinition::getJsonPath)
         .contains(
             org.assertj.core.groups.Tuple.tuple(
                 "Accepted", ".status.conditions[?(@.type==\"Accepted\")].status"),
@@ -218,7 +219,8 @@ class CrdSchemaTest {
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {NGG, ENP})
   void conditionsAreSchemadLikeMetav1Condition(String file) throws IOException {
-    JSONSchemaProps status = v1(file).getSchema().getOpenAPIV3Schema().getProperties().get("status");
+    JSONSchemaProps root = v1(file).getSchema().getOpenAPIV3Schema();
+    JSONSchemaProps status = root.getProperties().get("status");
     JSONSchemaProps conditions = status.getProperties().get("conditions");
     JSONSchemaProps condition = conditions.getItems().getSchema();
 
@@ -235,7 +237,8 @@ class CrdSchemaTest {
     Pattern reason = Pattern.compile(condition.getProperties().get("reason").getPattern());
     Pattern type = Pattern.compile(condition.getProperties().get("type").getPattern());
     // The reasons and types the controller writes (controller.GroupStatuses, ProgramStage).
-    for (String r : List.of("AllFloatingIPsAssigned", "NodeDown", "GatewayUnavailable", "Pending")) {
+    for (String r :
+        List.of("AllFloatingIPsAssigned", "NodeDown", "GatewayUnavailable", "Pending")) {
       assertThat(reason.matcher(r).matches()).as("reason %s", r).isTrue();
     }
     for (String t : List.of("Ready", "Degraded", "Accepted", "Programmed")) {
