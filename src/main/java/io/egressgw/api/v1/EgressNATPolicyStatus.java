@@ -2,14 +2,20 @@ package io.egressgw.api.v1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.egressgw.crd.JsonMergePatchCustomizer;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
 
 /** The egress IP a policy uses now and how far it is programmed. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@SchemaCustomizer(
+    value = JsonMergePatchCustomizer.class,
+    input = ConditionSchema.MERGE_PATCH)
 public class EgressNATPolicyStatus {
-  @JsonPropertyDescription("The source address selected traffic leaves with (the gateway's first floating IP).")
+  @JsonPropertyDescription(
+      "The source address selected traffic leaves with (the gateway's first floating IP).")
   private String egressIP;
 
   @JsonPropertyDescription("The node that holds the egress IP now.")
@@ -18,7 +24,9 @@ public class EgressNATPolicyStatus {
   @JsonPropertyDescription("The metadata.generation this status was computed from.")
   private Long observedGeneration;
 
-  @JsonPropertyDescription("Accepted and Programmed, following the Kubernetes condition convention.")
+  @JsonPropertyDescription(
+      "Accepted: the gateway group resolves to an egress IP. Programmed: every node that"
+          + " carries the policy applied it. Kubernetes conditions, one per type.")
   private List<Condition> conditions = new ArrayList<>();
 
   public String getEgressIP() {

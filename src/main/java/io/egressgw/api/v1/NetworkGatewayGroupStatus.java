@@ -2,6 +2,8 @@ package io.egressgw.api.v1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.egressgw.crd.JsonMergePatchCustomizer;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +12,9 @@ import java.util.TreeMap;
 
 /** Where the group's floating IPs are, and the health of the nodes that may hold them. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@SchemaCustomizer(
+    value = JsonMergePatchCustomizer.class,
+    input = ConditionSchema.MERGE_PATCH)
 public class NetworkGatewayGroupStatus {
   public static final String NODE_UP = "Up";
   public static final String NODE_DOWN = "Down";
@@ -23,7 +28,9 @@ public class NetworkGatewayGroupStatus {
   @JsonPropertyDescription("The metadata.generation this status was computed from.")
   private Long observedGeneration;
 
-  @JsonPropertyDescription("Ready and Degraded, following the Kubernetes condition convention.")
+  @JsonPropertyDescription(
+      "Ready: every floating IP is held by a node. Degraded: a floating IP has no eligible"
+          + " node or a node is Down. Kubernetes conditions, one per type.")
   private List<Condition> conditions = new ArrayList<>();
 
   public Map<String, String> getNodes() {
