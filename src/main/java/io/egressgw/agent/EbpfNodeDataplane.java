@@ -332,9 +332,28 @@ public final class EbpfNodeDataplane implements NodeDataplane {
    * destination is guarded (since the counters map was created; survives agent restarts).
    */
   @Override
-  public synchronized long guardDrops() {
-    byte[] v = bpf.counters().lookup(MapCodec.u32(COUNTER_GUARD_DROPS));
+  public long guardDrops() {
+    return droppedPackets(DROP_GUARD);
+  }
+
+  /** Packets dropped per reason (guard, no_egress, no_neighbour, not_on_link) since the map exists. */
+  @Override
+  public Map<String, Long> drops() {
+    Map<String, Long> out = new TreeMap<>();
+    for (int reason = 0; reason < DROP_REASONS; reason++) {
+      out.put(DROP_REASON_NAMES.get(reason), droppedPackets(reason));
+    }
+    return out;
+  }
+
+  private long droppedPackets(int reason) {
+    byte[] v = bpf.drops().lookup(MapCodec.u32(reason));
     return v == null ? 0 : MapCodec.sumCounters(v, bpf.possibleCpus()).packets();
+  }
+
+  @Override
+  public String applyError() {
+    return applyError;
   }
 
   /** The installed state as last written or read back (for tests and diagnostics). */

@@ -44,6 +44,8 @@ public final class DataplaneObject implements AutoCloseable {
         new BpfMap(MAP_COUNTERS, mapFd(egw, MAP_COUNTERS), U32_SIZE, COUNTERS_SIZE * possibleCpus);
     this.state = new BpfMap(MAP_STATE, mapFd(egw, MAP_STATE), U32_SIZE, STATE_SIZE);
     this.guard = new BpfMap(MAP_GUARD, mapFd(egw, MAP_GUARD), GUARD_KEY_SIZE, U32_SIZE);
+    this.drops =
+        new BpfMap(MAP_DROPS, mapFd(egw, MAP_DROPS), U32_SIZE, COUNTERS_SIZE * possibleCpus);
   }
 
   private int mapFd(NativeLibraries.Egw egw, String name) {
@@ -72,10 +74,15 @@ public final class DataplaneObject implements AutoCloseable {
           "size " + MAP_EGRESSES);
       DataplaneException.check(
           egw.egw_set_max_entries(obj, MAP_GUARD, capacities.guard()), "size " + MAP_GUARD);
+      // indexed by egress id: the egress capacity sizes it (one setting, not a second number);
+      // per-CPU, so it costs egresses x 16 B x possible CPUs
+      DataplaneException.check(
+          egw.egw_set_max_entries(obj, MAP_COUNTERS, capacities.egresses()),
+          "size " + MAP_COUNTERS);
       DataplaneException.check(
           egw.egw_load(obj),
           "load of the BPF object (pinned maps under " + pinDir + " with other capacities?)");
-      return new DataplaneObject(obj);
+      return new DataplaneObject(obj, pinDir);
     } catch (RuntimeException e) {
       egw.egw_close(obj);
       throw e;
@@ -131,6 +138,10 @@ public final class DataplaneObject implements AutoCloseable {
 
   public BpfMap guard() {
     return guard;
+  }
+
+  public BpfMap drops() {
+    return drops;
   }
 
   public int possibleCpus() {
