@@ -70,8 +70,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       natTable.install(installed.snat());
       byte[] state = bpf.state().lookup(new byte[U32_SIZE]);
       this.appliedGeneration = state == null ? 0 : MapCodec.stateGeneration(state);
-      bpf.ensureAttached(uplink.index(), true, PROG_GATEWAY);
-      bpf.ensureAttached(uplink.index(), false, PROG_STEER);
+      reconcileUplink();
       reconcileInterfaces();
     } catch (RuntimeException e) {
       bpf.close();
@@ -275,18 +274,65 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     } catch (DataplaneException e) {
       LOG.warn("gateway neighbours not refreshed: " + e.getMessage());
     }
-    int n = 0;
+    int n = reconcileUplink();
     for (Rtnetlink.Link link : Rtnetlink.links()) {
-      if (podInterfaces().test(link)) {
-        try {
-          if (bpf.ensureAttached(link.index(), true, PROG_CLASSIFY)) {
-            n++;
-          }
-        } catch (DataplaneException e) {
-          // the pod may have gone between listing and attaching; the next pass retries
-          LOG.warn("classifier not attached to " + link.name() + ": " + e.getMessage());
-        }
+      if (attachPodInterface(link)) {
+        n++;
       }
+    }
+    return n;
+  }
+
+  /**
+   * Attaches egw_classify to link when it is a pod interface and does not have it yet. Called for
+   * every link on each pass and, from {@link InterfaceWatcher}, for a link the moment it appears:
+   * a pod must not send unclassified (with its node's address) while waiting for the next pass.
+   * Needs no lock: it only reads program fds and talks to the kernel.
+   *
+   * @return true when an attachment was made
+   */
+  public boolean attachPodInterface(Rtnetlink.Link link) {
+    if (!podInterfaces().test(link)) {
+      return false;
+    }
+    try {
+      return bpf.ensureAttached(link.index(), true, PROG_CLASSIFY);
+    } catch (DataplaneException e) {
+      // the pod may have gone between listing and attaching; the next pass retries
+      LOG.warn("classifier not attached to " + link.name() + ": " + e.getMessage());
+      return false;
+    }
+  }
+
+  /** The uplink's index, looked up afresh (the interface may have been re-created). */
+  int uplinkIndex() {
+    return Rtnetlink.link(settings.uplink()).index();
+  }
+
+  /**
+   * Puts back what someone else may have removed on the uplink: egw_gateway / egw_steer (as tcx
+   * links, which a deleted clsact qdisc does not take along; classic filters where tcx is missing)
+   * and the nft table {@code ip egressgw} with the installed SNAT elements. Runs on every pass and
+   * after link and tc events. A pass that repairs something logs it at WARN: on a healthy node it
+   * never does.
+   *
+   * @return the number of hooks (re)attached plus 1 when the nft table was re-created
+   */
+  public synchronized int reconcileUplink() {
+    int uplink = uplinkIndex();
+    int n = 0;
+    if (bpf.ensureUplinkAttached(uplink, true, PROG_GATEWAY) != DataplaneObject.Attachment.PRESENT) {
+      n++;
+    }
+    if (bpf.ensureUplinkAttached(uplink, false, PROG_STEER) != DataplaneObject.Attachment.PRESENT) {
+      n++;
+    }
+    if (installed != null && !natTable.matches(installed.snat())) {
+      natTable.install(installed.snat());
+      n++;
+    }
+    if (n > 0 && installed != null) {
+      LOG.warn("uplink " + settings.uplink() + ": re-attached " + n + " hook(s)/table(s)");
     }
     return n;
   }

@@ -23,18 +23,25 @@ public final class DataplaneObject implements AutoCloseable {
     }
   }
 
+  private static final org.jboss.logging.Logger LOG =
+      org.jboss.logging.Logger.getLogger(DataplaneObject.class);
+  private static volatile boolean tcxUnavailableLogged;
+
   private final Pointer obj;
+  private final String pinDir;
   private final BpfMap sources;
   private final BpfMap routes;
   private final BpfMap egresses;
   private final BpfMap counters;
   private final BpfMap state;
   private final BpfMap guard;
+  private final BpfMap drops;
   private final int possibleCpus;
 
-  private DataplaneObject(Pointer obj) {
+  private DataplaneObject(Pointer obj, String pinDir) {
     NativeLibraries.Egw egw = NativeLibraries.egw();
     this.obj = obj;
+    this.pinDir = pinDir;
     this.possibleCpus = NativeLibraries.libbpf().libbpf_num_possible_cpus();
     this.sources = new BpfMap(MAP_SOURCES, mapFd(egw, MAP_SOURCES), U32_SIZE, U32_SIZE);
     this.routes = new BpfMap(MAP_ROUTES, mapFd(egw, MAP_ROUTES), ROUTE_KEY_SIZE, U32_SIZE);
@@ -114,6 +121,43 @@ public final class DataplaneObject implements AutoCloseable {
         egw.egw_tc_attach(ifindex, ingress ? 1 : 0, programFd(program)),
         "tc attach of " + program + " to ifindex " + ifindex);
     return true;
+  }
+
+  /** How a program is attached to the uplink: see {@link #ensureUplinkAttached}. */
+  public enum Attachment {
+    /** Already there: nothing done. */
+    PRESENT,
+    /** Attached (or switched to this process's program) as a pinned tcx link. */
+    TCX,
+    /** Attached as a classic tc filter on the clsact qdisc (a kernel without tcx). */
+    CLASSIC
+  }
+
+  /**
+   * Attaches program to the uplink's hook through a tcx bpf_link pinned under the pin directory
+   * (kernel 6.6+), falling back to a classic tc filter where tcx is missing. A tcx link does not
+   * belong to the clsact qdisc, so deleting that qdisc (a CNI restart, an operator's {@code tc qdisc
+   * del}) leaves steering in place; the classic filter an older agent left is removed so the
+   * program does not run twice.
+   */
+  public Attachment ensureUplinkAttached(int ifindex, boolean ingress, String program) {
+    NativeLibraries.Egw egw = NativeLibraries.egw();
+    int dir = ingress ? 1 : 0;
+    String pin = pinDir + "/link_" + program + (ingress ? "_ingress" : "_egress");
+    int rc = egw.egw_tcx_attach(ifindex, dir, programFd(program), (int) programId(program), pin);
+    if (rc >= 0) {
+      if (egw.egw_tc_query(ifindex, dir) > 0) {
+        egw.egw_tc_detach(ifindex, dir);
+      }
+      return rc == 0 ? Attachment.PRESENT : Attachment.TCX;
+    }
+    // no tcx on this kernel (EINVAL, EOPNOTSUPP, ...): the classic filter still steers, but a
+    // deleted clsact qdisc takes it along until the agent's next pass puts it back
+    if (!tcxUnavailableLogged) {
+      tcxUnavailableLogged = true;
+      LOG.warn("tcx attach of " + program + " failed (errno " + -rc + "): using a classic tc filter");
+    }
+    return ensureAttached(ifindex, ingress, program) ? Attachment.CLASSIC : Attachment.PRESENT;
   }
 
   public BpfMap sources() {
