@@ -3,6 +3,7 @@ package io.egressgw.agent;
 import static io.egressgw.dataplane.MapLayouts.*;
 
 import io.egressgw.dataplane.BpfMap;
+import io.egressgw.dataplane.CapacityExceededException;
 import io.egressgw.dataplane.DataplaneException;
 import io.egressgw.dataplane.DataplaneObject;
 import io.egressgw.dataplane.EgressEntry;
@@ -47,6 +48,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   private DataplaneState installed;
   private long appliedGeneration;
   private Map<Integer, String> policyByEgress = Map.of();
+  private volatile String applyError;
 
   private EbpfNodeDataplane(DataplaneSetup settings) {
     this.settings = settings;
@@ -126,9 +128,18 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   @Override
   public synchronized ApplyResult apply(NodeProgram program) {
     DataplaneState desired = DataplaneState.desired(program, nodeIp);
+    List<CapacityCheck.Excess> over = CapacityCheck.excesses(desired, settings.capacities());
+    if (!over.isEmpty()) {
+      // nothing written: the node keeps its last program, whole
+      CapacityExceededException e = new CapacityExceededException(
+          "generation " + program.generation() + " does not fit: " + over);
+      applyError = e.getMessage();
+      throw e;
+    }
     DataplaneState.Diff diff = DataplaneState.diff(installed, desired);
     try {
       ApplyResult result = write(diff, desired, program.generation());
+      applyError = null;
       installed = desired;
       policyByEgress = policies(program);
       if (program.generation() != appliedGeneration) {
@@ -137,6 +148,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       }
       return result;
     } catch (RuntimeException e) {
+      applyError = e.getMessage();
       // partially applied: start the next diff from what the kernel really holds
       installed = readInstalled();
       throw e;
@@ -160,6 +172,20 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     int nftChanges = natTable.update(diff.snat().upserts(), snatDeletes) - snatDeletes.size();
 
     int writes = MapCodec.writeGuard(bpf.guard(), diff.guard().upserts().keySet());
+    // a map whose new entries would not fit next to the old ones for a moment gets its deletes
+    // first (a source or route gone early leaves the packet to the guard or unsteered, as the new
+    // program wants anyway); the desired state itself was checked to fit before
+    DataplaneObject.Capacities caps = settings.capacities();
+    boolean sourcesFirst =
+        CapacityCheck.deletesFirst(installed.sources().size(), diff.sources(), caps.sources());
+    boolean routesFirst =
+        CapacityCheck.deletesFirst(installed.routes().size(), diff.routes(), caps.routes());
+    if (sourcesFirst) {
+      writes += MapCodec.deleteU32(bpf.sources(), diff.sources().deletes());
+    }
+    if (routesFirst) {
+      writes += MapCodec.deleteRoutes(bpf.routes(), diff.routes().deletes());
+    }
     // a new egress id starts counting from zero
     for (Integer id : diff.egresses().upserts().keySet()) {
       if (!installed.egresses().containsKey(id)) {
@@ -172,8 +198,12 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     resolveGateways(uplink, desired, NEIGHBOR_WAIT);
     writes += MapCodec.writeRoutes(bpf.routes(), diff.routes().upserts());
     writes += MapCodec.writeSources(bpf.sources(), diff.sources().upserts());
-    writes += MapCodec.deleteU32(bpf.sources(), diff.sources().deletes());
-    writes += MapCodec.deleteRoutes(bpf.routes(), diff.routes().deletes());
+    if (!sourcesFirst) {
+      writes += MapCodec.deleteU32(bpf.sources(), diff.sources().deletes());
+    }
+    if (!routesFirst) {
+      writes += MapCodec.deleteRoutes(bpf.routes(), diff.routes().deletes());
+    }
     writes += MapCodec.deleteU32(bpf.egresses(), diff.egresses().deletes());
     writes += MapCodec.deleteGuard(bpf.guard(), diff.guard().deletes());
 
