@@ -246,8 +246,23 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     return m;
   }
 
-  /** Pod interfaces: the configured name prefix, or every veth except the uplink. */
+  /**
+   * Pod interfaces: the configured name prefix, or every veth except the uplink whose peer lives in
+   * another network namespace (a pod's); a veth pair with both ends on the node is a CNI's own
+   * plumbing (cilium_host / cilium_net, weave's vethwe-*) and gets no classifier.
+   */
   Predicate<Rtnetlink.Link> podInterfaces() {
+    String prefix = settings.podInterfacePrefix();
+    return l ->
+        !l.isLoopback()
+            && !l.name().equals(settings.uplink())
+            && (prefix == null || prefix.isEmpty()
+                ? "veth".equals(l.kind()) && l.peerElsewhere()
+                : l.name().startsWith(prefix));
+  }
+
+  /** Interfaces whose addresses are not the node's: loopback, the uplink's floating IPs, veths. */
+  private Predicate<Rtnetlink.Link> notNodeInterfaces() {
     String prefix = settings.podInterfacePrefix();
     return l ->
         !l.isLoopback()
@@ -379,7 +394,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
 
   @Override
   public List<String> subnets() {
-    return AgentNodeInfo.subnets(podInterfaces(), settings.floatingLabel());
+    return AgentNodeInfo.subnets(notNodeInterfaces(), settings.floatingLabel());
   }
 
   @Override
