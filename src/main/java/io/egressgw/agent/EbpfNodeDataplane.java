@@ -138,9 +138,14 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     }
     DataplaneState.Diff diff = DataplaneState.diff(installed, desired);
     try {
-      ApplyResult result = write(diff, desired, program.generation());
+      ApplyResult written = write(diff, desired, program.generation());
       applyError = null;
       installed = desired;
+      // only now: the uplink pass compares the nft table with the installed state, and during
+      // the writes that was still the old one (it re-created the table without the new floating
+      // IP's element, dropping SNAT traffic until the next pass)
+      ApplyResult result = new ApplyResult(written.generation(), written.mapWrites(),
+          written.nftChanges(), written.addressChanges(), reconcileInterfaces());
       policyByEgress = policies(program);
       if (program.generation() != appliedGeneration) {
         bpf.state().update(new byte[U32_SIZE], MapCodec.state(program.generation()));
@@ -213,8 +218,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       LOG.info("released floating IP " + Ipv4.format(ip));
       addresses++;
     }
-    int attachments = reconcileInterfaces();
-    return new ApplyResult(generation, writes, nftChanges, addresses, attachments);
+    return new ApplyResult(generation, writes, nftChanges, addresses, 0);
   }
 
   /**
