@@ -5,7 +5,7 @@
  *                 when its egress has no gateway (fail closed), and drops traffic of a pod this
  *                 node does not know yet to a guarded destination (fail closed until programmed).
  *   egw_steer     tc egress of the uplink: sends steer-marked packets to the gateway node's MAC (drops
- *                 them while that MAC is not known), and
+ *                 them while that MAC is not known, or when the gateway is not on this link), and
  *                 counts steered and SNAT-marked packets where they leave the node (after netfilter
  *                 FORWARD, so traffic dropped by network policy is not counted).
  *   egw_gateway   tc ingress of the uplink: marks remote pods' traffic whose egress this node holds.
@@ -35,19 +35,18 @@ int egw_classify(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	switch (egw_classify_addrs(saddr, daddr, egw_node_ip, &id, 1)) {
 	case EGW_LOCAL:
-		skb->mark = EGW_MARK_SNAT | id;
+		skb->mark = EGW_MARK_OF(EGW_MARK_SNAT, id);
 		break;
 	case EGW_REMOTE:
-		skb->mark = EGW_MARK_STEER | id;
+		skb->mark = EGW_MARK_OF(EGW_MARK_STEER, id);
 		break;
 	case EGW_NO_EGRESS:
 		/* no node holds the egress IP: leaving with the node address would hide the fault */
-		return TC_ACT_SHOT;
+		return egw_drop(skb, EGW_DROP_NO_EGRESS);
 	case EGW_UNKNOWN_GUARDED:
 		/* a pod started before this node's program arrived: it might be selected, and leaving
 		 * masqueraded with the node address would be the wrong source IP */
-		egw_count(skb, EGW_COUNTER_GUARD_DROPS);
-		return TC_ACT_SHOT;
+		return egw_drop(skb, EGW_DROP_GUARD);
 	default:
 		break;
 	}
@@ -63,7 +62,7 @@ int egw_steer(struct __sk_buff *skb)
 	__u32 id;
 	int rc;
 
-	id = skb->mark & EGW_MARK_ID_MASK;
+	id = EGW_MARK_ID_OF(skb->mark);
 	if ((skb->mark & EGW_MARK_MASK) == EGW_MARK_SNAT) {
 		/* leaves here, SNATed to the floating IP by nftables */
 		egw_count(skb, id);
@@ -74,7 +73,7 @@ int egw_steer(struct __sk_buff *skb)
 	egress = bpf_map_lookup_elem(&EGW_MAP_EGRESSES, &id);
 	/* the egress lost its gateway since classification: fail closed */
 	if (!egress || !(egress->flags & EGW_EGRESS_HAS_GATEWAY) || !egress->gateway_ip)
-		return TC_ACT_SHOT;
+		return egw_drop(skb, EGW_DROP_NO_EGRESS);
 	/* bpf_redirect_neigh() with an unresolved neighbour queues the packet with its original route
 	 * and, once resolved, sends it to that route's next hop (the default router) with the pod's
 	 * own address. The agent resolves gateways before it steers to them; should the entry be
@@ -84,9 +83,14 @@ int egw_steer(struct __sk_buff *skb)
 	fib.ifindex = skb->ifindex;
 	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), BPF_FIB_LOOKUP_DIRECT | BPF_FIB_LOOKUP_OUTPUT);
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
-		return TC_ACT_SHOT;
+		return egw_drop(skb, EGW_DROP_NO_NEIGH);
+	/* the route to the gateway goes through a router on this link (the gateway is on another
+	 * subnet): the frame would reach that router with the pod's own address; fail closed */
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS && fib.ifindex == skb->ifindex &&
+	    fib.ipv4_dst != egress->gateway_ip)
+		return egw_drop(skb, EGW_DROP_NOT_ON_LINK);
 	egw_count(skb, id);
-	skb->mark = EGW_MARK_STEERED | id;
+	skb->mark = EGW_MARK_OF(EGW_MARK_STEERED, id);
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS && fib.ifindex == skb->ifindex) {
 		/* the gateway is a neighbour on this very link (the usual case): address the frame to
 		 * its MAC and let it leave, without a second trip through the neighbour layer */
@@ -110,7 +114,7 @@ int egw_gateway(struct __sk_buff *skb)
 	/* only traffic steered here for an egress this node holds; anything else is not ours */
 	if (egw_classify_addrs(saddr, daddr, egw_node_ip, &id, 0) != EGW_LOCAL)
 		return TC_ACT_UNSPEC;
-	skb->mark = EGW_MARK_SNAT | id;
+	skb->mark = EGW_MARK_OF(EGW_MARK_SNAT, id);
 	return TC_ACT_UNSPEC;
 }
 

@@ -15,15 +15,25 @@
 #include <linux/types.h>
 #endif
 
-/* skb->mark: the high 16 bits say what to do, the low 16 bits carry the egress id. */
-#define EGW_MARK_MASK 0xffff0000U
-#define EGW_MARK_ID_MASK 0x0000ffffU
+/*
+ * skb->mark: the high 16 bits carry the egress id, the low 14 bits say what to do. Bits 0x4000 and
+ * 0x8000 are kube-proxy's (masquerade, drop: KUBE-FORWARD accepts 0x4000-marked packets without
+ * network policy, KUBE-FIREWALL drops 0x8000): no mark egressgw writes ever has them set, whatever
+ * the egress id.
+ */
+#define EGW_MARK_MASK 0x00003fffU
+#define EGW_MARK_ID_MASK 0xffff0000U
+#define EGW_MARK_ID_SHIFT 16
+#define EGW_MARK_KUBE_PROXY 0x0000c000U /* never set by egressgw */
 /* Steer to the remote gateway node (set by egw_classify, acted on by egw_steer). */
-#define EGW_MARK_STEER 0x0e650000U
+#define EGW_MARK_STEER 0x00000e65U
 /* This node is the gateway: nftables SNATs to the floating IP in @snat_ips. */
-#define EGW_MARK_SNAT 0x0e660000U
+#define EGW_MARK_SNAT 0x00000e66U
 /* Already redirected by egw_steer: the second pass through the uplink's egress hook ignores it. */
-#define EGW_MARK_STEERED 0x0e670000U
+#define EGW_MARK_STEERED 0x00000e67U
+/* The mark for action and egress id, and the egress id of a mark. */
+#define EGW_MARK_OF(action, id) ((action) | ((__u32)(id) << EGW_MARK_ID_SHIFT))
+#define EGW_MARK_ID_OF(mark) (((mark) & EGW_MARK_ID_MASK) >> EGW_MARK_ID_SHIFT)
 
 /* Egress flags. */
 #define EGW_EGRESS_HAS_GATEWAY 0x1U /* gateway_ip is set; without it selected traffic is dropped */
@@ -35,16 +45,21 @@
 #define EGW_MAP_COUNTERS egw_counters
 #define EGW_MAP_STATE egw_state
 #define EGW_MAP_GUARD egw_guard
+#define EGW_MAP_DROPS egw_drops
 
 /* Default capacities; userspace may resize before load (bpf_map__set_max_entries). */
 #define EGW_SOURCES_MAX 131072 /* 65,536 local pods + remote pods SNATed on a gateway */
 #define EGW_ROUTES_MAX 1000000
 #define EGW_EGRESSES_MAX 65536 /* egress ids are 1..65535 */
-#define EGW_COUNTERS_MAX 65536 /* indexed by egress id; index 0 (no egress) counts guard drops */
+#define EGW_COUNTERS_MAX 65536 /* indexed by egress id; userspace sizes it as egw_egresses */
 #define EGW_GUARD_MAX 65536 /* guarded destination prefixes (the union of every policy's) */
 
-/* egw_counters index of the packets egw_classify dropped because their source was not known yet. */
-#define EGW_COUNTER_GUARD_DROPS 0
+/* egw_drops index: why the dataplane dropped a packet (per CPU packets and bytes). */
+#define EGW_DROP_GUARD 0       /* egw_classify: a pod this node does not know yet, guarded destination */
+#define EGW_DROP_NO_EGRESS 1   /* egw_classify / egw_steer: the egress has no gateway (or is unknown) */
+#define EGW_DROP_NO_NEIGH 2    /* egw_steer: the gateway's MAC is not known (yet) */
+#define EGW_DROP_NOT_ON_LINK 3 /* egw_steer: the gateway is not a neighbour on the uplink */
+#define EGW_DROP_REASONS 4
 
 /* tc attachment: our filters' handle and priority on every hook we use. */
 #define EGW_TC_HANDLE 0xe65

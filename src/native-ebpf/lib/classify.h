@@ -44,7 +44,7 @@ static __always_inline int egw_classify_addrs(__u32 saddr, __u32 daddr, __u32 no
 	egress_id = bpf_map_lookup_elem(&EGW_MAP_ROUTES, &key);
 	if (!egress_id)
 		return EGW_NOT_SELECTED;
-	*id = *egress_id & EGW_MARK_ID_MASK;
+	*id = *egress_id & 0xffff; /* egress ids are 16 bits (EGW_MARK_ID_MASK) */
 	egress = bpf_map_lookup_elem(&EGW_MAP_EGRESSES, id);
 	if (!egress || !(egress->flags & EGW_EGRESS_HAS_GATEWAY) || !egress->gateway_ip)
 		return EGW_NO_EGRESS;
@@ -52,17 +52,31 @@ static __always_inline int egw_classify_addrs(__u32 saddr, __u32 daddr, __u32 no
 }
 
 /*
- * egw_count: adds one packet of skb->len bytes to the counters of egress id.
- * Returns nothing; an id outside the array is not counted.
+ * egw_count_in: adds skb to the counters at index of map: skb->len bytes and as many packets as
+ * it will be on the wire (a GSO packet is gso_segs segments).
+ * Returns nothing; an index outside the array is not counted.
  */
-static __always_inline void egw_count(struct __sk_buff *skb, __u32 id)
+static __always_inline void egw_count_in(void *map, struct __sk_buff *skb, __u32 index)
 {
-	struct egw_counters *c = bpf_map_lookup_elem(&EGW_MAP_COUNTERS, &id);
+	struct egw_counters *c = bpf_map_lookup_elem(map, &index);
 
 	if (c) {
-		c->packets++;
+		c->packets += skb->gso_segs > 1 ? skb->gso_segs : 1;
 		c->bytes += skb->len;
 	}
+}
+
+/* egw_count: a packet steered or SNATed for egress id. */
+static __always_inline void egw_count(struct __sk_buff *skb, __u32 id)
+{
+	egw_count_in(&EGW_MAP_COUNTERS, skb, id);
+}
+
+/* egw_drop: counts skb as dropped for reason (EGW_DROP_*); returns TC_ACT_SHOT. */
+static __always_inline int egw_drop(struct __sk_buff *skb, __u32 reason)
+{
+	egw_count_in(&EGW_MAP_DROPS, skb, reason);
+	return 2; /* TC_ACT_SHOT */
 }
 
 #endif

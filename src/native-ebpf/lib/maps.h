@@ -47,7 +47,7 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } EGW_MAP_EGRESSES SEC(".maps");
 
-/* Egress id -> packets and bytes steered or SNATed by this node; index 0: guard drops. */
+/* Egress id -> packets and bytes steered or SNATed by this node (index 0 unused). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, EGW_COUNTERS_MAX);
@@ -55,6 +55,15 @@ struct {
 	__type(value, struct egw_counters);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } EGW_MAP_COUNTERS SEC(".maps");
+
+/* Drop reason (EGW_DROP_*) -> packets and bytes the programs dropped for it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EGW_DROP_REASONS);
+	__type(key, __u32);
+	__type(value, struct egw_counters);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} EGW_MAP_DROPS SEC(".maps");
 
 /* Written by userspace only: the applied program generation. */
 struct {

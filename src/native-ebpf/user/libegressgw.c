@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/select.h>
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <net/if_arp.h>
@@ -119,6 +120,145 @@ int egw_tc_detach(int ifindex, int ingress)
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = EGW_TC_HANDLE, .priority = EGW_TC_PRIORITY);
 
 	return bpf_tc_detach(&hook, &opts);
+}
+
+/* ---- tcx (bpf_link) attachment of the uplink's programs ---- */
+
+/* Debian 12's UAPI headers predate tcx (kernel 6.6); the kernel's numbers are stable ABI. */
+#ifndef BPF_TCX_INGRESS
+#define EGW_TCX_INGRESS 46
+#define EGW_TCX_EGRESS 47
+#else
+#define EGW_TCX_INGRESS BPF_TCX_INGRESS
+#define EGW_TCX_EGRESS BPF_TCX_EGRESS
+#endif
+
+/* 1 when prog_id runs on the tcx hook of ifindex, 0 when not, -errno when tcx cannot be asked. */
+int egw_tcx_query(int ifindex, int ingress, uint32_t prog_id)
+{
+	__u32 ids[64];
+	LIBBPF_OPTS(bpf_prog_query_opts, opts, .prog_ids = ids, .prog_cnt = 64);
+	int err = bpf_prog_query_opts(ifindex,
+				      (enum bpf_attach_type)(ingress ? EGW_TCX_INGRESS : EGW_TCX_EGRESS),
+				      &opts);
+
+	if (err)
+		return err;
+	for (__u32 i = 0; i < opts.prog_cnt && i < 64; i++)
+		if (ids[i] == prog_id)
+			return 1;
+	return 0;
+}
+
+/*
+ * Attaches prog to the tcx hook of ifindex through a bpf_link pinned at pin_path, unless prog_id
+ * already runs there. tcx links do not live in the clsact qdisc: `tc qdisc del dev X clsact` (a
+ * CNI's or an operator's) leaves them in place, so steering never silently stops. A pinned link
+ * from a previous agent process is switched to prog atomically (bpf_link_update), as
+ * BPF_TC_F_REPLACE does for classic filters; a link left on a vanished interface is replaced.
+ * Returns 0 when nothing changed, 1 when attached or switched, -errno (e.g. -EINVAL on a kernel
+ * without tcx, where the caller falls back to a classic tc filter).
+ */
+int egw_tcx_attach(int ifindex, int ingress, int prog_fd, uint32_t prog_id, const char *pin_path)
+{
+	int type = ingress ? EGW_TCX_INGRESS : EGW_TCX_EGRESS;
+	int fd, err;
+
+	if (egw_tcx_query(ifindex, ingress, prog_id) == 1)
+		return 0;
+	fd = bpf_obj_get(pin_path);
+	if (fd >= 0) {
+		err = bpf_link_update(fd, prog_fd, NULL);
+		if (!err && egw_tcx_query(ifindex, ingress, prog_id) == 1) {
+			close(fd);
+			return 1;
+		}
+		/* defunct (its interface went away) or on another interface: replace it */
+		bpf_link_detach(fd);
+		close(fd);
+		unlink(pin_path);
+	}
+	fd = bpf_link_create(prog_fd, ifindex, (enum bpf_attach_type)type, NULL);
+	if (fd < 0)
+		return fd;
+	err = bpf_obj_pin(fd, pin_path);
+	close(fd); /* unpinned, this detaches it again */
+	return err ? err : 1;
+}
+
+/* ---- link and tc events ---- */
+
+/*
+ * A netlink socket subscribed to link and tc events of this network namespace, so that the agent
+ * attaches to a new pod interface when it appears (not at the next poll) and re-attaches when
+ * someone deletes a qdisc or filter. Returns the socket fd or -errno.
+ */
+int egw_events_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK | RTMGRP_TC };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	int size = 1 << 20;
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+void egw_events_close(int fd)
+{
+	close(fd);
+}
+
+static int link_line(struct nlmsghdr *h, char *out, int len);
+
+/*
+ * Waits up to timeout_ms for events and writes one line per event into buf: "L\t" + a link line
+ * (as egw_link_dump) for a new or changed link, "T\t<ifindex>\n" for a deleted qdisc or filter,
+ * "O\n" when the socket overflowed (events were lost: reconcile everything). Returns bytes written
+ * (0: timeout) or -errno.
+ */
+int egw_events_wait(int fd, int timeout_ms, char *buf, int len)
+{
+	char rbuf[16384];
+	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
+	fd_set set;
+	int used = 0;
+
+	FD_ZERO(&set);
+	FD_SET(fd, &set);
+	int ready = select(fd + 1, &set, NULL, NULL, &tv);
+	if (ready < 0)
+		return errno == EINTR ? 0 : -errno;
+	while (ready > 0 && len - used > 64) {
+		ssize_t n = recv(fd, rbuf, sizeof(rbuf), MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == ENOBUFS) {
+				used += snprintf(buf + used, len - used, "O\n");
+				continue;
+			}
+			break; /* EAGAIN: drained */
+		}
+		for (struct nlmsghdr *h = (struct nlmsghdr *)rbuf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+			if (len - used < 64)
+				break;
+			if (h->nlmsg_type == RTM_NEWLINK) {
+				used += snprintf(buf + used, len - used, "L\t");
+				int w = link_line(h, buf + used, len - used);
+				used += w > 0 ? w : 0;
+			} else if (h->nlmsg_type == RTM_DELQDISC || h->nlmsg_type == RTM_DELTFILTER) {
+				struct tcmsg *t = NLMSG_DATA(h);
+				used += snprintf(buf + used, len - used, "T\t%d\n", t->tcm_ifindex);
+			}
+		}
+	}
+	return used;
 }
 
 /* ---- rtnetlink ---- */
@@ -361,11 +501,15 @@ static int link_line(struct nlmsghdr *h, char *out, int len)
 	struct ifinfomsg *ifi = NLMSG_DATA(h);
 	int alen = IFLA_PAYLOAD(h), w;
 	char name[IFNAMSIZ] = "?", kind[32] = "-";
+	int peer_elsewhere = 0;
 
 	if (h->nlmsg_type != RTM_NEWLINK)
 		return 0;
 	for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
-		if (a->rta_type == IFLA_IFNAME) {
+		if (a->rta_type == IFLA_LINK_NETNSID) {
+			/* the peer (of a veth) lives in another network namespace: a pod's */
+			peer_elsewhere = 1;
+		} else if (a->rta_type == IFLA_IFNAME) {
 			snprintf(name, sizeof(name), "%s", (char *)RTA_DATA(a));
 		} else if (a->rta_type == IFLA_LINKINFO) {
 			int ilen = RTA_PAYLOAD(a);
@@ -374,7 +518,8 @@ static int link_line(struct nlmsghdr *h, char *out, int len)
 					snprintf(kind, sizeof(kind), "%s", (char *)RTA_DATA(i));
 		}
 	}
-	w = snprintf(out, len, "%d\t%s\t%s\t%u\n", ifi->ifi_index, name, kind, ifi->ifi_flags);
+	w = snprintf(out, len, "%d\t%s\t%s\t%u\t%d\n", ifi->ifi_index, name, kind, ifi->ifi_flags,
+		     peer_elsewhere);
 	return w >= len ? -1 : w;
 }
 

@@ -30,13 +30,22 @@ int egw_tc_attach(int ifindex, int ingress, int prog_fd);
 /* The id of the program attached at our handle/priority, or -ENOENT. */
 long egw_tc_query(int ifindex, int ingress);
 int egw_tc_detach(int ifindex, int ingress);
+/* tcx (kernel 6.6+): attach through a pinned bpf_link, or ask whether prog_id runs there. */
+int egw_tcx_attach(int ifindex, int ingress, int prog_fd, uint32_t prog_id, const char *pin_path);
+int egw_tcx_query(int ifindex, int ingress, uint32_t prog_id);
+
+/* Link and tc events (see libegressgw.c): open the subscribed socket; wait for and format events. */
+int egw_events_open(void);
+int egw_events_wait(int fd, int timeout_ms, char *buf, int len);
+void egw_events_close(int fd);
 
 /* IPv4 addresses (network order) through rtnetlink. */
 int egw_addr_add(int ifindex, uint32_t addr_be, int prefixlen, const char *label);
 int egw_addr_del(int ifindex, uint32_t addr_be, int prefixlen);
 /* Lines "ifindex\tlabel\ta.b.c.d\tprefixlen\n" for every IPv4 address; returns bytes written. */
 int egw_addr_dump(char *buf, int len);
-/* Lines "ifindex\tname\tkind\tflags\n" for every link (kind "-" when none); returns bytes written. */
+/* Lines "ifindex\tname\tkind\tflags\tpeer_elsewhere\n" for every link (kind "-" when none;
+ * peer_elsewhere 1 when its peer is in another network namespace); returns bytes written. */
 int egw_link_dump(char *buf, int len);
 
 /* Gratuitous ARP (request and reply) for addr_be from ifindex. */

@@ -14,8 +14,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Agent role wiring: provides the {@link NodeDataplane} (only resolvable when egressgw.role=agent)
- * for the agent channel to apply programs and fill heartbeats, and re-attaches the classifier to
- * new pod interfaces every second. The controller role never opens the dataplane.
+ * for the agent channel to apply programs and fill heartbeats, attaches the classifier to a new pod
+ * interface on its link event ({@link InterfaceWatcher}) and, as a backstop, checks every interface
+ * and the uplink's hooks every second. The controller role never opens the dataplane.
  */
 @ApplicationScoped
 public class AgentDataplaneProducer {
@@ -24,11 +25,13 @@ public class AgentDataplaneProducer {
 
   @Inject Instance<NodeDataplane> dataplane;
 
+  private volatile InterfaceWatcher watcher;
+
   @Produces
   @Singleton
   @LookupIfProperty(name = ProcessRole.PROPERTY, stringValue = ProcessRole.AGENT)
   NodeDataplane nodeDataplane(AgentDataplaneSettings config) {
-    return EbpfNodeDataplane.open(
+    EbpfNodeDataplane node = EbpfNodeDataplane.open(
         new DataplaneSetup(
             config.uplink(),
             config.pinDir(),
@@ -36,12 +39,19 @@ public class AgentDataplaneProducer {
             config.podInterfacePrefix().orElse(""),
             new DataplaneObject.Capacities(
                 config.sourcesMax(), config.routesMax(), config.egressesMax(), config.guardMax())));
+    watcher = InterfaceWatcher.start(node);
+    return node;
   }
 
   void close(@Disposes NodeDataplane dataplane) {
+    InterfaceWatcher w = watcher;
+    if (w != null) {
+      w.close();
+    }
     dataplane.close();
   }
 
+  /** The backstop for lost link events: the watcher attaches to new pod interfaces at once. */
   @Scheduled(every = "1s", delayed = "1s")
   void reconcileInterfaces() {
     if (role.isAgent() && dataplane.isResolvable()) {

@@ -23,8 +23,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Prints one JSON line per event on stdout: {@code {"event":"ready",...}} once the dataplane is
  * open, {@code {"event":"applied",...}} per program applied, {@code {"event":"report",...}} for the
  * stdin command {@code report}, {@code {"event":"error",...}} on failure. With --stdin it reads
- * commands, one per line: a NodeProgram as JSON, {@code report}, or {@code exit}; it re-attaches
- * the classifier to new pod interfaces every second. End-to-end tests and the lab drive agents so.
+ * commands, one per line: a NodeProgram as JSON, {@code report}, or {@code exit}; it attaches the
+ * classifier to a new pod interface on its link event and checks every interface each second. End-to-end tests and the lab drive agents so.
  */
 public final class DataplaneCli {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -60,6 +60,7 @@ public final class DataplaneCli {
       if (!opts.containsKey("stdin")) {
         return;
       }
+      InterfaceWatcher watcher = InterfaceWatcher.start(dp);
       ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "egw-interfaces");
         t.setDaemon(true);
@@ -87,6 +88,7 @@ public final class DataplaneCli {
         }
       }
       timer.shutdownNow();
+      watcher.close();
     } catch (RuntimeException e) {
       emit(out, "error", Map.of("message", String.valueOf(e.getMessage())));
       System.exit(1);

@@ -66,7 +66,7 @@ public record DataplaneState(
                 int gw = Ipv4.parseOrThrow(e.gatewayNodeIP());
                 egresses.put(id, new EgressEntry(gw, egressIp, MapLayouts.EGRESS_HAS_GATEWAY));
                 if (gw == nodeIp) {
-                  snat.put(MapLayouts.MARK_SNAT | id, egressIp);
+                  snat.put(MapLayouts.mark(MapLayouts.MARK_SNAT, id), egressIp);
                 }
               } else {
                 egresses.put(id, new EgressEntry(0, egressIp, 0));

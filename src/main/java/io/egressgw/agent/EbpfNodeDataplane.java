@@ -3,6 +3,7 @@ package io.egressgw.agent;
 import static io.egressgw.dataplane.MapLayouts.*;
 
 import io.egressgw.dataplane.BpfMap;
+import io.egressgw.dataplane.CapacityExceededException;
 import io.egressgw.dataplane.DataplaneException;
 import io.egressgw.dataplane.DataplaneObject;
 import io.egressgw.dataplane.EgressEntry;
@@ -47,6 +48,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   private DataplaneState installed;
   private long appliedGeneration;
   private Map<Integer, String> policyByEgress = Map.of();
+  private volatile String applyError;
 
   private EbpfNodeDataplane(DataplaneSetup settings) {
     this.settings = settings;
@@ -70,8 +72,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       natTable.install(installed.snat());
       byte[] state = bpf.state().lookup(new byte[U32_SIZE]);
       this.appliedGeneration = state == null ? 0 : MapCodec.stateGeneration(state);
-      bpf.ensureAttached(uplink.index(), true, PROG_GATEWAY);
-      bpf.ensureAttached(uplink.index(), false, PROG_STEER);
+      reconcileUplink();
       reconcileInterfaces();
     } catch (RuntimeException e) {
       bpf.close();
@@ -127,10 +128,24 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   @Override
   public synchronized ApplyResult apply(NodeProgram program) {
     DataplaneState desired = DataplaneState.desired(program, nodeIp);
+    List<CapacityCheck.Excess> over = CapacityCheck.excesses(desired, settings.capacities());
+    if (!over.isEmpty()) {
+      // nothing written: the node keeps its last program, whole
+      CapacityExceededException e = new CapacityExceededException(
+          "generation " + program.generation() + " does not fit: " + over);
+      applyError = e.getMessage();
+      throw e;
+    }
     DataplaneState.Diff diff = DataplaneState.diff(installed, desired);
     try {
-      ApplyResult result = write(diff, desired, program.generation());
+      ApplyResult written = write(diff, desired, program.generation());
+      applyError = null;
       installed = desired;
+      // only now: the uplink pass compares the nft table with the installed state, and during
+      // the writes that was still the old one (it re-created the table without the new floating
+      // IP's element, dropping SNAT traffic until the next pass)
+      ApplyResult result = new ApplyResult(written.generation(), written.mapWrites(),
+          written.nftChanges(), written.addressChanges(), reconcileInterfaces());
       policyByEgress = policies(program);
       if (program.generation() != appliedGeneration) {
         bpf.state().update(new byte[U32_SIZE], MapCodec.state(program.generation()));
@@ -138,6 +153,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       }
       return result;
     } catch (RuntimeException e) {
+      applyError = e.getMessage();
       // partially applied: start the next diff from what the kernel really holds
       installed = readInstalled();
       throw e;
@@ -161,6 +177,20 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     int nftChanges = natTable.update(diff.snat().upserts(), snatDeletes) - snatDeletes.size();
 
     int writes = MapCodec.writeGuard(bpf.guard(), diff.guard().upserts().keySet());
+    // a map whose new entries would not fit next to the old ones for a moment gets its deletes
+    // first (a source or route gone early leaves the packet to the guard or unsteered, as the new
+    // program wants anyway); the desired state itself was checked to fit before
+    DataplaneObject.Capacities caps = settings.capacities();
+    boolean sourcesFirst =
+        CapacityCheck.deletesFirst(installed.sources().size(), diff.sources(), caps.sources());
+    boolean routesFirst =
+        CapacityCheck.deletesFirst(installed.routes().size(), diff.routes(), caps.routes());
+    if (sourcesFirst) {
+      writes += MapCodec.deleteU32(bpf.sources(), diff.sources().deletes());
+    }
+    if (routesFirst) {
+      writes += MapCodec.deleteRoutes(bpf.routes(), diff.routes().deletes());
+    }
     // a new egress id starts counting from zero
     for (Integer id : diff.egresses().upserts().keySet()) {
       if (!installed.egresses().containsKey(id)) {
@@ -173,8 +203,12 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     resolveGateways(uplink, desired, NEIGHBOR_WAIT);
     writes += MapCodec.writeRoutes(bpf.routes(), diff.routes().upserts());
     writes += MapCodec.writeSources(bpf.sources(), diff.sources().upserts());
-    writes += MapCodec.deleteU32(bpf.sources(), diff.sources().deletes());
-    writes += MapCodec.deleteRoutes(bpf.routes(), diff.routes().deletes());
+    if (!sourcesFirst) {
+      writes += MapCodec.deleteU32(bpf.sources(), diff.sources().deletes());
+    }
+    if (!routesFirst) {
+      writes += MapCodec.deleteRoutes(bpf.routes(), diff.routes().deletes());
+    }
     writes += MapCodec.deleteU32(bpf.egresses(), diff.egresses().deletes());
     writes += MapCodec.deleteGuard(bpf.guard(), diff.guard().deletes());
 
@@ -184,8 +218,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       LOG.info("released floating IP " + Ipv4.format(ip));
       addresses++;
     }
-    int attachments = reconcileInterfaces();
-    return new ApplyResult(generation, writes, nftChanges, addresses, attachments);
+    return new ApplyResult(generation, writes, nftChanges, addresses, 0);
   }
 
   /**
@@ -217,8 +250,23 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     return m;
   }
 
-  /** Pod interfaces: the configured name prefix, or every veth except the uplink. */
+  /**
+   * Pod interfaces: the configured name prefix, or every veth except the uplink whose peer lives in
+   * another network namespace (a pod's); a veth pair with both ends on the node is a CNI's own
+   * plumbing (cilium_host / cilium_net, weave's vethwe-*) and gets no classifier.
+   */
   Predicate<Rtnetlink.Link> podInterfaces() {
+    String prefix = settings.podInterfacePrefix();
+    return l ->
+        !l.isLoopback()
+            && !l.name().equals(settings.uplink())
+            && (prefix == null || prefix.isEmpty()
+                ? "veth".equals(l.kind()) && l.peerElsewhere()
+                : l.name().startsWith(prefix));
+  }
+
+  /** Interfaces whose addresses are not the node's: loopback, the uplink's floating IPs, veths. */
+  private Predicate<Rtnetlink.Link> notNodeInterfaces() {
     String prefix = settings.podInterfacePrefix();
     return l ->
         !l.isLoopback()
@@ -275,18 +323,65 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     } catch (DataplaneException e) {
       LOG.warn("gateway neighbours not refreshed: " + e.getMessage());
     }
-    int n = 0;
+    int n = reconcileUplink();
     for (Rtnetlink.Link link : Rtnetlink.links()) {
-      if (podInterfaces().test(link)) {
-        try {
-          if (bpf.ensureAttached(link.index(), true, PROG_CLASSIFY)) {
-            n++;
-          }
-        } catch (DataplaneException e) {
-          // the pod may have gone between listing and attaching; the next pass retries
-          LOG.warn("classifier not attached to " + link.name() + ": " + e.getMessage());
-        }
+      if (attachPodInterface(link)) {
+        n++;
       }
+    }
+    return n;
+  }
+
+  /**
+   * Attaches egw_classify to link when it is a pod interface and does not have it yet. Called for
+   * every link on each pass and, from {@link InterfaceWatcher}, for a link the moment it appears:
+   * a pod must not send unclassified (with its node's address) while waiting for the next pass.
+   * Needs no lock: it only reads program fds and talks to the kernel.
+   *
+   * @return true when an attachment was made
+   */
+  public boolean attachPodInterface(Rtnetlink.Link link) {
+    if (!podInterfaces().test(link)) {
+      return false;
+    }
+    try {
+      return bpf.ensureAttached(link.index(), true, PROG_CLASSIFY);
+    } catch (DataplaneException e) {
+      // the pod may have gone between listing and attaching; the next pass retries
+      LOG.warn("classifier not attached to " + link.name() + ": " + e.getMessage());
+      return false;
+    }
+  }
+
+  /** The uplink's index, looked up afresh (the interface may have been re-created). */
+  int uplinkIndex() {
+    return Rtnetlink.link(settings.uplink()).index();
+  }
+
+  /**
+   * Puts back what someone else may have removed on the uplink: egw_gateway / egw_steer (as tcx
+   * links, which a deleted clsact qdisc does not take along; classic filters where tcx is missing)
+   * and the nft table {@code ip egressgw} with the installed SNAT elements. Runs on every pass and
+   * after link and tc events. A pass that repairs something logs it at WARN: on a healthy node it
+   * never does.
+   *
+   * @return the number of hooks (re)attached plus 1 when the nft table was re-created
+   */
+  public synchronized int reconcileUplink() {
+    int uplink = uplinkIndex();
+    int n = 0;
+    if (bpf.ensureUplinkAttached(uplink, true, PROG_GATEWAY) != DataplaneObject.Attachment.PRESENT) {
+      n++;
+    }
+    if (bpf.ensureUplinkAttached(uplink, false, PROG_STEER) != DataplaneObject.Attachment.PRESENT) {
+      n++;
+    }
+    if (installed != null && !natTable.matches(installed.snat())) {
+      natTable.install(installed.snat());
+      n++;
+    }
+    if (n > 0 && installed != null) {
+      LOG.warn("uplink " + settings.uplink() + ": re-attached " + n + " hook(s)/table(s)");
     }
     return n;
   }
@@ -303,7 +398,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
 
   @Override
   public List<String> subnets() {
-    return AgentNodeInfo.subnets(podInterfaces(), settings.floatingLabel());
+    return AgentNodeInfo.subnets(notNodeInterfaces(), settings.floatingLabel());
   }
 
   @Override
@@ -332,9 +427,28 @@ public final class EbpfNodeDataplane implements NodeDataplane {
    * destination is guarded (since the counters map was created; survives agent restarts).
    */
   @Override
-  public synchronized long guardDrops() {
-    byte[] v = bpf.counters().lookup(MapCodec.u32(COUNTER_GUARD_DROPS));
+  public long guardDrops() {
+    return droppedPackets(DROP_GUARD);
+  }
+
+  /** Packets dropped per reason (guard, no_egress, no_neighbour, not_on_link) since the map exists. */
+  @Override
+  public Map<String, Long> drops() {
+    Map<String, Long> out = new TreeMap<>();
+    for (int reason = 0; reason < DROP_REASONS; reason++) {
+      out.put(DROP_REASON_NAMES.get(reason), droppedPackets(reason));
+    }
+    return out;
+  }
+
+  private long droppedPackets(int reason) {
+    byte[] v = bpf.drops().lookup(MapCodec.u32(reason));
     return v == null ? 0 : MapCodec.sumCounters(v, bpf.possibleCpus()).packets();
+  }
+
+  @Override
+  public String applyError() {
+    return applyError;
   }
 
   /** The installed state as last written or read back (for tests and diagnostics). */

@@ -38,11 +38,24 @@ public interface NodeDataplane extends AutoCloseable {
    */
   long guardDrops();
 
+  /**
+   * Why the last apply failed ({@code CapacityExceeded: ...} when the program does not fit, the
+   * kernel's error otherwise), null after a successful one.
+   */
+  default String applyError() {
+    return null;
+  }
+
+  /** Packets the dataplane dropped, per reason (metric label), since its maps were created. */
+  default Map<String, Long> drops() {
+    return Map.of("guard", guardDrops());
+  }
+
   /** The heartbeat body for this node as the dataplane sees it now. */
   default io.egressgw.program.NodeReport report(String node, String agentId) {
     return new io.egressgw.program.NodeReport(
         node, agentId, nodeIP(), subnets(), appliedGeneration(), heldFloatingIPs(), counters(),
-        guardDrops());
+        guardDrops(), drops(), applyError());
   }
 
   /** Attaches the classifier to pod interfaces that appeared since; returns how many. */

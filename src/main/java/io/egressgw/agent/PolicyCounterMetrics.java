@@ -63,5 +63,14 @@ public final class PolicyCounterMetrics {
         .description("Packets the start-up guard dropped: a pod this node's program did not list yet,"
             + " sending to a guarded destination")
         .register(registry);
+    for (String reason : io.egressgw.dataplane.MapLayouts.DROP_REASON_NAMES) {
+      FunctionCounter.builder(
+              "egressgw.agent.drops", dataplane, d -> d.drops().getOrDefault(reason, 0L))
+          .description("Packets the dataplane dropped, by reason: guard (pod not programmed yet),"
+              + " no_egress (no node holds the egress IP), no_neighbour (gateway MAC unknown),"
+              + " not_on_link (gateway not on the uplink's link)")
+          .tag("reason", reason)
+          .register(registry);
+    }
   }
 }

@@ -23,18 +23,25 @@ public final class DataplaneObject implements AutoCloseable {
     }
   }
 
+  private static final org.jboss.logging.Logger LOG =
+      org.jboss.logging.Logger.getLogger(DataplaneObject.class);
+  private static volatile boolean tcxUnavailableLogged;
+
   private final Pointer obj;
+  private final String pinDir;
   private final BpfMap sources;
   private final BpfMap routes;
   private final BpfMap egresses;
   private final BpfMap counters;
   private final BpfMap state;
   private final BpfMap guard;
+  private final BpfMap drops;
   private final int possibleCpus;
 
-  private DataplaneObject(Pointer obj) {
+  private DataplaneObject(Pointer obj, String pinDir) {
     NativeLibraries.Egw egw = NativeLibraries.egw();
     this.obj = obj;
+    this.pinDir = pinDir;
     this.possibleCpus = NativeLibraries.libbpf().libbpf_num_possible_cpus();
     this.sources = new BpfMap(MAP_SOURCES, mapFd(egw, MAP_SOURCES), U32_SIZE, U32_SIZE);
     this.routes = new BpfMap(MAP_ROUTES, mapFd(egw, MAP_ROUTES), ROUTE_KEY_SIZE, U32_SIZE);
@@ -44,6 +51,8 @@ public final class DataplaneObject implements AutoCloseable {
         new BpfMap(MAP_COUNTERS, mapFd(egw, MAP_COUNTERS), U32_SIZE, COUNTERS_SIZE * possibleCpus);
     this.state = new BpfMap(MAP_STATE, mapFd(egw, MAP_STATE), U32_SIZE, STATE_SIZE);
     this.guard = new BpfMap(MAP_GUARD, mapFd(egw, MAP_GUARD), GUARD_KEY_SIZE, U32_SIZE);
+    this.drops =
+        new BpfMap(MAP_DROPS, mapFd(egw, MAP_DROPS), U32_SIZE, COUNTERS_SIZE * possibleCpus);
   }
 
   private int mapFd(NativeLibraries.Egw egw, String name) {
@@ -72,10 +81,15 @@ public final class DataplaneObject implements AutoCloseable {
           "size " + MAP_EGRESSES);
       DataplaneException.check(
           egw.egw_set_max_entries(obj, MAP_GUARD, capacities.guard()), "size " + MAP_GUARD);
+      // indexed by egress id: the egress capacity sizes it (one setting, not a second number);
+      // per-CPU, so it costs egresses x 16 B x possible CPUs
+      DataplaneException.check(
+          egw.egw_set_max_entries(obj, MAP_COUNTERS, capacities.egresses()),
+          "size " + MAP_COUNTERS);
       DataplaneException.check(
           egw.egw_load(obj),
           "load of the BPF object (pinned maps under " + pinDir + " with other capacities?)");
-      return new DataplaneObject(obj);
+      return new DataplaneObject(obj, pinDir);
     } catch (RuntimeException e) {
       egw.egw_close(obj);
       throw e;
@@ -109,6 +123,43 @@ public final class DataplaneObject implements AutoCloseable {
     return true;
   }
 
+  /** How a program is attached to the uplink: see {@link #ensureUplinkAttached}. */
+  public enum Attachment {
+    /** Already there: nothing done. */
+    PRESENT,
+    /** Attached (or switched to this process's program) as a pinned tcx link. */
+    TCX,
+    /** Attached as a classic tc filter on the clsact qdisc (a kernel without tcx). */
+    CLASSIC
+  }
+
+  /**
+   * Attaches program to the uplink's hook through a tcx bpf_link pinned under the pin directory
+   * (kernel 6.6+), falling back to a classic tc filter where tcx is missing. A tcx link does not
+   * belong to the clsact qdisc, so deleting that qdisc (a CNI restart, an operator's {@code tc qdisc
+   * del}) leaves steering in place; the classic filter an older agent left is removed so the
+   * program does not run twice.
+   */
+  public Attachment ensureUplinkAttached(int ifindex, boolean ingress, String program) {
+    NativeLibraries.Egw egw = NativeLibraries.egw();
+    int dir = ingress ? 1 : 0;
+    String pin = pinDir + "/link_" + program + (ingress ? "_ingress" : "_egress");
+    int rc = egw.egw_tcx_attach(ifindex, dir, programFd(program), (int) programId(program), pin);
+    if (rc >= 0) {
+      if (egw.egw_tc_query(ifindex, dir) > 0) {
+        egw.egw_tc_detach(ifindex, dir);
+      }
+      return rc == 0 ? Attachment.PRESENT : Attachment.TCX;
+    }
+    // no tcx on this kernel (EINVAL, EOPNOTSUPP, ...): the classic filter still steers, but a
+    // deleted clsact qdisc takes it along until the agent's next pass puts it back
+    if (!tcxUnavailableLogged) {
+      tcxUnavailableLogged = true;
+      LOG.warn("tcx attach of " + program + " failed (errno " + -rc + "): using a classic tc filter");
+    }
+    return ensureAttached(ifindex, ingress, program) ? Attachment.CLASSIC : Attachment.PRESENT;
+  }
+
   public BpfMap sources() {
     return sources;
   }
@@ -131,6 +182,10 @@ public final class DataplaneObject implements AutoCloseable {
 
   public BpfMap guard() {
     return guard;
+  }
+
+  public BpfMap drops() {
+    return drops;
   }
 
   public int possibleCpus() {

@@ -16,6 +16,9 @@ public final class EgressNatTable {
   public static final String TABLE = "egressgw";
   public static final String MAP = "snat_ips";
 
+  /** Rules in {@link #definition}: two in prerouting, three in postrouting. */
+  private static final int RULES = 5;
+
   private final Nftables nft;
 
   public EgressNatTable(Nftables nft) {
@@ -75,6 +78,29 @@ public final class EgressNatTable {
       throw new DataplaneException("cannot parse nft output: " + json, e);
     }
     return out;
+  }
+
+  /**
+   * Whether the table exists with both chains and exactly these map elements: false after someone
+   * deleted or flushed it (the agent then re-creates it).
+   */
+  public boolean matches(Map<Integer, Integer> elements) {
+    String table = nft.tryRunJson("list table ip " + TABLE);
+    if (table == null
+        || !table.contains("\"name\": \"postrouting\"")
+        || !table.contains("\"name\": \"prerouting\"")
+        || countOf(table, "{\"rule\": ") != RULES) {
+      return false;
+    }
+    return readElements().equals(new TreeMap<>(elements));
+  }
+
+  private static int countOf(String text, String needle) {
+    int n = 0;
+    for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+      n++;
+    }
+    return n;
   }
 
   /**

@@ -14,12 +14,21 @@ import jnr.ffi.Struct;
 public final class MapLayouts {
   private MapLayouts() {}
 
-  public static final int MARK_MASK = 0xffff0000;
-  public static final int MARK_ID_MASK = 0x0000ffff;
-  public static final int MARK_STEER = 0x0e650000;
-  public static final int MARK_SNAT = 0x0e660000;
-  public static final int MARK_STEERED = 0x0e670000;
+  /** The action bits of skb->mark (never kube-proxy's 0x4000 / 0x8000, see {@link #mark}). */
+  public static final int MARK_MASK = 0x00003fff;
+  public static final int MARK_ID_MASK = 0xffff0000;
+  public static final int MARK_ID_SHIFT = 16;
+  /** kube-proxy's masquerade (0x4000) and drop (0x8000) bits: egressgw never sets them. */
+  public static final int MARK_KUBE_PROXY = 0x0000c000;
+  public static final int MARK_STEER = 0x00000e65;
+  public static final int MARK_SNAT = 0x00000e66;
+  public static final int MARK_STEERED = 0x00000e67;
   public static final int EGRESS_HAS_GATEWAY = 0x1;
+
+  /** EGW_MARK_OF: the skb->mark for an action (MARK_STEER, ...) and an egress id (1..65535). */
+  public static int mark(int action, int egressId) {
+    return action | (egressId << MARK_ID_SHIFT);
+  }
 
   public static final String MAP_SOURCES = "egw_sources";
   public static final String MAP_ROUTES = "egw_routes";
@@ -27,6 +36,7 @@ public final class MapLayouts {
   public static final String MAP_COUNTERS = "egw_counters";
   public static final String MAP_STATE = "egw_state";
   public static final String MAP_GUARD = "egw_guard";
+  public static final String MAP_DROPS = "egw_drops";
 
   public static final String PROG_CLASSIFY = "egw_classify";
   public static final String PROG_STEER = "egw_steer";
@@ -37,8 +47,15 @@ public final class MapLayouts {
   public static final int EGRESSES_MAX = 65536;
   public static final int COUNTERS_MAX = 65536;
   public static final int GUARD_MAX = 65536;
-  /** egw_counters index of the packets dropped by the guard (no egress has id 0). */
-  public static final int COUNTER_GUARD_DROPS = 0;
+  /** egw_drops indexes: why the dataplane dropped packets. */
+  public static final int DROP_GUARD = 0;
+  public static final int DROP_NO_EGRESS = 1;
+  public static final int DROP_NO_NEIGH = 2;
+  public static final int DROP_NOT_ON_LINK = 3;
+  public static final int DROP_REASONS = 4;
+  /** The metric label of each drop reason, by index. */
+  public static final java.util.List<String> DROP_REASON_NAMES =
+      java.util.List.of("guard", "no_egress", "no_neighbour", "not_on_link");
 
   public static final int TC_HANDLE = 0xe65;
   public static final int TC_PRIORITY = 0xe65;

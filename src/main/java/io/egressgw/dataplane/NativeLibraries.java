@@ -43,6 +43,16 @@ public final class NativeLibraries {
 
     int egw_tc_detach(int ifindex, int ingress);
 
+    int egw_tcx_attach(int ifindex, int ingress, int progFd, int progId, String pinPath);
+
+    int egw_tcx_query(int ifindex, int ingress, int progId);
+
+    int egw_events_open();
+
+    int egw_events_wait(int fd, int timeoutMs, @Out byte[] buf, int len);
+
+    void egw_events_close(int fd);
+
     int egw_addr_add(int ifindex, int addrNetworkOrder, int prefixlen, String label);
 
     int egw_addr_del(int ifindex, int addrNetworkOrder, int prefixlen);

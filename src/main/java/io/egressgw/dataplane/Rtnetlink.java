@@ -15,10 +15,25 @@ public final class Rtnetlink {
   public static final int IFF_UP = 0x1;
   public static final int IFF_LOOPBACK = 0x8;
 
-  /** One link: ifindex, name, rtnetlink kind ("veth", "bridge", ... or "-") and IFF_* flags. */
-  public record Link(int index, String name, String kind, int flags) {
+  /**
+   * One link: ifindex, name, rtnetlink kind ("veth", "bridge", ... or "-"), IFF_* flags, and
+   * whether its peer lives in another network namespace (IFLA_LINK_NETNSID: a pod's veth, not a
+   * pair of host-side devices such as a CNI's cilium_host / cilium_net).
+   */
+  public record Link(int index, String name, String kind, int flags, boolean peerElsewhere) {
+    /** A link whose peer namespace is not known (as if elsewhere). */
+    public Link(int index, String name, String kind, int flags) {
+      this(index, name, kind, flags, true);
+    }
+
     public boolean isLoopback() {
       return (flags & IFF_LOOPBACK) != 0;
+    }
+
+    /** Parses the fields of a libegressgw link line from offset on. */
+    static Link parse(String[] f, int offset) {
+      return new Link(Integer.parseInt(f[offset]), f[offset + 1], f[offset + 2],
+          (int) Long.parseLong(f[offset + 3]), f.length <= offset + 4 || !f[offset + 4].equals("0"));
     }
   }
 
@@ -32,7 +47,7 @@ public final class Rtnetlink {
   public static List<Link> links() {
     List<Link> out = new ArrayList<>();
     for (String[] f : dump(true)) {
-      out.add(new Link(Integer.parseInt(f[0]), f[1], f[2], (int) Long.parseLong(f[3])));
+      out.add(Link.parse(f, 0));
     }
     return out;
   }

@@ -16,6 +16,10 @@ import java.util.Map;
  * @param counters per policy name: packets and bytes steered or SNATed by this node
  * @param guardDrops packets the start-up guard dropped on this node (a pod not yet in the node's
  *     program sending to a guarded destination), since the node's counters were created
+ * @param drops packets the dataplane dropped per reason (guard, no_egress, no_neighbour,
+ *     not_on_link), since the node's counters were created; empty from older agents
+ * @param applyError why the last program could not be applied (e.g. {@code CapacityExceeded: ...}),
+ *     null when it was (or none was tried)
  */
 public record NodeReport(
     String node,
@@ -25,12 +29,29 @@ public record NodeReport(
     long appliedGeneration,
     List<String> heldFloatingIPs,
     Map<String, PolicyCounters> counters,
-    long guardDrops) {
+    long guardDrops,
+    Map<String, Long> drops,
+    String applyError) {
 
   public NodeReport {
     subnets = List.copyOf(subnets);
     heldFloatingIPs = List.copyOf(heldFloatingIPs);
     counters = Map.copyOf(counters);
+    drops = drops == null ? Map.of() : Map.copyOf(drops);
+  }
+
+  /** A report without drop reasons or apply error (older agents, tests). */
+  public NodeReport(
+      String node,
+      String agentId,
+      String nodeIP,
+      List<String> subnets,
+      long appliedGeneration,
+      List<String> heldFloatingIPs,
+      Map<String, PolicyCounters> counters,
+      long guardDrops) {
+    this(node, agentId, nodeIP, subnets, appliedGeneration, heldFloatingIPs, counters, guardDrops,
+        Map.of(), null);
   }
 
   /** Packets and bytes counted by the dataplane for one policy. */

@@ -52,7 +52,7 @@ class DataplaneStateTest {
         new RouteKey(1, Ipv4Prefix.parse("203.0.113.0/24")), 7,
         new RouteKey(1, Ipv4Prefix.parse("198.51.100.0/24")), 8), s.routes(), "host bits are cleared");
     assertEquals(new EgressEntry(NODE, Ipv4.parseOrThrow("10.77.0.100"), MapLayouts.EGRESS_HAS_GATEWAY), s.egresses().get(7));
-    assertEquals(Map.of(MapLayouts.MARK_SNAT | 7, Ipv4.parseOrThrow("10.77.0.100")), s.snat(), "SNAT only for egresses held here");
+    assertEquals(Map.of(MapLayouts.mark(MapLayouts.MARK_SNAT, 7), Ipv4.parseOrThrow("10.77.0.100")), s.snat(), "SNAT only for egresses held here");
     assertEquals(Set.of(Ipv4.parseOrThrow("10.77.0.100")), s.floatingIPs());
     assertEquals(Set.of(Ipv4Prefix.parse("203.0.113.0/24"), Ipv4Prefix.parse("198.51.100.0/24")), s.guard(),
         "guarded prefixes, host bits cleared");

@@ -427,6 +427,183 @@ class EgressGatewayE2E {
     }
   }
 
+  /** UDP port nobody listens on at the external host: packets to it are only counted. */
+  static final int PORT_COUNTED = 7779;
+
+  /**
+   * A bounded sender in netns: one UDP datagram to EXT_IP:PORT_COUNTED every half millisecond, a new
+   * socket (so a new flow) each, for seconds (send errors, e.g. no route yet, are ignored).
+   */
+  Process udpSender(String netns, int seconds) {
+    return udpSender(netns, seconds, null);
+  }
+
+  /** The same, touching the file started (when given) once it runs. */
+  Process udpSender(String netns, int seconds, Path started) {
+    String script = "import socket,time\n"
+        + (started == null ? "" : "open('" + started + "','w').close()\n")
+        + "end=time.time()+" + seconds + "\n"
+        + "while time.time()<end:\n"
+        + "  try:\n"
+        + "    s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+        + "    s.sendto(b'x',('" + EXT_IP + "'," + PORT_COUNTED + "))\n"
+        + "    s.close()\n"
+        + "  except OSError:\n"
+        + "    pass\n"
+        + "  time.sleep(0.0005)\n";
+    return lab.startProcess(netns, "python3", "-c", script);
+  }
+
+  /** Counts, at the external host, UDP datagrams to PORT_COUNTED by source address. */
+  void countAtExt(String table, String... sources) {
+    StringBuilder rules = new StringBuilder();
+    for (String src : sources) {
+      rules.append("  ip saddr ").append(src).append(" udp dport ").append(PORT_COUNTED)
+          .append(" counter comment \"").append(src).append("\"\n");
+    }
+    Sh.Result r = Sh.runWithInput(10, "table ip " + table + " {\n chain pre {\n"
+            + "  type filter hook prerouting priority -300; policy accept;\n" + rules + " }\n}\n",
+        Sh.inNetns(lab.ext(), "nft", "-f", "-"));
+    assertTrue(r.ok(), r.output());
+  }
+
+  long countedAtExt(String table, String source) {
+    Matcher m = Pattern.compile("counter packets (\\d+) bytes \\d+ comment \"" + Pattern.quote(source) + "\"")
+        .matcher(Sh.mustIn(lab.ext(), "nft", "list", "table", "ip", table));
+    assertTrue(m.find(), "counter for " + source);
+    return Long.parseLong(m.group(1));
+  }
+
+  @Test
+  @Order(15)
+  void deletingTheUplinksQdiscNeitherStopsSteeringNorLeaksThePodsAddress() throws Exception {
+    gatewayOn(2);
+    countAtExt("egwqdisc", podA.ip(), FLOATING_IP);
+    Process sender = udpSender(podA.netns(), 4);
+    try {
+      await().atMost(Duration.ofSeconds(3)).until(() -> countedAtExt("egwqdisc", FLOATING_IP) > 0);
+
+      // what a CNI restart or an operator does: the clsact qdisc of the uplink goes away
+      Sh.run(5, Sh.inNetns(lab.node(1), "tc", "qdisc", "add", "dev", "eth0", "clsact"));
+      Sh.mustIn(lab.node(1), "tc", "qdisc", "del", "dev", "eth0", "clsact");
+      long steeredAtDelete = countedAtExt("egwqdisc", FLOATING_IP);
+
+      await().atMost(Duration.ofMillis(1500)).pollInterval(Duration.ofMillis(20))
+          .until(() -> countedAtExt("egwqdisc", FLOATING_IP) > steeredAtDelete + 10);
+      sender.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(0, countedAtExt("egwqdisc", podA.ip()), "no datagram left with pod A's own address");
+    } finally {
+      sender.destroyForcibly();
+      Sh.run(10, Sh.inNetns(lab.ext(), "nft", "delete table ip egwqdisc"));
+    }
+  }
+
+  @Test
+  @Order(16)
+  void aDeletedNftTableIsRecreatedWithinAPass() {
+    gatewayOn(2);
+    Sh.mustIn(lab.node(2), "nft", "delete", "table", "ip", "egressgw");
+
+    await().atMost(Duration.ofMillis(2500)).pollInterval(Duration.ofMillis(50)).until(() ->
+        Sh.run(5, Sh.inNetns(lab.node(2), "nft", "list", "table", "ip", "egressgw")).output()
+            .contains(FLOATING_IP));
+    Sh.mustIn(lab.node(2), "conntrack", "-F");
+    assertEquals(FLOATING_IP, lab.seenAs(podA, EXT_IP));
+  }
+
+  @Test
+  @Order(17)
+  void aPodSendingFromItsFirstMillisecondIsClassified() throws Exception {
+    gatewayOn(2);
+    String podIp = "10.244.1.20";
+    String name = "pe";
+    countAtExt("egwfirst", nodeIp(1), podIp);
+    long dropsBefore = agents[1].report().path("guardDrops").asLong();
+    // the pod sends before its interface exists, as a container that starts at once would
+    String netns = lab.addEmptyNamespace(name);
+    Path started = logDir.toAbsolutePath().resolve("sender-" + name + ".started");
+    Process sender = udpSender(netns, 4, started);
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(started));
+      String node = lab.node(1);
+      // the CNI's work in one go: the veth appears on the node, then the pod is wired up at once
+      Sh.mustIn(node, "sh", "-c", String.join(" && ",
+          "ip link add " + name + " type veth peer name eth0 netns " + netns,
+          "ip link set " + name + " up",
+          "ip route add " + podIp + "/32 dev " + name,
+          "echo 1 > /proc/sys/net/ipv4/conf/" + name + "/proxy_arp",
+          "ip netns exec " + netns + " sh -c 'ip addr add " + podIp + "/32 dev eth0 && ip link set eth0 up"
+              + " && ip route add 169.254.1.1 dev eth0 scope link"
+              + " && ip route add default via 169.254.1.1 dev eth0'",
+          // the pod's first datagram leaves at once, without waiting for (proxy) ARP
+          "ip -n " + netns + " neigh replace 169.254.1.1 lladdr $(cat /sys/class/net/" + name
+              + "/address) dev eth0 nud permanent"));
+      sender.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+
+      assertEquals(0, countedAtExt("egwfirst", nodeIp(1)), "no datagram left with node 1's address");
+      assertTrue(agents[1].report().path("guardDrops").asLong() > dropsBefore + 100,
+          "the unknown pod's datagrams were dropped by the start-up guard");
+    } finally {
+      sender.destroyForcibly();
+      Sh.run(10, Sh.inNetns(lab.ext(), "nft", "delete table ip egwfirst"));
+      Sh.run(10, Sh.inNetns(lab.node(1), "ip", "link", "del", name));
+    }
+  }
+
+  @Test
+  @Order(18)
+  void aGatewayBehindARouterIsNeverSentThePodsAddress() throws Exception {
+    gatewayOn(2);
+    // node 1 reaches 10.88.0.0/24 only through the router: a gateway there is not on its link
+    Sh.mustIn(lab.node(1), "ip", "route", "add", "10.88.0.0/24", "via", NetnsLab.EXT_ROUTER_IP);
+    countAtExt("egwrouter", podA.ip());
+    long before = agents[1].report().path("drops").path("not_on_link").asLong();
+    try {
+      generation++;
+      NodeProgram p = program(1, 2, generation);
+      agents[1].apply(new NodeProgram(p.node(), generation, p.sources(), p.ruleSets(),
+          Map.of(EGRESS_ID, new NodeProgram.Egress(EGRESS_ID, POLICY, FLOATING_IP, "node9", "10.88.0.2")),
+          List.of(), GUARDED));
+
+      Process sender = udpSender(podA.netns(), 1);
+      sender.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+
+      assertEquals(0, countedAtExt("egwrouter", podA.ip()), "nothing reached the router with pod A's address");
+      assertTrue(agents[1].report().path("drops").path("not_on_link").asLong() > before,
+          "dropped and counted as not on link: " + agents[1].report().path("drops"));
+    } finally {
+      Sh.run(10, Sh.inNetns(lab.ext(), "nft", "delete table ip egwrouter"));
+      Sh.run(10, Sh.inNetns(lab.node(1), "ip", "route", "del", "10.88.0.0/24"));
+      gatewayOn(2);
+    }
+  }
+
+  @Test
+  @Order(19)
+  void aVethPairWithBothEndsOnTheNodeIsNotAPodInterface() {
+    gatewayOn(2);
+    // a CNI's host-side plumbing (as cilium_host / cilium_net), next to a real pod's veth
+    Sh.mustIn(lab.node(1), "ip", "link", "add", "egwhost", "type", "veth", "peer", "name", "egwnet");
+    try {
+      Sh.mustIn(lab.node(1), "ip", "link", "set", "egwhost", "up");
+      Sh.mustIn(lab.node(1), "ip", "link", "set", "egwnet", "up");
+      Pod late = lab.addPod(1, "pf");
+
+      await().atMost(Duration.ofSeconds(5)).until(() -> classifierOn(late.name()));
+      agents[1].apply(program(1, 2, generation)); // an apply runs a full pass too
+
+      assertFalse(classifierOn("egwhost"), "host-side veth");
+      assertFalse(classifierOn("egwnet"), "host-side veth");
+    } finally {
+      Sh.run(10, Sh.inNetns(lab.node(1), "ip", "link", "del", "egwhost"));
+    }
+  }
+
+  boolean classifierOn(String ifname) {
+    return Sh.run(5, Sh.inNetns(lab.node(1), "tc", "filter", "show", "dev", ifname, "ingress"))
+        .output().contains("egw_classify");
+  }
+
   /** The same program with pod B selected too (on its node, and on the gateway). */
   NodeProgram selectingB(NodeProgram p) {
     Map<String, Integer> sources = new HashMap<>(p.sources());

@@ -89,18 +89,18 @@ class BpfProgramsProgTestRunE2E {
         tcp("classify: known unselected source (rule set 0) to a guarded destination passes unmarked", PROG_CLASSIFY, "10.244.1.5", "203.0.113.10", 0, TC_ACT_UNSPEC, 0),
         tcp("classify: known unselected source (rule set 0) to an unguarded destination passes unmarked", PROG_CLASSIFY, "10.244.1.5", "198.51.100.10", 0, TC_ACT_UNSPEC, 0),
         tcp("classify: selected source, destination outside its rule set", PROG_CLASSIFY, "10.244.1.2", "198.51.100.10", 0, TC_ACT_UNSPEC, 0),
-        tcp("classify: egress held by another node: steer", PROG_CLASSIFY, "10.244.1.2", "203.0.113.10", 0, TC_ACT_UNSPEC, MARK_STEER | 7),
-        tcp("classify: longest prefix wins, egress held here: SNAT here", PROG_CLASSIFY, "10.244.1.2", "203.0.113.200", 0, TC_ACT_UNSPEC, MARK_SNAT | 8),
-        tcp("classify: rule sets are separate (rule set 3, same prefix)", PROG_CLASSIFY, "10.244.1.4", "203.0.113.10", 0, TC_ACT_UNSPEC, MARK_SNAT | 8),
+        tcp("classify: egress held by another node: steer", PROG_CLASSIFY, "10.244.1.2", "203.0.113.10", 0, TC_ACT_UNSPEC, mark(MARK_STEER, 7)),
+        tcp("classify: longest prefix wins, egress held here: SNAT here", PROG_CLASSIFY, "10.244.1.2", "203.0.113.200", 0, TC_ACT_UNSPEC, mark(MARK_SNAT, 8)),
+        tcp("classify: rule sets are separate (rule set 3, same prefix)", PROG_CLASSIFY, "10.244.1.4", "203.0.113.10", 0, TC_ACT_UNSPEC, mark(MARK_SNAT, 8)),
         tcp("classify: egress without gateway: drop (fail closed)", PROG_CLASSIFY, "10.244.1.3", "8.8.8.8", 0, TC_ACT_SHOT, 0),
         tcp("classify: route to an unknown egress: drop", PROG_CLASSIFY, "10.244.1.2", "192.0.2.1", 0, TC_ACT_SHOT, 0),
         new Case("classify: ARP untouched", PROG_CLASSIFY, ProgTestRun.arpPacket(), 0, TC_ACT_UNSPEC, 0),
-        tcp("steer: steer mark: redirect, marked as steered", PROG_STEER, "10.244.1.2", "203.0.113.10", MARK_STEER | 7, TC_ACT_REDIRECT, MARK_STEERED | 7),
-        tcp("steer: egress lost its gateway: drop", PROG_STEER, "10.244.1.3", "8.8.8.8", MARK_STEER | 9, TC_ACT_SHOT, MARK_STEER | 9),
-        tcp("steer: already steered (second pass): untouched", PROG_STEER, "10.244.1.2", "203.0.113.10", MARK_STEERED | 7, TC_ACT_UNSPEC, MARK_STEERED | 7),
+        tcp("steer: steer mark: redirect, marked as steered", PROG_STEER, "10.244.1.2", "203.0.113.10", mark(MARK_STEER, 7), TC_ACT_REDIRECT, mark(MARK_STEERED, 7)),
+        tcp("steer: egress lost its gateway: drop", PROG_STEER, "10.244.1.3", "8.8.8.8", mark(MARK_STEER, 9), TC_ACT_SHOT, mark(MARK_STEER, 9)),
+        tcp("steer: already steered (second pass): untouched", PROG_STEER, "10.244.1.2", "203.0.113.10", mark(MARK_STEERED, 7), TC_ACT_UNSPEC, mark(MARK_STEERED, 7)),
         tcp("steer: unmarked: untouched", PROG_STEER, "10.244.9.9", "203.0.113.10", 0, TC_ACT_UNSPEC, 0),
-        tcp("steer: SNAT-here mark: untouched", PROG_STEER, "10.244.1.4", "203.0.113.10", MARK_SNAT | 8, TC_ACT_UNSPEC, MARK_SNAT | 8),
-        tcp("gateway: remote pod, egress held here: SNAT here", PROG_GATEWAY, "10.244.1.4", "203.0.113.10", 0, TC_ACT_UNSPEC, MARK_SNAT | 8),
+        tcp("steer: SNAT-here mark: untouched", PROG_STEER, "10.244.1.4", "203.0.113.10", mark(MARK_SNAT, 8), TC_ACT_UNSPEC, mark(MARK_SNAT, 8)),
+        tcp("gateway: remote pod, egress held here: SNAT here", PROG_GATEWAY, "10.244.1.4", "203.0.113.10", 0, TC_ACT_UNSPEC, mark(MARK_SNAT, 8)),
         tcp("gateway: remote pod, egress held elsewhere: untouched", PROG_GATEWAY, "10.244.1.2", "203.0.113.10", 0, TC_ACT_UNSPEC, 0),
         tcp("gateway: reply from outside: untouched", PROG_GATEWAY, "203.0.113.10", "10.77.0.101", 0, TC_ACT_UNSPEC, 0),
         tcp("gateway: unknown source to a guarded destination: untouched (the guard is on pod interfaces only)", PROG_GATEWAY, "10.244.9.9", "203.0.113.10", 0, TC_ACT_UNSPEC, 0));
@@ -125,9 +125,9 @@ class BpfProgramsProgTestRunE2E {
     ProgTestRun.run(bpf.programFd(PROG_CLASSIFY), packet, 0, 10);
     assertEquals(steered, counters(7), "classification alone counts nothing (FORWARD may still drop)");
     for (int i = 0; i < 10; i++) { // one run each: in a repeated run the skb keeps its new "steered" mark
-      ProgTestRun.run(bpf.programFd(PROG_STEER), packet, MARK_STEER | 7, 1);
+      ProgTestRun.run(bpf.programFd(PROG_STEER), packet, mark(MARK_STEER, 7), 1);
     }
-    ProgTestRun.run(bpf.programFd(PROG_STEER), packet, MARK_SNAT | 8, 5);
+    ProgTestRun.run(bpf.programFd(PROG_STEER), packet, mark(MARK_SNAT, 8), 5);
 
     assertEquals(10, counters(7).packets() - steered.packets());
     assertEquals(10L * packet.length, counters(7).bytes() - steered.bytes());
@@ -136,14 +136,32 @@ class BpfProgramsProgTestRunE2E {
 
   @Test
   void guardDropsAreCountedPerNode() {
-    PolicyCounters before = counters(COUNTER_GUARD_DROPS);
+    PolicyCounters before = drops(DROP_GUARD);
 
     ProgTestRun.run(bpf.programFd(PROG_CLASSIFY), ProgTestRun.tcpPacket("10.244.9.9", "192.0.2.7"), 0, 3);
     ProgTestRun.run(bpf.programFd(PROG_CLASSIFY), ProgTestRun.tcpPacket("10.244.9.9", "198.51.100.10"), 0, 4);
     ProgTestRun.run(bpf.programFd(PROG_CLASSIFY), ProgTestRun.tcpPacket("10.244.1.5", "192.0.2.7"), 0, 4);
 
-    assertEquals(3, counters(COUNTER_GUARD_DROPS).packets() - before.packets(),
+    assertEquals(3, drops(DROP_GUARD).packets() - before.packets(),
         "only the unknown source's packets to the guarded destination");
+  }
+
+  @Test
+  void dropsAreCountedPerReason() {
+    PolicyCounters noEgress = drops(DROP_NO_EGRESS);
+    PolicyCounters guard = drops(DROP_GUARD);
+
+    // classify: a selected pod whose egress has no gateway (2), steer: the egress lost it (3)
+    ProgTestRun.run(bpf.programFd(PROG_CLASSIFY), ProgTestRun.tcpPacket("10.244.1.3", "8.8.8.8"), 0, 2);
+    ProgTestRun.run(bpf.programFd(PROG_STEER), ProgTestRun.tcpPacket("10.244.1.3", "8.8.8.8"),
+        mark(MARK_STEER, 9), 3);
+
+    assertEquals(5, drops(DROP_NO_EGRESS).packets() - noEgress.packets(), "no egress");
+    assertEquals(guard, drops(DROP_GUARD), "not guard drops");
+  }
+
+  PolicyCounters drops(int reason) {
+    return MapCodec.sumCounters(bpf.drops().lookup(MapCodec.u32(reason)), bpf.possibleCpus());
   }
 
   PolicyCounters counters(int egressId) {

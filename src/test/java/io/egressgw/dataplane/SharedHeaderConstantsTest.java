@@ -23,6 +23,8 @@ class SharedHeaderConstantsTest {
     return List.of(
         new Case("EGW_MARK_MASK", MapLayouts.MARK_MASK),
         new Case("EGW_MARK_ID_MASK", MapLayouts.MARK_ID_MASK),
+        new Case("EGW_MARK_ID_SHIFT", MapLayouts.MARK_ID_SHIFT),
+        new Case("EGW_MARK_KUBE_PROXY", MapLayouts.MARK_KUBE_PROXY),
         new Case("EGW_MARK_STEER", MapLayouts.MARK_STEER),
         new Case("EGW_MARK_SNAT", MapLayouts.MARK_SNAT),
         new Case("EGW_MARK_STEERED", MapLayouts.MARK_STEERED),
@@ -34,7 +36,12 @@ class SharedHeaderConstantsTest {
         new Case("EGW_MAP_STATE", MapLayouts.MAP_STATE),
         new Case("EGW_MAP_GUARD", MapLayouts.MAP_GUARD),
         new Case("EGW_GUARD_MAX", MapLayouts.GUARD_MAX),
-        new Case("EGW_COUNTER_GUARD_DROPS", MapLayouts.COUNTER_GUARD_DROPS),
+        new Case("EGW_MAP_DROPS", MapLayouts.MAP_DROPS),
+        new Case("EGW_DROP_GUARD", MapLayouts.DROP_GUARD),
+        new Case("EGW_DROP_NO_EGRESS", MapLayouts.DROP_NO_EGRESS),
+        new Case("EGW_DROP_NO_NEIGH", MapLayouts.DROP_NO_NEIGH),
+        new Case("EGW_DROP_NOT_ON_LINK", MapLayouts.DROP_NOT_ON_LINK),
+        new Case("EGW_DROP_REASONS", MapLayouts.DROP_REASONS),
         new Case("EGW_SOURCES_MAX", MapLayouts.SOURCES_MAX),
         new Case("EGW_ROUTES_MAX", MapLayouts.ROUTES_MAX),
         new Case("EGW_EGRESSES_MAX", MapLayouts.EGRESSES_MAX),
@@ -51,6 +58,19 @@ class SharedHeaderConstantsTest {
       out.put(m.group(1), m.group(2));
     }
     return out;
+  }
+
+  @org.junit.jupiter.api.Test
+  void noMarkBitEgressgwMaySetIsKubeProxysMasqueradeOrDropBit() {
+    int kubeProxy = 0x4000 | 0x8000;
+    int ours = MapLayouts.MARK_MASK | MapLayouts.MARK_ID_MASK;
+
+    assertEquals(0, ours & kubeProxy, "bits egressgw may set: " + Integer.toHexString(ours));
+    for (int action : new int[] {MapLayouts.MARK_STEER, MapLayouts.MARK_SNAT, MapLayouts.MARK_STEERED}) {
+      assertEquals(action, action & MapLayouts.MARK_MASK, "the action fits its field");
+    }
+    assertEquals(kubeProxy, MapLayouts.MARK_KUBE_PROXY);
+    assertEquals(0xffff0e66, MapLayouts.mark(MapLayouts.MARK_SNAT, 0xffff), "the highest egress id");
   }
 
   @TestFactory

@@ -166,6 +166,15 @@ public final class NetnsLab implements AutoCloseable {
     }
   }
 
+  /**
+   * Creates (and tracks for removal) an empty pod namespace {@code ns(name)}, so that a test can
+   * start a process in it before the pod's interface exists.
+   */
+  public String addEmptyNamespace(String name) {
+    addNs(ns(name));
+    return ns(name);
+  }
+
   /** Adds a pod on node n; its address is 10.244.n.(count of pods on n + 2). */
   public Pod addPod(int n, String name) {
     long onNode = pods.values().stream().filter(p -> p.node() == n).count();

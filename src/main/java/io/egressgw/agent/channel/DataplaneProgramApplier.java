@@ -1,6 +1,7 @@
 package io.egressgw.agent.channel;
 
 import io.egressgw.agent.NodeDataplane;
+import io.egressgw.dataplane.CapacityExceededException;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport;
 import io.egressgw.role.ProcessRole;
@@ -23,6 +24,8 @@ public final class DataplaneProgramApplier implements ProgramApplier {
   private final NodeDataplane dataplane;
   private final String node;
   private volatile NodeProgram last;
+  private volatile long overCapacityGeneration = -1;
+  private volatile RuntimeException overCapacity;
 
   public DataplaneProgramApplier(NodeDataplane dataplane, String node) {
     this.dataplane = dataplane;
@@ -31,7 +34,24 @@ public final class DataplaneProgramApplier implements ProgramApplier {
 
   @Override
   public void apply(NodeProgram program) {
-    dataplane.apply(program);
+    // a program over capacity stays over capacity: the same generation is not tried again (no
+    // dump, no writes, no log line per retry) until the controller sends a new one
+    if (program.generation() == overCapacityGeneration && overCapacity != null) {
+      throw overCapacity;
+    }
+    try {
+      dataplane.apply(program);
+    } catch (CapacityExceededException e) {
+      overCapacityGeneration = program.generation();
+      overCapacity = e;
+      LOG.warnf("program of %s not applied, kept the last one: %s", node, e.getMessage());
+      throw e;
+    } catch (RuntimeException e) {
+      LOG.warnf("program of %s generation %d failed: %s", node, program.generation(), e.getMessage());
+      throw e;
+    }
+    overCapacityGeneration = -1;
+    overCapacity = null;
     last = program;
   }
 
@@ -63,6 +83,16 @@ public final class DataplaneProgramApplier implements ProgramApplier {
   @Override
   public long guardDrops() {
     return dataplane.guardDrops();
+  }
+
+  @Override
+  public Map<String, Long> drops() {
+    return dataplane.drops();
+  }
+
+  @Override
+  public String applyError() {
+    return dataplane.applyError();
   }
 
   @Override

@@ -34,6 +34,16 @@ public interface ProgramApplier {
     return 0;
   }
 
+  /** Packets the dataplane dropped, per reason ({@link NodeReport#drops()}). */
+  default Map<String, Long> drops() {
+    return Map.of();
+  }
+
+  /** Why the last apply failed, null when it did not ({@link NodeReport#applyError()}). */
+  default String applyError() {
+    return null;
+  }
+
   /**
    * Releases every floating IP the node holds while keeping the rest of the program. Called when the
    * controller has been unreachable for the hold-timeout: the controller has by then declared this

@@ -1,0 +1,51 @@
+package io.egressgw.agent;
+
+import io.egressgw.dataplane.DataplaneObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Whether a desired dataplane fits this node's maps, decided before anything is written (pure), so
+ * that an apply over capacity changes nothing instead of stopping half way at the first full map.
+ */
+final class CapacityCheck {
+  private CapacityCheck() {}
+
+  /** One map the desired state does not fit: the entries it needs and the map's capacity. */
+  record Excess(String map, long needed, long capacity) {
+    @Override
+    public String toString() {
+      return map + " " + needed + " > " + capacity;
+    }
+  }
+
+  /** The maps desired does not fit; empty when it fits. */
+  static List<Excess> excesses(DataplaneState desired, DataplaneObject.Capacities capacities) {
+    List<Excess> out = new ArrayList<>();
+    check(out, "sources", desired.sources().size(), capacities.sources());
+    check(out, "routes", desired.routes().size(), capacities.routes());
+    check(out, "egresses", desired.egresses().size(), capacities.egresses());
+    check(out, "guard", desired.guard().size(), capacities.guard());
+    // egw_counters is an array indexed by egress id, sized as egw_egresses
+    long maxId = desired.egresses().keySet().stream().mapToLong(Integer::longValue).max().orElse(0);
+    if (maxId >= capacities.egresses()) {
+      out.add(new Excess("egress id", maxId, capacities.egresses() - 1L));
+    }
+    return out;
+  }
+
+  /**
+   * Whether writing a map's new entries before deleting its old ones (the safe order) would
+   * overflow it for a moment although the desired state fits: then that map's deletes go first.
+   */
+  static boolean deletesFirst(int installed, DataplaneState.MapDiff<?, ?> diff, int capacity) {
+    long added = diff.upserts().size() - diff.changed().size();
+    return installed + added > capacity;
+  }
+
+  private static void check(List<Excess> out, String map, long needed, long capacity) {
+    if (needed > capacity) {
+      out.add(new Excess(map, needed, capacity));
+    }
+  }
+}
