@@ -172,9 +172,10 @@ public class ControllerRuntime {
         || !Objects.equals(previous.get().nodeIP(), report.nodeIP())) {
       programs.changed(ChangeKind.NODE, report.node());
       request();
-    } else if (previous.get().appliedGeneration() != report.appliedGeneration()) {
-      // Only an acknowledgement: held programs may be released and policy status ("N of M nodes
-      // programmed") may change, nothing else.
+    } else if (previous.get().appliedGeneration() != report.appliedGeneration()
+        || !Objects.equals(previous.get().applyError(), report.applyError())) {
+      // Only an acknowledgement, or an apply that failed or stopped failing: held programs may be
+      // released and policy status ("N of M nodes programmed", or why not) may change, nothing else.
       requestStatusRefresh();
     }
   }

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -17,7 +18,9 @@ import java.util.Objects;
  *   <li>Accepted: the policy's gateway exists and has a floating IP (else False with the
  *       compiler's reason); invalid destinations are named in the message.
  *   <li>Programmed: every node whose program carries the policy acknowledged it ("N of M nodes
- *       programmed") and the egress IP has a holder; False (Pending / NoGateway) otherwise.
+ *       programmed") and the egress IP has a holder; False otherwise: NotAccepted, NoGateway,
+ *       CapacityExceeded or ApplyFailed (a node's agent reported that it could not apply its
+ *       program; the node keeps its last one), or Pending.
  * </ul>
  */
 public final class PolicyStatuses {
@@ -55,9 +58,29 @@ public final class PolicyStatuses {
         .orElse(null);
   }
 
+  /** Reason of Programmed=False when a node's agent reports that its program does not fit. */
+  public static final String CAPACITY_EXCEEDED = "CapacityExceeded";
+
+  /** Reason of Programmed=False when a node's agent reports any other apply failure. */
+  public static final String APPLY_FAILED = "ApplyFailed";
+
   /** The status of {@code p}: {@code programmed} of its {@code carriers} nodes acknowledged. */
   static EgressNATPolicyStatus status(
       EgressNATPolicy p, PolicyOutcome o, int programmed, int carriers, Instant now) {
+    return status(p, o, programmed, carriers, Map.of(), now);
+  }
+
+  /**
+   * The status of {@code p}: {@code programmed} of its {@code carriers} nodes acknowledged, and
+   * {@code applyErrors}: node -> the apply error its agent reports, for carriers not programmed.
+   */
+  static EgressNATPolicyStatus status(
+      EgressNATPolicy p,
+      PolicyOutcome o,
+      int programmed,
+      int carriers,
+      Map<String, String> applyErrors,
+      Instant now) {
     Long generation = p.getMetadata().getGeneration();
     List<Condition> before = p.getStatus() == null ? null : p.getStatus().getConditions();
     String invalid =
@@ -79,6 +102,14 @@ public final class PolicyStatuses {
     } else if (!o.ready()) {
       programmedCondition = Conditions.of(PROGRAMMED, false, "NoGateway",
           counted + ". " + o.message(), generation, now, before);
+    } else if (programmed < carriers && !applyErrors.isEmpty()) {
+      boolean capacity =
+          applyErrors.values().stream().anyMatch(e -> e.startsWith(CAPACITY_EXCEEDED));
+      StringBuilder why = new StringBuilder(counted).append('.');
+      applyErrors.forEach((node, error) -> why.append(" Node ").append(node).append(": ").append(error)
+          .append('.'));
+      programmedCondition = Conditions.of(PROGRAMMED, false,
+          capacity ? CAPACITY_EXCEEDED : APPLY_FAILED, why.toString(), generation, now, before);
     } else if (programmed < carriers) {
       programmedCondition =
           Conditions.of(PROGRAMMED, false, "Pending", counted + ".", generation, now, before);

@@ -1,5 +1,6 @@
 package io.egressgw.controller;
 
+import io.egressgw.program.NodeReport;
 import io.egressgw.api.v1.EgressNATPolicy;
 import io.egressgw.api.v1.EgressNATPolicyStatus;
 import io.egressgw.kube.ResourceCache;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -277,9 +279,15 @@ public class ProgramStage {
       }
       Set<String> carriers = nodesOfPolicy.getOrDefault(outcome.policy(), Set.of());
       int programmed = (int) carriers.stream().filter(n -> !r.holds(n) && d.programmed(n)).count();
+      Map<String, String> applyErrors = new TreeMap<>();
+      for (String n : carriers) {
+        if (!d.programmed(n)) {
+          state.liveness().report(n).map(NodeReport::applyError).ifPresent(e -> applyErrors.put(n, e));
+        }
+      }
       Instant now = clock.instant();
       EgressNATPolicyStatus desired =
-          PolicyStatuses.status(p, outcome, programmed, carriers.size(), now);
+          PolicyStatuses.status(p, outcome, programmed, carriers.size(), applyErrors, now);
       if (PolicyStatuses.onlyProgress(statuses.lastWritten(p), desired)
           && now.isBefore(statuses.lastWrittenAt(p).plus(PolicyStatuses.PROGRESS_INTERVAL))) {
         ok = false; // written by the retry the caller schedules (or the next acknowledgement)

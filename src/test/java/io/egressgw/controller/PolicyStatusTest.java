@@ -72,4 +72,27 @@ class PolicyStatusTest {
         PolicyStatuses.onlyProgress(oneOfThree, PolicyStatuses.status(p, ready, 2, 3, Instant.EPOCH)),
         "a new generation is written at once");
   }
+
+  @org.junit.jupiter.api.Test
+  void aNodeThatCannotApplyItsProgramTurnsProgrammedFalseWithTheCause() {
+    EgressNATPolicy p = new EgressNATPolicy();
+    p.setMetadata(new ObjectMetaBuilder().withName("p").withGeneration(3L).build());
+    PolicyOutcome ready = outcome(true, "w1", "192.168.1.11", "ready");
+
+    EgressNATPolicyStatus full =
+        PolicyStatuses.status(p, ready, 1, 2,
+            java.util.Map.of("w2", "CapacityExceeded: routes: 1000001 entries, capacity 1000000"),
+            Instant.EPOCH);
+    EgressNATPolicyStatus broken =
+        PolicyStatuses.status(p, ready, 1, 2, java.util.Map.of("w2", "nft: no such table"),
+            Instant.EPOCH);
+
+    assertEquals(List.of("False", "CapacityExceeded",
+            "1 of 2 nodes programmed. Node w2: CapacityExceeded: routes: 1000001 entries, capacity"
+                + " 1000000."),
+        List.of(full.getConditions().get(1).getStatus(), full.getConditions().get(1).getReason(),
+            full.getConditions().get(1).getMessage()));
+    assertEquals("ApplyFailed", broken.getConditions().get(1).getReason());
+    assertEquals(false, PolicyStatuses.onlyProgress(full, broken), "a failure is written at once");
+  }
 }

@@ -257,7 +257,9 @@ public final class AgentChannelClient {
         applier.appliedGeneration(),
         applier.heldFloatingIPs(),
         applier.counters(),
-        applier.guardDrops());
+        applier.guardDrops(),
+        applier.drops(),
+        applier.applyError());
   }
 
   private void poll() {
