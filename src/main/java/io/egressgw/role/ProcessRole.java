@@ -2,14 +2,16 @@ package io.egressgw.role;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-import io.smallrye.config.WithName;
+import io.smallrye.config.WithParentName;
 
 /**
  * Which of the two roles this process plays ({@code egressgw.role}): the one place the setting is
  * read. Beans that exist in one role only are produced with {@code @LookupIfProperty(name =
- * ProcessRole.PROPERTY, stringValue = ProcessRole.AGENT)}, which names the same key.
+ * ProcessRole.PROPERTY, stringValue = ProcessRole.AGENT)}, which names the same key. The mapping's
+ * prefix is the key itself: a mapping rooted at {@code egressgw} would claim, and refuse as unknown,
+ * every {@code egressgw.*} key read with {@code @ConfigProperty}.
  */
-@ConfigMapping(prefix = "egressgw")
+@ConfigMapping(prefix = "egressgw.role")
 public interface ProcessRole {
   /** The configuration key. */
   String PROPERTY = "egressgw.role";
@@ -26,7 +28,7 @@ public interface ProcessRole {
   }
 
   /** This process's role. */
-  @WithName("role")
+  @WithParentName
   @WithDefault("controller")
   Role role();
 
