@@ -4,6 +4,7 @@ import io.egressgw.program.HeartbeatResponse;
 import io.egressgw.program.SignedProgram;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport;
+import io.egressgw.security.OwnAuthentication;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
@@ -33,6 +34,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  *   <li>404: this process runs in role agent.
  * </ul>
  */
+@OwnAuthentication("agents authenticate with per-node credentials, see AgentAuthenticator")
 @Path("/v1/agents/{node}")
 public class AgentChannelResource {
   @Inject ChannelState state;
