@@ -1,5 +1,6 @@
 package io.egressgw.controller;
 
+import io.egressgw.kube.NodeAddressBook;
 import io.egressgw.program.HeartbeatResponse;
 import io.egressgw.program.SignedProgram;
 import io.egressgw.program.NodeProgram;
@@ -40,6 +41,7 @@ public class AgentChannelResource {
   @Inject ChannelState state;
   @Inject Leadership leadership;
   @Inject AgentAuthenticator auth;
+  @Inject NodeAddressBook nodeAddresses;
   @Inject ProgramSigner signer;
   @Inject ChannelSettings settings;
   @Inject ControllerRuntime runtime;
@@ -73,6 +75,7 @@ public class AgentChannelResource {
       long generation =
           state.programs().acknowledge(node, report.agentId(), report.appliedGeneration());
       runtime.heartbeat(report, clock.instant());
+      nodeAddresses.reported(node, report.subnets());
       return done(Response.ok(new HeartbeatResponse(generation)).build());
     });
   }
