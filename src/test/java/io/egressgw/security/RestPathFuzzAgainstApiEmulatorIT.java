@@ -92,6 +92,21 @@ class RestPathFuzzAgainstApiEmulatorIT {
     assertThat(drainRecordedRequests()).isEmpty();
   }
 
+  @Test
+  void theAgentChannelAndTheWebhookRefuseLargeOrUnboundedBodiesBeforeReadingThem() throws Exception {
+    drainRecordedRequests();
+    String big = "POST %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+        + "Content-Type: application/json\r\nContent-Length: 16777216\r\n\r\n{";
+    String chunked = "POST %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+        + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n";
+
+    assertThat(sendRaw(big.formatted("/v1/agents/worker1/heartbeat"))).isEqualTo(413);
+    assertThat(sendRaw(big.formatted("/admission/validate"))).isEqualTo(413);
+    assertThat(sendRaw(chunked.formatted("/v1/agents/worker1/heartbeat"))).isEqualTo(411);
+    assertThat(sendRaw(chunked.formatted("/admission/validate"))).isEqualTo(411);
+    assertThat(drainRecordedRequests()).isEmpty();
+  }
+
   /** Requests the emulator recorded since the last drain, except the informers' watches and lists. */
   private List<String> drainRecordedRequests() throws InterruptedException {
     List<String> out = new ArrayList<>();
@@ -117,17 +132,29 @@ class RestPathFuzzAgainstApiEmulatorIT {
       String request = method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
           + (body ? "Content-Type: application/json\r\nContent-Length: " + json.length()
               + "\r\n\r\n" + json : "\r\n");
-      OutputStream out = socket.getOutputStream();
-      out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-      out.flush();
-      InputStream in = socket.getInputStream();
-      StringBuilder line = new StringBuilder();
-      int c;
-      while ((c = in.read()) >= 0 && c != '\n') {
-        line.append((char) c);
-      }
-      String[] parts = line.toString().split(" ");
-      return parts.length > 1 ? Integer.parseInt(parts[1]) : -1;
+      return exchange(socket, request);
     }
+  }
+
+  private static int sendRaw(String request) throws IOException {
+    try (Socket socket = new Socket("localhost", RestAssured.port)) {
+      socket.setSoTimeout(10_000);
+      return exchange(socket, request);
+    }
+  }
+
+  /** Writes the request and answers the status code of the response's status line. */
+  private static int exchange(Socket socket, String request) throws IOException {
+    OutputStream out = socket.getOutputStream();
+    out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+    out.flush();
+    InputStream in = socket.getInputStream();
+    StringBuilder line = new StringBuilder();
+    int c;
+    while ((c = in.read()) >= 0 && c != '\n') {
+      line.append((char) c);
+    }
+    String[] parts = line.toString().split(" ");
+    return parts.length > 1 ? Integer.parseInt(parts[1]) : -1;
   }
 }
