@@ -3,6 +3,7 @@ package io.egressgw.controller;
 import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.api.model.authentication.UserInfo;
+import io.egressgw.security.ReviewCache;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -15,14 +16,17 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -46,15 +50,36 @@ public class AgentAuthenticator {
   @Inject KubernetesClient client;
   @Inject Clock clock;
 
-  private volatile NodeTokens nodeTokens;
-  private final Map<String, Cached> reviews = new ConcurrentHashMap<>();
-  private final ExecutorService reviewers = Executors.newFixedThreadPool(2, r -> {
-    Thread t = new Thread(r, "egw-token-review");
-    t.setDaemon(true);
-    return t;
-  });
+  /** Reviews waiting beyond this are refused at once: a flood of junk tokens stays bounded. */
+  static final int REVIEW_QUEUE = 256;
+  /** Distinct tokens remembered, each for the positive or the negative TTL. */
+  static final int CACHED_TOKENS = 10_000;
+  /** How long a failed review is remembered: a junk token repeated costs one review. */
+  static final Duration NEGATIVE_TTL = Duration.ofSeconds(10);
 
-  private record Cached(String node, AuthOutcome outcomeForNode, long until) {}
+  private volatile NodeTokens nodeTokens;
+  private volatile ReviewCache<Cached> reviews;
+  private volatile ReviewCache<Boolean> failedReviews;
+  private final ExecutorService reviewers = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS,
+      new ArrayBlockingQueue<>(REVIEW_QUEUE), r -> {
+        Thread t = new Thread(r, "egw-token-review");
+        t.setDaemon(true);
+        return t;
+      });
+
+  private record Cached(String node, AuthOutcome outcomeForNode) {}
+
+  private ReviewCache<Cached> reviews() {
+    if (reviews == null) {
+      synchronized (this) {
+        if (reviews == null) {
+          failedReviews = new ReviewCache<>(clock, NEGATIVE_TTL, CACHED_TOKENS);
+          reviews = new ReviewCache<>(clock, settings.auth().cacheTtl(), CACHED_TOKENS);
+        }
+      }
+    }
+    return reviews;
+  }
 
   public CompletionStage<AuthOutcome> authenticate(String node, String authorization) {
     String token = bearer(authorization);
@@ -121,18 +146,31 @@ public class AgentAuthenticator {
 
   private CompletionStage<AuthOutcome> review(String node, String token) {
     String key = sha256(token);
-    Cached c = reviews.get(key);
-    long now = clock.millis();
-    if (c != null && c.until() > now) {
-      return CompletableFuture.completedFuture(verdict(c, node));
+    Optional<Cached> c = reviews().get(key);
+    if (c.isPresent()) {
+      return CompletableFuture.completedFuture(verdict(c.get(), node));
     }
-    return CompletableFuture.supplyAsync(() -> {
-      Cached fresh = tokenReview(token, now);
-      if (fresh.outcomeForNode() != AuthOutcome.UNAUTHENTICATED) {
-        reviews.put(key, fresh);
-      }
-      return verdict(fresh, node);
-    }, reviewers);
+    if (failedReviews.get(key).isPresent()) {
+      return CompletableFuture.completedFuture(AuthOutcome.UNAUTHENTICATED);
+    }
+    try {
+      return CompletableFuture.supplyAsync(() -> {
+        Cached fresh = tokenReview(token);
+        if (fresh == null) {
+          // The API server could not answer: not the token's fault, so nothing is remembered.
+          return AuthOutcome.UNAUTHENTICATED;
+        }
+        if (fresh.outcomeForNode() == AuthOutcome.UNAUTHENTICATED) {
+          failedReviews.put(key, Boolean.TRUE);
+        } else {
+          reviews.put(key, fresh);
+        }
+        return verdict(fresh, node);
+      }, reviewers);
+    } catch (RejectedExecutionException full) {
+      // The queue is full (a flood of unknown tokens): refuse now rather than queue without bound.
+      return CompletableFuture.completedFuture(AuthOutcome.UNAUTHENTICATED);
+    }
   }
 
   /** A reviewed token bound to node X is allowed for X only; unbound results stand as they are. */
@@ -143,7 +181,8 @@ public class AgentAuthenticator {
     return reviewed.node().equals(node) ? AuthOutcome.ALLOWED : AuthOutcome.FORBIDDEN;
   }
 
-  private Cached tokenReview(String token, long now) {
+  /** The review's result, or null when the API server could not answer. */
+  private Cached tokenReview(String token) {
     TokenReview review = new TokenReviewBuilder()
         .withNewSpec().withToken(token).withAudiences(settings.auth().audience()).endSpec()
         .build();
@@ -152,27 +191,28 @@ public class AgentAuthenticator {
       result = client.authentication().v1().tokenReviews().create(review);
     } catch (RuntimeException e) {
       LOG.warnf("TokenReview failed: %s", e.getMessage());
-      return new Cached(null, AuthOutcome.UNAUTHENTICATED, 0);
+      return null;
     }
     if (result.getStatus() == null || !Boolean.TRUE.equals(result.getStatus().getAuthenticated())) {
-      return new Cached(null, AuthOutcome.UNAUTHENTICATED, 0);
+      return new Cached(null, AuthOutcome.UNAUTHENTICATED);
     }
+    // Strict audience: we asked for ours, so an answer that does not confirm it (an empty list
+    // included, as an authenticator that ignores audiences gives) is not a token meant for us.
     List<String> audiences = result.getStatus().getAudiences();
-    if (audiences != null && !audiences.isEmpty() && !audiences.contains(settings.auth().audience())) {
-      return new Cached(null, AuthOutcome.UNAUTHENTICATED, 0);
+    if (audiences == null || !audiences.contains(settings.auth().audience())) {
+      return new Cached(null, AuthOutcome.UNAUTHENTICATED);
     }
-    long until = now + settings.auth().cacheTtl().toMillis();
     UserInfo user = result.getStatus().getUser();
     String[] sa = settings.auth().agentServiceAccount().split(":", 2);
     String expected = "system:serviceaccount:" + sa[0] + ":" + (sa.length > 1 ? sa[1] : "");
     if (user == null || !expected.equals(user.getUsername())) {
-      return new Cached(null, AuthOutcome.FORBIDDEN, until);
+      return new Cached(null, AuthOutcome.FORBIDDEN);
     }
     List<String> nodes = user.getExtra() == null ? null : user.getExtra().get(NODE_NAME_EXTRA);
     if (nodes == null || nodes.size() != 1) {
-      return new Cached(null, AuthOutcome.FORBIDDEN, until);
+      return new Cached(null, AuthOutcome.FORBIDDEN);
     }
-    return new Cached(nodes.get(0), AuthOutcome.ALLOWED, until);
+    return new Cached(nodes.get(0), AuthOutcome.ALLOWED);
   }
 
   static String bearer(String authorization) {

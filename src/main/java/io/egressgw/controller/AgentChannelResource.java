@@ -1,9 +1,11 @@
 package io.egressgw.controller;
 
+import io.egressgw.kube.NodeAddressBook;
 import io.egressgw.program.HeartbeatResponse;
 import io.egressgw.program.SignedProgram;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport;
+import io.egressgw.security.OwnAuthentication;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
@@ -33,11 +35,13 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  *   <li>404: this process runs in role agent.
  * </ul>
  */
+@OwnAuthentication("agents authenticate with per-node credentials, see AgentAuthenticator")
 @Path("/v1/agents/{node}")
 public class AgentChannelResource {
   @Inject ChannelState state;
   @Inject Leadership leadership;
   @Inject AgentAuthenticator auth;
+  @Inject NodeAddressBook nodeAddresses;
   @Inject ProgramSigner signer;
   @Inject ChannelSettings settings;
   @Inject ControllerRuntime runtime;
@@ -71,6 +75,7 @@ public class AgentChannelResource {
       long generation =
           state.programs().acknowledge(node, report.agentId(), report.appliedGeneration());
       runtime.heartbeat(report, clock.instant());
+      nodeAddresses.reported(node, report.subnets());
       return done(Response.ok(new HeartbeatResponse(generation)).build());
     });
   }

@@ -1,19 +1,28 @@
 package io.egressgw.rest;
 
 import io.egressgw.api.v1.NetworkGatewayGroup;
+import io.egressgw.kube.NodeAddressBook;
 import io.egressgw.kube.ResourceCache;
 import io.egressgw.validation.GatewayGroupLookup;
+import io.egressgw.validation.NodeNetwork;
 import jakarta.inject.Singleton;
 import java.util.Collection;
 import java.util.Optional;
 
-/** The cross-object validation rules' view of stored gateway groups: the informer cache. */
+/** The cross-object validation rules' view of stored gateway groups and nodes: informer caches. */
 @Singleton
 public class CacheGatewayGroupLookup implements GatewayGroupLookup {
   private final ResourceCache cache;
+  private final NodeAddressBook nodes;
 
-  public CacheGatewayGroupLookup(ResourceCache cache) {
+  public CacheGatewayGroupLookup(ResourceCache cache, NodeAddressBook nodes) {
     this.cache = cache;
+    this.nodes = nodes;
+  }
+
+  @Override
+  public Collection<NodeNetwork> nodeNetworks() {
+    return nodes.networks();
   }
 
   @Override

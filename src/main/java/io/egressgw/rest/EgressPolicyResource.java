@@ -1,7 +1,9 @@
 package io.egressgw.rest;
 
 import io.egressgw.api.v1.EgressNATPolicy;
+import io.egressgw.api.v1.NetworkGatewayGroup;
 import io.egressgw.kube.ResourceCache;
+import io.egressgw.security.RbacResource;
 import io.egressgw.validation.ResourceAdmission;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.ws.rs.Consumes;
@@ -20,6 +22,7 @@ import jakarta.ws.rs.core.UriInfo;
 import java.io.InputStream;
 
 /** /v1/egress-policies: EgressNATPolicies (cluster-scoped), as in openapi.yaml. */
+@RbacResource(group = NetworkGatewayGroup.GROUP, resource = "egressnatpolicies")
 @Path("/v1/egress-policies")
 @Produces({"application/json", Problem.MEDIA_TYPE})
 public class EgressPolicyResource {

@@ -2,6 +2,7 @@ package io.egressgw.rest;
 
 import io.egressgw.api.v1.NetworkGatewayGroup;
 import io.egressgw.kube.ResourceCache;
+import io.egressgw.security.RbacResource;
 import io.egressgw.validation.ResourceAdmission;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.ws.rs.Consumes;
@@ -20,6 +21,7 @@ import jakarta.ws.rs.core.UriInfo;
 import java.io.InputStream;
 
 /** /v1/namespaces/{namespace}/gateway-groups: NetworkGatewayGroups, as in openapi.yaml. */
+@RbacResource(group = NetworkGatewayGroup.GROUP, resource = "networkgatewaygroups")
 @Path("/v1/namespaces/{namespace}/gateway-groups")
 @Produces({"application/json", Problem.MEDIA_TYPE})
 public class GatewayGroupResource {

@@ -11,7 +11,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * A Vert.x route filter in front of the public REST API. It answers before the body is read: 413
  * when Content-Length is over the limit (chunked bodies are bounded again while reading, see
  * {@link CustomResourceEndpoint}), and 404 when this process runs the agent role, which does not
- * serve the public API.
+ * serve the public API, the admission webhook, OpenAPI or Swagger UI.
  */
 @Singleton
 public class RestGate {
@@ -27,6 +27,12 @@ public class RestGate {
     filters.register(
         rc -> {
           String path = rc.normalizedPath();
+          if (!controller && controllerOnly(path)) {
+            end(rc, new Problem(Problem.type("not-found"), "Not Found", 404,
+                path + " is served by the controller role; this process runs egressgw.role="
+                    + role.role() + " and serves health and metrics only", path, List.of()));
+            return;
+          }
           if (!(path.startsWith(GATEWAY_GROUPS_PREFIX) || path.startsWith(EGRESS_POLICIES_PREFIX))) {
             rc.next();
             return;
@@ -45,6 +51,16 @@ public class RestGate {
           rc.next();
         },
         100);
+  }
+
+  /**
+   * What the agent role does not serve: the admission webhook and the API's contract and UI (its
+   * port serves health and metrics only; the REST API itself is answered below, with its own
+   * message).
+   */
+  static boolean controllerOnly(String path) {
+    return path.startsWith("/admission") || path.startsWith("/q/openapi")
+        || path.startsWith("/q/swagger-ui") || path.startsWith("/q/dev");
   }
 
   static Problem tooLarge(String path, int limit) {

@@ -1,23 +1,43 @@
 package io.egressgw.security;
 
 import io.egressgw.kube.KubernetesSettings;
+import io.egressgw.rest.Problem;
 import io.egressgw.security.KubernetesRbacGate.Verdict;
+import io.egressgw.validation.KubernetesNames;
 import io.fabric8.kubernetes.api.model.authentication.UserInfo;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
- * Guards the public resource API (/v1/namespaces/.../gateway-groups, /v1/egress-policies): 401 without
- * a valid bearer token, 403 when the cluster's RBAC would not let the same user do the same thing
- * with kubectl. Tokens are never logged.
+ * Guards everything under {@code /v1/}, deny by default, on the matched route (it runs after
+ * JAX-RS matching and reads the route's decoded path parameters, never the raw path again):
+ *
+ * <ol>
+ *   <li>Every path parameter must be a Kubernetes name ({@code namespace}: DNS-1123 label, the
+ *       others: DNS-1123 subdomain), else 404: checked in every auth mode, before any Kubernetes
+ *       API call, so that no odd name ever reaches the API server.
+ *   <li>A resource marked {@link OwnAuthentication} (the agent channel) authenticates its callers
+ *       itself.
+ *   <li>When authorisation is on, every other call needs a valid bearer token (401 otherwise); a
+ *       resource marked {@link RbacResource} is authorised with a SubjectAccessReview for the verb
+ *       and resource kubectl would need (403 when refused); any other {@code /v1/} route is refused
+ *       (403): nothing is public by accident.
+ * </ol>
+ *
+ * Every refusal is problem+json. Tokens are never logged.
  */
 public class RestAuthorizationFilter {
   private static final Logger LOG = Logger.getLogger(RestAuthorizationFilter.class);
@@ -27,22 +47,38 @@ public class RestAuthorizationFilter {
   @Inject KubernetesSettings kubernetes;
 
   @ServerRequestFilter
-  public Uni<Response> authorize(ContainerRequestContext request) {
+  public Uni<Response> authorize(
+      ContainerRequestContext request, ResourceInfo matched, UriInfo uri) {
+    String path = uri.getPath();
+    if (!path.startsWith("/v1/")) {
+      return Uni.createFrom().nullItem();
+    }
+    MultivaluedMap<String, String> parameters = uri.getPathParameters(true);
+    Optional<Response> badName = invalidPathParameter(parameters, path);
+    if (badName.isPresent()) {
+      return Uni.createFrom().item(badName.get());
+    }
+    Class<?> resource = matched == null ? null : matched.getResourceClass();
+    if (resource != null && resource.isAnnotationPresent(OwnAuthentication.class)) {
+      return Uni.createFrom().nullItem();
+    }
     if (!enforced()) {
       return Uni.createFrom().nullItem();
     }
-    Optional<KubernetesRequestAttributes> call =
-        KubernetesRequestAttributes.of(request.getMethod(), request.getUriInfo().getPath());
-    if (call.isEmpty()) {
-      return Uni.createFrom().nullItem();
-    }
     String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
-    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
-      return Uni.createFrom().item(unauthorized("A Kubernetes bearer token is required (Authorization: Bearer <token>)."));
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)
+        || header.substring(7).isBlank()) {
+      return Uni.createFrom().item(unauthorized(path,
+          "A Kubernetes bearer token is required (Authorization: Bearer <token>)."));
     }
     String token = header.substring(7).trim();
+    RbacResource rbac = resource == null ? null : resource.getAnnotation(RbacResource.class);
+    Optional<KubernetesRequestAttributes> call = rbac == null
+        ? Optional.empty()
+        : KubernetesRequestAttributes.of(request.getMethod(), rbac.group(), rbac.resource(),
+            parameters.getFirst("namespace"), parameters.getFirst("name"));
     return Uni.createFrom()
-        .item(() -> check(token, call.get()))
+        .item(() -> check(token, call, path))
         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
   }
 
@@ -54,44 +90,70 @@ public class RestAuthorizationFilter {
     };
   }
 
-  private Response check(String token, KubernetesRequestAttributes call) {
+  /** 404 when a path parameter cannot be a Kubernetes name: no such object can exist. */
+  static Optional<Response> invalidPathParameter(
+      MultivaluedMap<String, String> parameters, String path) {
+    for (Map.Entry<String, List<String>> p : parameters.entrySet()) {
+      for (String value : p.getValue()) {
+        Optional<String> problem = "namespace".equals(p.getKey())
+            ? KubernetesNames.labelProblem(value)
+            : KubernetesNames.subdomainProblem(value);
+        if (problem.isPresent()) {
+          return Optional.of(problem(404, "not-found", "Not Found",
+              "no object can be named like this: " + p.getKey() + " " + problem.get(), path));
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private Response check(String token, Optional<KubernetesRequestAttributes> call, String path) {
     Optional<UserInfo> user;
     try {
       user = gate.authenticate(token);
     } catch (RuntimeException e) {
       LOG.warnf("TokenReview failed: %s", e.getMessage());
-      return problem(Response.Status.SERVICE_UNAVAILABLE, "Authentication unavailable",
-          "The Kubernetes API could not review the token; try again.");
+      return problem(503, "authentication-unavailable", "Authentication unavailable",
+          "The Kubernetes API could not review the token; try again.", path);
     }
     if (user.isEmpty()) {
-      return unauthorized("The bearer token is not valid for this cluster.");
+      return unauthorized(path, "The bearer token is not valid for this cluster.");
+    }
+    if (call.isEmpty()) {
+      return problem(403, "forbidden", "Forbidden",
+          "User \"" + user.get().getUsername() + "\" cannot call " + path
+              + ": it is no operation of a resource the cluster's RBAC governs", path);
     }
     Verdict verdict;
     try {
-      verdict = gate.authorize(user.get(), call);
+      verdict = gate.authorize(user.get(), call.get());
     } catch (RuntimeException e) {
       LOG.warnf("SubjectAccessReview failed: %s", e.getMessage());
-      return problem(Response.Status.SERVICE_UNAVAILABLE, "Authorization unavailable",
-          "The Kubernetes API could not review the request; try again.");
+      return problem(503, "authorization-unavailable", "Authorization unavailable",
+          "The Kubernetes API could not review the request; try again.", path);
     }
     if (!verdict.allowed()) {
-      return problem(Response.Status.FORBIDDEN, "Forbidden",
-          "User \"" + user.get().getUsername() + "\" cannot " + call.describe()
-              + (verdict.reason() == null || verdict.reason().isBlank() ? "" : ": " + verdict.reason()));
+      return problem(403, "forbidden", "Forbidden",
+          "User \"" + user.get().getUsername() + "\" cannot " + call.get().describe()
+              + (verdict.reason() == null || verdict.reason().isBlank()
+                  ? "" : ": " + verdict.reason()), path);
     }
     return null;
   }
 
-  private static Response unauthorized(String detail) {
-    return Response.fromResponse(problem(Response.Status.UNAUTHORIZED, "Unauthorized", detail))
+  private static Response unauthorized(String path, String detail) {
+    return Response.fromResponse(problem(401, "unauthorized", "Unauthorized", detail, path))
         .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
         .build();
   }
 
-  private static Response problem(Response.Status status, String title, String detail) {
-    return Response.status(status)
-        .type("application/problem+json")
-        .entity(Map.of("type", "about:blank", "title", title, "status", status.getStatusCode(), "detail", detail))
-        .build();
+  static Response problem(int status, String type, String title, String detail, String path) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("type", Problem.type(type));
+    body.put("title", title);
+    body.put("status", status);
+    body.put("detail", detail);
+    body.put("instance", path);
+    return Response.status(status).type(Problem.MEDIA_TYPE).entity(body).build();
   }
 }

@@ -14,6 +14,14 @@ public interface GatewayGroupLookup {
 
   Collection<NetworkGatewayGroup> all();
 
+  /**
+   * The nodes' addresses and reported subnets, for the address-theft rule ({@link
+   * FloatingIpTheft}); none by default.
+   */
+  default Collection<NodeNetwork> nodeNetworks() {
+    return java.util.List.of();
+  }
+
   /** A lookup over a fixed collection of groups. */
   static GatewayGroupLookup of(Collection<NetworkGatewayGroup> groups) {
     return new GatewayGroupLookup() {

@@ -4,6 +4,7 @@ import io.egressgw.api.v1.EgressNATPolicy;
 import io.egressgw.api.v1.GatewayRef;
 import io.egressgw.api.v1.NetworkGatewayGroup;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 
@@ -29,6 +30,10 @@ public final class ResourceAdmission {
     if (!own.isEmpty()) {
       return Verdict.invalid(own);
     }
+    List<Violation> theft = addressTheft(group, lookup.nodeNetworks());
+    if (!theft.isEmpty()) {
+      return Verdict.invalid(theft);
+    }
     return Verdict.conflict(floatingIpsClaimedElsewhere(group, lookup));
   }
 
@@ -38,6 +43,18 @@ public final class ResourceAdmission {
       return Verdict.invalid(own);
     }
     return Verdict.invalid(gatewayRefMissing(policy, lookup));
+  }
+
+  /** One violation per floating IP that is a node's address or a node subnet's network/broadcast. */
+  public static List<Violation> addressTheft(NetworkGatewayGroup group, Collection<NodeNetwork> nodes) {
+    List<Violation> out = new ArrayList<>();
+    List<String> ips = group.getSpec().getFloatingIPs();
+    for (int i = 0; i < ips.size(); i++) {
+      int index = i;
+      FloatingIpTheft.problem(ips.get(i), nodes)
+          .ifPresent(p -> out.add(new Violation("spec.floatingIPs[" + index + "]", p)));
+    }
+    return out;
   }
 
   /** One violation per floating IP of the group that another group already lists. */

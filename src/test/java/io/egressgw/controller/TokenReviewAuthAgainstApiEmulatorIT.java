@@ -49,6 +49,10 @@ class TokenReviewAuthAgainstApiEmulatorIT {
           if (body.contains("token-of-other-sa")) {
             return answer(true, "system:serviceaccount:default:app", "node-a", "egressgw-agent");
           }
+          if (body.contains("token-without-audience")) {
+            return new TokenReviewBuilder(answer(true, "system:serviceaccount:kube-system:egressgw-agent",
+                "node-a", "x")).editStatus().withAudiences(List.of()).endStatus().build();
+          }
           if (body.contains("token-wrong-audience")) {
             return answer(true, "system:serviceaccount:kube-system:egressgw-agent", "node-a", "kubernetes");
           }
@@ -88,6 +92,8 @@ class TokenReviewAuthAgainstApiEmulatorIT {
         Arguments.of("agent token bound to node-a, for node-b", "token-of-agent-on-a", "node-b", AuthOutcome.FORBIDDEN),
         Arguments.of("another service account", "token-of-other-sa", "node-a", AuthOutcome.FORBIDDEN),
         Arguments.of("token for another audience", "token-wrong-audience", "node-a", AuthOutcome.UNAUTHENTICATED),
+        Arguments.of("review that confirms no audience", "token-without-audience", "node-a",
+            AuthOutcome.UNAUTHENTICATED),
         Arguments.of("token the API server does not know", "garbage", "node-a", AuthOutcome.UNAUTHENTICATED),
         Arguments.of("no token", null, "node-a", AuthOutcome.UNAUTHENTICATED));
   }

@@ -35,6 +35,15 @@ class AgentRoleIT {
   }
 
   @Test
+  void theAgentsPortServesHealthAndMetricsOnly() {
+    given().contentType("application/json").body("{}").post("/admission/validate")
+        .then().statusCode(404).contentType("application/problem+json");
+    given().get("/q/openapi").then().statusCode(404);
+    given().get("/q/swagger-ui/").then().statusCode(404);
+    given().get("/q/health/live").then().statusCode(200);
+  }
+
+  @Test
   void noEmulatorIsStarted() {
     assertThat(emulator.isRunning()).isFalse();
   }

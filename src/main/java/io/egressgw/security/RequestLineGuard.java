@@ -1,0 +1,87 @@
+package io.egressgw.security;
+
+import io.egressgw.rest.Problem;
+import io.egressgw.rest.StrictJson;
+import io.quarkus.vertx.http.runtime.filters.Filters;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Refuses a request whose raw path could mean another path once decoded or normalised: an encoded
+ * '/' or '\' ({@code %2F}, {@code %5C}), a '\', a ';' (matrix parameters), an empty segment
+ * ({@code //}) or a dot segment ({@code .}, {@code ..}, also percent-encoded). No Kubernetes name
+ * contains any of them, so such a path names nothing and is answered 404 problem+json before any
+ * route, filter, body read or Kubernetes API call sees it; the authorisation decision is never made
+ * on a path that a later component could read differently (issue 15: {@code x%2F..%2Fdefault}).
+ *
+ * <p>It also answers OPTIONS (and TRACE) under {@code /v1/} with 405: JAX-RS would answer OPTIONS
+ * itself, past every request filter, and the API offers no cross-origin use.
+ */
+@Singleton
+public class RequestLineGuard {
+  /** Runs before every other route filter (RestGate has 100). */
+  static final int PRIORITY = 1000;
+
+  void register(@Observes Filters filters) {
+    filters.register(this::check, PRIORITY);
+  }
+
+  private void check(RoutingContext rc) {
+    String raw = rc.request().path();
+    Optional<String> problem = problem(raw);
+    if (problem.isPresent()) {
+      end(rc, new Problem(Problem.type("not-found"), "Not Found", 404,
+          "the request path " + problem.get() + "; no resource has such a name", null, List.of()));
+      return;
+    }
+    HttpMethod method = rc.request().method();
+    boolean unoffered = HttpMethod.OPTIONS.equals(method) || HttpMethod.TRACE.equals(method);
+    if (raw.startsWith("/v1/") && unoffered) {
+      end(rc, new Problem(Problem.type("method-not-allowed"), "Method Not Allowed", 405,
+          method.name() + " is not offered by this API", raw, List.of()));
+      return;
+    }
+    rc.next();
+  }
+
+  private static void end(RoutingContext rc, Problem problem) {
+    rc.response()
+        .setStatusCode(problem.status())
+        .putHeader("Content-Type", Problem.MEDIA_TYPE)
+        .end(StrictJson.write(problem));
+  }
+
+  /** Why the raw (undecoded) path is refused, or empty when it is a plain path. */
+  static Optional<String> problem(String raw) {
+    if (raw == null || raw.isEmpty() || raw.charAt(0) != '/') {
+      return Optional.of("is not absolute");
+    }
+    String lower = raw.toLowerCase(Locale.ROOT);
+    if (lower.contains("%2f") || lower.contains("%5c") || raw.indexOf('\\') >= 0) {
+      return Optional.of("contains an encoded or backslash separator");
+    }
+    if (raw.indexOf(';') >= 0 || lower.contains("%3b")) {
+      return Optional.of("contains ';'");
+    }
+    if (lower.contains("%00") || lower.contains("%25")) {
+      return Optional.of("contains an encoded NUL or '%'");
+    }
+    String[] segments = raw.substring(1).split("/", -1);
+    for (int i = 0; i < segments.length; i++) {
+      String segment = segments[i].toLowerCase(Locale.ROOT).replace("%2e", ".");
+      boolean last = i == segments.length - 1;
+      if (segment.isEmpty() && !last) {
+        return Optional.of("contains an empty segment (//)");
+      }
+      if (segment.equals(".") || segment.equals("..")) {
+        return Optional.of("contains a dot segment");
+      }
+    }
+    return Optional.empty();
+  }
+}
