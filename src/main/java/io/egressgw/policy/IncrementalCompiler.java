@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -84,7 +85,7 @@ public final class IncrementalCompiler {
   private final BitSet usedEgressIds = new BitSet();
   private final Map<String, View> views = new HashMap<>();
   private final List<View> touched = new ArrayList<>();
-  private final Map<Long, Integer> guardRefs = new HashMap<>(); // prefix -> policies claiming it
+  private final Map<Cidr, Integer> guardRefs = new HashMap<>(); // prefix -> policies claiming it
   private List<String> guard = List.of(); // sorted guarded prefixes, as in every program
   private boolean guardDirty;
   private boolean tracking = true;
@@ -952,8 +953,8 @@ public final class IncrementalCompiler {
   // Programs
 
   /** Adds (delta 1) or removes (delta -1) one policy's prefixes from the guarded prefixes. */
-  private void refGuard(long[] prefixes, int delta) {
-    for (long prefix : prefixes) {
+  private void refGuard(Cidr[] prefixes, int delta) {
+    for (Cidr prefix : prefixes) {
       guardRefs.merge(prefix, delta, (a, b) -> a + b == 0 ? null : a + b);
       guardDirty = true;
     }
@@ -965,11 +966,11 @@ public final class IncrementalCompiler {
       return false;
     }
     guardDirty = false;
-    Long[] keys = guardRefs.keySet().toArray(new Long[0]);
-    Arrays.sort(keys, (a, b) -> Long.compare(prefixOrder(a), prefixOrder(b)));
+    Cidr[] keys = guardRefs.keySet().toArray(new Cidr[0]);
+    Arrays.sort(keys, Cidr.ORDER);
     List<String> now = new ArrayList<>(keys.length);
-    for (Long k : keys) {
-      now.add(Ipv4.canonicalCidr(k));
+    for (Cidr k : keys) {
+      now.add(k.toString());
     }
     if (now.equals(guard)) {
       return false;
@@ -1053,26 +1054,17 @@ public final class IncrementalCompiler {
 
   private List<Route> routes(RuleSet rs) {
     if (rs.routes == null) {
-      Map<Long, Integer> winners = new HashMap<>();
+      Map<Cidr, Integer> winners = new TreeMap<>(Cidr.ORDER);
       for (PolicyState p : rs.policies) { // sorted by name: the first claim wins
-        for (long prefix : p.prefixes) {
+        for (Cidr prefix : p.prefixes) {
           winners.putIfAbsent(prefix, p.egressId);
         }
       }
-      Long[] keys = winners.keySet().toArray(new Long[0]);
-      Arrays.sort(keys, (a, b) -> Long.compare(prefixOrder(a), prefixOrder(b)));
-      List<Route> routes = new ArrayList<>(keys.length);
-      for (Long k : keys) {
-        routes.add(new Route(Ipv4.canonicalCidr(k), winners.get(k)));
-      }
+      List<Route> routes = new ArrayList<>(winners.size());
+      winners.forEach((prefix, egressId) -> routes.add(new Route(prefix.toString(), egressId)));
       rs.routes = List.copyOf(routes);
     }
     return rs.routes;
-  }
-
-  /** Sorts prefixes by network address, then length. */
-  private static long prefixOrder(long prefix) {
-    return ((prefix & 0xffffffffL) << 6) | (prefix >>> 32);
   }
 
   // --------------------------------------------------------------------------------------------
@@ -1110,10 +1102,10 @@ public final class IncrementalCompiler {
         if (q.name.compareTo(p.name) >= 0) {
           break; // sorted by name: only smaller names win
         }
-        for (long prefix : p.prefixes) {
-          for (long other : q.prefixes) {
-            if (prefix == other) {
-              lost.merge(Ipv4.canonicalCidr(prefix), q.name, (a, b) -> a.compareTo(b) <= 0 ? a : b);
+        for (Cidr prefix : p.prefixes) {
+          for (Cidr other : q.prefixes) {
+            if (prefix.equals(other)) {
+              lost.merge(prefix.toString(), q.name, (a, b) -> a.compareTo(b) <= 0 ? a : b);
             }
           }
         }
@@ -1191,7 +1183,7 @@ public final class IncrementalCompiler {
     final String name;
     final int egressId;
     PolicyInput input;
-    long[] prefixes = new long[0];
+    Cidr[] prefixes = new Cidr[0]; // valid destinations, distinct, in input order
     List<String> invalidCidrs = List.of();
     boolean applied;
     String egressIp;
@@ -1205,23 +1197,18 @@ public final class IncrementalCompiler {
     }
 
     void parseCidrs() {
-      List<Long> ok = new ArrayList<>();
-      List<String> bad = new ArrayList<>();
-      Set<Long> seen = new HashSet<>();
-      for (String cidr : input.destinationCidrs()) {
-        long c = Ipv4.parseCidr(cidr);
-        if (c < 0) {
-          bad.add(cidr);
-          continue;
-        }
-        int len = Ipv4.prefixLength(c);
-        long canonical = ((long) len << 32) | ((Ipv4.address(c) & Ipv4.mask(len)) & 0xffffffffL);
-        if (seen.add(canonical)) {
-          ok.add(canonical);
+      Set<Cidr> valid = new LinkedHashSet<>();
+      List<String> invalid = new ArrayList<>();
+      for (String text : input.destinationCidrs()) {
+        Cidr cidr = Cidr.parse(text);
+        if (cidr == null) {
+          invalid.add(text);
+        } else {
+          valid.add(cidr);
         }
       }
-      prefixes = ok.stream().mapToLong(Long::longValue).toArray();
-      invalidCidrs = List.copyOf(bad);
+      prefixes = valid.toArray(new Cidr[0]);
+      invalidCidrs = List.copyOf(invalid);
     }
   }
 
