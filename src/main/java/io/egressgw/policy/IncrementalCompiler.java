@@ -79,7 +79,7 @@ public final class IncrementalCompiler {
   private final Map<String, String> nodeIps = new HashMap<>();
   private final Set<String> nodes = new HashSet<>();
   private final Map<String, String> assignment = new HashMap<>();
-  private final Map<String, TreeMap<Long, String>> floatingByNode = new HashMap<>();
+  private final Map<String, TreeSet<String>> floatingByNode = new HashMap<>();
   private final Map<Key, RuleSet> ruleSets = new HashMap<>();
   private final BitSet usedRuleSetIds = new BitSet();
   private final BitSet usedEgressIds = new BitSet();
@@ -923,8 +923,8 @@ public final class IncrementalCompiler {
       markSlow(node);
     }
     if (before != null) {
-      TreeMap<Long, String> held = floatingByNode.get(before);
-      held.remove(sortKey(ip));
+      TreeSet<String> held = floatingByNode.get(before);
+      held.remove(ip);
       if (held.isEmpty()) {
         floatingByNode.remove(before);
       }
@@ -940,13 +940,24 @@ public final class IncrementalCompiler {
 
   private void indexFloatingIp(String ip, String node) {
     assignment.put(ip, node);
-    floatingByNode.computeIfAbsent(node, n -> new TreeMap<>()).put(sortKey(ip), ip);
+    floatingByNode.computeIfAbsent(node, n -> new TreeSet<>(FLOATING_IP_ORDER)).add(ip);
   }
 
-  /** Numeric order for valid addresses, then anything else by text (kept, never dropped). */
-  private static long sortKey(String ip) {
-    long a = Ipv4.parse(ip);
-    return a >= 0 ? a : (1L << 32) + (ip.hashCode() & 0xffffffffL);
+  /**
+   * How a node's floating IPs are listed: valid IPv4 addresses in numeric order, then any other
+   * text (an assignment may carry an address validation has not rejected yet) after them. Ties,
+   * i.e. invalid texts, or two spellings of one address such as {@code 10.0.0.1} and {@code
+   * 010.0.0.1}, are ordered by the text itself, so distinct IPs never compare equal and none is
+   * dropped from the node's set.
+   */
+  static final Comparator<String> FLOATING_IP_ORDER =
+      Comparator.comparingLong(IncrementalCompiler::numericOrder)
+          .thenComparing(Comparator.naturalOrder());
+
+  /** The address as a number; invalid text sorts after every address. */
+  private static long numericOrder(String ip) {
+    long address = Ipv4.parse(ip);
+    return address >= 0 ? address : 1L << 32;
   }
 
   // --------------------------------------------------------------------------------------------
@@ -1042,8 +1053,8 @@ public final class IncrementalCompiler {
       v.rulesCache = Map.copyOf(rules);
       v.egressesCache = Map.copyOf(egresses);
     }
-    TreeMap<Long, String> held = floatingByNode.get(v.node);
-    List<String> floating = held == null ? List.of() : List.copyOf(held.values());
+    TreeSet<String> held = floatingByNode.get(v.node);
+    List<String> floating = held == null ? List.of() : List.copyOf(held);
     return NodeProgram.adopting(v.node, 0, sources, v.rulesCache, v.egressesCache, floating, guard);
   }
 
