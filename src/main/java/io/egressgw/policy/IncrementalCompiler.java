@@ -371,16 +371,15 @@ public final class IncrementalCompiler {
     in.policies().forEach(p -> byName.put(p.name(), p));
     List<String> unseeded = new ArrayList<>();
     for (String name : byName.keySet()) {
-      Integer id = seed.get(name);
-      if (id != null && id >= 1 && id <= MAX_EGRESS_ID && !usedEgressIds.get(id)) {
-        usedEgressIds.set(id);
+      int id = claimSeededEgressId(name);
+      if (id != 0) {
         registerPolicy(new PolicyState(name, id));
       } else {
         unseeded.add(name);
       }
     }
     for (String name : unseeded) {
-      registerPolicy(new PolicyState(name, allocateEgressId(name)));
+      registerPolicy(new PolicyState(name, allocateLowestEgressId()));
     }
     for (PolicyInput pi : byName.values()) {
       PolicyState p = policies.get(pi.name());
@@ -897,12 +896,23 @@ public final class IncrementalCompiler {
     }
   }
 
+  /** The seeded id if valid and free, else the lowest free id. */
   private int allocateEgressId(String name) {
-    Integer seeded = seed.get(name);
-    if (seeded != null && seeded >= 1 && seeded <= MAX_EGRESS_ID && !usedEgressIds.get(seeded)) {
-      usedEgressIds.set(seeded);
-      return seeded;
+    int id = claimSeededEgressId(name);
+    return id != 0 ? id : allocateLowestEgressId();
+  }
+
+  /** Takes the id {@code name} was seeded with when it is valid and free; 0 otherwise. */
+  private int claimSeededEgressId(String name) {
+    Integer id = seed.get(name);
+    if (id == null || id < 1 || id > MAX_EGRESS_ID || usedEgressIds.get(id)) {
+      return 0;
     }
+    usedEgressIds.set(id);
+    return id;
+  }
+
+  private int allocateLowestEgressId() {
     int id = usedEgressIds.nextClearBit(1);
     if (id > MAX_EGRESS_ID) {
       throw new IllegalStateException("more than " + MAX_EGRESS_ID + " policies");
