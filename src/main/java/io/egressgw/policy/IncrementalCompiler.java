@@ -795,13 +795,7 @@ public final class IncrementalCompiler {
 
   private void unindexGateway(PolicyState p) {
     if (p.input != null && p.input.gatewayKey() != null) {
-      Set<PolicyState> set = policiesByGateway.get(p.input.gatewayKey());
-      if (set != null) {
-        set.remove(p);
-        if (set.isEmpty()) {
-          policiesByGateway.remove(p.input.gatewayKey());
-        }
-      }
+      removeFrom(policiesByGateway, p.input.gatewayKey(), p);
     }
   }
 
