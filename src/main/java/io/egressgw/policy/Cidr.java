@@ -9,7 +9,7 @@ import java.util.Comparator;
  * conflict detection.
  *
  * <p>A record rather than a packed {@code long}: prefixes are parsed once per policy change and
- * kept with the policy; pod events never create one.
+ * kept in {@link PolicyState#prefixes}; pod events never create one.
  *
  * @param network the network address (an unsigned 32-bit value in an int), host bits cleared
  * @param length the prefix length, 0..32
