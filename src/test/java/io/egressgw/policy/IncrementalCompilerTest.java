@@ -129,6 +129,15 @@ class IncrementalCompilerTest {
   }
 
   @Test
+  void floatingIpsThatAreNotAddressesAreAllListedAfterTheAddressesByText() {
+    // "Aa" and "BB" have the same hashCode: a key derived from it kept only one of them.
+    c.floatingIpMoved("BB", "worker2");
+    c.floatingIpMoved("Aa", "worker2");
+
+    assertEquals(List.of("192.168.1.101", "Aa", "BB"), c.programFor("worker2").floatingIPs());
+  }
+
+  @Test
   void nonEgressFloatingIpMovingChangesOnlyTheTwoHolders() {
     assertEquals(Set.of("worker2", "worker3"), c.floatingIpMoved("192.168.1.101", "worker3"));
   }
