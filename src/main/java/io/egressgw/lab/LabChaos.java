@@ -21,9 +21,8 @@ import java.util.Set;
  *
  * <p>A cycle: wait until the lab is settled (controller ready, every node Up, every floating IP
  * placed and answered by exactly one MAC, every probed pod answered with the egress IP within the
- * last second), pick the egress
- * IP's holder, inject, hold, heal, wait until settled again, watch two more seconds. The cycle is
- * judged from the injection to that end. Every wait is bounded.
+ * last second), pick the egress IP's holder, inject, hold, heal, wait until settled again, watch
+ * two more seconds. The cycle is judged from the injection to that end. Every wait is bounded.
  */
 final class LabChaos {
   /** The harness's settings (command line: --cycles, --faults, --outage-bound-ms, --settle-ms). */
@@ -125,12 +124,7 @@ final class LabChaos {
     List<Row> rows = new ArrayList<>();
     try (LabMonitors monitors =
         LabMonitors.start(
-            lab,
-            probed,
-            floatingIPs,
-            Duration.ofMillis(25),
-            Duration.ofMillis(100),
-            maxRun)) {
+            lab, probed, floatingIPs, Duration.ofMillis(25), Duration.ofMillis(100), maxRun)) {
       for (List<LabFault> mix : settings.mixes()) {
         rows.add(runFault(mix, monitors));
       }

@@ -34,8 +34,8 @@ enum LabFault {
    */
   CONTROLLER_OUTAGE("controller-outage", Duration.ofSeconds(20), false),
   /**
-   * The holder is cut from the controller only: its relay to the controller's socket is stopped,
-   * so its heartbeats and polls hang as on a dropping network; the LAN is untouched.
+   * The holder is cut from the controller only: its relay to the controller's socket is stopped, so
+   * its heartbeats and polls hang as on a dropping network; the LAN is untouched.
    */
   PARTITION("partition", Duration.ofSeconds(3), false),
   /** The holder's link is cut at the bridge; its agent runs and still reaches the controller. */

@@ -26,7 +26,9 @@ import java.util.TreeMap;
 final class LabInvariants {
   private LabInvariants() {}
 
-  /** One probe: when it completed (monotonic ns), from which pod, and the source seen ("-": none). */
+  /**
+   * One probe: when it completed (monotonic ns), from which pod, and the source seen ("-": none).
+   */
   record ProbeSample(long nanos, String pod, String seen) {
     boolean answered() {
       return !seen.equals("-");
@@ -150,8 +152,8 @@ final class LabInvariants {
   }
 
   /**
-   * The longest time in [start, end] the pod went without an answer with the egress IP: between
-   * two such answers, from the last one before the cycle, and from the last one to the end.
+   * The longest time in [start, end] the pod went without an answer with the egress IP: between two
+   * such answers, from the last one before the cycle, and from the last one to the end.
    */
   static long longestGap(
       long start, long end, List<ProbeSample> probes, String pod, String egressIP) {

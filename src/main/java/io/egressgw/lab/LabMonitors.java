@@ -143,8 +143,20 @@ final class LabMonitors implements AutoCloseable {
             Duration.ofSeconds(2),
             "",
             List.of(
-                "ip", "netns", "exec", plan.extNetns(), "arping", "-r", "-d", "-c", "1", "-w",
-                "0.3", "-i", "eth0", ip));
+                "ip",
+                "netns",
+                "exec",
+                plan.extNetns(),
+                "arping",
+                "-r",
+                "-d",
+                "-c",
+                "1",
+                "-w",
+                "0.3",
+                "-i",
+                "eth0",
+                ip));
     // arping exits 1 both for "no reply" and for "replies from two MACs" (-d); other codes and
     // time-outs mean the request itself failed.
     if (r.exitCode() != 0 && r.exitCode() != 1) {

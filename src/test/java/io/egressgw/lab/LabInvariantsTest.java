@@ -119,7 +119,6 @@ class LabInvariantsTest {
     List<ProbeSample> probes = new ArrayList<>(probes(-2000, -1000, EGRESS));
     probes.addAll(probes(300, 5000, EGRESS));
 
-    assertThat(judge(probes, arp(0, 5000, MAC_A)).worstOutage())
-        .isEqualTo(Duration.ofMillis(300));
+    assertThat(judge(probes, arp(0, 5000, MAC_A)).worstOutage()).isEqualTo(Duration.ofMillis(300));
   }
 }
