@@ -30,10 +30,22 @@ import java.util.function.BooleanSupplier;
  *
  * <pre>
  *   lab up | status | fail NODE | heal NODE | down
+ *   lab restart controller | agent NODE kill|stop|cont|start | partition NODE on|off
+ *   lab lan NODE cut|restore | chaos [--cycles N] [--faults a,b+c,...] [--outage-bound-ms M]
  * </pre>
  */
 public final class Lab {
   static final String API = "http://127.0.0.1:8080";
+  private static final String USAGE =
+      """
+      usage: lab up | status | fail NODE | heal NODE | down
+             lab restart controller | agent NODE kill|stop|cont|start
+             lab partition NODE on|off   (the node <-> controller path only)
+             lab lan NODE cut|restore    (the node's link at the bridge only)
+             lab chaos [--cycles N] [--faults a,b+c,...] [--outage-bound-ms M] [--settle-ms S]
+               faults: holder-death agent-kill agent-stop controller-restart controller-outage
+                       partition lan-cut (a+b: injected together)
+      """;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -65,8 +77,13 @@ public final class Lab {
           case "fail" -> lab.fail(arg(args));
           case "heal" -> lab.heal(arg(args));
           case "down" -> lab.down();
+          case "restart" -> lab.restart(arg(args));
+          case "agent" -> lab.agentCommand(arg(args), args.length > 2 ? args[2] : "");
+          case "partition" -> lab.partitionCommand(arg(args), args.length > 2 ? args[2] : "");
+          case "lan" -> lab.lanCommand(arg(args), args.length > 2 ? args[2] : "");
+          case "chaos" -> lab.chaos(List.of(args).subList(1, args.length));
           default -> {
-            System.out.println("usage: lab up | status | fail NODE | heal NODE | down");
+            System.out.print(USAGE);
             yield cmd.equals("help") ? 0 : 2;
           }
         };
@@ -105,11 +122,20 @@ public final class Lab {
     processes.start("echo", Optional.of(plan.extNetns()),
         List.of("socat", "TCP-LISTEN:" + plan.externalPort() + ",reuseaddr,fork", "SYSTEM:echo $SOCAT_PEERADDR"));
 
-    System.out.println("lab: starting the controller on " + API + " (embedded Kubernetes API emulator)");
-    processes.start("controller", Optional.empty(), processes.java(LabSystemProperties.controller(dir)));
-    if (!waitFor(Duration.ofSeconds(90), () -> httpStatus(API + "/q/health/ready") == 200)) {
+    System.out.println("lab: starting the Kubernetes API emulator on " + LabSystemProperties.kubeApiUrl());
+    processes.start("kube-api", Optional.empty(), processes.java(LabSystemProperties.kubeApi()));
+    String kubeApiReady = "http://127.0.0.1:" + LabSystemProperties.KUBE_API_PROCESS_HTTP_PORT + "/q/health/ready";
+    if (!waitFor(Duration.ofSeconds(90), () -> httpStatus(kubeApiReady) == 200)) {
+      System.err.println("lab: the Kubernetes API emulator did not become ready; see " + processes.log("kube-api"));
+      return 1;
+    }
+    System.out.println("lab: starting the controller on " + API);
+    if (!startController(Duration.ofSeconds(90))) {
       System.err.println("lab: the controller did not become ready; see " + processes.log("controller"));
       return 1;
+    }
+    for (LabNode node : plan.nodes()) {
+      startRelay(node);
     }
     try (KubernetesClient kube = kubeClient()) {
       System.out.println("lab: registering nodes, namespaces and pods with the Kubernetes API");
@@ -171,6 +197,101 @@ public final class Lab {
   String agentMetrics(LabNode node) {
     return Shell.run(Duration.ofSeconds(3), "", List.of("ip", "netns", "exec", node.netns(), "curl", "-sf", "-m", "2",
         "http://127.0.0.1:9090/q/metrics")).out();
+  }
+
+  /**
+   * Starts the controller (removing a stale socket first: its bind fails otherwise) and waits until
+   * it answers ready.
+   */
+  boolean startController(Duration timeout) throws IOException, InterruptedException {
+    Files.deleteIfExists(LabSystemProperties.controllerSocket(dir));
+    processes.start("controller", Optional.empty(), processes.java(LabSystemProperties.controller(dir)));
+    return waitFor(timeout, () -> httpStatus(API + "/q/health/ready") == 200);
+  }
+
+  /** SIGKILL of the controller, as a crash or an evicted pod; the Kubernetes API keeps running. */
+  void killController() {
+    processes.kill("controller");
+  }
+
+  int restartController() throws Exception {
+    long t0 = System.nanoTime();
+    killController();
+    boolean ready = startController(Duration.ofSeconds(90));
+    System.out.printf("lab: controller %s after %.1f s%n", ready ? "restarted and ready" : "NOT ready",
+        (System.nanoTime() - t0) / 1e9);
+    return ready ? 0 : 1;
+  }
+
+  /**
+   * The node's path to the controller: a relay from the node's own socket to the controller's. In
+   * the lab agents reach the controller over a Unix socket, which no packet filter inside the node's
+   * namespace can cut; stopping this relay (SIGSTOP of its process group) cuts exactly this node
+   * from the controller and nothing else, and leaves its connections hanging as a dropping network
+   * would (no reset, no refusal).
+   */
+  private void startRelay(LabNode node) throws IOException {
+    Path socket = LabSystemProperties.channelSocket(dir, node);
+    Files.deleteIfExists(socket);
+    processes.start("relay-" + node.name(), Optional.empty(), List.of("socat",
+        "UNIX-LISTEN:" + socket + ",fork,unlink-early",
+        "UNIX-CONNECT:" + LabSystemProperties.controllerSocket(dir)));
+  }
+
+  /** Partitions a node from the controller (true) or heals the partition (false). */
+  boolean partition(LabNode node, boolean cut) {
+    return processes.signal("relay-" + node.name(), cut ? "STOP" : "CONT");
+  }
+
+  /** Cuts a node's link at the bridge (false) or restores it (true); the agent keeps running. */
+  void setLanLink(LabNode node, boolean up) {
+    network.setLink(node, up);
+  }
+
+  /** Sends a signal (KILL, STOP, CONT) to a node's agent. */
+  boolean signalAgent(LabNode node, String signal) {
+    return processes.signal("agent-" + node.name(), signal);
+  }
+
+  boolean agentAlive(LabNode node) {
+    return processes.alive("agent-" + node.name());
+  }
+
+  boolean controllerAlive() {
+    return processes.alive("controller");
+  }
+
+  /** Starts a node's agent again (after a kill) unless it runs. */
+  void ensureAgent(LabNode node) throws IOException {
+    if (!agentAlive(node)) {
+      startAgent(node);
+    }
+  }
+
+  /**
+   * Makes the outside router forget its neighbours on the segment, so that its next packet to a
+   * floating IP needs a fresh ARP answer.
+   */
+  void flushRouterNeighbours() {
+    Shell.run("ip", "netns", "exec", plan.extNetns(), "ip", "neigh", "flush", "dev", "eth0");
+  }
+
+  /** Waits (bounded) until the node's agent answers ready. */
+  boolean awaitAgentReady(LabNode node, Duration timeout) throws InterruptedException {
+    return waitFor(timeout, () -> agentReady(node));
+  }
+
+  Path appJar() {
+    return processes.appJar();
+  }
+
+  /** The health each node has in the gateway group's status ("Up", "Down"; empty when unknown). */
+  Map<String, String> nodeHealth() {
+    Map<String, String> health = new java.util.TreeMap<>();
+    getJsonQuietly(API + "/v1/namespaces/kube-system/gateway-groups/default")
+        .path("status").path("nodes").fields()
+        .forEachRemaining(e -> health.put(e.getKey(), e.getValue().asText()));
+    return health;
   }
 
   private void startAgent(LabNode node) throws IOException {
@@ -331,6 +452,75 @@ public final class Lab {
     System.out.printf("lab: %s %s; floating IPs stay where they are (no move back)%n", nodeName,
         up ? "is Up again" : "did not come back within 60 s");
     return up ? 0 : 1;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // single faults, by hand (the chaos harness injects the same)
+
+  int restart(String what) throws Exception {
+    if (!what.equals("controller")) {
+      System.err.println("lab: only the controller restarts this way (agents: lab agent NODE ...)");
+      return 2;
+    }
+    return restartController();
+  }
+
+  int agentCommand(String nodeName, String action) throws Exception {
+    LabNode node = plan.node(nodeName).orElseThrow(() -> new IllegalArgumentException("no node " + nodeName));
+    switch (action) {
+      case "kill" -> signalAgent(node, "KILL");
+      case "stop" -> signalAgent(node, "STOP");
+      case "cont" -> signalAgent(node, "CONT");
+      case "start" -> ensureAgent(node);
+      default -> {
+        System.err.println("lab: agent NODE kill|stop|cont|start");
+        return 2;
+      }
+    }
+    System.out.printf("lab: agent of %s: %s (running: %s)%n", nodeName, action, agentAlive(node));
+    return 0;
+  }
+
+  int partitionCommand(String nodeName, String onOff) {
+    LabNode node = plan.node(nodeName).orElseThrow(() -> new IllegalArgumentException("no node " + nodeName));
+    if (!onOff.equals("on") && !onOff.equals("off")) {
+      System.err.println("lab: partition NODE on|off");
+      return 2;
+    }
+    boolean ok = partition(node, onOff.equals("on"));
+    System.out.printf("lab: %s %s the controller%s%n", nodeName,
+        onOff.equals("on") ? "cut from" : "reconnected to", ok ? "" : " FAILED (is the lab up?)");
+    return ok ? 0 : 1;
+  }
+
+  int lanCommand(String nodeName, String action) {
+    LabNode node = plan.node(nodeName).orElseThrow(() -> new IllegalArgumentException("no node " + nodeName));
+    if (!action.equals("cut") && !action.equals("restore")) {
+      System.err.println("lab: lan NODE cut|restore");
+      return 2;
+    }
+    setLanLink(node, action.equals("restore"));
+    System.out.printf("lab: %s's link at the bridge %s%n", nodeName, action.equals("cut") ? "cut" : "restored");
+    return 0;
+  }
+
+  int chaos(List<String> args) throws Exception {
+    LabChaos.Settings settings = LabChaos.Settings.parse(args);
+    if (!controllerAlive() || network.existing().isEmpty()) {
+      System.out.println("lab: the lab is not up; bringing it up first");
+      if (up() != 0) {
+        return 1;
+      }
+    }
+    long t0 = System.nanoTime();
+    List<LabChaos.Row> rows = new LabChaos(this, settings).run();
+    System.out.printf("%nlab chaos: %d cycles per fault, outage bound %d ms, settle %d ms, %.0f s%n%n",
+        settings.cycles(), settings.bounds().outage().toMillis(), settings.bounds().settle().toMillis(),
+        (System.nanoTime() - t0) / 1e9);
+    System.out.print(LabChaos.table(rows));
+    boolean broken = rows.stream().anyMatch(r -> r.breaches() > 0);
+    System.out.println(broken ? "lab chaos: INVARIANTS BROKEN" : "lab chaos: no invariant broken");
+    return broken ? 1 : 0;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -21,6 +21,10 @@ final class LabProcesses {
     this.appJar = appJar;
   }
 
+  Path appJar() {
+    return appJar;
+  }
+
   Path log(String name) {
     return dir.resolve(name + ".log");
   }
@@ -46,7 +50,10 @@ final class LabProcesses {
 
   /** The egressgw application (controller or agent role) with the given system properties. */
   List<String> java(List<String> properties) {
-    List<String> cmd = new ArrayList<>(List.of("java", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+    List<String> cmd = new ArrayList<>(List.of("java", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        // ProcessRole maps the whole "egressgw" prefix, so SmallRye refuses every egressgw.* key
+        // read with @ConfigProperty (egressgw.kubernetes, egressgw.controller.enabled, ...) at start.
+        "-Dsmallrye.config.mapping.validate-unknown=false"));
     cmd.addAll(properties);
     cmd.addAll(List.of("-jar", appJar.toString()));
     return cmd;
@@ -72,6 +79,15 @@ final class LabProcesses {
    */
   void crash(String name) {
     pid(name).flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
+  }
+
+  /**
+   * Sends a signal (e.g. STOP, CONT, KILL) to a process's whole process group: every lab process is
+   * started with setsid, so its group is its pid and holds the children it forks (socat's).
+   */
+  boolean signal(String name, String signal) {
+    Optional<Long> pid = pid(name).filter(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false));
+    return pid.isPresent() && Shell.run("kill", "-s", signal, "--", "-" + pid.get()).ok();
   }
 
   /** Kills a process and its children (the JVM under `ip netns exec`), then forgets it. */

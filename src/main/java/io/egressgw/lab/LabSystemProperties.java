@@ -4,7 +4,16 @@ import io.egressgw.lab.LabPlan.LabNode;
 import java.nio.file.Path;
 import java.util.List;
 
-/** The configuration the lab gives the controller and each agent (system properties). */
+/**
+ * The configuration the lab gives the Kubernetes API emulator, the controller and each agent (system
+ * properties).
+ *
+ * <p>The API emulator runs in a process of its own (the application in role controller with the
+ * controller switched off), so that the controller can be killed and restarted like a pod while the
+ * Kubernetes API keeps its objects, as a real API server would. Each agent reaches the controller
+ * through a relay socket of its own node, so that the lab can partition one node from the controller
+ * without touching any other path (see {@link LabChaos}).
+ */
 final class LabSystemProperties {
   private LabSystemProperties() {}
 
@@ -27,11 +36,35 @@ final class LabSystemProperties {
     return dir.resolve("controller-signing.pub");
   }
 
-  static List<String> controller(Path dir) {
+  /** The API emulator process's own HTTP port (health only; the lab never calls its REST API). */
+  static final int KUBE_API_PROCESS_HTTP_PORT = 8081;
+
+  /** The relay socket through which the agent of one node reaches the controller's socket. */
+  static Path channelSocket(Path dir, LabNode node) {
+    return dir.resolve("channel-" + node.name() + ".sock");
+  }
+
+  /** The Kubernetes API: the embedded emulator, with the CRDs, and no controller loops. */
+  static List<String> kubeApi() {
     return List.of(
         "-Degressgw.role=controller",
         "-Degressgw.kubernetes=embedded",
         "-Degressgw.kubernetes-emulator.port=" + KUBE_API_PORT,
+        "-Degressgw.controller.enabled=false",
+        "-Degressgw.rest.auth.mode=none",
+        "-Dquarkus.http.host=127.0.0.1",
+        "-Dquarkus.http.port=" + KUBE_API_PROCESS_HTTP_PORT);
+  }
+
+  /** The controller, against the emulator as against a cluster's API server. */
+  static List<String> controller(Path dir) {
+    return List.of(
+        "-Degressgw.role=controller",
+        "-Degressgw.kubernetes=cluster",
+        "-Dquarkus.kubernetes-client.api-server-url=" + kubeApiUrl(),
+        "-Dquarkus.kubernetes-client.trust-certs=true",
+        // The lab's REST API is for local use on 127.0.0.1, as with the embedded emulator.
+        "-Degressgw.rest.auth.mode=none",
         "-Dquarkus.http.host=127.0.0.1",
         "-Dquarkus.http.port=8080",
         "-Dquarkus.http.domain-socket=" + controllerSocket(dir),
@@ -47,7 +80,7 @@ final class LabSystemProperties {
     return List.of(
         "-Degressgw.role=agent",
         "-Degressgw.agent.channel.node-name=" + node.name(),
-        "-Degressgw.agent.channel.controller-url=unix:" + controllerSocket(dir),
+        "-Degressgw.agent.channel.controller-url=unix:" + channelSocket(dir, node),
         "-Degressgw.agent.channel.token-file=" + tokenDir(dir).resolve(node.name() + ".token"),
         "-Degressgw.agent.channel.controller-public-key-file=" + publicKey(dir),
         "-Degressgw.agent.dataplane.uplink=eth0",

@@ -1,0 +1,121 @@
+package io.egressgw.lab;
+
+import io.egressgw.lab.LabPlan.LabNode;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * One fault the chaos harness injects into the running lab, aimed at the node that holds the egress
+ * IP (the target) when the cycle starts. Each fault is injected, held, then healed; the harness
+ * watches the invariants throughout ({@link LabInvariants}).
+ *
+ * <p>Left out: a step of the controller's clock. A JVM reads the wall clock from the kernel's
+ * CLOCK_REALTIME, which is one per machine (time namespaces offset only the monotonic and boot
+ * clocks, and only before a process enters them); stepping it would step every process on this
+ * shared machine, outside the lab. Faking it inside the JVM (an LD_PRELOAD time library) would test
+ * the library rather than the controller, so the harness does not pretend to.
+ */
+enum LabFault {
+  /**
+   * The holder's agent is SIGKILLed and its link cut at the bridge: the node is gone. Healed as a
+   * reboot: the agent first, then the link.
+   */
+  HOLDER_DEATH("holder-death", Duration.ofSeconds(3), true),
+  /** The holder's agent is SIGKILLed (a crash, an OOM kill); its link stays up. */
+  AGENT_KILL("agent-kill", Duration.ofSeconds(5), false),
+  /** The holder's agent is SIGSTOPped for 2 s (a long pause), then continued. */
+  AGENT_STOP("agent-stop", Duration.ofSeconds(2), false),
+  /** The controller is SIGKILLed and started again at once (within the agents' hold-timeout). */
+  CONTROLLER_RESTART("controller-restart", Duration.ZERO, false),
+  /**
+   * The controller is SIGKILLed and stays down past the agents' hold-timeout (15 s); then the
+   * router's neighbour table is flushed, so that egress works only if someone still answers ARP.
+   */
+  CONTROLLER_OUTAGE("controller-outage", Duration.ofSeconds(20), false),
+  /**
+   * The holder is cut from the controller only: its relay to the controller's socket is stopped, so
+   * its heartbeats and polls hang as on a dropping network; the LAN is untouched.
+   */
+  PARTITION("partition", Duration.ofSeconds(3), false),
+  /** The holder's link is cut at the bridge; its agent runs and still reaches the controller. */
+  LAN_CUT("lan-cut", Duration.ofSeconds(3), true);
+
+  private final String label;
+  private final Duration hold;
+  private final boolean cutsTargetFromLan;
+
+  LabFault(String label, Duration hold, boolean cutsTargetFromLan) {
+    this.label = label;
+    this.hold = hold;
+    this.cutsTargetFromLan = cutsTargetFromLan;
+  }
+
+  String label() {
+    return label;
+  }
+
+  /** How long the fault lasts before it is healed. */
+  Duration hold() {
+    return hold;
+  }
+
+  /** Whether the target node itself is off the segment (its own pods cannot reach out then). */
+  boolean cutsTargetFromLan() {
+    return cutsTargetFromLan;
+  }
+
+  static Optional<LabFault> byLabel(String label) {
+    return Arrays.stream(values()).filter(f -> f.label.equals(label)).findFirst();
+  }
+
+  /** Injects the fault. */
+  void inject(Lab lab, LabNode target) {
+    switch (this) {
+      case HOLDER_DEATH -> {
+        lab.signalAgent(target, "KILL");
+        lab.setLanLink(target, false);
+      }
+      case AGENT_KILL -> lab.signalAgent(target, "KILL");
+      case AGENT_STOP -> lab.signalAgent(target, "STOP");
+      case CONTROLLER_RESTART, CONTROLLER_OUTAGE -> lab.killController();
+      case PARTITION -> lab.partition(target, true);
+      case LAN_CUT -> lab.setLanLink(target, false);
+    }
+  }
+
+  /**
+   * What happens at the end of the hold, before healing; answers how long to keep watching before
+   * the heal.
+   */
+  Duration beforeHeal(Lab lab) {
+    if (this == CONTROLLER_OUTAGE) {
+      lab.flushRouterNeighbours();
+      return Duration.ofSeconds(3);
+    }
+    return Duration.ZERO;
+  }
+
+  /** Heals the fault: what was cut is restored, what was killed is started again. */
+  void heal(Lab lab, LabNode target) throws Exception {
+    switch (this) {
+      case HOLDER_DEATH -> {
+        // As a node that reboots: its agent starts (and learns it holds nothing now) before the
+        // node is back on the segment. A link that returns before the agent is the mix
+        // lan-cut+agent-kill.
+        lab.ensureAgent(target);
+        lab.awaitAgentReady(target, Duration.ofSeconds(60));
+        lab.setLanLink(target, true);
+      }
+      case AGENT_KILL -> lab.ensureAgent(target);
+      case AGENT_STOP -> lab.signalAgent(target, "CONT");
+      case CONTROLLER_RESTART, CONTROLLER_OUTAGE -> {
+        if (!lab.controllerAlive()) {
+          lab.startController(Duration.ofSeconds(90));
+        }
+      }
+      case PARTITION -> lab.partition(target, false);
+      case LAN_CUT -> lab.setLanLink(target, true);
+    }
+  }
+}
