@@ -50,10 +50,8 @@ final class LabProcesses {
 
   /** The egressgw application (controller or agent role) with the given system properties. */
   List<String> java(List<String> properties) {
-    List<String> cmd = new ArrayList<>(List.of("java", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        // ProcessRole maps the whole "egressgw" prefix, so SmallRye refuses every egressgw.* key
-        // read with @ConfigProperty (egressgw.kubernetes, egressgw.controller.enabled, ...) at start.
-        "-Dsmallrye.config.mapping.validate-unknown=false"));
+    List<String> cmd =
+        new ArrayList<>(List.of("java", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
     cmd.addAll(properties);
     cmd.addAll(List.of("-jar", appJar.toString()));
     return cmd;

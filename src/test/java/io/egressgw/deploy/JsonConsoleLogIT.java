@@ -33,12 +33,7 @@ class JsonConsoleLogIT {
   public static class JsonOn implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
-      // validate-unknown: at 9231220 ProcessRole's mapping (prefix egressgw) claims every
-      // egressgw.* key, and keys read with @ConfigProperty fail start-up as unmapped; this test
-      // is about logging, so it does not wait for that fix.
-      return Map.of(
-          "quarkus.log.console.json.enabled", "true",
-          "smallrye.config.mapping.validate-unknown", "false");
+      return Map.of("quarkus.log.console.json.enabled", "true");
     }
   }
 
