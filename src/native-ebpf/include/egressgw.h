@@ -33,7 +33,7 @@
 #define EGW_MARK_STEERED 0x00000e67U
 /* The mark for action and egress id, and the egress id of a mark. */
 #define EGW_MARK_OF(action, id) ((action) | ((__u32)(id) << EGW_MARK_ID_SHIFT))
-#define EGW_MARK_ID_OF(mark) (((mark) & EGW_MARK_ID_MASK) >> EGW_MARK_ID_SHIFT)
+#define EGW_MARK_ID_OF(mark) (((mark)&EGW_MARK_ID_MASK) >> EGW_MARK_ID_SHIFT)
 
 /* Egress flags. */
 #define EGW_EGRESS_HAS_GATEWAY 0x1U /* gateway_ip is set; without it selected traffic is dropped */
@@ -55,9 +55,10 @@
 #define EGW_GUARD_MAX 65536 /* guarded destination prefixes (the union of every policy's) */
 
 /* egw_drops index: why the dataplane dropped a packet (per CPU packets and bytes). */
-#define EGW_DROP_GUARD 0       /* egw_classify: a pod this node does not know yet, guarded destination */
-#define EGW_DROP_NO_EGRESS 1   /* egw_classify / egw_steer: the egress has no gateway (or is unknown) */
-#define EGW_DROP_NO_NEIGH 2    /* egw_steer: the gateway's MAC is not known (yet) */
+#define EGW_DROP_GUARD 0 /* egw_classify: a pod this node does not know yet, guarded destination */
+#define EGW_DROP_NO_EGRESS \
+	1 /* egw_classify / egw_steer: the egress has no gateway (or is unknown) */
+#define EGW_DROP_NO_NEIGH 2 /* egw_steer: the gateway's MAC is not known (yet) */
 #define EGW_DROP_NOT_ON_LINK 3 /* egw_steer: the gateway is not a neighbour on the uplink */
 #define EGW_DROP_REASONS 4
 
@@ -82,8 +83,8 @@ struct egw_guard_key {
 /* egw_egresses value, keyed by egress id (__u32). */
 struct egw_egress {
 	__u32 gateway_ip; /* the node holding egress_ip, network byte order; 0 when none */
-	__u32 egress_ip;  /* the floating IP, network byte order (informational for the BPF side) */
-	__u32 flags;      /* EGW_EGRESS_* */
+	__u32 egress_ip; /* the floating IP, network byte order (informational for the BPF side) */
+	__u32 flags; /* EGW_EGRESS_* */
 };
 
 /* egw_counters value (per CPU), indexed by egress id. */

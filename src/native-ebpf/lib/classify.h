@@ -5,9 +5,9 @@
 #include "maps.h"
 
 #define EGW_NOT_SELECTED 0 /* source not selected, or destination outside its rule set */
-#define EGW_NO_EGRESS 1    /* selected, but the egress is unknown or has no gateway: drop */
-#define EGW_LOCAL 2        /* selected, this node holds the egress: SNAT here */
-#define EGW_REMOTE 3       /* selected, another node holds the egress: steer there */
+#define EGW_NO_EGRESS 1 /* selected, but the egress is unknown or has no gateway: drop */
+#define EGW_LOCAL 2 /* selected, this node holds the egress: SNAT here */
+#define EGW_REMOTE 3 /* selected, another node holds the egress: steer there */
 #define EGW_UNKNOWN_GUARDED 4 /* source not known to this node yet, destination guarded: drop */
 
 /*

@@ -138,9 +138,8 @@ int egw_tcx_query(int ifindex, int ingress, uint32_t prog_id)
 {
 	__u32 ids[64];
 	LIBBPF_OPTS(bpf_prog_query_opts, opts, .prog_ids = ids, .prog_cnt = 64);
-	int err = bpf_prog_query_opts(ifindex,
-				      (enum bpf_attach_type)(ingress ? EGW_TCX_INGRESS : EGW_TCX_EGRESS),
-				      &opts);
+	int err = bpf_prog_query_opts(
+		ifindex, (enum bpf_attach_type)(ingress ? EGW_TCX_INGRESS : EGW_TCX_EGRESS), &opts);
 
 	if (err)
 		return err;
@@ -245,14 +244,16 @@ int egw_events_wait(int fd, int timeout_ms, char *buf, int len)
 			}
 			break; /* EAGAIN: drained */
 		}
-		for (struct nlmsghdr *h = (struct nlmsghdr *)rbuf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+		for (struct nlmsghdr *h = (struct nlmsghdr *)rbuf; NLMSG_OK(h, n);
+		     h = NLMSG_NEXT(h, n)) {
 			if (len - used < 64)
 				break;
 			if (h->nlmsg_type == RTM_NEWLINK) {
 				used += snprintf(buf + used, len - used, "L\t");
 				int w = link_line(h, buf + used, len - used);
 				used += w > 0 ? w : 0;
-			} else if (h->nlmsg_type == RTM_DELQDISC || h->nlmsg_type == RTM_DELTFILTER) {
+			} else if (h->nlmsg_type == RTM_DELQDISC ||
+				   h->nlmsg_type == RTM_DELTFILTER) {
 				struct tcmsg *t = NLMSG_DATA(h);
 				used += snprintf(buf + used, len - used, "T\t%d\n", t->tcm_ifindex);
 			}
@@ -363,7 +364,8 @@ static int addr_request(int type, int flags, int ifindex, uint32_t addr_be, int 
 
 int egw_addr_add(int ifindex, uint32_t addr_be, int prefixlen, const char *label)
 {
-	return addr_request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, addr_be, prefixlen, label);
+	return addr_request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, addr_be, prefixlen,
+			    label);
 }
 
 int egw_addr_del(int ifindex, uint32_t addr_be, int prefixlen)
@@ -446,7 +448,8 @@ static int nl_dump(int type, int family, nl_line_fn fn, char *buf, int len)
 			err = -errno;
 			goto out;
 		}
-		for (struct nlmsghdr *h = (struct nlmsghdr *)rbuf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+		for (struct nlmsghdr *h = (struct nlmsghdr *)rbuf; NLMSG_OK(h, n);
+		     h = NLMSG_NEXT(h, n)) {
 			if (h->nlmsg_type == NLMSG_DONE) {
 				done = 1;
 				break;
@@ -545,8 +548,10 @@ struct arp_ipv4 {
 
 int egw_garp(int ifindex, uint32_t addr_be)
 {
-	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP),
-				  .sll_ifindex = ifindex, .sll_halen = ETH_ALEN };
+	struct sockaddr_ll to = { .sll_family = AF_PACKET,
+				  .sll_protocol = htons(ETH_P_ARP),
+				  .sll_ifindex = ifindex,
+				  .sll_halen = ETH_ALEN };
 	struct ifreq ifr = {};
 	struct arp_ipv4 arp = {};
 	int fd, err = 0;
@@ -617,8 +622,9 @@ int egw_map_update_many(int fd, const void *keys, const void *values, uint32_t k
 			uint32_t value_size, int n)
 {
 	for (int i = 0; i < n; i++) {
-		int err = bpf_map_update_elem(fd, (const char *)keys + (size_t)i * key_size,
-					      (const char *)values + (size_t)i * value_size, BPF_ANY);
+		int err =
+			bpf_map_update_elem(fd, (const char *)keys + (size_t)i * key_size,
+					    (const char *)values + (size_t)i * value_size, BPF_ANY);
 		if (err)
 			return err;
 	}

@@ -22,8 +22,8 @@ import com.tngtech.archunit.lang.ArchRule;
  *       agent reaches the dataplane.
  * </ul>
  *
- * <p>One exception: fabric8 declares the custom resource base class, {@code CustomResource}, in
- * the client package although it is model (the CRD generator needs it), so api.v1 may extend it.
+ * <p>One exception: fabric8 declares the custom resource base class, {@code CustomResource}, in the
+ * client package although it is model (the CRD generator needs it), so api.v1 may extend it.
  */
 @AnalyzeClasses(packages = "io.egressgw", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
@@ -66,7 +66,12 @@ class ArchitectureTest {
 
   @ArchTest
   static final ArchRule pureCodeUsesNoJnr =
-      noClasses().that().resideInAnyPackage(PURE).should().dependOnClassesThat().resideInAPackage("jnr..");
+      noClasses()
+          .that()
+          .resideInAnyPackage(PURE)
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("jnr..");
 
   @ArchTest
   static final ArchRule enginesTakePlainRecordsOnly =

@@ -48,23 +48,31 @@ public final class AdmissionReviewer {
     try {
       verdict =
           switch (kind) {
-            case NetworkGatewayGroup.KIND -> ResourceAdmission.admit(
-                STRICT.convertValue(request.getObject(), NetworkGatewayGroup.class), lookup);
-            case EgressNATPolicy.KIND -> ResourceAdmission.admit(
-                STRICT.convertValue(request.getObject(), EgressNATPolicy.class), lookup);
+            case NetworkGatewayGroup.KIND ->
+                ResourceAdmission.admit(
+                    STRICT.convertValue(request.getObject(), NetworkGatewayGroup.class), lookup);
+            case EgressNATPolicy.KIND ->
+                ResourceAdmission.admit(
+                    STRICT.convertValue(request.getObject(), EgressNATPolicy.class), lookup);
             default -> Verdict.allowed();
           };
     } catch (IllegalArgumentException e) {
-      return denied(request, 400, "the object does not match the " + kind + " schema: "
-          + e.getMessage().lines().findFirst().orElse(""));
+      return denied(
+          request,
+          400,
+          "the object does not match the "
+              + kind
+              + " schema: "
+              + e.getMessage().lines().findFirst().orElse(""));
     }
     if (verdict.isAllowed()) {
       return allowed(request);
     }
     int code = verdict.outcome() == Verdict.Outcome.CONFLICT ? 409 : 422;
-    String message = verdict.violations().stream()
-        .map(AdmissionReviewer::describe)
-        .collect(Collectors.joining("; "));
+    String message =
+        verdict.violations().stream()
+            .map(AdmissionReviewer::describe)
+            .collect(Collectors.joining("; "));
     return denied(request, code, kind + " " + request.getName() + " is invalid: " + message);
   }
 
@@ -80,8 +88,12 @@ public final class AdmissionReviewer {
     return new AdmissionResponseBuilder()
         .withUid(request.getUid())
         .withAllowed(false)
-        .withStatus(new StatusBuilder().withCode(code).withMessage(message)
-            .withReason(code == 409 ? "Conflict" : "Invalid").build())
+        .withStatus(
+            new StatusBuilder()
+                .withCode(code)
+                .withMessage(message)
+                .withReason(code == 409 ? "Conflict" : "Invalid")
+                .build())
         .build();
   }
 }

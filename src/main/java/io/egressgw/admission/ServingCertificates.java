@@ -34,11 +34,15 @@ public final class ServingCertificates {
   private ServingCertificates() {}
 
   /** PEM-encoded CA certificate, serving certificate and serving key. */
-  public record Issued(String caCertificate, String certificate, String privateKey, Instant notAfter) {}
+  public record Issued(
+      String caCertificate, String certificate, String privateKey, Instant notAfter) {}
 
   /** The DNS names the API server uses to reach a Service. */
   public static List<String> serviceDnsNames(String service, String namespace) {
-    return List.of(service, service + "." + namespace, service + "." + namespace + ".svc",
+    return List.of(
+        service,
+        service + "." + namespace,
+        service + "." + namespace + ".svc",
         service + "." + namespace + ".svc.cluster.local");
   }
 
@@ -52,19 +56,32 @@ public final class ServingCertificates {
       Date from = Date.from(now.minus(Duration.ofMinutes(5)));
       Date to = Date.from(now.plus(validity));
 
-      X509v3CertificateBuilder ca = new JcaX509v3CertificateBuilder(
-          caName, serial(), from, to, caName, caKey.getPublic());
+      X509v3CertificateBuilder ca =
+          new JcaX509v3CertificateBuilder(caName, serial(), from, to, caName, caKey.getPublic());
       ca.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
-      ca.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+      ca.addExtension(
+          Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
       X509Certificate caCert = sign(ca, caKey);
 
-      X509v3CertificateBuilder server = new JcaX509v3CertificateBuilder(
-          caName, serial(), from, to, new X500Name("CN=" + dnsNames.get(0)), serverKey.getPublic());
+      X509v3CertificateBuilder server =
+          new JcaX509v3CertificateBuilder(
+              caName,
+              serial(),
+              from,
+              to,
+              new X500Name("CN=" + dnsNames.get(0)),
+              serverKey.getPublic());
       server.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
       server.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-      server.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
-      server.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(
-          dnsNames.stream().map(n -> new GeneralName(GeneralName.dNSName, n)).toArray(GeneralName[]::new)));
+      server.addExtension(
+          Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+      server.addExtension(
+          Extension.subjectAlternativeName,
+          false,
+          new GeneralNames(
+              dnsNames.stream()
+                  .map(n -> new GeneralName(GeneralName.dNSName, n))
+                  .toArray(GeneralName[]::new)));
       X509Certificate serverCert = sign(server, caKey);
 
       return new Issued(pem(caCert), pem(serverCert), pem(serverKey.getPrivate()), to.toInstant());
@@ -77,8 +94,10 @@ public final class ServingCertificates {
     return new BigInteger(64, new SecureRandom());
   }
 
-  private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair issuer) throws Exception {
-    ContentSigner signer = new JcaContentSignerBuilder("SHA256withECDSA").build(issuer.getPrivate());
+  private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair issuer)
+      throws Exception {
+    ContentSigner signer =
+        new JcaContentSignerBuilder("SHA256withECDSA").build(issuer.getPrivate());
     return new JcaX509CertificateConverter().getCertificate(builder.build(signer));
   }
 

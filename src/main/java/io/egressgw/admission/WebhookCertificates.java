@@ -20,10 +20,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Part of the controller pod's init step ({@code io.egressgw.bootstrap.ControllerInit}): makes sure the webhook's TLS material
- * exists in a Secret shared by all replicas (issuing it when missing or about to expire), writes
- * it where the controller's HTTPS listener reads it, and puts the CA into the
- * ValidatingWebhookConfiguration's caBundle so that the API server trusts the webhook.
+ * Part of the controller pod's init step ({@code io.egressgw.bootstrap.ControllerInit}): makes sure
+ * the webhook's TLS material exists in a Secret shared by all replicas (issuing it when missing or
+ * about to expire), writes it where the controller's HTTPS listener reads it, and puts the CA into
+ * the ValidatingWebhookConfiguration's caBundle so that the API server trusts the webhook.
  */
 public final class WebhookCertificates {
   static final String SECRET = "egressgw-webhook-tls";
@@ -35,20 +35,35 @@ public final class WebhookCertificates {
   private WebhookCertificates() {}
 
   /** Returns the material in use after making sure it is stored, written to dir and trusted. */
-  public static ServingCertificates.Issued ensure(KubernetesClient client, String namespace, Path dir, Clock clock)
-      throws Exception {
+  public static ServingCertificates.Issued ensure(
+      KubernetesClient client, String namespace, Path dir, Clock clock) throws Exception {
     ServingCertificates.Issued tls = current(client, namespace, clock).orElse(null);
     if (tls == null) {
       ServingCertificates.Issued fresh =
-          ServingCertificates.issue(ServingCertificates.serviceDnsNames(SERVICE, namespace), clock.instant(), VALIDITY);
-      Secret secret = new SecretBuilder()
-          .withNewMetadata().withName(SECRET).withNamespace(namespace).endMetadata()
-          .withType("kubernetes.io/tls")
-          .withData(Map.of("ca.crt", b64(fresh.caCertificate()), "tls.crt", b64(fresh.certificate()),
-              "tls.key", b64(fresh.privateKey())))
-          .build();
+          ServingCertificates.issue(
+              ServingCertificates.serviceDnsNames(SERVICE, namespace), clock.instant(), VALIDITY);
+      Secret secret =
+          new SecretBuilder()
+              .withNewMetadata()
+              .withName(SECRET)
+              .withNamespace(namespace)
+              .endMetadata()
+              .withType("kubernetes.io/tls")
+              .withData(
+                  Map.of(
+                      "ca.crt",
+                      b64(fresh.caCertificate()),
+                      "tls.crt",
+                      b64(fresh.certificate()),
+                      "tls.key",
+                      b64(fresh.privateKey())))
+              .build();
       try {
-        client.secrets().inNamespace(namespace).resource(secret).createOr(existing -> existing.update());
+        client
+            .secrets()
+            .inNamespace(namespace)
+            .resource(secret)
+            .createOr(existing -> existing.update());
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409) {
           throw e;
@@ -63,35 +78,56 @@ public final class WebhookCertificates {
     Files.writeString(key, tls.privateKey());
     Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
     String caBundle = b64(tls.caCertificate());
-    ValidatingWebhookConfiguration config = client.admissionRegistration().v1()
-        .validatingWebhookConfigurations().withName(WEBHOOK_CONFIGURATION).get();
+    ValidatingWebhookConfiguration config =
+        client
+            .admissionRegistration()
+            .v1()
+            .validatingWebhookConfigurations()
+            .withName(WEBHOOK_CONFIGURATION)
+            .get();
     if (config != null) {
-      client.admissionRegistration().v1().validatingWebhookConfigurations().withName(WEBHOOK_CONFIGURATION)
-          .edit(c -> {
-            c.getWebhooks().forEach(w -> w.getClientConfig().setCaBundle(caBundle));
-            return c;
-          });
+      client
+          .admissionRegistration()
+          .v1()
+          .validatingWebhookConfigurations()
+          .withName(WEBHOOK_CONFIGURATION)
+          .edit(
+              c -> {
+                c.getWebhooks().forEach(w -> w.getClientConfig().setCaBundle(caBundle));
+                return c;
+              });
     }
     return tls;
   }
 
   /** The stored material, if present and not about to expire. */
-  static Optional<ServingCertificates.Issued> current(KubernetesClient client, String namespace, Clock clock)
-      throws Exception {
+  static Optional<ServingCertificates.Issued> current(
+      KubernetesClient client, String namespace, Clock clock) throws Exception {
     Secret secret = client.secrets().inNamespace(namespace).withName(SECRET).get();
-    if (secret == null || secret.getData() == null || !secret.getData().keySet()
-        .containsAll(java.util.List.of("ca.crt", "tls.crt", "tls.key"))) {
+    if (secret == null
+        || secret.getData() == null
+        || !secret
+            .getData()
+            .keySet()
+            .containsAll(java.util.List.of("ca.crt", "tls.crt", "tls.key"))) {
       return Optional.empty();
     }
     String cert = unb64(secret.getData().get("tls.crt"));
-    X509Certificate x509 = (X509Certificate) CertificateFactory.getInstance("X.509")
-        .generateCertificate(new ByteArrayInputStream(cert.getBytes(StandardCharsets.US_ASCII)));
+    X509Certificate x509 =
+        (X509Certificate)
+            CertificateFactory.getInstance("X.509")
+                .generateCertificate(
+                    new ByteArrayInputStream(cert.getBytes(StandardCharsets.US_ASCII)));
     Instant notAfter = x509.getNotAfter().toInstant();
     if (notAfter.isBefore(clock.instant().plus(RENEW_BEFORE))) {
       return Optional.empty();
     }
-    return Optional.of(new ServingCertificates.Issued(unb64(secret.getData().get("ca.crt")), cert,
-        unb64(secret.getData().get("tls.key")), notAfter));
+    return Optional.of(
+        new ServingCertificates.Issued(
+            unb64(secret.getData().get("ca.crt")),
+            cert,
+            unb64(secret.getData().get("tls.key")),
+            notAfter));
   }
 
   /** Base64 of ASCII text (Secret data). */

@@ -10,7 +10,6 @@ import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Agent role wiring: provides the {@link NodeDataplane} (only resolvable when egressgw.role=agent)
@@ -31,14 +30,18 @@ public class AgentDataplaneProducer {
   @Singleton
   @LookupIfProperty(name = ProcessRole.PROPERTY, stringValue = ProcessRole.AGENT)
   NodeDataplane nodeDataplane(AgentDataplaneSettings config) {
-    EbpfNodeDataplane node = EbpfNodeDataplane.open(
-        new DataplaneSetup(
-            config.uplink(),
-            config.pinDir(),
-            config.nodeIp().orElse(null),
-            config.podInterfacePrefix().orElse(""),
-            new DataplaneObject.Capacities(
-                config.sourcesMax(), config.routesMax(), config.egressesMax(), config.guardMax())));
+    EbpfNodeDataplane node =
+        EbpfNodeDataplane.open(
+            new DataplaneSetup(
+                config.uplink(),
+                config.pinDir(),
+                config.nodeIp().orElse(null),
+                config.podInterfacePrefix().orElse(""),
+                new DataplaneObject.Capacities(
+                    config.sourcesMax(),
+                    config.routesMax(),
+                    config.egressesMax(),
+                    config.guardMax())));
     watcher = InterfaceWatcher.start(node);
     return node;
   }

@@ -13,7 +13,10 @@ import java.util.Optional;
 @ConfigMapping(prefix = "egressgw.agent.dataplane")
 public interface AgentDataplaneSettings {
 
-  /** The interface on the nodes' shared L2 segment: floating IPs live here, steered traffic leaves here. */
+  /**
+   * The interface on the nodes' shared L2 segment: floating IPs live here, steered traffic leaves
+   * here.
+   */
   @WithDefault("eth0")
   String uplink();
 

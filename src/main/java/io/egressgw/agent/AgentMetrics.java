@@ -12,8 +12,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The agent's Prometheus metrics (/q/metrics on the agent's own endpoint). Active exactly when the
- * agent runs its channel (role agent, channel enabled), i.e. when the dataplane is in use anyway; in
- * role controller, or with the channel switched off (tests), there are none.
+ * agent runs its channel (role agent, channel enabled), i.e. when the dataplane is in use anyway;
+ * in role controller, or with the channel switched off (tests), there are none.
  */
 @ApplicationScoped
 public class AgentMetrics {
@@ -37,7 +37,8 @@ public class AgentMetrics {
     counters.refresh();
   }
 
-  @Scheduled(every = "${egressgw.agent.metrics.refresh-interval:5s}",
+  @Scheduled(
+      every = "${egressgw.agent.metrics.refresh-interval:5s}",
       concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
   void refresh() {
     PolicyCounterMetrics c = counters;

@@ -15,7 +15,8 @@ public final class AgentNodeInfo {
   private AgentNodeInfo() {}
 
   /** Subnets of this network namespace, excluding loopback, pod interfaces and floating IPs. */
-  public static List<String> subnets(Predicate<Rtnetlink.Link> isPodInterface, String floatingLabel) {
+  public static List<String> subnets(
+      Predicate<Rtnetlink.Link> isPodInterface, String floatingLabel) {
     return subnets(Rtnetlink.links(), Rtnetlink.addresses(), isPodInterface, floatingLabel);
   }
 

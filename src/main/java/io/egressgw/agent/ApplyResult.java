@@ -4,7 +4,8 @@ package io.egressgw.agent;
  * What applying one program did.
  *
  * @param generation the program's generation, now the applied one
- * @param mapWrites BPF map element updates and deletes (0 when the program matched what was installed)
+ * @param mapWrites BPF map element updates and deletes (0 when the program matched what was
+ *     installed)
  * @param nftChanges SNAT map elements added or deleted
  * @param addressChanges floating IPs configured or released on the uplink
  * @param attachments tc attachments made or replaced (new pod interfaces, a new agent process)

@@ -17,14 +17,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a node's dataplane without the controller, in the network namespace the process runs in:
- * {@code ip netns exec egw-x-n1 java -cp ... io.egressgw.agent.DataplaneCli --uplink eth0
- * --pin-dir /tmp/egw-bpffs-x/n1 [--node-ip IP] [--pod-prefix P] [--program file.json] [--stdin]}.
+ * {@code ip netns exec egw-x-n1 java -cp ... io.egressgw.agent.DataplaneCli --uplink eth0 --pin-dir
+ * /tmp/egw-bpffs-x/n1 [--node-ip IP] [--pod-prefix P] [--program file.json] [--stdin]}.
  *
  * <p>Prints one JSON line per event on stdout: {@code {"event":"ready",...}} once the dataplane is
  * open, {@code {"event":"applied",...}} per program applied, {@code {"event":"report",...}} for the
  * stdin command {@code report}, {@code {"event":"error",...}} on failure. With --stdin it reads
  * commands, one per line: a NodeProgram as JSON, {@code report}, or {@code exit}; it attaches the
- * classifier to a new pod interface on its link event and checks every interface each second. End-to-end tests and the lab drive agents so.
+ * classifier to a new pod interface on its link event and checks every interface each second.
+ * End-to-end tests and the lab drive agents so.
  */
 public final class DataplaneCli {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,7 +41,9 @@ public final class DataplaneCli {
       } else if (a.startsWith("--") && i + 1 < args.length) {
         opts.put(a.substring(2), args[++i]);
       } else {
-        System.err.println("usage: DataplaneCli --uplink IF --pin-dir DIR [--node-ip IP] [--pod-prefix P] [--program FILE] [--stdin]");
+        System.err.println(
+            "usage: DataplaneCli --uplink IF --pin-dir DIR [--node-ip IP] [--pod-prefix P]"
+                + " [--program FILE] [--stdin]");
         System.exit(2);
       }
     }
@@ -61,19 +64,26 @@ public final class DataplaneCli {
         return;
       }
       InterfaceWatcher watcher = InterfaceWatcher.start(dp);
-      ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "egw-interfaces");
-        t.setDaemon(true);
-        return t;
-      });
-      timer.scheduleWithFixedDelay(() -> {
-        try {
-          dp.reconcileInterfaces();
-        } catch (RuntimeException e) {
-          System.err.println("reconcile: " + e.getMessage());
-        }
-      }, 1, 1, TimeUnit.SECONDS);
-      BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+      ScheduledExecutorService timer =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "egw-interfaces");
+                t.setDaemon(true);
+                return t;
+              });
+      timer.scheduleWithFixedDelay(
+          () -> {
+            try {
+              dp.reconcileInterfaces();
+            } catch (RuntimeException e) {
+              System.err.println("reconcile: " + e.getMessage());
+            }
+          },
+          1,
+          1,
+          TimeUnit.SECONDS);
+      BufferedReader in =
+          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
       for (String line; (line = in.readLine()) != null; ) {
         line = line.trim();
         if (line.isEmpty()) {

@@ -1,9 +1,9 @@
 package io.egressgw.agent;
 
 import io.egressgw.dataplane.EgressEntry;
-import io.egressgw.net.Ipv4;
 import io.egressgw.dataplane.MapLayouts;
 import io.egressgw.dataplane.RouteKey;
+import io.egressgw.net.Ipv4;
 import io.egressgw.net.Ipv4Prefix;
 import io.egressgw.program.NodeProgram;
 import java.util.HashMap;
@@ -13,8 +13,8 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The content of this node's dataplane as plain values: the BPF maps, the nftables SNAT map and
- * the floating IPs held. {@link #desired} computes it from a program (pure); the agent reads the
+ * The content of this node's dataplane as plain values: the BPF maps, the nftables SNAT map and the
+ * floating IPs held. {@link #desired} computes it from a program (pure); the agent reads the
  * installed one back from the kernel and applies the {@link Diff}.
  *
  * @param sources pod IPv4 -> rule set id

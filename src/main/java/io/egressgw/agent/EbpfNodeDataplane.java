@@ -2,17 +2,16 @@ package io.egressgw.agent;
 
 import static io.egressgw.dataplane.MapLayouts.*;
 
-import io.egressgw.dataplane.BpfMap;
 import io.egressgw.dataplane.CapacityExceededException;
 import io.egressgw.dataplane.DataplaneException;
 import io.egressgw.dataplane.DataplaneObject;
 import io.egressgw.dataplane.EgressEntry;
 import io.egressgw.dataplane.EgressNatTable;
-import io.egressgw.net.Ipv4;
 import io.egressgw.dataplane.MapCodec;
 import io.egressgw.dataplane.Nftables;
 import io.egressgw.dataplane.RouteKey;
 import io.egressgw.dataplane.Rtnetlink;
+import io.egressgw.net.Ipv4;
 import io.egressgw.net.Ipv4Prefix;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport.PolicyCounters;
@@ -30,9 +29,9 @@ import java.util.function.Predicate;
 import org.jboss.logging.Logger;
 
 /**
- * The eBPF dataplane of this node (the network namespace the process runs in): loads the BPF
- * object with maps pinned under {@link DataplaneSetup#pinDir()}, attaches egw_gateway / egw_steer
- * to the uplink and egw_classify to pod interfaces, keeps the nftables table and the floating IPs.
+ * The eBPF dataplane of this node (the network namespace the process runs in): loads the BPF object
+ * with maps pinned under {@link DataplaneSetup#pinDir()}, attaches egw_gateway / egw_steer to the
+ * uplink and egw_classify to pod interfaces, keeps the nftables table and the floating IPs.
  *
  * <p>On start it reads back what is installed (pinned maps, nft map, labelled addresses), so a
  * restarted agent changes nothing when handed the same program. tc attachments outlive the process.
@@ -61,7 +60,8 @@ public final class EbpfNodeDataplane implements NodeDataplane {
                 .filter(a -> !a.label().equals(settings.floatingLabel()))
                 .map(Rtnetlink.Address::address)
                 .findFirst()
-                .orElseThrow(() -> new DataplaneException("no IPv4 address on " + settings.uplink()));
+                .orElseThrow(
+                    () -> new DataplaneException("no IPv4 address on " + settings.uplink()));
     setSysctls(settings.uplink());
     this.bpf = DataplaneObject.load(settings.pinDir(), nodeIp, settings.capacities());
     try {
@@ -86,9 +86,9 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   }
 
   /**
-   * Steered packets enter and leave the gateway by the uplink: it must not send ICMP redirects
-   * (the sender would learn to bypass it), and reverse-path filtering must be loose because the
-   * gateway forwards packets of pods that do not live behind the uplink's routes in every CNI.
+   * Steered packets enter and leave the gateway by the uplink: it must not send ICMP redirects (the
+   * sender would learn to bypass it), and reverse-path filtering must be loose because the gateway
+   * forwards packets of pods that do not live behind the uplink's routes in every CNI.
    */
   private static void setSysctls(String uplink) {
     writeSysctl("net/ipv4/conf/all/send_redirects", "0");
@@ -108,8 +108,10 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   }
 
   private DataplaneState readInstalled() {
-    Map<Integer, Integer> sources = MapCodec.readSources(bpf.sources(), settings.capacities().sources());
-    Map<RouteKey, Integer> routes = MapCodec.readRoutes(bpf.routes(), settings.capacities().routes());
+    Map<Integer, Integer> sources =
+        MapCodec.readSources(bpf.sources(), settings.capacities().sources());
+    Map<RouteKey, Integer> routes =
+        MapCodec.readRoutes(bpf.routes(), settings.capacities().routes());
     Map<Integer, EgressEntry> egresses =
         MapCodec.readEgresses(bpf.egresses(), settings.capacities().egresses());
     Map<Integer, Integer> snat = natTable.readElements();
@@ -121,7 +123,8 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       }
     }
     Set<Ipv4Prefix> guard =
-        new java.util.HashSet<>(MapCodec.readGuard(bpf.guard(), settings.capacities().guard()).keySet());
+        new java.util.HashSet<>(
+            MapCodec.readGuard(bpf.guard(), settings.capacities().guard()).keySet());
     return new DataplaneState(sources, routes, egresses, snat, floating, guard);
   }
 
@@ -131,8 +134,9 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     List<CapacityCheck.Excess> over = CapacityCheck.excesses(desired, settings.capacities());
     if (!over.isEmpty()) {
       // nothing written: the node keeps its last program, whole
-      CapacityExceededException e = new CapacityExceededException(
-          "generation " + program.generation() + " does not fit: " + over);
+      CapacityExceededException e =
+          new CapacityExceededException(
+              "generation " + program.generation() + " does not fit: " + over);
       applyError = e.getMessage();
       throw e;
     }
@@ -144,8 +148,13 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       // only now: the uplink pass compares the nft table with the installed state, and during
       // the writes that was still the old one (it re-created the table without the new floating
       // IP's element, dropping SNAT traffic until the next pass)
-      ApplyResult result = new ApplyResult(written.generation(), written.mapWrites(),
-          written.nftChanges(), written.addressChanges(), reconcileInterfaces());
+      ApplyResult result =
+          new ApplyResult(
+              written.generation(),
+              written.mapWrites(),
+              written.nftChanges(),
+              written.addressChanges(),
+              reconcileInterfaces());
       policyByEgress = policies(program);
       if (program.generation() != appliedGeneration) {
         bpf.state().update(new byte[U32_SIZE], MapCodec.state(program.generation()));
@@ -271,7 +280,9 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     return l ->
         !l.isLoopback()
             && !l.name().equals(settings.uplink())
-            && (prefix == null || prefix.isEmpty() ? "veth".equals(l.kind()) : l.name().startsWith(prefix));
+            && (prefix == null || prefix.isEmpty()
+                ? "veth".equals(l.kind())
+                : l.name().startsWith(prefix));
   }
 
   /** How long an apply waits for a new gateway's neighbour entry before it steers to it. */
@@ -279,13 +290,13 @@ public final class EbpfNodeDataplane implements NodeDataplane {
 
   /**
    * Makes sure this node knows the MAC of every other node its egresses steer to, waiting up to
-   * {@code wait} for entries it must resolve first. Steering uses bpf_redirect_neigh(), which with an
-   * unresolved neighbour queues the packet with its original route and, once resolved, sends it to
-   * that route's next hop: the first packet of a pod newly steered to a gateway this node never
+   * {@code wait} for entries it must resolve first. Steering uses bpf_redirect_neigh(), which with
+   * an unresolved neighbour queues the packet with its original route and, once resolved, sends it
+   * to that route's next hop: the first packet of a pod newly steered to a gateway this node never
    * talked to would leave for the default router with the pod's own address (seen in the lab). So
    * the agent resolves gateways before it writes the routes and sources that steer to them, and
-   * keeps resolving them (every interface pass, i.e. every second) so that the entries never
-   * expire while in use.
+   * keeps resolving them (every interface pass, i.e. every second) so that the entries never expire
+   * while in use.
    */
   private void resolveGateways(int uplink, DataplaneState state, java.time.Duration wait) {
     Set<Integer> pending = new java.util.HashSet<>();
@@ -309,8 +320,11 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       }
     }
     if (!pending.isEmpty() && !wait.isZero()) {
-      LOG.warn("gateway neighbour(s) not resolved within " + wait.toMillis() + " ms: "
-          + pending.stream().map(Ipv4::format).toList());
+      LOG.warn(
+          "gateway neighbour(s) not resolved within "
+              + wait.toMillis()
+              + " ms: "
+              + pending.stream().map(Ipv4::format).toList());
     }
   }
 
@@ -318,7 +332,8 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   public synchronized int reconcileInterfaces() {
     try {
       if (installed != null) {
-        resolveGateways(Rtnetlink.link(settings.uplink()).index(), installed, java.time.Duration.ZERO);
+        resolveGateways(
+            Rtnetlink.link(settings.uplink()).index(), installed, java.time.Duration.ZERO);
       }
     } catch (DataplaneException e) {
       LOG.warn("gateway neighbours not refreshed: " + e.getMessage());
@@ -334,9 +349,9 @@ public final class EbpfNodeDataplane implements NodeDataplane {
 
   /**
    * Attaches egw_classify to link when it is a pod interface and does not have it yet. Called for
-   * every link on each pass and, from {@link InterfaceWatcher}, for a link the moment it appears:
-   * a pod must not send unclassified (with its node's address) while waiting for the next pass.
-   * Needs no lock: it only reads program fds and talks to the kernel.
+   * every link on each pass and, from {@link InterfaceWatcher}, for a link the moment it appears: a
+   * pod must not send unclassified (with its node's address) while waiting for the next pass. Needs
+   * no lock: it only reads program fds and talks to the kernel.
    *
    * @return true when an attachment was made
    */
@@ -370,7 +385,8 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   public synchronized int reconcileUplink() {
     int uplink = uplinkIndex();
     int n = 0;
-    if (bpf.ensureUplinkAttached(uplink, true, PROG_GATEWAY) != DataplaneObject.Attachment.PRESENT) {
+    if (bpf.ensureUplinkAttached(uplink, true, PROG_GATEWAY)
+        != DataplaneObject.Attachment.PRESENT) {
       n++;
     }
     if (bpf.ensureUplinkAttached(uplink, false, PROG_STEER) != DataplaneObject.Attachment.PRESENT) {
@@ -416,8 +432,12 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     policyByEgress.forEach(
         (id, policy) -> {
           byte[] v = bpf.counters().lookup(MapCodec.u32(id));
-          PolicyCounters c = v == null ? new PolicyCounters(0, 0) : MapCodec.sumCounters(v, bpf.possibleCpus());
-          out.merge(policy, c, (a, b) -> new PolicyCounters(a.packets() + b.packets(), a.bytes() + b.bytes()));
+          PolicyCounters c =
+              v == null ? new PolicyCounters(0, 0) : MapCodec.sumCounters(v, bpf.possibleCpus());
+          out.merge(
+              policy,
+              c,
+              (a, b) -> new PolicyCounters(a.packets() + b.packets(), a.bytes() + b.bytes()));
         });
     return out;
   }
@@ -431,7 +451,9 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     return droppedPackets(DROP_GUARD);
   }
 
-  /** Packets dropped per reason (guard, no_egress, no_neighbour, not_on_link) since the map exists. */
+  /**
+   * Packets dropped per reason (guard, no_egress, no_neighbour, not_on_link) since the map exists.
+   */
   @Override
   public Map<String, Long> drops() {
     Map<String, Long> out = new TreeMap<>();

@@ -8,8 +8,8 @@ import org.jboss.logging.Logger;
 /**
  * Reacts to rtnetlink link and tc events of the node: attaches egw_classify to a pod interface the
  * moment the kernel announces it (RTM_NEWLINK), before the pod can send through it, and puts the
- * uplink's hooks and nft table back when a qdisc or filter is deleted. The periodic pass
- * ({@link NodeDataplane#reconcileInterfaces()}) stays as the backstop for lost events.
+ * uplink's hooks and nft table back when a qdisc or filter is deleted. The periodic pass ({@link
+ * NodeDataplane#reconcileInterfaces()}) stays as the backstop for lost events.
  */
 public final class InterfaceWatcher implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(InterfaceWatcher.class);
@@ -28,8 +28,8 @@ public final class InterfaceWatcher implements AutoCloseable {
   }
 
   /**
-   * Subscribes, then runs one full pass (so nothing that appeared before the subscription is missed)
-   * and handles events on a daemon thread until closed.
+   * Subscribes, then runs one full pass (so nothing that appeared before the subscription is
+   * missed) and handles events on a daemon thread until closed.
    */
   public static InterfaceWatcher start(EbpfNodeDataplane dataplane) {
     InterfaceWatcher w = new InterfaceWatcher(dataplane);

@@ -23,7 +23,10 @@ public interface NodeDataplane extends AutoCloseable {
   /** This node's address on the shared segment. */
   String nodeIP();
 
-  /** The node's interface addresses with prefix, excluding loopback, pod interfaces and floating IPs. */
+  /**
+   * The node's interface addresses with prefix, excluding loopback, pod interfaces and floating
+   * IPs.
+   */
   List<String> subnets();
 
   /** Floating IPs configured on the uplink right now. */
@@ -54,8 +57,16 @@ public interface NodeDataplane extends AutoCloseable {
   /** The heartbeat body for this node as the dataplane sees it now. */
   default io.egressgw.program.NodeReport report(String node, String agentId) {
     return new io.egressgw.program.NodeReport(
-        node, agentId, nodeIP(), subnets(), appliedGeneration(), heldFloatingIPs(), counters(),
-        guardDrops(), drops(), applyError());
+        node,
+        agentId,
+        nodeIP(),
+        subnets(),
+        appliedGeneration(),
+        heldFloatingIPs(),
+        counters(),
+        guardDrops(),
+        drops(),
+        applyError());
   }
 
   /** Attaches the classifier to pod interfaces that appeared since; returns how many. */

@@ -12,8 +12,8 @@ import java.util.function.Supplier;
 
 /**
  * Publishes the dataplane's per-policy packet and byte counters (read from the BPF counter map) as
- * Prometheus counters {@code egressgw_agent_policy_packets_total{policy=...}} and
- * {@code egressgw_agent_policy_bytes_total{policy=...}}. The maps are read once per {@link #refresh()},
+ * Prometheus counters {@code egressgw_agent_policy_packets_total{policy=...}} and {@code
+ * egressgw_agent_policy_bytes_total{policy=...}}. The maps are read once per {@link #refresh()},
  * not once per meter per scrape; a policy seen once keeps its meters.
  */
 public final class PolicyCounterMetrics {
@@ -24,7 +24,8 @@ public final class PolicyCounterMetrics {
   private final AtomicReference<Map<String, PolicyCounters>> last = new AtomicReference<>(Map.of());
   private final Set<String> registered = new HashSet<>();
 
-  public PolicyCounterMetrics(MeterRegistry registry, Supplier<Map<String, PolicyCounters>> source) {
+  public PolicyCounterMetrics(
+      MeterRegistry registry, Supplier<Map<String, PolicyCounters>> source) {
     this.registry = registry;
     this.source = source;
   }
@@ -35,12 +36,16 @@ public final class PolicyCounterMetrics {
     last.set(now);
     for (String policy : now.keySet()) {
       if (registered.add(policy)) {
-        FunctionCounter.builder("egressgw.agent.policy.packets", last,
+        FunctionCounter.builder(
+                "egressgw.agent.policy.packets",
+                last,
                 l -> l.get().getOrDefault(policy, ZERO).packets())
             .description("Packets of this policy steered or SNATed by this node")
             .tag("policy", policy)
             .register(registry);
-        FunctionCounter.builder("egressgw.agent.policy.bytes", last,
+        FunctionCounter.builder(
+                "egressgw.agent.policy.bytes",
+                last,
                 l -> l.get().getOrDefault(policy, ZERO).bytes())
             .description("Bytes of this policy steered or SNATed by this node")
             .baseUnit("bytes")
@@ -60,15 +65,17 @@ public final class PolicyCounterMetrics {
         .register(registry);
     io.micrometer.core.instrument.FunctionCounter.builder(
             "egressgw.agent.guard.drops", dataplane, NodeDataplane::guardDrops)
-        .description("Packets the start-up guard dropped: a pod this node's program did not list yet,"
-            + " sending to a guarded destination")
+        .description(
+            "Packets the start-up guard dropped: a pod this node's program did not list yet,"
+                + " sending to a guarded destination")
         .register(registry);
     for (String reason : io.egressgw.dataplane.MapLayouts.DROP_REASON_NAMES) {
       FunctionCounter.builder(
               "egressgw.agent.drops", dataplane, d -> d.drops().getOrDefault(reason, 0L))
-          .description("Packets the dataplane dropped, by reason: guard (pod not programmed yet),"
-              + " no_egress (no node holds the egress IP), no_neighbour (gateway MAC unknown),"
-              + " not_on_link (gateway not on the uplink's link)")
+          .description(
+              "Packets the dataplane dropped, by reason: guard (pod not programmed yet),"
+                  + " no_egress (no node holds the egress IP), no_neighbour (gateway MAC unknown),"
+                  + " not_on_link (gateway not on the uplink's link)")
           .tag("reason", reason)
           .register(registry);
     }

@@ -1,9 +1,9 @@
 package io.egressgw.bootstrap;
 
-import io.egressgw.admission.ServingCertificates;
 import static io.egressgw.admission.WebhookCertificates.b64;
 import static io.egressgw.admission.WebhookCertificates.unb64;
 
+import io.egressgw.admission.ServingCertificates;
 import io.egressgw.admission.WebhookCertificates;
 import io.egressgw.program.ProgramSignatures;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -28,8 +28,8 @@ import java.util.Optional;
  *   <li>the TLS material of the controller's HTTPS listener (REST API, agent channel, admission
  *       webhook), trusted by the webhook configuration ({@link WebhookCertificates});
  *   <li>the Ed25519 key every node program is signed with (Secret {@value #SIGNING_SECRET});
- *   <li>what agents need to trust the controller, and nothing secret: the signing public key and the
- *       CA certificate (ConfigMap {@value #AGENT_TRUST}, mounted by the agent DaemonSet).
+ *   <li>what agents need to trust the controller, and nothing secret: the signing public key and
+ *       the CA certificate (ConfigMap {@value #AGENT_TRUST}, mounted by the agent DaemonSet).
  * </ul>
  *
  * It writes the controller's files under the directory it is given: tls/ and signing/.
@@ -41,26 +41,41 @@ public final class ControllerInit {
   private ControllerInit() {}
 
   public static void main(String[] args) throws Exception {
-    String namespace = Optional.ofNullable(System.getenv("POD_NAMESPACE")).orElse("egressgw-system");
+    String namespace =
+        Optional.ofNullable(System.getenv("POD_NAMESPACE")).orElse("egressgw-system");
     Path dir = Path.of(args.length > 0 ? args[0] : "/run/egressgw");
     try (KubernetesClient client = new KubernetesClientBuilder().build()) {
       run(client, namespace, dir, Clock.systemUTC());
     }
   }
 
-  static void run(KubernetesClient client, String namespace, Path dir, Clock clock) throws Exception {
-    ServingCertificates.Issued tls = WebhookCertificates.ensure(client, namespace, dir.resolve("tls"), clock);
+  static void run(KubernetesClient client, String namespace, Path dir, Clock clock)
+      throws Exception {
+    ServingCertificates.Issued tls =
+        WebhookCertificates.ensure(client, namespace, dir.resolve("tls"), clock);
     Map<String, String> signing = signingKeys(client, namespace);
     Path signingDir = Files.createDirectories(dir.resolve("signing"));
-    Files.writeString(signingDir.resolve("controller-signing.pub"), signing.get("controller-signing.pub"));
+    Files.writeString(
+        signingDir.resolve("controller-signing.pub"), signing.get("controller-signing.pub"));
     Path key = signingDir.resolve("controller-signing.key");
     Files.writeString(key, signing.get("controller-signing.key"));
     Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
-    client.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder()
-            .withNewMetadata().withName(AGENT_TRUST).withNamespace(namespace).endMetadata()
-            .withData(Map.of("controller-signing.pub", signing.get("controller-signing.pub"),
-                "ca.crt", tls.caCertificate()))
-            .build())
+    client
+        .configMaps()
+        .inNamespace(namespace)
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(AGENT_TRUST)
+                .withNamespace(namespace)
+                .endMetadata()
+                .withData(
+                    Map.of(
+                        "controller-signing.pub",
+                        signing.get("controller-signing.pub"),
+                        "ca.crt",
+                        tls.caCertificate()))
+                .build())
         .createOr(existing -> existing.update());
   }
 
@@ -69,12 +84,19 @@ public final class ControllerInit {
     Secret stored = client.secrets().inNamespace(namespace).withName(SIGNING_SECRET).get();
     if (stored == null) {
       KeyPair pair = ProgramSignatures.generate();
-      Secret fresh = new SecretBuilder()
-          .withNewMetadata().withName(SIGNING_SECRET).withNamespace(namespace).endMetadata()
-          .withData(Map.of(
-              "controller-signing.key", b64(ProgramSignatures.privateKeyPem(pair.getPrivate())),
-              "controller-signing.pub", b64(ProgramSignatures.publicKeyPem(pair.getPublic()))))
-          .build();
+      Secret fresh =
+          new SecretBuilder()
+              .withNewMetadata()
+              .withName(SIGNING_SECRET)
+              .withNamespace(namespace)
+              .endMetadata()
+              .withData(
+                  Map.of(
+                      "controller-signing.key",
+                          b64(ProgramSignatures.privateKeyPem(pair.getPrivate())),
+                      "controller-signing.pub",
+                          b64(ProgramSignatures.publicKeyPem(pair.getPublic()))))
+              .build();
       try {
         client.secrets().inNamespace(namespace).resource(fresh).create();
       } catch (KubernetesClientException e) {
@@ -88,5 +110,4 @@ public final class ControllerInit {
         "controller-signing.key", unb64(stored.getData().get("controller-signing.key")),
         "controller-signing.pub", unb64(stored.getData().get("controller-signing.pub")));
   }
-
 }

@@ -1,9 +1,9 @@
 package io.egressgw.controller;
 
+import io.egressgw.security.ReviewCache;
 import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.api.model.authentication.UserInfo;
-import io.egressgw.security.ReviewCache;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -20,9 +20,9 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -33,12 +33,12 @@ import org.jboss.logging.Logger;
  * Decides whether a request on {@code /v1/agents/{node}/...} comes from that node's agent.
  *
  * <ul>
- *   <li>{@code node-token} (embedded and lab): {@link NodeTokens}; the controller writes each node's
- *       token to {@code token-dir/<node>.token}, which the lab mounts into that node only.
+ *   <li>{@code node-token} (embedded and lab): {@link NodeTokens}; the controller writes each
+ *       node's token to {@code token-dir/<node>.token}, which the lab mounts into that node only.
  *   <li>{@code token-review} (cluster): the agent's projected service-account token (audience
  *       {@code egressgw-agent}) is checked with a TokenReview; the user must be the agent service
- *       account and the token must be bound to a pod on that node (the
- *       {@code authentication.kubernetes.io/node-name} extra, Kubernetes 1.30+). Results are cached.
+ *       account and the token must be bound to a pod on that node (the {@code
+ *       authentication.kubernetes.io/node-name} extra, Kubernetes 1.30+). Results are cached.
  * </ul>
  */
 @ApplicationScoped
@@ -52,20 +52,28 @@ public class AgentAuthenticator {
 
   /** Reviews waiting beyond this are refused at once: a flood of junk tokens stays bounded. */
   static final int REVIEW_QUEUE = 256;
+
   /** Distinct tokens remembered, each for the positive or the negative TTL. */
   static final int CACHED_TOKENS = 10_000;
+
   /** How long a failed review is remembered: a junk token repeated costs one review. */
   static final Duration NEGATIVE_TTL = Duration.ofSeconds(10);
 
   private volatile NodeTokens nodeTokens;
   private volatile ReviewCache<Cached> reviews;
   private volatile ReviewCache<Boolean> failedReviews;
-  private final ExecutorService reviewers = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS,
-      new ArrayBlockingQueue<>(REVIEW_QUEUE), r -> {
-        Thread t = new Thread(r, "egw-token-review");
-        t.setDaemon(true);
-        return t;
-      });
+  private final ExecutorService reviewers =
+      new ThreadPoolExecutor(
+          2,
+          2,
+          0,
+          TimeUnit.MILLISECONDS,
+          new ArrayBlockingQueue<>(REVIEW_QUEUE),
+          r -> {
+            Thread t = new Thread(r, "egw-token-review");
+            t.setDaemon(true);
+            return t;
+          });
 
   private record Cached(String node, AuthOutcome outcomeForNode) {}
 
@@ -154,19 +162,21 @@ public class AgentAuthenticator {
       return CompletableFuture.completedFuture(AuthOutcome.UNAUTHENTICATED);
     }
     try {
-      return CompletableFuture.supplyAsync(() -> {
-        Cached fresh = tokenReview(token);
-        if (fresh == null) {
-          // The API server could not answer: not the token's fault, so nothing is remembered.
-          return AuthOutcome.UNAUTHENTICATED;
-        }
-        if (fresh.outcomeForNode() == AuthOutcome.UNAUTHENTICATED) {
-          failedReviews.put(key, Boolean.TRUE);
-        } else {
-          reviews.put(key, fresh);
-        }
-        return verdict(fresh, node);
-      }, reviewers);
+      return CompletableFuture.supplyAsync(
+          () -> {
+            Cached fresh = tokenReview(token);
+            if (fresh == null) {
+              // The API server could not answer: not the token's fault, so nothing is remembered.
+              return AuthOutcome.UNAUTHENTICATED;
+            }
+            if (fresh.outcomeForNode() == AuthOutcome.UNAUTHENTICATED) {
+              failedReviews.put(key, Boolean.TRUE);
+            } else {
+              reviews.put(key, fresh);
+            }
+            return verdict(fresh, node);
+          },
+          reviewers);
     } catch (RejectedExecutionException full) {
       // The queue is full (a flood of unknown tokens): refuse now rather than queue without bound.
       return CompletableFuture.completedFuture(AuthOutcome.UNAUTHENTICATED);
@@ -183,9 +193,13 @@ public class AgentAuthenticator {
 
   /** The review's result, or null when the API server could not answer. */
   private Cached tokenReview(String token) {
-    TokenReview review = new TokenReviewBuilder()
-        .withNewSpec().withToken(token).withAudiences(settings.auth().audience()).endSpec()
-        .build();
+    TokenReview review =
+        new TokenReviewBuilder()
+            .withNewSpec()
+            .withToken(token)
+            .withAudiences(settings.auth().audience())
+            .endSpec()
+            .build();
     TokenReview result;
     try {
       result = client.authentication().v1().tokenReviews().create(review);
@@ -225,7 +239,9 @@ public class AgentAuthenticator {
 
   private static String sha256(String s) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -2,9 +2,9 @@ package io.egressgw.controller;
 
 import io.egressgw.kube.NodeAddressBook;
 import io.egressgw.program.HeartbeatResponse;
-import io.egressgw.program.SignedProgram;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport;
+import io.egressgw.program.SignedProgram;
 import io.egressgw.security.OwnAuthentication;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -30,8 +30,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  *
  * <ul>
  *   <li>401: no or invalid agent credential; 403: a valid credential of another node's agent.
- *   <li>503 (with Retry-After): this replica does not lead; the agent retries, and reaches the leader
- *       once the Service routes there or the election settles. It keeps its state meanwhile.
+ *   <li>503 (with Retry-After): this replica does not lead; the agent retries, and reaches the
+ *       leader once the Service routes there or the election settles. It keeps its state meanwhile.
  *   <li>404: this process runs in role agent.
  * </ul>
  */
@@ -59,25 +59,30 @@ public class AgentChannelResource {
       @PathParam("node") String node,
       @HeaderParam("Authorization") String authorization,
       byte[] body) {
-    return guarded(node, authorization, () -> {
-      // Parsed only after authentication: an unauthenticated caller learns nothing from 400s.
-      NodeReport report;
-      try {
-        report = json.readValue(body, NodeReport.class);
-      } catch (java.io.IOException | RuntimeException e) {
-        return done(Response.status(400).entity(new ChannelError("not a NodeReport")).build());
-      }
-      if (report == null || !node.equals(report.node())) {
-        return done(Response.status(400).entity(
-            new ChannelError("the report's node must be the path's node " + node)).build());
-      }
-      // Record the acknowledgement first: the reconcile the heartbeat may trigger counts it.
-      long generation =
-          state.programs().acknowledge(node, report.agentId(), report.appliedGeneration());
-      runtime.heartbeat(report, clock.instant());
-      nodeAddresses.reported(node, report.subnets());
-      return done(Response.ok(new HeartbeatResponse(generation)).build());
-    });
+    return guarded(
+        node,
+        authorization,
+        () -> {
+          // Parsed only after authentication: an unauthenticated caller learns nothing from 400s.
+          NodeReport report;
+          try {
+            report = json.readValue(body, NodeReport.class);
+          } catch (java.io.IOException | RuntimeException e) {
+            return done(Response.status(400).entity(new ChannelError("not a NodeReport")).build());
+          }
+          if (report == null || !node.equals(report.node())) {
+            return done(
+                Response.status(400)
+                    .entity(new ChannelError("the report's node must be the path's node " + node))
+                    .build());
+          }
+          // Record the acknowledgement first: the reconcile the heartbeat may trigger counts it.
+          long generation =
+              state.programs().acknowledge(node, report.agentId(), report.appliedGeneration());
+          runtime.heartbeat(report, clock.instant());
+          nodeAddresses.reported(node, report.subnets());
+          return done(Response.ok(new HeartbeatResponse(generation)).build());
+        });
   }
 
   @GET
@@ -88,18 +93,27 @@ public class AgentChannelResource {
       @HeaderParam("Authorization") String authorization,
       @QueryParam("after") @DefaultValue("0") long after,
       @QueryParam("base") @DefaultValue("0") long base) {
-    return guarded(node, authorization, () -> {
-      if (state.programs().acknowledgePoll(node, after)) {
-        runtime.requestStatusRefresh();
-      }
-      return state.programs()
-            .await(node, after, settings.longPollTimeout())
-            // Cancelled (leadership lost) or not leading any more: null, answered 503.
-            .handle((program, error) -> error != null || !leadership.isLeader() ? null : program)
-            .thenCompose(program -> program == null ? done(notLeader())
-                : program.isEmpty() ? done(Response.noContent().build())
-                : sign(node, base, program.get()).thenApply(signed -> Response.ok(signed).build()));
-    });
+    return guarded(
+        node,
+        authorization,
+        () -> {
+          if (state.programs().acknowledgePoll(node, after)) {
+            runtime.requestStatusRefresh();
+          }
+          return state
+              .programs()
+              .await(node, after, settings.longPollTimeout())
+              // Cancelled (leadership lost) or not leading any more: null, answered 503.
+              .handle((program, error) -> error != null || !leadership.isLeader() ? null : program)
+              .thenCompose(
+                  program ->
+                      program == null
+                          ? done(notLeader())
+                          : program.isEmpty()
+                              ? done(Response.noContent().build())
+                              : sign(node, base, program.get())
+                                  .thenApply(signed -> Response.ok(signed).build()));
+        });
   }
 
   /**
@@ -107,33 +121,50 @@ public class AgentChannelResource {
    * else the full program.
    */
   private CompletableFuture<SignedProgram> sign(String node, long base, NodeProgram program) {
-    Optional<NodeProgram> held = base > 0 ? state.programs().published(node, base) : Optional.empty();
-    return held.isPresent() ? signer.signDeltaAsync(held.get(), program) : signer.signAsync(program);
+    Optional<NodeProgram> held =
+        base > 0 ? state.programs().published(node, base) : Optional.empty();
+    return held.isPresent()
+        ? signer.signDeltaAsync(held.get(), program)
+        : signer.signAsync(program);
   }
 
   /** Body of a 4xx/5xx answer on the channel. */
   public record ChannelError(String message) {}
 
   private CompletionStage<Response> guarded(
-      String node, String authorization, java.util.function.Supplier<CompletionStage<Response>> work) {
+      String node,
+      String authorization,
+      java.util.function.Supplier<CompletionStage<Response>> work) {
     if (!"controller".equals(role)) {
       return done(Response.status(404).build());
     }
-    return auth.authenticate(node, authorization).thenCompose(outcome -> switch (outcome) {
-      case UNAUTHENTICATED -> done(Response.status(401)
-          .header("WWW-Authenticate", "Bearer realm=\"egressgw-agent\"")
-          .entity(new ChannelError("agent credential missing or invalid")).build());
-      case FORBIDDEN -> done(Response.status(403)
-          .entity(new ChannelError("credential is not valid for node " + node)).build());
-      case ALLOWED -> leadership.isLeader() ? work.get() : done(notLeader());
-    });
+    return auth.authenticate(node, authorization)
+        .thenCompose(
+            outcome ->
+                switch (outcome) {
+                  case UNAUTHENTICATED ->
+                      done(
+                          Response.status(401)
+                              .header("WWW-Authenticate", "Bearer realm=\"egressgw-agent\"")
+                              .entity(new ChannelError("agent credential missing or invalid"))
+                              .build());
+                  case FORBIDDEN ->
+                      done(
+                          Response.status(403)
+                              .entity(new ChannelError("credential is not valid for node " + node))
+                              .build());
+                  case ALLOWED -> leadership.isLeader() ? work.get() : done(notLeader());
+                });
   }
 
   private static Response notLeader() {
     // Connection: close makes the agent reconnect, so that a Service balancing connections over the
     // replicas gives it another chance to reach the leader.
-    return Response.status(503).header("Retry-After", "1").header("Connection", "close")
-        .entity(new ChannelError("this controller replica does not lead")).build();
+    return Response.status(503)
+        .header("Retry-After", "1")
+        .header("Connection", "close")
+        .entity(new ChannelError("this controller replica does not lead"))
+        .build();
   }
 
   private static CompletionStage<Response> done(Response r) {

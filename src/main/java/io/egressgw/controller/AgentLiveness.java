@@ -11,9 +11,9 @@ import java.util.Optional;
 
 /**
  * Which agents are alive, from their heartbeats. An agent is alive while its last heartbeat is
- * younger than the miss window (interval x miss-count). A replica that has just become leader counts
- * its leadership start as a heartbeat of every agent (the grace period): agents were heartbeating the
- * previous leader and need one window to find the new one.
+ * younger than the miss window (interval x miss-count). A replica that has just become leader
+ * counts its leadership start as a heartbeat of every agent (the grace period): agents were
+ * heartbeating the previous leader and need one window to find the new one.
  *
  * <p>Times are passed in, never read here, so tests drive it with any clock.
  */

@@ -13,17 +13,17 @@ public interface ChannelSettings {
   Duration longPollTimeout();
 
   /**
-   * Changed programs are delivered gateways first, then sources, then nodes giving up a gateway role
-   * ({@link Rollout}); each step waits for the live agents of the previous one to acknowledge, at
-   * most this long.
+   * Changed programs are delivered gateways first, then sources, then nodes giving up a gateway
+   * role ({@link Rollout}); each step waits for the live agents of the previous one to acknowledge,
+   * at most this long.
    */
   @WithDefault("1s")
   Duration rolloutStepTimeout();
 
   /**
-   * Ed25519 private key (PKCS#8, PEM) every NodeProgram is signed with. In a cluster: mounted from a
-   * Secret shared by all replicas. When the file is missing and {@link #generateKeys()} is on, a key
-   * pair is generated and written here and to {@link #publicKeyFile()}.
+   * Ed25519 private key (PKCS#8, PEM) every NodeProgram is signed with. In a cluster: mounted from
+   * a Secret shared by all replicas. When the file is missing and {@link #generateKeys()} is on, a
+   * key pair is generated and written here and to {@link #publicKeyFile()}.
    */
   @WithDefault("target/egressgw/controller-signing.key")
   String signingKeyFile();
@@ -41,9 +41,10 @@ public interface ChannelSettings {
 
   interface Auth {
     /**
-     * {@code node-token}: per-node tokens the controller derives (HMAC-SHA256 of the node name under a
-     * secret) and writes to {@link #tokenDir()} (lab and embedded mode). {@code token-review}: a
-     * Kubernetes service-account token with audience {@link #audience()}, checked with TokenReview.
+     * {@code node-token}: per-node tokens the controller derives (HMAC-SHA256 of the node name
+     * under a secret) and writes to {@link #tokenDir()} (lab and embedded mode). {@code
+     * token-review}: a Kubernetes service-account token with audience {@link #audience()}, checked
+     * with TokenReview.
      */
     @WithDefault("node-token")
     String mode();

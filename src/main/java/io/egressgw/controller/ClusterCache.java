@@ -35,11 +35,20 @@ public class ClusterCache {
 
   /** What placement and the compiler read of a Node. */
   public record NodeFacts(
-      String name, Map<String, String> labels, boolean ready, boolean controlPlane, String internalIP) {}
+      String name,
+      Map<String, String> labels,
+      boolean ready,
+      boolean controlPlane,
+      String internalIP) {}
 
   /** What the compiler reads of a Pod. */
   public record PodFacts(
-      String namespace, String name, Map<String, String> labels, String ip, String node, String phase,
+      String namespace,
+      String name,
+      Map<String, String> labels,
+      String ip,
+      String node,
+      String phase,
       boolean hostNetwork) {}
 
   /**
@@ -56,8 +65,7 @@ public class ClusterCache {
     namespaces = client.namespaces().runnableInformer(0);
     nodes.addEventHandler(new Relevant<>(ChangeKind.NODE, ClusterCache::facts, changed));
     pods.addEventHandler(new Relevant<>(ChangeKind.POD, ClusterCache::facts, changed));
-    namespaces.addEventHandler(
-        new Relevant<>(ChangeKind.NAMESPACE, ns -> labels(ns), changed));
+    namespaces.addEventHandler(new Relevant<>(ChangeKind.NAMESPACE, ns -> labels(ns), changed));
     try {
       nodes.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
       pods.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -164,6 +172,8 @@ public class ClusterCache {
   /** The informer store's key: {@code namespace/name} for namespaced objects, else the name. */
   public static String key(HasMetadata o) {
     String ns = o.getMetadata().getNamespace();
-    return ns == null || ns.isEmpty() ? o.getMetadata().getName() : ns + "/" + o.getMetadata().getName();
+    return ns == null || ns.isEmpty()
+        ? o.getMetadata().getName()
+        : ns + "/" + o.getMetadata().getName();
   }
 }

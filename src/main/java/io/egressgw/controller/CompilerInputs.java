@@ -37,9 +37,10 @@ final class CompilerInputs {
       List<SourceRule> sources =
           p.getSpec().getSources() == null ? List.of() : p.getSpec().getSources();
       for (SourceRule r : sources) {
-        rules.add(new PolicyInput.Rule(
-            r.getNamespaceSelector() == null ? null : r.getNamespaceSelector().getMatchLabels(),
-            r.getPodSelector() == null ? null : r.getPodSelector().getMatchLabels()));
+        rules.add(
+            new PolicyInput.Rule(
+                r.getNamespaceSelector() == null ? null : r.getNamespaceSelector().getMatchLabels(),
+                r.getPodSelector() == null ? null : r.getPodSelector().getMatchLabels()));
       }
       List<String> cidrs =
           p.getSpec().getDestinations() == null
@@ -51,7 +52,8 @@ final class CompilerInputs {
       String gateway =
           p.getSpec().getGatewayRef() == null
               ? null
-              : p.getSpec().getGatewayRef().getNamespace() + "/"
+              : p.getSpec().getGatewayRef().getNamespace()
+                  + "/"
                   + p.getSpec().getGatewayRef().getName();
       policies.add(new PolicyInput(p.getMetadata().getName(), rules, cidrs, gateway));
     }
@@ -107,9 +109,7 @@ final class CompilerInputs {
     return new PodInput(f.namespace(), f.name(), f.labels(), f.ip(), f.node());
   }
 
-  /**
-   * Nodes by name, each with the node IP its agent reported, else the Node's InternalIP.
-   */
+  /** Nodes by name, each with the node IP its agent reported, else the Node's InternalIP. */
   static List<NodeInput> nodes(Collection<Node> cached, AgentLiveness liveness) {
     List<NodeInput> nodes = new ArrayList<>();
     for (Node n : cached) {

@@ -12,12 +12,20 @@ final class Conditions {
   private Conditions() {}
 
   static Condition of(
-      String type, boolean status, String reason, String message, Long generation, Instant now, List<Condition> previous) {
+      String type,
+      boolean status,
+      String reason,
+      String message,
+      Long generation,
+      Instant now,
+      List<Condition> previous) {
     String s = status ? "True" : "False";
     String since = now.toString();
     if (previous != null) {
       for (Condition c : previous) {
-        if (type.equals(c.getType()) && s.equals(c.getStatus()) && c.getLastTransitionTime() != null) {
+        if (type.equals(c.getType())
+            && s.equals(c.getStatus())
+            && c.getLastTransitionTime() != null) {
           since = c.getLastTransitionTime();
         }
       }

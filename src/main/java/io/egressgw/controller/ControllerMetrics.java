@@ -11,8 +11,9 @@ import java.time.Duration;
  * The controller's Micrometer meters (Prometheus at /q/metrics):
  *
  * <ul>
- *   <li>{@code egressgw_floating_ip_moves_total{kind}}: moves written to status; kind is failover (the
- *       holder went Down), assigned (an unassigned IP got a node) or unassigned (no node left).
+ *   <li>{@code egressgw_floating_ip_moves_total{kind}}: moves written to status; kind is failover
+ *       (the holder went Down), assigned (an unassigned IP got a node) or unassigned (no node
+ *       left).
  *   <li>{@code egressgw_failover_detection_seconds}: last heartbeat of an agent -> declared Down.
  *   <li>{@code egressgw_failover_reassignment_seconds}: last heartbeat of an agent -> the new
  *       assignment of its IPs written to status.
@@ -31,9 +32,14 @@ public class ControllerMetrics {
   @Inject
   public ControllerMetrics(MeterRegistry registry) {
     this.registry = registry;
-    this.detection = timer("egressgw.failover.detection", "Last heartbeat of an agent to its node declared Down");
-    this.reassignment = timer("egressgw.failover.reassignment",
-        "Last heartbeat of an agent to the new assignment of its floating IPs written to status");
+    this.detection =
+        timer(
+            "egressgw.failover.detection", "Last heartbeat of an agent to its node declared Down");
+    this.reassignment =
+        timer(
+            "egressgw.failover.reassignment",
+            "Last heartbeat of an agent to the new assignment of its floating IPs written to"
+                + " status");
     this.placement = timer("egressgw.placement.duration", "One floating IP placement computation");
     this.compile = timer("egressgw.compile.duration", "One policy compile (all nodes)");
   }
@@ -51,7 +57,8 @@ public class ControllerMetrics {
   /** Total start-up guard drops the agents last reported (leader only; 0 elsewhere). */
   public void guardDrops(java.util.function.LongSupplier total) {
     io.micrometer.core.instrument.Gauge.builder("egressgw.guard.drops", total, t -> t.getAsLong())
-        .description("Packets dropped by the start-up guard on all nodes, as last reported by their agents")
+        .description(
+            "Packets dropped by the start-up guard on all nodes, as last reported by their agents")
         .register(registry);
   }
 

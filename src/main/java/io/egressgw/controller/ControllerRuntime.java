@@ -86,8 +86,10 @@ public class ControllerRuntime {
   private ReconcileLoop loop;
   private ReconcileLoop.CoalescedTask reconcileTask;
   private ReconcileLoop.CoalescedTask statusRefreshTask;
+
   /** Set by the resync timer, consumed by the reconcile thread (owner of what a resync clears). */
   private final AtomicBoolean resyncRequested = new AtomicBoolean();
+
   private LeaderElection election;
   private volatile boolean started;
 
@@ -109,37 +111,55 @@ public class ControllerRuntime {
         loop.coalesced("policy status refresh", this::statusRefreshRun, backoff.afterError());
     ticker = Executors.newSingleThreadScheduledExecutor(ReconcileLoop.daemon("egw-liveness"));
     started = true;
-    cluster.start((kind, key) -> {
-      programs.changed(kind, key);
-      request();
-    });
-    ResourceEventHandler<Object> any = new ResourceEventHandler<>() {
-      @Override public void onAdd(Object o) {
-        customResourceChanged();
-      }
+    cluster.start(
+        (kind, key) -> {
+          programs.changed(kind, key);
+          request();
+        });
+    ResourceEventHandler<Object> any =
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(Object o) {
+            customResourceChanged();
+          }
 
-      @Override public void onUpdate(Object a, Object b) {
-        customResourceChanged();
-      }
+          @Override
+          public void onUpdate(Object a, Object b) {
+            customResourceChanged();
+          }
 
-      @Override public void onDelete(Object o, boolean unknown) {
-        customResourceChanged();
-      }
-    };
+          @Override
+          public void onDelete(Object o, boolean unknown) {
+            customResourceChanged();
+          }
+        };
     resources.gatewayGroupInformer().addEventHandler(cast(any));
     resources.egressPolicyInformer().addEventHandler(cast(any));
     leadership.onChange(this::leadershipChanged);
-    metrics.guardDrops(() -> state.liveness().reports().values().stream()
-        .mapToLong(NodeReport::guardDrops).sum());
+    metrics.guardDrops(
+        () -> state.liveness().reports().values().stream().mapToLong(NodeReport::guardDrops).sum());
     long every = Math.max(1, livenessConfig.checkInterval().toMillis());
     ticker.scheduleAtFixedRate(this::tick, every, every, TimeUnit.MILLISECONDS);
     if (electionSettings.enabled()) {
-      String identity = electionSettings.identity().orElseGet(() ->
-          Optional.ofNullable(System.getenv("HOSTNAME")).orElse("egressgw") + "-"
-              + UUID.randomUUID().toString().substring(0, 6));
-      election = new LeaderElection(client, leadership, clock, electionSettings.leaseNamespace(),
-          electionSettings.leaseName(), identity, electionSettings.leaseDuration(),
-          electionSettings.renewDeadline(), electionSettings.retryPeriod());
+      String identity =
+          electionSettings
+              .identity()
+              .orElseGet(
+                  () ->
+                      Optional.ofNullable(System.getenv("HOSTNAME")).orElse("egressgw")
+                          + "-"
+                          + UUID.randomUUID().toString().substring(0, 6));
+      election =
+          new LeaderElection(
+              client,
+              leadership,
+              clock,
+              electionSettings.leaseNamespace(),
+              electionSettings.leaseName(),
+              identity,
+              electionSettings.leaseDuration(),
+              electionSettings.renewDeadline(),
+              electionSettings.retryPeriod());
       election.start();
     } else {
       leadership.started(clock.instant());
@@ -167,7 +187,8 @@ public class ControllerRuntime {
     AgentLiveness agents = state.liveness();
     boolean wasAlive = agents.alive(report.node(), at) && agents.report(report.node()).isPresent();
     Optional<NodeReport> previous = agents.heartbeat(report, at);
-    if (!wasAlive || previous.isEmpty()
+    if (!wasAlive
+        || previous.isEmpty()
         || !previous.get().subnets().equals(report.subnets())
         || !Objects.equals(previous.get().nodeIP(), report.nodeIP())) {
       programs.changed(ChangeKind.NODE, report.node());
@@ -175,7 +196,8 @@ public class ControllerRuntime {
     } else if (previous.get().appliedGeneration() != report.appliedGeneration()
         || !Objects.equals(previous.get().applyError(), report.applyError())) {
       // Only an acknowledgement, or an apply that failed or stopped failing: held programs may be
-      // released and policy status ("N of M nodes programmed", or why not) may change, nothing else.
+      // released and policy status ("N of M nodes programmed", or why not) may change, nothing
+      // else.
       requestStatusRefresh();
     }
   }
@@ -211,10 +233,11 @@ public class ControllerRuntime {
     if (leads) {
       state.liveness().startGrace(now);
       state.programs().reset(now.toEpochMilli());
-      loop.execute(() -> {
-        placement.reset();
-        programs.reset();
-      });
+      loop.execute(
+          () -> {
+            placement.reset();
+            programs.reset();
+          });
       liveness.leadershipStarted();
       request();
     } else {

@@ -14,8 +14,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Kubernetes Events on a NetworkGatewayGroup for each floating IP move: FloatingIPAssigned
- * (Normal), FloatingIPMoved and FloatingIPUnassigned (Warning), with the placement's reason.
- * Leader only; a failed write is logged, not retried (Events are best effort).
+ * (Normal), FloatingIPMoved and FloatingIPUnassigned (Warning), with the placement's reason. Leader
+ * only; a failed write is logged, not retried (Events are best effort).
  */
 @ApplicationScoped
 public class FloatingIpEvents {
@@ -42,29 +42,41 @@ public class FloatingIpEvents {
   /** The Event for {@code move} (pure), named {@code <group>.<suffix>}. */
   static Event event(NetworkGatewayGroup group, FloatingIpMove move, Instant now, String suffix) {
     String ns = group.getMetadata().getNamespace();
-    String reason = move.toNode() == null ? "FloatingIPUnassigned"
-        : move.fromNode() == null ? "FloatingIPAssigned" : "FloatingIPMoved";
-    String message = move.ip() + ": " + (move.fromNode() == null ? "-" : move.fromNode()) + " -> "
-        + (move.toNode() == null ? "-" : move.toNode()) + " (" + move.reason() + ")";
+    String reason =
+        move.toNode() == null
+            ? "FloatingIPUnassigned"
+            : move.fromNode() == null ? "FloatingIPAssigned" : "FloatingIPMoved";
+    String message =
+        move.ip()
+            + ": "
+            + (move.fromNode() == null ? "-" : move.fromNode())
+            + " -> "
+            + (move.toNode() == null ? "-" : move.toNode())
+            + " ("
+            + move.reason()
+            + ")";
     return new EventBuilder()
         .withNewMetadata()
         .withNamespace(ns)
         .withName(group.getMetadata().getName() + "." + suffix)
         .endMetadata()
-        .withInvolvedObject(new ObjectReferenceBuilder()
-            .withApiVersion(NetworkGatewayGroup.API_VERSION)
-            .withKind(NetworkGatewayGroup.KIND)
-            .withNamespace(ns)
-            .withName(group.getMetadata().getName())
-            .withUid(group.getMetadata().getUid())
-            .build())
+        .withInvolvedObject(
+            new ObjectReferenceBuilder()
+                .withApiVersion(NetworkGatewayGroup.API_VERSION)
+                .withKind(NetworkGatewayGroup.KIND)
+                .withNamespace(ns)
+                .withName(group.getMetadata().getName())
+                .withUid(group.getMetadata().getUid())
+                .build())
         .withReason(reason)
         .withMessage(message)
         .withType(move.toNode() == null || move.fromNode() != null ? "Warning" : "Normal")
         .withFirstTimestamp(now.toString())
         .withLastTimestamp(now.toString())
         .withCount(1)
-        .withNewSource().withComponent(COMPONENT).endSource()
+        .withNewSource()
+        .withComponent(COMPONENT)
+        .endSource()
         .withReportingComponent(COMPONENT)
         .build();
   }

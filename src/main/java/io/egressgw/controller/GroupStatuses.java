@@ -46,25 +46,65 @@ public final class GroupStatuses {
         nodesWithoutReport.isEmpty()
             ? ""
             : " Not eligible until their agent reports subnets: "
-                + String.join(", ", nodesWithoutReport.stream().sorted().toList()) + ".";
+                + String.join(", ", nodesWithoutReport.stream().sorted().toList())
+                + ".";
     Condition ready =
         allAssigned
-            ? Conditions.of(READY, true, "AllFloatingIPsAssigned",
-                "Every floating IP is held by a node." + waiting, generation, now, before)
-            : Conditions.of(READY, false, "FloatingIPsUnassigned",
-                unassigned.size() + " of " + (unassigned.size() + floatingIPs.size())
-                    + " floating IPs have no node." + waiting, generation, now, before);
+            ? Conditions.of(
+                READY,
+                true,
+                "AllFloatingIPsAssigned",
+                "Every floating IP is held by a node." + waiting,
+                generation,
+                now,
+                before)
+            : Conditions.of(
+                READY,
+                false,
+                "FloatingIPsUnassigned",
+                unassigned.size()
+                    + " of "
+                    + (unassigned.size() + floatingIPs.size())
+                    + " floating IPs have no node."
+                    + waiting,
+                generation,
+                now,
+                before);
     Condition degraded;
     if (!allAssigned) {
-      degraded = Conditions.of(DEGRADED, true, "NoEligibleNode",
-          unassigned.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue())
-              .collect(Collectors.joining("; ")) + "." + waiting, generation, now, before);
+      degraded =
+          Conditions.of(
+              DEGRADED,
+              true,
+              "NoEligibleNode",
+              unassigned.entrySet().stream()
+                      .map(e -> e.getKey() + ": " + e.getValue())
+                      .collect(Collectors.joining("; "))
+                  + "."
+                  + waiting,
+              generation,
+              now,
+              before);
     } else if (!down.isEmpty()) {
-      degraded = Conditions.of(DEGRADED, true, "NodeDown",
-          "Down: " + String.join(", ", down) + "." + waiting, generation, now, before);
+      degraded =
+          Conditions.of(
+              DEGRADED,
+              true,
+              "NodeDown",
+              "Down: " + String.join(", ", down) + "." + waiting,
+              generation,
+              now,
+              before);
     } else {
-      degraded = Conditions.of(DEGRADED, false, "AllNodesUp",
-          "Every floating IP is held and every node is Up." + waiting, generation, now, before);
+      degraded =
+          Conditions.of(
+              DEGRADED,
+              false,
+              "AllNodesUp",
+              "Every floating IP is held and every node is Up." + waiting,
+              generation,
+              now,
+              before);
     }
     NetworkGatewayGroupStatus s = new NetworkGatewayGroupStatus();
     s.setNodes(new TreeMap<>(nodes));

@@ -108,7 +108,8 @@ public final class LeaderElection {
           leadership.stopped();
           if (running) {
             LOG.infof("%s rejoins the election", identity);
-            CompletableFuture.delayedExecutor(retryPeriod.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+            CompletableFuture.delayedExecutor(
+                    retryPeriod.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
                 .execute(this::join);
           }
         });

@@ -7,7 +7,10 @@ import java.time.Duration;
 /** How the controller decides that a node's agent is gone (issue #3: health and failover). */
 @ConfigMapping(prefix = "egressgw.controller.liveness")
 public interface LivenessSettings {
-  /** The heartbeat interval agents use; a node is Down after {@link #missCount()} of them are missed. */
+  /**
+   * The heartbeat interval agents use; a node is Down after {@link #missCount()} of them are
+   * missed.
+   */
   @WithDefault("100ms")
   Duration interval();
 
@@ -16,8 +19,8 @@ public interface LivenessSettings {
   int missCount();
 
   /**
-   * How often liveness is evaluated. Detection lags the miss window by at most this much, so keep it
-   * well below {@link #interval()}.
+   * How often liveness is evaluated. Detection lags the miss window by at most this much, so keep
+   * it well below {@link #interval()}.
    */
   @WithDefault("25ms")
   Duration checkInterval();

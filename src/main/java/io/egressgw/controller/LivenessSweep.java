@@ -26,6 +26,7 @@ public class LivenessSweep {
 
   /** Down nodes whose floating IPs placement has not yet moved: node -> last heartbeat. */
   private final Map<String, Instant> pendingFailovers = new ConcurrentHashMap<>();
+
   private volatile boolean graceHandled = true;
 
   /** A new leadership began: its grace period must end before anything is placed. */
@@ -52,8 +53,9 @@ public class LivenessSweep {
         Instant last = t.lastHeartbeat();
         metrics.detected(Duration.between(last, now));
         pendingFailovers.put(t.node(), last);
-        LOG.infof("node %s is Down: no heartbeat for %d ms", t.node(),
-            Duration.between(last, now).toMillis());
+        LOG.infof(
+            "node %s is Down: no heartbeat for %d ms",
+            t.node(), Duration.between(last, now).toMillis());
       } else {
         LOG.infof("node %s is Up", t.node());
       }

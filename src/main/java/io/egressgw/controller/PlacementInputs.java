@@ -63,17 +63,22 @@ final class PlacementInputs {
     List<PlacementNode> placementNodes = new ArrayList<>();
     for (Node n : cached) {
       ClusterCache.NodeFacts f = ClusterCache.facts(n);
-      List<String> subnets =
-          liveness.report(f.name()).map(NodeReport::subnets).orElse(List.of());
-      placementNodes.add(new PlacementNode(f.name(), f.labels(), f.controlPlane(), subnets,
-          f.ready() && liveness.alive(f.name(), now)));
+      List<String> subnets = liveness.report(f.name()).map(NodeReport::subnets).orElse(List.of());
+      placementNodes.add(
+          new PlacementNode(
+              f.name(),
+              f.labels(),
+              f.controlPlane(),
+              subnets,
+              f.ready() && liveness.alive(f.name(), now)));
     }
     Map<String, String> current = new LinkedHashMap<>();
-    assignment.forEach((ip, node) -> {
-      if (ips.contains(ip)) {
-        current.put(ip, node);
-      }
-    });
+    assignment.forEach(
+        (ip, node) -> {
+          if (ips.contains(ip)) {
+            current.put(ip, node);
+          }
+        });
     return new PlacementSnapshot(placementGroups, placementNodes, current);
   }
 

@@ -25,8 +25,8 @@ import org.jboss.logging.Logger;
  * The first reconcile step (reconcile thread only): places the floating IPs of every
  * NetworkGatewayGroup, writes each group's status, and once those are written records the moves
  * (metrics, Events) and the new assignment. It skips all of it when its inputs (the placement
- * snapshot and the groups' generations) equal those of the last written placement and no
- * failover is pending.
+ * snapshot and the groups' generations) equal those of the last written placement and no failover
+ * is pending.
  *
  * <p>A new leader starts from the assignment recorded in the groups' status ({@link #reset}).
  */
@@ -61,8 +61,9 @@ public class PlacementStage {
 
   @PostConstruct
   void init() {
-    statuses = new StatusWriter<>(
-        NetworkGatewayGroup.class, GroupStatuses::same, client, leadership, clock);
+    statuses =
+        new StatusWriter<>(
+            NetworkGatewayGroup.class, GroupStatuses::same, client, leadership, clock);
   }
 
   /** A new leadership: starts from the assignment recorded in status, nothing known written. */
@@ -75,7 +76,8 @@ public class PlacementStage {
         assignment.putAll(g.getStatus().getFloatingIPs());
       }
     }
-    LOG.infof("leading: starting from the recorded assignment %s, grace %s",
+    LOG.infof(
+        "leading: starting from the recorded assignment %s, grace %s",
         assignment, state.liveness().window());
   }
 
@@ -106,14 +108,15 @@ public class PlacementStage {
     for (NetworkGatewayGroup g : groups) {
       PlacementGroup pg = byKey.get(PlacementInputs.key(g));
       pg.floatingIPs().forEach(ip -> groupOfIp.put(ip, g));
-      NetworkGatewayGroupStatus desired = GroupStatuses.status(
-          g.getMetadata().getGeneration(),
-          result.floatingIPsOf(pg),
-          result.unassignedOf(pg),
-          index.nodeStatus(pg.key()),
-          PlacementInputs.waitingForReport(g, snapshot),
-          now,
-          g.getStatus());
+      NetworkGatewayGroupStatus desired =
+          GroupStatuses.status(
+              g.getMetadata().getGeneration(),
+              result.floatingIPsOf(pg),
+              result.unassignedOf(pg),
+              index.nodeStatus(pg.key()),
+              PlacementInputs.waitingForReport(g, snapshot),
+              now,
+              g.getStatus());
       ok &= statuses.write(g, desired);
     }
     if (!ok) {
@@ -135,8 +138,8 @@ public class PlacementStage {
     assignment.putAll(result.assignment());
     publishedAssignment = Map.copyOf(result.assignment());
     for (FloatingIpMove move : result.moves()) {
-      String kind = move.toNode() == null ? "unassigned"
-          : move.fromNode() == null ? "assigned" : "failover";
+      String kind =
+          move.toNode() == null ? "unassigned" : move.fromNode() == null ? "assigned" : "failover";
       metrics.moved(kind);
       String from = move.fromNode();
       Instant lastBeat = from == null ? null : liveness.pendingFailoverOf(from);

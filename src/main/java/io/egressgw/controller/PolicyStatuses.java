@@ -15,8 +15,8 @@ import java.util.Objects;
  * observedGeneration, egressIP, gatewayNode, and the conditions
  *
  * <ul>
- *   <li>Accepted: the policy's gateway exists and has a floating IP (else False with the
- *       compiler's reason); invalid destinations are named in the message.
+ *   <li>Accepted: the policy's gateway exists and has a floating IP (else False with the compiler's
+ *       reason); invalid destinations are named in the message.
  *   <li>Programmed: every node whose program carries the policy acknowledged it ("N of M nodes
  *       programmed") and the egress IP has a holder; False otherwise: NotAccepted, NoGateway,
  *       CapacityExceeded or ApplyFailed (a node's agent reported that it could not apply its
@@ -89,27 +89,54 @@ public final class PolicyStatuses {
             : " Ignored invalid destinations: " + String.join(", ", o.invalidCidrs()) + ".";
     Condition accepted =
         o.applied()
-            ? Conditions.of(ACCEPTED, true, "Accepted",
+            ? Conditions.of(
+                ACCEPTED,
+                true,
+                "Accepted",
                 "The gateway resolves to egress IP " + o.egressIP() + "." + invalid,
-                generation, now, before)
-            : Conditions.of(ACCEPTED, false, "GatewayUnavailable", o.message(), generation, now,
-                before);
+                generation,
+                now,
+                before)
+            : Conditions.of(
+                ACCEPTED, false, "GatewayUnavailable", o.message(), generation, now, before);
     String counted = programmed + " of " + carriers + " nodes programmed";
     Condition programmedCondition;
     if (!o.applied()) {
-      programmedCondition = Conditions.of(PROGRAMMED, false, "NotAccepted",
-          counted + ". " + o.message(), generation, now, before);
+      programmedCondition =
+          Conditions.of(
+              PROGRAMMED,
+              false,
+              "NotAccepted",
+              counted + ". " + o.message(),
+              generation,
+              now,
+              before);
     } else if (!o.ready()) {
-      programmedCondition = Conditions.of(PROGRAMMED, false, "NoGateway",
-          counted + ". " + o.message(), generation, now, before);
+      programmedCondition =
+          Conditions.of(
+              PROGRAMMED,
+              false,
+              "NoGateway",
+              counted + ". " + o.message(),
+              generation,
+              now,
+              before);
     } else if (programmed < carriers && !applyErrors.isEmpty()) {
       boolean capacity =
           applyErrors.values().stream().anyMatch(e -> e.startsWith(CAPACITY_EXCEEDED));
       StringBuilder why = new StringBuilder(counted).append('.');
-      applyErrors.forEach((node, error) -> why.append(" Node ").append(node).append(": ").append(error)
-          .append('.'));
-      programmedCondition = Conditions.of(PROGRAMMED, false,
-          capacity ? CAPACITY_EXCEEDED : APPLY_FAILED, why.toString(), generation, now, before);
+      applyErrors.forEach(
+          (node, error) ->
+              why.append(" Node ").append(node).append(": ").append(error).append('.'));
+      programmedCondition =
+          Conditions.of(
+              PROGRAMMED,
+              false,
+              capacity ? CAPACITY_EXCEEDED : APPLY_FAILED,
+              why.toString(),
+              generation,
+              now,
+              before);
     } else if (programmed < carriers) {
       programmedCondition =
           Conditions.of(PROGRAMMED, false, "Pending", counted + ".", generation, now, before);

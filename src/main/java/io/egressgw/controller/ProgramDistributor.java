@@ -72,19 +72,19 @@ public final class ProgramDistributor {
     List<Runnable> wakeUps = new ArrayList<>();
     synchronized (this) {
       desired.forEach(
-        (node, program) -> {
-          NodeState s = nodes.computeIfAbsent(node, n -> new NodeState());
-          if (s.program != null && s.program.sameStateAs(program)) {
-            return;
-          }
-          long base = s.program == null ? epoch : s.program.generation();
-          if (s.ack != null) {
-            base = Math.max(base, s.ack.appliedGeneration());
-          }
-          s.set(program.withGeneration(base + 1));
-          changed.add(node);
-          wake(s, wakeUps);
-        });
+          (node, program) -> {
+            NodeState s = nodes.computeIfAbsent(node, n -> new NodeState());
+            if (s.program != null && s.program.sameStateAs(program)) {
+              return;
+            }
+            long base = s.program == null ? epoch : s.program.generation();
+            if (s.ack != null) {
+              base = Math.max(base, s.ack.appliedGeneration());
+            }
+            s.set(program.withGeneration(base + 1));
+            changed.add(node);
+            wake(s, wakeUps);
+          });
     }
     wakeUps.forEach(Runnable::run);
     return changed;
@@ -127,7 +127,9 @@ public final class ProgramDistributor {
     return f;
   }
 
-  /** Records an agent's heartbeat acknowledgement; returns the node's current generation (0: none). */
+  /**
+   * Records an agent's heartbeat acknowledgement; returns the node's current generation (0: none).
+   */
   public long acknowledge(String node, String agentId, long appliedGeneration) {
     List<Runnable> wakeUps = new ArrayList<>();
     long generation;
@@ -135,7 +137,8 @@ public final class ProgramDistributor {
       NodeState s = nodes.computeIfAbsent(node, n -> new NodeState());
       // The same agent never un-applies: a lower generation from it is a heartbeat that was built
       // before a poll acknowledged the newer one and overtook it. Another agent (a restart) may.
-      if (s.ack == null || !java.util.Objects.equals(s.ack.agentId(), agentId)
+      if (s.ack == null
+          || !java.util.Objects.equals(s.ack.agentId(), agentId)
           || appliedGeneration >= s.ack.appliedGeneration()) {
         s.ack = new Ack(agentId, appliedGeneration);
       }

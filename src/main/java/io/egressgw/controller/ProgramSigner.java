@@ -2,10 +2,10 @@ package io.egressgw.controller;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.egressgw.program.ProgramSignatures;
-import io.egressgw.program.SignedProgram;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.ProgramDelta;
+import io.egressgw.program.ProgramSignatures;
+import io.egressgw.program.SignedProgram;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -25,9 +25,9 @@ import java.util.concurrent.Executors;
 import org.jboss.logging.Logger;
 
 /**
- * Signs every NodeProgram the controller serves with its Ed25519 key, so that agents accept programs
- * from the controller only, whatever the transport. The key comes from a file (a Secret in a
- * cluster, shared by the replicas); in embedded/lab mode a key pair is generated on first use and
+ * Signs every NodeProgram the controller serves with its Ed25519 key, so that agents accept
+ * programs from the controller only, whatever the transport. The key comes from a file (a Secret in
+ * a cluster, shared by the replicas); in embedded/lab mode a key pair is generated on first use and
  * the public half written for the agents.
  */
 @ApplicationScoped
@@ -108,12 +108,15 @@ public class ProgramSigner {
     Path pubFile = Path.of(settings.publicKeyFile());
     try {
       if (Files.exists(keyFile)) {
-        privateKey = ProgramSignatures.parsePrivateKey(Files.readString(keyFile, StandardCharsets.UTF_8));
-        publicKey = ProgramSignatures.parsePublicKey(Files.readString(pubFile, StandardCharsets.UTF_8));
+        privateKey =
+            ProgramSignatures.parsePrivateKey(Files.readString(keyFile, StandardCharsets.UTF_8));
+        publicKey =
+            ProgramSignatures.parsePublicKey(Files.readString(pubFile, StandardCharsets.UTF_8));
         return;
       }
       if (!settings.generateKeys()) {
-        throw new IllegalStateException("signing key " + keyFile + " missing and generation disabled");
+        throw new IllegalStateException(
+            "signing key " + keyFile + " missing and generation disabled");
       }
       KeyPair pair = ProgramSignatures.generate();
       Files.createDirectories(keyFile.toAbsolutePath().getParent());

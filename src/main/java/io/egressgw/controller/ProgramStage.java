@@ -1,6 +1,5 @@
 package io.egressgw.controller;
 
-import io.egressgw.program.NodeReport;
 import io.egressgw.api.v1.EgressNATPolicy;
 import io.egressgw.api.v1.EgressNATPolicyStatus;
 import io.egressgw.kube.ResourceCache;
@@ -14,6 +13,7 @@ import io.egressgw.policy.PodInput;
 import io.egressgw.policy.PolicyInput;
 import io.egressgw.policy.PolicyOutcome;
 import io.egressgw.program.NodeProgram;
+import io.egressgw.program.NodeReport;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -76,8 +75,8 @@ public class ProgramStage {
 
   @PostConstruct
   void init() {
-    statuses = new StatusWriter<>(
-        EgressNATPolicy.class, PolicyStatuses::same, client, leadership, clock);
+    statuses =
+        new StatusWriter<>(EgressNATPolicy.class, PolicyStatuses::same, client, leadership, clock);
   }
 
   /** An informer or heartbeat saw a change of {@code kind}; {@code key} names the object. */
@@ -85,7 +84,7 @@ public class ProgramStage {
     switch (kind) {
       case POD -> dirtyPods.add(key);
       case NAMESPACE -> dirtyNamespaces.add(key);
-      case NODE, CUSTOM_RESOURCE -> { } // compared whole on every publish
+      case NODE, CUSTOM_RESOURCE -> {} // compared whole on every publish
     }
     dirty.set(true);
   }
@@ -113,9 +112,16 @@ public class ProgramStage {
       dirtyPods.clear();
       dirtyNamespaces.clear();
       refeed = false;
-      compiler = IncrementalCompiler.of(new CompilerInput(policyInputs(), gatewayInputs(),
-          CompilerInputs.namespaces(cluster.namespaces()), CompilerInputs.pods(cluster.pods()),
-          nodeInputs(), placement.assignment()), egressIds);
+      compiler =
+          IncrementalCompiler.of(
+              new CompilerInput(
+                  policyInputs(),
+                  gatewayInputs(),
+                  CompilerInputs.namespaces(cluster.namespaces()),
+                  CompilerInputs.pods(cluster.pods()),
+                  nodeInputs(),
+                  placement.assignment()),
+              egressIds);
       changed = compiler.nodeNames();
     } else {
       changed = feed(placement);
@@ -168,8 +174,10 @@ public class ProgramStage {
         all ? union(c.namespaceNames(), names(cluster.namespaces())) : drain(dirtyNamespaces);
     for (String name : namespaces) {
       Namespace ns = cluster.namespace(name);
-      changed.addAll(ns == null ? c.namespaceDeleted(name)
-          : c.namespaceUpserted(new NamespaceInput(name, ClusterCache.labels(ns))));
+      changed.addAll(
+          ns == null
+              ? c.namespaceDeleted(name)
+              : c.namespaceUpserted(new NamespaceInput(name, ClusterCache.labels(ns))));
     }
     Set<String> pods = all ? union(c.podKeys(), names(cluster.pods())) : drain(dirtyPods);
     for (String key : pods) {
@@ -191,10 +199,14 @@ public class ProgramStage {
    */
   public Optional<Instant> release(Instant now) {
     ProgramDistributor d = state.programs();
-    return rollout().release(now,
-        node -> !d.programmed(node) && state.liveness().alive(node, now)
-            && state.liveness().report(node).isPresent(),
-        d::publish);
+    return rollout()
+        .release(
+            now,
+            node ->
+                !d.programmed(node)
+                    && state.liveness().alive(node, now)
+                    && state.liveness().report(node).isPresent(),
+            d::publish);
   }
 
   private Rollout rollout() {
@@ -259,9 +271,9 @@ public class ProgramStage {
   }
 
   /**
-   * Rewrites policy status where it changed (e.g. more nodes acknowledged); cheap when nothing
-   * did. False when something is left to write: a failed write, or rollout progress held back
-   * until {@link PolicyStatuses#PROGRESS_INTERVAL} has passed (the caller retries).
+   * Rewrites policy status where it changed (e.g. more nodes acknowledged); cheap when nothing did.
+   * False when something is left to write: a failed write, or rollout progress held back until
+   * {@link PolicyStatuses#PROGRESS_INTERVAL} has passed (the caller retries).
    */
   public boolean refreshPolicyStatus() {
     IncrementalCompiler c = compiler;
@@ -282,7 +294,11 @@ public class ProgramStage {
       Map<String, String> applyErrors = new TreeMap<>();
       for (String n : carriers) {
         if (!d.programmed(n)) {
-          state.liveness().report(n).map(NodeReport::applyError).ifPresent(e -> applyErrors.put(n, e));
+          state
+              .liveness()
+              .report(n)
+              .map(NodeReport::applyError)
+              .ifPresent(e -> applyErrors.put(n, e));
         }
       }
       Instant now = clock.instant();

@@ -13,10 +13,10 @@ import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
- * The controller's reconcile thread: every reconcile, policy status refresh, resync and
- * leadership reset runs on this one thread, so that the state they share needs no locks. Work is
- * submitted as {@link CoalescedTask}s: requests that arrive while a run is pending are served by
- * that run, and a run that could not finish asks to run again after a named delay.
+ * The controller's reconcile thread: every reconcile, policy status refresh, resync and leadership
+ * reset runs on this one thread, so that the state they share needs no locks. Work is submitted as
+ * {@link CoalescedTask}s: requests that arrive while a run is pending are served by that run, and a
+ * run that could not finish asks to run again after a named delay.
  */
 final class ReconcileLoop {
   private static final Logger LOG = Logger.getLogger(ReconcileLoop.class);
@@ -31,8 +31,7 @@ final class ReconcileLoop {
 
   /**
    * A task that runs on this loop when requested. {@code body} returns how long to wait before
-   * running again, or empty when it is done; when it throws it runs again after {@code
-   * afterError}.
+   * running again, or empty when it is done; when it throws it runs again after {@code afterError}.
    */
   CoalescedTask coalesced(String what, Supplier<Optional<Duration>> body, Duration afterError) {
     return new CoalescedTask(what, body, afterError);

@@ -16,15 +16,16 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * The order in which changed programs reach their nodes (make before break). Pure: no I/O, no clock.
+ * The order in which changed programs reach their nodes (make before break). Pure: no I/O, no
+ * clock.
  *
  * <p>A gateway forwards a steered packet with the floating IP only if its own program already lists
- * the pod and the route; a source node steers as soon as its program says so. So a change that makes
- * a node steer a pod somewhere new (a pod becomes selected, a destination is added, a floating IP
- * moves) must reach the gateways first, or the first packets reach a gateway that does not know them
- * and leave masqueraded with that gateway node's own address. Changed programs are delivered in three
- * steps, each after the previous step's awaited nodes acknowledged (or {@code stepTimeout} passed, so
- * that a slow or dying agent delays the others by a bounded time only):
+ * the pod and the route; a source node steers as soon as its program says so. So a change that
+ * makes a node steer a pod somewhere new (a pod becomes selected, a destination is added, a
+ * floating IP moves) must reach the gateways first, or the first packets reach a gateway that does
+ * not know them and leave masqueraded with that gateway node's own address. Changed programs are
+ * delivered in three steps, each after the previous step's awaited nodes acknowledged (or {@code
+ * stepTimeout} passed, so that a slow or dying agent delays the others by a bounded time only):
  *
  * <ol>
  *   <li>{@link Step#FIRST}: every change that does not make its node steer anything new: gateways
@@ -72,10 +73,11 @@ public final class Rollout {
    * @param published the program each node has published now (null: none)
    */
   public void offer(Map<String, NodeProgram> changed, Function<String, NodeProgram> published) {
-    changed.forEach((node, program) -> {
-      Step step = step(published.apply(node), program);
-      held.put(node, new Held(program, step, step != Step.FIRST || serves(program)));
-    });
+    changed.forEach(
+        (node, program) -> {
+          Step step = step(published.apply(node), program);
+          held.put(node, new Held(program, step, step != Step.FIRST || serves(program)));
+        });
   }
 
   /** True when {@code node} has a program that is not released yet. */
@@ -97,7 +99,10 @@ public final class Rollout {
     deadline = Instant.MIN;
   }
 
-  /** The step of a node whose published program is {@code before} (null: none) and new is {@code after}. */
+  /**
+   * The step of a node whose published program is {@code before} (null: none) and new is {@code
+   * after}.
+   */
   public static Step step(NodeProgram before, NodeProgram after) {
     if (serves(before) && !serves(after)) {
       return Step.RETIRING;
@@ -131,8 +136,8 @@ public final class Rollout {
         continue;
       }
       Integer old = before == null ? null : before.sources().get(s.getKey());
-      List<String> then = old == null ? List.of()
-          : beforeSteering.computeIfAbsent(old, rs -> steering(before, rs));
+      List<String> then =
+          old == null ? List.of() : beforeSteering.computeIfAbsent(old, rs -> steering(before, rs));
       if (!then.containsAll(now)) {
         return true;
       }
@@ -140,7 +145,10 @@ public final class Rollout {
     return false;
   }
 
-  /** "cidr>gatewayNode@gatewayNodeIP" for each route of the rule set whose egress another node holds. */
+  /**
+   * "cidr>gatewayNode@gatewayNodeIP" for each route of the rule set whose egress another node
+   * holds.
+   */
   private static List<String> steering(NodeProgram p, int ruleSet) {
     List<String> out = new ArrayList<>();
     for (NodeProgram.Route r : p.ruleSets().getOrDefault(ruleSet, List.of())) {
@@ -155,8 +163,9 @@ public final class Rollout {
   /**
    * Releases what may be delivered now.
    *
-   * @param waitFor true for a node whose acknowledgement is worth waiting for (its agent is alive and
-   *     has not acknowledged its current program yet); called after the caller published a release
+   * @param waitFor true for a node whose acknowledgement is worth waiting for (its agent is alive
+   *     and has not acknowledged its current program yet); called after the caller published a
+   *     release
    * @param publish publishes the released programs; returns the nodes whose published state changed
    * @return when to call again if something is still held (the current step's deadline)
    */
@@ -173,16 +182,18 @@ public final class Rollout {
       }
       Map<String, NodeProgram> batch = new TreeMap<>();
       Set<String> toAwait = new HashSet<>();
-      held.entrySet().removeIf(e -> {
-        if (e.getValue().step() != first) {
-          return false;
-        }
-        batch.put(e.getKey(), e.getValue().program());
-        if (e.getValue().awaited()) {
-          toAwait.add(e.getKey());
-        }
-        return true;
-      });
+      held.entrySet()
+          .removeIf(
+              e -> {
+                if (e.getValue().step() != first) {
+                  return false;
+                }
+                batch.put(e.getKey(), e.getValue().program());
+                if (e.getValue().awaited()) {
+                  toAwait.add(e.getKey());
+                }
+                return true;
+              });
       if (!waiting || first != current) {
         awaited.clear();
         current = first;

@@ -10,10 +10,11 @@ import java.util.function.Predicate;
  * The start-up taint closes the last window of the start-up guard: a node whose agent has never
  * received a program guards nothing, so a pod scheduled there before that first program could leave
  * with the node's address. Nodes that register with the taint {@value #KEY}{@code :NoSchedule}
- * (kubelet {@code --register-with-taints=egressgw.io/agent-not-ready=:NoSchedule}, or the node pool's
- * taints) get no ordinary pods until the controller removes it, which it does once the node's agent
- * acknowledged its first program (the agent DaemonSet tolerates every taint). Nodes without the
- * taint are left alone. The same pattern as Cilium's {@code node.cilium.io/agent-not-ready}.
+ * (kubelet {@code --register-with-taints=egressgw.io/agent-not-ready=:NoSchedule}, or the node
+ * pool's taints) get no ordinary pods until the controller removes it, which it does once the
+ * node's agent acknowledged its first program (the agent DaemonSet tolerates every taint). Nodes
+ * without the taint are left alone. The same pattern as Cilium's {@code
+ * node.cilium.io/agent-not-ready}.
  */
 public final class StartupTaint {
   public static final String KEY = "egressgw.io/agent-not-ready";
@@ -33,7 +34,8 @@ public final class StartupTaint {
   }
 
   public static boolean tainted(Node n) {
-    return n.getSpec() != null && n.getSpec().getTaints() != null
+    return n.getSpec() != null
+        && n.getSpec().getTaints() != null
         && n.getSpec().getTaints().stream().anyMatch(t -> KEY.equals(t.getKey()));
   }
 

@@ -11,10 +11,10 @@ import java.util.function.BiPredicate;
 import org.jboss.logging.Logger;
 
 /**
- * Writes the status of one custom resource kind, only where it differs (reconcile thread only).
- * It remembers what it last wrote per object, because the informer's copy lags behind our own
- * writes: a status equal to the last write, or (before any write) to the cached object's status,
- * is not written again. Only the leader writes; a 404 (the object is gone) counts as written.
+ * Writes the status of one custom resource kind, only where it differs (reconcile thread only). It
+ * remembers what it last wrote per object, because the informer's copy lags behind our own writes:
+ * a status equal to the last write, or (before any write) to the cached object's status, is not
+ * written again. Only the leader writes; a 404 (the object is gone) counts as written.
  *
  * @param <S> the status type
  * @param <R> the custom resource type

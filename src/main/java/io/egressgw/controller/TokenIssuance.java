@@ -7,8 +7,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Issues each node's agent token once per replica, the first time the node is seen (every
- * replica, leading or not, so that a standby has them when it takes over).
+ * Issues each node's agent token once per replica, the first time the node is seen (every replica,
+ * leading or not, so that a standby has them when it takes over).
  */
 @ApplicationScoped
 public class TokenIssuance {

@@ -13,13 +13,13 @@ import java.util.Map;
  * {@code @SchemaCustomizer(value = JsonMergePatchCustomizer.class, input = "{...}")}.
  *
  * <p>Why not the generator's own MergePatchCustomizer: it updates the schema with Jackson's
- * readerForUpdating, which merges only the top level, so a patch that describes one nested
- * property ({@code {"properties": {"spec": {"description": ...}}}}) replaces every other property
- * with it. This one merges at every depth, as RFC 7396 says: objects merge, anything else
- * (arrays included) replaces, and null removes.
+ * readerForUpdating, which merges only the top level, so a patch that describes one nested property
+ * ({@code {"properties": {"spec": {"description": ...}}}}) replaces every other property with it.
+ * This one merges at every depth, as RFC 7396 says: objects merge, anything else (arrays included)
+ * replaces, and null removes.
  *
- * <p>Build-time only: the generator loads it while writing the CRDs; the running service never
- * does (its interface is in a provided-scope dependency).
+ * <p>Build-time only: the generator loads it while writing the CRDs; the running service never does
+ * (its interface is in a provided-scope dependency).
  */
 public class JsonMergePatchCustomizer implements SchemaCustomizer.Customizer {
   @Override

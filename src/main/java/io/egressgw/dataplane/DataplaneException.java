@@ -13,7 +13,8 @@ public class DataplaneException extends RuntimeException {
   /** Throws when rc is negative (a -errno convention); returns rc otherwise. */
   public static long check(long rc, String what) {
     if (rc < 0) {
-      throw new DataplaneException(what + " failed: errno " + (-rc) + " (" + Errno.name((int) -rc) + ")");
+      throw new DataplaneException(
+          what + " failed: errno " + (-rc) + " (" + Errno.name((int) -rc) + ")");
     }
     return rc;
   }

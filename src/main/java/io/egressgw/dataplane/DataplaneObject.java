@@ -11,7 +11,9 @@ import jnr.ffi.Pointer;
  */
 public final class DataplaneObject implements AutoCloseable {
 
-  /** Map capacities; must equal those of already pinned maps (libbpf refuses to reuse otherwise). */
+  /**
+   * Map capacities; must equal those of already pinned maps (libbpf refuses to reuse otherwise).
+   */
   public record Capacities(int sources, int routes, int egresses, int guard) {
     /** The default guard capacity. */
     public Capacities(int sources, int routes, int egresses) {
@@ -136,8 +138,8 @@ public final class DataplaneObject implements AutoCloseable {
   /**
    * Attaches program to the uplink's hook through a tcx bpf_link pinned under the pin directory
    * (kernel 6.6+), falling back to a classic tc filter where tcx is missing. A tcx link does not
-   * belong to the clsact qdisc, so deleting that qdisc (a CNI restart, an operator's {@code tc qdisc
-   * del}) leaves steering in place; the classic filter an older agent left is removed so the
+   * belong to the clsact qdisc, so deleting that qdisc (a CNI restart, an operator's {@code tc
+   * qdisc del}) leaves steering in place; the classic filter an older agent left is removed so the
    * program does not run twice.
    */
   public Attachment ensureUplinkAttached(int ifindex, boolean ingress, String program) {
@@ -155,7 +157,8 @@ public final class DataplaneObject implements AutoCloseable {
     // deleted clsact qdisc takes it along until the agent's next pass puts it back
     if (!tcxUnavailableLogged) {
       tcxUnavailableLogged = true;
-      LOG.warn("tcx attach of " + program + " failed (errno " + -rc + "): using a classic tc filter");
+      LOG.warn(
+          "tcx attach of " + program + " failed (errno " + -rc + "): using a classic tc filter");
     }
     return ensureAttached(ifindex, ingress, program) ? Attachment.CLASSIC : Attachment.PRESENT;
   }

@@ -8,9 +8,10 @@ import java.util.TreeMap;
 
 /**
  * The nftables table {@code ip egressgw}: nat postrouting at srcnat-10, before the node's own
- * masquerade, and a mangle prerouting chain that un-steers replies of connections opened from outside. Packets marked "SNAT here" leave with the floating IP of their egress (map
- * {@code snat_ips}: mark -> IP; a marked packet without an entry is dropped, fail closed); packets
- * marked "steer" get an identity SNAT so the node's masquerade does not rewrite them.
+ * masquerade, and a mangle prerouting chain that un-steers replies of connections opened from
+ * outside. Packets marked "SNAT here" leave with the floating IP of their egress (map {@code
+ * snat_ips}: mark -> IP; a marked packet without an entry is dropped, fail closed); packets marked
+ * "steer" get an identity SNAT so the node's masquerade does not rewrite them.
  */
 public final class EgressNatTable {
   public static final String TABLE = "egressgw";
@@ -47,14 +48,17 @@ public final class EgressNatTable {
         + "  chain prerouting {\n"
         + "    type filter hook prerouting priority mangle; policy accept;\n"
         + String.format(
-            "    ct direction reply meta mark & %s == 0x%08x meta mark set 0\n", mask, MapLayouts.MARK_STEER)
+            "    ct direction reply meta mark & %s == 0x%08x meta mark set 0\n",
+            mask, MapLayouts.MARK_STEER)
         + String.format(
-            "    ct direction reply meta mark & %s == 0x%08x meta mark set 0\n", mask, MapLayouts.MARK_SNAT)
+            "    ct direction reply meta mark & %s == 0x%08x meta mark set 0\n",
+            mask, MapLayouts.MARK_SNAT)
         + "  }\n"
         + "  chain postrouting {\n"
         + "    type nat hook postrouting priority srcnat - 10; policy accept;\n"
         + String.format(
-            "    meta mark & %s == 0x%08x snat to meta mark map @%s\n", mask, MapLayouts.MARK_SNAT, MAP)
+            "    meta mark & %s == 0x%08x snat to meta mark map @%s\n",
+            mask, MapLayouts.MARK_SNAT, MAP)
         + String.format("    meta mark & %s == 0x%08x drop\n", mask, MapLayouts.MARK_SNAT)
         + String.format(
             "    meta mark & %s == 0x%08x snat to ip saddr\n", mask, MapLayouts.MARK_STEER)
@@ -123,7 +127,10 @@ public final class EgressNatTable {
       n++;
     }
     for (Map.Entry<Integer, Integer> e : upserts.entrySet()) {
-      cmd.append(String.format("add element ip %s %s { 0x%08x : %s }\n", TABLE, MAP, e.getKey(), Ipv4.format(e.getValue())));
+      cmd.append(
+          String.format(
+              "add element ip %s %s { 0x%08x : %s }\n",
+              TABLE, MAP, e.getKey(), Ipv4.format(e.getValue())));
       n++;
     }
     if (n > 0) {

@@ -8,7 +8,9 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Encodes and decodes map entries with the layouts of {@link MapLayouts}; bulk reads and writes. */
+/**
+ * Encodes and decodes map entries with the layouts of {@link MapLayouts}; bulk reads and writes.
+ */
 public final class MapCodec {
   private MapCodec() {}
 
@@ -59,7 +61,8 @@ public final class MapCodec {
     for (int i = 0; i < e.count(); i++) {
       int base = i * GUARD_KEY_SIZE;
       out.put(
-          new Ipv4Prefix(getIp(e.keys(), base, GUARD_KEY.daddr), getU32(e.keys(), base, GUARD_KEY.prefixlen)),
+          new Ipv4Prefix(
+              getIp(e.keys(), base, GUARD_KEY.daddr), getU32(e.keys(), base, GUARD_KEY.prefixlen)),
           Boolean.TRUE);
     }
     return out;

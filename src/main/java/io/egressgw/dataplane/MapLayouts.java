@@ -6,20 +6,23 @@ import jnr.ffi.Runtime;
 import jnr.ffi.Struct;
 
 /**
- * Java mirror of src/native-ebpf/include/egressgw.h: constants and the map key/value layouts.
- * The offsets used to encode map entries come from the jnr-ffi {@link Struct}s below;
- * MapLayoutBtfTest checks them against the BTF of the compiled egressgw.bpf.o and
- * SharedHeaderConstantsTest checks the constants against the header.
+ * Java mirror of src/native-ebpf/include/egressgw.h: constants and the map key/value layouts. The
+ * offsets used to encode map entries come from the jnr-ffi {@link Struct}s below; MapLayoutBtfTest
+ * checks them against the BTF of the compiled egressgw.bpf.o and SharedHeaderConstantsTest checks
+ * the constants against the header.
  */
 public final class MapLayouts {
   private MapLayouts() {}
 
   /** The action bits of skb->mark (never kube-proxy's 0x4000 / 0x8000, see {@link #mark}). */
   public static final int MARK_MASK = 0x00003fff;
+
   public static final int MARK_ID_MASK = 0xffff0000;
   public static final int MARK_ID_SHIFT = 16;
+
   /** kube-proxy's masquerade (0x4000) and drop (0x8000) bits: egressgw never sets them. */
   public static final int MARK_KUBE_PROXY = 0x0000c000;
+
   public static final int MARK_STEER = 0x00000e65;
   public static final int MARK_SNAT = 0x00000e66;
   public static final int MARK_STEERED = 0x00000e67;
@@ -47,12 +50,15 @@ public final class MapLayouts {
   public static final int EGRESSES_MAX = 65536;
   public static final int COUNTERS_MAX = 65536;
   public static final int GUARD_MAX = 65536;
+
   /** egw_drops indexes: why the dataplane dropped packets. */
   public static final int DROP_GUARD = 0;
+
   public static final int DROP_NO_EGRESS = 1;
   public static final int DROP_NO_NEIGH = 2;
   public static final int DROP_NOT_ON_LINK = 3;
   public static final int DROP_REASONS = 4;
+
   /** The metric label of each drop reason, by index. */
   public static final java.util.List<String> DROP_REASON_NAMES =
       java.util.List.of("guard", "no_egress", "no_neighbour", "not_on_link");

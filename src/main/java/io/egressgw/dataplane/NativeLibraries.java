@@ -67,7 +67,8 @@ public final class NativeLibraries {
 
     int egw_neigh_state(int ifindex, int addrNetworkOrder);
 
-    int egw_map_dump(int fd, @Out byte[] keys, @Out byte[] values, int keySize, int valueSize, int max);
+    int egw_map_dump(
+        int fd, @Out byte[] keys, @Out byte[] values, int keySize, int valueSize, int max);
 
     int egw_map_update_many(
         int fd, @In byte[] keys, @In byte[] values, int keySize, int valueSize, int n);
@@ -117,28 +118,40 @@ public final class NativeLibraries {
   public static synchronized Egw egw() {
     if (egw == null) {
       libbpf(); // libegressgw.so depends on libbpf.so.1; load it first so the error is clear
-      egw = LibraryLoader.create(Egw.class).failImmediately().load(libraryPath("libegressgw.so").toString());
+      egw =
+          LibraryLoader.create(Egw.class)
+              .failImmediately()
+              .load(libraryPath("libegressgw.so").toString());
     }
     return egw;
   }
 
   public static synchronized Libbpf libbpf() {
     if (libbpf == null) {
-      libbpf = LibraryLoader.create(Libbpf.class).failImmediately().load(systemLibrary("libbpf.so.1"));
+      libbpf =
+          LibraryLoader.create(Libbpf.class).failImmediately().load(systemLibrary("libbpf.so.1"));
     }
     return libbpf;
   }
 
   public static synchronized Nft nft() {
     if (nft == null) {
-      nft = LibraryLoader.create(Nft.class).failImmediately().load(systemLibrary("libnftables.so.1"));
+      nft =
+          LibraryLoader.create(Nft.class).failImmediately().load(systemLibrary("libnftables.so.1"));
     }
     return nft;
   }
 
   /** dlopen() finds sonames through the loader cache; a full path also works when present. */
   private static String systemLibrary(String soname) {
-    for (String dir : new String[] {"/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib/x86_64-linux-gnu"}) {
+    for (String dir :
+        new String[] {
+          "/usr/lib/x86_64-linux-gnu",
+          "/usr/lib/aarch64-linux-gnu",
+          "/usr/lib64",
+          "/usr/lib",
+          "/lib/x86_64-linux-gnu"
+        }) {
       Path p = Paths.get(dir, soname);
       if (Files.exists(p)) {
         return p.toString();

@@ -46,7 +46,8 @@ public final class Nftables implements AutoCloseable {
     String out = nft.nft_ctx_get_output_buffer(ctx);
     String err = nft.nft_ctx_get_error_buffer(ctx);
     if (rc != 0) {
-      throw new DataplaneException("nft failed: " + (err == null ? "" : err.trim()) + "\n" + commands);
+      throw new DataplaneException(
+          "nft failed: " + (err == null ? "" : err.trim()) + "\n" + commands);
     }
     return out == null ? "" : out;
   }

@@ -32,8 +32,12 @@ public final class Rtnetlink {
 
     /** Parses the fields of a libegressgw link line from offset on. */
     static Link parse(String[] f, int offset) {
-      return new Link(Integer.parseInt(f[offset]), f[offset + 1], f[offset + 2],
-          (int) Long.parseLong(f[offset + 3]), f.length <= offset + 4 || !f[offset + 4].equals("0"));
+      return new Link(
+          Integer.parseInt(f[offset]),
+          f[offset + 1],
+          f[offset + 2],
+          (int) Long.parseLong(f[offset + 3]),
+          f.length <= offset + 4 || !f[offset + 4].equals("0"));
     }
   }
 
@@ -56,7 +60,8 @@ public final class Rtnetlink {
     List<Address> out = new ArrayList<>();
     for (String[] f : dump(false)) {
       out.add(
-          new Address(Integer.parseInt(f[0]), f[1], Ipv4.parseOrThrow(f[2]), Integer.parseInt(f[3])));
+          new Address(
+              Integer.parseInt(f[0]), f[1], Ipv4.parseOrThrow(f[2]), Integer.parseInt(f[3])));
     }
     return out;
   }
@@ -100,7 +105,8 @@ public final class Rtnetlink {
 
   /** The neighbour's NUD_* state, or 0 when the kernel has no entry for it. */
   public static int neighborState(int ifindex, int address) {
-    int state = NativeLibraries.egw().egw_neigh_state(ifindex, NetworkByteOrder.asNativeU32(address));
+    int state =
+        NativeLibraries.egw().egw_neigh_state(ifindex, NetworkByteOrder.asNativeU32(address));
     if (state == -2) { // -ENOENT
       return 0;
     }

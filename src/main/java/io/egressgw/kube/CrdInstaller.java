@@ -38,7 +38,12 @@ public class CrdInstaller {
     for (String resource : CRD_RESOURCES) {
       CustomResourceDefinition crd = load(resource);
       var existing =
-          client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName()).get();
+          client
+              .apiextensions()
+              .v1()
+              .customResourceDefinitions()
+              .withName(crd.getMetadata().getName())
+              .get();
       if (existing == null) {
         client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
         LOG.infof("installed CRD %s", crd.getMetadata().getName());
@@ -48,7 +53,8 @@ public class CrdInstaller {
 
   /** The generated CRD at a classpath location. */
   public CustomResourceDefinition load(String resource) {
-    try (InputStream in = Thread.currentThread().getContextClassLoader().getResourceAsStream(resource)) {
+    try (InputStream in =
+        Thread.currentThread().getContextClassLoader().getResourceAsStream(resource)) {
       if (in == null) {
         throw new IllegalStateException("generated CRD " + resource + " is not on the classpath");
       }

@@ -15,7 +15,8 @@ public class EmbeddedKubernetesConfigCustomizer implements KubernetesConfigCusto
   private final KubernetesSettings settings;
   private final KubernetesApiEmulator emulator;
 
-  public EmbeddedKubernetesConfigCustomizer(KubernetesSettings settings, KubernetesApiEmulator emulator) {
+  public EmbeddedKubernetesConfigCustomizer(
+      KubernetesSettings settings, KubernetesApiEmulator emulator) {
     this.settings = settings;
     this.emulator = emulator;
   }

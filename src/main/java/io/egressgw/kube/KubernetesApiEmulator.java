@@ -40,21 +40,25 @@ public class KubernetesApiEmulator {
     }
     KubernetesMockServer mock =
         new KubernetesMockServer(
-            new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(List.of()), false);
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesCrudDispatcher(List.of()),
+            false);
     try {
       mock.init(InetAddress.getByName("127.0.0.1"), port);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (RuntimeException e) {
-      throw new IllegalStateException("could not start the Kubernetes API emulator on 127.0.0.1:" + port, e);
+      throw new IllegalStateException(
+          "could not start the Kubernetes API emulator on 127.0.0.1:" + port, e);
     }
     server = mock;
     url = "http://127.0.0.1:" + mock.getPort();
     LOG.infof(
-        "Kubernetes API emulator (fabric8 KubernetesMockServer, CRUD mode, in memory) listening on %s;"
-            + " try: curl %s/apis/networking.gke.io/v1/egressnatpolicies",
-        url,
-        url);
+        "Kubernetes API emulator (fabric8 KubernetesMockServer, CRUD mode, in memory) listening on"
+            + " %s; try: curl %s/apis/networking.gke.io/v1/egressnatpolicies",
+        url, url);
     return url;
   }
 

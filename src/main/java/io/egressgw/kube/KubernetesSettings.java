@@ -14,10 +14,12 @@ public class KubernetesSettings {
 
   public KubernetesSettings(
       @ConfigProperty(name = "egressgw.kubernetes", defaultValue = "auto") String configured,
-      @ConfigProperty(name = "quarkus.kubernetes-client.api-server-url") Optional<String> apiServerUrl) {
+      @ConfigProperty(name = "quarkus.kubernetes-client.api-server-url")
+          Optional<String> apiServerUrl) {
     KubernetesMode requested = KubernetesMode.parse(configured);
     this.mode = requested.resolveHere(apiServerUrl.filter(s -> !s.isBlank()).isPresent());
-    LOG.infof("egressgw.kubernetes=%s -> %s", requested.name().toLowerCase(), mode.name().toLowerCase());
+    LOG.infof(
+        "egressgw.kubernetes=%s -> %s", requested.name().toLowerCase(), mode.name().toLowerCase());
   }
 
   public KubernetesMode mode() {

@@ -43,19 +43,21 @@ public class NodeAddressBook {
     Map<String, List<String>> subnets = Map.copyOf(reportedSubnets);
     for (Node node : informer().getStore().list()) {
       String name = node.getMetadata().getName();
-      List<String> addresses = node.getStatus() == null || node.getStatus().getAddresses() == null
-          ? List.of()
-          : node.getStatus().getAddresses().stream()
-              .filter(a -> "InternalIP".equals(a.getType()) || "ExternalIP".equals(a.getType()))
-              .map(NodeAddress::getAddress)
-              .toList();
+      List<String> addresses =
+          node.getStatus() == null || node.getStatus().getAddresses() == null
+              ? List.of()
+              : node.getStatus().getAddresses().stream()
+                  .filter(a -> "InternalIP".equals(a.getType()) || "ExternalIP".equals(a.getType()))
+                  .map(NodeAddress::getAddress)
+                  .toList();
       out.add(new NodeNetwork(name, addresses, subnets.getOrDefault(name, List.of())));
     }
-    subnets.forEach((name, reported) -> {
-      if (out.stream().noneMatch(n -> n.node().equals(name))) {
-        out.add(new NodeNetwork(name, List.of(), reported));
-      }
-    });
+    subnets.forEach(
+        (name, reported) -> {
+          if (out.stream().noneMatch(n -> n.node().equals(name))) {
+            out.add(new NodeNetwork(name, List.of(), reported));
+          }
+        });
     return out;
   }
 

@@ -83,8 +83,7 @@ public class ResourceCache {
     policies = p;
     LOG.infof(
         "informer caches synced: %d gateway groups, %d egress policies",
-        g.getStore().list().size(),
-        p.getStore().list().size());
+        g.getStore().list().size(), p.getStore().list().size());
   }
 
   /**

@@ -47,7 +47,8 @@ public final class Lab {
                        partition lan-cut (a+b: injected together)
       """;
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final LabPlan plan = LabPlan.reference();
   private final Path dir;
@@ -61,9 +62,14 @@ public final class Lab {
   }
 
   public static void main(String[] args) throws Exception {
-    Path dir = Path.of(Optional.ofNullable(System.getenv("EGW_LAB_DIR")).orElse("lab-run")).toAbsolutePath();
-    Path jar = Path.of(Optional.ofNullable(System.getenv("EGW_APP_JAR")).orElse("target/quarkus-app/quarkus-run.jar"))
-        .toAbsolutePath();
+    Path dir =
+        Path.of(Optional.ofNullable(System.getenv("EGW_LAB_DIR")).orElse("lab-run"))
+            .toAbsolutePath();
+    Path jar =
+        Path.of(
+                Optional.ofNullable(System.getenv("EGW_APP_JAR"))
+                    .orElse("target/quarkus-app/quarkus-run.jar"))
+            .toAbsolutePath();
     Lab lab = new Lab(dir, jar);
     String cmd = args.length == 0 ? "help" : args[0];
     if (!cmd.equals("help") && !"0".equals(Shell.run("id", "-u").out().trim())) {
@@ -118,20 +124,34 @@ public final class Lab {
     Files.createDirectories(bpffs());
     Shell.must("mount", "-t", "bpf", "bpf", bpffs().toString());
 
-    System.out.println("lab: starting the outside world's echo service on " + plan.externalIP() + ":" + plan.externalPort());
-    processes.start("echo", Optional.of(plan.extNetns()),
-        List.of("socat", "TCP-LISTEN:" + plan.externalPort() + ",reuseaddr,fork", "SYSTEM:echo $SOCAT_PEERADDR"));
+    System.out.println(
+        "lab: starting the outside world's echo service on "
+            + plan.externalIP()
+            + ":"
+            + plan.externalPort());
+    processes.start(
+        "echo",
+        Optional.of(plan.extNetns()),
+        List.of(
+            "socat",
+            "TCP-LISTEN:" + plan.externalPort() + ",reuseaddr,fork",
+            "SYSTEM:echo $SOCAT_PEERADDR"));
 
-    System.out.println("lab: starting the Kubernetes API emulator on " + LabSystemProperties.kubeApiUrl());
+    System.out.println(
+        "lab: starting the Kubernetes API emulator on " + LabSystemProperties.kubeApiUrl());
     processes.start("kube-api", Optional.empty(), processes.java(LabSystemProperties.kubeApi()));
-    String kubeApiReady = "http://127.0.0.1:" + LabSystemProperties.KUBE_API_PROCESS_HTTP_PORT + "/q/health/ready";
+    String kubeApiReady =
+        "http://127.0.0.1:" + LabSystemProperties.KUBE_API_PROCESS_HTTP_PORT + "/q/health/ready";
     if (!waitFor(Duration.ofSeconds(90), () -> httpStatus(kubeApiReady) == 200)) {
-      System.err.println("lab: the Kubernetes API emulator did not become ready; see " + processes.log("kube-api"));
+      System.err.println(
+          "lab: the Kubernetes API emulator did not become ready; see "
+              + processes.log("kube-api"));
       return 1;
     }
     System.out.println("lab: starting the controller on " + API);
     if (!startController(Duration.ofSeconds(90))) {
-      System.err.println("lab: the controller did not become ready; see " + processes.log("controller"));
+      System.err.println(
+          "lab: the controller did not become ready; see " + processes.log("controller"));
       return 1;
     }
     for (LabNode node : plan.nodes()) {
@@ -148,18 +168,22 @@ public final class Lab {
     }
     // Every agent heartbeats (its node is Up, its subnets known) and runs a program before the
     // gateway group exists, so that placement sees all nodes, as in the reference.
-    boolean agentsReady = waitFor(Duration.ofSeconds(90), () -> plan.nodes().stream().allMatch(this::agentReady));
+    boolean agentsReady =
+        waitFor(Duration.ofSeconds(90), () -> plan.nodes().stream().allMatch(this::agentReady));
     if (!agentsReady) {
       System.err.println("lab: not every agent became ready; see the agent logs in " + dir);
       return 1;
     }
     step("every agent is connected and programmed");
-    System.out.println("lab: applying the reference's NetworkGatewayGroup and EgressNATPolicy through the REST API");
+    System.out.println(
+        "lab: applying the reference's NetworkGatewayGroup and EgressNATPolicy through the REST"
+            + " API");
     applyReferenceObjects();
     boolean placed =
         waitFor(Duration.ofSeconds(60), () -> floatingIpMap().size() == 3 && policyProgrammed());
     if (!placed) {
-      System.err.println("lab: floating IPs not placed or policy not programmed in time; see logs in " + dir);
+      System.err.println(
+          "lab: floating IPs not placed or policy not programmed in time; see logs in " + dir);
     }
     System.out.printf("lab: up in %.1f s%n%n", (System.nanoTime() - t0) / 1e9);
     return printStatus() && placed ? 0 : 1;
@@ -189,14 +213,38 @@ public final class Lab {
 
   /** Asks the agent inside the node's namespace for its readiness (connected and programmed). */
   boolean agentReady(LabNode node) {
-    return Shell.run(Duration.ofSeconds(3), "", List.of("ip", "netns", "exec", node.netns(), "curl", "-sf", "-m", "2",
-        "http://127.0.0.1:9090/q/health/ready")).ok();
+    return Shell.run(
+            Duration.ofSeconds(3),
+            "",
+            List.of(
+                "ip",
+                "netns",
+                "exec",
+                node.netns(),
+                "curl",
+                "-sf",
+                "-m",
+                "2",
+                "http://127.0.0.1:9090/q/health/ready"))
+        .ok();
   }
 
   /** The agent's Prometheus metrics, read inside the node's namespace. */
   String agentMetrics(LabNode node) {
-    return Shell.run(Duration.ofSeconds(3), "", List.of("ip", "netns", "exec", node.netns(), "curl", "-sf", "-m", "2",
-        "http://127.0.0.1:9090/q/metrics")).out();
+    return Shell.run(
+            Duration.ofSeconds(3),
+            "",
+            List.of(
+                "ip",
+                "netns",
+                "exec",
+                node.netns(),
+                "curl",
+                "-sf",
+                "-m",
+                "2",
+                "http://127.0.0.1:9090/q/metrics"))
+        .out();
   }
 
   /**
@@ -205,7 +253,8 @@ public final class Lab {
    */
   boolean startController(Duration timeout) throws IOException, InterruptedException {
     Files.deleteIfExists(LabSystemProperties.controllerSocket(dir));
-    processes.start("controller", Optional.empty(), processes.java(LabSystemProperties.controller(dir)));
+    processes.start(
+        "controller", Optional.empty(), processes.java(LabSystemProperties.controller(dir)));
     return waitFor(timeout, () -> httpStatus(API + "/q/health/ready") == 200);
   }
 
@@ -218,24 +267,29 @@ public final class Lab {
     long t0 = System.nanoTime();
     killController();
     boolean ready = startController(Duration.ofSeconds(90));
-    System.out.printf("lab: controller %s after %.1f s%n", ready ? "restarted and ready" : "NOT ready",
-        (System.nanoTime() - t0) / 1e9);
+    System.out.printf(
+        "lab: controller %s after %.1f s%n",
+        ready ? "restarted and ready" : "NOT ready", (System.nanoTime() - t0) / 1e9);
     return ready ? 0 : 1;
   }
 
   /**
    * The node's path to the controller: a relay from the node's own socket to the controller's. In
-   * the lab agents reach the controller over a Unix socket, which no packet filter inside the node's
-   * namespace can cut; stopping this relay (SIGSTOP of its process group) cuts exactly this node
-   * from the controller and nothing else, and leaves its connections hanging as a dropping network
-   * would (no reset, no refusal).
+   * the lab agents reach the controller over a Unix socket, which no packet filter inside the
+   * node's namespace can cut; stopping this relay (SIGSTOP of its process group) cuts exactly this
+   * node from the controller and nothing else, and leaves its connections hanging as a dropping
+   * network would (no reset, no refusal).
    */
   private void startRelay(LabNode node) throws IOException {
     Path socket = LabSystemProperties.channelSocket(dir, node);
     Files.deleteIfExists(socket);
-    processes.start("relay-" + node.name(), Optional.empty(), List.of("socat",
-        "UNIX-LISTEN:" + socket + ",fork,unlink-early",
-        "UNIX-CONNECT:" + LabSystemProperties.controllerSocket(dir)));
+    processes.start(
+        "relay-" + node.name(),
+        Optional.empty(),
+        List.of(
+            "socat",
+            "UNIX-LISTEN:" + socket + ",fork,unlink-early",
+            "UNIX-CONNECT:" + LabSystemProperties.controllerSocket(dir)));
   }
 
   /** Partitions a node from the controller (true) or heals the partition (false). */
@@ -289,13 +343,17 @@ public final class Lab {
   Map<String, String> nodeHealth() {
     Map<String, String> health = new java.util.TreeMap<>();
     getJsonQuietly(API + "/v1/namespaces/kube-system/gateway-groups/default")
-        .path("status").path("nodes").fields()
+        .path("status")
+        .path("nodes")
+        .fields()
         .forEachRemaining(e -> health.put(e.getKey(), e.getValue().asText()));
     return health;
   }
 
   private void startAgent(LabNode node) throws IOException {
-    processes.start("agent-" + node.name(), Optional.of(node.netns()),
+    processes.start(
+        "agent-" + node.name(),
+        Optional.of(node.netns()),
         processes.java(LabSystemProperties.agent(dir, node, bpffs().resolve(node.name()))));
   }
 
@@ -312,63 +370,102 @@ public final class Lab {
     System.out.println("Nodes");
     for (LabNode node : plan.nodes()) {
       String health = group.path("status").path("nodes").path(node.name()).asText("-");
-      System.out.printf("  %-8s %-13s %-13s agent %s%n", node.name(), node.ip(),
-          node.controlPlane() ? "control-plane" : "worker", processes.alive("agent-" + node.name()) ? "running" : "stopped");
+      System.out.printf(
+          "  %-8s %-13s %-13s agent %s%n",
+          node.name(),
+          node.ip(),
+          node.controlPlane() ? "control-plane" : "worker",
+          processes.alive("agent-" + node.name()) ? "running" : "stopped");
       System.out.printf("           status: %s%n", health);
     }
     System.out.println("Floating IPs (kube-system/default)");
     floatingIpMap().forEach((ip, node) -> System.out.printf("  %-15s -> %s%n", ip, node));
     System.out.println("Policies");
-    System.out.printf("  %-8s egress IP %-15s gateway %-8s %s%n", "egress",
+    System.out.printf(
+        "  %-8s egress IP %-15s gateway %-8s %s%n",
+        "egress",
         policy.path("status").path("egressIP").asText("-"),
-        policy.path("status").path("gatewayNode").asText("-"), conditions(policy));
+        policy.path("status").path("gatewayNode").asText("-"),
+        conditions(policy));
     System.out.println("Pods: source address seen by " + plan.externalIP());
     boolean allAsExpected = true;
     for (LabPod pod : plan.pods()) {
       boolean nodeDown = !processes.alive("agent-" + pod.node());
-      String seen = network.observedSource(pod, plan.externalIP(), Duration.ofSeconds(nodeDown ? 1 : 2));
+      String seen =
+          network.observedSource(pod, plan.externalIP(), Duration.ofSeconds(nodeDown ? 1 : 2));
       String expected = expectedSource(pod);
       boolean ok = seen.equals(expected);
       allAsExpected &= ok || nodeDown;
-      System.out.printf("  %-6s %-9s on %-8s seen %-15s expected %-15s %s%n", pod.namespace(), pod.name(), pod.node(),
-          seen, expected, ok ? "ok" : nodeDown ? "(its node is down)" : "MISMATCH");
+      System.out.printf(
+          "  %-6s %-9s on %-8s seen %-15s expected %-15s %s%n",
+          pod.namespace(),
+          pod.name(),
+          pod.node(),
+          seen,
+          expected,
+          ok ? "ok" : nodeDown ? "(its node is down)" : "MISMATCH");
     }
     return allAsExpected;
   }
 
   private static String conditions(JsonNode object) {
     StringBuilder s = new StringBuilder();
-    object.path("status").path("conditions").forEach(c ->
-        s.append(c.path("type").asText()).append('=').append(c.path("status").asText()).append(' '));
+    object
+        .path("status")
+        .path("conditions")
+        .forEach(
+            c ->
+                s.append(c.path("type").asText())
+                    .append('=')
+                    .append(c.path("status").asText())
+                    .append(' '));
     return s.toString().trim();
   }
 
-  /** The reference's selection: frontend pods of alice and paul leave with the first floating IP. */
+  /**
+   * The reference's selection: frontend pods of alice and paul leave with the first floating IP.
+   */
   String expectedSource(LabPod pod) {
-    boolean selected = pod.labels().get("role").equals("frontend")
-        && (pod.namespace().equals("alice") || pod.namespace().equals("paul"));
+    boolean selected =
+        pod.labels().get("role").equals("frontend")
+            && (pod.namespace().equals("alice") || pod.namespace().equals("paul"));
     return selected ? LabPlan.FLOATING_IP_1 : plan.nodeOf(pod).ip();
   }
 
   // ---------------------------------------------------------------------------------------------
   // fail / heal
 
-  /** What a failover did: how long the probed pod's traffic needed to flow again, and where the IP went. */
-  record Failover(LabPod probe, Optional<Duration> recovery, String lastSeen, Map<String, String> before,
+  /**
+   * What a failover did: how long the probed pod's traffic needed to flow again, and where the IP
+   * went.
+   */
+  record Failover(
+      LabPod probe,
+      Optional<Duration> recovery,
+      String lastSeen,
+      Map<String, String> before,
       Map<String, String> after) {}
 
   int fail(String nodeName) throws Exception {
     Failover f = failAndMeasure(nodeName);
     if (f.recovery().isEmpty()) {
-      System.out.printf("lab: traffic of %s/%s did not recover within 30 s (last: %s)%n", f.probe().namespace(),
-          f.probe().name(), f.lastSeen());
+      System.out.printf(
+          "lab: traffic of %s/%s did not recover within 30 s (last: %s)%n",
+          f.probe().namespace(), f.probe().name(), f.lastSeen());
       return 1;
     }
-    System.out.printf("lab: %s/%s flows again via %s after %.3f s (from the cut to a successful TCP exchange)%n",
-        f.probe().namespace(), f.probe().name(), f.after().get(LabPlan.FLOATING_IP_1),
+    System.out.printf(
+        "lab: %s/%s flows again via %s after %.3f s (from the cut to a successful TCP exchange)%n",
+        f.probe().namespace(),
+        f.probe().name(),
+        f.after().get(LabPlan.FLOATING_IP_1),
         f.recovery().get().toNanos() / 1e9);
     System.out.println("Floating IPs now");
-    f.after().forEach((ip, n) -> System.out.printf("  %-15s -> %s (was %s)%n", ip, n, f.before().getOrDefault(ip, "-")));
+    f.after()
+        .forEach(
+            (ip, n) ->
+                System.out.printf(
+                    "  %-15s -> %s (was %s)%n", ip, n, f.before().getOrDefault(ip, "-")));
     return 0;
   }
 
@@ -377,13 +474,21 @@ public final class Lab {
    * TCP exchanges until the outside world sees the egress IP again.
    */
   Failover failAndMeasure(String nodeName) throws Exception {
-    LabNode node = plan.node(nodeName).orElseThrow(() -> new IllegalArgumentException("no node " + nodeName));
+    LabNode node =
+        plan.node(nodeName).orElseThrow(() -> new IllegalArgumentException("no node " + nodeName));
     Map<String, String> before = floatingIpMap();
-    LabPod probe = plan.pods().stream()
-        .filter(p -> expectedSource(p).equals(LabPlan.FLOATING_IP_1) && !p.node().equals(nodeName))
-        .findFirst().orElseThrow();
-    System.out.printf("lab: failing %s (agent killed, link cut)%s%n", nodeName,
-        nodeName.equals(before.get(LabPlan.FLOATING_IP_1)) ? "; it holds the egress IP " + LabPlan.FLOATING_IP_1 : "");
+    LabPod probe =
+        plan.pods().stream()
+            .filter(
+                p -> expectedSource(p).equals(LabPlan.FLOATING_IP_1) && !p.node().equals(nodeName))
+            .findFirst()
+            .orElseThrow();
+    System.out.printf(
+        "lab: failing %s (agent killed, link cut)%s%n",
+        nodeName,
+        nodeName.equals(before.get(LabPlan.FLOATING_IP_1))
+            ? "; it holds the egress IP " + LabPlan.FLOATING_IP_1
+            : "");
     long cut = System.nanoTime();
     processes.crash("agent-" + nodeName);
     network.setLink(node, false);
@@ -404,7 +509,9 @@ public final class Lab {
   /** The source address the outside world sees for each pod now. */
   Map<LabPod, String> observedSources() {
     Map<LabPod, String> seen = new LinkedHashMap<>();
-    plan.pods().forEach(p -> seen.put(p, network.observedSource(p, plan.externalIP(), Duration.ofSeconds(2))));
+    plan.pods()
+        .forEach(
+            p -> seen.put(p, network.observedSource(p, plan.externalIP(), Duration.ofSeconds(2))));
     return seen;
   }
 
@@ -417,15 +524,19 @@ public final class Lab {
    * Adds a source rule to the lab's policy "egress" through the REST API, as the README's PUT does;
    * returns the HTTP status.
    */
-  int addSourceRule(Map<String, String> namespaceLabels, Map<String, String> podLabels) throws Exception {
+  int addSourceRule(Map<String, String> namespaceLabels, Map<String, String> podLabels)
+      throws Exception {
     com.fasterxml.jackson.databind.node.ObjectNode policy =
-        (com.fasterxml.jackson.databind.node.ObjectNode) getJson(API + "/v1/egress-policies/egress").deepCopy();
+        (com.fasterxml.jackson.databind.node.ObjectNode)
+            getJson(API + "/v1/egress-policies/egress").deepCopy();
     policy.remove("status");
     com.fasterxml.jackson.databind.node.ObjectNode rule =
-        ((com.fasterxml.jackson.databind.node.ArrayNode) policy.path("spec").path("sources")).addObject();
+        ((com.fasterxml.jackson.databind.node.ArrayNode) policy.path("spec").path("sources"))
+            .addObject();
     rule.putObject("namespaceSelector").set("matchLabels", JSON.valueToTree(namespaceLabels));
     rule.putObject("podSelector").set("matchLabels", JSON.valueToTree(podLabels));
-    return send("PUT", API + "/v1/egress-policies/egress", JSON.writeValueAsString(policy)).statusCode();
+    return send("PUT", API + "/v1/egress-policies/egress", JSON.writeValueAsString(policy))
+        .statusCode();
   }
 
   LabPlan plan() {
@@ -441,16 +552,26 @@ public final class Lab {
   }
 
   int heal(String nodeName) throws Exception {
-    LabNode node = plan.node(nodeName).orElseThrow(() -> new IllegalArgumentException("no node " + nodeName));
+    LabNode node =
+        plan.node(nodeName).orElseThrow(() -> new IllegalArgumentException("no node " + nodeName));
     network.setLink(node, true);
     if (!processes.alive("agent-" + nodeName)) {
       startAgent(node);
     }
-    boolean up = waitFor(Duration.ofSeconds(60), () -> "Up".equals(
-        getJsonQuietly(API + "/v1/namespaces/kube-system/gateway-groups/default")
-            .path("status").path("nodes").path(nodeName).asText()));
-    System.out.printf("lab: %s %s; floating IPs stay where they are (no move back)%n", nodeName,
-        up ? "is Up again" : "did not come back within 60 s");
+    boolean up =
+        waitFor(
+            Duration.ofSeconds(60),
+            () ->
+                "Up"
+                    .equals(
+                        getJsonQuietly(API + "/v1/namespaces/kube-system/gateway-groups/default")
+                            .path("status")
+                            .path("nodes")
+                            .path(nodeName)
+                            .asText()));
+    System.out.printf(
+        "lab: %s %s; floating IPs stay where they are (no move back)%n",
+        nodeName, up ? "is Up again" : "did not come back within 60 s");
     return up ? 0 : 1;
   }
 
@@ -466,7 +587,8 @@ public final class Lab {
   }
 
   int agentCommand(String nodeName, String action) throws Exception {
-    LabNode node = plan.node(nodeName).orElseThrow(() -> new IllegalArgumentException("no node " + nodeName));
+    LabNode node =
+        plan.node(nodeName).orElseThrow(() -> new IllegalArgumentException("no node " + nodeName));
     switch (action) {
       case "kill" -> signalAgent(node, "KILL");
       case "stop" -> signalAgent(node, "STOP");
@@ -482,25 +604,31 @@ public final class Lab {
   }
 
   int partitionCommand(String nodeName, String onOff) {
-    LabNode node = plan.node(nodeName).orElseThrow(() -> new IllegalArgumentException("no node " + nodeName));
+    LabNode node =
+        plan.node(nodeName).orElseThrow(() -> new IllegalArgumentException("no node " + nodeName));
     if (!onOff.equals("on") && !onOff.equals("off")) {
       System.err.println("lab: partition NODE on|off");
       return 2;
     }
     boolean ok = partition(node, onOff.equals("on"));
-    System.out.printf("lab: %s %s the controller%s%n", nodeName,
-        onOff.equals("on") ? "cut from" : "reconnected to", ok ? "" : " FAILED (is the lab up?)");
+    System.out.printf(
+        "lab: %s %s the controller%s%n",
+        nodeName,
+        onOff.equals("on") ? "cut from" : "reconnected to",
+        ok ? "" : " FAILED (is the lab up?)");
     return ok ? 0 : 1;
   }
 
   int lanCommand(String nodeName, String action) {
-    LabNode node = plan.node(nodeName).orElseThrow(() -> new IllegalArgumentException("no node " + nodeName));
+    LabNode node =
+        plan.node(nodeName).orElseThrow(() -> new IllegalArgumentException("no node " + nodeName));
     if (!action.equals("cut") && !action.equals("restore")) {
       System.err.println("lab: lan NODE cut|restore");
       return 2;
     }
     setLanLink(node, action.equals("restore"));
-    System.out.printf("lab: %s's link at the bridge %s%n", nodeName, action.equals("cut") ? "cut" : "restored");
+    System.out.printf(
+        "lab: %s's link at the bridge %s%n", nodeName, action.equals("cut") ? "cut" : "restored");
     return 0;
   }
 
@@ -514,8 +642,11 @@ public final class Lab {
     }
     long t0 = System.nanoTime();
     List<LabChaos.Row> rows = new LabChaos(this, settings).run();
-    System.out.printf("%nlab chaos: %d cycles per fault, outage bound %d ms, settle %d ms, %.0f s%n%n",
-        settings.cycles(), settings.bounds().outage().toMillis(), settings.bounds().settle().toMillis(),
+    System.out.printf(
+        "%nlab chaos: %d cycles per fault, outage bound %d ms, settle %d ms, %.0f s%n%n",
+        settings.cycles(),
+        settings.bounds().outage().toMillis(),
+        settings.bounds().settle().toMillis(),
         (System.nanoTime() - t0) / 1e9);
     System.out.print(LabChaos.table(rows));
     boolean broken = rows.stream().anyMatch(r -> r.breaches() > 0);
@@ -529,7 +660,12 @@ public final class Lab {
   private KubernetesClient kubeClient() throws IOException {
     String url = LabSystemProperties.kubeApiUrl();
     return new KubernetesClientBuilder()
-        .withConfig(new ConfigBuilder().withMasterUrl(url).withTrustCerts(true).withNamespace("default").build())
+        .withConfig(
+            new ConfigBuilder()
+                .withMasterUrl(url)
+                .withTrustCerts(true)
+                .withNamespace("default")
+                .build())
         .build();
   }
 
@@ -537,54 +673,105 @@ public final class Lab {
     for (LabNode node : plan.nodes()) {
       Map<String, String> labels = new LinkedHashMap<>();
       labels.put("kubernetes.io/hostname", node.name());
-      labels.put(node.controlPlane() ? "node-role.kubernetes.io/control-plane" : "node-role.kubernetes.io/worker", "");
-      kube.nodes().resource(new NodeBuilder()
-          .withNewMetadata().withName(node.name()).withLabels(labels).endMetadata()
-          .withNewSpec().withPodCIDR(node.podCidr()).endSpec()
-          .withNewStatus()
-          .addNewAddress().withType("InternalIP").withAddress(node.ip()).endAddress()
-          .addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady").endCondition()
-          .endStatus().build()).createOr(existing -> existing.update());
+      labels.put(
+          node.controlPlane()
+              ? "node-role.kubernetes.io/control-plane"
+              : "node-role.kubernetes.io/worker",
+          "");
+      kube.nodes()
+          .resource(
+              new NodeBuilder()
+                  .withNewMetadata()
+                  .withName(node.name())
+                  .withLabels(labels)
+                  .endMetadata()
+                  .withNewSpec()
+                  .withPodCIDR(node.podCidr())
+                  .endSpec()
+                  .withNewStatus()
+                  .addNewAddress()
+                  .withType("InternalIP")
+                  .withAddress(node.ip())
+                  .endAddress()
+                  .addNewCondition()
+                  .withType("Ready")
+                  .withStatus("True")
+                  .withReason("KubeletReady")
+                  .endCondition()
+                  .endStatus()
+                  .build())
+          .createOr(existing -> existing.update());
       step("node " + node.name());
     }
     for (var ns : plan.namespaces()) {
-      kube.namespaces().resource(new NamespaceBuilder()
-          .withNewMetadata().withName(ns.name()).withLabels(ns.labels()).endMetadata().build()).createOr(existing -> existing.update());
+      kube.namespaces()
+          .resource(
+              new NamespaceBuilder()
+                  .withNewMetadata()
+                  .withName(ns.name())
+                  .withLabels(ns.labels())
+                  .endMetadata()
+                  .build())
+          .createOr(existing -> existing.update());
       step("namespace " + ns.name() + " " + ns.labels());
     }
     for (LabPod pod : plan.pods()) {
-      kube.pods().inNamespace(pod.namespace()).resource(new PodBuilder()
-          .withNewMetadata().withName(pod.name()).withNamespace(pod.namespace()).withLabels(pod.labels()).endMetadata()
-          .withNewSpec().withNodeName(pod.node()).addNewContainer().withName("app").withImage("lab").endContainer()
-          .endSpec()
-          .withNewStatus().withPhase("Running").withPodIP(pod.ip()).endStatus()
-          .build()).createOr(existing -> existing.update());
+      kube.pods()
+          .inNamespace(pod.namespace())
+          .resource(
+              new PodBuilder()
+                  .withNewMetadata()
+                  .withName(pod.name())
+                  .withNamespace(pod.namespace())
+                  .withLabels(pod.labels())
+                  .endMetadata()
+                  .withNewSpec()
+                  .withNodeName(pod.node())
+                  .addNewContainer()
+                  .withName("app")
+                  .withImage("lab")
+                  .endContainer()
+                  .endSpec()
+                  .withNewStatus()
+                  .withPhase("Running")
+                  .withPodIP(pod.ip())
+                  .endStatus()
+                  .build())
+          .createOr(existing -> existing.update());
       step("pod " + pod.namespace() + "/" + pod.name() + " " + pod.ip() + " on " + pod.node());
     }
   }
 
   private void applyReferenceObjects() throws Exception {
-    String group = """
+    String group =
+        """
         {"apiVersion":"networking.gke.io/v1","kind":"NetworkGatewayGroup",
          "metadata":{"namespace":"kube-system","name":"default"},
-         "spec":{"floatingIPs":["192.168.1.100","192.168.1.101","192.168.1.102"]}}""";
-    String policy = """
+         "spec":{"floatingIPs":["192.168.1.100","192.168.1.101","192.168.1.102"]}}\
+        """;
+    String policy =
+        """
         {"apiVersion":"networking.gke.io/v1","kind":"EgressNATPolicy","metadata":{"name":"egress"},
          "spec":{"sources":[
             {"namespaceSelector":{"matchLabels":{"user":"alice"}},"podSelector":{"matchLabels":{"role":"frontend"}}},
             {"namespaceSelector":{"matchLabels":{"user":"paul"}},"podSelector":{"matchLabels":{"role":"frontend"}}}],
           "action":"SNAT","destinations":[{"cidr":"203.0.113.0/24"}],
-          "gatewayRef":{"name":"default","namespace":"kube-system"}}}""";
+          "gatewayRef":{"name":"default","namespace":"kube-system"}}}\
+        """;
     post(API + "/v1/namespaces/kube-system/gateway-groups", group);
     step("NetworkGatewayGroup kube-system/default: 192.168.1.100, .101, .102");
     post(API + "/v1/egress-policies", policy);
-    step("EgressNATPolicy egress: alice or paul, role frontend, to 203.0.113.0/24, via kube-system/default");
+    step(
+        "EgressNATPolicy egress: alice or paul, role frontend, to 203.0.113.0/24, via"
+            + " kube-system/default");
   }
 
   private Map<String, String> floatingIpMap() {
     Map<String, String> map = new java.util.TreeMap<>();
     getJsonQuietly(API + "/v1/namespaces/kube-system/gateway-groups/default")
-        .path("status").path("floatingIPs").fields()
+        .path("status")
+        .path("floatingIPs")
+        .fields()
         .forEachRemaining(e -> map.put(e.getKey(), e.getValue().asText()));
     return map;
   }
@@ -602,10 +789,14 @@ public final class Lab {
   // ---------------------------------------------------------------------------------------------
   // HTTP
 
-  private static HttpResponse<String> send(String method, String url, String json) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create(url))
-        .header("Content-Type", "application/json")
-        .method(method, HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+  private static HttpResponse<String> send(String method, String url, String json)
+      throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Content-Type", "application/json")
+            .method(method, HttpRequest.BodyPublishers.ofString(json))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private static void post(String url, String body) throws Exception {
@@ -616,8 +807,10 @@ public final class Lab {
   }
 
   private static JsonNode getJson(String url) throws Exception {
-    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(url)).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
     return r.statusCode() == 200 ? JSON.readTree(r.body()) : JSON.createObjectNode();
   }
 
@@ -631,14 +824,17 @@ public final class Lab {
 
   private static int httpStatus(String url) {
     try {
-      return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).GET().build(),
-          HttpResponse.BodyHandlers.discarding()).statusCode();
+      return HTTP.send(
+              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).GET().build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
     } catch (Exception e) {
       return -1;
     }
   }
 
-  private static boolean waitFor(Duration timeout, BooleanSupplier condition) throws InterruptedException {
+  private static boolean waitFor(Duration timeout, BooleanSupplier condition)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (condition.getAsBoolean()) {

@@ -22,7 +22,8 @@ final class LabNetwork {
   /** The lab namespaces that exist now. */
   List<String> existing() {
     Set<String> present =
-        Shell.must("ip", "netns", "list").lines()
+        Shell.must("ip", "netns", "list")
+            .lines()
             .map(l -> l.split("\\s+")[0])
             .collect(Collectors.toSet());
     return plan.allNetns().stream().filter(present::contains).toList();
@@ -41,21 +42,34 @@ final class LabNetwork {
     Shell.mustIn(plan.lanNetns(), "ip", "link", "add", "br0", "type", "bridge");
     Shell.mustIn(plan.lanNetns(), "ip", "link", "set", "br0", "up");
 
-    progress.accept("router " + plan.extNetns() + " " + plan.routerIP() + ", outside world " + plan.externalIP());
+    progress.accept(
+        "router "
+            + plan.extNetns()
+            + " "
+            + plan.routerIP()
+            + ", outside world "
+            + plan.externalIP());
     addNetns(plan.extNetns());
     attachToLan(plan.extNetns(), "n-ext");
     String ext = plan.extNetns();
-    Shell.mustIn(ext, "ip", "addr", "add", plan.routerIP() + "/" + plan.lanPrefixLength(), "dev", "eth0");
+    Shell.mustIn(
+        ext, "ip", "addr", "add", plan.routerIP() + "/" + plan.lanPrefixLength(), "dev", "eth0");
     // The outside world's addresses live on the router's loopback (no dummy driver needed).
     Shell.mustIn(ext, "ip", "addr", "add", plan.externalIP() + "/24", "dev", "lo");
     Shell.mustIn(ext, "ip", "addr", "add", "198.51.100.10/24", "dev", "lo");
 
     for (LabNode node : plan.nodes()) {
-      progress.accept("node " + node.name() + " " + node.ip() + (node.controlPlane() ? " (control plane)" : ""));
+      progress.accept(
+          "node "
+              + node.name()
+              + " "
+              + node.ip()
+              + (node.controlPlane() ? " (control plane)" : ""));
       buildNode(node);
     }
     for (LabPod pod : plan.pods()) {
-      progress.accept("pod " + pod.namespace() + "/" + pod.name() + " " + pod.ip() + " on " + pod.node());
+      progress.accept(
+          "pod " + pod.namespace() + "/" + pod.name() + " " + pod.ip() + " on " + pod.node());
       buildPod(pod, plan.pods().indexOf(pod));
     }
   }
@@ -67,7 +81,20 @@ final class LabNetwork {
 
   /** A veth pair: eth0 inside ns, the other end on the bridge in the segment's namespace. */
   private void attachToLan(String ns, String lanSide) {
-    Shell.must("ip", "link", "add", "eth0", "netns", ns, "type", "veth", "peer", "name", lanSide, "netns", plan.lanNetns());
+    Shell.must(
+        "ip",
+        "link",
+        "add",
+        "eth0",
+        "netns",
+        ns,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        lanSide,
+        "netns",
+        plan.lanNetns());
     Shell.mustIn(plan.lanNetns(), "ip", "link", "set", lanSide, "master", "br0", "up");
     Shell.mustIn(ns, "ip", "link", "set", "eth0", "up");
   }
@@ -88,7 +115,8 @@ final class LabNetwork {
     Shell.mustIn(ns, "ip", "addr", "add", node.ip() + "/" + plan.lanPrefixLength(), "dev", "eth0");
     Shell.mustIn(ns, "ip", "route", "add", "default", "via", plan.routerIP());
     // A node forwards pod traffic; steered packets leave through the interface they came in by, so
-    // ICMP redirects must not tell the sender to bypass the gateway, and reverse-path filtering must
+    // ICMP redirects must not tell the sender to bypass the gateway, and reverse-path filtering
+    // must
     // accept replies routed asymmetrically through the gateway node.
     for (String sysctl :
         List.of(
@@ -106,13 +134,17 @@ final class LabNetwork {
         Shell.mustIn(ns, "ip", "route", "add", other.podCidr(), "via", other.ip());
       }
     }
-    // What the CNI does without egressgw: pod traffic leaving the cluster is masqueraded to the node.
+    // What the CNI does without egressgw: pod traffic leaving the cluster is masqueraded to the
+    // node.
     Shell.nft(
         ns,
         "table ip cni {\n"
             + "  chain postrouting {\n"
             + "    type nat hook postrouting priority srcnat; policy accept;\n"
-            + "    oifname \"eth0\" ip saddr " + plan.clusterPodCidr() + " ip daddr != " + plan.clusterPodCidr()
+            + "    oifname \"eth0\" ip saddr "
+            + plan.clusterPodCidr()
+            + " ip daddr != "
+            + plan.clusterPodCidr()
             + " masquerade\n"
             + "  }\n"
             + "}\n");
@@ -123,7 +155,20 @@ final class LabNetwork {
     String ns = pod.netns();
     String hostSide = "pod" + index;
     addNetns(ns);
-    Shell.must("ip", "link", "add", "eth0", "netns", ns, "type", "veth", "peer", "name", hostSide, "netns", node.netns());
+    Shell.must(
+        "ip",
+        "link",
+        "add",
+        "eth0",
+        "netns",
+        ns,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        hostSide,
+        "netns",
+        node.netns());
     // Calico-style: the pod has a /32 and a link-local next hop the node answers for by proxy ARP.
     Shell.mustIn(ns, "ip", "addr", "add", pod.ip() + "/32", "dev", "eth0");
     Shell.mustIn(ns, "ip", "link", "set", "eth0", "up");
@@ -145,8 +190,20 @@ final class LabNetwork {
             timeout.plusSeconds(1),
             "",
             List.of(
-                "ip", "netns", "exec", pod.netns(), "socat", "-T", String.valueOf(Math.max(1, timeout.toSeconds())),
-                "-", "TCP:" + destination + ":" + plan.externalPort() + ",connect-timeout=" + timeout.toMillis() / 1000.0));
+                "ip",
+                "netns",
+                "exec",
+                pod.netns(),
+                "socat",
+                "-T",
+                String.valueOf(Math.max(1, timeout.toSeconds())),
+                "-",
+                "TCP:"
+                    + destination
+                    + ":"
+                    + plan.externalPort()
+                    + ",connect-timeout="
+                    + timeout.toMillis() / 1000.0));
     String seen = r.out().trim();
     return r.ok() && !seen.isEmpty() ? seen : "no answer";
   }

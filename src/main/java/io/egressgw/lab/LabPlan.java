@@ -31,7 +31,8 @@ public record LabPlan(
   public record LabNamespace(String name, Map<String, String> labels) {}
 
   /** A pod: its own network namespace, routed through its node. */
-  public record LabPod(String namespace, String name, Map<String, String> labels, String node, String ip) {
+  public record LabPod(
+      String namespace, String name, Map<String, String> labels, String node, String ip) {
     public String netns() {
       return "egw-pod-" + namespace + "-" + name;
     }
@@ -60,7 +61,8 @@ public record LabPlan(
             new LabPod("paul", "backend", Map.of("role", "backend"), "worker3", "10.10.3.11"),
             new LabPod("bob", "frontend", Map.of("role", "frontend"), "worker3", "10.10.3.12"),
             new LabPod("bob", "backend", Map.of("role", "backend"), "worker1", "10.10.1.12"));
-    return new LabPlan("egw-", "192.168.1.0/24", "192.168.1.254", "203.0.113.10", 8000, nodes, namespaces, pods);
+    return new LabPlan(
+        "egw-", "192.168.1.0/24", "192.168.1.254", "203.0.113.10", 8000, nodes, namespaces, pods);
   }
 
   public Optional<LabNode> node(String name) {

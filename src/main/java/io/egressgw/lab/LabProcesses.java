@@ -84,7 +84,8 @@ final class LabProcesses {
    * started with setsid, so its group is its pid and holds the children it forks (socat's).
    */
   boolean signal(String name, String signal) {
-    Optional<Long> pid = pid(name).filter(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false));
+    Optional<Long> pid =
+        pid(name).filter(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false));
     return pid.isPresent() && Shell.run("kill", "-s", signal, "--", "-" + pid.get()).ok();
   }
 
@@ -96,7 +97,10 @@ final class LabProcesses {
             h -> {
               h.descendants().forEach(ProcessHandle::destroyForcibly);
               h.destroyForcibly();
-              h.onExit().orTimeout(5, java.util.concurrent.TimeUnit.SECONDS).exceptionally(e -> null).join();
+              h.onExit()
+                  .orTimeout(5, java.util.concurrent.TimeUnit.SECONDS)
+                  .exceptionally(e -> null)
+                  .join();
             });
     try {
       Files.deleteIfExists(pidFile(name));

@@ -5,14 +5,14 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The configuration the lab gives the Kubernetes API emulator, the controller and each agent (system
- * properties).
+ * The configuration the lab gives the Kubernetes API emulator, the controller and each agent
+ * (system properties).
  *
  * <p>The API emulator runs in a process of its own (the application in role controller with the
  * controller switched off), so that the controller can be killed and restarted like a pod while the
  * Kubernetes API keeps its objects, as a real API server would. Each agent reaches the controller
- * through a relay socket of its own node, so that the lab can partition one node from the controller
- * without touching any other path (see {@link LabChaos}).
+ * through a relay socket of its own node, so that the lab can partition one node from the
+ * controller without touching any other path (see {@link LabChaos}).
  */
 final class LabSystemProperties {
   private LabSystemProperties() {}

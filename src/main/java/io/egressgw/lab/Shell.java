@@ -35,7 +35,9 @@ final class Shell {
         return new Result(124, "", "timed out: " + String.join(" ", command));
       }
       return new Result(
-          p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+          p.exitValue(),
+          new String(out, StandardCharsets.UTF_8),
+          new String(err, StandardCharsets.UTF_8));
     } catch (IOException e) {
       return new Result(127, "", e.getMessage());
     } catch (InterruptedException e) {
@@ -65,7 +67,11 @@ final class Shell {
   }
 
   static void nft(String netns, String ruleset) {
-    Result r = run(Duration.ofSeconds(20), ruleset, List.of("ip", "netns", "exec", netns, "nft", "-f", "-"));
+    Result r =
+        run(
+            Duration.ofSeconds(20),
+            ruleset,
+            List.of("ip", "netns", "exec", netns, "nft", "-f", "-"));
     if (!r.ok()) {
       throw new IllegalStateException("nft in " + netns + " failed: " + r.err().trim());
     }

@@ -1,11 +1,11 @@
 package io.egressgw.net;
 
 /**
- * IPv4 addresses and prefixes as ints, so that matching is mask arithmetic and allocates nothing: the
- * one dotted-quad parser and formatter of the project (placement, the policy compiler, validation
- * and the dataplane build on it).
- * Parsing returns a negative long for invalid input instead of throwing, because inputs come from
- * custom resources and node reports that validation may not have seen yet.
+ * IPv4 addresses and prefixes as ints, so that matching is mask arithmetic and allocates nothing:
+ * the one dotted-quad parser and formatter of the project (placement, the policy compiler,
+ * validation and the dataplane build on it). Parsing returns a negative long for invalid input
+ * instead of throwing, because inputs come from custom resources and node reports that validation
+ * may not have seen yet.
  */
 public final class Ipv4 {
   private Ipv4() {}

@@ -16,15 +16,15 @@ import java.util.TreeMap;
  *       because a node holding a floating IP reports it among its addresses).
  *   <li>Stability: an IP stays on its current node while that node is up and eligible, even when a
  *       better node appears or a failed node returns.
- *   <li>Every other IP, in processing order (groups by key, IPs in spec order), goes to the eligible
- *       node that is first by: workers before control-plane nodes, then fewest floating IPs held
- *       (of any group; so nodes holding none come first), then name.
+ *   <li>Every other IP, in processing order (groups by key, IPs in spec order), goes to the
+ *       eligible node that is first by: workers before control-plane nodes, then fewest floating
+ *       IPs held (of any group; so nodes holding none come first), then name.
  *   <li>An IP with no eligible node stays unassigned, with the reason.
  * </ol>
  *
- * <p>Same input, same output. {@code plan(s)} is exactly {@code PlacementIndex.of(s).result()};
- * the controller builds that {@link PlacementIndex} itself so that it reads status.nodes of every
- * group from the same index.
+ * <p>Same input, same output. {@code plan(s)} is exactly {@code PlacementIndex.of(s).result()}; the
+ * controller builds that {@link PlacementIndex} itself so that it reads status.nodes of every group
+ * from the same index.
  */
 public final class FloatingIpPlacement {
   private FloatingIpPlacement() {}

@@ -4,8 +4,8 @@ import java.util.Arrays;
 
 /**
  * Open-addressing map from long keys to non-negative ints, without boxing: the subnet index is
- * probed once per prefix length per floating IP on every placement decision. Keys are never
- * removed (an emptied subnet keeps its slot), which keeps probing simple.
+ * probed once per prefix length per floating IP on every placement decision. Keys are never removed
+ * (an emptied subnet keeps its slot), which keeps probing simple.
  */
 final class LongIntMap {
   private long[] keys;

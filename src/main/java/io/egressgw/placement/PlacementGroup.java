@@ -10,7 +10,8 @@ import java.util.Map;
  * @param floatingIPs IPv4 addresses in spec order (the first one is the egress IP of policies)
  * @param nodeSelector labels a node must all carry to hold one of these IPs; empty: any node
  */
-public record PlacementGroup(String key, List<String> floatingIPs, Map<String, String> nodeSelector) {
+public record PlacementGroup(
+    String key, List<String> floatingIPs, Map<String, String> nodeSelector) {
 
   public PlacementGroup {
     floatingIPs = floatingIPs == null ? List.of() : List.copyOf(floatingIPs);

@@ -22,8 +22,8 @@ import java.util.TreeMap;
  * <p>Representation: nodes get dense indices ordered by (control plane last, name), so "lowest set
  * bit" is the deterministic tie-break. Per node bits live in {@code long[]} bitsets: up, per
  * distinct nodeSelector, per subnet (prefix length, network), per number of IPs held. The eligible
- * set for one IP is a few word-wise ANDs/ORs; the preferred node is the lowest bit of
- * (eligible AND held==h) for the lowest h, workers before control-plane nodes.
+ * set for one IP is a few word-wise ANDs/ORs; the preferred node is the lowest bit of (eligible AND
+ * held==h) for the lowest h, workers before control-plane nodes.
  *
  * <p>Over 500 lines on purpose: the arrays below are one data structure whose invariants (indices,
  * bit widths, held levels) every method shares; splitting it would spread them across classes.

@@ -14,7 +14,11 @@ import java.util.Map;
  * @param up true while the node (its agent) is alive
  */
 public record PlacementNode(
-    String name, Map<String, String> labels, boolean controlPlane, List<String> subnets, boolean up) {
+    String name,
+    Map<String, String> labels,
+    boolean controlPlane,
+    List<String> subnets,
+    boolean up) {
 
   public PlacementNode {
     labels = labels == null ? Map.of() : Map.copyOf(labels);

@@ -1,10 +1,10 @@
 package io.egressgw.placement;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.List;
 
 /**
  * The outcome of placement.

@@ -31,14 +31,14 @@ import java.util.TreeSet;
  * exactly the nodes whose program changed.
  *
  * <p>Pods: only pods with an address are programmed; pods with a node unknown to the compiler are
- * still shown on their gateways. Every pod with an address is shown on its own node, an
- * unselected one with rule set 0 (no routes): the node's dataplane drops traffic to guarded
- * destinations (every policy's prefixes, {@link NodeProgram#guardedPrefixes}) from a pod it does
- * not know yet, so a pod whose node is programmed late cannot leave with the node's address. Two
- * pods claiming one address on one node (a recycled IP): the lexicographically smaller {@code
- * namespace/name} is shown. A policy whose gateway group is missing or has no floating IP selects
- * nothing ("not applied"); a policy whose egress IP no node holds is programmed with an egress
- * without gateway, and the dataplane drops its traffic (fail closed).
+ * still shown on their gateways. Every pod with an address is shown on its own node, an unselected
+ * one with rule set 0 (no routes): the node's dataplane drops traffic to guarded destinations
+ * (every policy's prefixes, {@link NodeProgram#guardedPrefixes}) from a pod it does not know yet,
+ * so a pod whose node is programmed late cannot leave with the node's address. Two pods claiming
+ * one address on one node (a recycled IP): the lexicographically smaller {@code namespace/name} is
+ * shown. A policy whose gateway group is missing or has no floating IP selects nothing ("not
+ * applied"); a policy whose egress IP no node holds is programmed with an egress without gateway,
+ * and the dataplane drops its traffic (fail closed).
  *
  * <p>Ids:
  *

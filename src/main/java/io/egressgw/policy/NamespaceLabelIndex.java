@@ -6,9 +6,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Namespaces by label (key -> value -> namespaces), so that a policy's namespaceSelector is
- * checked against the namespaces carrying one of its labels rather than against all of them: a
- * policy event in a cluster of thousands of namespaces looks at the few it may select.
+ * Namespaces by label (key -> value -> namespaces), so that a policy's namespaceSelector is checked
+ * against the namespaces carrying one of its labels rather than against all of them: a policy event
+ * in a cluster of thousands of namespaces looks at the few it may select.
  */
 final class NamespaceLabelIndex {
   private final Map<String, Map<String, Set<NamespaceState>>> byLabel = new HashMap<>();

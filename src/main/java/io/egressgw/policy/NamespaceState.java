@@ -11,8 +11,8 @@ import java.util.Set;
 
 /**
  * One namespace as the compiler keeps it: its labels, its pods and its candidates, the applied
- * policies with a rule whose namespaceSelector matches it, with those rules' podSelectors. A pod
- * is then matched against its namespace's candidates only, never against every policy.
+ * policies with a rule whose namespaceSelector matches it, with those rules' podSelectors. A pod is
+ * then matched against its namespace's candidates only, never against every policy.
  */
 final class NamespaceState {
   final String name;

@@ -16,7 +16,9 @@ final class Namespaces {
   private final NamespaceLabelIndex byLabel = new NamespaceLabelIndex();
   private final Collection<PolicyState> policies;
 
-  /** @param policies every policy, a live view (a new namespace takes the applied ones) */
+  /**
+   * @param policies every policy, a live view (a new namespace takes the applied ones)
+   */
   Namespaces(Collection<PolicyState> policies) {
     this.policies = policies;
   }
@@ -44,11 +46,14 @@ final class Namespaces {
   /** The names of the namespaces the compiler was told about, a copy. */
   Set<String> knownNames() {
     Set<String> out = new HashSet<>();
-    byName.values().forEach(ns -> {
-      if (ns.known) {
-        out.add(ns.name);
-      }
-    });
+    byName
+        .values()
+        .forEach(
+            ns -> {
+              if (ns.known) {
+                out.add(ns.name);
+              }
+            });
     return out;
   }
 

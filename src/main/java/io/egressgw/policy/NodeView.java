@@ -14,10 +14,10 @@ import java.util.Map;
  * program built from them, cached until they change.
  *
  * <p>During one event ({@link NodeViews} marks it {@link #inEvent}) it also records the state
- * before the event of every source and rule set it touches, so that {@link #differs} tells
- * exactly whether the program changed without building it: a pod event then costs work
- * proportional to the pod, not to the node. A slow event (routes, egresses or floating IPs may
- * change too) instead keeps the whole program from before, in {@link #before}.
+ * before the event of every source and rule set it touches, so that {@link #differs} tells exactly
+ * whether the program changed without building it: a pod event then costs work proportional to the
+ * pod, not to the node. A slow event (routes, egresses or floating IPs may change too) instead
+ * keeps the whole program from before, in {@link #before}.
  */
 final class NodeView {
   /** Recorded for a rule set the node did not show before the event. */
@@ -176,9 +176,7 @@ final class NodeView {
       for (Map.Entry<Integer, List<Route>> e : refsBefore.entrySet()) {
         Ref ref = refs.get(e.getKey());
         List<Route> was = e.getValue();
-        if (ref == null
-            ? was != ABSENT
-            : was == ABSENT || !was.equals(ref.ruleSet.routes())) {
+        if (ref == null ? was != ABSENT : was == ABSENT || !was.equals(ref.ruleSet.routes())) {
           return true;
         }
       }

@@ -10,8 +10,8 @@ import java.util.TreeSet;
 
 /**
  * Every node's {@link NodeView} and the change tracking of one event: which views the event
- * touched, which of them need a whole-program comparison ("slow"), and at the end ({@link
- * #flush}) exactly which known nodes' programs changed.
+ * touched, which of them need a whole-program comparison ("slow"), and at the end ({@link #flush})
+ * exactly which known nodes' programs changed.
  *
  * <p>A pod is shown on its own node (an unselected pod with rule set 0, so that the node's guard
  * does not drop its traffic) and on the gateway nodes of the policies selecting it.

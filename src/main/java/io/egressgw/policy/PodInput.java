@@ -3,8 +3,8 @@ package io.egressgw.policy;
 import java.util.Map;
 
 /**
- * A pod as the compiler sees it. The adapter passes only pods that send with their own address
- * (not hostNetwork) and are not finished.
+ * A pod as the compiler sees it. The adapter passes only pods that send with their own address (not
+ * hostNetwork) and are not finished.
  *
  * @param namespace namespace
  * @param name name

@@ -11,9 +11,9 @@ import java.util.Set;
 
 /**
  * Where each policy's traffic leaves: its gateway group's first floating IP (the egress IP), the
- * node holding that IP and the node's address, as the {@link Egress} that programs carry. Also
- * the gateway groups, and the policies indexed by gateway group, egress IP and gateway node, so
- * that a gateway, floating IP or node event finds the policies it affects without scanning all.
+ * node holding that IP and the node's address, as the {@link Egress} that programs carry. Also the
+ * gateway groups, and the policies indexed by gateway group, egress IP and gateway node, so that a
+ * gateway, floating IP or node event finds the policies it affects without scanning all.
  */
 final class PolicyEgresses {
   private final Map<String, List<String>> groups = new HashMap<>(); // key -> floating IPs
@@ -89,8 +89,7 @@ final class PolicyEgresses {
   boolean upToDate(PolicyState p) {
     String ip = egressIpOf(p);
     String node = ip == null ? null : floating.nodeOf(ip);
-    return Objects.equals(egressOf(p, ip, node), p.egress)
-        && Objects.equals(node, p.gatewayNode);
+    return Objects.equals(egressOf(p, ip, node), p.egress) && Objects.equals(node, p.gatewayNode);
   }
 
   /** Sets {@code p}'s applied, egress IP, gateway node and egress from the current state. */

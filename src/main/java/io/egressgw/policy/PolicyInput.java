@@ -29,7 +29,9 @@ public record PolicyInput(
       podSelector = podSelector == null ? Map.of() : Map.copyOf(podSelector);
     }
 
-    /** True when a pod with {@code podLabels} in a namespace with {@code namespaceLabels} matches. */
+    /**
+     * True when a pod with {@code podLabels} in a namespace with {@code namespaceLabels} matches.
+     */
     public boolean matches(Map<String, String> namespaceLabels, Map<String, String> podLabels) {
       return Labels.containsAll(namespaceLabels, namespaceSelector)
           && Labels.containsAll(podLabels, podSelector);

@@ -9,8 +9,8 @@ import java.util.TreeMap;
 
 /**
  * Computes a policy's {@link PolicyOutcome} (its status) from the compiler's state on demand:
- * outcomes are asked for far less often than events arrive, so nothing is kept up to date for
- * them between events.
+ * outcomes are asked for far less often than events arrive, so nothing is kept up to date for them
+ * between events.
  */
 final class PolicyOutcomes {
   private final Set<String> nodes;

@@ -6,8 +6,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The rule sets in use, by their set of policies, and their ids: one id per distinct set, shared
- * by all nodes, kept while any pod has that set; a new set takes the lowest free id. Moving a pod
+ * The rule sets in use, by their set of policies, and their ids: one id per distinct set, shared by
+ * all nodes, kept while any pod has that set; a new set takes the lowest free id. Moving a pod
  * between sets also keeps every policy's {@link PolicyState#selected} pods right.
  */
 final class RuleSets {

@@ -8,20 +8,20 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The full desired dataplane state of one node. Applying it is idempotent: the agent diffs it against
- * what is installed and reports {@code generation} once applied; a repeated or lost program is harmless
- * because the next one is again complete.
+ * The full desired dataplane state of one node. Applying it is idempotent: the agent diffs it
+ * against what is installed and reports {@code generation} once applied; a repeated or lost program
+ * is harmless because the next one is again complete.
  *
- * <p>Lookup in the dataplane is two-stage, so that its size grows with pods plus prefixes, never with
- * their product: {@code sources} maps a pod IP to a rule set (the set of policies selecting that pod),
- * and {@code ruleSets} maps (rule set, destination prefix) to an egress (longest prefix wins; the
- * compiler has already resolved equal prefixes).
+ * <p>Lookup in the dataplane is two-stage, so that its size grows with pods plus prefixes, never
+ * with their product: {@code sources} maps a pod IP to a rule set (the set of policies selecting
+ * that pod), and {@code ruleSets} maps (rule set, destination prefix) to an egress (longest prefix
+ * wins; the compiler has already resolved equal prefixes).
  *
  * @param node node name
  * @param generation strictly increasing per node; the agent reports the last one it applied
- * @param sources pod IPv4 address -> rule set id. Local pods selected by any policy, and on a gateway
- *     node also the remote pods whose traffic it must SNAT. Every local pod with an address is
- *     listed: an unselected one with rule set 0 (known, not selected; rule set 0 has no routes)
+ * @param sources pod IPv4 address -> rule set id. Local pods selected by any policy, and on a
+ *     gateway node also the remote pods whose traffic it must SNAT. Every local pod with an address
+ *     is listed: an unselected one with rule set 0 (known, not selected; rule set 0 has no routes)
  * @param ruleSets rule set id -> destination routes
  * @param egresses egress id -> where selected traffic leaves and with which address
  * @param floatingIPs floating IPv4 addresses this node must hold (configure and announce); every
@@ -61,7 +61,8 @@ public record NodeProgram(
   /**
    * A program that takes ownership of {@code sources}, a map its caller built for it and will never
    * touch again: it is wrapped, not copied. For the compiler, which builds gateway programs of
-   * 10,000 sources on every change of one of them; {@code Map.copyOf} would cost three times as much.
+   * 10,000 sources on every change of one of them; {@code Map.copyOf} would cost three times as
+   * much.
    */
   public static NodeProgram adopting(
       String node,
@@ -153,9 +154,9 @@ public record NodeProgram(
    * @param policy the EgressNATPolicy name (counters are reported per policy)
    * @param egressIP the floating IP selected traffic is SNATed to
    * @param gatewayNode the node holding egressIP, or null when no node holds it
-   * @param gatewayNodeIP that node's address on the shared L2 segment, or null when no node holds it.
-   *     With no holder, selected traffic is dropped (fail closed): leaving with the node address would
-   *     be refused by the allowlist anyway and would hide the fault
+   * @param gatewayNodeIP that node's address on the shared L2 segment, or null when no node holds
+   *     it. With no holder, selected traffic is dropped (fail closed): leaving with the node
+   *     address would be refused by the allowlist anyway and would hide the fault
    */
   public record Egress(
       int id, String policy, String egressIP, String gatewayNode, String gatewayNodeIP) {

@@ -9,8 +9,8 @@ import java.util.Map;
  * @param node node name
  * @param agentId identifies one agent process (a restart changes it)
  * @param nodeIP the node's address on the segment other nodes reach it by
- * @param subnets the node's interface addresses with prefix, e.g. 192.168.1.1/24; placement uses them
- *     to decide which floating IPs the node may hold
+ * @param subnets the node's interface addresses with prefix, e.g. 192.168.1.1/24; placement uses
+ *     them to decide which floating IPs the node may hold
  * @param appliedGeneration the generation of the last program fully applied, 0 when none
  * @param heldFloatingIPs floating IPs configured on the node right now
  * @param counters per policy name: packets and bytes steered or SNATed by this node
@@ -50,8 +50,17 @@ public record NodeReport(
       List<String> heldFloatingIPs,
       Map<String, PolicyCounters> counters,
       long guardDrops) {
-    this(node, agentId, nodeIP, subnets, appliedGeneration, heldFloatingIPs, counters, guardDrops,
-        Map.of(), null);
+    this(
+        node,
+        agentId,
+        nodeIP,
+        subnets,
+        appliedGeneration,
+        heldFloatingIPs,
+        counters,
+        guardDrops,
+        Map.of(),
+        null);
   }
 
   /** Packets and bytes counted by the dataplane for one policy. */

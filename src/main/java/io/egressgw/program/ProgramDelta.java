@@ -44,20 +44,27 @@ public record ProgramDelta(
   /** What turns {@code base} into {@code target} (same node). */
   public static ProgramDelta between(NodeProgram base, NodeProgram target) {
     if (!base.node().equals(target.node())) {
-      throw new IllegalArgumentException("programs of two nodes: " + base.node() + ", " + target.node());
+      throw new IllegalArgumentException(
+          "programs of two nodes: " + base.node() + ", " + target.node());
     }
     Map<String, Integer> set = new HashMap<>();
-    target.sources().forEach((ip, ruleSet) -> {
-      if (!ruleSet.equals(base.sources().get(ip))) {
-        set.put(ip, ruleSet);
-      }
-    });
+    target
+        .sources()
+        .forEach(
+            (ip, ruleSet) -> {
+              if (!ruleSet.equals(base.sources().get(ip))) {
+                set.put(ip, ruleSet);
+              }
+            });
     List<String> removed = new ArrayList<>();
-    base.sources().keySet().forEach(ip -> {
-      if (!target.sources().containsKey(ip)) {
-        removed.add(ip);
-      }
-    });
+    base.sources()
+        .keySet()
+        .forEach(
+            ip -> {
+              if (!target.sources().containsKey(ip)) {
+                removed.add(ip);
+              }
+            });
     removed.sort(null);
     return new ProgramDelta(
         target.node(),
@@ -78,8 +85,13 @@ public record ProgramDelta(
    */
   public NodeProgram applyTo(NodeProgram base) {
     if (base == null || !node.equals(base.node()) || base.generation() != baseGeneration) {
-      throw new IllegalArgumentException("delta " + node + "@" + baseGeneration + " does not apply to "
-          + (base == null ? "no program" : base.node() + "@" + base.generation()));
+      throw new IllegalArgumentException(
+          "delta "
+              + node
+              + "@"
+              + baseGeneration
+              + " does not apply to "
+              + (base == null ? "no program" : base.node() + "@" + base.generation()));
     }
     Map<String, Integer> sources = new HashMap<>(base.sources());
     sourcesRemoved.forEach(sources::remove);

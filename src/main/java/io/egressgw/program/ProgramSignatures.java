@@ -84,10 +84,12 @@ public final class ProgramSignatures {
       return c.parameters();
     }
     try {
-      AsymmetricKeyParameter p = isPrivate
-          ? PrivateKeyFactory.createKey(key.getEncoded())
-          : PublicKeyFactory.createKey(key.getEncoded());
-      if (!(p instanceof Ed25519PrivateKeyParameters) && !(p instanceof Ed25519PublicKeyParameters)) {
+      AsymmetricKeyParameter p =
+          isPrivate
+              ? PrivateKeyFactory.createKey(key.getEncoded())
+              : PublicKeyFactory.createKey(key.getEncoded());
+      if (!(p instanceof Ed25519PrivateKeyParameters)
+          && !(p instanceof Ed25519PublicKeyParameters)) {
         throw new SecurityException("not an Ed25519 key: " + key.getAlgorithm());
       }
       if (isPrivate) {
@@ -131,9 +133,13 @@ public final class ProgramSignatures {
   }
 
   private static String pem(String type, byte[] der) {
-    return "-----BEGIN " + type + "-----\n"
+    return "-----BEGIN "
+        + type
+        + "-----\n"
         + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-        + "\n-----END " + type + "-----\n";
+        + "\n-----END "
+        + type
+        + "-----\n";
   }
 
   private static byte[] unpem(String pem) {

@@ -47,7 +47,9 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
   private final String listKind;
   private final boolean namespaced;
   private final Supplier<Store<T>> store;
-  private final Function<String, NonNamespaceOperation<T, ? extends KubernetesResourceList<T>, Resource<T>>> api;
+  private final Function<
+          String, NonNamespaceOperation<T, ? extends KubernetesResourceList<T>, Resource<T>>>
+      api;
   private final Function<T, Verdict> admission;
   private final ResourceCache cache;
   private final RestSettings settings;
@@ -57,7 +59,8 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
       String listKind,
       boolean namespaced,
       Supplier<Store<T>> store,
-      Function<String, NonNamespaceOperation<T, ? extends KubernetesResourceList<T>, Resource<T>>> api,
+      Function<String, NonNamespaceOperation<T, ? extends KubernetesResourceList<T>, Resource<T>>>
+          api,
       Function<T, Verdict> admission,
       ResourceCache cache,
       RestSettings settings) {
@@ -74,10 +77,12 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
   }
 
   Response list(String namespace, Integer limit, String continueToken) {
-    List<T> all = store.get().list().stream()
-        .filter(o -> !namespaced || namespace.equals(o.getMetadata().getNamespace()))
-        .toList();
-    ListPage<T> page = ListPage.of(all, ResourceCache::key, limit, continueToken, settings.maxPageSize());
+    List<T> all =
+        store.get().list().stream()
+            .filter(o -> !namespaced || namespace.equals(o.getMetadata().getNamespace()))
+            .toList();
+    ListPage<T> page =
+        ListPage.of(all, ResourceCache::key, limit, continueToken, settings.maxPageSize());
     Map<String, Object> metadata = new LinkedHashMap<>();
     if (page.continueToken() != null) {
       metadata.put("continue", page.continueToken());
@@ -96,14 +101,13 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
     if (object == null) {
       throw notFound(namespace, name);
     }
-    return Response.ok(StrictJson.write(object), "application/json")
-        .tag(unquoted(object))
-        .build();
+    return Response.ok(StrictJson.write(object), "application/json").tag(unquoted(object)).build();
   }
 
   /** The request body as the resource, strictly parsed, with metadata present. */
   private T readBody(InputStream body, String contentType) {
-    T object = StrictJson.read(readBounded(body), StrictJson.isYaml(contentType), type, apiVersion, kind);
+    T object =
+        StrictJson.read(readBounded(body), StrictJson.isYaml(contentType), type, apiVersion, kind);
     if (object.getMetadata() == null) {
       object.setMetadata(new ObjectMeta());
     }
@@ -111,15 +115,22 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
   }
 
   /** A namespaced object takes the path's namespace; a different one in the body is a violation. */
-  private void takeNamespaceFromPath(ObjectMeta meta, String namespace, List<Violation> violations) {
+  private void takeNamespaceFromPath(
+      ObjectMeta meta, String namespace, List<Violation> violations) {
     if (!namespaced) {
       return;
     }
     if (meta.getNamespace() == null) {
       meta.setNamespace(namespace);
     } else if (!meta.getNamespace().equals(namespace)) {
-      violations.add(new Violation("metadata.namespace",
-          "'" + meta.getNamespace() + "' differs from the namespace in the path, '" + namespace + "'"));
+      violations.add(
+          new Violation(
+              "metadata.namespace",
+              "'"
+                  + meta.getNamespace()
+                  + "' differs from the namespace in the path, '"
+                  + namespace
+                  + "'"));
     }
   }
 
@@ -153,15 +164,22 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
         .build();
   }
 
-  Response replace(String namespace, String name, InputStream body, String contentType, String ifMatch) {
+  Response replace(
+      String namespace, String name, InputStream body, String contentType, String ifMatch) {
     T object = readBody(body, contentType);
     ObjectMeta meta = object.getMetadata();
     List<Violation> pathViolations = new ArrayList<>();
     if (meta.getName() == null) {
       meta.setName(name);
     } else if (!meta.getName().equals(name)) {
-      pathViolations.add(new Violation("metadata.name",
-          "'" + meta.getName() + "' differs from the name in the path, '" + name + "'; an object cannot be renamed"));
+      pathViolations.add(
+          new Violation(
+              "metadata.name",
+              "'"
+                  + meta.getName()
+                  + "' differs from the name in the path, '"
+                  + name
+                  + "'; an object cannot be renamed"));
     }
     takeNamespaceFromPath(meta, namespace, pathViolations);
     rejectIfAny(pathViolations);
@@ -185,7 +203,9 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
       try {
         T updated = api.apply(namespace).resource(update).update();
         awaitCached(updated);
-        return Response.ok(StrictJson.write(updated), "application/json").tag(unquoted(updated)).build();
+        return Response.ok(StrictJson.write(updated), "application/json")
+            .tag(unquoted(updated))
+            .build();
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409) {
           throw e;
@@ -194,8 +214,12 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
           throw stale(namespace, name, ifMatch, null);
         }
         if (attempt >= CONFLICT_RETRIES) {
-          throw ProblemException.of(409, "conflict", "Conflict",
-              "the object kept changing while it was being replaced; try again", "metadata.resourceVersion",
+          throw ProblemException.of(
+              409,
+              "conflict",
+              "Conflict",
+              "the object kept changing while it was being replaced; try again",
+              "metadata.resourceVersion",
               "changed concurrently " + attempt + " times");
         }
       }
@@ -217,7 +241,8 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
     } else {
       target.delete();
     }
-    cache.awaitCached(store.get(), key(namespace, name), null, Duration.ofMillis(settings.cacheWaitMillis()));
+    cache.awaitCached(
+        store.get(), key(namespace, name), null, Duration.ofMillis(settings.cacheWaitMillis()));
     return Response.noContent().build();
   }
 
@@ -229,18 +254,32 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
   private void admit(T object) {
     Verdict verdict = admission.apply(object);
     switch (verdict.outcome()) {
-      case ALLOWED -> { }
-      case INVALID -> throw ProblemException.fromViolations(422, "invalid", "Invalid " + type.getSimpleName(),
-          type.getSimpleName() + " " + describe(object) + " is invalid", verdict.violations());
-      case CONFLICT -> throw ProblemException.fromViolations(409, "conflict", "Conflict",
-          type.getSimpleName() + " " + describe(object) + " conflicts with a stored object", verdict.violations());
+      case ALLOWED -> {}
+      case INVALID ->
+          throw ProblemException.fromViolations(
+              422,
+              "invalid",
+              "Invalid " + type.getSimpleName(),
+              type.getSimpleName() + " " + describe(object) + " is invalid",
+              verdict.violations());
+      case CONFLICT ->
+          throw ProblemException.fromViolations(
+              409,
+              "conflict",
+              "Conflict",
+              type.getSimpleName() + " " + describe(object) + " conflicts with a stored object",
+              verdict.violations());
     }
   }
 
   private void rejectIfAny(List<Violation> violations) {
     if (!violations.isEmpty()) {
-      throw ProblemException.fromViolations(422, "invalid", "Invalid " + type.getSimpleName(),
-          "the body does not match the request path", violations);
+      throw ProblemException.fromViolations(
+          422,
+          "invalid",
+          "Invalid " + type.getSimpleName(),
+          "the body does not match the request path",
+          violations);
     }
   }
 
@@ -253,7 +292,10 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
       while ((n = body.read(buffer)) >= 0) {
         out.write(buffer, 0, n);
         if (out.size() > limit) {
-          throw new ProblemException(413, "body-too-large", "Payload Too Large",
+          throw new ProblemException(
+              413,
+              "body-too-large",
+              "Payload Too Large",
               "the request body is over the limit of " + limit + " bytes",
               List.of(new Problem.FieldError("body", "larger than " + limit + " bytes")));
         }
@@ -265,7 +307,10 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
   }
 
   private void awaitCached(T written) {
-    cache.awaitCached(store.get(), ResourceCache.key(written), written.getMetadata().getResourceVersion(),
+    cache.awaitCached(
+        store.get(),
+        ResourceCache.key(written),
+        written.getMetadata().getResourceVersion(),
         Duration.ofMillis(settings.cacheWaitMillis()));
   }
 
@@ -287,27 +332,47 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
   private String describe(T object) {
     ObjectMeta m = object.getMetadata();
     String name = m == null ? "(unnamed)" : Objects.toString(m.getName(), "(unnamed)");
-    return namespaced && m != null && m.getNamespace() != null ? m.getNamespace() + "/" + name : name;
+    return namespaced && m != null && m.getNamespace() != null
+        ? m.getNamespace() + "/" + name
+        : name;
   }
 
   private ProblemException notFound(String namespace, String name) {
     String what = namespaced ? namespace + "/" + name : name;
-    return ProblemException.of(404, "not-found", "Not Found", type.getSimpleName() + " " + what + " does not exist",
-        "metadata.name", "no " + type.getSimpleName() + " named " + what);
+    return ProblemException.of(
+        404,
+        "not-found",
+        "Not Found",
+        type.getSimpleName() + " " + what + " does not exist",
+        "metadata.name",
+        "no " + type.getSimpleName() + " named " + what);
   }
 
   private ProblemException alreadyExists(T object) {
-    return ProblemException.of(409, "already-exists", "Conflict",
+    return ProblemException.of(
+        409,
+        "already-exists",
+        "Conflict",
         type.getSimpleName() + " " + describe(object) + " already exists; replace it with PUT",
-        "metadata.name", "already exists");
+        "metadata.name",
+        "already exists");
   }
 
-  private ProblemException stale(String namespace, String name, String ifMatch, String currentVersion) {
+  private ProblemException stale(
+      String namespace, String name, String ifMatch, String currentVersion) {
     String what = namespaced ? namespace + "/" + name : name;
-    return ProblemException.of(412, "precondition-failed", "Precondition Failed",
-        type.getSimpleName() + " " + what + " has changed since " + ifMatch.trim()
+    return ProblemException.of(
+        412,
+        "precondition-failed",
+        "Precondition Failed",
+        type.getSimpleName()
+            + " "
+            + what
+            + " has changed since "
+            + ifMatch.trim()
             + (currentVersion == null ? "" : "; its ETag is now " + ETags.of(currentVersion)),
-        "If-Match", "does not match the current ETag; GET the object and retry");
+        "If-Match",
+        "does not match the current ETag; GET the object and retry");
   }
 
   /** JAX-RS quotes the tag itself. */

@@ -22,7 +22,9 @@ public final class ETags {
       if (tag.startsWith("W/")) {
         continue;
       }
-      if (tag.length() >= 2 && tag.startsWith("\"") && tag.endsWith("\"")
+      if (tag.length() >= 2
+          && tag.startsWith("\"")
+          && tag.endsWith("\"")
           && tag.substring(1, tag.length() - 1).equals(resourceVersion)) {
         return true;
       }

@@ -29,7 +29,10 @@ public class EgressPolicyResource {
   private final CustomResourceEndpoint<EgressNATPolicy> endpoint;
 
   public EgressPolicyResource(
-      KubernetesClient client, ResourceCache cache, CacheGatewayGroupLookup lookup, RestSettings settings) {
+      KubernetesClient client,
+      ResourceCache cache,
+      CacheGatewayGroupLookup lookup,
+      RestSettings settings) {
     this.endpoint =
         new CustomResourceEndpoint<>(
             EgressNATPolicy.class,
@@ -43,7 +46,8 @@ public class EgressPolicyResource {
   }
 
   @GET
-  public Response list(@QueryParam("limit") Integer limit, @QueryParam("continue") String continueToken) {
+  public Response list(
+      @QueryParam("limit") Integer limit, @QueryParam("continue") String continueToken) {
     return endpoint.list(null, limit, continueToken);
   }
 

@@ -29,7 +29,10 @@ public class GatewayGroupResource {
   private final CustomResourceEndpoint<NetworkGatewayGroup> endpoint;
 
   public GatewayGroupResource(
-      KubernetesClient client, ResourceCache cache, CacheGatewayGroupLookup lookup, RestSettings settings) {
+      KubernetesClient client,
+      ResourceCache cache,
+      CacheGatewayGroupLookup lookup,
+      RestSettings settings) {
     this.endpoint =
         new CustomResourceEndpoint<>(
             NetworkGatewayGroup.class,

@@ -13,32 +13,46 @@ import java.util.function.Function;
  */
 public record ListPage<T>(List<T> items, String continueToken, long remainingItemCount) {
 
-  public static <T> ListPage<T> of(List<T> all, Function<T, String> key, Integer limit, String continueToken, int maxPageSize) {
+  public static <T> ListPage<T> of(
+      List<T> all, Function<T, String> key, Integer limit, String continueToken, int maxPageSize) {
     if (limit != null && (limit < 1 || limit > maxPageSize)) {
-      throw ProblemException.of(400, "bad-parameter", "Bad parameter",
-          "limit must be between 1 and " + maxPageSize, "limit", "must be between 1 and " + maxPageSize + ", got " + limit);
+      throw ProblemException.of(
+          400,
+          "bad-parameter",
+          "Bad parameter",
+          "limit must be between 1 and " + maxPageSize,
+          "limit",
+          "must be between 1 and " + maxPageSize + ", got " + limit);
     }
     String after = null;
     if (continueToken != null && !continueToken.isEmpty()) {
       try {
         after = new String(Base64.getUrlDecoder().decode(continueToken), StandardCharsets.UTF_8);
       } catch (IllegalArgumentException e) {
-        throw ProblemException.of(400, "bad-parameter", "Bad parameter", "the continue token is not one this API issued",
-            "continue", "not a continue token from a previous page");
+        throw ProblemException.of(
+            400,
+            "bad-parameter",
+            "Bad parameter",
+            "the continue token is not one this API issued",
+            "continue",
+            "not a continue token from a previous page");
       }
     }
     int size = limit == null ? maxPageSize : limit;
     String start = after;
-    List<T> sorted = all.stream()
-        .filter(item -> start == null || key.apply(item).compareTo(start) > 0)
-        .sorted(Comparator.comparing(key))
-        .toList();
+    List<T> sorted =
+        all.stream()
+            .filter(item -> start == null || key.apply(item).compareTo(start) > 0)
+            .sorted(Comparator.comparing(key))
+            .toList();
     if (sorted.size() <= size) {
       return new ListPage<>(sorted, null, 0);
     }
     List<T> page = sorted.subList(0, size);
-    String next = Base64.getUrlEncoder().withoutPadding()
-        .encodeToString(key.apply(page.get(page.size() - 1)).getBytes(StandardCharsets.UTF_8));
+    String next =
+        Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString(key.apply(page.get(page.size() - 1)).getBytes(StandardCharsets.UTF_8));
     return new ListPage<>(page, next, sorted.size() - size);
   }
 }

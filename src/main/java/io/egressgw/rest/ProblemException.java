@@ -10,7 +10,8 @@ public class ProblemException extends RuntimeException {
   private final String title;
   private final List<Problem.FieldError> errors;
 
-  public ProblemException(int status, String type, String title, String detail, List<Problem.FieldError> errors) {
+  public ProblemException(
+      int status, String type, String title, String detail, List<Problem.FieldError> errors) {
     super(detail);
     this.status = status;
     this.type = type;
@@ -18,11 +19,14 @@ public class ProblemException extends RuntimeException {
     this.errors = List.copyOf(errors);
   }
 
-  public static ProblemException of(int status, String type, String title, String detail, String field, String message) {
-    return new ProblemException(status, type, title, detail, List.of(new Problem.FieldError(field, message)));
+  public static ProblemException of(
+      int status, String type, String title, String detail, String field, String message) {
+    return new ProblemException(
+        status, type, title, detail, List.of(new Problem.FieldError(field, message)));
   }
 
-  public static ProblemException fromViolations(int status, String type, String title, String detail, List<Violation> violations) {
+  public static ProblemException fromViolations(
+      int status, String type, String title, String detail, List<Violation> violations) {
     return new ProblemException(
         status, type, title, detail, violations.stream().map(Problem.FieldError::of).toList());
   }

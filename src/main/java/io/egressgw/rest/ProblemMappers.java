@@ -32,16 +32,18 @@ public class ProblemMappers {
       return e.getResponse();
     }
     int status = e.getResponse().getStatus();
-    String title = Response.Status.fromStatusCode(status) == null
-        ? "HTTP " + status
-        : Response.Status.fromStatusCode(status).getReasonPhrase();
-    String type = switch (status) {
-      case 404 -> "not-found";
-      case 405 -> "method-not-allowed";
-      case 406 -> "not-acceptable";
-      case 415 -> "unsupported-media-type";
-      default -> "http-" + status;
-    };
+    String title =
+        Response.Status.fromStatusCode(status) == null
+            ? "HTTP " + status
+            : Response.Status.fromStatusCode(status).getReasonPhrase();
+    String type =
+        switch (status) {
+          case 404 -> "not-found";
+          case 405 -> "method-not-allowed";
+          case 406 -> "not-acceptable";
+          case 415 -> "unsupported-media-type";
+          default -> "http-" + status;
+        };
     String detail = e.getMessage() == null ? title : e.getMessage();
     return render(new Problem(Problem.type(type), title, status, detail, uri.getPath(), List.of()));
   }
@@ -51,16 +53,28 @@ public class ProblemMappers {
     int code = e.getCode();
     LOG.debugf(e, "Kubernetes API refused a request for %s", uri.getPath());
     if (code == 404 || code == 409 || code == 422 || code == 403) {
-      String message = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
+      String message =
+          e.getStatus() != null && e.getStatus().getMessage() != null
+              ? e.getStatus().getMessage()
+              : e.getMessage();
       // A real API server's schema or CEL validation names the fields in status.details.causes.
-      List<Problem.FieldError> causes = e.getStatus() == null || e.getStatus().getDetails() == null
-          ? List.of()
-          : e.getStatus().getDetails().getCauses().stream()
-              .map(c -> new Problem.FieldError(c.getField() == null ? "body" : c.getField(), c.getMessage()))
-              .toList();
+      List<Problem.FieldError> causes =
+          e.getStatus() == null || e.getStatus().getDetails() == null
+              ? List.of()
+              : e.getStatus().getDetails().getCauses().stream()
+                  .map(
+                      c ->
+                          new Problem.FieldError(
+                              c.getField() == null ? "body" : c.getField(), c.getMessage()))
+                  .toList();
       return render(
           new Problem(
-              Problem.type("kubernetes-" + code), "Kubernetes API answered " + code, code, message, uri.getPath(), causes));
+              Problem.type("kubernetes-" + code),
+              "Kubernetes API answered " + code,
+              code,
+              message,
+              uri.getPath(),
+              causes));
     }
     LOG.warnf(e, "Kubernetes API error for %s", uri.getPath());
     return render(

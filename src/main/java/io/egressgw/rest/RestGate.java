@@ -5,42 +5,56 @@ import io.quarkus.vertx.http.runtime.filters.Filters;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.util.List;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * A Vert.x route filter in front of the public REST API. It answers before the body is read: 413
- * when Content-Length is over the limit (chunked bodies are bounded again while reading, see
- * {@link CustomResourceEndpoint}), and 404 when this process runs the agent role, which does not
- * serve the public API, the admission webhook, OpenAPI or Swagger UI.
+ * when Content-Length is over the limit (chunked bodies are bounded again while reading, see {@link
+ * CustomResourceEndpoint}), and 404 when this process runs the agent role, which does not serve the
+ * public API, the admission webhook, OpenAPI or Swagger UI.
  */
 @Singleton
 public class RestGate {
   static final String GATEWAY_GROUPS_PREFIX = "/v1/namespaces/";
   static final String EGRESS_POLICIES_PREFIX = "/v1/egress-policies";
 
-  void register(
-      @Observes Filters filters,
-      RestSettings settings,
-      ProcessRole role) {
+  void register(@Observes Filters filters, RestSettings settings, ProcessRole role) {
     boolean controller = role.isController();
     int limit = settings.maxBodyBytes();
     filters.register(
         rc -> {
           String path = rc.normalizedPath();
           if (!controller && controllerOnly(path)) {
-            end(rc, new Problem(Problem.type("not-found"), "Not Found", 404,
-                path + " is served by the controller role; this process runs egressgw.role="
-                    + role.role() + " and serves health and metrics only", path, List.of()));
+            end(
+                rc,
+                new Problem(
+                    Problem.type("not-found"),
+                    "Not Found",
+                    404,
+                    path
+                        + " is served by the controller role; this process runs egressgw.role="
+                        + role.role()
+                        + " and serves health and metrics only",
+                    path,
+                    List.of()));
             return;
           }
-          if (!(path.startsWith(GATEWAY_GROUPS_PREFIX) || path.startsWith(EGRESS_POLICIES_PREFIX))) {
+          if (!(path.startsWith(GATEWAY_GROUPS_PREFIX)
+              || path.startsWith(EGRESS_POLICIES_PREFIX))) {
             rc.next();
             return;
           }
           if (!controller) {
-            end(rc, new Problem(Problem.type("not-found"), "Not Found", 404,
-                "the public REST API is served by the controller role; this process runs egressgw.role=" + role.role(),
-                path, List.of()));
+            end(
+                rc,
+                new Problem(
+                    Problem.type("not-found"),
+                    "Not Found",
+                    404,
+                    "the public REST API is served by the controller role; this process runs"
+                        + " egressgw.role="
+                        + role.role(),
+                    path,
+                    List.of()));
             return;
           }
           String length = rc.request().getHeader("Content-Length");
@@ -59,13 +73,19 @@ public class RestGate {
    * message).
    */
   static boolean controllerOnly(String path) {
-    return path.startsWith("/admission") || path.startsWith("/q/openapi")
-        || path.startsWith("/q/swagger-ui") || path.startsWith("/q/dev");
+    return path.startsWith("/admission")
+        || path.startsWith("/q/openapi")
+        || path.startsWith("/q/swagger-ui")
+        || path.startsWith("/q/dev");
   }
 
   static Problem tooLarge(String path, int limit) {
-    return new Problem(Problem.type("body-too-large"), "Payload Too Large", 413,
-        "the request body is over the limit of " + limit + " bytes", path,
+    return new Problem(
+        Problem.type("body-too-large"),
+        "Payload Too Large",
+        413,
+        "the request body is over the limit of " + limit + " bytes",
+        path,
         List.of(new Problem.FieldError("body", "larger than " + limit + " bytes")));
   }
 

@@ -28,8 +28,8 @@ import java.util.stream.Collectors;
 /**
  * Strict reading of request bodies (JSON, or YAML for kubectl-style files) into the model: unknown
  * fields, duplicate keys, trailing content and scalar coercions ("floatingIPs": [1]) are refused
- * with a 400 problem naming the field, instead of being silently dropped or converted. Also the
- * one writer of response bodies, so that output does not depend on global Jackson settings.
+ * with a 400 problem naming the field, instead of being silently dropped or converted. Also the one
+ * writer of response bodies, so that output does not depend on global Jackson settings.
  */
 public final class StrictJson {
   private StrictJson() {}
@@ -37,7 +37,9 @@ public final class StrictJson {
   private static final ObjectMapper JSON = configure(JsonMapper.builder()).build();
   private static final ObjectMapper YAML = configure(YAMLMapper.builder()).build();
 
-  private static <M extends ObjectMapper, B extends com.fasterxml.jackson.databind.cfg.MapperBuilder<M, B>> B configure(B builder) {
+  private static <
+          M extends ObjectMapper, B extends com.fasterxml.jackson.databind.cfg.MapperBuilder<M, B>>
+      B configure(B builder) {
     builder
         .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
         .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -47,9 +49,12 @@ public final class StrictJson {
         .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
         .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
         .serializationInclusion(JsonInclude.Include.NON_NULL);
-    builder.withCoercionConfig(LogicalType.Textual, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail));
+    builder.withCoercionConfig(
+        LogicalType.Textual,
+        c ->
+            c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail));
     return builder;
   }
 
@@ -59,14 +64,21 @@ public final class StrictJson {
       return false;
     }
     String ct = contentType.toLowerCase(Locale.ROOT);
-    return ct.startsWith("application/yaml") || ct.startsWith("application/x-yaml") || ct.startsWith("text/yaml");
+    return ct.startsWith("application/yaml")
+        || ct.startsWith("application/x-yaml")
+        || ct.startsWith("text/yaml");
   }
 
   /** Parses a body into the model, or throws a 400 {@link ProblemException} naming the field. */
   public static <T extends HasMetadata> T read(
       byte[] body, boolean yaml, Class<T> type, String apiVersion, String kind) {
     if (body.length == 0) {
-      throw ProblemException.of(400, "malformed-body", "Malformed request body", "the request body is empty", "body",
+      throw ProblemException.of(
+          400,
+          "malformed-body",
+          "Malformed request body",
+          "the request body is empty",
+          "body",
           "expected a " + type.getSimpleName() + " object");
     }
     T object;
@@ -74,7 +86,12 @@ public final class StrictJson {
       ObjectMapper mapper = yaml ? YAML : JSON;
       JsonNode tree = mapper.readTree(body);
       if (tree == null || !tree.isObject()) {
-        throw ProblemException.of(400, "malformed-body", "Malformed request body", "the body is not an object", "body",
+        throw ProblemException.of(
+            400,
+            "malformed-body",
+            "Malformed request body",
+            "the body is not an object",
+            "body",
             "expected a " + type.getSimpleName() + " object");
       }
       // CustomResource ignores apiVersion and kind when deserialising: check them on the tree.
@@ -82,7 +99,8 @@ public final class StrictJson {
       expect(tree, "apiVersion", apiVersion, wrong);
       expect(tree, "kind", kind, wrong);
       if (!wrong.isEmpty()) {
-        throw new ProblemException(422, "invalid", "Invalid " + kind, "the body is not a " + kind, wrong);
+        throw new ProblemException(
+            422, "invalid", "Invalid " + kind, "the body is not a " + kind, wrong);
       }
       object = mapper.treeToValue(tree, type);
     } catch (JsonProcessingException e) {
@@ -91,7 +109,12 @@ public final class StrictJson {
       throw new UncheckedIOException(e);
     }
     if (object == null) {
-      throw ProblemException.of(400, "malformed-body", "Malformed request body", "the request body is null", "body",
+      throw ProblemException.of(
+          400,
+          "malformed-body",
+          "Malformed request body",
+          "the request body is null",
+          "body",
           "expected a " + type.getSimpleName() + " object");
     }
     // fabric8's ObjectMeta keeps unknown keys in additionalProperties instead of failing.
@@ -100,14 +123,22 @@ public final class StrictJson {
       for (String key : object.getMetadata().getAdditionalProperties().keySet()) {
         errors.add(new Problem.FieldError("metadata." + key, "unknown field '" + key + "'"));
       }
-      throw new ProblemException(400, "unknown-field", "Unknown field", "the body has fields the API does not define", errors);
+      throw new ProblemException(
+          400,
+          "unknown-field",
+          "Unknown field",
+          "the body has fields the API does not define",
+          errors);
     }
     return object;
   }
 
-  private static void expect(JsonNode tree, String field, String expected, List<Problem.FieldError> out) {
+  private static void expect(
+      JsonNode tree, String field, String expected, List<Problem.FieldError> out) {
     JsonNode value = tree.get(field);
-    if (value != null && !value.isNull() && !(value.isTextual() && value.asText().equals(expected))) {
+    if (value != null
+        && !value.isNull()
+        && !(value.isTextual() && value.asText().equals(expected))) {
       out.add(new Problem.FieldError(field, "must be " + expected + ", got " + value));
     }
   }
@@ -115,25 +146,51 @@ public final class StrictJson {
   /** Maps a Jackson error to a 400 problem with the JSON path of the offending field. */
   static ProblemException toProblem(JsonProcessingException e) {
     if (e instanceof UnrecognizedPropertyException u) {
-      String known = u.getKnownPropertyIds() == null ? "" : u.getKnownPropertyIds().stream()
-          .map(String::valueOf).sorted().collect(Collectors.joining(", "));
-      return ProblemException.of(400, "unknown-field", "Unknown field",
-          "the body has a field the API does not define", path(u),
-          "unknown field '" + u.getPropertyName() + "'" + (known.isEmpty() ? "" : "; known fields here: " + known));
+      String known =
+          u.getKnownPropertyIds() == null
+              ? ""
+              : u.getKnownPropertyIds().stream()
+                  .map(String::valueOf)
+                  .sorted()
+                  .collect(Collectors.joining(", "));
+      return ProblemException.of(
+          400,
+          "unknown-field",
+          "Unknown field",
+          "the body has a field the API does not define",
+          path(u),
+          "unknown field '"
+              + u.getPropertyName()
+              + "'"
+              + (known.isEmpty() ? "" : "; known fields here: " + known));
     }
     if (e instanceof MismatchedInputException m && !m.getPath().isEmpty()) {
       String target = m.getTargetType() == null ? "another type" : describe(m.getTargetType());
-      return ProblemException.of(400, "malformed-body", "Malformed request body",
-          "a field has the wrong JSON type", path(m), "wrong type: expected " + target);
+      return ProblemException.of(
+          400,
+          "malformed-body",
+          "Malformed request body",
+          "a field has the wrong JSON type",
+          path(m),
+          "wrong type: expected " + target);
     }
     JsonLocation where = e.getLocation();
-    String at = where == null ? "" : "line " + where.getLineNr() + ", column " + where.getColumnNr() + ": ";
-    String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage()
-        .replaceAll("\\s*\\(start marker at \\[Source: [^]]*\\]\\)", "")
-        .replaceAll("\\s*at \\[Source: [^]]*\\]", "");
+    String at =
+        where == null ? "" : "line " + where.getLineNr() + ", column " + where.getColumnNr() + ": ";
+    String message =
+        e.getOriginalMessage() == null
+            ? ""
+            : e.getOriginalMessage()
+                .replaceAll("\\s*\\(start marker at \\[Source: [^]]*\\]\\)", "")
+                .replaceAll("\\s*at \\[Source: [^]]*\\]", "");
     if (e instanceof JsonMappingException jm && !jm.getPath().isEmpty()) {
-      return ProblemException.of(400, "malformed-body", "Malformed request body", "the body could not be read",
-          path(jm), at + message);
+      return ProblemException.of(
+          400,
+          "malformed-body",
+          "Malformed request body",
+          "the body could not be read",
+          path(jm),
+          at + message);
     }
     String field = "body";
     if (e instanceof com.fasterxml.jackson.core.exc.StreamReadException sre
@@ -141,8 +198,13 @@ public final class StrictJson {
         && sre.getProcessor().getParsingContext() != null) {
       field = pointerToPath(sre.getProcessor().getParsingContext().pathAsPointer().toString());
     }
-    return ProblemException.of(400, "malformed-body", "Malformed request body",
-        "the request body is not well-formed JSON (or YAML with Content-Type application/yaml)", field, at + message);
+    return ProblemException.of(
+        400,
+        "malformed-body",
+        "Malformed request body",
+        "the request body is not well-formed JSON (or YAML with Content-Type application/yaml)",
+        field,
+        at + message);
   }
 
   private static String describe(Class<?> type) {
@@ -206,7 +268,9 @@ public final class StrictJson {
     }
   }
 
-  /** Deep copy through JSON, for objects taken from the informer cache (which must not be mutated). */
+  /**
+   * Deep copy through JSON, for objects taken from the informer cache (which must not be mutated).
+   */
   public static <T> T copy(T value, Class<T> type) {
     return JSON.convertValue(value, type);
   }

@@ -8,8 +8,8 @@ import io.smallrye.config.WithParentName;
  * Which of the two roles this process plays ({@code egressgw.role}): the one place the setting is
  * read. Beans that exist in one role only are produced with {@code @LookupIfProperty(name =
  * ProcessRole.PROPERTY, stringValue = ProcessRole.AGENT)}, which names the same key. The mapping's
- * prefix is the key itself: a mapping rooted at {@code egressgw} would claim, and refuse as unknown,
- * every {@code egressgw.*} key read with {@code @ConfigProperty}.
+ * prefix is the key itself: a mapping rooted at {@code egressgw} would claim, and refuse as
+ * unknown, every {@code egressgw.*} key read with {@code @ConfigProperty}.
  */
 @ConfigMapping(prefix = "egressgw.role")
 public interface ProcessRole {

@@ -9,11 +9,10 @@ import jakarta.inject.Singleton;
 import java.util.List;
 
 /**
- * Bounds the bodies of the agent channel ({@code /v1/agents/...}) and the admission webhook
- * ({@code /admission/...}) before a byte of them is read: a heartbeat or an AdmissionReview is a
- * few KiB, so more than {@link #LIMIT} is refused 413, and a body of unknown length (chunked) 411.
- * Otherwise anyone could make the controller buffer 16 MiB per request before it authenticates
- * (issue 15).
+ * Bounds the bodies of the agent channel ({@code /v1/agents/...}) and the admission webhook ({@code
+ * /admission/...}) before a byte of them is read: a heartbeat or an AdmissionReview is a few KiB,
+ * so more than {@link #LIMIT} is refused 413, and a body of unknown length (chunked) 411. Otherwise
+ * anyone could make the controller buffer 16 MiB per request before it authenticates (issue 15).
  */
 @Singleton
 public class ChannelBodyLimit {
@@ -33,15 +32,27 @@ public class ChannelBodyLimit {
     String length = rc.request().getHeader("Content-Length");
     String encoding = rc.request().getHeader("Transfer-Encoding");
     if (length == null && encoding != null) {
-      end(rc, new Problem(Problem.type("length-required"), "Length Required", 411,
-          "a body on this path needs a Content-Length (at most " + LIMIT + " bytes)", path,
-          List.of()));
+      end(
+          rc,
+          new Problem(
+              Problem.type("length-required"),
+              "Length Required",
+              411,
+              "a body on this path needs a Content-Length (at most " + LIMIT + " bytes)",
+              path,
+              List.of()));
       return;
     }
     if (length != null && tooLong(length)) {
-      end(rc, new Problem(Problem.type("body-too-large"), "Payload Too Large", 413,
-          "the request body is over the limit of " + LIMIT + " bytes", path,
-          List.of(new Problem.FieldError("body", "larger than " + LIMIT + " bytes"))));
+      end(
+          rc,
+          new Problem(
+              Problem.type("body-too-large"),
+              "Payload Too Large",
+              413,
+              "the request body is over the limit of " + LIMIT + " bytes",
+              path,
+              List.of(new Problem.FieldError("body", "larger than " + LIMIT + " bytes"))));
       return;
     }
     rc.next();

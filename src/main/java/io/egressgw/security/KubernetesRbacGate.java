@@ -60,7 +60,8 @@ public class KubernetesRbacGate {
                     .endResourceAttributes()
                     .endSpec()
                     .build());
-    boolean allowed = review.getStatus() != null && Boolean.TRUE.equals(review.getStatus().getAllowed());
+    boolean allowed =
+        review.getStatus() != null && Boolean.TRUE.equals(review.getStatus().getAllowed());
     String reason = review.getStatus() == null ? null : review.getStatus().getReason();
     return new Verdict(allowed, reason);
   }

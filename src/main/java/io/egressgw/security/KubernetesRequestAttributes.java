@@ -45,7 +45,9 @@ public record KubernetesRequestAttributes(
         });
   }
 
-  /** kubectl-style wording for error messages, e.g. "create networkgatewaygroups in kube-system". */
+  /**
+   * kubectl-style wording for error messages, e.g. "create networkgatewaygroups in kube-system".
+   */
   public String describe() {
     return verb
         + " "

@@ -13,11 +13,11 @@ import java.util.Optional;
 
 /**
  * Refuses a request whose raw path could mean another path once decoded or normalised: an encoded
- * '/' or '\' ({@code %2F}, {@code %5C}), a '\', a ';' (matrix parameters), an empty segment
- * ({@code //}) or a dot segment ({@code .}, {@code ..}, also percent-encoded). No Kubernetes name
- * contains any of them, so such a path names nothing and is answered 404 problem+json before any
- * route, filter, body read or Kubernetes API call sees it; the authorisation decision is never made
- * on a path that a later component could read differently (issue 15: {@code x%2F..%2Fdefault}).
+ * '/' or '\' ({@code %2F}, {@code %5C}), a '\', a ';' (matrix parameters), an empty segment ({@code
+ * //}) or a dot segment ({@code .}, {@code ..}, also percent-encoded). No Kubernetes name contains
+ * any of them, so such a path names nothing and is answered 404 problem+json before any route,
+ * filter, body read or Kubernetes API call sees it; the authorisation decision is never made on a
+ * path that a later component could read differently (issue 15: {@code x%2F..%2Fdefault}).
  *
  * <p>It also answers OPTIONS (and TRACE) under {@code /v1/} with 405: JAX-RS would answer OPTIONS
  * itself, past every request filter, and the API offers no cross-origin use.
@@ -35,15 +35,29 @@ public class RequestLineGuard {
     String raw = rc.request().path();
     Optional<String> problem = problem(raw);
     if (problem.isPresent()) {
-      end(rc, new Problem(Problem.type("not-found"), "Not Found", 404,
-          "the request path " + problem.get() + "; no resource has such a name", null, List.of()));
+      end(
+          rc,
+          new Problem(
+              Problem.type("not-found"),
+              "Not Found",
+              404,
+              "the request path " + problem.get() + "; no resource has such a name",
+              null,
+              List.of()));
       return;
     }
     HttpMethod method = rc.request().method();
     boolean unoffered = HttpMethod.OPTIONS.equals(method) || HttpMethod.TRACE.equals(method);
     if (raw.startsWith("/v1/") && unoffered) {
-      end(rc, new Problem(Problem.type("method-not-allowed"), "Method Not Allowed", 405,
-          method.name() + " is not offered by this API", raw, List.of()));
+      end(
+          rc,
+          new Problem(
+              Problem.type("method-not-allowed"),
+              "Method Not Allowed",
+              405,
+              method.name() + " is not offered by this API",
+              raw,
+              List.of()));
       return;
     }
     rc.next();

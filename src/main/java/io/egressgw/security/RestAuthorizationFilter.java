@@ -22,8 +22,8 @@ import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
- * Guards everything under {@code /v1/}, deny by default, on the matched route (it runs after
- * JAX-RS matching and reads the route's decoded path parameters, never the raw path again):
+ * Guards everything under {@code /v1/}, deny by default, on the matched route (it runs after JAX-RS
+ * matching and reads the route's decoded path parameters, never the raw path again):
  *
  * <ol>
  *   <li>Every path parameter must be a Kubernetes name ({@code namespace}: DNS-1123 label, the
@@ -66,17 +66,25 @@ public class RestAuthorizationFilter {
       return Uni.createFrom().nullItem();
     }
     String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
-    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)
+    if (header == null
+        || !header.regionMatches(true, 0, "Bearer ", 0, 7)
         || header.substring(7).isBlank()) {
-      return Uni.createFrom().item(unauthorized(path,
-          "A Kubernetes bearer token is required (Authorization: Bearer <token>)."));
+      return Uni.createFrom()
+          .item(
+              unauthorized(
+                  path, "A Kubernetes bearer token is required (Authorization: Bearer <token>)."));
     }
     String token = header.substring(7).trim();
     RbacResource rbac = resource == null ? null : resource.getAnnotation(RbacResource.class);
-    Optional<KubernetesRequestAttributes> call = rbac == null
-        ? Optional.empty()
-        : KubernetesRequestAttributes.of(request.getMethod(), rbac.group(), rbac.resource(),
-            parameters.getFirst("namespace"), parameters.getFirst("name"));
+    Optional<KubernetesRequestAttributes> call =
+        rbac == null
+            ? Optional.empty()
+            : KubernetesRequestAttributes.of(
+                request.getMethod(),
+                rbac.group(),
+                rbac.resource(),
+                parameters.getFirst("namespace"),
+                parameters.getFirst("name"));
     return Uni.createFrom()
         .item(() -> check(token, call, path))
         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
@@ -95,12 +103,18 @@ public class RestAuthorizationFilter {
       MultivaluedMap<String, String> parameters, String path) {
     for (Map.Entry<String, List<String>> p : parameters.entrySet()) {
       for (String value : p.getValue()) {
-        Optional<String> problem = "namespace".equals(p.getKey())
-            ? KubernetesNames.labelProblem(value)
-            : KubernetesNames.subdomainProblem(value);
+        Optional<String> problem =
+            "namespace".equals(p.getKey())
+                ? KubernetesNames.labelProblem(value)
+                : KubernetesNames.subdomainProblem(value);
         if (problem.isPresent()) {
-          return Optional.of(problem(404, "not-found", "Not Found",
-              "no object can be named like this: " + p.getKey() + " " + problem.get(), path));
+          return Optional.of(
+              problem(
+                  404,
+                  "not-found",
+                  "Not Found",
+                  "no object can be named like this: " + p.getKey() + " " + problem.get(),
+                  path));
         }
       }
     }
@@ -113,30 +127,53 @@ public class RestAuthorizationFilter {
       user = gate.authenticate(token);
     } catch (RuntimeException e) {
       LOG.warnf("TokenReview failed: %s", e.getMessage());
-      return problem(503, "authentication-unavailable", "Authentication unavailable",
-          "The Kubernetes API could not review the token; try again.", path);
+      return problem(
+          503,
+          "authentication-unavailable",
+          "Authentication unavailable",
+          "The Kubernetes API could not review the token; try again.",
+          path);
     }
     if (user.isEmpty()) {
       return unauthorized(path, "The bearer token is not valid for this cluster.");
     }
     if (call.isEmpty()) {
-      return problem(403, "forbidden", "Forbidden",
-          "User \"" + user.get().getUsername() + "\" cannot call " + path
-              + ": it is no operation of a resource the cluster's RBAC governs", path);
+      return problem(
+          403,
+          "forbidden",
+          "Forbidden",
+          "User \""
+              + user.get().getUsername()
+              + "\" cannot call "
+              + path
+              + ": it is no operation of a resource the cluster's RBAC governs",
+          path);
     }
     Verdict verdict;
     try {
       verdict = gate.authorize(user.get(), call.get());
     } catch (RuntimeException e) {
       LOG.warnf("SubjectAccessReview failed: %s", e.getMessage());
-      return problem(503, "authorization-unavailable", "Authorization unavailable",
-          "The Kubernetes API could not review the request; try again.", path);
+      return problem(
+          503,
+          "authorization-unavailable",
+          "Authorization unavailable",
+          "The Kubernetes API could not review the request; try again.",
+          path);
     }
     if (!verdict.allowed()) {
-      return problem(403, "forbidden", "Forbidden",
-          "User \"" + user.get().getUsername() + "\" cannot " + call.get().describe()
+      return problem(
+          403,
+          "forbidden",
+          "Forbidden",
+          "User \""
+              + user.get().getUsername()
+              + "\" cannot "
+              + call.get().describe()
               + (verdict.reason() == null || verdict.reason().isBlank()
-                  ? "" : ": " + verdict.reason()), path);
+                  ? ""
+                  : ": " + verdict.reason()),
+          path);
     }
     return null;
   }

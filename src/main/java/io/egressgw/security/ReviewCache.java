@@ -25,12 +25,13 @@ public final class ReviewCache<V> {
   public ReviewCache(Clock clock, Duration ttl, int maxSize) {
     this.clock = clock;
     this.ttlMillis = ttl.toMillis();
-    this.entries = new LinkedHashMap<>(16, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Entry<V>> eldest) {
-        return size() > maxSize;
-      }
-    };
+    this.entries =
+        new LinkedHashMap<>(16, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, Entry<V>> eldest) {
+            return size() > maxSize;
+          }
+        };
   }
 
   /** The cached value when present and not expired. */

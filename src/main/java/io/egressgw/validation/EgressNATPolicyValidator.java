@@ -19,7 +19,8 @@ public final class EgressNATPolicyValidator {
 
   public static List<Violation> validate(EgressNATPolicy policy) {
     List<Violation> out = new ArrayList<>();
-    ObjectMetaRules.check(policy, NetworkGatewayGroup.API_VERSION, EgressNATPolicy.KIND, false, out);
+    ObjectMetaRules.check(
+        policy, NetworkGatewayGroup.API_VERSION, EgressNATPolicy.KIND, false, out);
     EgressNATPolicySpec spec = policy.getSpec();
     if (spec == null) {
       out.add(new Violation("spec", "is required: sources, action, destinations and gatewayRef"));
@@ -30,7 +31,8 @@ public final class EgressNATPolicyValidator {
       out.add(new Violation("spec.action", "is required: the only action is SNAT"));
     } else if (!EgressNATPolicySpec.ACTION_SNAT.equals(spec.getAction())) {
       out.add(
-          new Violation("spec.action", "unknown action '" + spec.getAction() + "': the only action is SNAT"));
+          new Violation(
+              "spec.action", "unknown action '" + spec.getAction() + "': the only action is SNAT"));
     }
     destinations(spec.getDestinations(), out);
     gatewayRef(spec.getGatewayRef(), out);
@@ -49,15 +51,20 @@ public final class EgressNATPolicyValidator {
       String field = "spec.sources[" + i + "]";
       SourceRule rule = sources.get(i);
       if (rule == null) {
-        out.add(new Violation(field, "must be a rule with namespaceSelector and podSelector, got null"));
+        out.add(
+            new Violation(
+                field, "must be a rule with namespaceSelector and podSelector, got null"));
         continue;
       }
       if (rule.getNamespaceSelector() != null) {
         ObjectMetaRules.labels(
-            field + ".namespaceSelector.matchLabels", rule.getNamespaceSelector().getMatchLabels(), out);
+            field + ".namespaceSelector.matchLabels",
+            rule.getNamespaceSelector().getMatchLabels(),
+            out);
       }
       if (rule.getPodSelector() != null) {
-        ObjectMetaRules.labels(field + ".podSelector.matchLabels", rule.getPodSelector().getMatchLabels(), out);
+        ObjectMetaRules.labels(
+            field + ".podSelector.matchLabels", rule.getPodSelector().getMatchLabels(), out);
       }
     }
   }
@@ -83,8 +90,8 @@ public final class EgressNATPolicyValidator {
       out.add(
           new Violation(
               "spec.gatewayRef",
-              "is required: {name, namespace} of the NetworkGatewayGroup whose first floating IP is the"
-                  + " egress address"));
+              "is required: {name, namespace} of the NetworkGatewayGroup whose first floating IP is"
+                  + " the egress address"));
       return;
     }
     KubernetesNames.subdomainProblem(ref.getName())

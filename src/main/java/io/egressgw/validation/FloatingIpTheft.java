@@ -12,9 +12,9 @@ import java.util.Optional;
  * reserved addresses are refused by {@link Ipv4Syntax#hostAddressProblem}.
  *
  * <p>Pure: admission (REST and webhook) calls it with the Nodes it knows, and placement can call it
- * again for a group already stored with such an address. A subnet's network and broadcast
- * addresses are refused only for subnets some node reports: without that knowledge an address
- * ending in .0 or .255 may be a perfectly good host address (e.g. in a /23).
+ * again for a group already stored with such an address. A subnet's network and broadcast addresses
+ * are refused only for subnets some node reports: without that knowledge an address ending in .0 or
+ * .255 may be a perfectly good host address (e.g. in a /23).
  */
 public final class FloatingIpTheft {
   private FloatingIpTheft() {}
@@ -27,14 +27,18 @@ public final class FloatingIpTheft {
     }
     int address = (int) parsed;
     if ((address & 0xffff0000) == 0xa9fe0000) {
-      return Optional.of("'" + ip + "' is a link-local address (169.254.0.0/16) and cannot be a"
-          + " floating IP");
+      return Optional.of(
+          "'" + ip + "' is a link-local address (169.254.0.0/16) and cannot be a" + " floating IP");
     }
     for (NodeNetwork node : nodes) {
       for (String own : node.addresses()) {
         if (Ipv4.parse(own) == parsed) {
-          return Optional.of("'" + ip + "' is the address of Node " + node.node()
-              + ": a floating IP must not take over a node's address");
+          return Optional.of(
+              "'"
+                  + ip
+                  + "' is the address of Node "
+                  + node.node()
+                  + ": a floating IP must not take over a node's address");
         }
       }
       for (String subnet : node.subnets()) {
@@ -47,16 +51,32 @@ public final class FloatingIpTheft {
         int broadcast = network | ~Ipv4.mask(length);
         String canonical = Ipv4.format(network) + "/" + length;
         if (Ipv4.address(cidr) == address) {
-          return Optional.of("'" + ip + "' is the address of Node " + node.node()
-              + ": a floating IP must not take over a node's address");
+          return Optional.of(
+              "'"
+                  + ip
+                  + "' is the address of Node "
+                  + node.node()
+                  + ": a floating IP must not take over a node's address");
         }
         if (address == network) {
-          return Optional.of("'" + ip + "' is the network address of subnet " + canonical
-              + " (Node " + node.node() + ") and cannot be a floating IP");
+          return Optional.of(
+              "'"
+                  + ip
+                  + "' is the network address of subnet "
+                  + canonical
+                  + " (Node "
+                  + node.node()
+                  + ") and cannot be a floating IP");
         }
         if (address == broadcast) {
-          return Optional.of("'" + ip + "' is the broadcast address of subnet " + canonical
-              + " (Node " + node.node() + ") and cannot be a floating IP");
+          return Optional.of(
+              "'"
+                  + ip
+                  + "' is the broadcast address of subnet "
+                  + canonical
+                  + " (Node "
+                  + node.node()
+                  + ") and cannot be a floating IP");
         }
       }
     }

@@ -4,8 +4,9 @@ import io.egressgw.net.Ipv4;
 import java.util.Optional;
 
 /**
- * What the text of an IPv4 address or CIDR block must look like in a custom resource. Strict IPv4 parsing for floating IPs and destination CIDRs: dotted-quad only, four decimal
- * octets 0-255 without leading zeros (so that "010.0.0.1" cannot mean two different things), and a
+ * What the text of an IPv4 address or CIDR block must look like in a custom resource. Strict IPv4
+ * parsing for floating IPs and destination CIDRs: dotted-quad only, four decimal octets 0-255
+ * without leading zeros (so that "010.0.0.1" cannot mean two different things), and a
  * plain-language reason when the text is not that. IPv6 is recognised so that the message can say
  * the gateway is IPv4-only rather than "malformed".
  */
@@ -24,7 +25,9 @@ public final class Ipv4Syntax {
   /** An octet written with a leading zero, e.g. "010": stricter than the shared parser. */
   private static boolean hasLeadingZero(String text) {
     for (int i = 0; i + 1 < text.length(); i++) {
-      if (text.charAt(i) == '0' && (i == 0 || text.charAt(i - 1) == '.') && text.charAt(i + 1) != '.') {
+      if (text.charAt(i) == '0'
+          && (i == 0 || text.charAt(i - 1) == '.')
+          && text.charAt(i + 1) != '.') {
         return true;
       }
     }
@@ -46,12 +49,16 @@ public final class Ipv4Syntax {
     }
     if (looksLikeIpv6(text)) {
       return Optional.of(
-          "'" + text + "' is an IPv6 address: the egress NAT gateway is IPv4-only, use an IPv4 address");
+          "'"
+              + text
+              + "' is an IPv6 address: the egress NAT gateway is IPv4-only, use an IPv4 address");
     }
     Optional<Long> parsed = parseStrict(text);
     if (parsed.isEmpty()) {
       return Optional.of(
-          "'" + text + "' is not an IPv4 address: expected dotted-quad a.b.c.d, each octet 0-255"
+          "'"
+              + text
+              + "' is not an IPv4 address: expected dotted-quad a.b.c.d, each octet 0-255"
               + " without leading zeros");
     }
     long v = parsed.get();
@@ -81,35 +88,46 @@ public final class Ipv4Syntax {
     }
     if (looksLikeIpv6(text)) {
       return Optional.of(
-          "'" + text + "' is an IPv6 block: the egress NAT gateway is IPv4-only, use an IPv4 CIDR block");
+          "'"
+              + text
+              + "' is an IPv6 block: the egress NAT gateway is IPv4-only, use an IPv4 CIDR block");
     }
     int slash = text.indexOf('/');
     if (slash < 0) {
-      return Optional.of("'" + text + "' is not in CIDR notation: expected a.b.c.d/n, e.g. 203.0.113.0/24");
+      return Optional.of(
+          "'" + text + "' is not in CIDR notation: expected a.b.c.d/n, e.g. 203.0.113.0/24");
     }
     String address = text.substring(0, slash);
     String prefixText = text.substring(slash + 1);
     Optional<Long> parsed = parseStrict(address);
     if (parsed.isEmpty()) {
       return Optional.of(
-          "'" + text + "' does not start with an IPv4 address: expected a.b.c.d/n, each octet 0-255");
+          "'"
+              + text
+              + "' does not start with an IPv4 address: expected a.b.c.d/n, each octet 0-255");
     }
     if (prefixText.isEmpty()
         || prefixText.length() > 3
         || !prefixText.chars().allMatch(c -> c >= '0' && c <= '9')
         || (prefixText.length() > 1 && prefixText.charAt(0) == '0')) {
-      return Optional.of("'" + text + "' has no valid prefix length: expected a number 0-32 after '/'");
+      return Optional.of(
+          "'" + text + "' has no valid prefix length: expected a number 0-32 after '/'");
     }
     int prefix = Integer.parseInt(prefixText);
     if (prefix > 32) {
-      return Optional.of("'" + text + "' has prefix length " + prefix + ", over 32: IPv4 prefixes are 0-32");
+      return Optional.of(
+          "'" + text + "' has prefix length " + prefix + ", over 32: IPv4 prefixes are 0-32");
     }
     long mask = prefix == 0 ? 0 : (0xffffffffL << (32 - prefix)) & 0xffffffffL;
     long value = parsed.get();
     if ((value & ~mask & 0xffffffffL) != 0) {
       return Optional.of(
-          "'" + text + "' has host bits set: the network address is "
-              + Ipv4.format((int) (value & mask)) + "/" + prefix);
+          "'"
+              + text
+              + "' has host bits set: the network address is "
+              + Ipv4.format((int) (value & mask))
+              + "/"
+              + prefix);
     }
     return Optional.empty();
   }

@@ -15,7 +15,8 @@ public final class KubernetesNames {
   private static final Pattern DNS1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
   private static final Pattern DNS1123_SUBDOMAIN =
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
-  private static final Pattern QUALIFIED_NAME = Pattern.compile("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
+  private static final Pattern QUALIFIED_NAME =
+      Pattern.compile("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
 
   /** Why the text is not a valid object name (DNS-1123 subdomain), or empty. */
   public static Optional<String> subdomainProblem(String text) {
@@ -27,7 +28,9 @@ public final class KubernetesNames {
     }
     if (!DNS1123_SUBDOMAIN.matcher(text).matches()) {
       return Optional.of(
-          "'" + shorten(text) + "' is not a valid Kubernetes name: lower case letters, digits, '-' and"
+          "'"
+              + shorten(text)
+              + "' is not a valid Kubernetes name: lower case letters, digits, '-' and"
               + " '.', starting and ending with a letter or digit (RFC 1123 subdomain)");
     }
     return Optional.empty();
@@ -43,7 +46,9 @@ public final class KubernetesNames {
     }
     if (!DNS1123_LABEL.matcher(text).matches()) {
       return Optional.of(
-          "'" + shorten(text) + "' is not a valid Kubernetes namespace name: lower case letters, digits"
+          "'"
+              + shorten(text)
+              + "' is not a valid Kubernetes namespace name: lower case letters, digits"
               + " and '-', starting and ending with a letter or digit (RFC 1123 label)");
     }
     return Optional.empty();
@@ -59,14 +64,19 @@ public final class KubernetesNames {
     if (slash >= 0) {
       String prefix = key.substring(0, slash);
       name = key.substring(slash + 1);
-      if (prefix.isEmpty() || prefix.length() > 253 || !DNS1123_SUBDOMAIN.matcher(prefix).matches()) {
-        return Optional.of("label key '" + shorten(key) + "' has an invalid prefix: must be a DNS subdomain");
+      if (prefix.isEmpty()
+          || prefix.length() > 253
+          || !DNS1123_SUBDOMAIN.matcher(prefix).matches()) {
+        return Optional.of(
+            "label key '" + shorten(key) + "' has an invalid prefix: must be a DNS subdomain");
       }
     }
     if (name.isEmpty() || name.length() > 63 || !QUALIFIED_NAME.matcher(name).matches()) {
       return Optional.of(
-          "label key '" + shorten(key) + "' is invalid: at most 63 letters, digits, '-', '_' or '.',"
-              + " starting and ending with a letter or digit, optionally prefixed by a DNS subdomain and '/'");
+          "label key '"
+              + shorten(key)
+              + "' is invalid: at most 63 letters, digits, '-', '_' or '.', starting and ending"
+              + " with a letter or digit, optionally prefixed by a DNS subdomain and '/'");
     }
     return Optional.empty();
   }
@@ -81,7 +91,9 @@ public final class KubernetesNames {
     }
     if (value.length() > 63 || !QUALIFIED_NAME.matcher(value).matches()) {
       return Optional.of(
-          "label value '" + shorten(value) + "' is invalid: at most 63 letters, digits, '-', '_' or '.',"
+          "label value '"
+              + shorten(value)
+              + "' is invalid: at most 63 letters, digits, '-', '_' or '.',"
               + " starting and ending with a letter or digit");
     }
     return Optional.empty();

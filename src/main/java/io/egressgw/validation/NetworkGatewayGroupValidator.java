@@ -18,10 +18,13 @@ public final class NetworkGatewayGroupValidator {
 
   public static List<Violation> validate(NetworkGatewayGroup group) {
     List<Violation> out = new ArrayList<>();
-    ObjectMetaRules.check(group, NetworkGatewayGroup.API_VERSION, NetworkGatewayGroup.KIND, true, out);
+    ObjectMetaRules.check(
+        group, NetworkGatewayGroup.API_VERSION, NetworkGatewayGroup.KIND, true, out);
     NetworkGatewayGroupSpec spec = group.getSpec();
     if (spec == null) {
-      out.add(new Violation("spec", "is required: spec.floatingIPs lists the group's floating IPv4 addresses"));
+      out.add(
+          new Violation(
+              "spec", "is required: spec.floatingIPs lists the group's floating IPv4 addresses"));
       return out;
     }
     List<String> ips = spec.getFloatingIPs();
@@ -31,7 +34,9 @@ public final class NetworkGatewayGroupValidator {
       out.add(
           new Violation(
               "spec.floatingIPs",
-              "lists " + ips.size() + " addresses; a gateway group holds at most "
+              "lists "
+                  + ips.size()
+                  + " addresses; a gateway group holds at most "
                   + SchemaPatterns.MAX_FLOATING_IPS));
     } else {
       Map<String, Integer> firstIndex = new HashMap<>();
@@ -45,7 +50,9 @@ public final class NetworkGatewayGroupValidator {
         }
         Integer earlier = firstIndex.putIfAbsent(ip, i);
         if (earlier != null) {
-          out.add(new Violation(field, ip + " is listed twice: duplicate of spec.floatingIPs[" + earlier + "]"));
+          out.add(
+              new Violation(
+                  field, ip + " is listed twice: duplicate of spec.floatingIPs[" + earlier + "]"));
         }
       }
     }

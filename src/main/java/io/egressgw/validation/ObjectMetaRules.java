@@ -12,7 +12,9 @@ final class ObjectMetaRules {
   static void check(
       HasMetadata object, String apiVersion, String kind, boolean namespaced, List<Violation> out) {
     if (object.getApiVersion() != null && !apiVersion.equals(object.getApiVersion())) {
-      out.add(new Violation("apiVersion", "must be " + apiVersion + ", got '" + object.getApiVersion() + "'"));
+      out.add(
+          new Violation(
+              "apiVersion", "must be " + apiVersion + ", got '" + object.getApiVersion() + "'"));
     }
     if (object.getKind() != null && !kind.equals(object.getKind())) {
       out.add(new Violation("kind", "must be " + kind + ", got '" + object.getKind() + "'"));
@@ -30,7 +32,8 @@ final class ObjectMetaRules {
     } else if (meta.getNamespace() != null && !meta.getNamespace().isEmpty()) {
       out.add(
           new Violation(
-              "metadata.namespace", kind + " is cluster-scoped: metadata.namespace must not be set"));
+              "metadata.namespace",
+              kind + " is cluster-scoped: metadata.namespace must not be set"));
     }
     labels("metadata.labels", meta.getLabels(), out);
   }

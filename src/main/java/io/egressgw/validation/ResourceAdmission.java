@@ -45,8 +45,11 @@ public final class ResourceAdmission {
     return Verdict.invalid(gatewayRefMissing(policy, lookup));
   }
 
-  /** One violation per floating IP that is a node's address or a node subnet's network/broadcast. */
-  public static List<Violation> addressTheft(NetworkGatewayGroup group, Collection<NodeNetwork> nodes) {
+  /**
+   * One violation per floating IP that is a node's address or a node subnet's network/broadcast.
+   */
+  public static List<Violation> addressTheft(
+      NetworkGatewayGroup group, Collection<NodeNetwork> nodes) {
     List<Violation> out = new ArrayList<>();
     List<String> ips = group.getSpec().getFloatingIPs();
     for (int i = 0; i < ips.size(); i++) {
@@ -58,7 +61,8 @@ public final class ResourceAdmission {
   }
 
   /** One violation per floating IP of the group that another group already lists. */
-  public static List<Violation> floatingIpsClaimedElsewhere(NetworkGatewayGroup group, GatewayGroupLookup lookup) {
+  public static List<Violation> floatingIpsClaimedElsewhere(
+      NetworkGatewayGroup group, GatewayGroupLookup lookup) {
     List<Violation> out = new ArrayList<>();
     List<String> ips = group.getSpec().getFloatingIPs();
     String namespace = group.getMetadata().getNamespace();
@@ -76,8 +80,11 @@ public final class ResourceAdmission {
           out.add(
               new Violation(
                   "spec.floatingIPs[" + i + "]",
-                  ip + " is already a floating IP of NetworkGatewayGroup "
-                      + other.getMetadata().getNamespace() + "/" + other.getMetadata().getName()
+                  ip
+                      + " is already a floating IP of NetworkGatewayGroup "
+                      + other.getMetadata().getNamespace()
+                      + "/"
+                      + other.getMetadata().getName()
                       + ": each floating IP belongs to one gateway group"));
           break;
         }
@@ -87,7 +94,8 @@ public final class ResourceAdmission {
   }
 
   /** A violation when the policy's gatewayRef names no stored gateway group. */
-  public static List<Violation> gatewayRefMissing(EgressNATPolicy policy, GatewayGroupLookup lookup) {
+  public static List<Violation> gatewayRefMissing(
+      EgressNATPolicy policy, GatewayGroupLookup lookup) {
     GatewayRef ref = policy.getSpec().getGatewayRef();
     if (lookup.find(ref.getNamespace(), ref.getName()).isPresent()) {
       return List.of();
@@ -95,7 +103,10 @@ public final class ResourceAdmission {
     return List.of(
         new Violation(
             "spec.gatewayRef",
-            "NetworkGatewayGroup " + ref.getNamespace() + "/" + ref.getName()
+            "NetworkGatewayGroup "
+                + ref.getNamespace()
+                + "/"
+                + ref.getName()
                 + " does not exist: create the gateway group first"));
   }
 }

@@ -32,13 +32,27 @@ class AddressTheftAgainstApiEmulatorIT {
   @BeforeEach
   void worker2IsANodeOn192Dot168Dot1() {
     if (client.nodes().withName("worker2").get() == null) {
-      client.nodes().resource(new NodeBuilder().withNewMetadata().withName("worker2").endMetadata()
-          .withNewStatus().addNewAddress().withType("InternalIP").withAddress("192.168.1.2")
-          .endAddress().endStatus().build()).create();
+      client
+          .nodes()
+          .resource(
+              new NodeBuilder()
+                  .withNewMetadata()
+                  .withName("worker2")
+                  .endMetadata()
+                  .withNewStatus()
+                  .addNewAddress()
+                  .withType("InternalIP")
+                  .withAddress("192.168.1.2")
+                  .endAddress()
+                  .endStatus()
+                  .build())
+          .create();
     }
     nodes.reported("worker2", List.of("192.168.1.2/24"));
-    await().atMost(Duration.ofSeconds(10))
-        .until(() -> nodes.networks().stream().anyMatch(n -> n.addresses().contains("192.168.1.2")));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> nodes.networks().stream().anyMatch(n -> n.addresses().contains("192.168.1.2")));
   }
 
   static Stream<Arguments> stolen() {
@@ -53,28 +67,41 @@ class AddressTheftAgainstApiEmulatorIT {
 
   static String group(String name, String ip) {
     return """
-        {"apiVersion":"networking.gke.io/v1","kind":"NetworkGatewayGroup",
-         "metadata":{"namespace":"default","name":"%s"},
-         "spec":{"floatingIPs":["192.168.1.120","%s"]}}""".formatted(name, ip);
+    {"apiVersion":"networking.gke.io/v1","kind":"NetworkGatewayGroup",
+     "metadata":{"namespace":"default","name":"%s"},
+     "spec":{"floatingIPs":["192.168.1.120","%s"]}}\
+    """
+        .formatted(name, ip);
   }
 
   @ParameterizedTest(name = "REST: {0}")
   @MethodSource("stolen")
   void theRestApiRefusesIt(String desc, String ip) {
-    given().contentType(ContentType.JSON).body(group("thief", ip))
-        .when().post("/v1/namespaces/default/gateway-groups")
-        .then().statusCode(422).contentType("application/problem+json")
+    given()
+        .contentType(ContentType.JSON)
+        .body(group("thief", ip))
+        .when()
+        .post("/v1/namespaces/default/gateway-groups")
+        .then()
+        .statusCode(422)
+        .contentType("application/problem+json")
         .body("errors[0].field", equalTo("spec.floatingIPs[1]"));
   }
 
   @ParameterizedTest(name = "webhook: {0}")
   @MethodSource("stolen")
   void theWebhookRefusesIt(String desc, String ip) {
-    given().contentType(ContentType.JSON)
-        .body(AdmissionReviewerTest.review("CREATE", "NetworkGatewayGroup",
-            AdmissionReviewerTest.group("thief", "\"192.168.1.120\",\"" + ip + "\"")))
-        .when().post("/admission/validate")
-        .then().statusCode(200)
+    given()
+        .contentType(ContentType.JSON)
+        .body(
+            AdmissionReviewerTest.review(
+                "CREATE",
+                "NetworkGatewayGroup",
+                AdmissionReviewerTest.group("thief", "\"192.168.1.120\",\"" + ip + "\"")))
+        .when()
+        .post("/admission/validate")
+        .then()
+        .statusCode(200)
         .body("response.allowed", equalTo(false))
         .body("response.status.code", equalTo(422))
         .body("response.status.message", containsString("spec.floatingIPs[1]"));

@@ -45,37 +45,55 @@ class WebhookCertificatesAgainstApiEmulatorIT {
 
   @Test
   void issuesStoresWritesAndTrustsTheServingCertificate() throws Exception {
-    ServingCertificates.Issued tls = WebhookCertificates.ensure(client, "egressgw-system", dir, now);
+    ServingCertificates.Issued tls =
+        WebhookCertificates.ensure(client, "egressgw-system", dir, now);
 
     X509Certificate ca = x509(tls.caCertificate());
     X509Certificate cert = x509(Files.readString(dir.resolve("tls.crt")));
     cert.verify(ca.getPublicKey());
-    assertThat(cert.getSubjectAlternativeNames().stream().map(l -> String.valueOf(l.get(1))).toList())
+    assertThat(
+            cert.getSubjectAlternativeNames().stream().map(l -> String.valueOf(l.get(1))).toList())
         .contains("egressgw-controller.egressgw-system.svc");
     assertThat(Files.readString(dir.resolve("tls.key"))).contains("PRIVATE KEY");
-    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("tls.key"))))
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(dir.resolve("tls.key"))))
         .isEqualTo("rw-------");
-    String caBundle = client.admissionRegistration().v1().validatingWebhookConfigurations().withName("egressgw")
-        .get().getWebhooks().get(0).getClientConfig().getCaBundle();
+    String caBundle =
+        client
+            .admissionRegistration()
+            .v1()
+            .validatingWebhookConfigurations()
+            .withName("egressgw")
+            .get()
+            .getWebhooks()
+            .get(0)
+            .getClientConfig()
+            .getCaBundle();
     assertThat(new String(Base64.getDecoder().decode(caBundle), StandardCharsets.US_ASCII))
         .isEqualTo(tls.caCertificate());
   }
 
   @Test
   void aSecondReplicaUsesTheStoredMaterialAndRenewalHappensBeforeExpiry() throws Exception {
-    ServingCertificates.Issued first = WebhookCertificates.ensure(client, "egressgw-system", dir, now);
-    ServingCertificates.Issued second = WebhookCertificates.ensure(client, "egressgw-system", dir, now);
+    ServingCertificates.Issued first =
+        WebhookCertificates.ensure(client, "egressgw-system", dir, now);
+    ServingCertificates.Issued second =
+        WebhookCertificates.ensure(client, "egressgw-system", dir, now);
     assertThat(second.certificate()).isEqualTo(first.certificate());
 
     Clock nearExpiry = Clock.offset(now, Duration.ofDays(340));
-    ServingCertificates.Issued renewed = WebhookCertificates.ensure(client, "egressgw-system", dir, nearExpiry);
+    ServingCertificates.Issued renewed =
+        WebhookCertificates.ensure(client, "egressgw-system", dir, nearExpiry);
     assertThat(renewed.certificate()).isNotEqualTo(first.certificate());
     assertThat(renewed.notAfter()).isAfter(first.notAfter());
-    assertThat(List.of(Files.readString(dir.resolve("tls.crt")))).containsExactly(renewed.certificate());
+    assertThat(List.of(Files.readString(dir.resolve("tls.crt"))))
+        .containsExactly(renewed.certificate());
   }
 
   static X509Certificate x509(String pem) throws Exception {
-    return (X509Certificate) CertificateFactory.getInstance("X.509")
-        .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+    return (X509Certificate)
+        CertificateFactory.getInstance("X.509")
+            .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
   }
 }

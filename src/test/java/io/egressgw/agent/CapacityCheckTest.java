@@ -24,9 +24,16 @@ class CapacityCheckTest {
     for (int i = 0; i < pods; i++) {
       sources.put("10.244.1." + (i + 2), 1);
     }
-    List<String> guard = List.of("203.0.113.0/24", "198.51.100.0/24", "192.0.2.0/24").subList(0, guarded);
-    return new NodeProgram("n1", 1, sources, Map.of(1, List.of(new Route("203.0.113.0/24", egressId))),
-        Map.of(egressId, new Egress(egressId, "p", "10.77.0.100", "n2", "10.77.0.2")), List.of(), guard);
+    List<String> guard =
+        List.of("203.0.113.0/24", "198.51.100.0/24", "192.0.2.0/24").subList(0, guarded);
+    return new NodeProgram(
+        "n1",
+        1,
+        sources,
+        Map.of(1, List.of(new Route("203.0.113.0/24", egressId))),
+        Map.of(egressId, new Egress(egressId, "p", "10.77.0.100", "n2", "10.77.0.2")),
+        List.of(),
+        guard);
   }
 
   record Row(String desc, NodeProgram program, String excesses) {}
@@ -37,9 +44,19 @@ class CapacityCheckTest {
             new Row("fits exactly", program(4, 15, 2), "[]"),
             new Row("one pod too many", program(5, 7, 1), "[sources 5 > 4]"),
             new Row("a guarded prefix too many", program(1, 7, 3), "[guard 3 > 2]"),
-            new Row("an egress id the counters array cannot index", program(1, 16, 1), "[egress id 16 > 15]"))
-        .map(r -> DynamicTest.dynamicTest(r.desc(), () -> assertEquals(r.excesses(),
-            CapacityCheck.excesses(DataplaneState.desired(r.program(), NODE), SMALL).toString())));
+            new Row(
+                "an egress id the counters array cannot index",
+                program(1, 16, 1),
+                "[egress id 16 > 15]"))
+        .map(
+            r ->
+                DynamicTest.dynamicTest(
+                    r.desc(),
+                    () ->
+                        assertEquals(
+                            r.excesses(),
+                            CapacityCheck.excesses(DataplaneState.desired(r.program(), NODE), SMALL)
+                                .toString())));
   }
 
   @Test
@@ -50,11 +67,16 @@ class CapacityCheckTest {
     replaced.put("10.244.1.3", 1);
     replaced.put("10.244.1.50", 1);
     NodeProgram p = program(0, 7, 1);
-    DataplaneState desired = DataplaneState.desired(new NodeProgram("n1", 2, replaced, p.ruleSets(),
-        p.egresses(), List.of(), p.guardedPrefixes()), NODE);
+    DataplaneState desired =
+        DataplaneState.desired(
+            new NodeProgram(
+                "n1", 2, replaced, p.ruleSets(), p.egresses(), List.of(), p.guardedPrefixes()),
+            NODE);
     DataplaneState.Diff diff = DataplaneState.diff(installed, desired);
 
-    assertEquals(true, CapacityCheck.deletesFirst(installed.sources().size(), diff.sources(), 4),
+    assertEquals(
+        true,
+        CapacityCheck.deletesFirst(installed.sources().size(), diff.sources(), 4),
         "4 installed + 1 new > 4, although 3 fit");
     assertEquals(false, CapacityCheck.deletesFirst(installed.sources().size(), diff.sources(), 5));
   }

@@ -3,11 +3,11 @@ package io.egressgw.agent;
 import static io.egressgw.netns.NetnsLab.EXT_IP;
 import static io.egressgw.netns.NetnsLab.EXT_OTHER_IP;
 import static io.egressgw.netns.NetnsLab.nodeIp;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.egressgw.netns.AgentProcess;
@@ -88,7 +88,8 @@ class EgressGatewayE2E {
   }
 
   AgentProcess startAgent(int n) {
-    return AgentProcess.start(lab, lab.node(n), lab.pinDir(n), logDir.resolve("agent-n" + n + ".log"));
+    return AgentProcess.start(
+        lab, lab.node(n), lab.pinDir(n), logDir.resolve("agent-n" + n + ".log"));
   }
 
   /** What the policy compiler would send node n while node gateway holds the floating IP. */
@@ -107,7 +108,10 @@ class EgressGatewayE2E {
         gen,
         sources,
         Map.of(RULE_SET, List.of(new NodeProgram.Route("203.0.113.0/24", EGRESS_ID))),
-        Map.of(EGRESS_ID, new NodeProgram.Egress(EGRESS_ID, POLICY, FLOATING_IP, "node" + gateway, nodeIp(gateway))),
+        Map.of(
+            EGRESS_ID,
+            new NodeProgram.Egress(
+                EGRESS_ID, POLICY, FLOATING_IP, "node" + gateway, nodeIp(gateway))),
         n == gateway ? List.of(FLOATING_IP) : List.of(),
         GUARDED);
   }
@@ -132,7 +136,8 @@ class EgressGatewayE2E {
     assertEquals(FLOATING_IP, lab.seenAs(podC, EXT_IP), "pod C on the gateway node itself");
     // steering keeps the pod's address up to the gateway, where the SNAT happens
     String ct = lab.conntrack(lab.node(2), podA.ip());
-    assertTrue(ct.contains("dport=" + NetnsLab.PORT_WHOAMI) && ct.contains("dst=" + FLOATING_IP), ct);
+    assertTrue(
+        ct.contains("dport=" + NetnsLab.PORT_WHOAMI) && ct.contains("dst=" + FLOATING_IP), ct);
   }
 
   @Test
@@ -177,14 +182,20 @@ class EgressGatewayE2E {
     assertTrue(agents[3].report().path("heldFloatingIPs").toString().contains(FLOATING_IP));
     assertEquals(0, agents[2].report().path("heldFloatingIPs").size());
     Sh.mustIn(lab.node(3), "conntrack", "-F");
-    await().atMost(Duration.ofSeconds(10)).until(() -> FLOATING_IP.equals(lab.seenAs(podA, EXT_IP)));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> FLOATING_IP.equals(lab.seenAs(podA, EXT_IP)));
     assertEquals(FLOATING_IP, lab.seenAs(podC, EXT_IP), "pod C now steered from node 2 to node 3");
     String ct3 = lab.conntrack(lab.node(3), podA.ip());
     assertTrue(ct3.contains("dst=" + FLOATING_IP), ct3);
     // only the new holder answers ARP for the floating IP
-    String arping = Sh.run(15, Sh.inNetns(lab.ext(), "arping", "-c", "3", "-w", "5", "-i", "eth0", FLOATING_IP)).output();
+    String arping =
+        Sh.run(15, Sh.inNetns(lab.ext(), "arping", "-c", "3", "-w", "5", "-i", "eth0", FLOATING_IP))
+            .output();
     String newHolder = lab.mac(lab.node(3), "eth0");
-    assertTrue(macsIn(arping).stream().allMatch(newHolder::equals), "only " + newHolder + " may answer:\n" + arping);
+    assertTrue(
+        macsIn(arping).stream().allMatch(newHolder::equals),
+        "only " + newHolder + " may answer:\n" + arping);
   }
 
   @Test
@@ -220,13 +231,21 @@ class EgressGatewayE2E {
     gatewayOn(2);
     Sh.mustIn(lab.node(2), "conntrack", "-F");
     Sh.Result block =
-        Sh.runWithInput(10, "table ip netpol {\n chain forward {\n  type filter hook forward priority 0; policy accept;\n  ip saddr " + podA.ip() + " drop\n }\n}\n",
+        Sh.runWithInput(
+            10,
+            "table ip netpol {\n"
+                + " chain forward {\n"
+                + "  type filter hook forward priority 0; policy accept;\n"
+                + "  ip saddr "
+                + podA.ip()
+                + " drop\n }\n}\n",
             Sh.inNetns(lab.node(1), "nft", "-f", "-"));
     assertTrue(block.ok(), block.output());
     long countedBefore = packets(agents[1].report());
     try {
       assertNull(lab.seenAs(podA, EXT_IP), "network policy drops pod A on its node");
-      assertEquals(countedBefore, packets(agents[1].report()), "dropped packets are not counted as steered");
+      assertEquals(
+          countedBefore, packets(agents[1].report()), "dropped packets are not counted as steered");
       String gw = lab.conntrack(lab.node(2), podA.ip());
       assertFalse(gw.contains("src=" + podA.ip()), gw);
     } finally {
@@ -247,7 +266,10 @@ class EgressGatewayE2E {
     JsonNode other = agents[1].report();
 
     assertEquals(nodeIp(2), gateway.path("nodeIP").asText());
-    assertEquals("[\"" + nodeIp(2) + "/24\"]", gateway.path("subnets").toString(), "no lo, pod veths or floating IPs");
+    assertEquals(
+        "[\"" + nodeIp(2) + "/24\"]",
+        gateway.path("subnets").toString(),
+        "no lo, pod veths or floating IPs");
     assertEquals("[\"" + FLOATING_IP + "\"]", gateway.path("heldFloatingIPs").toString());
     assertEquals("[\"" + nodeIp(1) + "/24\"]", other.path("subnets").toString());
     assertEquals(0, other.path("heldFloatingIPs").size());
@@ -259,21 +281,46 @@ class EgressGatewayE2E {
   void aPodItsNodeIsNotProgrammedForYetCannotLeaveWithTheWrongSourceIp() {
     gatewayOn(2);
     Pod late = lab.addPod(1, "pd");
-    // counts what reaches the external host's guarded address from node 1's own address (whoami port)
-    Sh.Result counter = Sh.runWithInput(10, "table ip egwtest {\n chain input {\n  type filter hook input priority 0; policy accept;\n"
-            + "  ip saddr " + nodeIp(1) + " ip daddr " + EXT_IP + " tcp dport " + NetnsLab.PORT_WHOAMI + " counter\n }\n}\n",
-        Sh.inNetns(lab.ext(), "nft", "-f", "-"));
+    // counts what reaches the external host's guarded address from node 1's own address (whoami
+    // port)
+    Sh.Result counter =
+        Sh.runWithInput(
+            10,
+            "table ip egwtest {\n"
+                + " chain input {\n"
+                + "  type filter hook input priority 0; policy accept;\n"
+                + "  ip saddr "
+                + nodeIp(1)
+                + " ip daddr "
+                + EXT_IP
+                + " tcp dport "
+                + NetnsLab.PORT_WHOAMI
+                + " counter\n }\n}\n",
+            Sh.inNetns(lab.ext(), "nft", "-f", "-"));
     assertTrue(counter.ok(), counter.output());
 
     // the agent's interface scan (every second) attaches the classifier to the new veth
-    await().atMost(Duration.ofSeconds(10)).until(() ->
-        Sh.run(5, Sh.inNetns(lab.node(1), "tc", "filter", "show", "dev", late.name(), "ingress")).output().contains("egw_classify"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                Sh.run(
+                        5,
+                        Sh.inNetns(
+                            lab.node(1), "tc", "filter", "show", "dev", late.name(), "ingress"))
+                    .output()
+                    .contains("egw_classify"));
     long dropsBefore = agents[1].report().path("guardDrops").asLong();
 
-    assertNull(lab.seenAs(late, EXT_IP), "not in node 1's program yet: no connection to a guarded destination");
-    assertEquals(0, packetsFromNode1AtExt(), "the external host never saw node 1's address from it");
-    assertTrue(agents[1].report().path("guardDrops").asLong() > dropsBefore, "counted as guard drops");
-    assertEquals(nodeIp(1), lab.seenAs(late, EXT_OTHER_IP), "unguarded destinations are unaffected");
+    assertNull(
+        lab.seenAs(late, EXT_IP),
+        "not in node 1's program yet: no connection to a guarded destination");
+    assertEquals(
+        0, packetsFromNode1AtExt(), "the external host never saw node 1's address from it");
+    assertTrue(
+        agents[1].report().path("guardDrops").asLong() > dropsBefore, "counted as guard drops");
+    assertEquals(
+        nodeIp(1), lab.seenAs(late, EXT_OTHER_IP), "unguarded destinations are unaffected");
     // control: the counter does see node 1's address (known unselected pod B, masqueraded)
     assertEquals(nodeIp(1), lab.seenAs(podB, EXT_IP), "known, not selected: not guarded");
     assertTrue(packetsFromNode1AtExt() > 0, "the counter counts");
@@ -286,15 +333,29 @@ class EgressGatewayE2E {
     s1.put(late.ip(), RULE_SET);
     Map<String, Integer> s2 = new HashMap<>(n2.sources());
     s2.put(late.ip(), RULE_SET);
-    agents[2].apply(new NodeProgram(n2.node(), generation, s2, n2.ruleSets(), n2.egresses(), n2.floatingIPs(), GUARDED));
-    ApplyResult r = agents[1].apply(new NodeProgram(n1.node(), generation, s1, n1.ruleSets(), n1.egresses(), n1.floatingIPs(), GUARDED));
+    agents[2].apply(
+        new NodeProgram(
+            n2.node(), generation, s2, n2.ruleSets(), n2.egresses(), n2.floatingIPs(), GUARDED));
+    ApplyResult r =
+        agents[1].apply(
+            new NodeProgram(
+                n1.node(),
+                generation,
+                s1,
+                n1.ruleSets(),
+                n1.egresses(),
+                n1.floatingIPs(),
+                GUARDED));
 
     assertEquals(1, r.mapWrites(), "one new source: " + r);
-    assertEquals(FLOATING_IP, lab.seenAs(late, EXT_IP), "programmed: selected, seen with the floating IP");
+    assertEquals(
+        FLOATING_IP, lab.seenAs(late, EXT_IP), "programmed: selected, seen with the floating IP");
   }
 
   long packetsFromNode1AtExt() {
-    Matcher m = Pattern.compile("counter packets (\\d+)").matcher(Sh.mustIn(lab.ext(), "nft", "list", "table", "ip", "egwtest"));
+    Matcher m =
+        Pattern.compile("counter packets (\\d+)")
+            .matcher(Sh.mustIn(lab.ext(), "nft", "list", "table", "ip", "egwtest"));
     assertTrue(m.find(), "counter in table egwtest");
     return Long.parseLong(m.group(1));
   }
@@ -306,8 +367,15 @@ class EgressGatewayE2E {
     generation++;
     for (int n = 1; n <= 3; n++) {
       NodeProgram p = program(n, 2, generation);
-      agents[n].apply(new NodeProgram(p.node(), generation, p.sources(), p.ruleSets(),
-          Map.of(EGRESS_ID, new NodeProgram.Egress(EGRESS_ID, POLICY, FLOATING_IP, null, null)), List.of(), GUARDED));
+      agents[n].apply(
+          new NodeProgram(
+              p.node(),
+              generation,
+              p.sources(),
+              p.ruleSets(),
+              Map.of(EGRESS_ID, new NodeProgram.Egress(EGRESS_ID, POLICY, FLOATING_IP, null, null)),
+              List.of(),
+              GUARDED));
     }
 
     assertNull(lab.seenAs(podA, EXT_IP), "selected traffic must not leave with the node's address");
@@ -322,10 +390,18 @@ class EgressGatewayE2E {
     gatewayOn(2);
     long applied = generation;
     NodeProgram p = program(1, 2, applied + 1);
-    NodeProgram invalid = new NodeProgram(p.node(), applied + 1, p.sources(), p.ruleSets(),
-        Map.of(70000, new NodeProgram.Egress(70000, POLICY, FLOATING_IP, "node2", nodeIp(2))), List.of());
+    NodeProgram invalid =
+        new NodeProgram(
+            p.node(),
+            applied + 1,
+            p.sources(),
+            p.ruleSets(),
+            Map.of(70000, new NodeProgram.Egress(70000, POLICY, FLOATING_IP, "node2", nodeIp(2))),
+            List.of());
 
-    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> agents[1].apply(invalid));
+    IllegalStateException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalStateException.class, () -> agents[1].apply(invalid));
 
     assertTrue(e.getMessage().contains("70000"), e.getMessage());
     assertEquals(applied, agents[1].report().path("appliedGeneration").asLong());
@@ -336,16 +412,31 @@ class EgressGatewayE2E {
   @Order(11)
   void repliesOfInboundConnectionsAreNotSteered() throws Exception {
     gatewayOn(2);
-    // a client in the policy's CIDR connects into selected pod A: the pod's answers are replies, not
+    // a client in the policy's CIDR connects into selected pod A: the pod's answers are replies,
+    // not
     // new egress traffic, and must come back from the pod's address, not from the floating IP
-    lab.startProcess(podA.netns(), "socat", "TCP-LISTEN:7000,fork,reuseaddr", "SYSTEM:echo $SOCAT_PEERADDR; exec cat");
+    lab.startProcess(
+        podA.netns(),
+        "socat",
+        "TCP-LISTEN:7000,fork,reuseaddr",
+        "SYSTEM:echo $SOCAT_PEERADDR; exec cat");
     Sh.mustIn(lab.ext(), "ip", "route", "add", "10.244.1.0/24", "via", nodeIp(1));
     try {
-      await().atMost(Duration.ofSeconds(10)).until(() ->
-          Sh.run(5, Sh.inNetns(podA.netns(), "sh", "-c", "ss -ltn | grep -q ':7000 '")).ok());
-      Process client = new ProcessBuilder(Sh.inNetns(lab.ext(), "socat", "-",
-              "TCP:" + podA.ip() + ":7000,bind=" + EXT_IP + ",connect-timeout=3"))
-          .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  Sh.run(5, Sh.inNetns(podA.netns(), "sh", "-c", "ss -ltn | grep -q ':7000 '"))
+                      .ok());
+      Process client =
+          new ProcessBuilder(
+                  Sh.inNetns(
+                      lab.ext(),
+                      "socat",
+                      "-",
+                      "TCP:" + podA.ip() + ":7000,bind=" + EXT_IP + ",connect-timeout=3"))
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
       lab.track(client);
       try (EchoSession s = new EchoSession(client)) {
         assertEquals(EXT_IP, s.greeting(), "the pod saw the client's own address");
@@ -412,16 +503,24 @@ class EgressGatewayE2E {
       throws Exception {
     gatewayOn(2);
     // the outside world counts packets that arrive with pod A's own address (a leak)
-    Sh.mustIn(lab.ext(), "nft", "add table ip egwwatch { chain pre { type filter hook prerouting priority -300;"
-        + " ip saddr " + podA.ip() + " counter; }; }");
+    Sh.mustIn(
+        lab.ext(),
+        "nft",
+        "add table ip egwwatch { chain pre { type filter hook prerouting priority -300;"
+            + " ip saddr "
+            + podA.ip()
+            + " counter; }; }");
     try {
       // node 1 loses its neighbour entries while it steers (the agent re-resolves within a second)
       Sh.mustIn(lab.node(1), "ip", "neigh", "flush", "dev", "eth0");
 
-      await().atMost(Duration.ofSeconds(10)).until(() -> FLOATING_IP.equals(lab.seenAs(podA, EXT_IP)));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> FLOATING_IP.equals(lab.seenAs(podA, EXT_IP)));
 
       String counter = Sh.mustIn(lab.ext(), "nft", "list table ip egwwatch");
-      assertTrue(counter.contains("packets 0 "), "no packet left with pod A's address:\n" + counter);
+      assertTrue(
+          counter.contains("packets 0 "), "no packet left with pod A's address:\n" + counter);
     } finally {
       Sh.run(10, Sh.inNetns(lab.ext(), "nft", "delete table ip egwwatch"));
     }
@@ -431,8 +530,8 @@ class EgressGatewayE2E {
   static final int PORT_COUNTED = 7779;
 
   /**
-   * A bounded sender in netns: one UDP datagram to EXT_IP:PORT_COUNTED every half millisecond, a new
-   * socket (so a new flow) each, for seconds (send errors, e.g. no route yet, are ignored).
+   * A bounded sender in netns: one UDP datagram to EXT_IP:PORT_COUNTED every half millisecond, a
+   * new socket (so a new flow) each, for seconds (send errors, e.g. no route yet, are ignored).
    */
   Process udpSender(String netns, int seconds) {
     return udpSender(netns, seconds, null);
@@ -440,17 +539,24 @@ class EgressGatewayE2E {
 
   /** The same, touching the file started (when given) once it runs. */
   Process udpSender(String netns, int seconds, Path started) {
-    String script = "import socket,time\n"
-        + (started == null ? "" : "open('" + started + "','w').close()\n")
-        + "end=time.time()+" + seconds + "\n"
-        + "while time.time()<end:\n"
-        + "  try:\n"
-        + "    s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
-        + "    s.sendto(b'x',('" + EXT_IP + "'," + PORT_COUNTED + "))\n"
-        + "    s.close()\n"
-        + "  except OSError:\n"
-        + "    pass\n"
-        + "  time.sleep(0.0005)\n";
+    String script =
+        "import socket,time\n"
+            + (started == null ? "" : "open('" + started + "','w').close()\n")
+            + "end=time.time()+"
+            + seconds
+            + "\n"
+            + "while time.time()<end:\n"
+            + "  try:\n"
+            + "    s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+            + "    s.sendto(b'x',('"
+            + EXT_IP
+            + "',"
+            + PORT_COUNTED
+            + "))\n"
+            + "    s.close()\n"
+            + "  except OSError:\n"
+            + "    pass\n"
+            + "  time.sleep(0.0005)\n";
     return lab.startProcess(netns, "python3", "-c", script);
   }
 
@@ -458,18 +564,33 @@ class EgressGatewayE2E {
   void countAtExt(String table, String... sources) {
     StringBuilder rules = new StringBuilder();
     for (String src : sources) {
-      rules.append("  ip saddr ").append(src).append(" udp dport ").append(PORT_COUNTED)
-          .append(" counter comment \"").append(src).append("\"\n");
+      rules
+          .append("  ip saddr ")
+          .append(src)
+          .append(" udp dport ")
+          .append(PORT_COUNTED)
+          .append(" counter comment \"")
+          .append(src)
+          .append("\"\n");
     }
-    Sh.Result r = Sh.runWithInput(10, "table ip " + table + " {\n chain pre {\n"
-            + "  type filter hook prerouting priority -300; policy accept;\n" + rules + " }\n}\n",
-        Sh.inNetns(lab.ext(), "nft", "-f", "-"));
+    Sh.Result r =
+        Sh.runWithInput(
+            10,
+            "table ip "
+                + table
+                + " {\n chain pre {\n"
+                + "  type filter hook prerouting priority -300; policy accept;\n"
+                + rules
+                + " }\n}\n",
+            Sh.inNetns(lab.ext(), "nft", "-f", "-"));
     assertTrue(r.ok(), r.output());
   }
 
   long countedAtExt(String table, String source) {
-    Matcher m = Pattern.compile("counter packets (\\d+) bytes \\d+ comment \"" + Pattern.quote(source) + "\"")
-        .matcher(Sh.mustIn(lab.ext(), "nft", "list", "table", "ip", table));
+    Matcher m =
+        Pattern.compile(
+                "counter packets (\\d+) bytes \\d+ comment \"" + Pattern.quote(source) + "\"")
+            .matcher(Sh.mustIn(lab.ext(), "nft", "list", "table", "ip", table));
     assertTrue(m.find(), "counter for " + source);
     return Long.parseLong(m.group(1));
   }
@@ -488,10 +609,13 @@ class EgressGatewayE2E {
       Sh.mustIn(lab.node(1), "tc", "qdisc", "del", "dev", "eth0", "clsact");
       long steeredAtDelete = countedAtExt("egwqdisc", FLOATING_IP);
 
-      await().atMost(Duration.ofMillis(1500)).pollInterval(Duration.ofMillis(20))
+      await()
+          .atMost(Duration.ofMillis(1500))
+          .pollInterval(Duration.ofMillis(20))
           .until(() -> countedAtExt("egwqdisc", FLOATING_IP) > steeredAtDelete + 10);
       sender.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
-      assertEquals(0, countedAtExt("egwqdisc", podA.ip()), "no datagram left with pod A's own address");
+      assertEquals(
+          0, countedAtExt("egwqdisc", podA.ip()), "no datagram left with pod A's own address");
     } finally {
       sender.destroyForcibly();
       Sh.run(10, Sh.inNetns(lab.ext(), "nft", "delete table ip egwqdisc"));
@@ -504,9 +628,14 @@ class EgressGatewayE2E {
     gatewayOn(2);
     Sh.mustIn(lab.node(2), "nft", "delete", "table", "ip", "egressgw");
 
-    await().atMost(Duration.ofMillis(2500)).pollInterval(Duration.ofMillis(50)).until(() ->
-        Sh.run(5, Sh.inNetns(lab.node(2), "nft", "list", "table", "ip", "egressgw")).output()
-            .contains(FLOATING_IP));
+    await()
+        .atMost(Duration.ofMillis(2500))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () ->
+                Sh.run(5, Sh.inNetns(lab.node(2), "nft", "list", "table", "ip", "egressgw"))
+                    .output()
+                    .contains(FLOATING_IP));
     Sh.mustIn(lab.node(2), "conntrack", "-F");
     assertEquals(FLOATING_IP, lab.seenAs(podA, EXT_IP));
   }
@@ -527,21 +656,35 @@ class EgressGatewayE2E {
       await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(started));
       String node = lab.node(1);
       // the CNI's work in one go: the veth appears on the node, then the pod is wired up at once
-      Sh.mustIn(node, "sh", "-c", String.join(" && ",
-          "ip link add " + name + " type veth peer name eth0 netns " + netns,
-          "ip link set " + name + " up",
-          "ip route add " + podIp + "/32 dev " + name,
-          "echo 1 > /proc/sys/net/ipv4/conf/" + name + "/proxy_arp",
-          "ip netns exec " + netns + " sh -c 'ip addr add " + podIp + "/32 dev eth0 && ip link set eth0 up"
-              + " && ip route add 169.254.1.1 dev eth0 scope link"
-              + " && ip route add default via 169.254.1.1 dev eth0'",
-          // the pod's first datagram leaves at once, without waiting for (proxy) ARP
-          "ip -n " + netns + " neigh replace 169.254.1.1 lladdr $(cat /sys/class/net/" + name
-              + "/address) dev eth0 nud permanent"));
+      Sh.mustIn(
+          node,
+          "sh",
+          "-c",
+          String.join(
+              " && ",
+              "ip link add " + name + " type veth peer name eth0 netns " + netns,
+              "ip link set " + name + " up",
+              "ip route add " + podIp + "/32 dev " + name,
+              "echo 1 > /proc/sys/net/ipv4/conf/" + name + "/proxy_arp",
+              "ip netns exec "
+                  + netns
+                  + " sh -c 'ip addr add "
+                  + podIp
+                  + "/32 dev eth0 && ip link set eth0 up"
+                  + " && ip route add 169.254.1.1 dev eth0 scope link"
+                  + " && ip route add default via 169.254.1.1 dev eth0'",
+              // the pod's first datagram leaves at once, without waiting for (proxy) ARP
+              "ip -n "
+                  + netns
+                  + " neigh replace 169.254.1.1 lladdr $(cat /sys/class/net/"
+                  + name
+                  + "/address) dev eth0 nud permanent"));
       sender.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
 
-      assertEquals(0, countedAtExt("egwfirst", nodeIp(1)), "no datagram left with node 1's address");
-      assertTrue(agents[1].report().path("guardDrops").asLong() > dropsBefore + 100,
+      assertEquals(
+          0, countedAtExt("egwfirst", nodeIp(1)), "no datagram left with node 1's address");
+      assertTrue(
+          agents[1].report().path("guardDrops").asLong() > dropsBefore + 100,
           "the unknown pod's datagrams were dropped by the start-up guard");
     } finally {
       sender.destroyForcibly();
@@ -561,15 +704,27 @@ class EgressGatewayE2E {
     try {
       generation++;
       NodeProgram p = program(1, 2, generation);
-      agents[1].apply(new NodeProgram(p.node(), generation, p.sources(), p.ruleSets(),
-          Map.of(EGRESS_ID, new NodeProgram.Egress(EGRESS_ID, POLICY, FLOATING_IP, "node9", "10.88.0.2")),
-          List.of(), GUARDED));
+      agents[1].apply(
+          new NodeProgram(
+              p.node(),
+              generation,
+              p.sources(),
+              p.ruleSets(),
+              Map.of(
+                  EGRESS_ID,
+                  new NodeProgram.Egress(EGRESS_ID, POLICY, FLOATING_IP, "node9", "10.88.0.2")),
+              List.of(),
+              GUARDED));
 
       Process sender = udpSender(podA.netns(), 1);
       sender.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
 
-      assertEquals(0, countedAtExt("egwrouter", podA.ip()), "nothing reached the router with pod A's address");
-      assertTrue(agents[1].report().path("drops").path("not_on_link").asLong() > before,
+      assertEquals(
+          0,
+          countedAtExt("egwrouter", podA.ip()),
+          "nothing reached the router with pod A's address");
+      assertTrue(
+          agents[1].report().path("drops").path("not_on_link").asLong() > before,
           "dropped and counted as not on link: " + agents[1].report().path("drops"));
     } finally {
       Sh.run(10, Sh.inNetns(lab.ext(), "nft", "delete table ip egwrouter"));
@@ -583,7 +738,8 @@ class EgressGatewayE2E {
   void aVethPairWithBothEndsOnTheNodeIsNotAPodInterface() {
     gatewayOn(2);
     // a CNI's host-side plumbing (as cilium_host / cilium_net), next to a real pod's veth
-    Sh.mustIn(lab.node(1), "ip", "link", "add", "egwhost", "type", "veth", "peer", "name", "egwnet");
+    Sh.mustIn(
+        lab.node(1), "ip", "link", "add", "egwhost", "type", "veth", "peer", "name", "egwnet");
     try {
       Sh.mustIn(lab.node(1), "ip", "link", "set", "egwhost", "up");
       Sh.mustIn(lab.node(1), "ip", "link", "set", "egwnet", "up");
@@ -601,7 +757,8 @@ class EgressGatewayE2E {
 
   boolean classifierOn(String ifname) {
     return Sh.run(5, Sh.inNetns(lab.node(1), "tc", "filter", "show", "dev", ifname, "ingress"))
-        .output().contains("egw_classify");
+        .output()
+        .contains("egw_classify");
   }
 
   /** The same program with pod B selected too (on its node, and on the gateway). */
@@ -610,7 +767,13 @@ class EgressGatewayE2E {
     if (p.node().equals("node1") || !p.floatingIPs().isEmpty()) {
       sources.put(podB.ip(), RULE_SET);
     }
-    return new NodeProgram(p.node(), p.generation(), sources, p.ruleSets(), p.egresses(), p.floatingIPs(),
+    return new NodeProgram(
+        p.node(),
+        p.generation(),
+        sources,
+        p.ruleSets(),
+        p.egresses(),
+        p.floatingIPs(),
         p.guardedPrefixes());
   }
 
@@ -621,8 +784,11 @@ class EgressGatewayE2E {
   /** SYNs the kernel of {@code netns} retransmitted so far (TcpExt TCPSynRetrans). */
   static long synRetransmits(String netns) {
     // /proc/net/netstat holds pairs of lines: "TcpExt: <names>" then "TcpExt: <values>".
-    List<String> tcpExt = Sh.mustIn(netns, "cat", "/proc/net/netstat").lines()
-        .filter(l -> l.startsWith("TcpExt:")).toList();
+    List<String> tcpExt =
+        Sh.mustIn(netns, "cat", "/proc/net/netstat")
+            .lines()
+            .filter(l -> l.startsWith("TcpExt:"))
+            .toList();
     List<String> names = List.of(tcpExt.get(0).trim().split("\\s+"));
     String[] values = tcpExt.get(1).trim().split("\\s+");
     int i = names.indexOf("TCPSynRetrans");
@@ -631,7 +797,9 @@ class EgressGatewayE2E {
   }
 
   static List<String> macsIn(String arpingOutput) {
-    Matcher m = Pattern.compile("from ([0-9a-f]{2}(?::[0-9a-f]{2}){5})").matcher(arpingOutput.toLowerCase());
+    Matcher m =
+        Pattern.compile("from ([0-9a-f]{2}(?::[0-9a-f]{2}){5})")
+            .matcher(arpingOutput.toLowerCase());
     List<String> macs = new java.util.ArrayList<>();
     while (m.find()) {
       macs.add(m.group(1));
@@ -649,14 +817,21 @@ class EgressGatewayE2E {
 
     private EchoSession(Process process) throws Exception {
       this.process = process;
-      this.in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      this.in =
+          new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
       this.out = process.getOutputStream();
       this.greeting = readLine();
     }
 
     static EchoSession open(NetnsLab lab, Pod pod) throws Exception {
       Process p =
-          new ProcessBuilder(Sh.inNetns(pod.netns(), "socat", "-", "TCP:" + EXT_IP + ":" + NetnsLab.PORT_ECHO + ",connect-timeout=3"))
+          new ProcessBuilder(
+                  Sh.inNetns(
+                      pod.netns(),
+                      "socat",
+                      "-",
+                      "TCP:" + EXT_IP + ":" + NetnsLab.PORT_ECHO + ",connect-timeout=3"))
               .redirectError(ProcessBuilder.Redirect.DISCARD)
               .start();
       lab.track(p);
@@ -675,13 +850,14 @@ class EgressGatewayE2E {
 
     private String readLine() throws Exception {
       java.util.concurrent.CompletableFuture<String> f =
-          java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            try {
-              return in.readLine();
-            } catch (java.io.IOException e) {
-              return null;
-            }
-          });
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return in.readLine();
+                } catch (java.io.IOException e) {
+                  return null;
+                }
+              });
       return f.get(10, java.util.concurrent.TimeUnit.SECONDS);
     }
 

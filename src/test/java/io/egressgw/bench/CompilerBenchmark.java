@@ -34,15 +34,17 @@ import org.openjdk.jmh.annotations.Warmup;
  * node), 1,000 policies with 10 /24 destinations each, one gateway group of 3 floating IPs per
  * policy placed by {@link FloatingIpPlacement}.
  *
- * <p>990 policies are namespace-scoped (policy k: pods with app=a(k%5) in namespace k, 20 pods).
- * 10 are cluster-wide (tier=prod namespaces, app=a(k%5)): each selects 10,000 pods, so its gateway
+ * <p>990 policies are namespace-scoped (policy k: pods with app=a(k%5) in namespace k, 20 pods). 10
+ * are cluster-wide (tier=prod namespaces, app=a(k%5)): each selects 10,000 pods, so its gateway
  * node serves 10,000 remote pods. Destinations overlap between policies (identical prefixes are
  * resolved by name).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx4g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xmx4g"})
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class CompilerBenchmark {
@@ -67,13 +69,15 @@ public class CompilerBenchmark {
   static CompilerInput cluster() {
     List<NodeInput> nodes = new ArrayList<>();
     for (int i = 0; i < PlacementBenchmark.NODES; i++) {
-      nodes.add(new NodeInput(String.format("node-%05d", i), "10.0." + (i / 250) + "." + (i % 250 + 1)));
+      nodes.add(
+          new NodeInput(String.format("node-%05d", i), "10.0." + (i / 250) + "." + (i % 250 + 1)));
     }
     List<NamespaceInput> namespaces = new ArrayList<>();
     List<PodInput> pods = new ArrayList<>();
     for (int j = 0; j < NAMESPACES; j++) {
       String ns = String.format("ns-%04d", j);
-      namespaces.add(new NamespaceInput(ns, Map.of("team", team(j), "tier", j % 2 == 0 ? "prod" : "dev")));
+      namespaces.add(
+          new NamespaceInput(ns, Map.of("team", team(j), "tier", j % 2 == 0 ? "prod" : "dev")));
       for (int k = 0; k < PODS_PER_NAMESPACE; k++) {
         int i = j * PODS_PER_NAMESPACE + k;
         pods.add(
@@ -89,7 +93,8 @@ public class CompilerBenchmark {
     List<GatewayInput> gateways = new ArrayList<>();
     groups.forEach(g -> gateways.add(new GatewayInput(g.key(), g.floatingIPs())));
     Map<String, String> assignment =
-        FloatingIpPlacement.plan(new PlacementSnapshot(groups, PlacementBenchmark.nodes(), Map.of()))
+        FloatingIpPlacement.plan(
+                new PlacementSnapshot(groups, PlacementBenchmark.nodes(), Map.of()))
             .assignment();
     List<PolicyInput> policies = new ArrayList<>();
     for (int k = 0; k < POLICIES; k++) {
@@ -101,7 +106,9 @@ public class CompilerBenchmark {
           k % 100 == 0
               ? new PolicyInput.Rule(Map.of("tier", "prod"), Map.of("app", "a" + (k / 100 % 5)))
               : new PolicyInput.Rule(Map.of("team", team(k)), Map.of("app", "a" + (k % 5)));
-      policies.add(new PolicyInput(String.format("policy-%04d", k), List.of(rule), cidrs, groups.get(k).key()));
+      policies.add(
+          new PolicyInput(
+              String.format("policy-%04d", k), List.of(rule), cidrs, groups.get(k).key()));
     }
     return new CompilerInput(policies, gateways, namespaces, pods, nodes, assignment);
   }
@@ -136,12 +143,13 @@ public class CompilerBenchmark {
 
   /**
    * One pod event in a dev namespace, selected by that namespace's policy (20 pods): alternately
-   * added and deleted, so each invocation is one event; reports its node and the gateway as
-   * changed (programs are built when asked for, see the *WithPrograms variants).
+   * added and deleted, so each invocation is one event; reports its node and the gateway as changed
+   * (programs are built when asked for, see the *WithPrograms variants).
    */
   @Benchmark
   public Set<String> podEventNamespacePolicy() {
-    return toggle(new PodInput("ns-0001", "extra", Map.of("app", "a1"), "10.200.0.1", "node-00042"));
+    return toggle(
+        new PodInput("ns-0001", "extra", Map.of("app", "a1"), "10.200.0.1", "node-00042"));
   }
 
   /**
@@ -150,7 +158,8 @@ public class CompilerBenchmark {
    */
   @Benchmark
   public Set<String> podEventClusterWidePolicy() {
-    return toggle(new PodInput("ns-0000", "extra", Map.of("app", "a0"), "10.200.0.2", "node-00042"));
+    return toggle(
+        new PodInput("ns-0000", "extra", Map.of("app", "a0"), "10.200.0.2", "node-00042"));
   }
 
   /** As podEventNamespacePolicy, then the changed programs are built (what distribution does). */
@@ -176,7 +185,8 @@ public class CompilerBenchmark {
   /** One pod event that no policy selects. */
   @Benchmark
   public Set<String> podEventUnselected() {
-    return toggle(new PodInput("ns-0001", "extra2", Map.of("app", "zz"), "10.200.0.3", "node-00042"));
+    return toggle(
+        new PodInput("ns-0001", "extra2", Map.of("app", "zz"), "10.200.0.3", "node-00042"));
   }
 
   private Set<String> toggle(PodInput pod) {

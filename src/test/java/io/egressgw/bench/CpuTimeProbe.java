@@ -12,10 +12,10 @@ import java.util.Map;
 import java.util.function.IntSupplier;
 
 /**
- * Complements the JMH numbers on a shared machine: for the same scenarios, the median wall time
- * and the median CPU time of the benchmarking thread (which excludes time spent waiting for a core
- * while other processes run, and also excludes GC threads). Not a test; run with
- * {@code bench/run.sh --probe}.
+ * Complements the JMH numbers on a shared machine: for the same scenarios, the median wall time and
+ * the median CPU time of the benchmarking thread (which excludes time spent waiting for a core
+ * while other processes run, and also excludes GC threads). Not a test; run with {@code
+ * bench/run.sh --probe}.
  */
 public final class CpuTimeProbe {
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -23,17 +23,26 @@ public final class CpuTimeProbe {
   public static void main(String[] args) {
     PlacementBenchmark pb = new PlacementBenchmark();
     pb.setUp();
-    measure("placement full plan from scratch", 30, () -> FloatingIpPlacement.plan(pb.fresh).assignment().size());
-    measure("placement full plan steady state", 30, () -> FloatingIpPlacement.plan(pb.steady).assignment().size());
+    measure(
+        "placement full plan from scratch",
+        30,
+        () -> FloatingIpPlacement.plan(pb.fresh).assignment().size());
+    measure(
+        "placement full plan steady state",
+        30,
+        () -> FloatingIpPlacement.plan(pb.steady).assignment().size());
     measure("placement one node failure + group status", 30, pb::oneNodeFailureWithGroupStatus);
 
     CompilerInput input = CompilerBenchmark.cluster();
     Map<String, Integer> ids = PolicyCompiler.compile(input, Map.of()).egressIds();
-    measure("compiler full compile", 12, () -> PolicyCompiler.compile(input, ids).programs().size());
+    measure(
+        "compiler full compile", 12, () -> PolicyCompiler.compile(input, ids).programs().size());
     IncrementalCompiler c = IncrementalCompiler.of(input, ids);
     c.programs();
-    PodInput local = new PodInput("ns-0001", "extra", Map.of("app", "a1"), "10.200.0.1", "node-00042");
-    PodInput wide = new PodInput("ns-0000", "extra", Map.of("app", "a0"), "10.200.0.2", "node-00042");
+    PodInput local =
+        new PodInput("ns-0001", "extra", Map.of("app", "a1"), "10.200.0.1", "node-00042");
+    PodInput wide =
+        new PodInput("ns-0000", "extra", Map.of("app", "a0"), "10.200.0.2", "node-00042");
     measure("compiler one pod event (namespace policy)", 20000, toggle(c, local, false));
     measure("compiler one pod event (cluster-wide policy)", 20000, toggle(c, wide, false));
     measure("compiler one pod event + programs (namespace policy)", 2000, toggle(c, local, true));

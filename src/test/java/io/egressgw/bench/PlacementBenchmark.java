@@ -30,7 +30,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xmx2g"})
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class PlacementBenchmark {
@@ -87,7 +89,8 @@ public class PlacementBenchmark {
     fresh = new PlacementSnapshot(groups(), nodes, Map.of());
     PlacementResult first = FloatingIpPlacement.plan(fresh);
     if (first.assignment().size() != GROUPS * IPS_PER_GROUP) {
-      throw new IllegalStateException("benchmark cluster must place every IP: " + first.unassigned());
+      throw new IllegalStateException(
+          "benchmark cluster must place every IP: " + first.unassigned());
     }
     steady = new PlacementSnapshot(fresh.groups(), nodes, first.assignment());
     steadyResult = FloatingIpPlacement.plan(steady);
@@ -107,8 +110,8 @@ public class PlacementBenchmark {
 
   /**
    * What the controller runs when a node holding IPs fails: one {@link PlacementIndex} of the
-   * snapshot with that node down (the full plan, its IPs move) and status.nodes of every group
-   * read from that index.
+   * snapshot with that node down (the full plan, its IPs move) and status.nodes of every group read
+   * from that index.
    */
   @Benchmark
   public int oneNodeFailureWithGroupStatus() {

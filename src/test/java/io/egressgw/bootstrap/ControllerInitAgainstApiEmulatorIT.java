@@ -2,10 +2,10 @@ package io.egressgw.bootstrap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.egressgw.program.ProgramSignatures;
 import io.egressgw.program.NodeProgram;
-import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.egressgw.program.ProgramSignatures;
 import io.egressgw.testing.CrudApiEmulator;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
@@ -45,16 +45,22 @@ class ControllerInitAgainstApiEmulatorIT {
     ControllerInit.run(client, "egressgw-system", replica2, Clock.systemUTC());
 
     String key1 = Files.readString(replica1.resolve("signing/controller-signing.key"));
-    assertThat(Files.readString(replica2.resolve("signing/controller-signing.key"))).isEqualTo(key1);
+    assertThat(Files.readString(replica2.resolve("signing/controller-signing.key")))
+        .isEqualTo(key1);
     assertThat(Files.readString(replica2.resolve("tls/tls.crt")))
         .isEqualTo(Files.readString(replica1.resolve("tls/tls.crt")));
 
-    ConfigMap trust = client.configMaps().inNamespace("egressgw-system").withName("egressgw-agent-trust").get();
+    ConfigMap trust =
+        client.configMaps().inNamespace("egressgw-system").withName("egressgw-agent-trust").get();
     assertThat(trust.getData()).containsKeys("controller-signing.pub", "ca.crt");
     assertThat(trust.getData().toString()).doesNotContain("PRIVATE KEY");
-    byte[] payload = Serialization.asJson(NodeProgram.empty("worker1", 7)).getBytes(StandardCharsets.UTF_8);
+    byte[] payload =
+        Serialization.asJson(NodeProgram.empty("worker1", 7)).getBytes(StandardCharsets.UTF_8);
     var signed = ProgramSignatures.sign(payload, ProgramSignatures.parsePrivateKey(key1));
-    assertThat(ProgramSignatures.verify(signed,
-        ProgramSignatures.parsePublicKey(trust.getData().get("controller-signing.pub")))).isEqualTo(payload);
+    assertThat(
+            ProgramSignatures.verify(
+                signed,
+                ProgramSignatures.parsePublicKey(trust.getData().get("controller-signing.pub"))))
+        .isEqualTo(payload);
   }
 }

@@ -12,18 +12,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * Agent authentication on the channel's endpoints (node-token mode, the embedded/lab default), with
- * the fabric8 API mock server standing in for Kubernetes: no or a bad token is 401, a valid token of
- * another node 403, the node's own token 200; a replica that does not lead answers 503.
+ * the fabric8 API mock server standing in for Kubernetes: no or a bad token is 401, a valid token
+ * of another node 403, the node's own token 200; a replica that does not lead answers 503.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
@@ -33,10 +32,13 @@ class AgentChannelAuthAgainstApiEmulatorIT {
   @Inject Leadership leadership;
   @Inject Clock clock;
 
-  @ConfigProperty(name = "egressgw.controller.channel.auth.token-dir") String tokenDir;
+  @ConfigProperty(name = "egressgw.controller.channel.auth.token-dir")
+  String tokenDir;
 
   static String report(String node) {
-    return "{\"node\":\"" + node + "\",\"agentId\":\"a1\",\"nodeIP\":\"192.168.1.21\","
+    return "{\"node\":\""
+        + node
+        + "\",\"agentId\":\"a1\",\"nodeIP\":\"192.168.1.21\","
         + "\"subnets\":[\"192.168.1.21/24\"],\"appliedGeneration\":0,\"heldFloatingIPs\":[],\"counters\":{}}";
   }
 
@@ -45,7 +47,10 @@ class AgentChannelAuthAgainstApiEmulatorIT {
         Arguments.of("no Authorization header", null, 401),
         Arguments.of("not a bearer token", "Basic YWdlbnQ6c2VjcmV0", 401),
         Arguments.of("garbage token", "Bearer nonsense", 401),
-        Arguments.of("node-b's name with a forged MAC", "Bearer node-b.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 401),
+        Arguments.of(
+            "node-b's name with a forged MAC",
+            "Bearer node-b.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            401),
         Arguments.of("node-a's valid token presented for node-b", "VALID:node-a", 403),
         Arguments.of("node-b's own token", "VALID:node-b", 200));
   }
@@ -53,8 +58,10 @@ class AgentChannelAuthAgainstApiEmulatorIT {
   @ParameterizedTest(name = "{0} -> {2}")
   @MethodSource("credentials")
   void heartbeatAuthentication(String description, String authorization, int expected) {
-    String header = authorization != null && authorization.startsWith("VALID:")
-        ? "Bearer " + auth.tokens().tokenFor(authorization.substring(6)) : authorization;
+    String header =
+        authorization != null && authorization.startsWith("VALID:")
+            ? "Bearer " + auth.tokens().tokenFor(authorization.substring(6))
+            : authorization;
     var request = given().contentType(ContentType.JSON).body(report("node-b"));
     if (header != null) {
       request = request.header("Authorization", header);
@@ -65,13 +72,16 @@ class AgentChannelAuthAgainstApiEmulatorIT {
   @ParameterizedTest(name = "program poll: {0} -> {2}")
   @MethodSource("credentials")
   void programPollAuthentication(String description, String authorization, int expected) {
-    String header = authorization != null && authorization.startsWith("VALID:")
-        ? "Bearer " + auth.tokens().tokenFor(authorization.substring(6)) : authorization;
+    String header =
+        authorization != null && authorization.startsWith("VALID:")
+            ? "Bearer " + auth.tokens().tokenFor(authorization.substring(6))
+            : authorization;
     var request = given();
     if (header != null) {
       request = request.header("Authorization", header);
     }
-    int status = request.when().get("/v1/agents/node-b/program?after=0").then().extract().statusCode();
+    int status =
+        request.when().get("/v1/agents/node-b/program?after=0").then().extract().statusCode();
     // An authenticated poll either gets a program (200) or times out with nothing new (204).
     if (expected == 200) {
       assertTrue(status == 200 || status == 204, "status " + status);
@@ -85,10 +95,17 @@ class AgentChannelAuthAgainstApiEmulatorIT {
     auth.issue("node-c");
     Path file = Path.of(tokenDir, "node-c.token");
     String token = Files.readString(file).trim();
-    given().contentType(ContentType.JSON).body(report("node-c")).header("Authorization", "Bearer " + token)
-        .when().post("/v1/agents/node-c/heartbeat").then().statusCode(200);
-    assertEquals(List.of("OWNER_READ", "OWNER_WRITE"), Files.getPosixFilePermissions(file).stream()
-        .map(Enum::name).sorted().toList());
+    given()
+        .contentType(ContentType.JSON)
+        .body(report("node-c"))
+        .header("Authorization", "Bearer " + token)
+        .when()
+        .post("/v1/agents/node-c/heartbeat")
+        .then()
+        .statusCode(200);
+    assertEquals(
+        List.of("OWNER_READ", "OWNER_WRITE"),
+        Files.getPosixFilePermissions(file).stream().map(Enum::name).sorted().toList());
   }
 
   @Test
@@ -96,10 +113,21 @@ class AgentChannelAuthAgainstApiEmulatorIT {
     String token = "Bearer " + auth.tokens().tokenFor("node-d");
     leadership.stopped();
     try {
-      given().contentType(ContentType.JSON).body(report("node-d")).header("Authorization", token)
-          .when().post("/v1/agents/node-d/heartbeat").then().statusCode(503).header("Retry-After", "1");
-      given().header("Authorization", token)
-          .when().get("/v1/agents/node-d/program?after=0").then().statusCode(503);
+      given()
+          .contentType(ContentType.JSON)
+          .body(report("node-d"))
+          .header("Authorization", token)
+          .when()
+          .post("/v1/agents/node-d/heartbeat")
+          .then()
+          .statusCode(503)
+          .header("Retry-After", "1");
+      given()
+          .header("Authorization", token)
+          .when()
+          .get("/v1/agents/node-d/program?after=0")
+          .then()
+          .statusCode(503);
     } finally {
       leadership.started(clock.instant());
     }
@@ -107,17 +135,32 @@ class AgentChannelAuthAgainstApiEmulatorIT {
 
   @Test
   void aReportForAnotherNodeIsRefused() {
-    given().contentType(ContentType.JSON).body(report("node-a"))
+    given()
+        .contentType(ContentType.JSON)
+        .body(report("node-a"))
         .header("Authorization", "Bearer " + auth.tokens().tokenFor("node-b"))
-        .when().post("/v1/agents/node-b/heartbeat").then().statusCode(400);
+        .when()
+        .post("/v1/agents/node-b/heartbeat")
+        .then()
+        .statusCode(400);
   }
 
   @Test
   void aMalformedReportIs400OnlyAfterAuthentication() {
-    given().contentType(ContentType.JSON).body("{}")
-        .when().post("/v1/agents/node-b/heartbeat").then().statusCode(401);
-    given().contentType(ContentType.JSON).body("{}")
+    given()
+        .contentType(ContentType.JSON)
+        .body("{}")
+        .when()
+        .post("/v1/agents/node-b/heartbeat")
+        .then()
+        .statusCode(401);
+    given()
+        .contentType(ContentType.JSON)
+        .body("{}")
         .header("Authorization", "Bearer " + auth.tokens().tokenFor("node-b"))
-        .when().post("/v1/agents/node-b/heartbeat").then().statusCode(400);
+        .when()
+        .post("/v1/agents/node-b/heartbeat")
+        .then()
+        .statusCode(400);
   }
 }

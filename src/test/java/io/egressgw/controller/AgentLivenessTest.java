@@ -8,17 +8,18 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 /** Liveness verdicts from heartbeat times (window 300 ms = 3 x 100 ms), table-driven. */
 class AgentLivenessTest {
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
   static NodeReport report(String node) {
-    return new NodeReport(node, "agent-1", "192.168.1.11", List.of("192.168.1.11/24"), 0, List.of(), Map.of(), 0);
+    return new NodeReport(
+        node, "agent-1", "192.168.1.11", List.of("192.168.1.11/24"), 0, List.of(), Map.of(), 0);
   }
 
   static Stream<Arguments> cases() {
@@ -52,11 +53,13 @@ class AgentLivenessTest {
     AgentLiveness liveness = new AgentLiveness(Duration.ofMillis(300));
     liveness.heartbeat(report("w1"), T0);
     assertEquals(List.of(), liveness.sweep(List.of("w1"), T0.plusMillis(10)));
-    assertEquals(List.of(new AgentLiveness.Transition("w1", false, T0)),
+    assertEquals(
+        List.of(new AgentLiveness.Transition("w1", false, T0)),
         liveness.sweep(List.of("w1"), T0.plusMillis(300)));
     assertEquals(List.of(), liveness.sweep(List.of("w1"), T0.plusMillis(400)));
     liveness.heartbeat(report("w1"), T0.plusMillis(500));
-    assertEquals(List.of(new AgentLiveness.Transition("w1", true, T0.plusMillis(500))),
+    assertEquals(
+        List.of(new AgentLiveness.Transition("w1", true, T0.plusMillis(500))),
         liveness.sweep(List.of("w1"), T0.plusMillis(510)));
   }
 

@@ -32,10 +32,19 @@ class CompilerInputsTest {
 
   private static Pod pod(String phase, Boolean hostNetwork) {
     return new PodBuilder()
-        .withNewMetadata().withNamespace("ns").withName("p").withLabels(Map.of("app", "a"))
+        .withNewMetadata()
+        .withNamespace("ns")
+        .withName("p")
+        .withLabels(Map.of("app", "a"))
         .endMetadata()
-        .withNewSpec().withNodeName("w1").withHostNetwork(hostNetwork).endSpec()
-        .withNewStatus().withPodIP("10.244.1.5").withPhase(phase).endStatus()
+        .withNewSpec()
+        .withNodeName("w1")
+        .withHostNetwork(hostNetwork)
+        .endSpec()
+        .withNewStatus()
+        .withPodIP("10.244.1.5")
+        .withPhase(phase)
+        .endStatus()
         .build();
   }
 
@@ -66,13 +75,15 @@ class CompilerInputsTest {
     assertEquals(
         List.of("ns/a", "ns/b"),
         CompilerInputs.pods(List.of(b, pod("Succeeded", null), a)).stream()
-            .map(PodInput::key).toList());
+            .map(PodInput::key)
+            .toList());
   }
 
   @Test
   void policiesBecomeRulesDestinationsAndAGatewayKeySortedByName() {
-    EgressNATPolicy z = policy("z", Map.of("team", "x"), Map.of("app", "a"), "10.0.0.0/8",
-        "kube-system", "default");
+    EgressNATPolicy z =
+        policy(
+            "z", Map.of("team", "x"), Map.of("app", "a"), "10.0.0.0/8", "kube-system", "default");
     EgressNATPolicy a = policy("a", null, null, "192.0.2.0/24", "ns", "g");
     EgressNATPolicy noSpec = new EgressNATPolicy();
     noSpec.setMetadata(new ObjectMetaBuilder().withName("no-spec").build());
@@ -81,10 +92,13 @@ class CompilerInputsTest {
 
     assertEquals(
         List.of(
-            new PolicyInput("a", List.of(new PolicyInput.Rule(null, null)),
-                List.of("192.0.2.0/24"), "ns/g"),
-            new PolicyInput("z", List.of(new PolicyInput.Rule(Map.of("team", "x"),
-                Map.of("app", "a"))), List.of("10.0.0.0/8"), "kube-system/default")),
+            new PolicyInput(
+                "a", List.of(new PolicyInput.Rule(null, null)), List.of("192.0.2.0/24"), "ns/g"),
+            new PolicyInput(
+                "z",
+                List.of(new PolicyInput.Rule(Map.of("team", "x"), Map.of("app", "a"))),
+                List.of("10.0.0.0/8"),
+                "kube-system/default")),
         inputs,
         "a policy without spec is left out");
   }
@@ -92,28 +106,40 @@ class CompilerInputsTest {
   @Test
   void gatewaysAndNamespacesSortedByKey() {
     assertEquals(
-        List.of(new GatewayInput("a/g", List.of("192.168.1.101")),
+        List.of(
+            new GatewayInput("a/g", List.of("192.168.1.101")),
             new GatewayInput("b/g", List.of("192.168.1.100"))),
-        CompilerInputs.gateways(List.of(group("b", "g", Map.of(), "192.168.1.100"),
-            group("a", "g", Map.of(), "192.168.1.101"))));
+        CompilerInputs.gateways(
+            List.of(
+                group("b", "g", Map.of(), "192.168.1.100"),
+                group("a", "g", Map.of(), "192.168.1.101"))));
     assertEquals(
         List.of(new NamespaceInput("a", Map.of("team", "x")), new NamespaceInput("b", Map.of())),
-        CompilerInputs.namespaces(List.of(
-            new NamespaceBuilder().withNewMetadata().withName("b").endMetadata().build(),
-            new NamespaceBuilder().withNewMetadata().withName("a").withLabels(Map.of("team", "x"))
-                .endMetadata().build())));
+        CompilerInputs.namespaces(
+            List.of(
+                new NamespaceBuilder().withNewMetadata().withName("b").endMetadata().build(),
+                new NamespaceBuilder()
+                    .withNewMetadata()
+                    .withName("a")
+                    .withLabels(Map.of("team", "x"))
+                    .endMetadata()
+                    .build())));
   }
 
   @Test
   void aNodesIpIsWhatItsAgentReportedElseItsInternalIp() {
     AgentLiveness liveness = new AgentLiveness(Duration.ofMillis(300));
-    liveness.heartbeat(new NodeReport("w2", "agent-1", "10.1.0.2", List.of("10.1.0.2/24"), 0,
-        List.of(), Map.of(), 0), Instant.EPOCH);
+    liveness.heartbeat(
+        new NodeReport(
+            "w2", "agent-1", "10.1.0.2", List.of("10.1.0.2/24"), 0, List.of(), Map.of(), 0),
+        Instant.EPOCH);
 
-    List<NodeInput> nodes = CompilerInputs.nodes(
-        List.of(readyNode("w2", "192.168.1.12", Map.of()),
-            readyNode("w1", "192.168.1.11", Map.of())),
-        liveness);
+    List<NodeInput> nodes =
+        CompilerInputs.nodes(
+            List.of(
+                readyNode("w2", "192.168.1.12", Map.of()),
+                readyNode("w1", "192.168.1.11", Map.of())),
+            liveness);
 
     assertEquals(
         List.of(new NodeInput("w1", "192.168.1.11"), new NodeInput("w2", "10.1.0.2")), nodes);

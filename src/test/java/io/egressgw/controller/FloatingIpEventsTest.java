@@ -19,16 +19,24 @@ class FloatingIpEventsTest {
 
   static Stream<Arguments> moves() {
     return Stream.of(
-        Arguments.of("an IP placed for the first time",
+        Arguments.of(
+            "an IP placed for the first time",
             new FloatingIpMove("192.168.1.100", null, "w1", "assigned to w1"),
-            "FloatingIPAssigned", "Normal", "192.168.1.100: - -> w1 (assigned to w1)"),
-        Arguments.of("a failover",
+            "FloatingIPAssigned",
+            "Normal",
+            "192.168.1.100: - -> w1 (assigned to w1)"),
+        Arguments.of(
+            "a failover",
             new FloatingIpMove("192.168.1.100", "w1", "w2", "node w1 is down; assigned to w2"),
-            "FloatingIPMoved", "Warning",
+            "FloatingIPMoved",
+            "Warning",
             "192.168.1.100: w1 -> w2 (node w1 is down; assigned to w2)"),
-        Arguments.of("no node left",
+        Arguments.of(
+            "no node left",
             new FloatingIpMove("192.168.1.100", "w1", null, "unassigned: no nodes"),
-            "FloatingIPUnassigned", "Warning", "192.168.1.100: w1 -> - (unassigned: no nodes)"));
+            "FloatingIPUnassigned",
+            "Warning",
+            "192.168.1.100: w1 -> - (unassigned: no nodes)"));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -21,42 +21,109 @@ class GroupStatusesTest {
 
   static Stream<Arguments> cases() {
     return Stream.of(
-        Arguments.of("all assigned, all Up", Map.of("192.168.1.100", "w1"), Map.of(),
-            Map.of("w1", "Up"), List.of(), "True", "AllFloatingIPsAssigned", "False", "AllNodesUp", ""),
-        Arguments.of("all assigned, one node Down", Map.of("192.168.1.100", "w1"), Map.of(),
-            Map.of("w1", "Up", "w2", "Down"), List.of(), "True", "AllFloatingIPsAssigned", "True", "NodeDown", "Down: w2."),
-        Arguments.of("an IP with no eligible node", Map.of(), Map.of("192.168.1.100", "no node is up"),
-            Map.of("w1", "Down"), List.of(), "False", "FloatingIPsUnassigned", "True", "NoEligibleNode",
+        Arguments.of(
+            "all assigned, all Up",
+            Map.of("192.168.1.100", "w1"),
+            Map.of(),
+            Map.of("w1", "Up"),
+            List.of(),
+            "True",
+            "AllFloatingIPsAssigned",
+            "False",
+            "AllNodesUp",
+            ""),
+        Arguments.of(
+            "all assigned, one node Down",
+            Map.of("192.168.1.100", "w1"),
+            Map.of(),
+            Map.of("w1", "Up", "w2", "Down"),
+            List.of(),
+            "True",
+            "AllFloatingIPsAssigned",
+            "True",
+            "NodeDown",
+            "Down: w2."),
+        Arguments.of(
+            "an IP with no eligible node",
+            Map.of(),
+            Map.of("192.168.1.100", "no node is up"),
+            Map.of("w1", "Down"),
+            List.of(),
+            "False",
+            "FloatingIPsUnassigned",
+            "True",
+            "NoEligibleNode",
             "192.168.1.100: no node is up."),
-        Arguments.of("a node whose agent has not reported", Map.of("192.168.1.100", "w1"), Map.of(),
-            Map.of("w1", "Up"), List.of("w3"), "True", "AllFloatingIPsAssigned", "False", "AllNodesUp",
+        Arguments.of(
+            "a node whose agent has not reported",
+            Map.of("192.168.1.100", "w1"),
+            Map.of(),
+            Map.of("w1", "Up"),
+            List.of("w3"),
+            "True",
+            "AllFloatingIPsAssigned",
+            "False",
+            "AllNodesUp",
             "Not eligible until their agent reports subnets: w3."));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
-  void conditions(String description, Map<String, String> assigned, Map<String, String> unassigned,
-      Map<String, String> nodes, List<String> waiting, String ready, String readyReason,
-      String degraded, String degradedReason, String degradedMessagePart) {
-    NetworkGatewayGroupStatus s = GroupStatuses.status(4L, assigned, unassigned, nodes, waiting, T0, null);
+  void conditions(
+      String description,
+      Map<String, String> assigned,
+      Map<String, String> unassigned,
+      Map<String, String> nodes,
+      List<String> waiting,
+      String ready,
+      String readyReason,
+      String degraded,
+      String degradedReason,
+      String degradedMessagePart) {
+    NetworkGatewayGroupStatus s =
+        GroupStatuses.status(4L, assigned, unassigned, nodes, waiting, T0, null);
     assertEquals(assigned, s.getFloatingIPs());
     assertEquals(nodes, s.getNodes());
     assertEquals(4L, s.getObservedGeneration());
     Condition r = s.getConditions().get(0);
     Condition d = s.getConditions().get(1);
-    assertEquals(List.of("Ready", ready, readyReason), List.of(r.getType(), r.getStatus(), r.getReason()));
-    assertEquals(List.of("Degraded", degraded, degradedReason), List.of(d.getType(), d.getStatus(), d.getReason()));
+    assertEquals(
+        List.of("Ready", ready, readyReason), List.of(r.getType(), r.getStatus(), r.getReason()));
+    assertEquals(
+        List.of("Degraded", degraded, degradedReason),
+        List.of(d.getType(), d.getStatus(), d.getReason()));
     assertTrue(d.getMessage().contains(degradedMessagePart), d.getMessage());
   }
 
   @Test
   void transitionTimeMovesOnlyWhenTheConditionStatusChanges() {
-    NetworkGatewayGroupStatus first = GroupStatuses.status(1L, Map.of("ip", "w1"), Map.of(), Map.of("w1", "Up"), List.of(), T0, null);
-    NetworkGatewayGroupStatus again = GroupStatuses.status(1L, Map.of("ip", "w1"), Map.of(), Map.of("w1", "Up"), List.of(), T0.plusSeconds(60), first);
-    assertEquals(first.getConditions().get(0).getLastTransitionTime(), again.getConditions().get(0).getLastTransitionTime());
+    NetworkGatewayGroupStatus first =
+        GroupStatuses.status(
+            1L, Map.of("ip", "w1"), Map.of(), Map.of("w1", "Up"), List.of(), T0, null);
+    NetworkGatewayGroupStatus again =
+        GroupStatuses.status(
+            1L,
+            Map.of("ip", "w1"),
+            Map.of(),
+            Map.of("w1", "Up"),
+            List.of(),
+            T0.plusSeconds(60),
+            first);
+    assertEquals(
+        first.getConditions().get(0).getLastTransitionTime(),
+        again.getConditions().get(0).getLastTransitionTime());
     assertTrue(GroupStatuses.same(first, again));
-    NetworkGatewayGroupStatus down = GroupStatuses.status(1L, Map.of("ip", "w1"), Map.of(), Map.of("w1", "Up", "w2", "Down"), List.of(), T0.plusSeconds(60), first);
+    NetworkGatewayGroupStatus down =
+        GroupStatuses.status(
+            1L,
+            Map.of("ip", "w1"),
+            Map.of(),
+            Map.of("w1", "Up", "w2", "Down"),
+            List.of(),
+            T0.plusSeconds(60),
+            first);
     assertFalse(GroupStatuses.same(first, down));
-    assertEquals(T0.plusSeconds(60).toString(), down.getConditions().get(1).getLastTransitionTime());
+    assertEquals(
+        T0.plusSeconds(60).toString(), down.getConditions().get(1).getLastTransitionTime());
   }
 }

@@ -27,8 +27,16 @@ class LeaderElectionAgainstApiEmulatorIT {
   @Inject KubernetesClient client;
 
   private LeaderElection replica(String id, Leadership leadership) {
-    return new LeaderElection(client, leadership, Clock.systemUTC(), "kube-system", "egw-test-lease", id,
-        Duration.ofMillis(1500), Duration.ofMillis(1000), Duration.ofMillis(200));
+    return new LeaderElection(
+        client,
+        leadership,
+        Clock.systemUTC(),
+        "kube-system",
+        "egw-test-lease",
+        id,
+        Duration.ofMillis(1500),
+        Duration.ofMillis(1000),
+        Duration.ofMillis(200));
   }
 
   @Test
@@ -38,15 +46,17 @@ class LeaderElectionAgainstApiEmulatorIT {
     AtomicBoolean both = new AtomicBoolean();
     AtomicInteger samples = new AtomicInteger();
     AtomicBoolean watching = new AtomicBoolean(true);
-    Thread watcher = new Thread(() -> {
-      while (watching.get()) {
-        if (a.isLeader() && b.isLeader()) {
-          both.set(true);
-        }
-        samples.incrementAndGet();
-        Thread.onSpinWait();
-      }
-    });
+    Thread watcher =
+        new Thread(
+            () -> {
+              while (watching.get()) {
+                if (a.isLeader() && b.isLeader()) {
+                  both.set(true);
+                }
+                samples.incrementAndGet();
+                Thread.onSpinWait();
+              }
+            });
     watcher.start();
     LeaderElection ra = replica("replica-a", a);
     LeaderElection rb = replica("replica-b", b);
@@ -55,7 +65,9 @@ class LeaderElectionAgainstApiEmulatorIT {
     try {
       await().atMost(Duration.ofSeconds(10)).until(() -> a.isLeader() || b.isLeader());
       // Several renew periods pass with one leader.
-      await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+      await()
+          .during(Duration.ofSeconds(2))
+          .atMost(Duration.ofSeconds(5))
           .until(() -> a.isLeader() ^ b.isLeader());
       Leadership leader = a.isLeader() ? a : b;
       Leadership follower = a.isLeader() ? b : a;
@@ -80,16 +92,38 @@ class LeaderElectionAgainstApiEmulatorIT {
 
   @Test
   void theEmulatorRejectsALeaseUpdateWithAStaleResourceVersion() {
-    Lease created = client.leases().inNamespace("kube-system").resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder()
-        .withNewMetadata().withName("egw-cas-check").withNamespace("kube-system").endMetadata()
-        .withNewSpec().withHolderIdentity("x").endSpec().build()).create();
-    Lease first = new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder(created)
-        .editSpec().withHolderIdentity("y").endSpec().build();
+    Lease created =
+        client
+            .leases()
+            .inNamespace("kube-system")
+            .resource(
+                new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder()
+                    .withNewMetadata()
+                    .withName("egw-cas-check")
+                    .withNamespace("kube-system")
+                    .endMetadata()
+                    .withNewSpec()
+                    .withHolderIdentity("x")
+                    .endSpec()
+                    .build())
+            .create();
+    Lease first =
+        new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder(created)
+            .editSpec()
+            .withHolderIdentity("y")
+            .endSpec()
+            .build();
     client.leases().inNamespace("kube-system").resource(first).update();
-    Lease stale = new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder(created)
-        .editSpec().withHolderIdentity("z").endSpec().build();
-    var e = org.junit.jupiter.api.Assertions.assertThrows(io.fabric8.kubernetes.client.KubernetesClientException.class,
-        () -> client.leases().inNamespace("kube-system").resource(stale).update());
+    Lease stale =
+        new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder(created)
+            .editSpec()
+            .withHolderIdentity("z")
+            .endSpec()
+            .build();
+    var e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            io.fabric8.kubernetes.client.KubernetesClientException.class,
+            () -> client.leases().inNamespace("kube-system").resource(stale).update());
     assertEquals(409, e.getCode());
   }
 }

@@ -23,13 +23,15 @@ class PlacementInputsTest {
   private static final Duration WINDOW = Duration.ofMillis(300);
 
   private static NodeReport report(String node, String... subnets) {
-    return new NodeReport(node, "agent-1", "192.168.1.11", List.of(subnets), 0, List.of(),
-        Map.of(), 0);
+    return new NodeReport(
+        node, "agent-1", "192.168.1.11", List.of(subnets), 0, List.of(), Map.of(), 0);
   }
 
   private static Node controlPlane(String name) {
     return new NodeBuilder(readyNode(name, "192.168.1.9", Map.of()))
-        .editMetadata().addToLabels("node-role.kubernetes.io/control-plane", "").endMetadata()
+        .editMetadata()
+        .addToLabels("node-role.kubernetes.io/control-plane", "")
+        .endMetadata()
         .build();
   }
 
@@ -47,8 +49,8 @@ class PlacementInputsTest {
     empty.setMetadata(group("ns", "empty", Map.of()).getMetadata());
 
     List<NetworkGatewayGroup> sorted = PlacementInputs.sorted(List.of(b, empty, a));
-    PlacementSnapshot s = PlacementInputs.snapshot(
-        sorted, List.of(), new AgentLiveness(WINDOW), T0, Map.of());
+    PlacementSnapshot s =
+        PlacementInputs.snapshot(sorted, List.of(), new AgentLiveness(WINDOW), T0, Map.of());
 
     assertEquals(
         List.of(
@@ -67,17 +69,27 @@ class PlacementInputsTest {
     liveness.heartbeat(report("w2", "192.168.1.12/24"), T0);
     liveness.heartbeat(report("cp", "192.168.1.9/24"), T0);
 
-    PlacementSnapshot s = PlacementInputs.snapshot(
-        List.of(),
-        List.of(readyNode("w3", "192.168.1.13", Map.of()), notReady("w2"), controlPlane("cp"),
-            readyNode("w1", "192.168.1.11", Map.of("zone", "a")),
-            readyNode("w4", "192.168.1.14", Map.of())),
-        liveness, T0, Map.of());
+    PlacementSnapshot s =
+        PlacementInputs.snapshot(
+            List.of(),
+            List.of(
+                readyNode("w3", "192.168.1.13", Map.of()),
+                notReady("w2"),
+                controlPlane("cp"),
+                readyNode("w1", "192.168.1.11", Map.of("zone", "a")),
+                readyNode("w4", "192.168.1.14", Map.of())),
+            liveness,
+            T0,
+            Map.of());
 
     assertEquals(
         List.of(
-            new PlacementNode("cp", Map.of("node-role.kubernetes.io/control-plane", ""), true,
-                List.of("192.168.1.9/24"), true),
+            new PlacementNode(
+                "cp",
+                Map.of("node-role.kubernetes.io/control-plane", ""),
+                true,
+                List.of("192.168.1.9/24"),
+                true),
             new PlacementNode("w1", Map.of("zone", "a"), false, List.of("192.168.1.11/24"), true),
             new PlacementNode("w2", Map.of(), false, List.of("192.168.1.12/24"), false),
             new PlacementNode("w3", Map.of(), false, List.of("192.168.1.13/24"), false),
@@ -88,10 +100,13 @@ class PlacementInputsTest {
 
   @Test
   void theCurrentAssignmentKeepsOnlyIpsSomeGroupStillLists() {
-    PlacementSnapshot s = PlacementInputs.snapshot(
-        List.of(group("ns", "g", Map.of(), "192.168.1.100")),
-        List.of(), new AgentLiveness(WINDOW), T0,
-        Map.of("192.168.1.100", "w1", "192.168.1.200", "w2"));
+    PlacementSnapshot s =
+        PlacementInputs.snapshot(
+            List.of(group("ns", "g", Map.of(), "192.168.1.100")),
+            List.of(),
+            new AgentLiveness(WINDOW),
+            T0,
+            Map.of("192.168.1.100", "w1", "192.168.1.200", "w2"));
 
     assertEquals(Map.of("192.168.1.100", "w1"), s.currentAssignment());
   }
@@ -101,12 +116,16 @@ class PlacementInputsTest {
     AgentLiveness liveness = new AgentLiveness(WINDOW);
     liveness.heartbeat(report("reported", "192.168.1.11/24"), T0);
     NetworkGatewayGroup g = group("ns", "g", Map.of("egress", "yes"), "192.168.1.100");
-    PlacementSnapshot s = PlacementInputs.snapshot(
-        List.of(g),
-        List.of(readyNode("reported", "192.168.1.11", Map.of("egress", "yes")),
-            readyNode("silent", "192.168.1.12", Map.of("egress", "yes")),
-            readyNode("other", "192.168.1.13", Map.of())),
-        liveness, T0, Map.of());
+    PlacementSnapshot s =
+        PlacementInputs.snapshot(
+            List.of(g),
+            List.of(
+                readyNode("reported", "192.168.1.11", Map.of("egress", "yes")),
+                readyNode("silent", "192.168.1.12", Map.of("egress", "yes")),
+                readyNode("other", "192.168.1.13", Map.of())),
+            liveness,
+            T0,
+            Map.of());
 
     assertEquals(List.of("silent"), PlacementInputs.waitingForReport(g, s));
   }

@@ -40,7 +40,8 @@ class ProgramDistributorTest {
     CompletableFuture<Optional<NodeProgram>> poll = d.await("w1", 0, Duration.ofSeconds(10));
     assertFalse(poll.isDone());
     d.publish(Map.of("w1", holding("w1", "192.168.1.100")));
-    assertEquals(List.of("192.168.1.100"), poll.get(1, TimeUnit.SECONDS).orElseThrow().floatingIPs());
+    assertEquals(
+        List.of("192.168.1.100"), poll.get(1, TimeUnit.SECONDS).orElseThrow().floatingIPs());
     assertEquals(0, d.waiting());
   }
 
@@ -97,7 +98,12 @@ class ProgramDistributorTest {
     // New process: appliedGeneration 0.
     d.acknowledge("w1", "agent-2", 0);
     assertFalse(d.programmed("w1"));
-    assertEquals(g, d.await("w1", 0, Duration.ofSeconds(1)).get(1, TimeUnit.SECONDS).orElseThrow().generation());
+    assertEquals(
+        g,
+        d.await("w1", 0, Duration.ofSeconds(1))
+            .get(1, TimeUnit.SECONDS)
+            .orElseThrow()
+            .generation());
   }
 
   @Test
@@ -107,7 +113,8 @@ class ProgramDistributorTest {
     d.publish(Map.of("w1", holding("w1", "192.168.1.100")));
     // The agent applied generation EPOCH + 50 from a previous leader with a faster clock.
     d.acknowledge("w1", "agent-1", EPOCH + 50);
-    NodeProgram p = d.await("w1", EPOCH + 50, Duration.ofSeconds(1)).get(1, TimeUnit.SECONDS).orElseThrow();
+    NodeProgram p =
+        d.await("w1", EPOCH + 50, Duration.ofSeconds(1)).get(1, TimeUnit.SECONDS).orElseThrow();
     assertEquals(EPOCH + 51, p.generation());
     assertEquals(List.of("192.168.1.100"), p.floatingIPs());
   }

@@ -24,18 +24,23 @@ class ReconcileLoopTest {
   @Test
   void requestsArrivingWhileARunIsPendingAreServedByThatRun() throws Exception {
     CountDownLatch blocker = new CountDownLatch(1);
-    loop.execute(() -> {
-      try {
-        blocker.await(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    loop.execute(
+        () -> {
+          try {
+            blocker.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
     AtomicInteger runs = new AtomicInteger();
-    ReconcileLoop.CoalescedTask task = loop.coalesced("count", () -> {
-      runs.incrementAndGet();
-      return Optional.empty();
-    }, Duration.ofMillis(1));
+    ReconcileLoop.CoalescedTask task =
+        loop.coalesced(
+            "count",
+            () -> {
+              runs.incrementAndGet();
+              return Optional.empty();
+            },
+            Duration.ofMillis(1));
 
     task.request();
     task.request();
@@ -51,16 +56,20 @@ class ReconcileLoopTest {
   @Test
   void aRunThatAsksForARetryRunsAgainAndOneThatThrowsToo() {
     AtomicInteger runs = new AtomicInteger();
-    ReconcileLoop.CoalescedTask task = loop.coalesced("flaky", () -> {
-      int run = runs.incrementAndGet();
-      if (run == 1) {
-        return Optional.of(Duration.ofMillis(1)); // a failed write
-      }
-      if (run == 2) {
-        throw new IllegalStateException("a bug"); // retried after afterError
-      }
-      return Optional.empty();
-    }, Duration.ofMillis(1));
+    ReconcileLoop.CoalescedTask task =
+        loop.coalesced(
+            "flaky",
+            () -> {
+              int run = runs.incrementAndGet();
+              if (run == 1) {
+                return Optional.of(Duration.ofMillis(1)); // a failed write
+              }
+              if (run == 2) {
+                throw new IllegalStateException("a bug"); // retried after afterError
+              }
+              return Optional.empty();
+            },
+            Duration.ofMillis(1));
 
     task.request();
 
@@ -71,10 +80,14 @@ class ReconcileLoopTest {
   void workRunsOnTheLoopThreadInOrder() throws Exception {
     StringBuilder order = new StringBuilder();
     CountDownLatch done = new CountDownLatch(1);
-    ReconcileLoop.CoalescedTask task = loop.coalesced("append", () -> {
-      order.append(Thread.currentThread().getName()).append(" task;");
-      return Optional.empty();
-    }, Duration.ofMillis(1));
+    ReconcileLoop.CoalescedTask task =
+        loop.coalesced(
+            "append",
+            () -> {
+              order.append(Thread.currentThread().getName()).append(" task;");
+              return Optional.empty();
+            },
+            Duration.ofMillis(1));
 
     loop.execute(() -> order.append("first;"));
     task.request();

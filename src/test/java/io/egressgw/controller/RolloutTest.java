@@ -18,13 +18,17 @@ import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** Delivery order of changed programs: gateways, then nodes that steer somewhere new, then old holders. */
+/**
+ * Delivery order of changed programs: gateways, then nodes that steer somewhere new, then old
+ * holders.
+ */
 class RolloutTest {
   private static final Instant T0 = Instant.parse("2026-11-26T12:00:00Z");
   private static final Duration STEP = Duration.ofSeconds(1);
 
   /** A distributor stand-in: what is published, which nodes acknowledged, which are alive. */
   private final Map<String, NodeProgram> published = new HashMap<>();
+
   private final Set<String> acked = new HashSet<>();
   private final Set<String> dead = new HashSet<>();
   private final List<Set<String>> rounds = new ArrayList<>();
@@ -35,12 +39,15 @@ class RolloutTest {
   }
 
   private Optional<Instant> release(Instant now) {
-    return rollout.release(now, n -> !dead.contains(n) && !acked.contains(n), batch -> {
-      rounds.add(new java.util.TreeSet<>(batch.keySet()));
-      published.putAll(batch);
-      batch.keySet().forEach(acked::remove);
-      return batch.keySet();
-    });
+    return rollout.release(
+        now,
+        n -> !dead.contains(n) && !acked.contains(n),
+        batch -> {
+          rounds.add(new java.util.TreeSet<>(batch.keySet()));
+          published.putAll(batch);
+          batch.keySet().forEach(acked::remove);
+          return batch.keySet();
+        });
   }
 
   private static NodeProgram gateway(String node, String... pods) {
@@ -48,7 +55,11 @@ class RolloutTest {
     for (String p : pods) {
       sources.put(p, 1);
     }
-    return new NodeProgram(node, 0, sources, Map.of(1, List.of(new Route("203.0.113.0/24", 1))),
+    return new NodeProgram(
+        node,
+        0,
+        sources,
+        Map.of(1, List.of(new Route("203.0.113.0/24", 1))),
         Map.of(1, new Egress(1, "egress", "192.168.1.100", node, "192.168.1.11")),
         List.of("192.168.1.100"));
   }
@@ -58,8 +69,13 @@ class RolloutTest {
     for (String p : pods) {
       sources.put(p, 1);
     }
-    return new NodeProgram(node, 0, sources, Map.of(1, List.of(new Route("203.0.113.0/24", 1))),
-        Map.of(1, new Egress(1, "egress", "192.168.1.100", gatewayNode, "192.168.1.11")), List.of());
+    return new NodeProgram(
+        node,
+        0,
+        sources,
+        Map.of(1, List.of(new Route("203.0.113.0/24", 1))),
+        Map.of(1, new Egress(1, "egress", "192.168.1.100", gatewayNode, "192.168.1.11")),
+        List.of());
   }
 
   @Test
@@ -107,10 +123,11 @@ class RolloutTest {
     // w1 held the floating IP; it moves to w3 (a planned move: w1 is alive).
     published.put("w1", gateway("w1", "10.0.2.5"));
     published.put("w2", source("w2", "w1", "10.0.2.5"));
-    offer(Map.of(
-        "w1", NodeProgram.empty("w1", 0),
-        "w2", source("w2", "w3", "10.0.2.5"),
-        "w3", gateway("w3", "10.0.2.5")));
+    offer(
+        Map.of(
+            "w1", NodeProgram.empty("w1", 0),
+            "w2", source("w2", "w3", "10.0.2.5"),
+            "w3", gateway("w3", "10.0.2.5")));
 
     release(T0);
     acked.add("w3");
@@ -139,7 +156,8 @@ class RolloutTest {
   void aGatewayChangeWhileSourcesAreAwaitedGoesOutAtOnce() {
     offer(Map.of("w2", source("w2", "w1", "10.0.2.5")));
     release(T0); // w2 alone (no gateway changed): awaited
-    offer(Map.of("w1", gateway("w1", "10.0.2.5", "10.0.3.7"), "w4", source("w4", "w1", "10.0.3.7")));
+    offer(
+        Map.of("w1", gateway("w1", "10.0.2.5", "10.0.3.7"), "w4", source("w4", "w1", "10.0.3.7")));
 
     release(T0.plusMillis(5));
 
@@ -153,25 +171,41 @@ class RolloutTest {
   void anUnchangedReleaseIsNotWaitedFor() {
     // The distributor reports no change (same state already published): nothing to acknowledge.
     offer(Map.of("w1", gateway("w1", "10.0.2.5"), "w2", source("w2", "w1", "10.0.2.5")));
-    Optional<Instant> again = rollout.release(T0, n -> true, batch -> {
-      rounds.add(batch.keySet());
-      return List.of();
-    });
+    Optional<Instant> again =
+        rollout.release(
+            T0,
+            n -> true,
+            batch -> {
+              rounds.add(batch.keySet());
+              return List.of();
+            });
     assertEquals(Optional.empty(), again);
     assertEquals(List.of(Set.of("w1"), Set.of("w2")), rounds);
   }
 
   @Test
   void stepsFollowWhatTheChangeDoes() {
-    assertEquals(Rollout.Step.FIRST, Rollout.step(null, gateway("w1", "10.0.2.5")), "a gateway learns a pod");
-    assertEquals(Rollout.Step.STEERING, Rollout.step(null, source("w2", "w1", "10.0.2.5")), "a pod is steered");
+    assertEquals(
+        Rollout.Step.FIRST,
+        Rollout.step(null, gateway("w1", "10.0.2.5")),
+        "a gateway learns a pod");
+    assertEquals(
+        Rollout.Step.STEERING,
+        Rollout.step(null, source("w2", "w1", "10.0.2.5")),
+        "a pod is steered");
     assertEquals(Rollout.Step.FIRST, Rollout.step(null, source("w2", "w1")), "nothing to steer");
-    assertEquals(Rollout.Step.RETIRING, Rollout.step(gateway("w1"), source("w1", "w3")), "the old holder");
-    assertEquals(Rollout.Step.FIRST, Rollout.step(source("w2", "w1", "10.0.2.5"), NodeProgram.empty("w2", 0)),
+    assertEquals(
+        Rollout.Step.RETIRING, Rollout.step(gateway("w1"), source("w1", "w3")), "the old holder");
+    assertEquals(
+        Rollout.Step.FIRST,
+        Rollout.step(source("w2", "w1", "10.0.2.5"), NodeProgram.empty("w2", 0)),
         "steering stops: no need to wait");
-    assertEquals(Rollout.Step.STEERING,
-        Rollout.step(source("w2", "w1", "10.0.2.5"), source("w2", "w3", "10.0.2.5")), "to another gateway");
-    assertEquals(Rollout.Step.FIRST,
+    assertEquals(
+        Rollout.Step.STEERING,
+        Rollout.step(source("w2", "w1", "10.0.2.5"), source("w2", "w3", "10.0.2.5")),
+        "to another gateway");
+    assertEquals(
+        Rollout.Step.FIRST,
         Rollout.step(source("w2", "w1", "10.0.2.5", "10.0.2.6"), source("w2", "w1", "10.0.2.5")),
         "one pod less");
   }
@@ -180,11 +214,17 @@ class RolloutTest {
   void holdingAnUnusedFloatingIpDoesNotMakeANodeAGateway() {
     // The lab's case: worker3 holds 192.168.1.102 (no policy uses it) and its pod bob becomes
     // selected by a policy whose egress IP worker1 holds: worker3 waits for worker1.
-    NodeProgram worker3Before = new NodeProgram("w3", 0, Map.of("10.10.3.12", 0), Map.of(), Map.of(),
-        List.of("192.168.1.102"));
-    NodeProgram worker3After = new NodeProgram("w3", 0, Map.of("10.10.3.12", 1),
-        Map.of(1, List.of(new Route("203.0.113.0/24", 1))),
-        Map.of(1, new Egress(1, "egress", "192.168.1.100", "w1", "192.168.1.11")), List.of("192.168.1.102"));
+    NodeProgram worker3Before =
+        new NodeProgram(
+            "w3", 0, Map.of("10.10.3.12", 0), Map.of(), Map.of(), List.of("192.168.1.102"));
+    NodeProgram worker3After =
+        new NodeProgram(
+            "w3",
+            0,
+            Map.of("10.10.3.12", 1),
+            Map.of(1, List.of(new Route("203.0.113.0/24", 1))),
+            Map.of(1, new Egress(1, "egress", "192.168.1.100", "w1", "192.168.1.11")),
+            List.of("192.168.1.102"));
     published.put("w3", worker3Before);
     published.put("w1", gateway("w1"));
     offer(Map.of("w1", gateway("w1", "10.10.3.12"), "w3", worker3After));
@@ -200,13 +240,15 @@ class RolloutTest {
   @Test
   void onlyGatewaysAreAwaitedInTheFirstStep() {
     // 1,000 nodes that only learn a new guarded prefix do not hold back the node that steers.
-    NodeProgram guardOnly = new NodeProgram("w5", 0, Map.of(), Map.of(), Map.of(), List.of(),
-        List.of("198.51.100.0/24"));
+    NodeProgram guardOnly =
+        new NodeProgram(
+            "w5", 0, Map.of(), Map.of(), Map.of(), List.of(), List.of("198.51.100.0/24"));
     offer(Map.of("w5", guardOnly, "w2", source("w2", "w1", "10.0.2.5")));
     dead.add("w1");
 
     release(T0);
 
-    assertEquals(List.of(Set.of("w5"), Set.of("w2")), rounds, "w5 goes first but is not waited for");
+    assertEquals(
+        List.of(Set.of("w5"), Set.of("w2")), rounds, "w5 goes first but is not waited for");
   }
 }

@@ -17,8 +17,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
 /**
- * A node agent without a dataplane: the real {@link AgentChannelClient} over real HTTP (TCP or a Unix
- * socket), with an in-memory {@link ProgramApplier} that records what it was told to apply.
+ * A node agent without a dataplane: the real {@link AgentChannelClient} over real HTTP (TCP or a
+ * Unix socket), with an in-memory {@link ProgramApplier} that records what it was told to apply.
  */
 public final class SimulatedAgent implements ProgramApplier {
   private final String node;
@@ -38,27 +38,62 @@ public final class SimulatedAgent implements ProgramApplier {
   }
 
   /** Starts heartbeating and polling; token and key as the controller issued them to files. */
-  public SimulatedAgent start(Vertx vertx, String controllerUrl, Path tokenDir, Path publicKeyFile) {
-    return start(vertx, controllerUrl, AgentChannel.fileToken(tokenDir.resolve(node + ".token")),
-        AgentChannel.publicKeyFile(publicKeyFile), Duration.ofMillis(100), Duration.ofSeconds(15));
+  public SimulatedAgent start(
+      Vertx vertx, String controllerUrl, Path tokenDir, Path publicKeyFile) {
+    return start(
+        vertx,
+        controllerUrl,
+        AgentChannel.fileToken(tokenDir.resolve(node + ".token")),
+        AgentChannel.publicKeyFile(publicKeyFile),
+        Duration.ofMillis(100),
+        Duration.ofSeconds(15));
   }
 
-  public SimulatedAgent start(Vertx vertx, String controllerUrl, Supplier<String> token,
-      Supplier<PublicKey> key, Duration heartbeat, Duration hold) {
+  public SimulatedAgent start(
+      Vertx vertx,
+      String controllerUrl,
+      Supplier<String> token,
+      Supplier<PublicKey> key,
+      Duration heartbeat,
+      Duration hold) {
     return start(vertx, controllerUrl, token, key, heartbeat, hold, null);
   }
 
-  public SimulatedAgent start(Vertx vertx, String controllerUrl, Supplier<String> token,
-      Supplier<PublicKey> key, Duration heartbeat, Duration hold, java.util.concurrent.ExecutorService shared) {
+  public SimulatedAgent start(
+      Vertx vertx,
+      String controllerUrl,
+      Supplier<String> token,
+      Supplier<PublicKey> key,
+      Duration heartbeat,
+      Duration hold,
+      java.util.concurrent.ExecutorService shared) {
     return start(vertx, controllerUrl, token, key, heartbeat, hold, shared, Clock.systemUTC());
   }
 
   /** {@code clock}: what the client measures its hold-timeout on (a test may move it by hand). */
-  public SimulatedAgent start(Vertx vertx, String controllerUrl, Supplier<String> token,
-      Supplier<PublicKey> key, Duration heartbeat, Duration hold,
-      java.util.concurrent.ExecutorService shared, Clock clock) {
-    client = new AgentChannelClient(vertx, ControllerEndpoint.parse(controllerUrl), node, token, key,
-        this, heartbeat, hold, Duration.ofSeconds(40), clock, null, shared);
+  public SimulatedAgent start(
+      Vertx vertx,
+      String controllerUrl,
+      Supplier<String> token,
+      Supplier<PublicKey> key,
+      Duration heartbeat,
+      Duration hold,
+      java.util.concurrent.ExecutorService shared,
+      Clock clock) {
+    client =
+        new AgentChannelClient(
+            vertx,
+            ControllerEndpoint.parse(controllerUrl),
+            node,
+            token,
+            key,
+            this,
+            heartbeat,
+            hold,
+            Duration.ofSeconds(40),
+            clock,
+            null,
+            shared);
     client.start();
     return this;
   }

@@ -20,18 +20,25 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Token-review mode (in a cluster) against the fabric8 API mock server in expectation mode, which
- * stands in for the API server's TokenReview answers: the agent's service account with a token bound
- * to a pod on node A is allowed for A only.
+ * stands in for the API server's TokenReview answers: the agent's service account with a token
+ * bound to a pod on node A is allowed for A only.
  */
 class TokenReviewAuthAgainstApiEmulatorIT {
   private static KubernetesMockServer server;
   private static AgentAuthenticator auth;
 
   static TokenReview answer(boolean authenticated, String user, String node, String audience) {
-    var b = new TokenReviewBuilder().withNewStatus().withAuthenticated(authenticated)
-        .withAudiences(audience).withNewUser().withUsername(user)
-        .withExtra(node == null ? Map.of() : Map.of(AgentAuthenticator.NODE_NAME_EXTRA, List.of(node)))
-        .endUser().endStatus();
+    var b =
+        new TokenReviewBuilder()
+            .withNewStatus()
+            .withAuthenticated(authenticated)
+            .withAudiences(audience)
+            .withNewUser()
+            .withUsername(user)
+            .withExtra(
+                node == null ? Map.of() : Map.of(AgentAuthenticator.NODE_NAME_EXTRA, List.of(node)))
+            .endUser()
+            .endStatus();
     return b.build();
   }
 
@@ -40,45 +47,104 @@ class TokenReviewAuthAgainstApiEmulatorIT {
     server = new KubernetesMockServer(false);
     server.init();
     // The mock answers TokenReviews by the token in the request body.
-    server.expect().post().withPath("/apis/authentication.k8s.io/v1/tokenreviews")
-        .andReply(200, req -> {
-          String body = req.getBody().readUtf8();
-          if (body.contains("token-of-agent-on-a")) {
-            return answer(true, "system:serviceaccount:kube-system:egressgw-agent", "node-a", "egressgw-agent");
-          }
-          if (body.contains("token-of-other-sa")) {
-            return answer(true, "system:serviceaccount:default:app", "node-a", "egressgw-agent");
-          }
-          if (body.contains("token-without-audience")) {
-            return new TokenReviewBuilder(answer(true, "system:serviceaccount:kube-system:egressgw-agent",
-                "node-a", "x")).editStatus().withAudiences(List.of()).endStatus().build();
-          }
-          if (body.contains("token-wrong-audience")) {
-            return answer(true, "system:serviceaccount:kube-system:egressgw-agent", "node-a", "kubernetes");
-          }
-          return answer(false, null, null, "egressgw-agent");
-        }).always();
+    server
+        .expect()
+        .post()
+        .withPath("/apis/authentication.k8s.io/v1/tokenreviews")
+        .andReply(
+            200,
+            req -> {
+              String body = req.getBody().readUtf8();
+              if (body.contains("token-of-agent-on-a")) {
+                return answer(
+                    true,
+                    "system:serviceaccount:kube-system:egressgw-agent",
+                    "node-a",
+                    "egressgw-agent");
+              }
+              if (body.contains("token-of-other-sa")) {
+                return answer(
+                    true, "system:serviceaccount:default:app", "node-a", "egressgw-agent");
+              }
+              if (body.contains("token-without-audience")) {
+                return new TokenReviewBuilder(
+                        answer(
+                            true,
+                            "system:serviceaccount:kube-system:egressgw-agent",
+                            "node-a",
+                            "x"))
+                    .editStatus()
+                    .withAudiences(List.of())
+                    .endStatus()
+                    .build();
+              }
+              if (body.contains("token-wrong-audience")) {
+                return answer(
+                    true,
+                    "system:serviceaccount:kube-system:egressgw-agent",
+                    "node-a",
+                    "kubernetes");
+              }
+              return answer(false, null, null, "egressgw-agent");
+            })
+        .always();
     auth = new AgentAuthenticator();
     auth.client = server.createClient();
     auth.clock = Clock.systemUTC();
-    auth.settings = new ChannelSettings() {
-      public Duration longPollTimeout() { return Duration.ofSeconds(25); }
-      public Duration rolloutStepTimeout() { return Duration.ofSeconds(1); }
-      public String signingKeyFile() { return "unused"; }
-      public String publicKeyFile() { return "unused"; }
-      public boolean generateKeys() { return false; }
-      public Auth auth() {
-        return new Auth() {
-          public String mode() { return "token-review"; }
-          public String tokenSecretFile() { return "unused"; }
-          public String tokenDir() { return "unused"; }
-          public String audience() { return "egressgw-agent"; }
-          public String agentServiceAccount() { return "kube-system:egressgw-agent"; }
-          public Duration cacheTtl() { return Duration.ofSeconds(60); }
-          public Optional<List<String>> preissue() { return Optional.empty(); }
+    auth.settings =
+        new ChannelSettings() {
+          public Duration longPollTimeout() {
+            return Duration.ofSeconds(25);
+          }
+
+          public Duration rolloutStepTimeout() {
+            return Duration.ofSeconds(1);
+          }
+
+          public String signingKeyFile() {
+            return "unused";
+          }
+
+          public String publicKeyFile() {
+            return "unused";
+          }
+
+          public boolean generateKeys() {
+            return false;
+          }
+
+          public Auth auth() {
+            return new Auth() {
+              public String mode() {
+                return "token-review";
+              }
+
+              public String tokenSecretFile() {
+                return "unused";
+              }
+
+              public String tokenDir() {
+                return "unused";
+              }
+
+              public String audience() {
+                return "egressgw-agent";
+              }
+
+              public String agentServiceAccount() {
+                return "kube-system:egressgw-agent";
+              }
+
+              public Duration cacheTtl() {
+                return Duration.ofSeconds(60);
+              }
+
+              public Optional<List<String>> preissue() {
+                return Optional.empty();
+              }
+            };
+          }
         };
-      }
-    };
   }
 
   @AfterAll
@@ -88,20 +154,41 @@ class TokenReviewAuthAgainstApiEmulatorIT {
 
   static Stream<Arguments> cases() {
     return Stream.of(
-        Arguments.of("agent token bound to node-a, for node-a", "token-of-agent-on-a", "node-a", AuthOutcome.ALLOWED),
-        Arguments.of("agent token bound to node-a, for node-b", "token-of-agent-on-a", "node-b", AuthOutcome.FORBIDDEN),
-        Arguments.of("another service account", "token-of-other-sa", "node-a", AuthOutcome.FORBIDDEN),
-        Arguments.of("token for another audience", "token-wrong-audience", "node-a", AuthOutcome.UNAUTHENTICATED),
-        Arguments.of("review that confirms no audience", "token-without-audience", "node-a",
+        Arguments.of(
+            "agent token bound to node-a, for node-a",
+            "token-of-agent-on-a",
+            "node-a",
+            AuthOutcome.ALLOWED),
+        Arguments.of(
+            "agent token bound to node-a, for node-b",
+            "token-of-agent-on-a",
+            "node-b",
+            AuthOutcome.FORBIDDEN),
+        Arguments.of(
+            "another service account", "token-of-other-sa", "node-a", AuthOutcome.FORBIDDEN),
+        Arguments.of(
+            "token for another audience",
+            "token-wrong-audience",
+            "node-a",
             AuthOutcome.UNAUTHENTICATED),
-        Arguments.of("token the API server does not know", "garbage", "node-a", AuthOutcome.UNAUTHENTICATED),
+        Arguments.of(
+            "review that confirms no audience",
+            "token-without-audience",
+            "node-a",
+            AuthOutcome.UNAUTHENTICATED),
+        Arguments.of(
+            "token the API server does not know", "garbage", "node-a", AuthOutcome.UNAUTHENTICATED),
         Arguments.of("no token", null, "node-a", AuthOutcome.UNAUTHENTICATED));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
-  void review(String description, String token, String node, AuthOutcome expected) throws Exception {
-    assertEquals(expected, auth.authenticate(node, token == null ? null : "Bearer " + token)
-        .toCompletableFuture().get(10, TimeUnit.SECONDS));
+  void review(String description, String token, String node, AuthOutcome expected)
+      throws Exception {
+    assertEquals(
+        expected,
+        auth.authenticate(node, token == null ? null : "Bearer " + token)
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS));
   }
 }

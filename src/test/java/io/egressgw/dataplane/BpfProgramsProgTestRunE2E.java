@@ -27,11 +27,11 @@ import org.junit.jupiter.api.TestInstance;
  * The three tc programs in the kernel on crafted packets (BPF_PROG_TEST_RUN), table-driven. The
  * object is loaded (never attached) with its maps pinned on a bpffs mounted for this test only.
  *
- * <p>This node is 10.77.0.2. Egress 7 is held by another node (127.0.0.2, see load()), egress 8 by this node, egress 9 by
- * nobody. Rule set 1: 203.0.113.0/24 -> 7, 203.0.113.128/25 -> 8, 192.0.2.0/24 -> 99 (unknown
- * egress); rule set 2: 0.0.0.0/0 -> 9; rule set 3: 203.0.113.0/24 -> 8. 10.244.1.5 is known but
- * not selected (rule set 0, no routes); 10.244.9.9 is not known. Guarded: 203.0.113.0/24 and
- * 192.0.2.0/24 (the policies' destinations).
+ * <p>This node is 10.77.0.2. Egress 7 is held by another node (127.0.0.2, see load()), egress 8 by
+ * this node, egress 9 by nobody. Rule set 1: 203.0.113.0/24 -> 7, 203.0.113.128/25 -> 8,
+ * 192.0.2.0/24 -> 99 (unknown egress); rule set 2: 0.0.0.0/0 -> 9; rule set 3: 203.0.113.0/24 -> 8.
+ * 10.244.1.5 is known but not selected (rule set 0, no routes); 10.244.9.9 is not known. Guarded:
+ * 203.0.113.0/24 and 192.0.2.0/24 (the policies' destinations).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BpfProgramsProgTestRunE2E {
@@ -44,24 +44,50 @@ class BpfProgramsProgTestRunE2E {
     RootRequirement.check();
     bpffs = Files.createTempDirectory("egw-bpffs-test-");
     Sh.must("mount", "-t", "bpf", "bpf", bpffs.toString());
-    bpf = DataplaneObject.load(bpffs.resolve("node").toString(), Ipv4.parseOrThrow(NODE_IP), DataplaneObject.Capacities.defaults());
-    MapCodec.writeSources(bpf.sources(), Map.of(
-        Ipv4.parseOrThrow("10.244.1.2"), 1, Ipv4.parseOrThrow("10.244.1.3"), 2, Ipv4.parseOrThrow("10.244.1.4"), 3,
-        Ipv4.parseOrThrow("10.244.1.5"), 0));
-    MapCodec.writeGuard(bpf.guard(), List.of(Ipv4Prefix.parse("203.0.113.0/24"), Ipv4Prefix.parse("192.0.2.0/24")));
-    MapCodec.writeRoutes(bpf.routes(), Map.of(
-        new RouteKey(1, Ipv4Prefix.parse("203.0.113.0/24")), 7,
-        new RouteKey(1, Ipv4Prefix.parse("203.0.113.128/25")), 8,
-        new RouteKey(1, Ipv4Prefix.parse("192.0.2.0/24")), 99,
-        new RouteKey(2, Ipv4Prefix.parse("0.0.0.0/0")), 9,
-        new RouteKey(3, Ipv4Prefix.parse("203.0.113.0/24")), 8));
-    MapCodec.writeEgresses(bpf.egresses(), Map.of(
-        // gateway 127.0.0.2: egw_steer's neighbour check (bpf_fib_lookup, in whatever namespace the
-        // test runs) then finds a local address, never a missing neighbour, whatever the host's
-        // routes; the missing-neighbour drop is tested in namespaces (EgressGatewayE2E)
-        7, new EgressEntry(Ipv4.parseOrThrow("127.0.0.2"), Ipv4.parseOrThrow("10.77.0.100"), EGRESS_HAS_GATEWAY),
-        8, new EgressEntry(Ipv4.parseOrThrow(NODE_IP), Ipv4.parseOrThrow("10.77.0.101"), EGRESS_HAS_GATEWAY),
-        9, new EgressEntry(0, Ipv4.parseOrThrow("10.77.0.102"), 0)));
+    bpf =
+        DataplaneObject.load(
+            bpffs.resolve("node").toString(),
+            Ipv4.parseOrThrow(NODE_IP),
+            DataplaneObject.Capacities.defaults());
+    MapCodec.writeSources(
+        bpf.sources(),
+        Map.of(
+            Ipv4.parseOrThrow("10.244.1.2"),
+            1,
+            Ipv4.parseOrThrow("10.244.1.3"),
+            2,
+            Ipv4.parseOrThrow("10.244.1.4"),
+            3,
+            Ipv4.parseOrThrow("10.244.1.5"),
+            0));
+    MapCodec.writeGuard(
+        bpf.guard(), List.of(Ipv4Prefix.parse("203.0.113.0/24"), Ipv4Prefix.parse("192.0.2.0/24")));
+    MapCodec.writeRoutes(
+        bpf.routes(),
+        Map.of(
+            new RouteKey(1, Ipv4Prefix.parse("203.0.113.0/24")), 7,
+            new RouteKey(1, Ipv4Prefix.parse("203.0.113.128/25")), 8,
+            new RouteKey(1, Ipv4Prefix.parse("192.0.2.0/24")), 99,
+            new RouteKey(2, Ipv4Prefix.parse("0.0.0.0/0")), 9,
+            new RouteKey(3, Ipv4Prefix.parse("203.0.113.0/24")), 8));
+    MapCodec.writeEgresses(
+        bpf.egresses(),
+        Map.of(
+            // gateway 127.0.0.2: egw_steer's neighbour check (bpf_fib_lookup, in whatever namespace
+            // the
+            // test runs) then finds a local address, never a missing neighbour, whatever the host's
+            // routes; the missing-neighbour drop is tested in namespaces (EgressGatewayE2E)
+            7,
+                new EgressEntry(
+                    Ipv4.parseOrThrow("127.0.0.2"),
+                    Ipv4.parseOrThrow("10.77.0.100"),
+                    EGRESS_HAS_GATEWAY),
+            8,
+                new EgressEntry(
+                    Ipv4.parseOrThrow(NODE_IP),
+                    Ipv4.parseOrThrow("10.77.0.101"),
+                    EGRESS_HAS_GATEWAY),
+            9, new EgressEntry(0, Ipv4.parseOrThrow("10.77.0.102"), 0)));
   }
 
   @AfterAll
@@ -78,42 +104,189 @@ class BpfProgramsProgTestRunE2E {
   /** One row: a packet (and skb->mark) into a program, the verdict and mark expected out. */
   record Case(String desc, String program, byte[] packet, int markIn, int verdict, int markOut) {}
 
-  static Case tcp(String desc, String prog, String src, String dst, int markIn, int verdict, int markOut) {
+  static Case tcp(
+      String desc, String prog, String src, String dst, int markIn, int verdict, int markOut) {
     return new Case(desc, prog, ProgTestRun.tcpPacket(src, dst), markIn, verdict, markOut);
   }
 
   static List<Case> cases() {
     return List.of(
-        tcp("classify: unknown source (node not programmed for it yet) to a guarded destination: drop", PROG_CLASSIFY, "10.244.9.9", "203.0.113.10", 0, TC_ACT_SHOT, 0),
-        tcp("classify: unknown source to an unguarded destination passes unmarked", PROG_CLASSIFY, "10.244.9.9", "198.51.100.10", 0, TC_ACT_UNSPEC, 0),
-        tcp("classify: known unselected source (rule set 0) to a guarded destination passes unmarked", PROG_CLASSIFY, "10.244.1.5", "203.0.113.10", 0, TC_ACT_UNSPEC, 0),
-        tcp("classify: known unselected source (rule set 0) to an unguarded destination passes unmarked", PROG_CLASSIFY, "10.244.1.5", "198.51.100.10", 0, TC_ACT_UNSPEC, 0),
-        tcp("classify: selected source, destination outside its rule set", PROG_CLASSIFY, "10.244.1.2", "198.51.100.10", 0, TC_ACT_UNSPEC, 0),
-        tcp("classify: egress held by another node: steer", PROG_CLASSIFY, "10.244.1.2", "203.0.113.10", 0, TC_ACT_UNSPEC, mark(MARK_STEER, 7)),
-        tcp("classify: longest prefix wins, egress held here: SNAT here", PROG_CLASSIFY, "10.244.1.2", "203.0.113.200", 0, TC_ACT_UNSPEC, mark(MARK_SNAT, 8)),
-        tcp("classify: rule sets are separate (rule set 3, same prefix)", PROG_CLASSIFY, "10.244.1.4", "203.0.113.10", 0, TC_ACT_UNSPEC, mark(MARK_SNAT, 8)),
-        tcp("classify: egress without gateway: drop (fail closed)", PROG_CLASSIFY, "10.244.1.3", "8.8.8.8", 0, TC_ACT_SHOT, 0),
-        tcp("classify: route to an unknown egress: drop", PROG_CLASSIFY, "10.244.1.2", "192.0.2.1", 0, TC_ACT_SHOT, 0),
-        new Case("classify: ARP untouched", PROG_CLASSIFY, ProgTestRun.arpPacket(), 0, TC_ACT_UNSPEC, 0),
-        tcp("steer: steer mark: redirect, marked as steered", PROG_STEER, "10.244.1.2", "203.0.113.10", mark(MARK_STEER, 7), TC_ACT_REDIRECT, mark(MARK_STEERED, 7)),
-        tcp("steer: egress lost its gateway: drop", PROG_STEER, "10.244.1.3", "8.8.8.8", mark(MARK_STEER, 9), TC_ACT_SHOT, mark(MARK_STEER, 9)),
-        tcp("steer: already steered (second pass): untouched", PROG_STEER, "10.244.1.2", "203.0.113.10", mark(MARK_STEERED, 7), TC_ACT_UNSPEC, mark(MARK_STEERED, 7)),
-        tcp("steer: unmarked: untouched", PROG_STEER, "10.244.9.9", "203.0.113.10", 0, TC_ACT_UNSPEC, 0),
-        tcp("steer: SNAT-here mark: untouched", PROG_STEER, "10.244.1.4", "203.0.113.10", mark(MARK_SNAT, 8), TC_ACT_UNSPEC, mark(MARK_SNAT, 8)),
-        tcp("gateway: remote pod, egress held here: SNAT here", PROG_GATEWAY, "10.244.1.4", "203.0.113.10", 0, TC_ACT_UNSPEC, mark(MARK_SNAT, 8)),
-        tcp("gateway: remote pod, egress held elsewhere: untouched", PROG_GATEWAY, "10.244.1.2", "203.0.113.10", 0, TC_ACT_UNSPEC, 0),
-        tcp("gateway: reply from outside: untouched", PROG_GATEWAY, "203.0.113.10", "10.77.0.101", 0, TC_ACT_UNSPEC, 0),
-        tcp("gateway: unknown source to a guarded destination: untouched (the guard is on pod interfaces only)", PROG_GATEWAY, "10.244.9.9", "203.0.113.10", 0, TC_ACT_UNSPEC, 0));
+        tcp(
+            "classify: unknown source (node not programmed for it yet) to a guarded destination:"
+                + " drop",
+            PROG_CLASSIFY,
+            "10.244.9.9",
+            "203.0.113.10",
+            0,
+            TC_ACT_SHOT,
+            0),
+        tcp(
+            "classify: unknown source to an unguarded destination passes unmarked",
+            PROG_CLASSIFY,
+            "10.244.9.9",
+            "198.51.100.10",
+            0,
+            TC_ACT_UNSPEC,
+            0),
+        tcp(
+            "classify: known unselected source (rule set 0) to a guarded destination passes"
+                + " unmarked",
+            PROG_CLASSIFY,
+            "10.244.1.5",
+            "203.0.113.10",
+            0,
+            TC_ACT_UNSPEC,
+            0),
+        tcp(
+            "classify: known unselected source (rule set 0) to an unguarded destination passes"
+                + " unmarked",
+            PROG_CLASSIFY,
+            "10.244.1.5",
+            "198.51.100.10",
+            0,
+            TC_ACT_UNSPEC,
+            0),
+        tcp(
+            "classify: selected source, destination outside its rule set",
+            PROG_CLASSIFY,
+            "10.244.1.2",
+            "198.51.100.10",
+            0,
+            TC_ACT_UNSPEC,
+            0),
+        tcp(
+            "classify: egress held by another node: steer",
+            PROG_CLASSIFY,
+            "10.244.1.2",
+            "203.0.113.10",
+            0,
+            TC_ACT_UNSPEC,
+            mark(MARK_STEER, 7)),
+        tcp(
+            "classify: longest prefix wins, egress held here: SNAT here",
+            PROG_CLASSIFY,
+            "10.244.1.2",
+            "203.0.113.200",
+            0,
+            TC_ACT_UNSPEC,
+            mark(MARK_SNAT, 8)),
+        tcp(
+            "classify: rule sets are separate (rule set 3, same prefix)",
+            PROG_CLASSIFY,
+            "10.244.1.4",
+            "203.0.113.10",
+            0,
+            TC_ACT_UNSPEC,
+            mark(MARK_SNAT, 8)),
+        tcp(
+            "classify: egress without gateway: drop (fail closed)",
+            PROG_CLASSIFY,
+            "10.244.1.3",
+            "8.8.8.8",
+            0,
+            TC_ACT_SHOT,
+            0),
+        tcp(
+            "classify: route to an unknown egress: drop",
+            PROG_CLASSIFY,
+            "10.244.1.2",
+            "192.0.2.1",
+            0,
+            TC_ACT_SHOT,
+            0),
+        new Case(
+            "classify: ARP untouched", PROG_CLASSIFY, ProgTestRun.arpPacket(), 0, TC_ACT_UNSPEC, 0),
+        tcp(
+            "steer: steer mark: redirect, marked as steered",
+            PROG_STEER,
+            "10.244.1.2",
+            "203.0.113.10",
+            mark(MARK_STEER, 7),
+            TC_ACT_REDIRECT,
+            mark(MARK_STEERED, 7)),
+        tcp(
+            "steer: egress lost its gateway: drop",
+            PROG_STEER,
+            "10.244.1.3",
+            "8.8.8.8",
+            mark(MARK_STEER, 9),
+            TC_ACT_SHOT,
+            mark(MARK_STEER, 9)),
+        tcp(
+            "steer: already steered (second pass): untouched",
+            PROG_STEER,
+            "10.244.1.2",
+            "203.0.113.10",
+            mark(MARK_STEERED, 7),
+            TC_ACT_UNSPEC,
+            mark(MARK_STEERED, 7)),
+        tcp(
+            "steer: unmarked: untouched",
+            PROG_STEER,
+            "10.244.9.9",
+            "203.0.113.10",
+            0,
+            TC_ACT_UNSPEC,
+            0),
+        tcp(
+            "steer: SNAT-here mark: untouched",
+            PROG_STEER,
+            "10.244.1.4",
+            "203.0.113.10",
+            mark(MARK_SNAT, 8),
+            TC_ACT_UNSPEC,
+            mark(MARK_SNAT, 8)),
+        tcp(
+            "gateway: remote pod, egress held here: SNAT here",
+            PROG_GATEWAY,
+            "10.244.1.4",
+            "203.0.113.10",
+            0,
+            TC_ACT_UNSPEC,
+            mark(MARK_SNAT, 8)),
+        tcp(
+            "gateway: remote pod, egress held elsewhere: untouched",
+            PROG_GATEWAY,
+            "10.244.1.2",
+            "203.0.113.10",
+            0,
+            TC_ACT_UNSPEC,
+            0),
+        tcp(
+            "gateway: reply from outside: untouched",
+            PROG_GATEWAY,
+            "203.0.113.10",
+            "10.77.0.101",
+            0,
+            TC_ACT_UNSPEC,
+            0),
+        tcp(
+            "gateway: unknown source to a guarded destination: untouched (the guard is on pod"
+                + " interfaces only)",
+            PROG_GATEWAY,
+            "10.244.9.9",
+            "203.0.113.10",
+            0,
+            TC_ACT_UNSPEC,
+            0));
   }
 
   @TestFactory
   Stream<DynamicTest> programsOnCraftedPackets() {
     return cases().stream()
-        .map(c -> DynamicTest.dynamicTest(c.desc(), () -> {
-          ProgTestRun.Result r = ProgTestRun.run(bpf.programFd(c.program()), c.packet(), c.markIn(), 1);
-          assertEquals(c.verdict(), r.retval(), c.desc() + ": verdict");
-          assertEquals(Integer.toHexString(c.markOut()), Integer.toHexString(r.markOut()), c.desc() + ": mark");
-        }));
+        .map(
+            c ->
+                DynamicTest.dynamicTest(
+                    c.desc(),
+                    () -> {
+                      ProgTestRun.Result r =
+                          ProgTestRun.run(bpf.programFd(c.program()), c.packet(), c.markIn(), 1);
+                      assertEquals(c.verdict(), r.retval(), c.desc() + ": verdict");
+                      assertEquals(
+                          Integer.toHexString(c.markOut()),
+                          Integer.toHexString(r.markOut()),
+                          c.desc() + ": mark");
+                    }));
   }
 
   @Test
@@ -123,8 +296,11 @@ class BpfProgramsProgTestRunE2E {
     PolicyCounters snat = counters(8);
 
     ProgTestRun.run(bpf.programFd(PROG_CLASSIFY), packet, 0, 10);
-    assertEquals(steered, counters(7), "classification alone counts nothing (FORWARD may still drop)");
-    for (int i = 0; i < 10; i++) { // one run each: in a repeated run the skb keeps its new "steered" mark
+    assertEquals(
+        steered, counters(7), "classification alone counts nothing (FORWARD may still drop)");
+    for (int i = 0;
+        i < 10;
+        i++) { // one run each: in a repeated run the skb keeps its new "steered" mark
       ProgTestRun.run(bpf.programFd(PROG_STEER), packet, mark(MARK_STEER, 7), 1);
     }
     ProgTestRun.run(bpf.programFd(PROG_STEER), packet, mark(MARK_SNAT, 8), 5);
@@ -138,11 +314,16 @@ class BpfProgramsProgTestRunE2E {
   void guardDropsAreCountedPerNode() {
     PolicyCounters before = drops(DROP_GUARD);
 
-    ProgTestRun.run(bpf.programFd(PROG_CLASSIFY), ProgTestRun.tcpPacket("10.244.9.9", "192.0.2.7"), 0, 3);
-    ProgTestRun.run(bpf.programFd(PROG_CLASSIFY), ProgTestRun.tcpPacket("10.244.9.9", "198.51.100.10"), 0, 4);
-    ProgTestRun.run(bpf.programFd(PROG_CLASSIFY), ProgTestRun.tcpPacket("10.244.1.5", "192.0.2.7"), 0, 4);
+    ProgTestRun.run(
+        bpf.programFd(PROG_CLASSIFY), ProgTestRun.tcpPacket("10.244.9.9", "192.0.2.7"), 0, 3);
+    ProgTestRun.run(
+        bpf.programFd(PROG_CLASSIFY), ProgTestRun.tcpPacket("10.244.9.9", "198.51.100.10"), 0, 4);
+    ProgTestRun.run(
+        bpf.programFd(PROG_CLASSIFY), ProgTestRun.tcpPacket("10.244.1.5", "192.0.2.7"), 0, 4);
 
-    assertEquals(3, drops(DROP_GUARD).packets() - before.packets(),
+    assertEquals(
+        3,
+        drops(DROP_GUARD).packets() - before.packets(),
         "only the unknown source's packets to the guarded destination");
   }
 
@@ -152,9 +333,13 @@ class BpfProgramsProgTestRunE2E {
     PolicyCounters guard = drops(DROP_GUARD);
 
     // classify: a selected pod whose egress has no gateway (2), steer: the egress lost it (3)
-    ProgTestRun.run(bpf.programFd(PROG_CLASSIFY), ProgTestRun.tcpPacket("10.244.1.3", "8.8.8.8"), 0, 2);
-    ProgTestRun.run(bpf.programFd(PROG_STEER), ProgTestRun.tcpPacket("10.244.1.3", "8.8.8.8"),
-        mark(MARK_STEER, 9), 3);
+    ProgTestRun.run(
+        bpf.programFd(PROG_CLASSIFY), ProgTestRun.tcpPacket("10.244.1.3", "8.8.8.8"), 0, 2);
+    ProgTestRun.run(
+        bpf.programFd(PROG_STEER),
+        ProgTestRun.tcpPacket("10.244.1.3", "8.8.8.8"),
+        mark(MARK_STEER, 9),
+        3);
 
     assertEquals(5, drops(DROP_NO_EGRESS).packets() - noEgress.packets(), "no egress");
     assertEquals(guard, drops(DROP_GUARD), "not guard drops");

@@ -40,10 +40,23 @@ class MapLayoutBtfTest {
     MapLayouts.State st = MapLayouts.STATE;
     MapLayouts.GuardKey gk = MapLayouts.GUARD_KEY;
     return List.of(
-        new Case("guard key", "egw_guard_key", gk, ordered("prefixlen", gk.prefixlen, "daddr", gk.daddr)),
-        new Case("routes key", "egw_route_key", rk, ordered("prefixlen", rk.prefixlen, "rule_set", rk.ruleSet, "daddr", rk.daddr)),
-        new Case("egresses value", "egw_egress", eg, ordered("gateway_ip", eg.gatewayIp, "egress_ip", eg.egressIp, "flags", eg.flags)),
-        new Case("counters value", "egw_counters", c, ordered("packets", c.packets, "bytes", c.bytes)),
+        new Case(
+            "guard key",
+            "egw_guard_key",
+            gk,
+            ordered("prefixlen", gk.prefixlen, "daddr", gk.daddr)),
+        new Case(
+            "routes key",
+            "egw_route_key",
+            rk,
+            ordered("prefixlen", rk.prefixlen, "rule_set", rk.ruleSet, "daddr", rk.daddr)),
+        new Case(
+            "egresses value",
+            "egw_egress",
+            eg,
+            ordered("gateway_ip", eg.gatewayIp, "egress_ip", eg.egressIp, "flags", eg.flags)),
+        new Case(
+            "counters value", "egw_counters", c, ordered("packets", c.packets, "bytes", c.bytes)),
         new Case("state value", "egw_state", st, ordered("generation", st.generation)));
   }
 
@@ -60,7 +73,8 @@ class MapLayoutBtfTest {
   }
 
   static Map<String, BtfStruct> btfStructs(Path btfFile) {
-    Sh.Result dump = Sh.run(60, "bpftool", "btf", "dump", "file", btfFile.toString(), "format", "raw");
+    Sh.Result dump =
+        Sh.run(60, "bpftool", "btf", "dump", "file", btfFile.toString(), "format", "raw");
     assertEquals(0, dump.exitCode(), "bpftool btf dump: " + dump.output());
     Pattern header = Pattern.compile("^\\[\\d+] STRUCT '([^']+)' size=(\\d+) vlen=(\\d+)");
     Pattern member = Pattern.compile("^\\s+'([^']+)' type_id=\\d+ bits_offset=(\\d+)");
@@ -89,24 +103,43 @@ class MapLayoutBtfTest {
   Stream<DynamicTest> javaLayoutsMatchTheBtfOfTheObject() {
     Map<String, BtfStruct> btf = btfStructs();
     return cases().stream()
-        .map(c -> DynamicTest.dynamicTest(c.desc() + " (struct " + c.btfName() + ")", () -> {
-          BtfStruct s = btf.get(c.btfName());
-          assertNotNull(s, "struct " + c.btfName() + " is not in the object's BTF");
-          assertEquals(s.size(), Struct.size(c.java()), "size of " + c.btfName());
-          assertEquals(s.offsets().keySet(), c.members().keySet(), "members of " + c.btfName());
-          c.members().forEach((name, field) ->
-              assertEquals(s.offsets().get(name), (int) field.offset(), c.btfName() + "." + name + " offset"));
-        }));
+        .map(
+            c ->
+                DynamicTest.dynamicTest(
+                    c.desc() + " (struct " + c.btfName() + ")",
+                    () -> {
+                      BtfStruct s = btf.get(c.btfName());
+                      assertNotNull(s, "struct " + c.btfName() + " is not in the object's BTF");
+                      assertEquals(s.size(), Struct.size(c.java()), "size of " + c.btfName());
+                      assertEquals(
+                          s.offsets().keySet(), c.members().keySet(), "members of " + c.btfName());
+                      c.members()
+                          .forEach(
+                              (name, field) ->
+                                  assertEquals(
+                                      s.offsets().get(name),
+                                      (int) field.offset(),
+                                      c.btfName() + "." + name + " offset"));
+                    }));
   }
 
   @Test
   void mapsInTheObjectAreTheOnesJavaNames() {
     Path obj = NativeLibraries.libraryPath("egressgw.bpf.o");
-    String dump = Sh.run(30, "bpftool", "btf", "dump", "file", obj.toString(), "format", "raw").output();
-    for (String map : List.of(MapLayouts.MAP_SOURCES, MapLayouts.MAP_ROUTES, MapLayouts.MAP_EGRESSES, MapLayouts.MAP_COUNTERS, MapLayouts.MAP_STATE, MapLayouts.MAP_GUARD)) {
+    String dump =
+        Sh.run(30, "bpftool", "btf", "dump", "file", obj.toString(), "format", "raw").output();
+    for (String map :
+        List.of(
+            MapLayouts.MAP_SOURCES,
+            MapLayouts.MAP_ROUTES,
+            MapLayouts.MAP_EGRESSES,
+            MapLayouts.MAP_COUNTERS,
+            MapLayouts.MAP_STATE,
+            MapLayouts.MAP_GUARD)) {
       assertTrue(dump.contains("VAR '" + map + "'"), map + " missing from the object");
     }
-    assertTrue(dump.contains("VAR 'egw_node_ip'"), "runtime setting egw_node_ip missing from .rodata");
+    assertTrue(
+        dump.contains("VAR 'egw_node_ip'"), "runtime setting egw_node_ip missing from .rodata");
   }
 
   /**
@@ -117,8 +150,7 @@ class MapLayoutBtfTest {
   void progTestRunSkBuffLayoutMatchesTheKernelsBtf() {
     Path vmlinux = Path.of("/sys/kernel/btf/vmlinux");
     assumeTrue(
-        Files.isReadable(vmlinux) || System.getenv("CI") != null,
-        "no kernel BTF at " + vmlinux);
+        Files.isReadable(vmlinux) || System.getenv("CI") != null, "no kernel BTF at " + vmlinux);
     BtfStruct skb = btfStructs(vmlinux).get("__sk_buff");
     assertNotNull(skb, "struct __sk_buff is not in the kernel's BTF");
     assertEquals(skb.size(), ProgTestRun.SK_BUFF_SIZE, "sizeof(struct __sk_buff)");

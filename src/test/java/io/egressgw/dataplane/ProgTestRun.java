@@ -10,14 +10,15 @@ import jnr.ffi.Struct;
 
 /**
  * Runs a tc program on a crafted packet in the kernel (BPF_PROG_TEST_RUN through libbpf's
- * bpf_prog_test_run_opts), with skb->mark in and out through the __sk_buff context. For table
- * tests of the programs and for measuring their per-packet cost.
+ * bpf_prog_test_run_opts), with skb->mark in and out through the __sk_buff context. For table tests
+ * of the programs and for measuring their per-packet cost.
  */
 public final class ProgTestRun {
   private ProgTestRun() {}
 
   /** sizeof(struct __sk_buff) on the kernels we support (also in the object's BTF). */
   static final int SK_BUFF_SIZE = 192;
+
   /** offsetof(struct __sk_buff, mark). */
   static final int SK_BUFF_MARK = 8;
 
@@ -87,9 +88,19 @@ public final class ProgTestRun {
   /** An Ethernet + IPv4 + TCP SYN packet from saddr to daddr (checksums are not checked by tc). */
   public static byte[] tcpPacket(String saddr, String daddr) {
     ByteBuffer b = ByteBuffer.allocate(64).order(ByteOrder.BIG_ENDIAN);
-    b.put(new byte[] {2, 0, 0, 0, 0, 2}).put(new byte[] {2, 0, 0, 0, 0, 1}).putShort((short) 0x0800);
-    b.put((byte) 0x45).put((byte) 0).putShort((short) 40).putShort((short) 1).putShort((short) 0x4000);
-    b.put((byte) 64).put((byte) 6).putShort((short) 0).putInt(Ipv4.parseOrThrow(saddr)).putInt(Ipv4.parseOrThrow(daddr));
+    b.put(new byte[] {2, 0, 0, 0, 0, 2})
+        .put(new byte[] {2, 0, 0, 0, 0, 1})
+        .putShort((short) 0x0800);
+    b.put((byte) 0x45)
+        .put((byte) 0)
+        .putShort((short) 40)
+        .putShort((short) 1)
+        .putShort((short) 0x4000);
+    b.put((byte) 64)
+        .put((byte) 6)
+        .putShort((short) 0)
+        .putInt(Ipv4.parseOrThrow(saddr))
+        .putInt(Ipv4.parseOrThrow(daddr));
     b.putShort((short) 40000).putShort((short) 443).putInt(1).putInt(0);
     b.put((byte) 0x50).put((byte) 0x02).putShort((short) 65535).putInt(0);
     return b.array();
@@ -98,7 +109,9 @@ public final class ProgTestRun {
   /** An ARP packet (not IPv4): every program must leave it alone. */
   public static byte[] arpPacket() {
     ByteBuffer b = ByteBuffer.allocate(64).order(ByteOrder.BIG_ENDIAN);
-    b.put(new byte[] {-1, -1, -1, -1, -1, -1}).put(new byte[] {2, 0, 0, 0, 0, 1}).putShort((short) 0x0806);
+    b.put(new byte[] {-1, -1, -1, -1, -1, -1})
+        .put(new byte[] {2, 0, 0, 0, 0, 1})
+        .putShort((short) 0x0806);
     b.putShort((short) 1).putShort((short) 0x0800).put((byte) 6).put((byte) 4).putShort((short) 1);
     return b.array();
   }

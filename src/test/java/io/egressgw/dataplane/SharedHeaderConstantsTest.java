@@ -14,7 +14,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
-/** The constants of src/native-ebpf/include/egressgw.h against their Java copies in {@link MapLayouts}. */
+/**
+ * The constants of src/native-ebpf/include/egressgw.h against their Java copies in {@link
+ * MapLayouts}.
+ */
 class SharedHeaderConstantsTest {
 
   record Case(String macro, Object javaValue) {}
@@ -66,27 +69,36 @@ class SharedHeaderConstantsTest {
     int ours = MapLayouts.MARK_MASK | MapLayouts.MARK_ID_MASK;
 
     assertEquals(0, ours & kubeProxy, "bits egressgw may set: " + Integer.toHexString(ours));
-    for (int action : new int[] {MapLayouts.MARK_STEER, MapLayouts.MARK_SNAT, MapLayouts.MARK_STEERED}) {
+    for (int action :
+        new int[] {MapLayouts.MARK_STEER, MapLayouts.MARK_SNAT, MapLayouts.MARK_STEERED}) {
       assertEquals(action, action & MapLayouts.MARK_MASK, "the action fits its field");
     }
     assertEquals(kubeProxy, MapLayouts.MARK_KUBE_PROXY);
-    assertEquals(0xffff0e66, MapLayouts.mark(MapLayouts.MARK_SNAT, 0xffff), "the highest egress id");
+    assertEquals(
+        0xffff0e66, MapLayouts.mark(MapLayouts.MARK_SNAT, 0xffff), "the highest egress id");
   }
 
   @TestFactory
   Stream<DynamicTest> javaConstantsEqualTheSharedHeader() throws Exception {
     Map<String, String> defines = defines();
     return cases().stream()
-        .map(c -> DynamicTest.dynamicTest(c.macro(), () -> {
-          String raw = defines.get(c.macro());
-          assertNotNull(raw, c.macro() + " not defined in egressgw.h");
-          if (c.javaValue() instanceof String s) {
-            assertEquals(raw, s);
-          } else {
-            String digits = raw.replaceAll("[uU]$", "");
-            long value = digits.startsWith("0x") ? Long.parseLong(digits.substring(2), 16) : Long.parseLong(digits);
-            assertEquals((int) value, (int) (Integer) c.javaValue(), c.macro());
-          }
-        }));
+        .map(
+            c ->
+                DynamicTest.dynamicTest(
+                    c.macro(),
+                    () -> {
+                      String raw = defines.get(c.macro());
+                      assertNotNull(raw, c.macro() + " not defined in egressgw.h");
+                      if (c.javaValue() instanceof String s) {
+                        assertEquals(raw, s);
+                      } else {
+                        String digits = raw.replaceAll("[uU]$", "");
+                        long value =
+                            digits.startsWith("0x")
+                                ? Long.parseLong(digits.substring(2), 16)
+                                : Long.parseLong(digits);
+                        assertEquals((int) value, (int) (Integer) c.javaValue(), c.macro());
+                      }
+                    }));
   }
 }

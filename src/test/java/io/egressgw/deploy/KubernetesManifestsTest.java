@@ -52,7 +52,10 @@ class KubernetesManifestsTest {
   static List<String[]> controllerApiCalls() {
     return List.of(
         // informers and REST writes on the custom resources
-        row("networking.gke.io", "networkgatewaygroups", "get list watch create update patch delete"),
+        row(
+            "networking.gke.io",
+            "networkgatewaygroups",
+            "get list watch create update patch delete"),
         row("networking.gke.io", "egressnatpolicies", "get list watch create update patch delete"),
         row("networking.gke.io", "networkgatewaygroups/status", "get update patch"),
         row("networking.gke.io", "egressnatpolicies/status", "get update patch"),
@@ -70,7 +73,8 @@ class KubernetesManifestsTest {
         row("", "secrets", "get create update"),
         row("", "configmaps", "get create update"),
         row("admissionregistration.k8s.io", "validatingwebhookconfigurations", "get patch"),
-        // authentication of agents (TokenReview) and REST callers (TokenReview, SubjectAccessReview)
+        // authentication of agents (TokenReview) and REST callers (TokenReview,
+        // SubjectAccessReview)
         row("authentication.k8s.io", "tokenreviews", "create"),
         row("authorization.k8s.io", "subjectaccessreviews", "create"));
   }
@@ -102,7 +106,8 @@ class KubernetesManifestsTest {
                 spec ->
                     spec.getContainers().stream()
                         .filter(c -> c.getImage().equals(image.get("name")))
-                        .forEach(c -> c.setImage(image.get("newName") + ":" + image.get("newTag"))));
+                        .forEach(
+                            c -> c.setImage(image.get("newName") + ":" + image.get("newTag"))));
         objects.add(object);
       }
     }
@@ -142,8 +147,16 @@ class KubernetesManifestsTest {
     assertThat(objects).allSatisfy(o -> assertThat(o.getMetadata().getName()).isNotBlank());
     assertThat(objects.stream().map(HasMetadata::getKind).collect(Collectors.toSet()))
         .contains(
-            "Namespace", "CustomResourceDefinition", "ServiceAccount", "ClusterRole", "Role",
-            "Deployment", "DaemonSet", "Service", "ValidatingWebhookConfiguration", "NetworkPolicy");
+            "Namespace",
+            "CustomResourceDefinition",
+            "ServiceAccount",
+            "ClusterRole",
+            "Role",
+            "Deployment",
+            "DaemonSet",
+            "Service",
+            "ValidatingWebhookConfiguration",
+            "NetworkPolicy");
     objects.stream()
         .filter(KubernetesManifestsTest::isNamespaced)
         .forEach(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo("egressgw-system"));
@@ -151,11 +164,15 @@ class KubernetesManifestsTest {
 
   @Test
   void theCrdsAreTheGeneratedOnesForBothKinds() {
-    assertThat(only(CustomResourceDefinition.class, "networkgatewaygroups.networking.gke.io")
-            .getSpec().getScope())
+    assertThat(
+            only(CustomResourceDefinition.class, "networkgatewaygroups.networking.gke.io")
+                .getSpec()
+                .getScope())
         .isEqualTo("Namespaced");
-    assertThat(only(CustomResourceDefinition.class, "egressnatpolicies.networking.gke.io")
-            .getSpec().getScope())
+    assertThat(
+            only(CustomResourceDefinition.class, "egressnatpolicies.networking.gke.io")
+                .getSpec()
+                .getScope())
         .isEqualTo("Cluster");
   }
 
@@ -187,7 +204,8 @@ class KubernetesManifestsTest {
 
   @Test
   void theAgentRunsWithOnlyTheCapabilitiesItNeedsNotPrivileged() {
-    Container agent = podSpec(only(DaemonSet.class, "egressgw-agent")).orElseThrow().getContainers().get(0);
+    Container agent =
+        podSpec(only(DaemonSet.class, "egressgw-agent")).orElseThrow().getContainers().get(0);
     assertThat(agent.getSecurityContext().getPrivileged()).isFalse();
     assertThat(agent.getSecurityContext().getCapabilities().getAdd())
         .containsExactlyInAnyOrder("BPF", "PERFMON", "NET_ADMIN", "NET_RAW");
@@ -228,9 +246,12 @@ class KubernetesManifestsTest {
 
     Container controller =
         podSpec(only(Deployment.class, "egressgw-controller")).orElseThrow().getContainers().get(0);
-    Container agent = podSpec(only(DaemonSet.class, "egressgw-agent")).orElseThrow().getContainers().get(0);
+    Container agent =
+        podSpec(only(DaemonSet.class, "egressgw-agent")).orElseThrow().getContainers().get(0);
     String image = kustomization.get("images").toString();
-    assertThat(controller.getImage()).isEqualTo(agent.getImage()).isEqualTo("egressgw/egressgw:0.1.0");
+    assertThat(controller.getImage())
+        .isEqualTo(agent.getImage())
+        .isEqualTo("egressgw/egressgw:0.1.0");
     assertThat(image).contains("name=egressgw");
 
     assertThat(ports(controller)).containsEntry("http", httpPort).containsEntry("https", httpsPort);
@@ -242,46 +263,74 @@ class KubernetesManifestsTest {
   }
 
   @Test
-  void theWebhookCertificateInitStepRunsAClassOfThisApplicationAndFeedsTheHttpsListener() throws Exception {
+  void theWebhookCertificateInitStepRunsAClassOfThisApplicationAndFeedsTheHttpsListener()
+      throws Exception {
     PodSpec spec = podSpec(only(Deployment.class, "egressgw-controller")).orElseThrow();
     Container init = spec.getInitContainers().get(0);
     String mainClass = init.getCommand().get(init.getCommand().indexOf("-cp") + 2);
     assertThat(Class.forName(mainClass).getMethod("main", String[].class)).isNotNull();
     Container controller = spec.getContainers().get(0);
-    assertThat(env(controller, "QUARKUS_HTTP_SSL_CERTIFICATE_FILES")).startsWith(init.getCommand().get(init.getCommand().size() - 1));
+    assertThat(env(controller, "QUARKUS_HTTP_SSL_CERTIFICATE_FILES"))
+        .startsWith(init.getCommand().get(init.getCommand().size() - 1));
     assertThat(init.getVolumeMounts()).anyMatch(m -> m.getName().equals("run"));
     assertThat(controller.getVolumeMounts()).anyMatch(m -> m.getName().equals("run"));
   }
 
   @Test
   void agentAndControllerAgreeOnTheChannel() {
-    Container agent = podSpec(only(DaemonSet.class, "egressgw-agent")).orElseThrow().getContainers().get(0);
+    Container agent =
+        podSpec(only(DaemonSet.class, "egressgw-agent")).orElseThrow().getContainers().get(0);
     Container controller =
         podSpec(only(Deployment.class, "egressgw-controller")).orElseThrow().getContainers().get(0);
-    io.fabric8.kubernetes.api.model.Service service = only(io.fabric8.kubernetes.api.model.Service.class, "egressgw-controller");
+    io.fabric8.kubernetes.api.model.Service service =
+        only(io.fabric8.kubernetes.api.model.Service.class, "egressgw-controller");
     String url = env(agent, "EGRESSGW_AGENT_CHANNEL_CONTROLLER_URL");
-    assertThat(url).isEqualTo("https://" + service.getMetadata().getName() + "." + service.getMetadata().getNamespace()
-        + ".svc:" + service.getSpec().getPorts().get(0).getPort());
+    assertThat(url)
+        .isEqualTo(
+            "https://"
+                + service.getMetadata().getName()
+                + "."
+                + service.getMetadata().getNamespace()
+                + ".svc:"
+                + service.getSpec().getPorts().get(0).getPort());
     assertThat(env(controller, "EGRESSGW_CONTROLLER_CHANNEL_AUTH_MODE")).isEqualTo("token-review");
     assertThat(env(controller, "EGRESSGW_CONTROLLER_CHANNEL_AUTH_AGENT_SERVICE_ACCOUNT"))
-        .isEqualTo("egressgw-system:" + podSpec(only(DaemonSet.class, "egressgw-agent")).orElseThrow().getServiceAccountName());
-    String audience = podSpec(only(DaemonSet.class, "egressgw-agent")).orElseThrow().getVolumes().stream()
-        .filter(v -> v.getProjected() != null).findFirst().orElseThrow()
-        .getProjected().getSources().get(0).getServiceAccountToken().getAudience();
+        .isEqualTo(
+            "egressgw-system:"
+                + podSpec(only(DaemonSet.class, "egressgw-agent"))
+                    .orElseThrow()
+                    .getServiceAccountName());
+    String audience =
+        podSpec(only(DaemonSet.class, "egressgw-agent")).orElseThrow().getVolumes().stream()
+            .filter(v -> v.getProjected() != null)
+            .findFirst()
+            .orElseThrow()
+            .getProjected()
+            .getSources()
+            .get(0)
+            .getServiceAccountToken()
+            .getAudience();
     assertThat(audience).isEqualTo("egressgw-agent");
-    assertThat(env(controller, "EGRESSGW_CONTROLLER_LEADER_ELECTION_LEASE_NAMESPACE")).isEqualTo("egressgw-system");
+    assertThat(env(controller, "EGRESSGW_CONTROLLER_LEADER_ELECTION_LEASE_NAMESPACE"))
+        .isEqualTo("egressgw-system");
   }
 
   @Test
   void theStartupTaintCannotKeepOutTheAgentOrTheControllerThatRemovesIt() {
     // Nodes registered with the start-up taint get no ordinary pods until the controller removes it
     // (once the node's agent is programmed): both must tolerate it, or a fresh cluster deadlocks.
-    for (PodSpec spec : List.of(podSpec(only(DaemonSet.class, "egressgw-agent")).orElseThrow(),
-        podSpec(only(Deployment.class, "egressgw-controller")).orElseThrow())) {
-      assertThat(spec.getTolerations()).as("tolerations of %s", spec.getServiceAccountName()).anyMatch(t ->
-          "Exists".equals(t.getOperator())
-              && (t.getKey() == null || io.egressgw.controller.StartupTaint.KEY.equals(t.getKey()))
-              && (t.getEffect() == null || "NoSchedule".equals(t.getEffect())));
+    for (PodSpec spec :
+        List.of(
+            podSpec(only(DaemonSet.class, "egressgw-agent")).orElseThrow(),
+            podSpec(only(Deployment.class, "egressgw-controller")).orElseThrow())) {
+      assertThat(spec.getTolerations())
+          .as("tolerations of %s", spec.getServiceAccountName())
+          .anyMatch(
+              t ->
+                  "Exists".equals(t.getOperator())
+                      && (t.getKey() == null
+                          || io.egressgw.controller.StartupTaint.KEY.equals(t.getKey()))
+                      && (t.getEffect() == null || "NoSchedule".equals(t.getEffect())));
     }
   }
 

@@ -23,8 +23,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * egressgw.kubernetes=cluster: no emulator is started and the application's one KubernetesClient
- * is the one Quarkus configures, here pointed by @WithKubernetesTestServer at its own fabric8 mock
+ * egressgw.kubernetes=cluster: no emulator is started and the application's one KubernetesClient is
+ * the one Quarkus configures, here pointed by @WithKubernetesTestServer at its own fabric8 mock
  * server (CRUD mode) standing in for a real cluster. Shows that other packages' tests can use the
  * Quarkus test server without the embedded mode getting in the way.
  */
@@ -55,18 +55,35 @@ class ClusterModeAgainstKubernetesTestServerIT {
   @Test
   void restAndTheClusterSeeEachOthersWrites() {
     NetworkGatewayGroup group = new NetworkGatewayGroup();
-    group.setMetadata(new ObjectMetaBuilder().withNamespace("kube-system").withName("in-cluster").build());
+    group.setMetadata(
+        new ObjectMetaBuilder().withNamespace("kube-system").withName("in-cluster").build());
     group.setSpec(new NetworkGatewayGroupSpec(new ArrayList<>(List.of("192.168.60.1")), null));
     server.getClient().resource(group).create();
 
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        given().get("/v1/namespaces/kube-system/gateway-groups/in-cluster").then().statusCode(200)
-            .body("spec.floatingIPs", contains("192.168.60.1")));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                given()
+                    .get("/v1/namespaces/kube-system/gateway-groups/in-cluster")
+                    .then()
+                    .statusCode(200)
+                    .body("spec.floatingIPs", contains("192.168.60.1")));
 
-    given().contentType("application/json")
-        .body("{\"metadata\":{\"name\":\"from-rest\"},\"spec\":{\"floatingIPs\":[\"192.168.60.2\"]}}")
-        .post("/v1/namespaces/kube-system/gateway-groups").then().statusCode(201);
-    assertThat(server.getClient().resources(NetworkGatewayGroup.class).inNamespace("kube-system").withName("from-rest").get())
+    given()
+        .contentType("application/json")
+        .body(
+            "{\"metadata\":{\"name\":\"from-rest\"},\"spec\":{\"floatingIPs\":[\"192.168.60.2\"]}}")
+        .post("/v1/namespaces/kube-system/gateway-groups")
+        .then()
+        .statusCode(201);
+    assertThat(
+            server
+                .getClient()
+                .resources(NetworkGatewayGroup.class)
+                .inNamespace("kube-system")
+                .withName("from-rest")
+                .get())
         .isNotNull();
   }
 }

@@ -46,8 +46,11 @@ class LabE2E {
   void everyPodLeavesWithTheExpectedSourceAddress() {
     Map<LabPod, String> seen = lab.observedSources();
     assertThat(seen).hasSize(lab.plan().pods().size());
-    seen.forEach((pod, source) ->
-        assertThat(source).as("%s/%s on %s", pod.namespace(), pod.name(), pod.node()).isEqualTo(lab.expectedSource(pod)));
+    seen.forEach(
+        (pod, source) ->
+            assertThat(source)
+                .as("%s/%s on %s", pod.namespace(), pod.name(), pod.node())
+                .isEqualTo(lab.expectedSource(pod)));
   }
 
   @Test
@@ -55,14 +58,20 @@ class LabE2E {
   void theSteeringNodeCountsThePolicysPacketsInItsMetrics() {
     // paul/frontend runs on worker2 and is steered to the egress holder: worker2's agent counts it.
     var node = lab.plan().node("worker2").orElseThrow();
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
-      lab.observedSources();
-      String metrics = lab.agentMetrics(node);
-      java.util.regex.Matcher m = java.util.regex.Pattern
-          .compile("egressgw_agent_policy_packets_total\\{[^}]*policy=\"egress\"[^}]*\\} ([0-9.E]+)").matcher(metrics);
-      assertThat(m.find()).as("policy counter in worker2's metrics").isTrue();
-      assertThat(Double.parseDouble(m.group(1))).isPositive();
-    });
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              lab.observedSources();
+              String metrics = lab.agentMetrics(node);
+              java.util.regex.Matcher m =
+                  java.util.regex.Pattern.compile(
+                          "egressgw_agent_policy_packets_total\\{[^}]*policy=\"egress\"[^}]*\\}"
+                              + " ([0-9.E]+)")
+                      .matcher(metrics);
+              assertThat(m.find()).as("policy counter in worker2's metrics").isTrue();
+              assertThat(Double.parseDouble(m.group(1))).isPositive();
+            });
   }
 
   @Test
@@ -70,7 +79,9 @@ class LabE2E {
   void theReferencePlacementHoldsOnWorkersOnly() {
     Map<String, String> ips = lab.floatingIPs();
     assertThat(ips).containsOnlyKeys("192.168.1.100", "192.168.1.101", "192.168.1.102");
-    assertThat(ips.values()).allSatisfy(node -> assertThat(node).startsWith("worker")).doesNotHaveDuplicates();
+    assertThat(ips.values())
+        .allSatisfy(node -> assertThat(node).startsWith("worker"))
+        .doesNotHaveDuplicates();
   }
 
   @Test
@@ -82,7 +93,9 @@ class LabE2E {
     assertThat(f.recovery()).as("traffic recovered (last seen %s)", f.lastSeen()).isPresent();
     assertThat(f.after().get(LabPlan.FLOATING_IP_1)).isNotEqualTo(holder).isNotNull();
     assertThat(lab.heal(holder)).isZero();
-    assertThat(lab.floatingIPs().get(LabPlan.FLOATING_IP_1)).as("no move back on heal").isEqualTo(f.after().get(LabPlan.FLOATING_IP_1));
+    assertThat(lab.floatingIPs().get(LabPlan.FLOATING_IP_1))
+        .as("no move back on heal")
+        .isEqualTo(f.after().get(LabPlan.FLOATING_IP_1));
   }
 
   @Test
@@ -92,51 +105,74 @@ class LabE2E {
     // through the REST API while bob probes the outside world back to back. The gateway must know
     // bob before worker3 steers him (rollout order), or the first probes would reach a gateway that
     // does not know bob and leave masqueraded with the gateway node's own address.
-    LabPod bob = lab.plan().pods().stream()
-        .filter(p -> p.namespace().equals("bob") && p.name().equals("frontend")).findFirst().orElseThrow();
+    LabPod bob =
+        lab.plan().pods().stream()
+            .filter(p -> p.namespace().equals("bob") && p.name().equals("frontend"))
+            .findFirst()
+            .orElseThrow();
     String nodeIp = lab.plan().nodeOf(bob).ip();
     assertThat(lab.observedSource(bob, Duration.ofSeconds(2))).isEqualTo(nodeIp);
-    java.util.List<String> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    java.util.List<String> seen =
+        java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     java.util.List<Long> at = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     int[] putAt = {0};
     long[] putNanos = {0};
-    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-    Thread prober = new Thread(() -> {
-      for (int n = 0; n < 400 && !stop.get(); n++) { // bounded: at most 400 probes, ~1 s each at worst
-        String source = lab.observedSource(bob, Duration.ofSeconds(1));
-        synchronized (seen) {
-          at.add(System.nanoTime());
-          seen.add(source);
-        }
-      }
-    }, "bob-prober");
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Thread prober =
+        new Thread(
+            () -> {
+              for (int n = 0;
+                  n < 400 && !stop.get();
+                  n++) { // bounded: at most 400 probes, ~1 s each at worst
+                String source = lab.observedSource(bob, Duration.ofSeconds(1));
+                synchronized (seen) {
+                  at.add(System.nanoTime());
+                  seen.add(source);
+                }
+              }
+            },
+            "bob-prober");
     prober.start();
     try {
       org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> seen.size() >= 5);
 
       putAt[0] = seen.size();
       putNanos[0] = System.nanoTime();
-      assertThat(lab.addSourceRule(Map.of("user", "bob"), Map.of("role", "frontend"))).isEqualTo(200);
+      assertThat(lab.addSourceRule(Map.of("user", "bob"), Map.of("role", "frontend")))
+          .isEqualTo(200);
 
-      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> {
-        synchronized (seen) {
-          int n = seen.size();
-          return n >= 5 && seen.subList(n - 5, n).stream().allMatch(LabPlan.FLOATING_IP_1::equals);
-        }
-      });
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(15))
+          .until(
+              () -> {
+                synchronized (seen) {
+                  int n = seen.size();
+                  return n >= 5
+                      && seen.subList(n - 5, n).stream().allMatch(LabPlan.FLOATING_IP_1::equals);
+                }
+              });
     } finally {
       stop.set(true);
       prober.join(10_000);
     }
     java.util.List<String> probes = java.util.List.copyOf(seen);
     int first = probes.indexOf(LabPlan.FLOATING_IP_1);
-    System.out.printf("LAB bob: %d probes, %d before the PUT; first probe seen with %s answered %d ms after the PUT"
-            + " (probe %d); %d probes without answer; sources %s%n", probes.size(), putAt[0],
-        LabPlan.FLOATING_IP_1, (at.get(first) - putNanos[0]) / 1_000_000, first,
-        probes.stream().filter("no answer"::equals).count(), new java.util.LinkedHashSet<>(probes));
-    assertThat(probes.subList(0, first)).as("before the switch, all probes: %s", probes)
+    System.out.printf(
+        "LAB bob: %d probes, %d before the PUT; first probe seen with %s answered %d ms after the"
+            + " PUT (probe %d); %d probes without answer; sources %s%n",
+        probes.size(),
+        putAt[0],
+        LabPlan.FLOATING_IP_1,
+        (at.get(first) - putNanos[0]) / 1_000_000,
+        first,
+        probes.stream().filter("no answer"::equals).count(),
+        new java.util.LinkedHashSet<>(probes));
+    assertThat(probes.subList(0, first))
+        .as("before the switch, all probes: %s", probes)
         .allMatch(s -> s.equals(nodeIp) || s.equals("no answer"));
-    assertThat(probes.subList(first, probes.size())).as("after the switch, all probes: %s", probes)
+    assertThat(probes.subList(first, probes.size()))
+        .as("after the switch, all probes: %s", probes)
         .allMatch(s -> s.equals(LabPlan.FLOATING_IP_1) || s.equals("no answer"));
     // Not one attempt lost: the gateway knew bob before worker3 steered him, and worker3 knew the
     // gateway's MAC before it steered anything there (a first packet queued for ARP resolution by

@@ -35,7 +35,8 @@ class LabFailoverBench {
       for (int round = 0; round < ROUNDS; round++) {
         String holder = lab.floatingIPs().get(LabPlan.FLOATING_IP_1);
         Lab.Failover f = lab.failAndMeasure(holder);
-        assertThat(f.recovery()).as("round %d: recovered (last seen %s)", round, f.lastSeen())
+        assertThat(f.recovery())
+            .as("round %d: recovered (last seen %s)", round, f.lastSeen())
             .isPresent();
         recoveryMs.add(f.recovery().get().toMillis());
         assertThat(lab.heal(holder)).as("round %d: %s healed", round, holder).isZero();
@@ -45,9 +46,14 @@ class LabFailoverBench {
     }
     List<Long> sorted = new ArrayList<>(recoveryMs);
     Collections.sort(sorted);
-    System.out.printf("%nLAB FAILOVER rounds=%d, cut -> egress IP seen again: p50 %d ms, p90 %d ms,"
-            + " max %d ms, min %d ms; in order: %s%n", ROUNDS, sorted.get(sorted.size() / 2),
-        sorted.get((int) Math.ceil(sorted.size() * 0.9) - 1), sorted.get(sorted.size() - 1),
-        sorted.get(0), recoveryMs);
+    System.out.printf(
+        "%nLAB FAILOVER rounds=%d, cut -> egress IP seen again: p50 %d ms, p90 %d ms,"
+            + " max %d ms, min %d ms; in order: %s%n",
+        ROUNDS,
+        sorted.get(sorted.size() / 2),
+        sorted.get((int) Math.ceil(sorted.size() * 0.9) - 1),
+        sorted.get(sorted.size() - 1),
+        sorted.get(0),
+        recoveryMs);
   }
 }

@@ -34,7 +34,8 @@ public final class AgentProcess implements AutoCloseable {
         new Thread(
             () -> {
               try (BufferedReader r =
-                  new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
                   if (line.startsWith("{")) {
                     events.add(JSON.readTree(line));
@@ -58,12 +59,27 @@ public final class AgentProcess implements AutoCloseable {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd =
         List.of(
-            "ip", "netns", "exec", netns, java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-cp", System.getProperty("java.class.path"),
-            "io.egressgw.agent.DataplaneCli", "--uplink", "eth0", "--pin-dir", pinDir.toString(), "--stdin");
+            "ip",
+            "netns",
+            "exec",
+            netns,
+            java,
+            "-Xmx256m",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-cp",
+            System.getProperty("java.class.path"),
+            "io.egressgw.agent.DataplaneCli",
+            "--uplink",
+            "eth0",
+            "--pin-dir",
+            pinDir.toString(),
+            "--stdin");
     try {
       Process p =
-          new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+          new ProcessBuilder(cmd)
+              .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+              .start();
       lab.track(p);
       return new AgentProcess(p);
     } catch (IOException e) {
@@ -71,7 +87,9 @@ public final class AgentProcess implements AutoCloseable {
     }
   }
 
-  /** The "ready" event's body: state read back at start (appliedGeneration, nodeIP, subnets, ...). */
+  /**
+   * The "ready" event's body: state read back at start (appliedGeneration, nodeIP, subnets, ...).
+   */
   public JsonNode readyReport() {
     return ready.path("body");
   }
@@ -114,7 +132,8 @@ public final class AgentProcess implements AutoCloseable {
     try {
       JsonNode e = events.poll(seconds, TimeUnit.SECONDS);
       if (e == null) {
-        throw new IllegalStateException("no answer from the agent within " + seconds + " s (alive: " + process.isAlive() + ")");
+        throw new IllegalStateException(
+            "no answer from the agent within " + seconds + " s (alive: " + process.isAlive() + ")");
       }
       return e;
     } catch (InterruptedException ex) {

@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressgw.dataplane.DataplaneObject;
 import io.egressgw.dataplane.EgressEntry;
-import io.egressgw.net.Ipv4;
 import io.egressgw.dataplane.MapCodec;
 import io.egressgw.dataplane.MapLayouts;
 import io.egressgw.dataplane.ProgTestRun;
 import io.egressgw.dataplane.RouteKey;
+import io.egressgw.net.Ipv4;
 import io.egressgw.net.Ipv4Prefix;
 import io.egressgw.program.NodeProgram;
 import java.nio.file.Files;
@@ -45,7 +45,9 @@ public final class DataplaneBench {
       Path logs = Files.createDirectories(Path.of("target", "bench-logs", lab.runId()));
       List<AgentProcess> agents = new ArrayList<>();
       for (int n = 1; n <= 3; n++) {
-        AgentProcess agent = AgentProcess.start(lab, lab.node(n), lab.pinDir(n), logs.resolve("agent-n" + n + ".log"));
+        AgentProcess agent =
+            AgentProcess.start(
+                lab, lab.node(n), lab.pinDir(n), logs.resolve("agent-n" + n + ".log"));
         agents.add(agent);
         Map<String, Integer> sources = new HashMap<>();
         if (n == 1 || n == 2) {
@@ -54,17 +56,44 @@ public final class DataplaneBench {
         if (n == 2) {
           sources.put(a.ip(), 1);
         }
-        agent.apply(new NodeProgram("node" + n, 1, sources,
-            Map.of(1, List.of(new NodeProgram.Route("203.0.113.0/24", 7))),
-            Map.of(7, new NodeProgram.Egress(7, "bench", "10.77.0.100", "node2", NetnsLab.nodeIp(2))),
-            n == 2 ? List.of("10.77.0.100") : List.of()));
+        agent.apply(
+            new NodeProgram(
+                "node" + n,
+                1,
+                sources,
+                Map.of(1, List.of(new NodeProgram.Route("203.0.113.0/24", 7))),
+                Map.of(
+                    7,
+                    new NodeProgram.Egress(7, "bench", "10.77.0.100", "node2", NetnsLab.nodeIp(2))),
+                n == 2 ? List.of("10.77.0.100") : List.of()));
       }
-      // the same two hops without egressgw: policy route via node 2, identity NAT on node 1, node 2 masquerades
+      // the same two hops without egressgw: policy route via node 2, identity NAT on node 1, node 2
+      // masquerades
       NetnsLab.Pod e = lab.addPod(1, "pe");
-      Sh.mustIn(lab.node(1), "ip", "rule", "add", "from", e.ip(), "lookup", "100", "priority", "100");
-      Sh.mustIn(lab.node(1), "ip", "route", "add", "default", "via", NetnsLab.nodeIp(2), "dev", "eth0", "table", "100");
-      Sh.Result nat = Sh.runWithInput(10, "table ip twohop {\n chain post {\n  type nat hook postrouting priority srcnat - 20; policy accept;\n  ip saddr " + e.ip() + " snat to ip saddr\n }\n}\n",
-          Sh.inNetns(lab.node(1), "nft", "-f", "-"));
+      Sh.mustIn(
+          lab.node(1), "ip", "rule", "add", "from", e.ip(), "lookup", "100", "priority", "100");
+      Sh.mustIn(
+          lab.node(1),
+          "ip",
+          "route",
+          "add",
+          "default",
+          "via",
+          NetnsLab.nodeIp(2),
+          "dev",
+          "eth0",
+          "table",
+          "100");
+      Sh.Result nat =
+          Sh.runWithInput(
+              10,
+              "table ip twohop {\n"
+                  + " chain post {\n"
+                  + "  type nat hook postrouting priority srcnat - 20; policy accept;\n"
+                  + "  ip saddr "
+                  + e.ip()
+                  + " snat to ip saddr\n }\n}\n",
+              Sh.inNetns(lab.node(1), "nft", "-f", "-"));
       if (!nat.ok()) {
         throw new IllegalStateException(nat.output());
       }
@@ -73,14 +102,22 @@ public final class DataplaneBench {
       check(lab, c, "10.77.0.100");
       check(lab, b, NetnsLab.nodeIp(1));
       lab.startProcess(lab.ext(), "iperf3", "-s", "-p", "5201");
-      lab.startProcess(lab.ext(), java(), "-cp", System.getProperty("java.class.path"), TcpConnectBench.class.getName(), "server", String.valueOf(CPS_PORT));
+      lab.startProcess(
+          lab.ext(),
+          java(),
+          "-cp",
+          System.getProperty("java.class.path"),
+          TcpConnectBench.class.getName(),
+          "server",
+          String.valueOf(CPS_PORT));
       Thread.sleep(1500); // servers binding; bounded one-off wait in a benchmark, not a test
 
       Map<String, NetnsLab.Pod> paths = new java.util.LinkedHashMap<>();
       paths.put("gateway path (pod on node 1 -> node 2 SNAT)", a);
       paths.put("local gateway (pod on the gateway node)", c);
       paths.put("direct masquerade (unselected pod)", b);
-      paths.put("plain two-hop forward, no egressgw (policy route via node 2, masquerade there)", e);
+      paths.put(
+          "plain two-hop forward, no egressgw (policy route via node 2, masquerade there)", e);
       Map<String, List<Double>> gbps = new HashMap<>();
       Map<String, List<Double>> cps = new HashMap<>();
       for (int round = 0; round < ROUNDS; round++) {
@@ -89,17 +126,38 @@ public final class DataplaneBench {
           cps.computeIfAbsent(p.getKey(), k -> new ArrayList<>()).add(connectRate(p.getValue()));
         }
       }
-      md.append("| path | TCP throughput, Gbit/s (median of ").append(ROUNDS).append(" x iperf3 -t 5) | new TCP connections/s (median of ").append(ROUNDS).append(") |\n|---|---|---|\n");
+      md.append("| path | TCP throughput, Gbit/s (median of ")
+          .append(ROUNDS)
+          .append(" x iperf3 -t 5) | new TCP connections/s (median of ")
+          .append(ROUNDS)
+          .append(") |\n|---|---|---|\n");
       for (String path : paths.keySet()) {
-        md.append(String.format(Locale.ROOT, "| %s | %.2f %s | %.0f %s |%n", path, median(gbps.get(path)), fmt(gbps.get(path)), median(cps.get(path)), fmt(cps.get(path))));
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | %.2f %s | %.0f %s |%n",
+                path,
+                median(gbps.get(path)),
+                fmt(gbps.get(path)),
+                median(cps.get(path)),
+                fmt(cps.get(path))));
       }
       String gw = paths.keySet().iterator().next();
       String direct = "direct masquerade (unselected pod)";
-      String twoHop = "plain two-hop forward, no egressgw (policy route via node 2, masquerade there)";
-      md.append(String.format(Locale.ROOT, "%nGateway path vs direct: throughput %.0f%%, connections/s %.0f%%.%n",
-          100 * median(gbps.get(gw)) / median(gbps.get(direct)), 100 * median(cps.get(gw)) / median(cps.get(direct))));
-      md.append(String.format(Locale.ROOT, "Gateway path vs plain two-hop forward: throughput %.0f%%, connections/s %.0f%%.%n",
-          100 * median(gbps.get(gw)) / median(gbps.get(twoHop)), 100 * median(cps.get(gw)) / median(cps.get(twoHop))));
+      String twoHop =
+          "plain two-hop forward, no egressgw (policy route via node 2, masquerade there)";
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "%nGateway path vs direct: throughput %.0f%%, connections/s %.0f%%.%n",
+              100 * median(gbps.get(gw)) / median(gbps.get(direct)),
+              100 * median(cps.get(gw)) / median(cps.get(direct))));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "Gateway path vs plain two-hop forward: throughput %.0f%%, connections/s %.0f%%.%n",
+              100 * median(gbps.get(gw)) / median(gbps.get(twoHop)),
+              100 * median(cps.get(gw)) / median(cps.get(twoHop))));
       for (AgentProcess agent : agents) {
         agent.kill();
       }
@@ -120,7 +178,11 @@ public final class DataplaneBench {
   }
 
   static double iperf(NetnsLab.Pod pod) throws Exception {
-    Sh.Result r = Sh.run(30, Sh.inNetns(pod.netns(), "iperf3", "-c", NetnsLab.EXT_IP, "-p", "5201", "-t", "5", "-J"));
+    Sh.Result r =
+        Sh.run(
+            30,
+            Sh.inNetns(
+                pod.netns(), "iperf3", "-c", NetnsLab.EXT_IP, "-p", "5201", "-t", "5", "-J"));
     JsonNode j = new ObjectMapper().readTree(r.output());
     double bps = j.path("end").path("sum_received").path("bits_per_second").asDouble();
     if (bps == 0) {
@@ -130,8 +192,21 @@ public final class DataplaneBench {
   }
 
   static double connectRate(NetnsLab.Pod pod) {
-    Sh.Result r = Sh.run(40, Sh.inNetns(pod.netns(), java(), "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-        TcpConnectBench.class.getName(), "client", NetnsLab.EXT_IP, String.valueOf(CPS_PORT), "20000", "5"));
+    Sh.Result r =
+        Sh.run(
+            40,
+            Sh.inNetns(
+                pod.netns(),
+                java(),
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                System.getProperty("java.class.path"),
+                TcpConnectBench.class.getName(),
+                "client",
+                NetnsLab.EXT_IP,
+                String.valueOf(CPS_PORT),
+                "20000",
+                "5"));
     String[] f = r.output().trim().lines().reduce((x, y) -> y).orElse("").split(" ");
     if (!r.ok() || f.length != 2) {
       throw new IllegalStateException("connect bench failed: " + r.output());
@@ -146,7 +221,11 @@ public final class DataplaneBench {
   }
 
   static String fmt(List<Double> xs) {
-    return "(" + String.join(", ", xs.stream().map(x -> String.format(Locale.ROOT, x < 100 ? "%.2f" : "%.0f", x)).toList()) + ")";
+    return "("
+        + String.join(
+            ", ",
+            xs.stream().map(x -> String.format(Locale.ROOT, x < 100 ? "%.2f" : "%.0f", x)).toList())
+        + ")";
   }
 
   /** ns per packet of egw_classify in the kernel with realistic map sizes. */
@@ -154,7 +233,11 @@ public final class DataplaneBench {
     Path bpffs = Files.createTempDirectory("egw-bpffs-bench-");
     Sh.must("mount", "-t", "bpf", "bpf", bpffs.toString());
     StringBuilder md = new StringBuilder();
-    try (DataplaneObject bpf = DataplaneObject.load(bpffs.resolve("n").toString(), Ipv4.parseOrThrow("10.77.0.2"), DataplaneObject.Capacities.defaults())) {
+    try (DataplaneObject bpf =
+        DataplaneObject.load(
+            bpffs.resolve("n").toString(),
+            Ipv4.parseOrThrow("10.77.0.2"),
+            DataplaneObject.Capacities.defaults())) {
       int pods = 65536;
       int routes = 100_000;
       Map<Integer, Integer> sources = new HashMap<>();
@@ -163,12 +246,20 @@ public final class DataplaneBench {
       }
       Map<RouteKey, Integer> rs = new HashMap<>();
       for (int i = 0; i < routes; i++) {
-        rs.put(new RouteKey(i % 1000, new Ipv4Prefix(Ipv4.parseOrThrow("100.64.0.0") + (i / 1000) * 256, 24)), 1 + i % 100);
+        rs.put(
+            new RouteKey(
+                i % 1000, new Ipv4Prefix(Ipv4.parseOrThrow("100.64.0.0") + (i / 1000) * 256, 24)),
+            1 + i % 100);
       }
       rs.put(new RouteKey(7, Ipv4Prefix.parse("203.0.113.0/24")), 7);
       Map<Integer, EgressEntry> egs = new HashMap<>();
       for (int i = 1; i <= 100; i++) {
-        egs.put(i, new EgressEntry(Ipv4.parseOrThrow("10.77.0.3"), Ipv4.parseOrThrow("10.77.1.0") + i, MapLayouts.EGRESS_HAS_GATEWAY));
+        egs.put(
+            i,
+            new EgressEntry(
+                Ipv4.parseOrThrow("10.77.0.3"),
+                Ipv4.parseOrThrow("10.77.1.0") + i,
+                MapLayouts.EGRESS_HAS_GATEWAY));
       }
       MapCodec.writeSources(bpf.sources(), sources);
       MapCodec.writeRoutes(bpf.routes(), rs);
@@ -177,12 +268,21 @@ public final class DataplaneBench {
       String selected = Ipv4.format(Ipv4.parseOrThrow("10.128.0.0") + 7);
       Object[][] rows = {
         {"unselected source (one hash miss)", ProgTestRun.tcpPacket("10.244.9.9", "203.0.113.10")},
-        {"selected source, destination outside its rule set (hash + LPM miss)", ProgTestRun.tcpPacket(selected, "198.51.100.10")},
-        {"selected source, steered (hash + LPM + hash)", ProgTestRun.tcpPacket(selected, "203.0.113.10")},
+        {
+          "selected source, destination outside its rule set (hash + LPM miss)",
+          ProgTestRun.tcpPacket(selected, "198.51.100.10")
+        },
+        {
+          "selected source, steered (hash + LPM + hash)",
+          ProgTestRun.tcpPacket(selected, "203.0.113.10")
+        },
         {"not IPv4 (ARP)", ProgTestRun.arpPacket()},
       };
       md.append("egw_classify per packet (BPF_PROG_TEST_RUN, repeat 1,000,000; maps: ")
-          .append(pods).append(" sources, ").append(routes + 1).append(" routes, 100 egresses):\n\n| packet | ns/packet (3 runs) |\n|---|---|\n");
+          .append(pods)
+          .append(" sources, ")
+          .append(routes + 1)
+          .append(" routes, 100 egresses):\n\n| packet | ns/packet (3 runs) |\n|---|---|\n");
       for (Object[] row : rows) {
         List<String> ns = new ArrayList<>();
         for (int i = 0; i < 3; i++) {

@@ -30,8 +30,10 @@ public final class NetnsLab implements AutoCloseable {
   public static final String EXT_IP = "203.0.113.10";
   public static final String EXT_OTHER_IP = "198.51.100.10";
   public static final String EXT_ROUTER_IP = "10.77.0.254";
+
   /** Answers with "host:port" of the peer it saw, then closes. */
   public static final int PORT_WHOAMI = 7777;
+
   /** Answers with the peer address, then echoes lines until closed. */
   public static final int PORT_ECHO = 7778;
 
@@ -50,7 +52,8 @@ public final class NetnsLab implements AutoCloseable {
 
   private NetnsLab(int nodes) {
     this.nodes = nodes;
-    this.runId = HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt()).toLowerCase();
+    this.runId =
+        HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt()).toLowerCase();
     this.bpffs = Path.of("/tmp/egw-bpffs-" + runId);
     this.hook = new Thread(this::close, "egw-lab-cleanup-" + runId);
     Runtime.getRuntime().addShutdownHook(hook);
@@ -121,7 +124,9 @@ public final class NetnsLab implements AutoCloseable {
     Sh.mustIn(sw(), "ip", "link", "set", "br0", "up");
 
     addNs(ext());
-    Sh.must("ip", "-n", sw(), "link", "add", "ext", "type", "veth", "peer", "name", "eth0", "netns", ext());
+    Sh.must(
+        "ip", "-n", sw(), "link", "add", "ext", "type", "veth", "peer", "name", "eth0", "netns",
+        ext());
     Sh.mustIn(sw(), "ip", "link", "set", "ext", "master", "br0", "up");
     Sh.mustIn(ext(), "ip", "addr", "add", EXT_ROUTER_IP + "/24", "dev", "eth0");
     Sh.mustIn(ext(), "ip", "link", "set", "eth0", "up");
@@ -131,7 +136,9 @@ public final class NetnsLab implements AutoCloseable {
     for (int n = 1; n <= nodes; n++) {
       String node = node(n);
       addNs(node);
-      Sh.must("ip", "-n", sw(), "link", "add", "n" + n, "type", "veth", "peer", "name", "eth0", "netns", node);
+      Sh.must(
+          "ip", "-n", sw(), "link", "add", "n" + n, "type", "veth", "peer", "name", "eth0", "netns",
+          node);
       Sh.mustIn(sw(), "ip", "link", "set", "n" + n, "master", "br0", "up");
       Sh.mustIn(node, "ip", "addr", "add", nodeIp(n) + "/24", "dev", "eth0");
       Sh.mustIn(node, "ip", "link", "set", "eth0", "up");
@@ -146,8 +153,13 @@ public final class NetnsLab implements AutoCloseable {
       Sh.Result r =
           Sh.runWithInput(
               10,
-              "table ip cni {\n chain postrouting {\n  type nat hook postrouting priority srcnat; policy accept;\n"
-                  + "  ip saddr 10.244.0.0/16 ip daddr != 10.244.0.0/16 oifname \"eth0\" masquerade\n }\n}\n",
+              "table ip cni {\n"
+                  + " chain postrouting {\n"
+                  + "  type nat hook postrouting priority srcnat; policy accept;\n"
+                  + "  ip saddr 10.244.0.0/16 ip daddr != 10.244.0.0/16 oifname \"eth0\""
+                  + " masquerade\n"
+                  + " }\n"
+                  + "}\n",
               Sh.inNetns(node, "nft", "-f", "-"));
       if (!r.ok()) {
         throw new IllegalStateException("nft masquerade on " + node + ": " + r.output());
@@ -157,12 +169,23 @@ public final class NetnsLab implements AutoCloseable {
   }
 
   private void startServers() {
-    startProcess(ext(), "socat", "TCP-LISTEN:" + PORT_WHOAMI + ",fork,reuseaddr", "SYSTEM:echo $SOCAT_PEERADDR");
-    startProcess(ext(), "socat", "TCP-LISTEN:" + PORT_ECHO + ",fork,reuseaddr", "SYSTEM:echo $SOCAT_PEERADDR; exec cat");
+    startProcess(
+        ext(),
+        "socat",
+        "TCP-LISTEN:" + PORT_WHOAMI + ",fork,reuseaddr",
+        "SYSTEM:echo $SOCAT_PEERADDR");
+    startProcess(
+        ext(),
+        "socat",
+        "TCP-LISTEN:" + PORT_ECHO + ",fork,reuseaddr",
+        "SYSTEM:echo $SOCAT_PEERADDR; exec cat");
     for (int port : new int[] {PORT_WHOAMI, PORT_ECHO}) {
       org.awaitility.Awaitility.await()
           .atMost(java.time.Duration.ofSeconds(10))
-          .until(() -> Sh.run(5, Sh.inNetns(ext(), "sh", "-c", "ss -ltn | grep -q ':" + port + " '")).ok());
+          .until(
+              () ->
+                  Sh.run(5, Sh.inNetns(ext(), "sh", "-c", "ss -ltn | grep -q ':" + port + " '"))
+                      .ok());
     }
   }
 
@@ -182,7 +205,9 @@ public final class NetnsLab implements AutoCloseable {
     String netns = ns(name);
     addNs(netns);
     String node = node(n);
-    Sh.must("ip", "-n", node, "link", "add", name, "type", "veth", "peer", "name", "eth0", "netns", netns);
+    Sh.must(
+        "ip", "-n", node, "link", "add", name, "type", "veth", "peer", "name", "eth0", "netns",
+        netns);
     Sh.mustIn(netns, "ip", "addr", "add", ip + "/32", "dev", "eth0");
     Sh.mustIn(netns, "ip", "link", "set", "eth0", "up");
     Sh.mustIn(netns, "ip", "route", "add", "169.254.1.1", "dev", "eth0", "scope", "link");
@@ -220,7 +245,15 @@ public final class NetnsLab implements AutoCloseable {
    */
   public String seenAs(Pod pod, String host) {
     Sh.Result r =
-        Sh.run(10, Sh.inNetns(pod.netns(), "socat", "-T", "3", "-", "TCP:" + host + ":" + PORT_WHOAMI + ",connect-timeout=3"));
+        Sh.run(
+            10,
+            Sh.inNetns(
+                pod.netns(),
+                "socat",
+                "-T",
+                "3",
+                "-",
+                "TCP:" + host + ":" + PORT_WHOAMI + ",connect-timeout=3"));
     if (!r.ok() || r.output().isBlank()) {
       return null;
     }

@@ -4,8 +4,8 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * End-to-end tests need root (network namespaces, BPF). Elsewhere they skip with a clear
- * message; under CI=true a missing requirement fails instead.
+ * End-to-end tests need root (network namespaces, BPF). Elsewhere they skip with a clear message;
+ * under CI=true a missing requirement fails instead.
  */
 public final class RootRequirement {
   private RootRequirement() {}

@@ -30,13 +30,15 @@ public final class Sh {
       }
       p.getOutputStream().close();
       byte[][] out = new byte[1][];
-      Thread reader = new Thread(() -> {
-        try {
-          out[0] = p.getInputStream().readAllBytes();
-        } catch (IOException e) {
-          out[0] = new byte[0];
-        }
-      });
+      Thread reader =
+          new Thread(
+              () -> {
+                try {
+                  out[0] = p.getInputStream().readAllBytes();
+                } catch (IOException e) {
+                  out[0] = new byte[0];
+                }
+              });
       reader.start();
       if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         p.destroyForcibly();
@@ -45,7 +47,8 @@ public final class Sh {
         return new Result(124, out[0] == null ? "" : new String(out[0], StandardCharsets.UTF_8));
       }
       reader.join(5000);
-      return new Result(p.exitValue(), out[0] == null ? "" : new String(out[0], StandardCharsets.UTF_8));
+      return new Result(
+          p.exitValue(), out[0] == null ? "" : new String(out[0], StandardCharsets.UTF_8));
     } catch (IOException e) {
       return new Result(127, e.toString());
     } catch (InterruptedException e) {
@@ -58,7 +61,8 @@ public final class Sh {
   public static String must(String... cmd) {
     Result r = run(30, cmd);
     if (!r.ok()) {
-      throw new IllegalStateException(String.join(" ", cmd) + " -> " + r.exitCode() + ": " + r.output());
+      throw new IllegalStateException(
+          String.join(" ", cmd) + " -> " + r.exitCode() + ": " + r.output());
     }
     return r.output();
   }

@@ -7,10 +7,10 @@ import java.net.ServerSocket;
 import java.net.Socket;
 
 /**
- * New TCP connections per second, run inside network namespaces by {@link DataplaneBench}:
- * {@code server PORT} accepts and answers one byte per connection; {@code client HOST PORT MAX
- * SECONDS} opens connections one after another (connect, read the byte, close) until MAX
- * connections or SECONDS have passed, then prints "connections seconds".
+ * New TCP connections per second, run inside network namespaces by {@link DataplaneBench}: {@code
+ * server PORT} accepts and answers one byte per connection; {@code client HOST PORT MAX SECONDS}
+ * opens connections one after another (connect, read the byte, close) until MAX connections or
+ * SECONDS have passed, then prints "connections seconds".
  */
 public final class TcpConnectBench {
   private TcpConnectBench() {}
@@ -21,7 +21,8 @@ public final class TcpConnectBench {
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(Integer.parseInt(args[1])), 1024);
         while (true) {
-          try (Socket s = server.accept(); OutputStream out = s.getOutputStream()) {
+          try (Socket s = server.accept();
+              OutputStream out = s.getOutputStream()) {
             out.write('x');
           }
         }
@@ -35,7 +36,8 @@ public final class TcpConnectBench {
     int n = 0;
     while (n < max && System.nanoTime() < deadline) {
       try (Socket s = new Socket()) {
-        s.setSoLinger(true, 0); // RST on close: no TIME_WAIT pile-up across thousands of connections
+        s.setSoLinger(
+            true, 0); // RST on close: no TIME_WAIT pile-up across thousands of connections
         s.connect(new InetSocketAddress(host, port), 3000);
         s.setSoTimeout(3000);
         InputStream in = s.getInputStream();

@@ -14,8 +14,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * What a node failure, return, removal or a changed group moves: the full plan against the
- * previous assignment, which is what the controller runs on every such event.
+ * What a node failure, return, removal or a changed group moves: the full plan against the previous
+ * assignment, which is what the controller runs on every such event.
  */
 class PlacementMovesTest {
 
@@ -72,7 +72,10 @@ class PlacementMovesTest {
 
     assertEquals(3, removed.moves().size());
     assertTrue(
-        removed.moves().get(0).reason()
+        removed
+            .moves()
+            .get(0)
+            .reason()
             .startsWith("node worker1 no longer exists; unassigned: no nodes"));
     assertEquals(3, removed.unassigned().size());
 
@@ -84,8 +87,7 @@ class PlacementMovesTest {
                 removed.assignment()));
 
     assertEquals(
-        List.of(
-            "192.168.1.100:-->worker3", "192.168.1.101:-->worker3", "192.168.1.102:-->worker3"),
+        List.of("192.168.1.100:-->worker3", "192.168.1.101:-->worker3", "192.168.1.102:-->worker3"),
         text(added.moves()));
   }
 
@@ -119,8 +121,9 @@ class PlacementMovesTest {
     PlacementResult changed =
         FloatingIpPlacement.plan(
             new PlacementSnapshot(
-                List.of(group(
-                    "kube-system/default", "192.168.1.100", "192.168.1.101", "192.168.1.103")),
+                List.of(
+                    group(
+                        "kube-system/default", "192.168.1.100", "192.168.1.101", "192.168.1.103")),
                 nodes,
                 first.assignment()));
 
@@ -145,7 +148,8 @@ class PlacementMovesTest {
     assertEquals(Map.of(), FloatingIpPlacement.nodeStatus(s, "ns/unknown"));
     assertEquals(Map.of("ns/g", Map.of("a", "Up", "b", "Down")), FloatingIpPlacement.nodeStatus(s));
     assertEquals(
-        Map.of("a", "Up", "b", "Down"), PlacementIndex.of(s).nodeStatus("ns/g"),
+        Map.of("a", "Up", "b", "Down"),
+        PlacementIndex.of(s).nodeStatus("ns/g"),
         "the index that placed the IPs answers the same");
   }
 

@@ -26,12 +26,27 @@ class PlacementPropertiesTest {
 
   static final List<String> IP_POOL =
       List.of(
-          "192.168.1.100", "192.168.1.101", "192.168.1.102", "192.168.1.103", "192.168.1.104",
-          "10.0.0.100", "10.0.0.101", "10.0.0.102", "172.16.0.1", "not-an-ip");
+          "192.168.1.100",
+          "192.168.1.101",
+          "192.168.1.102",
+          "192.168.1.103",
+          "192.168.1.104",
+          "10.0.0.100",
+          "10.0.0.101",
+          "10.0.0.102",
+          "172.16.0.1",
+          "not-an-ip");
   static final List<String> SUBNET_POOL =
       List.of(
-          "192.168.1.1/24", "192.168.1.2/24", "192.168.1.3/24", "10.0.0.7/24", "10.0.0.8/24",
-          "192.168.0.9/16", "192.168.1.100/32", "10.0.0.101/24", "bogus");
+          "192.168.1.1/24",
+          "192.168.1.2/24",
+          "192.168.1.3/24",
+          "10.0.0.7/24",
+          "10.0.0.8/24",
+          "192.168.0.9/16",
+          "192.168.1.100/32",
+          "10.0.0.101/24",
+          "bogus");
   static final List<String> NAMES = List.of("n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7");
 
   @Provide
@@ -82,7 +97,9 @@ class PlacementPropertiesTest {
     assertEquals(ReferencePlacement.plan(s), FloatingIpPlacement.plan(s).assignment());
   }
 
-  /** Clusters with more than 64 eligible nodes take the bitset level scan instead of a direct scan. */
+  /**
+   * Clusters with more than 64 eligible nodes take the bitset level scan instead of a direct scan.
+   */
   @Provide
   Arbitrary<PlacementSnapshot> largeSnapshot() {
     Arbitrary<PlacementNode> node =
@@ -97,14 +114,22 @@ class PlacementPropertiesTest {
                         String.format("n%03d", i),
                         labels,
                         cp,
-                        List.of(i % 7 == 0 ? "10.1.0." + (i % 250 + 1) + "/24" : "10.0.0." + (i % 250 + 1) + "/16"),
+                        List.of(
+                            i % 7 == 0
+                                ? "10.1.0." + (i % 250 + 1) + "/24"
+                                : "10.0.0." + (i % 250 + 1) + "/16"),
                         up));
     Arbitrary<List<PlacementNode>> nodes =
         node.list().uniqueElements(PlacementNode::name).ofMinSize(65).ofMaxSize(200);
     Arbitrary<PlacementGroup> group =
         Combinators.combine(
                 Arbitraries.of("ns/a", "ns/b", "ns/c"),
-                Arbitraries.integers().between(1, 120).map(k -> "10.0.9." + k).list().uniqueElements().ofMaxSize(40),
+                Arbitraries.integers()
+                    .between(1, 120)
+                    .map(k -> "10.0.9." + k)
+                    .list()
+                    .uniqueElements()
+                    .ofMaxSize(40),
                 Arbitraries.maps(Arbitraries.of("zone"), Arbitraries.of("a")).ofMaxSize(1))
             .as(PlacementGroup::new);
     Arbitrary<Map<String, String>> current =
@@ -128,7 +153,9 @@ class PlacementPropertiesTest {
     Set<String> all = new HashSet<>();
     s.groups().forEach(g -> all.addAll(g.floatingIPs()));
     Set<String> fates = new HashSet<>(r.assignment().keySet());
-    r.unassigned().keySet().forEach(ip -> assertTrue(fates.add(ip), ip + " assigned and unassigned"));
+    r.unassigned()
+        .keySet()
+        .forEach(ip -> assertTrue(fates.add(ip), ip + " assigned and unassigned"));
     assertEquals(all, fates);
     Map<String, PlacementNode> nodes = new HashMap<>();
     s.nodes().forEach(n -> nodes.put(n.name(), n));

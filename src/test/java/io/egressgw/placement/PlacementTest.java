@@ -46,13 +46,17 @@ class PlacementTest {
         new Row(
             "reference: two workers, three IPs, round robin by name",
             new PlacementSnapshot(
-                List.of(group("kube-system/default", "192.168.1.100", "192.168.1.101", "192.168.1.102")),
+                List.of(
+                    group(
+                        "kube-system/default", "192.168.1.100", "192.168.1.101", "192.168.1.102")),
                 List.of(worker("worker2", W2), worker("worker1", W1)),
                 Map.of()),
             map("192.168.1.100", "worker1", "192.168.1.101", "worker2", "192.168.1.102", "worker1"),
             Map.of(),
             List.of(
-                "192.168.1.100:-->worker1", "192.168.1.101:-->worker2", "192.168.1.102:-->worker1")),
+                "192.168.1.100:-->worker1",
+                "192.168.1.101:-->worker2",
+                "192.168.1.102:-->worker1")),
         new Row(
             "a worker is preferred over a control-plane node whose name sorts first",
             new PlacementSnapshot(
@@ -92,12 +96,24 @@ class PlacementTest {
         new Row(
             "among nodes that hold IPs, the one holding fewest wins",
             new PlacementSnapshot(
-                List.of(group("ns/a", "192.168.1.100", "192.168.1.101", "192.168.1.102", "192.168.1.103")),
+                List.of(
+                    group(
+                        "ns/a",
+                        "192.168.1.100",
+                        "192.168.1.101",
+                        "192.168.1.102",
+                        "192.168.1.103")),
                 List.of(worker("w1", W1), worker("w2", W2)),
                 Map.of("192.168.1.100", "w1", "192.168.1.101", "w1", "192.168.1.102", "w2")),
             map(
-                "192.168.1.100", "w1", "192.168.1.101", "w1", "192.168.1.102", "w2",
-                "192.168.1.103", "w2"),
+                "192.168.1.100",
+                "w1",
+                "192.168.1.101",
+                "w1",
+                "192.168.1.102",
+                "w2",
+                "192.168.1.103",
+                "w2"),
             Map.of(),
             List.of("192.168.1.103:-->w2")),
         new Row(

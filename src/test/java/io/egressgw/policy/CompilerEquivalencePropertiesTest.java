@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeProgram.Route;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -195,7 +194,8 @@ class CompilerEquivalencePropertiesTest {
                 .as((n, ip) -> (Event) new NodeUp(new NodeInput(n, ip))),
             Arbitraries.of(NODE_NAMES).map(NodeDel::new),
             Combinators.combine(
-                    Arbitraries.of(FLOATING), Arbitraries.of("n0", "n1", "n2", "n9").injectNull(0.2))
+                    Arbitraries.of(FLOATING),
+                    Arbitraries.of("n0", "n1", "n2", "n9").injectNull(0.2))
                 .as(Move::new),
             Arbitraries.maps(Arbitraries.of(FLOATING), Arbitraries.of("n0", "n1", "n2", "n3"))
                 .map(Reassign::new));
@@ -216,7 +216,8 @@ class CompilerEquivalencePropertiesTest {
             new NodeUp(new NodeInput("n2", "192.168.1.3")),
             new GwUp(new GatewayInput("g/0", List.of("192.168.1.100"))),
             new GwUp(new GatewayInput("g/1", List.of("192.168.1.101", "192.168.1.102"))),
-            new Reassign(Map.of("192.168.1.100", "n0", "192.168.1.101", "n1", "192.168.1.102", "n0")));
+            new Reassign(
+                Map.of("192.168.1.100", "n0", "192.168.1.101", "n1", "192.168.1.102", "n0")));
     base.forEach(e -> e.apply(w, scratch));
     prefix.forEach(e -> e.apply(w, scratch));
     IncrementalCompiler c = IncrementalCompiler.of(w.input(), scratch.egressIds());
@@ -248,7 +249,8 @@ class CompilerEquivalencePropertiesTest {
     assertEquals(
         CompilerFixtures.canonical(full.programs()), CompilerFixtures.canonical(c.programs()));
     assertEquals(
-        NaiveCompiler.compile(w.input(), c.egressIds()), CompilerFixtures.canonical(c.programs()),
+        NaiveCompiler.compile(w.input(), c.egressIds()),
+        CompilerFixtures.canonical(c.programs()),
         "the naive oracle disagrees");
     assertEquals(full.outcomes(), c.outcomes());
     assertEquals(full.egressIds(), c.egressIds());

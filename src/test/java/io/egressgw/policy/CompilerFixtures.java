@@ -38,7 +38,12 @@ final class CompilerFixtures {
 
   static CompilerInput reference() {
     return new CompilerInput(
-        List.of(SelectionTest.REFERENCE), List.of(DEFAULT_GATEWAY), NAMESPACES, PODS, NODES, ASSIGNMENT);
+        List.of(SelectionTest.REFERENCE),
+        List.of(DEFAULT_GATEWAY),
+        NAMESPACES,
+        PODS,
+        NODES,
+        ASSIGNMENT);
   }
 
   static PolicyInput policy(String name, String gateway, List<String> cidrs, String... nsUser) {
@@ -55,7 +60,9 @@ final class CompilerFixtures {
    * rule sets differently but steer identically are equal in this form.
    */
   record Canonical(
-      Map<String, Map<String, Egress>> sources, List<String> floatingIPs, List<String> guardedPrefixes) {}
+      Map<String, Map<String, Egress>> sources,
+      List<String> floatingIPs,
+      List<String> guardedPrefixes) {}
 
   static Canonical canonical(NodeProgram p) {
     Map<String, Map<String, Egress>> out = new TreeMap<>();

@@ -28,14 +28,20 @@ class IncrementalCompilerTest {
     nodes.add(new NodeInput("worker3", "192.168.1.3"));
     c =
         IncrementalCompiler.of(
-            new CompilerInput(ref.policies(), ref.gateways(), ref.namespaces(), ref.pods(), nodes,
+            new CompilerInput(
+                ref.policies(),
+                ref.gateways(),
+                ref.namespaces(),
+                ref.pods(),
+                nodes,
                 ref.assignment()),
             Map.of());
   }
 
   @Test
   void unselectedPodChangesOnlyItsOwnNodeWhichKnowsItWithRuleSetZero() {
-    assertEquals(Set.of("worker3"), c.podUpserted(pod("bob", "web", "frontend", "10.10.30.9", "worker3")));
+    assertEquals(
+        Set.of("worker3"), c.podUpserted(pod("bob", "web", "frontend", "10.10.30.9", "worker3")));
     assertEquals(Map.of("10.10.30.9", 0), c.programFor("worker3").sources());
     assertEquals(Map.of(), c.programFor("worker3").ruleSets(), "rule set 0 has no routes");
     assertFalse(c.programFor("worker1").sources().containsKey("10.10.30.9"), "not on the gateway");
@@ -51,7 +57,8 @@ class IncrementalCompilerTest {
   @Test
   void podLosingItsSelectionStaysKnownOnItsNode() {
     assertEquals(
-        Set.of("worker1", "worker2"), c.podUpserted(pod("alice", "frontend", "other", "10.10.10.1", "worker2")));
+        Set.of("worker1", "worker2"),
+        c.podUpserted(pod("alice", "frontend", "other", "10.10.10.1", "worker2")));
     assertEquals(0, c.programFor("worker2").sources().get("10.10.10.1"));
     assertFalse(c.programFor("worker1").sources().containsKey("10.10.10.1"));
   }
@@ -63,12 +70,18 @@ class IncrementalCompilerTest {
     }
     assertEquals(
         Set.of("worker1", "worker2", "worker3"),
-        c.policyUpserted(CompilerFixtures.policy("zz", "kube-system/missing", List.of("1.1.1.1", "1.0.0.0/8"), "bob")),
+        c.policyUpserted(
+            CompilerFixtures.policy(
+                "zz", "kube-system/missing", List.of("1.1.1.1", "1.0.0.0/8"), "bob")),
         "a new guarded prefix (even of a policy not applied) changes every node");
-    assertEquals(List.of("1.0.0.0/8", "1.1.1.1/32", "8.8.8.0/24"), c.programFor("worker3").guardedPrefixes());
+    assertEquals(
+        List.of("1.0.0.0/8", "1.1.1.1/32", "8.8.8.0/24"),
+        c.programFor("worker3").guardedPrefixes());
     assertEquals(
         Set.of(),
-        c.policyUpserted(CompilerFixtures.policy("zz", "kube-system/missing", List.of("1.0.0.0/8", "1.1.1.1/32"), "bob")),
+        c.policyUpserted(
+            CompilerFixtures.policy(
+                "zz", "kube-system/missing", List.of("1.0.0.0/8", "1.1.1.1/32"), "bob")),
         "same prefixes, same programs");
   }
 
@@ -91,26 +104,31 @@ class IncrementalCompilerTest {
   @Test
   void podGettingItsIpIsProgrammedThen() {
     assertEquals(
-        Set.of("worker1"), c.podUpserted(pod("alice", "pending", "frontend", "10.10.10.7", "worker1")));
+        Set.of("worker1"),
+        c.podUpserted(pod("alice", "pending", "frontend", "10.10.10.7", "worker1")));
   }
 
   @Test
   void repeatedUpsertAndUnknownDeleteChangeNothing() {
-    assertEquals(Set.of(), c.podUpserted(pod("alice", "frontend", "frontend", "10.10.10.1", "worker2")));
+    assertEquals(
+        Set.of(), c.podUpserted(pod("alice", "frontend", "frontend", "10.10.10.1", "worker2")));
     assertEquals(Set.of(), c.podDeleted("alice", "nope"));
   }
 
   @Test
   void podDeletedLeavesItsNodeAndGateway() {
     assertEquals(Set.of("worker1", "worker2"), c.podDeleted("alice", "frontend"));
-    assertEquals(Map.of("10.10.10.2", 0, "10.10.30.1", 0), c.programFor("worker2").sources(),
+    assertEquals(
+        Map.of("10.10.10.2", 0, "10.10.30.1", 0),
+        c.programFor("worker2").sources(),
         "the unselected pods stay known");
   }
 
   @Test
   void namespaceRelabelSelectsItsPods() {
     assertEquals(
-        Set.of("worker1", "worker2"), c.namespaceUpserted(new NamespaceInput("bob", Map.of("user", "alice"))));
+        Set.of("worker1", "worker2"),
+        c.namespaceUpserted(new NamespaceInput("bob", Map.of("user", "alice"))));
     assertTrue(c.programFor("worker2").sources().containsKey("10.10.30.1"));
   }
 
@@ -118,7 +136,13 @@ class IncrementalCompilerTest {
   void egressIpMovingReprogramsEveryNodeOfThePolicy() {
     Set<String> changed =
         c.assignmentChanged(
-            Map.of("192.168.1.100", "worker3", "192.168.1.101", "worker2", "192.168.1.102", "worker1"));
+            Map.of(
+                "192.168.1.100",
+                "worker3",
+                "192.168.1.101",
+                "worker2",
+                "192.168.1.102",
+                "worker1"));
 
     assertEquals(Set.of("worker1", "worker2", "worker3"), changed);
     NodeProgram.Egress e = c.programFor("worker2").egresses().get(1);
@@ -144,12 +168,17 @@ class IncrementalCompilerTest {
 
   @Test
   void policyDeletedUnprogramsAndFreesTheId() {
-    assertEquals(Set.of("worker1", "worker2", "worker3"), c.policyDeleted("egress"),
+    assertEquals(
+        Set.of("worker1", "worker2", "worker3"),
+        c.policyDeleted("egress"),
         "its prefixes are no longer guarded anywhere");
     assertEquals(List.of(), c.programFor("worker3").guardedPrefixes());
-    assertEquals(Map.of("10.10.10.1", 0, "10.10.10.2", 0, "10.10.30.1", 0), c.programFor("worker2").sources());
+    assertEquals(
+        Map.of("10.10.10.1", 0, "10.10.10.2", 0, "10.10.30.1", 0),
+        c.programFor("worker2").sources());
     assertNull(c.outcome("egress"));
-    c.policyUpserted(CompilerFixtures.policy("other", "kube-system/default", List.of("1.1.1.1"), "bob"));
+    c.policyUpserted(
+        CompilerFixtures.policy("other", "kube-system/default", List.of("1.1.1.1"), "bob"));
     assertEquals(Map.of("other", 1), c.egressIds());
   }
 
@@ -164,7 +193,9 @@ class IncrementalCompilerTest {
   void gatewayDeletedUnappliesItsPolicies() {
     assertEquals(Set.of("worker1", "worker2"), c.gatewayDeleted("kube-system/default"));
     assertFalse(c.outcome("egress").applied());
-    assertEquals(List.of("192.168.1.100", "192.168.1.102"), c.programFor("worker1").floatingIPs(),
+    assertEquals(
+        List.of("192.168.1.100", "192.168.1.102"),
+        c.programFor("worker1").floatingIPs(),
         "the assignment, not the group, decides what a node holds");
   }
 }

@@ -16,7 +16,8 @@ import java.util.TreeMap;
 final class NaiveCompiler {
   private NaiveCompiler() {}
 
-  static Map<String, CompilerFixtures.Canonical> compile(CompilerInput in, Map<String, Integer> ids) {
+  static Map<String, CompilerFixtures.Canonical> compile(
+      CompilerInput in, Map<String, Integer> ids) {
     Map<String, Map<String, String>> nsLabels = new HashMap<>();
     in.namespaces().forEach(n -> nsLabels.put(n.name(), n.labels()));
     Map<String, List<String>> gateways = new HashMap<>();
@@ -47,7 +48,9 @@ final class NaiveCompiler {
         }
         String egressIp = ips.get(0);
         String gw = in.assignment().get(egressIp);
-        Egress e = new Egress(ids.get(p.name()), p.name(), egressIp, gw, gw == null ? null : nodeIps.get(gw));
+        Egress e =
+            new Egress(
+                ids.get(p.name()), p.name(), egressIp, gw, gw == null ? null : nodeIps.get(gw));
         for (String cidr : p.destinationCidrs()) {
           long c = Ipv4.parseCidr(cidr);
           if (c >= 0) {
@@ -60,7 +63,8 @@ final class NaiveCompiler {
       }
       // an unselected pod is still known on its own node (rule set 0, no routes)
       for (String node : showOn) {
-        Map<String, Map.Entry<String, Map<String, Egress>>> m = shown.computeIfAbsent(node, k -> new HashMap<>());
+        Map<String, Map.Entry<String, Map<String, Egress>>> m =
+            shown.computeIfAbsent(node, k -> new HashMap<>());
         Map.Entry<String, Map<String, Egress>> cur = m.get(pod.ip());
         if (cur == null || pod.key().compareTo(cur.getKey()) < 0) {
           m.put(pod.ip(), Map.entry(pod.key(), routes));

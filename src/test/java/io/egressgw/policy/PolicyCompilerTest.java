@@ -61,7 +61,11 @@ class PolicyCompilerTest {
   void unassignedEgressIpFailsClosed() {
     CompilerInput in =
         new CompilerInput(
-            List.of(SelectionTest.REFERENCE), List.of(DEFAULT_GATEWAY), NAMESPACES, PODS, NODES,
+            List.of(SelectionTest.REFERENCE),
+            List.of(DEFAULT_GATEWAY),
+            NAMESPACES,
+            PODS,
+            NODES,
             Map.of("192.168.1.101", "worker2"));
 
     CompileResult r = PolicyCompiler.compile(in, Map.of());
@@ -69,7 +73,8 @@ class PolicyCompilerTest {
     Egress e = r.programs().get("worker2").egresses().get(1);
     assertEquals(new Egress(1, "egress", "192.168.1.100", null, null), e);
     assertFalse(e.hasGateway());
-    assertEquals(1, r.programs().get("worker1").sources().size(), "paul's pod is still steered (to drop)");
+    assertEquals(
+        1, r.programs().get("worker1").sources().size(), "paul's pod is still steered (to drop)");
     PolicyOutcome o = r.outcomes().get("egress");
     assertFalse(o.ready());
     assertTrue(o.message().contains("selected traffic is dropped"), o.message());
@@ -79,8 +84,12 @@ class PolicyCompilerTest {
   void gatewayNodeWithoutAddressFailsClosed() {
     CompilerInput in =
         new CompilerInput(
-            List.of(SelectionTest.REFERENCE), List.of(DEFAULT_GATEWAY), NAMESPACES, PODS,
-            List.of(new NodeInput("worker1", null), new NodeInput("worker2", "192.168.1.2")), ASSIGNMENT);
+            List.of(SelectionTest.REFERENCE),
+            List.of(DEFAULT_GATEWAY),
+            NAMESPACES,
+            PODS,
+            List.of(new NodeInput("worker1", null), new NodeInput("worker2", "192.168.1.2")),
+            ASSIGNMENT);
 
     CompileResult r = PolicyCompiler.compile(in, Map.of());
 
@@ -95,7 +104,11 @@ class PolicyCompilerTest {
     CompilerInput in =
         new CompilerInput(
             List.of(policy("egress", "kube-system/missing", List.of("8.8.8.0/24"), "alice")),
-            List.of(DEFAULT_GATEWAY), NAMESPACES, PODS, NODES, ASSIGNMENT);
+            List.of(DEFAULT_GATEWAY),
+            NAMESPACES,
+            PODS,
+            NODES,
+            ASSIGNMENT);
 
     CompileResult r = PolicyCompiler.compile(in, Map.of());
 
@@ -103,16 +116,20 @@ class PolicyCompilerTest {
         .values()
         .forEach(
             p -> {
-              assertTrue(p.sources().values().stream().allMatch(id -> id == 0), p.node() + ": known, not selected");
+              assertTrue(
+                  p.sources().values().stream().allMatch(id -> id == 0),
+                  p.node() + ": known, not selected");
               assertEquals(Map.of(), p.ruleSets(), p.node());
-              assertEquals(List.of("8.8.8.0/24"), p.guardedPrefixes(), "still guarded: " + p.node());
+              assertEquals(
+                  List.of("8.8.8.0/24"), p.guardedPrefixes(), "still guarded: " + p.node());
             });
     assertEquals(Map.of("10.10.20.1", 0), r.programs().get("worker1").sources());
     PolicyOutcome o = r.outcomes().get("egress");
     assertFalse(o.applied());
     assertNull(o.egressIP());
     assertEquals("not applied: gateway kube-system/missing not found", o.message());
-    assertEquals(List.of("192.168.1.100", "192.168.1.102"), r.programs().get("worker1").floatingIPs());
+    assertEquals(
+        List.of("192.168.1.100", "192.168.1.102"), r.programs().get("worker1").floatingIPs());
   }
 
   @Test
@@ -122,8 +139,12 @@ class PolicyCompilerTest {
         new CompilerInput(
             List.of(
                 policy("zeta", "kube-system/g2", List.of("8.8.8.0/24", "1.1.1.1"), "alice"),
-                policy("alpha", "kube-system/default", List.of("8.8.8.0/24", "8.8.0.0/16"), "alice")),
-            List.of(DEFAULT_GATEWAY, g2), NAMESPACES, PODS, NODES,
+                policy(
+                    "alpha", "kube-system/default", List.of("8.8.8.0/24", "8.8.0.0/16"), "alice")),
+            List.of(DEFAULT_GATEWAY, g2),
+            NAMESPACES,
+            PODS,
+            NODES,
             Map.of("192.168.1.100", "worker1", "192.168.1.110", "worker2"));
 
     CompileResult r = PolicyCompiler.compile(in, Map.of());
@@ -154,7 +175,11 @@ class PolicyCompilerTest {
             List.of(
                 policy("a", "kube-system/default", List.of("8.8.8.0/24"), "alice", "paul"),
                 policy("b", "kube-system/g2", List.of("9.9.9.0/24"), "alice")),
-            List.of(DEFAULT_GATEWAY, g2), NAMESPACES, pods, NODES, ASSIGNMENT);
+            List.of(DEFAULT_GATEWAY, g2),
+            NAMESPACES,
+            pods,
+            NODES,
+            ASSIGNMENT);
 
     NodeProgram w2 = PolicyCompiler.compile(in, Map.of()).programs().get("worker2");
     NodeProgram w1 = PolicyCompiler.compile(in, Map.of()).programs().get("worker1");
@@ -177,19 +202,31 @@ class PolicyCompilerTest {
   void egressIdsAreKeptAcrossCompilesWhilePoliciesExist() {
     CompilerInput first =
         new CompilerInput(
-            List.of(policy("m", "kube-system/default", List.of("8.8.8.0/24"), "alice"),
+            List.of(
+                policy("m", "kube-system/default", List.of("8.8.8.0/24"), "alice"),
                 policy("z", "kube-system/default", List.of("9.9.9.0/24"), "alice")),
-            List.of(DEFAULT_GATEWAY), NAMESPACES, PODS, NODES, ASSIGNMENT);
+            List.of(DEFAULT_GATEWAY),
+            NAMESPACES,
+            PODS,
+            NODES,
+            ASSIGNMENT);
     Map<String, Integer> ids = PolicyCompiler.compile(first, Map.of()).egressIds();
     assertEquals(Map.of("m", 1, "z", 2), ids);
 
     CompilerInput second =
         new CompilerInput(
-            List.of(policy("a", "kube-system/default", List.of("7.7.7.0/24"), "alice"),
+            List.of(
+                policy("a", "kube-system/default", List.of("7.7.7.0/24"), "alice"),
                 policy("z", "kube-system/default", List.of("9.9.9.0/24"), "alice")),
-            List.of(DEFAULT_GATEWAY), NAMESPACES, PODS, NODES, ASSIGNMENT);
+            List.of(DEFAULT_GATEWAY),
+            NAMESPACES,
+            PODS,
+            NODES,
+            ASSIGNMENT);
 
-    assertEquals(Map.of("a", 1, "z", 2), PolicyCompiler.compile(second, ids).egressIds(),
+    assertEquals(
+        Map.of("a", 1, "z", 2),
+        PolicyCompiler.compile(second, ids).egressIds(),
         "z keeps 2 although a sorts first; a reuses m's freed id");
   }
 
@@ -197,13 +234,23 @@ class PolicyCompilerTest {
   void cidrsAreCanonicalAndInvalidOnesReported() {
     CompilerInput in =
         new CompilerInput(
-            List.of(policy("p", "kube-system/default", List.of("8.8.8.8/24", "8.8.8.0/24", "bogus", "8.8.8.0/33"), "alice")),
-            List.of(DEFAULT_GATEWAY), NAMESPACES, PODS, NODES, ASSIGNMENT);
+            List.of(
+                policy(
+                    "p",
+                    "kube-system/default",
+                    List.of("8.8.8.8/24", "8.8.8.0/24", "bogus", "8.8.8.0/33"),
+                    "alice")),
+            List.of(DEFAULT_GATEWAY),
+            NAMESPACES,
+            PODS,
+            NODES,
+            ASSIGNMENT);
 
     CompileResult r = PolicyCompiler.compile(in, Map.of());
 
     NodeProgram w2 = r.programs().get("worker2");
-    assertEquals(List.of(new Route("8.8.8.0/24", 1)), w2.ruleSets().get(w2.sources().get("10.10.10.1")));
+    assertEquals(
+        List.of(new Route("8.8.8.0/24", 1)), w2.ruleSets().get(w2.sources().get("10.10.10.1")));
     assertEquals(List.of("bogus", "8.8.8.0/33"), r.outcomes().get("p").invalidCidrs());
   }
 
@@ -214,24 +261,41 @@ class PolicyCompilerTest {
     GatewayInput g2 = new GatewayInput("kube-system/g2", List.of("192.168.1.110"));
     CompilerInput in =
         new CompilerInput(
-            List.of(policy("a", "kube-system/default", List.of("8.8.8.0/24"), "alice"),
+            List.of(
+                policy("a", "kube-system/default", List.of("8.8.8.0/24"), "alice"),
                 policy("b", "kube-system/g2", List.of("9.9.9.0/24"), "paul")),
-            List.of(DEFAULT_GATEWAY, g2), NAMESPACES, pods, NODES, ASSIGNMENT);
+            List.of(DEFAULT_GATEWAY, g2),
+            NAMESPACES,
+            pods,
+            NODES,
+            ASSIGNMENT);
 
     NodeProgram w2 = PolicyCompiler.compile(in, Map.of()).programs().get("worker2");
 
     int set = w2.sources().get("10.10.10.1");
-    assertEquals(List.of(new Route("8.8.8.0/24", 1)), w2.ruleSets().get(set), "alice/frontend < paul/frontend-old");
+    assertEquals(
+        List.of(new Route("8.8.8.0/24", 1)),
+        w2.ruleSets().get(set),
+        "alice/frontend < paul/frontend-old");
   }
 
   @Test
   void podInANamespaceWithoutLabelsIsOnlySelectedByAnEmptyNamespaceSelector() {
     List<PodInput> pods = List.of(pod("ghost", "x", "frontend", "10.10.40.1", "worker2"));
     PolicyInput any =
-        new PolicyInput("any", List.of(new PolicyInput.Rule(Map.of(), Map.of("role", "frontend"))),
-            List.of("8.8.8.0/24"), "kube-system/default");
+        new PolicyInput(
+            "any",
+            List.of(new PolicyInput.Rule(Map.of(), Map.of("role", "frontend"))),
+            List.of("8.8.8.0/24"),
+            "kube-system/default");
     CompilerInput in =
-        new CompilerInput(List.of(any, SelectionTest.REFERENCE), List.of(DEFAULT_GATEWAY), NAMESPACES, pods, NODES, ASSIGNMENT);
+        new CompilerInput(
+            List.of(any, SelectionTest.REFERENCE),
+            List.of(DEFAULT_GATEWAY),
+            NAMESPACES,
+            pods,
+            NODES,
+            ASSIGNMENT);
 
     CompileResult r = PolicyCompiler.compile(in, Map.of());
 
@@ -246,7 +310,8 @@ class PolicyCompilerTest {
     List<PodInput> reversed = new ArrayList<>(in.pods());
     java.util.Collections.reverse(reversed);
     CompilerInput shuffled =
-        new CompilerInput(in.policies(), in.gateways(), in.namespaces(), reversed, in.nodes(), in.assignment());
+        new CompilerInput(
+            in.policies(), in.gateways(), in.namespaces(), reversed, in.nodes(), in.assignment());
 
     assertEquals(PolicyCompiler.compile(in, Map.of()), PolicyCompiler.compile(shuffled, Map.of()));
   }

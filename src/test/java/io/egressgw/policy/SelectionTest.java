@@ -39,12 +39,34 @@ class SelectionTest {
 
   static Stream<Row> rows() {
     return Stream.of(
-        new Row("alice frontend is selected", REFERENCE, Map.of("user", "alice"), Map.of("role", "frontend"), true),
-        new Row("alice backend is not", REFERENCE, Map.of("user", "alice"), Map.of("role", "backend"), false),
-        new Row("paul frontend is selected (second rule)", REFERENCE, Map.of("user", "paul"), Map.of("role", "frontend"), true),
-        new Row("bob frontend is not", REFERENCE, Map.of("user", "bob"), Map.of("role", "frontend"), false),
-        new Row("alice pod without labels is not", REFERENCE, Map.of("user", "alice"), Map.of(), false),
-        new Row("unlabeled namespace is not", REFERENCE, Map.of(), Map.of("role", "frontend"), false),
+        new Row(
+            "alice frontend is selected",
+            REFERENCE,
+            Map.of("user", "alice"),
+            Map.of("role", "frontend"),
+            true),
+        new Row(
+            "alice backend is not",
+            REFERENCE,
+            Map.of("user", "alice"),
+            Map.of("role", "backend"),
+            false),
+        new Row(
+            "paul frontend is selected (second rule)",
+            REFERENCE,
+            Map.of("user", "paul"),
+            Map.of("role", "frontend"),
+            true),
+        new Row(
+            "bob frontend is not",
+            REFERENCE,
+            Map.of("user", "bob"),
+            Map.of("role", "frontend"),
+            false),
+        new Row(
+            "alice pod without labels is not", REFERENCE, Map.of("user", "alice"), Map.of(), false),
+        new Row(
+            "unlabeled namespace is not", REFERENCE, Map.of(), Map.of("role", "frontend"), false),
         new Row(
             "extra labels on namespace and pod do not matter",
             REFERENCE,
@@ -63,17 +85,38 @@ class SelectionTest {
             Map.of("user", "alice"),
             Map.of("role", "frontend"),
             false),
-        new Row("empty namespace selector matches every namespace", single(Map.of(), Map.of("role", "frontend")), Map.of("user", "bob"), Map.of("role", "frontend"), true),
-        new Row("empty pod selector matches every pod", single(Map.of("user", "bob"), Map.of()), Map.of("user", "bob"), Map.of("x", "y"), true),
-        new Row("both empty match everything", single(Map.of(), Map.of()), Map.of(), Map.of(), true),
-        new Row("a value must match exactly", single(Map.of(), Map.of("role", "frontend")), Map.of(), Map.of("role", "Frontend"), false),
+        new Row(
+            "empty namespace selector matches every namespace",
+            single(Map.of(), Map.of("role", "frontend")),
+            Map.of("user", "bob"),
+            Map.of("role", "frontend"),
+            true),
+        new Row(
+            "empty pod selector matches every pod",
+            single(Map.of("user", "bob"), Map.of()),
+            Map.of("user", "bob"),
+            Map.of("x", "y"),
+            true),
+        new Row(
+            "both empty match everything", single(Map.of(), Map.of()), Map.of(), Map.of(), true),
+        new Row(
+            "a value must match exactly",
+            single(Map.of(), Map.of("role", "frontend")),
+            Map.of(),
+            Map.of("role", "Frontend"),
+            false),
         new Row(
             "every selector label is required",
             single(Map.of("user", "alice", "env", "prod"), Map.of()),
             Map.of("user", "alice"),
             Map.of(),
             false),
-        new Row("no rules select nothing", new PolicyInput("p", List.of(), List.of(), "g/g"), Map.of(), Map.of(), false));
+        new Row(
+            "no rules select nothing",
+            new PolicyInput("p", List.of(), List.of(), "g/g"),
+            Map.of(),
+            Map.of(),
+            false));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -21,10 +21,14 @@ class ProgramDeltaTest {
     for (int i = 0; i < pods; i++) {
       sources.put("10.244." + (i / 250) + "." + (i % 250 + 1), 1);
     }
-    return new NodeProgram("w1", generation, sources,
+    return new NodeProgram(
+        "w1",
+        generation,
+        sources,
         Map.of(1, List.of(new Route("203.0.113.0/24", 1))),
         Map.of(1, new Egress(1, "egress", "192.168.1.100", "w1", "192.168.1.11")),
-        List.of("192.168.1.100"), List.of("203.0.113.0/24"));
+        List.of("192.168.1.100"),
+        List.of("203.0.113.0/24"));
   }
 
   @Test
@@ -32,8 +36,15 @@ class ProgramDeltaTest {
     NodeProgram before = gateway(7, 10_000);
     Map<String, Integer> sources = new HashMap<>(before.sources());
     sources.put("10.245.0.1", 1);
-    NodeProgram after = new NodeProgram("w1", 8, sources, before.ruleSets(), before.egresses(),
-        before.floatingIPs(), before.guardedPrefixes());
+    NodeProgram after =
+        new NodeProgram(
+            "w1",
+            8,
+            sources,
+            before.ruleSets(),
+            before.egresses(),
+            before.floatingIPs(),
+            before.guardedPrefixes());
 
     ProgramDelta d = ProgramDelta.between(before, after);
 
@@ -46,7 +57,8 @@ class ProgramDeltaTest {
     ObjectMapper json = new ObjectMapper();
     byte[] wire = json.writeValueAsBytes(d);
     assertTrue(wire.length < 400, "wire size " + wire.length);
-    assertTrue(json.writeValueAsBytes(after).length > 100 * wire.length, "the full program is far bigger");
+    assertTrue(
+        json.writeValueAsBytes(after).length > 100 * wire.length, "the full program is far bigger");
     NodeProgram rebuilt = json.readValue(wire, ProgramDelta.class).applyTo(before);
     assertTrue(rebuilt.sameStateAs(after));
     assertEquals(8, rebuilt.generation());
@@ -68,12 +80,21 @@ class ProgramDeltaTest {
         }
       }
       boolean moveIp = random.nextInt(4) == 0;
-      NodeProgram target = new NodeProgram("w1", base.generation() + 1, sources,
-          random.nextBoolean() ? base.ruleSets() : Map.of(2, List.of(new Route("198.51.100.0/24", 2))),
-          base.egresses(), moveIp ? List.of() : base.floatingIPs(),
-          random.nextBoolean() ? base.guardedPrefixes() : List.of("198.51.100.0/24"));
+      NodeProgram target =
+          new NodeProgram(
+              "w1",
+              base.generation() + 1,
+              sources,
+              random.nextBoolean()
+                  ? base.ruleSets()
+                  : Map.of(2, List.of(new Route("198.51.100.0/24", 2))),
+              base.egresses(),
+              moveIp ? List.of() : base.floatingIPs(),
+              random.nextBoolean() ? base.guardedPrefixes() : List.of("198.51.100.0/24"));
 
-      ProgramDelta d = json.readValue(json.writeValueAsBytes(ProgramDelta.between(base, target)), ProgramDelta.class);
+      ProgramDelta d =
+          json.readValue(
+              json.writeValueAsBytes(ProgramDelta.between(base, target)), ProgramDelta.class);
       NodeProgram rebuilt = d.applyTo(base);
 
       assertTrue(rebuilt.sameStateAs(target), "round " + round);
@@ -90,8 +111,11 @@ class ProgramDeltaTest {
 
     assertThrows(IllegalArgumentException.class, () -> d.applyTo(g2), "another generation");
     assertThrows(IllegalArgumentException.class, () -> d.applyTo(null), "no program held");
-    assertThrows(IllegalArgumentException.class,
-        () -> d.applyTo(NodeProgram.empty("w2", 1)), "another node's program");
-    assertThrows(IllegalArgumentException.class, () -> ProgramDelta.between(g1, NodeProgram.empty("w2", 2)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> d.applyTo(NodeProgram.empty("w2", 1)),
+        "another node's program");
+    assertThrows(
+        IllegalArgumentException.class, () -> ProgramDelta.between(g1, NodeProgram.empty("w2", 2)));
   }
 }

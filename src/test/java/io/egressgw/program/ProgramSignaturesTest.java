@@ -11,41 +11,52 @@ import org.junit.jupiter.api.Test;
 /** Ed25519 program signatures: only the controller's key, over exactly the bytes sent. */
 class ProgramSignaturesTest {
   private final KeyPair controller = ProgramSignatures.generate();
-  private final byte[] payload = "{\"node\":\"w1\",\"generation\":3}".getBytes(StandardCharsets.UTF_8);
+  private final byte[] payload =
+      "{\"node\":\"w1\",\"generation\":3}".getBytes(StandardCharsets.UTF_8);
 
   @Test
   void verifiesWithThePemEncodedPublicKey() {
     SignedProgram signed = ProgramSignatures.sign(payload, controller.getPrivate());
-    var key = ProgramSignatures.parsePublicKey(ProgramSignatures.publicKeyPem(controller.getPublic()));
+    var key =
+        ProgramSignatures.parsePublicKey(ProgramSignatures.publicKeyPem(controller.getPublic()));
     assertArrayEquals(payload, ProgramSignatures.verify(signed, key));
   }
 
   @Test
   void rejectsAnotherKey() {
-    SignedProgram forged = ProgramSignatures.sign(payload, ProgramSignatures.generate().getPrivate());
-    assertThrows(SecurityException.class, () -> ProgramSignatures.verify(forged, controller.getPublic()));
+    SignedProgram forged =
+        ProgramSignatures.sign(payload, ProgramSignatures.generate().getPrivate());
+    assertThrows(
+        SecurityException.class, () -> ProgramSignatures.verify(forged, controller.getPublic()));
   }
 
   @Test
   void rejectsATamperedPayload() {
     SignedProgram signed = ProgramSignatures.sign(payload, controller.getPrivate());
-    String tampered = Base64.getEncoder().encodeToString(
-        "{\"node\":\"w2\",\"generation\":3}".getBytes(StandardCharsets.UTF_8));
-    assertThrows(SecurityException.class, () ->
-        ProgramSignatures.verify(new SignedProgram(tampered, signed.signature()), controller.getPublic()));
+    String tampered =
+        Base64.getEncoder()
+            .encodeToString("{\"node\":\"w2\",\"generation\":3}".getBytes(StandardCharsets.UTF_8));
+    assertThrows(
+        SecurityException.class,
+        () ->
+            ProgramSignatures.verify(
+                new SignedProgram(tampered, signed.signature()), controller.getPublic()));
   }
 
   @Test
   void rejectsAnUnsignedOrMalformedProgram() {
-    assertThrows(SecurityException.class, () ->
-        ProgramSignatures.verify(new SignedProgram("e30=", null), controller.getPublic()));
-    assertThrows(SecurityException.class, () ->
-        ProgramSignatures.verify(new SignedProgram("e30=", "!!"), controller.getPublic()));
+    assertThrows(
+        SecurityException.class,
+        () -> ProgramSignatures.verify(new SignedProgram("e30=", null), controller.getPublic()));
+    assertThrows(
+        SecurityException.class,
+        () -> ProgramSignatures.verify(new SignedProgram("e30=", "!!"), controller.getPublic()));
   }
 
   @Test
   void privateKeyRoundTripsThroughPem() {
-    var parsed = ProgramSignatures.parsePrivateKey(ProgramSignatures.privateKeyPem(controller.getPrivate()));
+    var parsed =
+        ProgramSignatures.parsePrivateKey(ProgramSignatures.privateKeyPem(controller.getPrivate()));
     SignedProgram signed = ProgramSignatures.sign(payload, parsed);
     assertArrayEquals(payload, ProgramSignatures.verify(signed, controller.getPublic()));
   }
@@ -57,12 +68,15 @@ class ProgramSignaturesTest {
     java.security.Signature jdk = java.security.Signature.getInstance("Ed25519");
     jdk.initVerify(controller.getPublic());
     jdk.update(payload);
-    org.junit.jupiter.api.Assertions.assertTrue(jdk.verify(Base64.getDecoder().decode(signed.signature())));
+    org.junit.jupiter.api.Assertions.assertTrue(
+        jdk.verify(Base64.getDecoder().decode(signed.signature())));
 
     jdk.initSign(controller.getPrivate());
     jdk.update(payload);
-    SignedProgram byJdk = new SignedProgram(
-        Base64.getEncoder().encodeToString(payload), Base64.getEncoder().encodeToString(jdk.sign()));
+    SignedProgram byJdk =
+        new SignedProgram(
+            Base64.getEncoder().encodeToString(payload),
+            Base64.getEncoder().encodeToString(jdk.sign()));
     assertArrayEquals(payload, ProgramSignatures.verify(byJdk, controller.getPublic()));
   }
 

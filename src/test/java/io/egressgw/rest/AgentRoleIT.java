@@ -12,7 +12,9 @@ import jakarta.inject.Inject;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** In the agent role the public REST API is not served and no Kubernetes API emulator is started. */
+/**
+ * In the agent role the public REST API is not served and no Kubernetes API emulator is started.
+ */
 @QuarkusTest
 @TestProfile(AgentRoleIT.Agent.class)
 class AgentRoleIT {
@@ -28,16 +30,30 @@ class AgentRoleIT {
 
   @Test
   void publicApiIsNotServed() {
-    given().get("/v1/egress-policies").then().statusCode(404).contentType("application/problem+json")
+    given()
+        .get("/v1/egress-policies")
+        .then()
+        .statusCode(404)
+        .contentType("application/problem+json")
         .body("detail", org.hamcrest.Matchers.containsString("controller role"));
-    given().contentType("application/json").body("{}").post("/v1/namespaces/kube-system/gateway-groups")
-        .then().statusCode(404).body("status", equalTo(404));
+    given()
+        .contentType("application/json")
+        .body("{}")
+        .post("/v1/namespaces/kube-system/gateway-groups")
+        .then()
+        .statusCode(404)
+        .body("status", equalTo(404));
   }
 
   @Test
   void theAgentsPortServesHealthAndMetricsOnly() {
-    given().contentType("application/json").body("{}").post("/admission/validate")
-        .then().statusCode(404).contentType("application/problem+json");
+    given()
+        .contentType("application/json")
+        .body("{}")
+        .post("/admission/validate")
+        .then()
+        .statusCode(404)
+        .contentType("application/problem+json");
     given().get("/q/openapi").then().statusCode(404);
     given().get("/q/swagger-ui/").then().statusCode(404);
     given().get("/q/health/live").then().statusCode(200);

@@ -10,14 +10,24 @@ final class ApiJson {
       list.append(list.length() == 0 ? "" : ",").append('"').append(ip).append('"');
     }
     return "{\"apiVersion\":\"networking.gke.io/v1\",\"kind\":\"NetworkGatewayGroup\",\"metadata\":{\"name\":\""
-        + name + "\"},\"spec\":{\"floatingIPs\":[" + list + "]}}";
+        + name
+        + "\"},\"spec\":{\"floatingIPs\":["
+        + list
+        + "]}}";
   }
 
   static String policy(String name, String gatewayNamespace, String gatewayName, String cidr) {
-    return "{\"apiVersion\":\"networking.gke.io/v1\",\"kind\":\"EgressNATPolicy\",\"metadata\":{\"name\":\"" + name
+    return "{\"apiVersion\":\"networking.gke.io/v1\",\"kind\":\"EgressNATPolicy\",\"metadata\":{\"name\":\""
+        + name
         + "\"},\"spec\":{\"sources\":[{\"namespaceSelector\":{\"matchLabels\":{\"user\":\"alice\"}},"
         + "\"podSelector\":{\"matchLabels\":{\"role\":\"frontend\"}}}],\"action\":\"SNAT\","
-        + "\"destinations\":[{\"cidr\":\"" + cidr + "\"}],"
-        + "\"gatewayRef\":{\"name\":\"" + gatewayName + "\",\"namespace\":\"" + gatewayNamespace + "\"}}}";
+        + "\"destinations\":[{\"cidr\":\""
+        + cidr
+        + "\"}],"
+        + "\"gatewayRef\":{\"name\":\""
+        + gatewayName
+        + "\",\"namespace\":\""
+        + gatewayNamespace
+        + "\"}}}";
   }
 }

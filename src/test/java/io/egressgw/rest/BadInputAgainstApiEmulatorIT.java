@@ -20,9 +20,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every kind of bad input the issue lists, against the embedded Kubernetes API emulator: the status,
- * an application/problem+json body naming each offending field, and nothing stored (checked on the
- * Kubernetes API itself, not on the cache).
+ * Every kind of bad input the issue lists, against the embedded Kubernetes API emulator: the
+ * status, an application/problem+json body naming each offending field, and nothing stored (checked
+ * on the Kubernetes API itself, not on the cache).
  */
 @QuarkusTest
 class BadInputAgainstApiEmulatorIT {
@@ -33,7 +33,15 @@ class BadInputAgainstApiEmulatorIT {
 
   @Inject KubernetesClient client;
 
-  record Row(String desc, String path, String contentType, String body, int status, String type, String field, String says) {
+  record Row(
+      String desc,
+      String path,
+      String contentType,
+      String body,
+      int status,
+      String type,
+      String field,
+      String says) {
     @Override
     public String toString() {
       return desc;
@@ -50,79 +58,220 @@ class BadInputAgainstApiEmulatorIT {
 
   static final String SOURCES =
       "[{\"namespaceSelector\":{\"matchLabels\":{\"user\":\"alice\"}},\"podSelector\":{\"matchLabels\":{\"role\":\"frontend\"}}}]";
-  static final String GOOD_POLICY = ApiJson.policy("bad-policy", OWNER_NS, "owner", "203.0.113.0/24");
+  static final String GOOD_POLICY =
+      ApiJson.policy("bad-policy", OWNER_NS, "owner", "203.0.113.0/24");
 
   static Stream<Arguments> rows() {
     return Stream.of(
-        group("malformed floating IP", ApiJson.group("bad", "192.168.30.1", "192.168.30"),
-            422, "invalid", "spec.floatingIPs[1]", "not an IPv4 address"),
-        group("non-IPv4 floating IP (a host name)", ApiJson.group("bad", "gateway.example.com"),
-            422, "invalid", "spec.floatingIPs[0]", "not an IPv4 address"),
-        group("IPv6 floating IP", ApiJson.group("bad", "192.168.30.1", "2001:db8::1"),
-            422, "invalid", "spec.floatingIPs[1]", "IPv4-only"),
-        group("duplicate floating IP", ApiJson.group("bad", "192.168.30.1", "192.168.30.1"),
-            422, "invalid", "spec.floatingIPs[1]", "duplicate of spec.floatingIPs[0]"),
-        group("empty floatingIPs", ApiJson.group("bad"), 422, "invalid", "spec.floatingIPs", "at least one"),
-        group("a floating IP already listed by another gateway group", ApiJson.group("bad", "192.168.30.9", "192.168.31.1"),
-            409, "conflict", "spec.floatingIPs[1]", "it-bad-input-owner/owner"),
-        group("name that is not a valid Kubernetes name", ApiJson.group("Bad_Name", "192.168.30.1"),
-            422, "invalid", "metadata.name", "not a valid Kubernetes name"),
-        group("malformed JSON", "{\"metadata\": {\"name\": \"bad\"}, \"spec\": {\"floatingIPs\": [\"192.168.30.1\"",
-            400, "malformed-body", "spec.floatingIPs[0]", "end-of-input"),
-        group("unknown field", "{\"metadata\":{\"name\":\"bad\"},\"spec\":{\"floatingIPs\":[\"192.168.30.1\"],\"floatingIP\":\"x\"}}",
-            400, "unknown-field", "spec.floatingIP", "unknown field 'floatingIP'"),
-        group("unknown top-level field", "{\"metadata\":{\"name\":\"bad\"},\"spec\":{\"floatingIPs\":[\"192.168.30.1\"]},\"extra\":1}",
-            400, "unknown-field", "extra", "unknown field 'extra'"),
-        group("body over the size limit",
-            "{\"metadata\":{\"name\":\"bad\",\"annotations\":{\"a\":\"" + "x".repeat(1_100_000) + "\"}},\"spec\":{\"floatingIPs\":[\"192.168.30.1\"]}}",
-            413, "body-too-large", "body", "larger than 1048576 bytes"),
-        group("namespace in the body differs from the path",
-            ApiJson.group("bad", "192.168.30.1").replace("\"name\":\"bad\"", "\"name\":\"bad\",\"namespace\":\"other\""),
-            422, "invalid", "metadata.namespace", "differs from the namespace in the path"),
-        group("wrong kind", ApiJson.group("bad", "192.168.30.1").replace("NetworkGatewayGroup", "EgressNATPolicy"),
-            422, "invalid", "kind", "must be NetworkGatewayGroup"),
-        new Row("a media type that is neither JSON nor YAML", GROUPS, "text/plain", ApiJson.group("bad", "192.168.30.1"),
-            415, "unsupported-media-type", null, null),
-        policy("CIDR with host bits set", ApiJson.policy("bad-policy", OWNER_NS, "owner", "203.0.113.7/24"),
-            422, "invalid", "spec.destinations[0].cidr", "host bits set"),
-        policy("CIDR prefix over 32", ApiJson.policy("bad-policy", OWNER_NS, "owner", "203.0.113.0/33"),
-            422, "invalid", "spec.destinations[0].cidr", "over 32"),
-        policy("IPv6 destination", ApiJson.policy("bad-policy", OWNER_NS, "owner", "2001:db8::/32"),
-            422, "invalid", "spec.destinations[0].cidr", "IPv4-only"),
-        policy("empty sources", GOOD_POLICY.replace(SOURCES, "[]"),
-            422, "invalid", "spec.sources", "at least one"),
-        policy("empty destinations", GOOD_POLICY.replace("[{\"cidr\":\"203.0.113.0/24\"}]", "[]"),
-            422, "invalid", "spec.destinations", "at least one"),
-        policy("unknown action", GOOD_POLICY.replace("\"SNAT\"", "\"DNAT\""), 422, "invalid", "spec.action", "unknown action 'DNAT'"),
-        policy("missing gatewayRef", GOOD_POLICY.replaceAll(",\"gatewayRef\":\\{[^}]*\\}", ""),
-            422, "invalid", "spec.gatewayRef", "is required"),
-        policy("gatewayRef naming a gateway group that does not exist",
-            ApiJson.policy("bad-policy", OWNER_NS, "no-such-group", "203.0.113.0/24"),
-            422, "invalid", "spec.gatewayRef", "it-bad-input-owner/no-such-group does not exist"),
-        policy("policy name that is not a valid Kubernetes name", GOOD_POLICY.replace("\"bad-policy\"", "\"bad policy\""),
-            422, "invalid", "metadata.name", "not a valid Kubernetes name"),
-        policy("a namespace on a cluster-scoped policy",
-            GOOD_POLICY.replace("\"name\":\"bad-policy\"", "\"name\":\"bad-policy\",\"namespace\":\"default\""),
-            422, "invalid", "metadata.namespace", "cluster-scoped"),
-        policy("unknown field in a source rule", GOOD_POLICY.replace("\"podSelector\"", "\"podSelektor\""),
-            400, "unknown-field", "spec.sources[0].podSelektor", "unknown field"),
-        policy("a number where a CIDR string belongs", GOOD_POLICY.replace("\"203.0.113.0/24\"", "24"),
-            400, "malformed-body", "spec.destinations[0].cidr", "expected a string"))
+            group(
+                "malformed floating IP",
+                ApiJson.group("bad", "192.168.30.1", "192.168.30"),
+                422,
+                "invalid",
+                "spec.floatingIPs[1]",
+                "not an IPv4 address"),
+            group(
+                "non-IPv4 floating IP (a host name)",
+                ApiJson.group("bad", "gateway.example.com"),
+                422,
+                "invalid",
+                "spec.floatingIPs[0]",
+                "not an IPv4 address"),
+            group(
+                "IPv6 floating IP",
+                ApiJson.group("bad", "192.168.30.1", "2001:db8::1"),
+                422,
+                "invalid",
+                "spec.floatingIPs[1]",
+                "IPv4-only"),
+            group(
+                "duplicate floating IP",
+                ApiJson.group("bad", "192.168.30.1", "192.168.30.1"),
+                422,
+                "invalid",
+                "spec.floatingIPs[1]",
+                "duplicate of spec.floatingIPs[0]"),
+            group(
+                "empty floatingIPs",
+                ApiJson.group("bad"),
+                422,
+                "invalid",
+                "spec.floatingIPs",
+                "at least one"),
+            group(
+                "a floating IP already listed by another gateway group",
+                ApiJson.group("bad", "192.168.30.9", "192.168.31.1"),
+                409,
+                "conflict",
+                "spec.floatingIPs[1]",
+                "it-bad-input-owner/owner"),
+            group(
+                "name that is not a valid Kubernetes name",
+                ApiJson.group("Bad_Name", "192.168.30.1"),
+                422,
+                "invalid",
+                "metadata.name",
+                "not a valid Kubernetes name"),
+            group(
+                "malformed JSON",
+                "{\"metadata\": {\"name\": \"bad\"}, \"spec\": {\"floatingIPs\": [\"192.168.30.1\"",
+                400,
+                "malformed-body",
+                "spec.floatingIPs[0]",
+                "end-of-input"),
+            group(
+                "unknown field",
+                "{\"metadata\":{\"name\":\"bad\"},\"spec\":{\"floatingIPs\":[\"192.168.30.1\"],\"floatingIP\":\"x\"}}",
+                400,
+                "unknown-field",
+                "spec.floatingIP",
+                "unknown field 'floatingIP'"),
+            group(
+                "unknown top-level field",
+                "{\"metadata\":{\"name\":\"bad\"},\"spec\":{\"floatingIPs\":[\"192.168.30.1\"]},\"extra\":1}",
+                400,
+                "unknown-field",
+                "extra",
+                "unknown field 'extra'"),
+            group(
+                "body over the size limit",
+                "{\"metadata\":{\"name\":\"bad\",\"annotations\":{\"a\":\""
+                    + "x".repeat(1_100_000)
+                    + "\"}},\"spec\":{\"floatingIPs\":[\"192.168.30.1\"]}}",
+                413,
+                "body-too-large",
+                "body",
+                "larger than 1048576 bytes"),
+            group(
+                "namespace in the body differs from the path",
+                ApiJson.group("bad", "192.168.30.1")
+                    .replace("\"name\":\"bad\"", "\"name\":\"bad\",\"namespace\":\"other\""),
+                422,
+                "invalid",
+                "metadata.namespace",
+                "differs from the namespace in the path"),
+            group(
+                "wrong kind",
+                ApiJson.group("bad", "192.168.30.1")
+                    .replace("NetworkGatewayGroup", "EgressNATPolicy"),
+                422,
+                "invalid",
+                "kind",
+                "must be NetworkGatewayGroup"),
+            new Row(
+                "a media type that is neither JSON nor YAML",
+                GROUPS,
+                "text/plain",
+                ApiJson.group("bad", "192.168.30.1"),
+                415,
+                "unsupported-media-type",
+                null,
+                null),
+            policy(
+                "CIDR with host bits set",
+                ApiJson.policy("bad-policy", OWNER_NS, "owner", "203.0.113.7/24"),
+                422,
+                "invalid",
+                "spec.destinations[0].cidr",
+                "host bits set"),
+            policy(
+                "CIDR prefix over 32",
+                ApiJson.policy("bad-policy", OWNER_NS, "owner", "203.0.113.0/33"),
+                422,
+                "invalid",
+                "spec.destinations[0].cidr",
+                "over 32"),
+            policy(
+                "IPv6 destination",
+                ApiJson.policy("bad-policy", OWNER_NS, "owner", "2001:db8::/32"),
+                422,
+                "invalid",
+                "spec.destinations[0].cidr",
+                "IPv4-only"),
+            policy(
+                "empty sources",
+                GOOD_POLICY.replace(SOURCES, "[]"),
+                422,
+                "invalid",
+                "spec.sources",
+                "at least one"),
+            policy(
+                "empty destinations",
+                GOOD_POLICY.replace("[{\"cidr\":\"203.0.113.0/24\"}]", "[]"),
+                422,
+                "invalid",
+                "spec.destinations",
+                "at least one"),
+            policy(
+                "unknown action",
+                GOOD_POLICY.replace("\"SNAT\"", "\"DNAT\""),
+                422,
+                "invalid",
+                "spec.action",
+                "unknown action 'DNAT'"),
+            policy(
+                "missing gatewayRef",
+                GOOD_POLICY.replaceAll(",\"gatewayRef\":\\{[^}]*\\}", ""),
+                422,
+                "invalid",
+                "spec.gatewayRef",
+                "is required"),
+            policy(
+                "gatewayRef naming a gateway group that does not exist",
+                ApiJson.policy("bad-policy", OWNER_NS, "no-such-group", "203.0.113.0/24"),
+                422,
+                "invalid",
+                "spec.gatewayRef",
+                "it-bad-input-owner/no-such-group does not exist"),
+            policy(
+                "policy name that is not a valid Kubernetes name",
+                GOOD_POLICY.replace("\"bad-policy\"", "\"bad policy\""),
+                422,
+                "invalid",
+                "metadata.name",
+                "not a valid Kubernetes name"),
+            policy(
+                "a namespace on a cluster-scoped policy",
+                GOOD_POLICY.replace(
+                    "\"name\":\"bad-policy\"", "\"name\":\"bad-policy\",\"namespace\":\"default\""),
+                422,
+                "invalid",
+                "metadata.namespace",
+                "cluster-scoped"),
+            policy(
+                "unknown field in a source rule",
+                GOOD_POLICY.replace("\"podSelector\"", "\"podSelektor\""),
+                400,
+                "unknown-field",
+                "spec.sources[0].podSelektor",
+                "unknown field"),
+            policy(
+                "a number where a CIDR string belongs",
+                GOOD_POLICY.replace("\"203.0.113.0/24\"", "24"),
+                400,
+                "malformed-body",
+                "spec.destinations[0].cidr",
+                "expected a string"))
         .map(Arguments::of);
   }
 
   @BeforeEach
   void anotherGroupOwnsAFloatingIp() {
     if (given().get("/v1/namespaces/" + OWNER_NS + "/gateway-groups/owner").statusCode() == 404) {
-      given().contentType("application/json").body(ApiJson.group("owner", "192.168.31.1"))
-          .post("/v1/namespaces/" + OWNER_NS + "/gateway-groups").then().statusCode(201);
+      given()
+          .contentType("application/json")
+          .body(ApiJson.group("owner", "192.168.31.1"))
+          .post("/v1/namespaces/" + OWNER_NS + "/gateway-groups")
+          .then()
+          .statusCode(201);
     }
   }
 
   @Test
   void theRowsReallyDifferFromAValidBody() {
     assertThat(GOOD_POLICY).contains(SOURCES).contains("\"gatewayRef\":{");
-    assertThat(GOOD_POLICY.replaceAll(",\"gatewayRef\":\\{[^}]*\\}", "")).doesNotContain("gatewayRef");
+    assertThat(GOOD_POLICY.replaceAll(",\"gatewayRef\":\\{[^}]*\\}", ""))
+        .doesNotContain("gatewayRef");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -131,14 +280,19 @@ class BadInputAgainstApiEmulatorIT {
     assertThat(row.body()).as("row body differs from the valid policy").isNotEqualTo(GOOD_POLICY);
     Response response = given().contentType(row.contentType()).body(row.body()).post(row.path());
 
-    response.then().statusCode(row.status())
+    response
+        .then()
+        .statusCode(row.status())
         .contentType("application/problem+json")
         .body("status", equalTo(row.status()))
         .body("type", equalTo("urn:egressgw:problem:" + row.type()))
         .body("title", org.hamcrest.Matchers.notNullValue());
     if (row.field() != null) {
       response.then().body("errors.field", hasItem(row.field()));
-      String message = response.jsonPath().getString("errors.find { it.field == '" + row.field() + "' }.message");
+      String message =
+          response
+              .jsonPath()
+              .getString("errors.find { it.field == '" + row.field() + "' }.message");
       assertThat(message).contains(row.says());
     }
     assertNothingStored();
@@ -146,31 +300,56 @@ class BadInputAgainstApiEmulatorIT {
 
   @Test
   void aRejectedReplaceLeavesTheStoredObjectAlone() {
-    given().contentType("application/json").body(ApiJson.group("kept", "192.168.32.1"))
-        .post("/v1/namespaces/it-bad-replace/gateway-groups").then().statusCode(201);
+    given()
+        .contentType("application/json")
+        .body(ApiJson.group("kept", "192.168.32.1"))
+        .post("/v1/namespaces/it-bad-replace/gateway-groups")
+        .then()
+        .statusCode(201);
 
-    given().contentType("application/json").body(ApiJson.group("kept", "192.168.32.1", "fe80::1"))
+    given()
+        .contentType("application/json")
+        .body(ApiJson.group("kept", "192.168.32.1", "fe80::1"))
         .put("/v1/namespaces/it-bad-replace/gateway-groups/kept")
-        .then().statusCode(422).contentType("application/problem+json")
+        .then()
+        .statusCode(422)
+        .contentType("application/problem+json")
         .body("errors.field", hasItem("spec.floatingIPs[1]"));
-    given().contentType("application/json").body(ApiJson.group("renamed", "192.168.32.1"))
+    given()
+        .contentType("application/json")
+        .body(ApiJson.group("renamed", "192.168.32.1"))
         .put("/v1/namespaces/it-bad-replace/gateway-groups/kept")
-        .then().statusCode(422).body("errors.field", hasItem("metadata.name"));
+        .then()
+        .statusCode(422)
+        .body("errors.field", hasItem("metadata.name"));
 
-    assertThat(client.resources(NetworkGatewayGroup.class).inNamespace("it-bad-replace").withName("kept").get()
-        .getSpec().getFloatingIPs()).containsExactly("192.168.32.1");
+    assertThat(
+            client
+                .resources(NetworkGatewayGroup.class)
+                .inNamespace("it-bad-replace")
+                .withName("kept")
+                .get()
+                .getSpec()
+                .getFloatingIPs())
+        .containsExactly("192.168.32.1");
   }
 
   @Test
   void aChunkedBodyOverTheLimitIs413Too() {
-    String big = "{\"metadata\":{\"name\":\"bad\",\"annotations\":{\"a\":\"" + "x".repeat(1_100_000)
-        + "\"}},\"spec\":{\"floatingIPs\":[\"192.168.30.1\"]}}";
+    String big =
+        "{\"metadata\":{\"name\":\"bad\",\"annotations\":{\"a\":\""
+            + "x".repeat(1_100_000)
+            + "\"}},\"spec\":{\"floatingIPs\":[\"192.168.30.1\"]}}";
 
     // An InputStream body has no known length, so it is sent chunked, without Content-Length.
-    given().contentType("application/json")
-        .body(new java.io.ByteArrayInputStream(big.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+    given()
+        .contentType("application/json")
+        .body(
+            new java.io.ByteArrayInputStream(big.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
         .post(GROUPS)
-        .then().statusCode(413).contentType("application/problem+json")
+        .then()
+        .statusCode(413)
+        .contentType("application/problem+json")
         .body("type", equalTo("urn:egressgw:problem:body-too-large"))
         .body("errors.field", hasItem("body"));
     assertNothingStored();
@@ -178,19 +357,39 @@ class BadInputAgainstApiEmulatorIT {
 
   @Test
   void badListParametersAre400() {
-    given().queryParam("limit", 0).get(GROUPS).then().statusCode(400).contentType("application/problem+json")
+    given()
+        .queryParam("limit", 0)
+        .get(GROUPS)
+        .then()
+        .statusCode(400)
+        .contentType("application/problem+json")
         .body("errors.field", hasItem("limit"));
-    given().queryParam("continue", "not!base64").get(POLICIES).then().statusCode(400)
+    given()
+        .queryParam("continue", "not!base64")
+        .get(POLICIES)
+        .then()
+        .statusCode(400)
         .body("errors.field", hasItem("continue"));
   }
 
   private void assertNothingStored() {
-    List<NetworkGatewayGroup> groups = client.resources(NetworkGatewayGroup.class).inNamespace(NS).list().getItems();
+    List<NetworkGatewayGroup> groups =
+        client.resources(NetworkGatewayGroup.class).inNamespace(NS).list().getItems();
     assertThat(groups).as("gateway groups stored in %s", NS).isEmpty();
-    List<String> policies = client.resources(EgressNATPolicy.class).list().getItems().stream()
-        .map(p -> p.getMetadata().getName()).filter(n -> n.startsWith("bad")).toList();
+    List<String> policies =
+        client.resources(EgressNATPolicy.class).list().getItems().stream()
+            .map(p -> p.getMetadata().getName())
+            .filter(n -> n.startsWith("bad"))
+            .toList();
     assertThat(policies).as("policies named bad*").isEmpty();
-    assertThat(client.resources(NetworkGatewayGroup.class).inNamespace(OWNER_NS).withName("owner").get()
-        .getSpec().getFloatingIPs()).containsExactly("192.168.31.1");
+    assertThat(
+            client
+                .resources(NetworkGatewayGroup.class)
+                .inNamespace(OWNER_NS)
+                .withName("owner")
+                .get()
+                .getSpec()
+                .getFloatingIPs())
+        .containsExactly("192.168.31.1");
   }
 }

@@ -39,24 +39,41 @@ class EgressPolicyApiAgainstApiEmulatorIT {
   @BeforeEach
   void gatewayGroupExists() {
     if (given().get(GROUPS + "/policy-gw", "it-policies").statusCode() == 404) {
-      given().contentType("application/json").body(ApiJson.group("policy-gw", "192.168.20.1")).post(GROUPS, "it-policies")
-          .then().statusCode(201);
+      given()
+          .contentType("application/json")
+          .body(ApiJson.group("policy-gw", "192.168.20.1"))
+          .post(GROUPS, "it-policies")
+          .then()
+          .statusCode(201);
     }
   }
 
   @Test
   void restWritesAreKubernetesObjects() {
-    Response created = given().contentType("application/json")
-        .body(ApiJson.policy("it-rest-policy", "it-policies", "policy-gw", "203.0.113.0/24")).post(POLICIES);
-    created.then().statusCode(201).header("Location", org.hamcrest.Matchers.endsWith("/v1/egress-policies/it-rest-policy"));
-    assertThat(kube("it-rest-policy").getSpec().getDestinations()).extracting(Destination::getCidr)
+    Response created =
+        given()
+            .contentType("application/json")
+            .body(ApiJson.policy("it-rest-policy", "it-policies", "policy-gw", "203.0.113.0/24"))
+            .post(POLICIES);
+    created
+        .then()
+        .statusCode(201)
+        .header("Location", org.hamcrest.Matchers.endsWith("/v1/egress-policies/it-rest-policy"));
+    assertThat(kube("it-rest-policy").getSpec().getDestinations())
+        .extracting(Destination::getCidr)
         .containsExactly("203.0.113.0/24");
 
-    String etag = given().get(POLICIES + "/it-rest-policy").then().statusCode(200).extract().header("ETag");
-    given().contentType("application/json").header("If-Match", etag)
+    String etag =
+        given().get(POLICIES + "/it-rest-policy").then().statusCode(200).extract().header("ETag");
+    given()
+        .contentType("application/json")
+        .header("If-Match", etag)
         .body(ApiJson.policy("it-rest-policy", "it-policies", "policy-gw", "198.51.100.0/24"))
-        .put(POLICIES + "/it-rest-policy").then().statusCode(200);
-    assertThat(kube("it-rest-policy").getSpec().getDestinations()).extracting(Destination::getCidr)
+        .put(POLICIES + "/it-rest-policy")
+        .then()
+        .statusCode(200);
+    assertThat(kube("it-rest-policy").getSpec().getDestinations())
+        .extracting(Destination::getCidr)
         .containsExactly("198.51.100.0/24");
 
     given().header("If-Match", etag).delete(POLICIES + "/it-rest-policy").then().statusCode(412);
@@ -69,44 +86,81 @@ class EgressPolicyApiAgainstApiEmulatorIT {
   void kubernetesWritesAppearInRest() {
     EgressNATPolicy policy = new EgressNATPolicy();
     policy.setMetadata(new ObjectMetaBuilder().withName("it-kubectl-policy").build());
-    policy.setSpec(new EgressNATPolicySpec(
-        new ArrayList<>(List.of(new SourceRule(null, new LabelSelector(Map.of("role", "frontend"))))),
-        "SNAT",
-        new ArrayList<>(List.of(new Destination("203.0.113.0/24"))),
-        new GatewayRef("policy-gw", "it-policies")));
+    policy.setSpec(
+        new EgressNATPolicySpec(
+            new ArrayList<>(
+                List.of(new SourceRule(null, new LabelSelector(Map.of("role", "frontend"))))),
+            "SNAT",
+            new ArrayList<>(List.of(new Destination("203.0.113.0/24"))),
+            new GatewayRef("policy-gw", "it-policies")));
 
     client.resource(policy).create();
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        given().get(POLICIES + "/it-kubectl-policy").then().statusCode(200)
-            .body("spec.gatewayRef.name", equalTo("policy-gw")));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                given()
+                    .get(POLICIES + "/it-kubectl-policy")
+                    .then()
+                    .statusCode(200)
+                    .body("spec.gatewayRef.name", equalTo("policy-gw")));
 
-    client.resources(EgressNATPolicy.class).withName("it-kubectl-policy").edit(p -> {
-      p.getSpec().getDestinations().add(new Destination("198.51.100.0/24"));
-      return p;
-    });
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        given().get(POLICIES + "/it-kubectl-policy").then().statusCode(200)
-            .body("spec.destinations.cidr", contains("203.0.113.0/24", "198.51.100.0/24")));
-    given().get(POLICIES).then().statusCode(200).body("kind", equalTo("EgressNATPolicyList"))
+    client
+        .resources(EgressNATPolicy.class)
+        .withName("it-kubectl-policy")
+        .edit(
+            p -> {
+              p.getSpec().getDestinations().add(new Destination("198.51.100.0/24"));
+              return p;
+            });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                given()
+                    .get(POLICIES + "/it-kubectl-policy")
+                    .then()
+                    .statusCode(200)
+                    .body("spec.destinations.cidr", contains("203.0.113.0/24", "198.51.100.0/24")));
+    given()
+        .get(POLICIES)
+        .then()
+        .statusCode(200)
+        .body("kind", equalTo("EgressNATPolicyList"))
         .body("items.metadata.name", org.hamcrest.Matchers.hasItem("it-kubectl-policy"));
 
     client.resources(EgressNATPolicy.class).withName("it-kubectl-policy").delete();
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        given().get(POLICIES + "/it-kubectl-policy").then().statusCode(404));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> given().get(POLICIES + "/it-kubectl-policy").then().statusCode(404));
   }
 
   @Test
   void theReferencesYamlCanBePostedAsIs() throws Exception {
-    String groupYaml = resource("/reference/ngg-default-with-status.yaml").replace("kube-system", "it-reference");
-    String policyYaml = resource("/reference/enp-egress.yaml")
-        .replace("name: egress\n", "name: it-reference-egress\n").replace("kube-system", "it-reference");
+    String groupYaml =
+        resource("/reference/ngg-default-with-status.yaml").replace("kube-system", "it-reference");
+    String policyYaml =
+        resource("/reference/enp-egress.yaml")
+            .replace("name: egress\n", "name: it-reference-egress\n")
+            .replace("kube-system", "it-reference");
 
-    given().contentType("application/yaml").body(groupYaml.getBytes(StandardCharsets.UTF_8)).post(GROUPS, "it-reference").then().statusCode(201)
+    given()
+        .contentType("application/yaml")
+        .body(groupYaml.getBytes(StandardCharsets.UTF_8))
+        .post(GROUPS, "it-reference")
+        .then()
+        .statusCode(201)
         .body("spec.floatingIPs", contains("192.168.1.100", "192.168.1.101", "192.168.1.102"));
-    given().contentType("application/yaml").body(policyYaml.getBytes(StandardCharsets.UTF_8)).post(POLICIES).then().statusCode(201)
+    given()
+        .contentType("application/yaml")
+        .body(policyYaml.getBytes(StandardCharsets.UTF_8))
+        .post(POLICIES)
+        .then()
+        .statusCode(201)
         .body("spec.sources.size()", equalTo(2));
 
-    assertThat(kube("it-reference-egress").getSpec().getGatewayRef().getNamespace()).isEqualTo("it-reference");
+    assertThat(kube("it-reference-egress").getSpec().getGatewayRef().getNamespace())
+        .isEqualTo("it-reference");
     given().delete(POLICIES + "/it-reference-egress").then().statusCode(204);
     given().delete(GROUPS + "/default", "it-reference").then().statusCode(204);
   }

@@ -41,33 +41,65 @@ class GatewayGroupApiAgainstApiEmulatorIT {
     assertThat(emulator.isRunning()).isTrue();
     assertThat(URI.create(client.getMasterUrl().toString()).getHost()).isEqualTo("127.0.0.1");
     assertThat(client.getMasterUrl().toString()).startsWith(emulator.url());
-    assertThat(client.apiextensions().v1().customResourceDefinitions().withName(NetworkGatewayGroup.CRD_NAME).get())
+    assertThat(
+            client
+                .apiextensions()
+                .v1()
+                .customResourceDefinitions()
+                .withName(NetworkGatewayGroup.CRD_NAME)
+                .get())
         .isNotNull();
-    assertThat(client.apiextensions().v1().customResourceDefinitions().withName("egressnatpolicies.networking.gke.io").get())
+    assertThat(
+            client
+                .apiextensions()
+                .v1()
+                .customResourceDefinitions()
+                .withName("egressnatpolicies.networking.gke.io")
+                .get())
         .isNotNull();
   }
 
   @Test
   void restWritesAreKubernetesObjects() {
     String ns = "it-rest-writes";
-    Response created = given().contentType("application/json").body(ApiJson.group("gw", "192.168.10.1"))
-        .post(PATH, ns);
-    created.then().statusCode(201)
-        .header("Location", org.hamcrest.Matchers.endsWith("/v1/namespaces/it-rest-writes/gateway-groups/gw"))
+    Response created =
+        given()
+            .contentType("application/json")
+            .body(ApiJson.group("gw", "192.168.10.1"))
+            .post(PATH, ns);
+    created
+        .then()
+        .statusCode(201)
+        .header(
+            "Location",
+            org.hamcrest.Matchers.endsWith("/v1/namespaces/it-rest-writes/gateway-groups/gw"))
         .body("metadata.namespace", equalTo(ns));
     NetworkGatewayGroup stored = kube(ns, "gw");
     assertThat(stored.getSpec().getFloatingIPs()).containsExactly("192.168.10.1");
-    assertThat(created.header("ETag")).isEqualTo("\"" + stored.getMetadata().getResourceVersion() + "\"");
+    assertThat(created.header("ETag"))
+        .isEqualTo("\"" + stored.getMetadata().getResourceVersion() + "\"");
 
     String etag = given().get(PATH + "/gw", ns).then().statusCode(200).extract().header("ETag");
-    Response replaced = given().contentType("application/json").header("If-Match", etag)
-        .body(ApiJson.group("gw", "192.168.10.1", "192.168.10.2")).put(PATH + "/gw", ns);
-    replaced.then().statusCode(200).body("spec.floatingIPs", contains("192.168.10.1", "192.168.10.2"));
-    assertThat(kube(ns, "gw").getSpec().getFloatingIPs()).containsExactly("192.168.10.1", "192.168.10.2");
+    Response replaced =
+        given()
+            .contentType("application/json")
+            .header("If-Match", etag)
+            .body(ApiJson.group("gw", "192.168.10.1", "192.168.10.2"))
+            .put(PATH + "/gw", ns);
+    replaced
+        .then()
+        .statusCode(200)
+        .body("spec.floatingIPs", contains("192.168.10.1", "192.168.10.2"));
+    assertThat(kube(ns, "gw").getSpec().getFloatingIPs())
+        .containsExactly("192.168.10.1", "192.168.10.2");
     assertThat(replaced.header("ETag")).isNotEqualTo(etag);
     given().get(PATH + "/gw", ns).then().statusCode(200).header("ETag", replaced.header("ETag"));
 
-    given().header("If-Match", replaced.header("ETag")).delete(PATH + "/gw", ns).then().statusCode(204);
+    given()
+        .header("If-Match", replaced.header("ETag"))
+        .delete(PATH + "/gw", ns)
+        .then()
+        .statusCode(204);
     assertThat(kube(ns, "gw")).isNull();
     given().get(PATH + "/gw", ns).then().statusCode(404).contentType("application/problem+json");
   }
@@ -77,41 +109,80 @@ class GatewayGroupApiAgainstApiEmulatorIT {
     String ns = "it-kubectl-writes";
     NetworkGatewayGroup group = new NetworkGatewayGroup();
     group.setMetadata(new ObjectMetaBuilder().withNamespace(ns).withName("from-kubectl").build());
-    group.setSpec(new NetworkGatewayGroupSpec(new ArrayList<>(List.of("192.168.11.1")), Map.of("node-type", "egressNat")));
+    group.setSpec(
+        new NetworkGatewayGroupSpec(
+            new ArrayList<>(List.of("192.168.11.1")), Map.of("node-type", "egressNat")));
 
     client.resource(group).create();
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        given().get(PATH + "/from-kubectl", ns).then().statusCode(200)
-            .body("spec.floatingIPs", contains("192.168.11.1"))
-            .body("spec.nodeSelector.node-type", equalTo("egressNat")));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                given()
+                    .get(PATH + "/from-kubectl", ns)
+                    .then()
+                    .statusCode(200)
+                    .body("spec.floatingIPs", contains("192.168.11.1"))
+                    .body("spec.nodeSelector.node-type", equalTo("egressNat")));
 
-    client.resources(NetworkGatewayGroup.class).inNamespace(ns).withName("from-kubectl")
-        .edit(g -> {
-          g.getSpec().setFloatingIPs(new ArrayList<>(List.of("192.168.11.2")));
-          return g;
-        });
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        given().get(PATH + "/from-kubectl", ns).then().statusCode(200).body("spec.floatingIPs", contains("192.168.11.2")));
+    client
+        .resources(NetworkGatewayGroup.class)
+        .inNamespace(ns)
+        .withName("from-kubectl")
+        .edit(
+            g -> {
+              g.getSpec().setFloatingIPs(new ArrayList<>(List.of("192.168.11.2")));
+              return g;
+            });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                given()
+                    .get(PATH + "/from-kubectl", ns)
+                    .then()
+                    .statusCode(200)
+                    .body("spec.floatingIPs", contains("192.168.11.2")));
 
     client.resources(NetworkGatewayGroup.class).inNamespace(ns).withName("from-kubectl").delete();
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        given().get(PATH + "/from-kubectl", ns).then().statusCode(404));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> given().get(PATH + "/from-kubectl", ns).then().statusCode(404));
   }
 
   @Test
   void aStaleIfMatchIs412AndChangesNothing() {
     String ns = "it-if-match";
-    String first = given().contentType("application/json").body(ApiJson.group("gw", "192.168.12.1")).post(PATH, ns)
-        .then().statusCode(201).extract().header("ETag");
-    given().contentType("application/json").header("If-Match", first).body(ApiJson.group("gw", "192.168.12.2"))
-        .put(PATH + "/gw", ns).then().statusCode(200);
+    String first =
+        given()
+            .contentType("application/json")
+            .body(ApiJson.group("gw", "192.168.12.1"))
+            .post(PATH, ns)
+            .then()
+            .statusCode(201)
+            .extract()
+            .header("ETag");
+    given()
+        .contentType("application/json")
+        .header("If-Match", first)
+        .body(ApiJson.group("gw", "192.168.12.2"))
+        .put(PATH + "/gw", ns)
+        .then()
+        .statusCode(200);
 
-    Response stalePut = given().contentType("application/json").header("If-Match", first)
-        .body(ApiJson.group("gw", "192.168.12.3")).put(PATH + "/gw", ns);
+    Response stalePut =
+        given()
+            .contentType("application/json")
+            .header("If-Match", first)
+            .body(ApiJson.group("gw", "192.168.12.3"))
+            .put(PATH + "/gw", ns);
     Response staleDelete = given().header("If-Match", first).delete(PATH + "/gw", ns);
 
     for (Response stale : List.of(stalePut, staleDelete)) {
-      stale.then().statusCode(412).contentType("application/problem+json")
+      stale
+          .then()
+          .statusCode(412)
+          .contentType("application/problem+json")
           .body("status", equalTo(412))
           .body("type", equalTo("urn:egressgw:problem:precondition-failed"))
           .body("errors[0].field", equalTo("If-Match"));
@@ -122,15 +193,28 @@ class GatewayGroupApiAgainstApiEmulatorIT {
   @Test
   void replaceWithoutIfMatchReplacesWhateverIsStored() {
     String ns = "it-unconditional";
-    given().contentType("application/json").body(ApiJson.group("gw", "192.168.13.1")).post(PATH, ns).then().statusCode(201);
-    client.resources(NetworkGatewayGroup.class).inNamespace(ns).withName("gw")
-        .edit(g -> {
-          g.getMetadata().setLabels(Map.of("edited", "by-kubectl"));
-          return g;
-        });
+    given()
+        .contentType("application/json")
+        .body(ApiJson.group("gw", "192.168.13.1"))
+        .post(PATH, ns)
+        .then()
+        .statusCode(201);
+    client
+        .resources(NetworkGatewayGroup.class)
+        .inNamespace(ns)
+        .withName("gw")
+        .edit(
+            g -> {
+              g.getMetadata().setLabels(Map.of("edited", "by-kubectl"));
+              return g;
+            });
 
-    given().contentType("application/json").body(ApiJson.group("gw", "192.168.13.2")).put(PATH + "/gw", ns)
-        .then().statusCode(200);
+    given()
+        .contentType("application/json")
+        .body(ApiJson.group("gw", "192.168.13.2"))
+        .put(PATH + "/gw", ns)
+        .then()
+        .statusCode(200);
 
     assertThat(kube(ns, "gw").getSpec().getFloatingIPs()).containsExactly("192.168.13.2");
   }
@@ -139,10 +223,16 @@ class GatewayGroupApiAgainstApiEmulatorIT {
   void statusInABodyIsIgnoredOnCreateAndTheStoredStatusIsKeptOnReplace() {
     String ns = "it-status";
     String withStatus = ApiJson.group("gw", "192.168.14.1");
-    withStatus = withStatus.substring(0, withStatus.length() - 1)
-        + ",\"status\":{\"nodes\":{\"worker1\":\"Up\"},\"floatingIPs\":{\"192.168.14.1\":\"worker1\"}}}";
+    withStatus =
+        withStatus.substring(0, withStatus.length() - 1)
+            + ",\"status\":{\"nodes\":{\"worker1\":\"Up\"},\"floatingIPs\":{\"192.168.14.1\":\"worker1\"}}}";
 
-    given().contentType("application/json").body(withStatus).post(PATH, ns).then().statusCode(201)
+    given()
+        .contentType("application/json")
+        .body(withStatus)
+        .post(PATH, ns)
+        .then()
+        .statusCode(201)
         .body("status", nullValue());
     assertThat(kube(ns, "gw").getStatus()).isNull();
 
@@ -151,11 +241,18 @@ class GatewayGroupApiAgainstApiEmulatorIT {
     status.setNodes(Map.of("worker2", "Up"));
     current.setStatus(status);
     client.resource(current).updateStatus();
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        given().get(PATH + "/gw", ns).then().body("status.nodes.worker2", equalTo("Up")));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> given().get(PATH + "/gw", ns).then().body("status.nodes.worker2", equalTo("Up")));
 
-    given().contentType("application/json").body(withStatus.replace("192.168.14.1\"]", "192.168.14.1\",\"192.168.14.2\"]"))
-        .put(PATH + "/gw", ns).then().statusCode(200).body("status.nodes.worker2", equalTo("Up"));
+    given()
+        .contentType("application/json")
+        .body(withStatus.replace("192.168.14.1\"]", "192.168.14.1\",\"192.168.14.2\"]"))
+        .put(PATH + "/gw", ns)
+        .then()
+        .statusCode(200)
+        .body("status.nodes.worker2", equalTo("Up"));
 
     NetworkGatewayGroup after = kube(ns, "gw");
     assertThat(after.getSpec().getFloatingIPs()).containsExactly("192.168.14.1", "192.168.14.2");
@@ -166,8 +263,12 @@ class GatewayGroupApiAgainstApiEmulatorIT {
   void listsPageWithLimitAndContinue() {
     String ns = "it-paging";
     for (int i = 1; i <= 5; i++) {
-      given().contentType("application/json").body(ApiJson.group("gw" + i, "192.168.15." + i)).post(PATH, ns)
-          .then().statusCode(201);
+      given()
+          .contentType("application/json")
+          .body(ApiJson.group("gw" + i, "192.168.15." + i))
+          .post(PATH, ns)
+          .then()
+          .statusCode(201);
     }
 
     List<String> names = new ArrayList<>();
@@ -178,8 +279,14 @@ class GatewayGroupApiAgainstApiEmulatorIT {
       if (token != null) {
         request.queryParam("continue", token);
       }
-      JsonPath page = request.get(PATH, ns).then().statusCode(200)
-          .body("kind", equalTo("NetworkGatewayGroupList")).extract().jsonPath();
+      JsonPath page =
+          request
+              .get(PATH, ns)
+              .then()
+              .statusCode(200)
+              .body("kind", equalTo("NetworkGatewayGroupList"))
+              .extract()
+              .jsonPath();
       names.addAll(page.getList("items.metadata.name"));
       token = page.getString("metadata.continue");
       pages++;

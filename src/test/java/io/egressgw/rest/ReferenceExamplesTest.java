@@ -22,8 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every YAML example of the reference parses into the model through the same strict reader as the
- * REST API (unknown fields refused) and passes validation, one row per example. The examples are
- * in src/test/resources/reference (see its README for what was and was not copied).
+ * REST API (unknown fields refused) and passes validation, one row per example. The examples are in
+ * src/test/resources/reference (see its README for what was and was not copied).
  *
  * <p>Not literal YAML, and so handled apart: the reference writes {@code ...} for "the rest as
  * above". In gateway1..3 it stands in the status (which clients never write), so the line is
@@ -42,12 +42,28 @@ class ReferenceExamplesTest {
 
   static Stream<Arguments> groups() {
     return Stream.of(
-            new Example("NetworkGatewayGroup default (three floating IPs)", "ngg-default.yaml", false),
-            new Example("NetworkGatewayGroup default as kubectl shows it, with status", "ngg-default-with-status.yaml", false),
-            new Example("NetworkGatewayGroup default with nodeSelector", "ngg-default-node-selector.yaml", false),
-            new Example("NetworkGatewayGroup gateway1 (status placeholder removed)", "ngg-gateway1.yaml", true),
-            new Example("NetworkGatewayGroup gateway2 (status placeholder removed)", "ngg-gateway2.yaml", true),
-            new Example("NetworkGatewayGroup gateway3 (status placeholder removed)", "ngg-gateway3.yaml", true))
+            new Example(
+                "NetworkGatewayGroup default (three floating IPs)", "ngg-default.yaml", false),
+            new Example(
+                "NetworkGatewayGroup default as kubectl shows it, with status",
+                "ngg-default-with-status.yaml",
+                false),
+            new Example(
+                "NetworkGatewayGroup default with nodeSelector",
+                "ngg-default-node-selector.yaml",
+                false),
+            new Example(
+                "NetworkGatewayGroup gateway1 (status placeholder removed)",
+                "ngg-gateway1.yaml",
+                true),
+            new Example(
+                "NetworkGatewayGroup gateway2 (status placeholder removed)",
+                "ngg-gateway2.yaml",
+                true),
+            new Example(
+                "NetworkGatewayGroup gateway3 (status placeholder removed)",
+                "ngg-gateway3.yaml",
+                true))
         .map(Arguments::of);
   }
 
@@ -55,29 +71,37 @@ class ReferenceExamplesTest {
   @MethodSource("groups")
   void gatewayGroupExampleParsesAndIsValid(Example example) throws IOException {
     String yaml = load(example.file());
-    assertThat(hasPlaceholder(yaml)).as("placeholder line in %s", example.file()).isEqualTo(example.hadPlaceholder());
+    assertThat(hasPlaceholder(yaml))
+        .as("placeholder line in %s", example.file())
+        .isEqualTo(example.hadPlaceholder());
 
     NetworkGatewayGroup group = parse(withoutPlaceholders(yaml), NetworkGatewayGroup.class);
 
     // Alone in a cluster: the reference's examples are alternatives and share their addresses.
     Verdict verdict = ResourceAdmission.admit(group, GatewayGroupLookup.of(List.of()));
     assertThat(verdict.violations()).isEmpty();
-    assertThat(group.getSpec().getFloatingIPs()).isNotEmpty().allMatch(ip -> ip.startsWith("192.168.1."));
+    assertThat(group.getSpec().getFloatingIPs())
+        .isNotEmpty()
+        .allMatch(ip -> ip.startsWith("192.168.1."));
   }
 
   @Test
   void theNodeSelectorExampleKeepsItsLabel() throws IOException {
-    NetworkGatewayGroup group = parse(load("ngg-default-node-selector.yaml"), NetworkGatewayGroup.class);
+    NetworkGatewayGroup group =
+        parse(load("ngg-default-node-selector.yaml"), NetworkGatewayGroup.class);
 
-    assertThat(group.getSpec().getNodeSelector()).containsExactly(java.util.Map.entry("node-type", "egressNat"));
+    assertThat(group.getSpec().getNodeSelector())
+        .containsExactly(java.util.Map.entry("node-type", "egressNat"));
   }
 
   @Test
   void theStatusExampleReadsAsTheModelsStatus() throws IOException {
-    NetworkGatewayGroup group = parse(load("ngg-default-with-status.yaml"), NetworkGatewayGroup.class);
+    NetworkGatewayGroup group =
+        parse(load("ngg-default-with-status.yaml"), NetworkGatewayGroup.class);
 
     assertThat(group.getStatus().getFloatingIPs()).containsEntry("192.168.1.101", "worker2");
-    // "// Or Down" is the reference's aside, not YAML comment syntax: it is read as part of the value.
+    // "// Or Down" is the reference's aside, not YAML comment syntax: it is read as part of the
+    // value.
     // Status is read-only in the API, so the value is never stored from a request.
     assertThat(group.getStatus().getNodes()).containsEntry("worker2", "Up // Or Down");
   }
@@ -85,13 +109,17 @@ class ReferenceExamplesTest {
   @Test
   void thePolicyExampleParsesAndIsValidAgainstTheReferencesGatewayGroup() throws IOException {
     EgressNATPolicy policy = parse(load("enp-egress.yaml"), EgressNATPolicy.class);
-    NetworkGatewayGroup kubeSystemDefault = parse(load("ngg-default-with-status.yaml"), NetworkGatewayGroup.class);
+    NetworkGatewayGroup kubeSystemDefault =
+        parse(load("ngg-default-with-status.yaml"), NetworkGatewayGroup.class);
 
-    Verdict verdict = ResourceAdmission.admit(policy, GatewayGroupLookup.of(List.of(kubeSystemDefault)));
+    Verdict verdict =
+        ResourceAdmission.admit(policy, GatewayGroupLookup.of(List.of(kubeSystemDefault)));
 
     assertThat(verdict.violations()).isEmpty();
     assertThat(policy.getSpec().getSources()).hasSize(2);
-    assertThat(policy.getSpec().getDestinations()).extracting(d -> d.getCidr()).containsExactly("8.8.8.0/24");
+    assertThat(policy.getSpec().getDestinations())
+        .extracting(d -> d.getCidr())
+        .containsExactly("8.8.8.0/24");
   }
 
   @ParameterizedTest(name = "egress{0}")
@@ -104,17 +132,24 @@ class ReferenceExamplesTest {
         .isInstanceOf(ProblemException.class);
 
     EgressNATPolicy policy = parse(withoutPlaceholders(yaml), EgressNATPolicy.class);
-    NetworkGatewayGroup gateway = parse(withoutPlaceholders(load("ngg-gateway" + i + ".yaml")), NetworkGatewayGroup.class);
+    NetworkGatewayGroup gateway =
+        parse(withoutPlaceholders(load("ngg-gateway" + i + ".yaml")), NetworkGatewayGroup.class);
 
     assertThat(io.egressgw.validation.EgressNATPolicyValidator.validate(policy))
         .extracting(Violation::field)
         .containsExactlyInAnyOrder("spec.sources", "spec.action", "spec.destinations");
-    assertThat(ResourceAdmission.gatewayRefMissing(policy, GatewayGroupLookup.of(List.of(gateway)))).isEmpty();
+    assertThat(ResourceAdmission.gatewayRefMissing(policy, GatewayGroupLookup.of(List.of(gateway))))
+        .isEmpty();
   }
 
-  private static <T extends io.fabric8.kubernetes.api.model.HasMetadata> T parse(String yaml, Class<T> type) {
+  private static <T extends io.fabric8.kubernetes.api.model.HasMetadata> T parse(
+      String yaml, Class<T> type) {
     return StrictJson.read(
-        yaml.getBytes(StandardCharsets.UTF_8), true, type, NetworkGatewayGroup.API_VERSION, type.getSimpleName());
+        yaml.getBytes(StandardCharsets.UTF_8),
+        true,
+        type,
+        NetworkGatewayGroup.API_VERSION,
+        type.getSimpleName());
   }
 
   private static boolean hasPlaceholder(String yaml) {
@@ -122,7 +157,9 @@ class ReferenceExamplesTest {
   }
 
   private static String withoutPlaceholders(String yaml) {
-    return yaml.lines().filter(l -> !l.trim().equals("...")).collect(Collectors.joining("\n", "", "\n"));
+    return yaml.lines()
+        .filter(l -> !l.trim().equals("..."))
+        .collect(Collectors.joining("\n", "", "\n"));
   }
 
   private static String load(String file) throws IOException {

@@ -16,14 +16,16 @@ import org.junit.jupiter.params.provider.CsvSource;
 class RestPiecesTest {
 
   @ParameterizedTest(name = "If-Match {0} vs rv {1}: {2}")
-  @CsvSource(delimiter = '|', value = {
-    "\"7\"            | 7 | true",
-    "\"6\"            | 7 | false",
-    "W/\"7\"          | 7 | false",
-    "*                | 7 | true",
-    "\"5\", \"7\"     | 7 | true",
-    "7                | 7 | false",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "\"7\"            | 7 | true",
+        "\"6\"            | 7 | false",
+        "W/\"7\"          | 7 | false",
+        "*                | 7 | true",
+        "\"5\", \"7\"     | 7 | true",
+        "7                | 7 | false",
+      })
   void ifMatchUsesStrongComparison(String header, String rv, boolean matches) {
     assertThat(ETags.matches(header, rv)).isEqualTo(matches);
   }
@@ -51,7 +53,8 @@ class RestPiecesTest {
     ListPage<String> first = ListPage.of(items, Function.identity(), 2, null, 500);
     items.remove("a");
 
-    ListPage<String> second = ListPage.of(items, Function.identity(), 2, first.continueToken(), 500);
+    ListPage<String> second =
+        ListPage.of(items, Function.identity(), 2, first.continueToken(), 500);
 
     assertThat(first.items()).containsExactly("a", "b");
     assertThat(first.remainingItemCount()).isEqualTo(2);
@@ -66,38 +69,70 @@ class RestPiecesTest {
     assertThatThrownBy(() -> ListPage.of(List.of("a"), Function.identity(), 501, null, 500))
         .isInstanceOfSatisfying(ProblemException.class, e -> assertThat(e.status()).isEqualTo(400));
     assertThatThrownBy(() -> ListPage.of(List.of("a"), Function.identity(), 1, "%%%", 500))
-        .isInstanceOfSatisfying(ProblemException.class, e -> assertThat(e.toProblem("/").errors())
-            .extracting(Problem.FieldError::field).containsExactly("continue"));
+        .isInstanceOfSatisfying(
+            ProblemException.class,
+            e ->
+                assertThat(e.toProblem("/").errors())
+                    .extracting(Problem.FieldError::field)
+                    .containsExactly("continue"));
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', value = {
-    "unknown spec field        | {\"metadata\":{\"name\":\"a\"},\"spec\":{\"floatingIP\":[]}}              | 400 | spec.floatingIP",
-    "unknown nested field      | {\"metadata\":{\"name\":\"a\",\"labelz\":{}},\"spec\":{}}              | 400 | metadata.labelz",
-    "number where string       | {\"metadata\":{\"name\":\"a\"},\"spec\":{\"floatingIPs\":[1]}}           | 400 | spec.floatingIPs[0]",
-    "string where array        | {\"metadata\":{\"name\":\"a\"},\"spec\":{\"floatingIPs\":\"1.2.3.4\"}}   | 400 | spec.floatingIPs",
-    "duplicate key             | {\"metadata\":{\"name\":\"a\",\"name\":\"b\"}}                           | 400 | metadata.name",
-    "trailing garbage          | {\"metadata\":{\"name\":\"a\"}} x                                        | 400 | body",
-    "not an object             | [1,2]                                                                  | 400 | body",
-    "truncated                 | {\"metadata\":                                                          | 400 | metadata",
-    "wrong kind                | {\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\"}}                         | 422 | kind",
-    "wrong apiVersion          | {\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"a\"}}                   | 422 | apiVersion",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "unknown spec field        | {\"metadata\":{\"name\":\"a\"},\"spec\":{\"floatingIP\":[]}}  "
+            + "            | 400 | spec.floatingIP",
+        "unknown nested field      | {\"metadata\":{\"name\":\"a\",\"labelz\":{}},\"spec\":{}}     "
+            + "         | 400 | metadata.labelz",
+        "number where string       | {\"metadata\":{\"name\":\"a\"},\"spec\":{\"floatingIPs\":[1]}}"
+            + "           | 400 | spec.floatingIPs[0]",
+        "string where array        |"
+            + " {\"metadata\":{\"name\":\"a\"},\"spec\":{\"floatingIPs\":\"1.2.3.4\"}}   | 400 |"
+            + " spec.floatingIPs",
+        "duplicate key             | {\"metadata\":{\"name\":\"a\",\"name\":\"b\"}}                "
+            + "           | 400 | metadata.name",
+        "trailing garbage          | {\"metadata\":{\"name\":\"a\"}} x                             "
+            + "           | 400 | body",
+        "not an object             | [1,2]                                                         "
+            + "         | 400 | body",
+        "truncated                 | {\"metadata\":                                                "
+            + "          | 400 | metadata",
+        "wrong kind                | {\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\"}}              "
+            + "           | 422 | kind",
+        "wrong apiVersion          | {\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"a\"}}         "
+            + "          | 422 | apiVersion",
+      })
   void strictReadingNamesTheField(String desc, String json, int status, String field) {
-    assertThatThrownBy(() -> StrictJson.read(json.getBytes(StandardCharsets.UTF_8), false, NetworkGatewayGroup.class,
-            NetworkGatewayGroup.API_VERSION, NetworkGatewayGroup.KIND))
-        .isInstanceOfSatisfying(ProblemException.class, e -> {
-          assertThat(e.status()).isEqualTo(status);
-          assertThat(e.toProblem("/").errors()).extracting(Problem.FieldError::field).contains(field);
-        });
+    assertThatThrownBy(
+            () ->
+                StrictJson.read(
+                    json.getBytes(StandardCharsets.UTF_8),
+                    false,
+                    NetworkGatewayGroup.class,
+                    NetworkGatewayGroup.API_VERSION,
+                    NetworkGatewayGroup.KIND))
+        .isInstanceOfSatisfying(
+            ProblemException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(status);
+              assertThat(e.toProblem("/").errors())
+                  .extracting(Problem.FieldError::field)
+                  .contains(field);
+            });
   }
 
   @Test
   void aValidBodyReadsWithDefaultsForApiVersionAndKind() {
     String json = "{\"metadata\":{\"name\":\"a\"},\"spec\":{\"floatingIPs\":[\"192.168.1.100\"]}}";
 
-    NetworkGatewayGroup g = StrictJson.read(json.getBytes(StandardCharsets.UTF_8), false, NetworkGatewayGroup.class,
-        NetworkGatewayGroup.API_VERSION, NetworkGatewayGroup.KIND);
+    NetworkGatewayGroup g =
+        StrictJson.read(
+            json.getBytes(StandardCharsets.UTF_8),
+            false,
+            NetworkGatewayGroup.class,
+            NetworkGatewayGroup.API_VERSION,
+            NetworkGatewayGroup.KIND);
 
     assertThat(g.getApiVersion()).isEqualTo("networking.gke.io/v1");
     assertThat(g.getKind()).isEqualTo("NetworkGatewayGroup");

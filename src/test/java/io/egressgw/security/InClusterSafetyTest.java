@@ -12,13 +12,17 @@ class InClusterSafetyTest {
 
   @Test
   void authModeNoneInAClusterIsRefused() {
-    assertThat(InClusterSafety.problem(IN_CLUSTER, Mode.NONE, false)).get().asString()
+    assertThat(InClusterSafety.problem(IN_CLUSTER, Mode.NONE, false))
+        .get()
+        .asString()
         .contains("egressgw.rest.auth.mode=none");
   }
 
   @Test
   void theEmbeddedEmulatorInAClusterIsRefused() {
-    assertThat(InClusterSafety.problem(IN_CLUSTER, Mode.AUTO, true)).get().asString()
+    assertThat(InClusterSafety.problem(IN_CLUSTER, Mode.AUTO, true))
+        .get()
+        .asString()
         .contains("embedded");
   }
 

@@ -17,21 +17,56 @@ class KubernetesRequestAttributesTest {
 
   static Stream<Arguments> cases() {
     return Stream.of(
-        Arguments.of("list groups", "GET", GROUPS, "kube-system", null,
+        Arguments.of(
+            "list groups",
+            "GET",
+            GROUPS,
+            "kube-system",
+            null,
             "list networkgatewaygroups ns=kube-system name=null"),
-        Arguments.of("get a group", "GET", GROUPS, "kube-system", "default",
+        Arguments.of(
+            "get a group",
+            "GET",
+            GROUPS,
+            "kube-system",
+            "default",
             "get networkgatewaygroups ns=kube-system name=default"),
-        Arguments.of("create a group", "POST", GROUPS, "kube-system", null,
+        Arguments.of(
+            "create a group",
+            "POST",
+            GROUPS,
+            "kube-system",
+            null,
             "create networkgatewaygroups ns=kube-system name=null"),
-        Arguments.of("replace a group", "PUT", GROUPS, "a", "g",
-            "update networkgatewaygroups ns=a name=g"),
-        Arguments.of("delete a group", "DELETE", GROUPS, "a", "g",
+        Arguments.of(
+            "replace a group", "PUT", GROUPS, "a", "g", "update networkgatewaygroups ns=a name=g"),
+        Arguments.of(
+            "delete a group",
+            "DELETE",
+            GROUPS,
+            "a",
+            "g",
             "delete networkgatewaygroups ns=a name=g"),
-        Arguments.of("list policies (cluster-scoped)", "GET", POLICIES, null, null,
+        Arguments.of(
+            "list policies (cluster-scoped)",
+            "GET",
+            POLICIES,
+            null,
+            null,
             "list egressnatpolicies ns=null name=null"),
-        Arguments.of("create a policy", "POST", POLICIES, null, null,
+        Arguments.of(
+            "create a policy",
+            "POST",
+            POLICIES,
+            null,
+            null,
             "create egressnatpolicies ns=null name=null"),
-        Arguments.of("delete a policy", "DELETE", POLICIES, null, "egress",
+        Arguments.of(
+            "delete a policy",
+            "DELETE",
+            POLICIES,
+            null,
+            "egress",
             "delete egressnatpolicies ns=null name=egress"));
   }
 
@@ -39,8 +74,10 @@ class KubernetesRequestAttributesTest {
   @MethodSource("cases")
   void mapsToKubectlVerbs(
       String desc, String method, String resource, String ns, String name, String expected) {
-    KubernetesRequestAttributes a = KubernetesRequestAttributes
-        .of(method, KubernetesRequestAttributes.GROUP, resource, ns, name).orElseThrow();
+    KubernetesRequestAttributes a =
+        KubernetesRequestAttributes.of(
+                method, KubernetesRequestAttributes.GROUP, resource, ns, name)
+            .orElseThrow();
     assertThat(a.verb() + " " + a.resource() + " ns=" + a.namespace() + " name=" + a.name())
         .isEqualTo(expected);
     assertThat(a.group()).isEqualTo("networking.gke.io");
@@ -56,7 +93,9 @@ class KubernetesRequestAttributesTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("noOperation")
   void otherCallsAreNoResourceOperation(String desc, String method, String name) {
-    assertThat(KubernetesRequestAttributes.of(method, KubernetesRequestAttributes.GROUP, POLICIES,
-        null, name)).isEmpty();
+    assertThat(
+            KubernetesRequestAttributes.of(
+                method, KubernetesRequestAttributes.GROUP, POLICIES, null, name))
+        .isEmpty();
   }
 }

@@ -37,10 +37,12 @@ import org.junit.jupiter.api.Test;
 class RestAuthorizationAgainstApiEmulatorIT {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String GROUPS = "/v1/namespaces/kube-system/gateway-groups";
-  static final String GROUP_BODY = """
+  static final String GROUP_BODY =
+      """
       {"apiVersion":"networking.gke.io/v1","kind":"NetworkGatewayGroup",
        "metadata":{"namespace":"kube-system","name":"authz"},
-       "spec":{"floatingIPs":["192.168.1.150"]}}""";
+       "spec":{"floatingIPs":["192.168.1.150"]}}\
+      """;
 
   /** Enforces Kubernetes authorisation and points the client at the test server. */
   public static class EnforcedAuth implements QuarkusTestProfile {
@@ -55,24 +57,50 @@ class RestAuthorizationAgainstApiEmulatorIT {
 
   @BeforeEach
   void scriptTheApiServersReviews() {
-    server.expect().post().withPath("/apis/authentication.k8s.io/v1/tokenreviews")
-        .andReply(201, req -> {
-          TokenReview in = read(req.getBody().readUtf8(), TokenReview.class);
-          String user = Map.of("alice-token", "alice", "admin-token", "admin").get(in.getSpec().getToken());
-          return new TokenReviewBuilder(in).withNewStatus().withAuthenticated(user != null)
-              .withNewUser().withUsername(user).withGroups(List.of("system:authenticated")).endUser()
-              .endStatus().build();
-        }).always();
-    server.expect().post().withPath("/apis/authorization.k8s.io/v1/subjectaccessreviews")
-        .andReply(201, req -> {
-          SubjectAccessReview in = read(req.getBody().readUtf8(), SubjectAccessReview.class);
-          var attrs = in.getSpec().getResourceAttributes();
-          boolean allowed = "admin".equals(in.getSpec().getUser())
-              || ("alice".equals(in.getSpec().getUser()) && Set.of("get", "list").contains(attrs.getVerb())
-                  && "networking.gke.io".equals(attrs.getGroup()));
-          return new SubjectAccessReviewBuilder(in).withNewStatus().withAllowed(allowed)
-              .withReason(allowed ? "" : "RBAC: no rule allows " + attrs.getVerb()).endStatus().build();
-        }).always();
+    server
+        .expect()
+        .post()
+        .withPath("/apis/authentication.k8s.io/v1/tokenreviews")
+        .andReply(
+            201,
+            req -> {
+              TokenReview in = read(req.getBody().readUtf8(), TokenReview.class);
+              String user =
+                  Map.of("alice-token", "alice", "admin-token", "admin")
+                      .get(in.getSpec().getToken());
+              return new TokenReviewBuilder(in)
+                  .withNewStatus()
+                  .withAuthenticated(user != null)
+                  .withNewUser()
+                  .withUsername(user)
+                  .withGroups(List.of("system:authenticated"))
+                  .endUser()
+                  .endStatus()
+                  .build();
+            })
+        .always();
+    server
+        .expect()
+        .post()
+        .withPath("/apis/authorization.k8s.io/v1/subjectaccessreviews")
+        .andReply(
+            201,
+            req -> {
+              SubjectAccessReview in = read(req.getBody().readUtf8(), SubjectAccessReview.class);
+              var attrs = in.getSpec().getResourceAttributes();
+              boolean allowed =
+                  "admin".equals(in.getSpec().getUser())
+                      || ("alice".equals(in.getSpec().getUser())
+                          && Set.of("get", "list").contains(attrs.getVerb())
+                          && "networking.gke.io".equals(attrs.getGroup()));
+              return new SubjectAccessReviewBuilder(in)
+                  .withNewStatus()
+                  .withAllowed(allowed)
+                  .withReason(allowed ? "" : "RBAC: no rule allows " + attrs.getVerb())
+                  .endStatus()
+                  .build();
+            })
+        .always();
   }
 
   static <T> T read(String json, Class<T> type) {
@@ -85,8 +113,11 @@ class RestAuthorizationAgainstApiEmulatorIT {
 
   @Test
   void aCallWithoutATokenIsUnauthorized() {
-    given().when().get(GROUPS)
-        .then().statusCode(401)
+    given()
+        .when()
+        .get(GROUPS)
+        .then()
+        .statusCode(401)
         .contentType("application/problem+json")
         .header("WWW-Authenticate", "Bearer")
         .body("status", equalTo(401));
@@ -94,32 +125,67 @@ class RestAuthorizationAgainstApiEmulatorIT {
 
   @Test
   void aTokenTheClusterDoesNotKnowIsUnauthorized() {
-    given().header("Authorization", "Bearer forged").when().get(GROUPS)
-        .then().statusCode(401).body("detail", containsString("not valid"));
+    given()
+        .header("Authorization", "Bearer forged")
+        .when()
+        .get(GROUPS)
+        .then()
+        .statusCode(401)
+        .body("detail", containsString("not valid"));
   }
 
   @Test
   void aReaderMayListButNotCreateAndNothingIsStored() throws Exception {
     given().header("Authorization", "Bearer alice-token").when().get(GROUPS).then().statusCode(200);
 
-    String body = given().header("Authorization", "Bearer alice-token").contentType("application/json")
-        .body(GROUP_BODY).when().post(GROUPS)
-        .then().statusCode(403).contentType("application/problem+json").extract().asString();
+    String body =
+        given()
+            .header("Authorization", "Bearer alice-token")
+            .contentType("application/json")
+            .body(GROUP_BODY)
+            .when()
+            .post(GROUPS)
+            .then()
+            .statusCode(403)
+            .contentType("application/problem+json")
+            .extract()
+            .asString();
     JsonNode problem = JSON.readTree(body);
     assertThat(problem.path("detail").asText())
-        .contains("alice").contains("create networkgatewaygroups in namespace kube-system");
-    assertThat(client.resources(NetworkGatewayGroup.class).inNamespace("kube-system").withName("authz").get())
+        .contains("alice")
+        .contains("create networkgatewaygroups in namespace kube-system");
+    assertThat(
+            client
+                .resources(NetworkGatewayGroup.class)
+                .inNamespace("kube-system")
+                .withName("authz")
+                .get())
         .isNull();
   }
 
   @Test
   void anAdminMayCreateAndDelete() {
-    given().header("Authorization", "Bearer admin-token").contentType("application/json")
-        .body(GROUP_BODY).when().post(GROUPS).then().statusCode(201);
-    assertThat(client.resources(NetworkGatewayGroup.class).inNamespace("kube-system").withName("authz").get())
+    given()
+        .header("Authorization", "Bearer admin-token")
+        .contentType("application/json")
+        .body(GROUP_BODY)
+        .when()
+        .post(GROUPS)
+        .then()
+        .statusCode(201);
+    assertThat(
+            client
+                .resources(NetworkGatewayGroup.class)
+                .inNamespace("kube-system")
+                .withName("authz")
+                .get())
         .isNotNull();
-    given().header("Authorization", "Bearer admin-token").when().delete(GROUPS + "/authz")
-        .then().statusCode(org.hamcrest.Matchers.anyOf(equalTo(200), equalTo(204)));
+    given()
+        .header("Authorization", "Bearer admin-token")
+        .when()
+        .delete(GROUPS + "/authz")
+        .then()
+        .statusCode(org.hamcrest.Matchers.anyOf(equalTo(200), equalTo(204)));
   }
 
   @Test

@@ -31,18 +31,31 @@ import org.junit.jupiter.api.Test;
 @WithKubernetesTestServer(crud = true)
 @TestProfile(RestAuthorizationAgainstApiEmulatorIT.EnforcedAuth.class)
 class RestPathFuzzAgainstApiEmulatorIT {
-  static final List<String> ROUTES = List.of(
-      "/v1/namespaces/{ns}/gateway-groups",
-      "/v1/namespaces/{ns}/gateway-groups/{name}",
-      "/v1/egress-policies",
-      "/v1/egress-policies/{name}",
-      "/v1/agents/{name}/heartbeat",
-      "/v1/agents/{name}/program");
+  static final List<String> ROUTES =
+      List.of(
+          "/v1/namespaces/{ns}/gateway-groups",
+          "/v1/namespaces/{ns}/gateway-groups/{name}",
+          "/v1/egress-policies",
+          "/v1/egress-policies/{name}",
+          "/v1/agents/{name}/heartbeat",
+          "/v1/agents/{name}/program");
   static final List<String> METHODS =
       List.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
-  static final List<String> NAMES = List.of(
-      "default", "x%2F..%2Fdefault", "x%2f..%2fdefault", "x%5C..%5Cdefault", "x%5c..%5cdefault",
-      "x;y=z", "..", "%2e%2e", ".", "Default", "x%00", "x%252F..%252Fdefault", "x%3Bdefault");
+  static final List<String> NAMES =
+      List.of(
+          "default",
+          "x%2F..%2Fdefault",
+          "x%2f..%2fdefault",
+          "x%5C..%5Cdefault",
+          "x%5c..%5cdefault",
+          "x;y=z",
+          "..",
+          "%2e%2e",
+          ".",
+          "Default",
+          "x%00",
+          "x%252F..%252Fdefault",
+          "x%3Bdefault");
 
   @KubernetesTestServer KubernetesServer server;
 
@@ -93,12 +106,15 @@ class RestPathFuzzAgainstApiEmulatorIT {
   }
 
   @Test
-  void theAgentChannelAndTheWebhookRefuseLargeOrUnboundedBodiesBeforeReadingThem() throws Exception {
+  void theAgentChannelAndTheWebhookRefuseLargeOrUnboundedBodiesBeforeReadingThem()
+      throws Exception {
     drainRecordedRequests();
-    String big = "POST %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-        + "Content-Type: application/json\r\nContent-Length: 16777216\r\n\r\n{";
-    String chunked = "POST %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-        + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n";
+    String big =
+        "POST %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+            + "Content-Type: application/json\r\nContent-Length: 16777216\r\n\r\n{";
+    String chunked =
+        "POST %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+            + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n";
 
     assertThat(sendRaw(big.formatted("/v1/agents/worker1/heartbeat"))).isEqualTo(413);
     assertThat(sendRaw(big.formatted("/admission/validate"))).isEqualTo(413);
@@ -107,14 +123,17 @@ class RestPathFuzzAgainstApiEmulatorIT {
     assertThat(drainRecordedRequests()).isEmpty();
   }
 
-  /** Requests the emulator recorded since the last drain, except the informers' watches and lists. */
+  /**
+   * Requests the emulator recorded since the last drain, except the informers' watches and lists.
+   */
   private List<String> drainRecordedRequests() throws InterruptedException {
     List<String> out = new ArrayList<>();
     RecordedRequest r;
     while ((r = server.getKubernetesMockServer().takeRequest(50, TimeUnit.MILLISECONDS)) != null) {
       String path = r.getPath();
-      boolean informer = "GET".equals(r.getMethod())
-          && (path.contains("watch=true") || path.contains("resourceVersion="));
+      boolean informer =
+          "GET".equals(r.getMethod())
+              && (path.contains("watch=true") || path.contains("resourceVersion="));
       if (!informer) {
         out.add(r.getMethod() + " " + path);
       }
@@ -127,11 +146,20 @@ class RestPathFuzzAgainstApiEmulatorIT {
     try (Socket socket = new Socket("localhost", RestAssured.port)) {
       socket.setSoTimeout(10_000);
       boolean body = method.equals("POST") || method.equals("PUT") || method.equals("PATCH");
-      String json = "{\"apiVersion\":\"networking.gke.io/v1\",\"kind\":\"NetworkGatewayGroup\","
-          + "\"metadata\":{\"name\":\"default\"},\"spec\":{\"floatingIPs\":[\"192.168.1.150\"]}}";
-      String request = method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-          + (body ? "Content-Type: application/json\r\nContent-Length: " + json.length()
-              + "\r\n\r\n" + json : "\r\n");
+      String json =
+          "{\"apiVersion\":\"networking.gke.io/v1\",\"kind\":\"NetworkGatewayGroup\","
+              + "\"metadata\":{\"name\":\"default\"},\"spec\":{\"floatingIPs\":[\"192.168.1.150\"]}}";
+      String request =
+          method
+              + " "
+              + path
+              + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+              + (body
+                  ? "Content-Type: application/json\r\nContent-Length: "
+                      + json.length()
+                      + "\r\n\r\n"
+                      + json
+                  : "\r\n");
       return exchange(socket, request);
     }
   }

@@ -23,13 +23,22 @@ public final class CrudApiEmulator implements AutoCloseable {
   private final KubernetesClient client;
 
   public CrudApiEmulator() {
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(), false);
+    server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesCrudDispatcher(),
+            false);
     server.init();
     client = server.createClient();
     try {
-      client.resource(Serialization.unmarshal(Files.readString(Path.of("k8s/webhook.yaml")),
-          ValidatingWebhookConfiguration.class)).create();
+      client
+          .resource(
+              Serialization.unmarshal(
+                  Files.readString(Path.of("k8s/webhook.yaml")),
+                  ValidatingWebhookConfiguration.class))
+          .create();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -10,10 +10,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** A floating IP must not take over a node's address, its subnet's edges or link-local space. */
 class FloatingIpTheftTest {
-  static final List<NodeNetwork> NODES = List.of(
-      new NodeNetwork("worker2", List.of("192.168.1.2"), List.of("192.168.1.2/24")),
-      new NodeNetwork("cp1", List.of("10.0.0.10", "198.51.100.7"), List.of()),
-      new NodeNetwork("wide", List.of(), List.of("172.16.2.9/23")));
+  static final List<NodeNetwork> NODES =
+      List.of(
+          new NodeNetwork("worker2", List.of("192.168.1.2"), List.of("192.168.1.2/24")),
+          new NodeNetwork("cp1", List.of("10.0.0.10", "198.51.100.7"), List.of()),
+          new NodeNetwork("wide", List.of(), List.of("172.16.2.9/23")));
 
   static Stream<Arguments> refused() {
     return Stream.of(

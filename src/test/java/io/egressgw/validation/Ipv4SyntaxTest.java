@@ -39,13 +39,15 @@ class Ipv4SyntaxTest {
   }
 
   @Property
-  void everyAddressRoundTripsThroughDottedQuad(@ForAll @LongRange(min = 0, max = 0xffffffffL) long value) {
+  void everyAddressRoundTripsThroughDottedQuad(
+      @ForAll @LongRange(min = 0, max = 0xffffffffL) long value) {
     assertThat(Ipv4Syntax.parseStrict(Ipv4.format((int) value))).contains(value);
   }
 
   @Property
   void theNetworkOfAnyAddressAndPrefixIsAValidCidr(
-      @ForAll @LongRange(min = 0, max = 0xffffffffL) long value, @ForAll @IntRange(min = 0, max = 32) int prefix) {
+      @ForAll @LongRange(min = 0, max = 0xffffffffL) long value,
+      @ForAll @IntRange(min = 0, max = 32) int prefix) {
     long mask = prefix == 0 ? 0 : (0xffffffffL << (32 - prefix)) & 0xffffffffL;
     assertThat(Ipv4Syntax.cidrProblem(Ipv4.format((int) (value & mask)) + "/" + prefix)).isEmpty();
   }

@@ -29,10 +29,13 @@ class ResourceAdmissionTest {
     Verdict verdict = ResourceAdmission.admit(policy, stored);
 
     assertThat(verdict.outcome()).isEqualTo(Verdict.Outcome.INVALID);
-    assertThat(verdict.violations()).singleElement().satisfies(v -> {
-      assertThat(v.field()).isEqualTo("spec.gatewayRef");
-      assertThat(v.message()).contains("other-namespace/gateway1 does not exist");
-    });
+    assertThat(verdict.violations())
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.field()).isEqualTo("spec.gatewayRef");
+              assertThat(v.message()).contains("other-namespace/gateway1 does not exist");
+            });
   }
 
   @Test
@@ -53,17 +56,21 @@ class ResourceAdmissionTest {
     Verdict verdict = ResourceAdmission.admit(group, stored);
 
     assertThat(verdict.outcome()).isEqualTo(Verdict.Outcome.CONFLICT);
-    assertThat(verdict.violations()).singleElement().satisfies(v -> {
-      assertThat(v.field()).isEqualTo("spec.floatingIPs[1]");
-      assertThat(v.message()).contains("192.168.1.101").contains("kube-system/gateway2");
-    });
+    assertThat(verdict.violations())
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.field()).isEqualTo("spec.floatingIPs[1]");
+              assertThat(v.message()).contains("192.168.1.101").contains("kube-system/gateway2");
+            });
   }
 
   @Test
   void theSameIpInAGroupOfTheSameNameInAnotherNamespaceIsAConflict() {
     var group = Fixtures.group("cluster-cluster1", "gateway1", "192.168.1.100");
 
-    assertThat(ResourceAdmission.admit(group, stored).outcome()).isEqualTo(Verdict.Outcome.CONFLICT);
+    assertThat(ResourceAdmission.admit(group, stored).outcome())
+        .isEqualTo(Verdict.Outcome.CONFLICT);
   }
 
   @Test
@@ -80,6 +87,8 @@ class ResourceAdmissionTest {
     Verdict verdict = ResourceAdmission.admit(group, stored);
 
     assertThat(verdict.outcome()).isEqualTo(Verdict.Outcome.INVALID);
-    assertThat(verdict.violations()).extracting(Violation::field).containsExactly("spec.floatingIPs[1]");
+    assertThat(verdict.violations())
+        .extracting(Violation::field)
+        .containsExactly("spec.floatingIPs[1]");
   }
 }

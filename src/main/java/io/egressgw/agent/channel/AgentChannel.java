@@ -17,12 +17,11 @@ import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.util.function.Supplier;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Runs the agent's channel client in role agent ({@code egressgw.role=agent}) with the node's {@link
- * ProgramApplier} (provided by the dataplane). In role controller it does nothing.
+ * Runs the agent's channel client in role agent ({@code egressgw.role=agent}) with the node's
+ * {@link ProgramApplier} (provided by the dataplane). In role controller it does nothing.
  */
 @ApplicationScoped
 public class AgentChannel {
@@ -41,7 +40,8 @@ public class AgentChannel {
       return;
     }
     if (!appliers.isResolvable()) {
-      throw new IllegalStateException("role agent needs exactly one ProgramApplier bean (the dataplane)");
+      throw new IllegalStateException(
+          "role agent needs exactly one ProgramApplier bean (the dataplane)");
     }
     String node =
         settings.nodeName().filter(s -> !s.isBlank()).orElseGet(() -> System.getenv("NODE_NAME"));

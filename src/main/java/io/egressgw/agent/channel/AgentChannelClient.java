@@ -2,8 +2,8 @@ package io.egressgw.agent.channel;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressgw.program.NodeProgram;
-import io.egressgw.program.ProgramDelta;
 import io.egressgw.program.NodeReport;
+import io.egressgw.program.ProgramDelta;
 import io.egressgw.program.ProgramSignatures;
 import io.egressgw.program.SignedProgram;
 import io.vertx.core.Future;
@@ -31,9 +31,10 @@ import org.jboss.logging.Logger;
  * controller for programs, verifies each program's signature and hands it to the {@link
  * ProgramApplier}. The agent opens no port: every exchange is a request it makes.
  *
- * <p>Failure semantics: while the controller is unreachable (errors, or 503 from a replica that does
- * not lead) the node keeps what it has; after {@code holdTimeout} without a successful heartbeat it
- * releases its floating IPs, since the controller has by then declared it Down and moved them.
+ * <p>Failure semantics: while the controller is unreachable (errors, or 503 from a replica that
+ * does not lead) the node keeps what it has; after {@code holdTimeout} without a successful
+ * heartbeat it releases its floating IPs, since the controller has by then declared it Down and
+ * moved them.
  */
 public final class AgentChannelClient {
   private static final Logger LOG = Logger.getLogger(AgentChannelClient.class);
@@ -67,15 +68,18 @@ public final class AgentChannelClient {
   private volatile boolean heartbeatMissed;
   private volatile boolean refetch;
   private volatile long lastAcceptedGeneration;
+
   /** The last program applied in full (deltas apply to it); null after a restart or a bad delta. */
   private volatile NodeProgram current;
+
   private long timerId = -1;
   private volatile io.vertx.core.Context context;
 
   /**
-   * {@code caFile}: trust for an https controller URL (null: the JVM's). {@code applierExecutor}, when
-   * given, runs the applier calls instead of a thread of this client's own (simulations with many
-   * agents in one process share one); it must run one agent's calls in order for a real dataplane.
+   * {@code caFile}: trust for an https controller URL (null: the JVM's). {@code applierExecutor},
+   * when given, runs the applier calls instead of a thread of this client's own (simulations with
+   * many agents in one process share one); it must run one agent's calls in order for a real
+   * dataplane.
    */
   public AgentChannelClient(
       Vertx vertx,
@@ -101,19 +105,24 @@ public final class AgentChannelClient {
     this.pollTimeout = pollTimeout;
     this.clock = clock;
     HttpClientOptions options =
-        new HttpClientOptions().setMaxPoolSize(4).setSsl(endpoint.ssl()).setDefaultHost(endpoint.host());
+        new HttpClientOptions()
+            .setMaxPoolSize(4)
+            .setSsl(endpoint.ssl())
+            .setDefaultHost(endpoint.host());
     if (endpoint.ssl() && caFile != null) {
       options.setTrustOptions(new PemTrustOptions().addCertPath(caFile));
     }
     this.http = vertx.createHttpClient(options);
     this.ownsApplierThread = applierExecutor == null;
-    this.applierThread = applierExecutor != null ? applierExecutor :
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "egw-applier-" + node);
-              t.setDaemon(true);
-              return t;
-            });
+    this.applierThread =
+        applierExecutor != null
+            ? applierExecutor
+            : Executors.newSingleThreadExecutor(
+                r -> {
+                  Thread t = new Thread(r, "egw-applier-" + node);
+                  t.setDaemon(true);
+                  return t;
+                });
   }
 
   public void start() {
@@ -186,10 +195,11 @@ public final class AgentChannelClient {
       released = true;
       refetch = true;
       LOG.warnf("controller unreachable for %d ms: releasing floating IPs of %s", silentFor, node);
-      onApplier(() -> {
-        applier.releaseFloatingIPs();
-        return null;
-      });
+      onApplier(
+          () -> {
+            applier.releaseFloatingIPs();
+            return null;
+          });
     }
     heartbeatNow();
   }
@@ -205,14 +215,16 @@ public final class AgentChannelClient {
   }
 
   private void sendHeartbeat() {
-    heartbeat().onComplete(ar -> {
-      if (heartbeatMissed && running.get()) {
-        heartbeatMissed = false;
-        sendHeartbeat();
-      } else {
-        heartbeatInFlight.set(false);
-      }
-    });
+    heartbeat()
+        .onComplete(
+            ar -> {
+              if (heartbeatMissed && running.get()) {
+                heartbeatMissed = false;
+                sendHeartbeat();
+              } else {
+                heartbeatInFlight.set(false);
+              }
+            });
   }
 
   private Future<Void> heartbeat() {
@@ -220,8 +232,11 @@ public final class AgentChannelClient {
         .compose(
             report -> {
               try {
-                return send(HttpMethod.POST, "/v1/agents/" + node + "/heartbeat",
-                    json.writeValueAsBytes(report), heartbeatInterval.toMillis() * 5);
+                return send(
+                    HttpMethod.POST,
+                    "/v1/agents/" + node + "/heartbeat",
+                    json.writeValueAsBytes(report),
+                    heartbeatInterval.toMillis() * 5);
               } catch (Exception e) {
                 return Future.failedFuture(e);
               }
@@ -270,7 +285,11 @@ public final class AgentChannelClient {
     NodeProgram held = current;
     // base=G: "I hold program G, a delta against it will do" (only for the program applied last).
     String base = held != null && !refetch && held.generation() == after ? "&base=" + after : "";
-    send(HttpMethod.GET, "/v1/agents/" + node + "/program?after=" + after + base, null, pollTimeout.toMillis())
+    send(
+            HttpMethod.GET,
+            "/v1/agents/" + node + "/program?after=" + after + base,
+            null,
+            pollTimeout.toMillis())
         .compose(
             reply -> {
               if (reply.status() == 200) {
@@ -307,14 +326,18 @@ public final class AgentChannelClient {
       if (key == null) {
         throw new SecurityException("controller public key not available yet");
       }
-      com.fasterxml.jackson.databind.JsonNode tree = json.readTree(ProgramSignatures.verify(signed, key));
+      com.fasterxml.jackson.databind.JsonNode tree =
+          json.readTree(ProgramSignatures.verify(signed, key));
       if (tree.has("baseGeneration")) {
         ProgramDelta delta = json.treeToValue(tree, ProgramDelta.class);
         NodeProgram held = current;
         if (held == null || held.generation() != delta.baseGeneration()) {
           current = null; // ask for the full program next time
-          throw new IllegalStateException("delta against generation " + delta.baseGeneration()
-              + " but this agent holds " + (held == null ? "none" : held.generation()));
+          throw new IllegalStateException(
+              "delta against generation "
+                  + delta.baseGeneration()
+                  + " but this agent holds "
+                  + (held == null ? "none" : held.generation()));
         }
         program = delta.applyTo(held);
         deltasReceived.incrementAndGet();
@@ -344,7 +367,8 @@ public final class AgentChannelClient {
               current = verified;
               refetch = false;
               programsApplied.incrementAndGet();
-              // The next poll asks for what comes after this generation: that is the acknowledgement.
+              // The next poll asks for what comes after this generation: that is the
+              // acknowledgement.
               return (Void) null;
             });
   }
@@ -388,5 +412,4 @@ public final class AgentChannelClient {
     }
     return Future.fromCompletionStage(f, context);
   }
-
 }

@@ -19,8 +19,8 @@ public interface AgentChannelSettings {
   Optional<String> nodeName();
 
   /**
-   * The controller, either {@code https://host:port} / {@code http://host:port} (TCP) or
-   * {@code unix:/path/to/socket} (a Unix domain socket; the lab's node network namespaces reach the
+   * The controller, either {@code https://host:port} / {@code http://host:port} (TCP) or {@code
+   * unix:/path/to/socket} (a Unix domain socket; the lab's node network namespaces reach the
    * controller only this way).
    */
   @WithDefault("http://localhost:8080")
@@ -39,9 +39,9 @@ public interface AgentChannelSettings {
   Duration heartbeatInterval();
 
   /**
-   * How long the agent keeps its floating IPs while it cannot reach the (leading) controller. Longer
-   * than a leader change, so a controller restart drops nothing; after it the IPs are released
-   * because the controller has long since moved them.
+   * How long the agent keeps its floating IPs while it cannot reach the (leading) controller.
+   * Longer than a leader change, so a controller restart drops nothing; after it the IPs are
+   * released because the controller has long since moved them.
    */
   @WithDefault("15s")
   Duration holdTimeout();

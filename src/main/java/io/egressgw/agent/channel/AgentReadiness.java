@@ -8,8 +8,8 @@ import org.eclipse.microprofile.health.Readiness;
 
 /**
  * An agent is ready once the controller accepts its heartbeats and it has applied a program the
- * controller signed: from then on its node is Up and programmed. In role controller this check
- * says nothing (always up).
+ * controller signed: from then on its node is Up and programmed. In role controller this check says
+ * nothing (always up).
  */
 @Readiness
 @ApplicationScoped

@@ -5,8 +5,8 @@ import java.net.URI;
 
 /**
  * Where the controller listens, parsed from {@code egressgw.agent.channel.controller-url}: TCP
- * ({@code http://host:port}, {@code https://host:port}) or a Unix domain socket
- * ({@code unix:/run/egressgw/controller.sock}).
+ * ({@code http://host:port}, {@code https://host:port}) or a Unix domain socket ({@code
+ * unix:/run/egressgw/controller.sock}).
  */
 public record ControllerEndpoint(SocketAddress server, String host, int port, boolean ssl) {
 
@@ -16,7 +16,8 @@ public record ControllerEndpoint(SocketAddress server, String host, int port, bo
       if (path.isEmpty()) {
         throw new IllegalArgumentException("unix: URL without a socket path: " + url);
       }
-      return new ControllerEndpoint(SocketAddress.domainSocketAddress(path), "localhost", 80, false);
+      return new ControllerEndpoint(
+          SocketAddress.domainSocketAddress(path), "localhost", 80, false);
     }
     URI uri = URI.create(url);
     boolean ssl = "https".equals(uri.getScheme());
@@ -24,7 +25,8 @@ public record ControllerEndpoint(SocketAddress server, String host, int port, bo
       throw new IllegalArgumentException("controller URL must be http, https or unix: " + url);
     }
     int port = uri.getPort() > 0 ? uri.getPort() : (ssl ? 443 : 80);
-    return new ControllerEndpoint(SocketAddress.inetSocketAddress(port, uri.getHost()), uri.getHost(), port, ssl);
+    return new ControllerEndpoint(
+        SocketAddress.inetSocketAddress(port, uri.getHost()), uri.getHost(), port, ssl);
   }
 
   public boolean domainSocket() {

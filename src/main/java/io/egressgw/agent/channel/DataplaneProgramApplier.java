@@ -47,7 +47,8 @@ public final class DataplaneProgramApplier implements ProgramApplier {
       LOG.warnf("program of %s not applied, kept the last one: %s", node, e.getMessage());
       throw e;
     } catch (RuntimeException e) {
-      LOG.warnf("program of %s generation %d failed: %s", node, program.generation(), e.getMessage());
+      LOG.warnf(
+          "program of %s generation %d failed: %s", node, program.generation(), e.getMessage());
       throw e;
     }
     overCapacityGeneration = -1;
@@ -101,10 +102,17 @@ public final class DataplaneProgramApplier implements ProgramApplier {
     NodeProgram known = last;
     // Without a program from this process (restarted while cut off) the steering rules are unknown:
     // release everything rather than keep a floating IP another node may hold by now.
-    NodeProgram released = known == null
-        ? NodeProgram.empty(node, generation)
-        : new NodeProgram(node, generation, known.sources(), known.ruleSets(), known.egresses(), List.of(),
-            known.guardedPrefixes());
+    NodeProgram released =
+        known == null
+            ? NodeProgram.empty(node, generation)
+            : new NodeProgram(
+                node,
+                generation,
+                known.sources(),
+                known.ruleSets(),
+                known.egresses(),
+                List.of(),
+                known.guardedPrefixes());
     LOG.warnf("releasing floating IPs %s of %s", dataplane.heldFloatingIPs(), node);
     dataplane.apply(released);
   }
@@ -116,7 +124,8 @@ public final class DataplaneProgramApplier implements ProgramApplier {
     @Singleton
     @LookupIfProperty(name = ProcessRole.PROPERTY, stringValue = ProcessRole.AGENT)
     ProgramApplier applier(NodeDataplane dataplane, AgentChannelSettings settings) {
-      String node = settings.nodeName().filter(s -> !s.isBlank()).orElseGet(() -> System.getenv("NODE_NAME"));
+      String node =
+          settings.nodeName().filter(s -> !s.isBlank()).orElseGet(() -> System.getenv("NODE_NAME"));
       return new DataplaneProgramApplier(dataplane, node);
     }
   }

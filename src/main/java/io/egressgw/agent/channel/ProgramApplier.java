@@ -45,9 +45,9 @@ public interface ProgramApplier {
   }
 
   /**
-   * Releases every floating IP the node holds while keeping the rest of the program. Called when the
-   * controller has been unreachable for the hold-timeout: the controller has by then declared this
-   * node Down and moved its IPs elsewhere.
+   * Releases every floating IP the node holds while keeping the rest of the program. Called when
+   * the controller has been unreachable for the hold-timeout: the controller has by then declared
+   * this node Down and moved its IPs elsewhere.
    */
   void releaseFloatingIPs();
 }

@@ -1,8 +1,8 @@
 package io.egressgw.api.v1;
 
+import io.egressgw.crd.JsonMergePatchCustomizer;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
-import io.egressgw.crd.JsonMergePatchCustomizer;
 import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Categories;
@@ -18,8 +18,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
  * referenced gateway group's first floating IP (SNAT) instead of the pod's own node address.
  *
  * <p>The schema's root, spec and status descriptions (what {@code kubectl explain enp} prints) are
- * set by the merge patch below: the generator takes field descriptions only from annotated
- * fields, and these three belong to fabric8's CustomResource.
+ * set by the merge patch below: the generator takes field descriptions only from annotated fields,
+ * and these three belong to fabric8's CustomResource.
  */
 @Group(NetworkGatewayGroup.GROUP)
 @Version(NetworkGatewayGroup.VERSION)
@@ -69,10 +69,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.conditions[?(@.type==\"Programmed\")].message",
     type = Type.STRING,
     priority = 1)
-@AdditionalPrinterColumn(
-    name = "Age",
-    jsonPath = ".metadata.creationTimestamp",
-    type = Type.DATE)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
 public class EgressNATPolicy extends CustomResource<EgressNATPolicySpec, EgressNATPolicyStatus> {
   public static final String KIND = "EgressNATPolicy";
   public static final String CRD_NAME = "egressnatpolicies." + NetworkGatewayGroup.GROUP;

@@ -27,7 +27,8 @@ public class EgressNATPolicySpec {
 
   @Required
   @Size(min = 1)
-  @JsonPropertyDescription("Destination IPv4 CIDR blocks; selected traffic to any of them is NATed.")
+  @JsonPropertyDescription(
+      "Destination IPv4 CIDR blocks; selected traffic to any of them is NATed.")
   private List<Destination> destinations = new ArrayList<>();
 
   @Required
@@ -37,7 +38,10 @@ public class EgressNATPolicySpec {
   public EgressNATPolicySpec() {}
 
   public EgressNATPolicySpec(
-      List<SourceRule> sources, String action, List<Destination> destinations, GatewayRef gatewayRef) {
+      List<SourceRule> sources,
+      String action,
+      List<Destination> destinations,
+      GatewayRef gatewayRef) {
     this.sources = sources;
     this.action = action;
     this.destinations = destinations;

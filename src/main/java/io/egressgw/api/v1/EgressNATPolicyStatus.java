@@ -10,9 +10,7 @@ import java.util.List;
 
 /** The egress IP a policy uses now and how far it is programmed. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@SchemaCustomizer(
-    value = JsonMergePatchCustomizer.class,
-    input = ConditionSchema.MERGE_PATCH)
+@SchemaCustomizer(value = JsonMergePatchCustomizer.class, input = ConditionSchema.MERGE_PATCH)
 public class EgressNATPolicyStatus {
   @JsonPropertyDescription(
       "The source address selected traffic leaves with (the gateway's first floating IP).")

@@ -1,8 +1,8 @@
 package io.egressgw.api.v1;
 
+import io.egressgw.crd.JsonMergePatchCustomizer;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
-import io.egressgw.crd.JsonMergePatchCustomizer;
 import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -65,10 +65,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.conditions[?(@.type==\"Degraded\")].message",
     type = Type.STRING,
     priority = 1)
-@AdditionalPrinterColumn(
-    name = "Age",
-    jsonPath = ".metadata.creationTimestamp",
-    type = Type.DATE)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
 public class NetworkGatewayGroup
     extends CustomResource<NetworkGatewayGroupSpec, NetworkGatewayGroupStatus>
     implements Namespaced {

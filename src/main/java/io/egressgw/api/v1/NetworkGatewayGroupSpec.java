@@ -21,7 +21,8 @@ public class NetworkGatewayGroupSpec {
   @JsonPropertyDescription(
       "Floating IPv4 addresses, each placed on one node in its subnet. At least one; no duplicates;"
           + " unique across gateway groups. Policies use the first one.")
-  private List<@Pattern(SchemaPatterns.IPV4) @Size(max = 15) String> floatingIPs = new ArrayList<>();
+  private List<@Pattern(SchemaPatterns.IPV4) @Size(max = 15) String> floatingIPs =
+      new ArrayList<>();
 
   @JsonPropertyDescription(
       "Only nodes that carry every one of these labels may hold a floating IP of this group.")

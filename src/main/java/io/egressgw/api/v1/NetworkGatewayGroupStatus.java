@@ -12,9 +12,7 @@ import java.util.TreeMap;
 
 /** Where the group's floating IPs are, and the health of the nodes that may hold them. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@SchemaCustomizer(
-    value = JsonMergePatchCustomizer.class,
-    input = ConditionSchema.MERGE_PATCH)
+@SchemaCustomizer(value = JsonMergePatchCustomizer.class, input = ConditionSchema.MERGE_PATCH)
 public class NetworkGatewayGroupStatus {
   public static final String NODE_UP = "Up";
   public static final String NODE_DOWN = "Down";

@@ -3,10 +3,14 @@ package io.egressgw.api.v1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
-/** One selection rule: pods whose namespace carries the namespace labels and that carry the pod labels. */
+/**
+ * One selection rule: pods whose namespace carries the namespace labels and that carry the pod
+ * labels.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SourceRule {
-  @JsonPropertyDescription("Labels the pod's namespace must carry (all of them). Empty: any namespace.")
+  @JsonPropertyDescription(
+      "Labels the pod's namespace must carry (all of them). Empty: any namespace.")
   private LabelSelector namespaceSelector;
 
   @JsonPropertyDescription("Labels the pod must carry (all of them). Empty: any pod.")

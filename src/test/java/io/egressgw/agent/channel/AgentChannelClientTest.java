@@ -53,34 +53,50 @@ class AgentChannelClientTest {
   @BeforeEach
   void fakeController() throws Exception {
     vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
-    assertTrue(vertx.isNativeTransportEnabled(), "epoll native transport is needed for Unix sockets");
-    socket = Files.createTempDirectory(Path.of("target"), "agent-channel").toAbsolutePath().resolve("c.sock");
-    NodeProgram program = new NodeProgram("node-a", 7, Map.of(), Map.of(), Map.of(), List.of("192.168.1.100"));
+    assertTrue(
+        vertx.isNativeTransportEnabled(), "epoll native transport is needed for Unix sockets");
+    socket =
+        Files.createTempDirectory(Path.of("target"), "agent-channel")
+            .toAbsolutePath()
+            .resolve("c.sock");
+    NodeProgram program =
+        new NodeProgram("node-a", 7, Map.of(), Map.of(), Map.of(), List.of("192.168.1.100"));
     byte[] payload = json.writeValueAsBytes(program);
-    server = vertx.createHttpServer().requestHandler(req -> {
-      lastAuthorization.set(req.getHeader("Authorization"));
-      if (req.path().endsWith("/heartbeat")) {
-        heartbeatsReceived.incrementAndGet();
-      }
-      if (heartbeatStatus.get() != 200) {
-        // A replica that does not lead answers every agent request with 503.
-        req.response().setStatusCode(heartbeatStatus.get()).end();
-      } else if (req.path().endsWith("/heartbeat")) {
-        req.response().setStatusCode(200).end("{\"programGeneration\":7}");
-      } else if (req.path().endsWith("/program") && servingKey.get() != null
-          && !"7".equals(req.getParam("after"))) {
-        try {
-          SignedProgram signed = ProgramSignatures.sign(payload, servingKey.get().getPrivate());
-          req.response().putHeader("Content-Type", "application/json").end(json.writeValueAsString(signed));
-        } catch (Exception e) {
-          req.response().setStatusCode(500).end();
-        }
-      } else {
-        vertx.setTimer(200, id -> req.response().setStatusCode(204).end());
-      }
-    });
-    server.listen(SocketAddress.domainSocketAddress(socket.toString())).toCompletionStage()
-        .toCompletableFuture().get(5, TimeUnit.SECONDS);
+    server =
+        vertx
+            .createHttpServer()
+            .requestHandler(
+                req -> {
+                  lastAuthorization.set(req.getHeader("Authorization"));
+                  if (req.path().endsWith("/heartbeat")) {
+                    heartbeatsReceived.incrementAndGet();
+                  }
+                  if (heartbeatStatus.get() != 200) {
+                    // A replica that does not lead answers every agent request with 503.
+                    req.response().setStatusCode(heartbeatStatus.get()).end();
+                  } else if (req.path().endsWith("/heartbeat")) {
+                    req.response().setStatusCode(200).end("{\"programGeneration\":7}");
+                  } else if (req.path().endsWith("/program")
+                      && servingKey.get() != null
+                      && !"7".equals(req.getParam("after"))) {
+                    try {
+                      SignedProgram signed =
+                          ProgramSignatures.sign(payload, servingKey.get().getPrivate());
+                      req.response()
+                          .putHeader("Content-Type", "application/json")
+                          .end(json.writeValueAsString(signed));
+                    } catch (Exception e) {
+                      req.response().setStatusCode(500).end();
+                    }
+                  } else {
+                    vertx.setTimer(200, id -> req.response().setStatusCode(204).end());
+                  }
+                });
+    server
+        .listen(SocketAddress.domainSocketAddress(socket.toString()))
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(5, TimeUnit.SECONDS);
   }
 
   @AfterEach
@@ -95,8 +111,15 @@ class AgentChannelClientTest {
 
   private SimulatedAgent agent(Duration hold, Clock clock) {
     return new SimulatedAgent("node-a", "192.168.1.11", "192.168.1.11/24")
-        .start(vertx, "unix:" + socket, () -> "node-a.token", controllerKey::getPublic,
-            Duration.ofMillis(50), hold, null, clock);
+        .start(
+            vertx,
+            "unix:" + socket,
+            () -> "node-a.token",
+            controllerKey::getPublic,
+            Duration.ofMillis(50),
+            hold,
+            null,
+            clock);
   }
 
   /**
@@ -161,7 +184,8 @@ class AgentChannelClientTest {
     assertEquals(List.of(), agent.heldFloatingIPs());
     // The controller is back: the agent fetches its program again and holds its IPs again.
     heartbeatStatus.set(200);
-    await().atMost(EVENTUALLY)
+    await()
+        .atMost(EVENTUALLY)
         .until(() -> agent.heldFloatingIPs().equals(List.of("192.168.1.100")));
     agent.kill();
   }

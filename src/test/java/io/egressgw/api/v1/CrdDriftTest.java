@@ -15,25 +15,35 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * k8s/crds holds a committed copy of the CRDs that the crd-generator plugin writes from the api.v1
- * classes at build time. This fails when the copy drifts; to refresh it:
- * {@code mvn -DskipTests package && cp target/classes/META-INF/fabric8/*.yml k8s/crds/}.
+ * classes at build time. This fails when the copy drifts; to refresh it: {@code mvn -DskipTests
+ * package && cp target/classes/META-INF/fabric8/*.yml k8s/crds/}.
  */
 class CrdDriftTest {
   private static final Path COMMITTED = Path.of("k8s", "crds");
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"networkgatewaygroups.networking.gke.io-v1.yml", "egressnatpolicies.networking.gke.io-v1.yml"})
+  @ValueSource(
+      strings = {
+        "networkgatewaygroups.networking.gke.io-v1.yml",
+        "egressnatpolicies.networking.gke.io-v1.yml"
+      })
   void committedCrdEqualsTheGeneratedOne(String file) throws IOException {
     String generated;
-    try (InputStream in = getClass().getClassLoader().getResourceAsStream("META-INF/fabric8/" + file)) {
-      assertThat(in).as("generated CRD META-INF/fabric8/%s (crd-generator-maven-plugin)", file).isNotNull();
+    try (InputStream in =
+        getClass().getClassLoader().getResourceAsStream("META-INF/fabric8/" + file)) {
+      assertThat(in)
+          .as("generated CRD META-INF/fabric8/%s (crd-generator-maven-plugin)", file)
+          .isNotNull();
       generated = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
     Path committed = COMMITTED.resolve(file);
     assertThat(committed).as("committed copy").exists();
 
     assertThat(Files.readString(committed))
-        .as("k8s/crds/%s drifted from the model; run: mvn -DskipTests package && cp target/classes/META-INF/fabric8/*.yml k8s/crds/", file)
+        .as(
+            "k8s/crds/%s drifted from the model; run: mvn -DskipTests package && cp"
+                + " target/classes/META-INF/fabric8/*.yml k8s/crds/",
+            file)
         .isEqualTo(generated);
   }
 
@@ -41,7 +51,10 @@ class CrdDriftTest {
   void k8sCrdsHoldsOnlyGeneratedCrds() throws IOException {
     try (Stream<Path> files = Files.list(COMMITTED)) {
       assertThat(files.map(p -> p.getFileName().toString()).sorted().toList())
-          .isEqualTo(List.of("egressnatpolicies.networking.gke.io-v1.yml", "networkgatewaygroups.networking.gke.io-v1.yml"));
+          .isEqualTo(
+              List.of(
+                  "egressnatpolicies.networking.gke.io-v1.yml",
+                  "networkgatewaygroups.networking.gke.io-v1.yml"));
     }
   }
 }

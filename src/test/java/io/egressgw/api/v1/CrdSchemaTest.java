@@ -22,16 +22,17 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The schema validation the API server applies without any webhook, read from the committed CRDs:
  * IPv4 and CIDR patterns (exercised here on a table of values), minItems, the SNAT enum, the CEL
- * uniqueness rule; plus the status subresource, the scope and the printer columns; and what
- * {@code kubectl explain} and {@code kubectl get} show: a description on every field, the
- * category, columns that print scalars, and conditions schema'd as metav1.Condition.
+ * uniqueness rule; plus the status subresource, the scope and the printer columns; and what {@code
+ * kubectl explain} and {@code kubectl get} show: a description on every field, the category,
+ * columns that print scalars, and conditions schema'd as metav1.Condition.
  */
 class CrdSchemaTest {
   private static final KubernetesSerialization YAML = new KubernetesSerialization();
 
   static CustomResourceDefinitionVersion v1(String file) throws IOException {
     CustomResourceDefinition crd =
-        YAML.unmarshal(Files.readString(Path.of("k8s", "crds", file)), CustomResourceDefinition.class);
+        YAML.unmarshal(
+            Files.readString(Path.of("k8s", "crds", file)), CustomResourceDefinition.class);
     return crd.getSpec().getVersions().get(0);
   }
 
@@ -44,9 +45,16 @@ class CrdSchemaTest {
 
   @ParameterizedTest(name = "floating IP {0}: {1}")
   @CsvSource({
-    "192.168.1.100, true", "10.0.0.1, true", "255.255.255.254, true",
-    "192.168.1, false", "192.168.1.256, false", "192.168.01.1, false", "fe80::1, false",
-    "192.168.1.0/24, false", "' 192.168.1.1', false", "gateway, false"
+    "192.168.1.100, true",
+    "10.0.0.1, true",
+    "255.255.255.254, true",
+    "192.168.1, false",
+    "192.168.1.256, false",
+    "192.168.01.1, false",
+    "fe80::1, false",
+    "192.168.1.0/24, false",
+    "' 192.168.1.1', false",
+    "gateway, false"
   })
   void floatingIpPattern(String value, boolean accepted) throws IOException {
     JSONSchemaProps items = spec(NGG).getProperties().get("floatingIPs").getItems().getSchema();
@@ -56,11 +64,24 @@ class CrdSchemaTest {
 
   @ParameterizedTest(name = "cidr {0}: {1}")
   @CsvSource({
-    "8.8.8.0/24, true", "0.0.0.0/0, true", "203.0.113.7/32, true",
-    "8.8.8.0/33, false", "8.8.8.0, false", "8.8.8.0/, false", "2001:db8::/32, false", "8.8.8/24, false"
+    "8.8.8.0/24, true",
+    "0.0.0.0/0, true",
+    "203.0.113.7/32, true",
+    "8.8.8.0/33, false",
+    "8.8.8.0, false",
+    "8.8.8.0/, false",
+    "2001:db8::/32, false",
+    "8.8.8/24, false"
   })
   void cidrPattern(String value, boolean accepted) throws IOException {
-    JSONSchemaProps cidr = spec(ENP).getProperties().get("destinations").getItems().getSchema().getProperties().get("cidr");
+    JSONSchemaProps cidr =
+        spec(ENP)
+            .getProperties()
+            .get("destinations")
+            .getItems()
+            .getSchema()
+            .getProperties()
+            .get("cidr");
 
     assertThat(Pattern.compile(cidr.getPattern()).matcher(value).find()).isEqualTo(accepted);
   }
@@ -81,19 +102,27 @@ class CrdSchemaTest {
   void policySchema() throws IOException {
     JSONSchemaProps spec = spec(ENP);
 
-    assertThat(spec.getRequired()).containsExactlyInAnyOrder("sources", "action", "destinations", "gatewayRef");
-    assertThat(spec.getProperties().get("action").getEnum()).extracting(n -> n.asText()).containsExactly("SNAT");
+    assertThat(spec.getRequired())
+        .containsExactlyInAnyOrder("sources", "action", "destinations", "gatewayRef");
+    assertThat(spec.getProperties().get("action").getEnum())
+        .extracting(n -> n.asText())
+        .containsExactly("SNAT");
     assertThat(spec.getProperties().get("sources").getMinItems()).isEqualTo(1L);
     assertThat(spec.getProperties().get("destinations").getMinItems()).isEqualTo(1L);
-    assertThat(spec.getProperties().get("gatewayRef").getRequired()).containsExactlyInAnyOrder("name", "namespace");
+    assertThat(spec.getProperties().get("gatewayRef").getRequired())
+        .containsExactlyInAnyOrder("name", "namespace");
   }
 
   @Test
   void statusSubresourceAndScope() throws IOException {
     assertThat(v1(NGG).getSubresources().getStatus()).isNotNull();
     assertThat(v1(ENP).getSubresources().getStatus()).isNotNull();
-    CustomResourceDefinition ngg = YAML.unmarshal(Files.readString(Path.of("k8s", "crds", NGG)), CustomResourceDefinition.class);
-    CustomResourceDefinition enp = YAML.unmarshal(Files.readString(Path.of("k8s", "crds", ENP)), CustomResourceDefinition.class);
+    CustomResourceDefinition ngg =
+        YAML.unmarshal(
+            Files.readString(Path.of("k8s", "crds", NGG)), CustomResourceDefinition.class);
+    CustomResourceDefinition enp =
+        YAML.unmarshal(
+            Files.readString(Path.of("k8s", "crds", ENP)), CustomResourceDefinition.class);
     assertThat(ngg.getSpec().getScope()).isEqualTo("Namespaced");
     assertThat(enp.getSpec().getScope()).isEqualTo("Cluster");
     assertThat(ngg.getSpec().getNames().getShortNames()).containsExactly("ngg");
@@ -103,16 +132,19 @@ class CrdSchemaTest {
   @Test
   void printerColumnsShowFloatingIpsGatewayAndEgressIp() throws IOException {
     assertThat(v1(NGG).getAdditionalPrinterColumns())
-        .extracting(CustomResourceColumnDefinition::getName, CustomResourceColumnDefinition::getJsonPath)
+        .extracting(
+            CustomResourceColumnDefinition::getName, CustomResourceColumnDefinition::getJsonPath)
         .contains(
             org.assertj.core.groups.Tuple.tuple("Floating IPs", ".spec.floatingIPs[*]"),
             org.assertj.core.groups.Tuple.tuple("Age", ".metadata.creationTimestamp"));
     assertThat(v1(ENP).getAdditionalPrinterColumns())
-        .extracting(CustomResourceColumnDefinition::getName, CustomResourceColumnDefinition::getJsonPath)
+        .extracting(
+            CustomResourceColumnDefinition::getName, CustomResourceColumnDefinition::getJsonPath)
         .contains(
             org.assertj.core.groups.Tuple.tuple("Gateway", ".spec.gatewayRef.name"),
             org.assertj.core.groups.Tuple.tuple("Egress IP", ".status.egressIP"));
   }
+
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {NGG, ENP})
   void everySchemaFieldHasADescriptionForKubectlExplain(String file) throws IOException {
