@@ -39,7 +39,7 @@ final class CapacityCheck {
    * overflow it for a moment although the desired state fits: then that map's deletes go first.
    */
   static boolean deletesFirst(int installed, DataplaneState.MapDiff<?, ?> diff, int capacity) {
-    long added = diff.upserts().size() - diff.changed().size();
+    long added = (long) diff.upserts().size() - diff.changed().size();
     return installed + added > capacity;
   }
 

@@ -71,17 +71,18 @@ public final class DataplaneCli {
                 t.setDaemon(true);
                 return t;
               });
-      timer.scheduleWithFixedDelay(
-          () -> {
-            try {
-              dp.reconcileInterfaces();
-            } catch (RuntimeException e) {
-              System.err.println("reconcile: " + e.getMessage());
-            }
-          },
-          1,
-          1,
-          TimeUnit.SECONDS);
+      var unused =
+          timer.scheduleWithFixedDelay(
+              () -> {
+                try {
+                  dp.reconcileInterfaces();
+                } catch (RuntimeException e) {
+                  System.err.println("reconcile: " + e.getMessage());
+                }
+              },
+              1,
+              1,
+              TimeUnit.SECONDS);
       BufferedReader in =
           new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
       for (String line; (line = in.readLine()) != null; ) {

@@ -269,7 +269,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     return l ->
         !l.isLoopback()
             && !l.name().equals(settings.uplink())
-            && (prefix == null || prefix.isEmpty()
+            && ((prefix == null || prefix.isEmpty())
                 ? "veth".equals(l.kind()) && l.peerElsewhere()
                 : l.name().startsWith(prefix));
   }
@@ -280,7 +280,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     return l ->
         !l.isLoopback()
             && !l.name().equals(settings.uplink())
-            && (prefix == null || prefix.isEmpty()
+            && ((prefix == null || prefix.isEmpty())
                 ? "veth".equals(l.kind())
                 : l.name().startsWith(prefix));
   }

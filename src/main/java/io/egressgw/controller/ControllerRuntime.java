@@ -139,7 +139,7 @@ public class ControllerRuntime {
     metrics.guardDrops(
         () -> state.liveness().reports().values().stream().mapToLong(NodeReport::guardDrops).sum());
     long every = Math.max(1, livenessConfig.checkInterval().toMillis());
-    ticker.scheduleAtFixedRate(this::tick, every, every, TimeUnit.MILLISECONDS);
+    var unused = ticker.scheduleAtFixedRate(this::tick, every, every, TimeUnit.MILLISECONDS);
     if (electionSettings.enabled()) {
       String identity =
           electionSettings

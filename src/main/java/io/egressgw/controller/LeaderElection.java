@@ -103,15 +103,16 @@ public final class LeaderElection {
                     .build())
             .build();
     current = elector.start();
-    current.whenComplete(
-        (r, e) -> {
-          leadership.stopped();
-          if (running) {
-            LOG.infof("%s rejoins the election", identity);
-            CompletableFuture.delayedExecutor(
-                    retryPeriod.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-                .execute(this::join);
-          }
-        });
+    var unused =
+        current.whenComplete(
+            (r, e) -> {
+              leadership.stopped();
+              if (running) {
+                LOG.infof("%s rejoins the election", identity);
+                CompletableFuture.delayedExecutor(
+                        retryPeriod.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .execute(this::join);
+              }
+            });
   }
 }

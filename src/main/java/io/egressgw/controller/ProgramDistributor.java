@@ -122,8 +122,9 @@ public final class ProgramDistributor {
     if (f.isDone()) {
       return f;
     }
-    f.completeOnTimeout(Optional.empty(), timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .whenComplete((r, e) -> forget(node, w));
+    var unused =
+        f.completeOnTimeout(Optional.empty(), timeout.toMillis(), TimeUnit.MILLISECONDS)
+            .whenComplete((r, e) -> forget(node, w));
     return f;
   }
 

@@ -80,7 +80,8 @@ final class ReconcileLoop {
     /** Asks for a run after {@code delay} (at least a millisecond). */
     void requestAfter(Duration delay) {
       if (running()) {
-        thread.schedule(this::request, Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
+        var unused =
+            thread.schedule(this::request, Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
       }
     }
 

@@ -80,5 +80,6 @@ public final class BpfMap {
   }
 
   /** Packed entries as returned by {@link #dump}. */
+  @SuppressWarnings("ArrayRecordComponent") // packed buffers for one pass, never compared
   public record Entries(int count, byte[] keys, byte[] values) {}
 }

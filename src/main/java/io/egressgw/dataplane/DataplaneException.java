@@ -14,7 +14,7 @@ public class DataplaneException extends RuntimeException {
   public static long check(long rc, String what) {
     if (rc < 0) {
       throw new DataplaneException(
-          what + " failed: errno " + (-rc) + " (" + Errno.name((int) -rc) + ")");
+          what + " failed: errno " + -rc + " (" + Errno.name((int) -rc) + ")");
     }
     return rc;
   }

@@ -6,8 +6,6 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.util.HashMap;
 import java.util.List;
@@ -46,9 +44,7 @@ public class KubernetesApiEmulator {
             new KubernetesCrudDispatcher(List.of()),
             false);
     try {
-      mock.init(InetAddress.getByName("127.0.0.1"), port);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      mock.init(InetAddress.getLoopbackAddress(), port);
     } catch (RuntimeException e) {
       throw new IllegalStateException(
           "could not start the Kubernetes API emulator on 127.0.0.1:" + port, e);

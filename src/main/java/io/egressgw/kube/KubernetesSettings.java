@@ -1,6 +1,7 @@
 package io.egressgw.kube;
 
 import jakarta.inject.Singleton;
+import java.util.Locale;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -19,7 +20,8 @@ public class KubernetesSettings {
     KubernetesMode requested = KubernetesMode.parse(configured);
     this.mode = requested.resolveHere(apiServerUrl.filter(s -> !s.isBlank()).isPresent());
     LOG.infof(
-        "egressgw.kubernetes=%s -> %s", requested.name().toLowerCase(), mode.name().toLowerCase());
+        "egressgw.kubernetes=%s -> %s",
+        requested.name().toLowerCase(Locale.ROOT), mode.name().toLowerCase(Locale.ROOT));
   }
 
   public KubernetesMode mode() {

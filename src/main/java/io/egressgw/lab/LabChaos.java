@@ -39,6 +39,7 @@ final class LabChaos {
             List.of(LabFault.LAN_CUT, LabFault.AGENT_KILL),
             List.of(LabFault.AGENT_STOP, LabFault.CONTROLLER_RESTART));
 
+    @SuppressWarnings("IncrementInForLoopAndHeader") // an option consumes its value: i += 1
     static Settings parse(List<String> args) {
       int cycles = 3;
       List<List<LabFault>> mixes = ALL;

@@ -529,12 +529,6 @@ public final class PlacementIndex {
     setHeld(n, held[n] + 1);
   }
 
-  private void unassign(int i) {
-    int n = holder[i];
-    holder[i] = -1;
-    setHeld(n, held[n] - 1);
-  }
-
   private void setHeld(int n, int h) {
     setBit(levels.get(held[n]), n, false);
     while (levels.size() <= h) {

@@ -81,6 +81,7 @@ public record NodeProgram(
     private final HashMap<K, V> map;
     private final Set<Map.Entry<K, V>> entries;
 
+    @SuppressWarnings("NonApiType") // a HashMap the caller built for us, adopted without a copy
     Adopted(HashMap<K, V> map) {
       for (Map.Entry<K, V> e : map.entrySet()) {
         if (e.getKey() == null || e.getValue() == null) {

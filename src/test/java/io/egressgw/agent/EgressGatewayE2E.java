@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -799,7 +800,7 @@ class EgressGatewayE2E {
   static List<String> macsIn(String arpingOutput) {
     Matcher m =
         Pattern.compile("from ([0-9a-f]{2}(?::[0-9a-f]{2}){5})")
-            .matcher(arpingOutput.toLowerCase());
+            .matcher(arpingOutput.toLowerCase(Locale.ROOT));
     List<String> macs = new java.util.ArrayList<>();
     while (m.find()) {
       macs.add(m.group(1));

@@ -160,6 +160,7 @@ public final class SimulatedAgent implements ProgramApplier {
   }
 
   @Override
+  @SuppressWarnings("NonAtomicVolatileUpdate") // written by the agent's applier thread only
   public void releaseFloatingIPs() {
     held = List.of();
     releases++;

@@ -43,6 +43,7 @@ class TokenReviewAuthAgainstApiEmulatorIT {
   }
 
   @BeforeAll
+  @SuppressWarnings("UnnecessaryAssignment") // the authenticator is built by hand, outside CDI
   static void start() {
     server = new KubernetesMockServer(false);
     server.init();
@@ -93,52 +94,65 @@ class TokenReviewAuthAgainstApiEmulatorIT {
     auth.clock = Clock.systemUTC();
     auth.settings =
         new ChannelSettings() {
+          @Override
           public Duration longPollTimeout() {
             return Duration.ofSeconds(25);
           }
 
+          @Override
           public Duration rolloutStepTimeout() {
             return Duration.ofSeconds(1);
           }
 
+          @Override
           public String signingKeyFile() {
             return "unused";
           }
 
+          @Override
           public String publicKeyFile() {
             return "unused";
           }
 
+          @Override
           public boolean generateKeys() {
             return false;
           }
 
+          @Override
           public Auth auth() {
             return new Auth() {
+              @Override
               public String mode() {
                 return "token-review";
               }
 
+              @Override
               public String tokenSecretFile() {
                 return "unused";
               }
 
+              @Override
               public String tokenDir() {
                 return "unused";
               }
 
+              @Override
               public String audience() {
                 return "egressgw-agent";
               }
 
+              @Override
               public String agentServiceAccount() {
                 return "kube-system:egressgw-agent";
               }
 
+              @Override
               public Duration cacheTtl() {
                 return Duration.ofSeconds(60);
               }
 
+              @Override
               public Optional<List<String>> preissue() {
                 return Optional.empty();
               }

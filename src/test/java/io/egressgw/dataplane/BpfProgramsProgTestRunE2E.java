@@ -102,6 +102,7 @@ class BpfProgramsProgTestRunE2E {
   }
 
   /** One row: a packet (and skb->mark) into a program, the verdict and mark expected out. */
+  @SuppressWarnings("ArrayRecordComponent") // rows of a table, never compared
   record Case(String desc, String program, byte[] packet, int markIn, int verdict, int markOut) {}
 
   static Case tcp(

@@ -13,6 +13,7 @@ import jnr.ffi.Struct;
  * bpf_prog_test_run_opts), with skb->mark in and out through the __sk_buff context. For table tests
  * of the programs and for measuring their per-packet cost.
  */
+@SuppressWarnings("SameNameButDifferent") // jnr's Struct.Pointer fields beside jnr.ffi.Pointer
 public final class ProgTestRun {
   private ProgTestRun() {}
 

@@ -111,7 +111,7 @@ class LabInvariantsTest {
     Verdict v = judge(probes, arp(0, 5000, MAC_A));
 
     assertThat(v.outageBreaches()).isEqualTo(1);
-    assertThat(v.worstOutage()).isEqualTo(Duration.ofMillis(2000));
+    assertThat(v.worstOutage()).isEqualTo(Duration.ofSeconds(2));
   }
 
   @Test

@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -53,7 +54,9 @@ public final class NetnsLab implements AutoCloseable {
   private NetnsLab(int nodes) {
     this.nodes = nodes;
     this.runId =
-        HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt()).toLowerCase();
+        HexFormat.of()
+            .toHexDigits((short) ThreadLocalRandom.current().nextInt())
+            .toLowerCase(Locale.ROOT);
     this.bpffs = Path.of("/tmp/egw-bpffs-" + runId);
     this.hook = new Thread(this::close, "egw-lab-cleanup-" + runId);
     Runtime.getRuntime().addShutdownHook(hook);

@@ -49,6 +49,7 @@ class CompilerEquivalencePropertiesTest {
   }
 
   record PodUp(PodInput p) implements Event {
+    @Override
     public Set<String> apply(World w, IncrementalCompiler c) {
       w.pods.put(p.key(), p);
       return c.podUpserted(p);
@@ -56,6 +57,7 @@ class CompilerEquivalencePropertiesTest {
   }
 
   record PodDel(String ns, String name) implements Event {
+    @Override
     public Set<String> apply(World w, IncrementalCompiler c) {
       w.pods.remove(ns + "/" + name);
       return c.podDeleted(ns, name);
@@ -63,6 +65,7 @@ class CompilerEquivalencePropertiesTest {
   }
 
   record NsUp(NamespaceInput n) implements Event {
+    @Override
     public Set<String> apply(World w, IncrementalCompiler c) {
       w.namespaces.put(n.name(), n);
       return c.namespaceUpserted(n);
@@ -70,6 +73,7 @@ class CompilerEquivalencePropertiesTest {
   }
 
   record NsDel(String name) implements Event {
+    @Override
     public Set<String> apply(World w, IncrementalCompiler c) {
       w.namespaces.remove(name);
       return c.namespaceDeleted(name);
@@ -77,6 +81,7 @@ class CompilerEquivalencePropertiesTest {
   }
 
   record PolUp(PolicyInput p) implements Event {
+    @Override
     public Set<String> apply(World w, IncrementalCompiler c) {
       w.policies.put(p.name(), p);
       return c.policyUpserted(p);
@@ -84,6 +89,7 @@ class CompilerEquivalencePropertiesTest {
   }
 
   record PolDel(String name) implements Event {
+    @Override
     public Set<String> apply(World w, IncrementalCompiler c) {
       w.policies.remove(name);
       return c.policyDeleted(name);
@@ -91,6 +97,7 @@ class CompilerEquivalencePropertiesTest {
   }
 
   record GwUp(GatewayInput g) implements Event {
+    @Override
     public Set<String> apply(World w, IncrementalCompiler c) {
       w.gateways.put(g.key(), g);
       return c.gatewayUpserted(g);
@@ -98,6 +105,7 @@ class CompilerEquivalencePropertiesTest {
   }
 
   record GwDel(String key) implements Event {
+    @Override
     public Set<String> apply(World w, IncrementalCompiler c) {
       w.gateways.remove(key);
       return c.gatewayDeleted(key);
@@ -105,6 +113,7 @@ class CompilerEquivalencePropertiesTest {
   }
 
   record NodeUp(NodeInput n) implements Event {
+    @Override
     public Set<String> apply(World w, IncrementalCompiler c) {
       w.nodes.put(n.name(), n);
       return c.nodeUpserted(n);
@@ -112,6 +121,7 @@ class CompilerEquivalencePropertiesTest {
   }
 
   record NodeDel(String name) implements Event {
+    @Override
     public Set<String> apply(World w, IncrementalCompiler c) {
       w.nodes.remove(name);
       return c.nodeDeleted(name);
@@ -119,6 +129,7 @@ class CompilerEquivalencePropertiesTest {
   }
 
   record Move(String ip, String node) implements Event {
+    @Override
     public Set<String> apply(World w, IncrementalCompiler c) {
       if (node == null) {
         w.assignment.remove(ip);
@@ -130,6 +141,7 @@ class CompilerEquivalencePropertiesTest {
   }
 
   record Reassign(Map<String, String> assignment) implements Event {
+    @Override
     public Set<String> apply(World w, IncrementalCompiler c) {
       w.assignment.clear();
       w.assignment.putAll(assignment);

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -75,7 +76,7 @@ class RestPathFuzzAgainstApiEmulatorIT {
       out.add(plain.replace("/v1/", "/v1/./"));
       out.add(plain.replace("/v1/", "/x/../v1/"));
       out.add(plain.replace("/v1/", "/v1%2F"));
-      out.add(plain.toUpperCase());
+      out.add(plain.toUpperCase(Locale.ROOT));
       out.add(plain.replace("kube-system", "KUBE-SYSTEM"));
     }
     return out;

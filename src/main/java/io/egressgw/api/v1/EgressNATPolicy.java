@@ -2,7 +2,6 @@ package io.egressgw.api.v1;
 
 import io.egressgw.crd.JsonMergePatchCustomizer;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
-import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
 import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Categories;
@@ -41,35 +40,44 @@ import io.fabric8.kubernetes.model.annotation.Version;
            "status": {"description": "The egress IP and gateway node in use now, and whether the\
          policy is Accepted and Programmed on every node. Written by the controller only."}}}
         """)
-@AdditionalPrinterColumn(name = "Gateway", jsonPath = ".spec.gatewayRef.name", type = Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Gateway",
+    jsonPath = ".spec.gatewayRef.name",
+    type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
     name = "Gateway Namespace",
     jsonPath = ".spec.gatewayRef.namespace",
-    type = Type.STRING)
-@AdditionalPrinterColumn(name = "Egress IP", jsonPath = ".status.egressIP", type = Type.STRING)
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Egress IP",
+    jsonPath = ".status.egressIP",
+    type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
     name = "Gateway Node",
     jsonPath = ".status.gatewayNode",
-    type = Type.STRING)
+    type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
     name = "Accepted",
     jsonPath = ".status.conditions[?(@.type==\"Accepted\")].status",
-    type = Type.STRING)
+    type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
     name = "Programmed",
     jsonPath = ".status.conditions[?(@.type==\"Programmed\")].status",
-    type = Type.STRING)
+    type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
     name = "Destinations",
     jsonPath = ".spec.destinations[*].cidr",
-    type = Type.STRING,
+    type = AdditionalPrinterColumn.Type.STRING,
     priority = 1)
 @AdditionalPrinterColumn(
     name = "Message",
     jsonPath = ".status.conditions[?(@.type==\"Programmed\")].message",
-    type = Type.STRING,
+    type = AdditionalPrinterColumn.Type.STRING,
     priority = 1)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
 public class EgressNATPolicy extends CustomResource<EgressNATPolicySpec, EgressNATPolicyStatus> {
   public static final String KIND = "EgressNATPolicy";
   public static final String CRD_NAME = "egressnatpolicies." + NetworkGatewayGroup.GROUP;

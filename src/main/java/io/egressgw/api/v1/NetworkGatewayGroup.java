@@ -2,7 +2,6 @@ package io.egressgw.api.v1;
 
 import io.egressgw.crd.JsonMergePatchCustomizer;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
-import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
 import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -47,25 +46,28 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(
     name = "Floating IPs",
     jsonPath = ".spec.floatingIPs[*]",
-    type = Type.STRING)
+    type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
     name = "Ready",
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
-    type = Type.STRING)
+    type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
     name = "Degraded",
     jsonPath = ".status.conditions[?(@.type==\"Degraded\")].status",
-    type = Type.STRING)
+    type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
     name = "Reason",
     jsonPath = ".status.conditions[?(@.type==\"Degraded\")].reason",
-    type = Type.STRING)
+    type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
     name = "Message",
     jsonPath = ".status.conditions[?(@.type==\"Degraded\")].message",
-    type = Type.STRING,
+    type = AdditionalPrinterColumn.Type.STRING,
     priority = 1)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
 public class NetworkGatewayGroup
     extends CustomResource<NetworkGatewayGroupSpec, NetworkGatewayGroupStatus>
     implements Namespaced {
