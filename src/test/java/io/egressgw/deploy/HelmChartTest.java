@@ -181,6 +181,21 @@ class HelmChartTest {
         .hasMessageContaining("egressgw.io/agent-not-ready");
   }
 
+  static Stream<Arguments> badValues() {
+    return Stream.of(
+        Arguments.of("an unknown auth mode", Map.of("rest", Map.of("authMode", "bearer"))),
+        Arguments.of(
+            "an uplink that is no interface name",
+            Map.of("agent", Map.of("uplinkInterface", "eth0 eth1"))),
+        Arguments.of("no controller", Map.of("controller", Map.of("replicas", 0))));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badValues")
+  void theValuesSchemaRefuses(String desc, Map<String, Object> values) {
+    assertThatThrownBy(() -> HelmChart.render(values)).hasMessageContaining("schema");
+  }
+
   @Test
   void monitoringIsOffByDefault() {
     assertThat(HelmChart.render(Map.of()))
