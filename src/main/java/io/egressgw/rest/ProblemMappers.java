@@ -44,8 +44,27 @@ public class ProblemMappers {
           case 415 -> "unsupported-media-type";
           default -> "http-" + status;
         };
-    String detail = e.getMessage() == null ? title : e.getMessage();
-    return render(new Problem(Problem.type(type), title, status, detail, uri.getPath(), List.of()));
+    // Our own words, not the framework's ("did not match the value in @Consumes" means nothing to a
+    // client); 405 keeps the Allow header the framework computed.
+    String detail =
+        switch (status) {
+          case 405 ->
+              "this path does not answer that method"
+                  + (allowed(e).isEmpty() ? "" : "; it answers " + String.join(", ", allowed(e)));
+          case 406 -> "the API answers application/json (errors: application/problem+json)";
+          case 415 -> "send the body as application/json or application/yaml";
+          default -> e.getMessage() == null ? title : e.getMessage();
+        };
+    Response problem =
+        render(new Problem(Problem.type(type), title, status, detail, uri.getPath(), List.of()));
+    if (status == 405 && !allowed(e).isEmpty()) {
+      return Response.fromResponse(problem).header("Allow", String.join(", ", allowed(e))).build();
+    }
+    return problem;
+  }
+
+  private static List<String> allowed(WebApplicationException e) {
+    return e.getResponse().getAllowedMethods().stream().sorted().toList();
   }
 
   @ServerExceptionMapper

@@ -392,4 +392,24 @@ class BadInputAgainstApiEmulatorIT {
                 .getFloatingIPs())
         .containsExactly("192.168.31.1");
   }
+
+  @Test
+  void frameworkRefusalsAreProblemsInOurOwnWordsAnd405SaysWhatIsAllowed() {
+    Response notAllowed =
+        given().contentType("application/json").body("{}").patch(GROUPS + "/some-group");
+    assertThat(notAllowed.statusCode()).isEqualTo(405);
+    assertThat(notAllowed.contentType()).startsWith("application/problem+json");
+    assertThat(notAllowed.header("Allow")).contains("GET").contains("PUT").contains("DELETE");
+
+    Response unsupported =
+        given().contentType("text/plain").body(ApiJson.group("bad", "192.168.30.1")).post(GROUPS);
+    assertThat(unsupported.statusCode()).isEqualTo(415);
+    assertThat(unsupported.jsonPath().getString("detail"))
+        .isEqualTo("send the body as application/json or application/yaml")
+        .doesNotContain("@Consumes");
+
+    Response notAcceptable = given().accept("text/csv").get(GROUPS);
+    assertThat(notAcceptable.statusCode()).isEqualTo(406);
+    assertThat(notAcceptable.contentType()).startsWith("application/problem+json");
+  }
 }
