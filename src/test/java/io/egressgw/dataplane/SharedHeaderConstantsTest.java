@@ -54,7 +54,9 @@ class SharedHeaderConstantsTest {
   }
 
   static Map<String, String> defines() throws Exception {
-    Pattern p = Pattern.compile("^#define\\s+(EGW_\\w+)\\s+(\\S+)", Pattern.MULTILINE);
+    // a value may stand on a continuation line (clang-format wraps a define with a long comment)
+    Pattern p =
+        Pattern.compile("^#define\\s+(EGW_\\w+)\\s+(?:\\\\\\n\\s*)?(\\S+)", Pattern.MULTILINE);
     Matcher m = p.matcher(Files.readString(Path.of("src/native-ebpf/include/egressgw.h")));
     Map<String, String> out = new HashMap<>();
     while (m.find()) {
