@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Prints one JSON line per event on stdout: {@code {"event":"ready",...}} once the dataplane is
  * open, {@code {"event":"applied",...}} per program applied, {@code {"event":"report",...}} for the
  * stdin command {@code report}, {@code {"event":"error",...}} on failure. With --stdin it reads
- * commands, one per line: a NodeProgram as JSON, {@code report}, or {@code exit}; it attaches the
+ * commands, one per line: a NodeProgram as JSON, {@code report}, {@code release} (floating IPs
+ * only, as the agent does when the controller stays unreachable), or {@code exit}; it attaches the
  * classifier to a new pod interface on its link event and checks every interface each second.
  * End-to-end tests and the lab drive agents so.
  */
@@ -94,6 +95,9 @@ public final class DataplaneCli {
           break;
         } else if (line.equals("report")) {
           emit(out, "report", report(dp));
+        } else if (line.equals("release")) {
+          dp.releaseFloatingIPs();
+          emit(out, "released", report(dp));
         } else {
           apply(out, dp, line);
         }

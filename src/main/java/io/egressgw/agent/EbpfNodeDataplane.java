@@ -169,6 +169,25 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     }
   }
 
+  @Override
+  public synchronized void releaseFloatingIPs() {
+    DataplaneState desired =
+        new DataplaneState(
+            installed.sources(),
+            installed.routes(),
+            installed.egresses(),
+            Map.of(),
+            Set.of(),
+            installed.guard());
+    try {
+      write(DataplaneState.diff(installed, desired), desired, appliedGeneration);
+      installed = desired;
+    } catch (RuntimeException e) {
+      installed = readInstalled();
+      throw e;
+    }
+  }
+
   /**
    * Order keeps every intermediate state safe: a floating IP and its SNAT entry exist before any
    * packet is marked for it; a source becomes visible only once its routes and egresses are there;

@@ -17,6 +17,15 @@ public interface NodeDataplane extends AutoCloseable {
    */
   ApplyResult apply(NodeProgram program);
 
+  /**
+   * Gives up every floating IP (address and SNAT element) and changes nothing else: sources,
+   * routes, egresses and the start-up guard stay as installed, so the node keeps steering to the
+   * other gateways (fail static) and keeps guarding (fail closed); a remote pod's packet that still
+   * arrives for an egress this node held is marked for SNAT and dropped for want of its element,
+   * never masqueraded.
+   */
+  void releaseFloatingIPs();
+
   /** Generation of the last program fully applied (survives agent restarts), 0 when none. */
   long appliedGeneration();
 

@@ -15,15 +15,14 @@ import org.jboss.logging.Logger;
 
 /**
  * The channel's {@link ProgramApplier} on a real node: the dataplane's {@link NodeDataplane}, plus
- * releasing floating IPs after the hold-timeout by re-applying the last program without them (under
- * the same generation, so the controller's next program is still newer).
+ * releasing floating IPs after the hold-timeout, which touches the floating IPs only (the applied
+ * generation stays, so the controller's next program is still newer).
  */
 public final class DataplaneProgramApplier implements ProgramApplier {
   private static final Logger LOG = Logger.getLogger(DataplaneProgramApplier.class);
 
   private final NodeDataplane dataplane;
   private final String node;
-  private volatile NodeProgram last;
   private volatile long overCapacityGeneration = -1;
   private volatile RuntimeException overCapacity;
 
@@ -53,7 +52,6 @@ public final class DataplaneProgramApplier implements ProgramApplier {
     }
     overCapacityGeneration = -1;
     overCapacity = null;
-    last = program;
   }
 
   @Override
@@ -98,23 +96,11 @@ public final class DataplaneProgramApplier implements ProgramApplier {
 
   @Override
   public void releaseFloatingIPs() {
-    long generation = dataplane.appliedGeneration();
-    NodeProgram known = last;
-    // Without a program from this process (restarted while cut off) the steering rules are unknown:
-    // release everything rather than keep a floating IP another node may hold by now.
-    NodeProgram released =
-        known == null
-            ? NodeProgram.empty(node, generation)
-            : new NodeProgram(
-                node,
-                generation,
-                known.sources(),
-                known.ruleSets(),
-                known.egresses(),
-                List.of(),
-                known.guardedPrefixes());
+    // Only the floating IPs: the pinned sources, routes and guard stay, also when this process
+    // never received a program (restarted while cut off). Applying an empty program there wiped
+    // them, and selected pods left with the node's address (fail open).
     LOG.warnf("releasing floating IPs %s of %s", dataplane.heldFloatingIPs(), node);
-    dataplane.apply(released);
+    dataplane.releaseFloatingIPs();
   }
 
   /** Role agent: the applier over the node's dataplane. */
