@@ -5,7 +5,7 @@ import io.egressgw.program.HeartbeatResponse;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport;
 import io.egressgw.program.SignedProgram;
-import io.egressgw.security.OwnAuthentication;
+import io.egressgw.rest.OwnAuthentication;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;

@@ -1,7 +1,9 @@
 package io.egressgw.security;
 
 import io.egressgw.kube.KubernetesSettings;
+import io.egressgw.rest.OwnAuthentication;
 import io.egressgw.rest.Problem;
+import io.egressgw.rest.RbacResource;
 import io.egressgw.security.KubernetesRbacGate.Verdict;
 import io.egressgw.validation.KubernetesNames;
 import io.fabric8.kubernetes.api.model.authentication.UserInfo;

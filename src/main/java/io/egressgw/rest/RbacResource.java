@@ -1,4 +1,4 @@
-package io.egressgw.security;
+package io.egressgw.rest;
 
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
@@ -7,10 +7,10 @@ import java.lang.annotation.Target;
 
 /**
  * Marks a JAX-RS resource class under {@code /v1/} as the REST face of a Kubernetes resource, so
- * that {@link RestAuthorizationFilter} authorises its calls with the RBAC attributes kubectl would
- * need. The namespace and name come from the matched route's {@code namespace} and {@code name}
- * path parameters. A {@code /v1/} resource without this (or {@link OwnAuthentication}) is refused
- * whenever authorisation is on: deny by default.
+ * that {@code security.RestAuthorizationFilter} authorises its calls with the RBAC attributes
+ * kubectl would need. The namespace and name come from the matched route's {@code namespace} and
+ * {@code name} path parameters. A {@code /v1/} resource without this (or {@link OwnAuthentication})
+ * is refused whenever authorisation is on: deny by default.
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)
