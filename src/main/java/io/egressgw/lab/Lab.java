@@ -33,6 +33,11 @@ import java.util.function.BooleanSupplier;
  *   lab restart controller | agent NODE kill|stop|cont|start | partition NODE on|off
  *   lab lan NODE cut|restore | chaos [--cycles N] [--faults a,b+c,...] [--outage-bound-ms M]
  * </pre>
+ *
+ * <p>Why this class is over 600 lines: it is the lab's command line, one method per subcommand,
+ * each a short script over the parts that have classes of their own (LabNetwork, LabProcesses,
+ * LabFault, LabChaos, LabInvariants). Its sections (up/down, status, fail/heal, single faults, the
+ * Kubernetes side) are the next split, into one class per command group sharing a lab context.
  */
 public final class Lab {
   static final String API = "http://127.0.0.1:8080";
