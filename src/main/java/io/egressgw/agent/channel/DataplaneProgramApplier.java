@@ -112,7 +112,8 @@ public final class DataplaneProgramApplier implements ProgramApplier {
                 known.ruleSets(),
                 known.egresses(),
                 List.of(),
-                known.guardedPrefixes());
+                known.guardedPrefixes(),
+                known.excludedPrefixes());
     LOG.warnf("releasing floating IPs %s of %s", dataplane.heldFloatingIPs(), node);
     dataplane.apply(released);
   }
