@@ -58,8 +58,8 @@
 
 /* egw_drops index: why the dataplane dropped a packet (per CPU packets and bytes). */
 #define EGW_DROP_GUARD 0 /* egw_classify: a pod this node does not know yet, guarded destination */
-#define EGW_DROP_NO_EGRESS \
-	1 /* egw_classify / egw_steer: the egress has no gateway (or is unknown) */
+/* egw_classify / egw_steer: the egress has no gateway (or is unknown) */
+#define EGW_DROP_NO_EGRESS 1
 #define EGW_DROP_NO_NEIGH 2 /* egw_steer: the gateway's MAC is not known (yet) */
 #define EGW_DROP_NOT_ON_LINK 3 /* egw_steer: the gateway is not a neighbour on the uplink */
 #define EGW_DROP_REASONS 4
