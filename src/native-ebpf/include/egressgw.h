@@ -45,6 +45,7 @@
 #define EGW_MAP_COUNTERS egw_counters
 #define EGW_MAP_STATE egw_state
 #define EGW_MAP_GUARD egw_guard
+#define EGW_MAP_EXCLUDED egw_excluded
 #define EGW_MAP_DROPS egw_drops
 
 /* Default capacities; userspace may resize before load (bpf_map__set_max_entries). */
@@ -53,10 +54,12 @@
 #define EGW_EGRESSES_MAX 65536 /* egress ids are 1..65535 */
 #define EGW_COUNTERS_MAX 65536 /* indexed by egress id; userspace sizes it as egw_egresses */
 #define EGW_GUARD_MAX 65536 /* guarded destination prefixes (the union of every policy's) */
+#define EGW_EXCLUDED_MAX 65536 /* in-cluster and operator-excluded destination prefixes */
 
 /* egw_drops index: why the dataplane dropped a packet (per CPU packets and bytes). */
 #define EGW_DROP_GUARD 0 /* egw_classify: a pod this node does not know yet, guarded destination */
-#define EGW_DROP_NO_EGRESS 1 /* egw_classify, egw_steer: the egress is unknown or has no gateway */
+/* egw_classify / egw_steer: the egress has no gateway (or is unknown) */
+#define EGW_DROP_NO_EGRESS 1
 #define EGW_DROP_NO_NEIGH 2 /* egw_steer: the gateway's MAC is not known (yet) */
 #define EGW_DROP_NOT_ON_LINK 3 /* egw_steer: the gateway is not a neighbour on the uplink */
 #define EGW_DROP_REASONS 4
@@ -73,7 +76,8 @@ struct egw_route_key {
 	__u32 daddr; /* network byte order */
 };
 
-/* egw_guard key (value: __u32, 1). prefixlen counts the bits of daddr; lookups use 32. */
+/* egw_guard and egw_excluded key (value: __u32, 1). prefixlen counts the bits of daddr; lookups
+ * use 32. */
 struct egw_guard_key {
 	__u32 prefixlen;
 	__u32 daddr; /* network byte order */

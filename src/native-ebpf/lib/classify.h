@@ -17,6 +17,8 @@
  * With guard set (egw_classify, pod-facing interfaces only), a source that is not in sources at
  * all is checked against egw_guard: a known source (even with rule set 0, "not selected") is
  * never guarded.
+ * A destination in egw_excluded (in-cluster, or excluded by the operator) is never selected nor
+ * guarded, whatever the source: it is checked first.
  * Returns one of:
  *   EGW_NOT_SELECTED     leave the packet alone
  *   EGW_NO_EGRESS        *id is set; fail closed
@@ -29,9 +31,13 @@ static __always_inline int egw_classify_addrs(__u32 saddr, __u32 daddr, __u32 no
 					      int guard)
 {
 	struct egw_route_key key = { .prefixlen = 64, .daddr = daddr };
+	struct egw_guard_key xkey = { .prefixlen = 32, .daddr = daddr };
 	struct egw_egress *egress;
 	__u32 *rule_set, *egress_id;
 
+	/* in-cluster destinations stay untouched, even under a more specific policy prefix */
+	if (bpf_map_lookup_elem(&EGW_MAP_EXCLUDED, &xkey))
+		return EGW_NOT_SELECTED;
 	rule_set = bpf_map_lookup_elem(&EGW_MAP_SOURCES, &saddr);
 	if (!rule_set) {
 		struct egw_guard_key gkey = { .prefixlen = 32, .daddr = daddr };

@@ -38,6 +38,18 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } EGW_MAP_GUARD SEC(".maps");
 
+/* Excluded destination prefixes: pod and service CIDRs, node addresses, the operator's list.
+ * Traffic to them is never steered, SNATed or guarded: a policy to 0.0.0.0/0 means everything
+ * outside the cluster. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, EGW_EXCLUDED_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct egw_guard_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} EGW_MAP_EXCLUDED SEC(".maps");
+
 /* Egress id -> where its traffic leaves. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

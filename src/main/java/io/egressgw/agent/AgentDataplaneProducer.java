@@ -41,7 +41,8 @@ public class AgentDataplaneProducer {
                     config.sourcesMax(),
                     config.routesMax(),
                     config.egressesMax(),
-                    config.guardMax())));
+                    config.guardMax(),
+                    config.excludedMax())));
     watcher = InterfaceWatcher.start(node);
     return node;
   }

@@ -45,4 +45,11 @@ public interface AgentDataplaneSettings {
   /** Capacity of the start-up guard map (the union of every policy's destination prefixes). */
   @WithDefault("" + MapLayouts.GUARD_MAX)
   int guardMax();
+
+  /**
+   * Capacity of the excluded destinations map (pod and service CIDRs, node addresses, the
+   * operator's excluded CIDRs: about two per node).
+   */
+  @WithDefault("" + MapLayouts.EXCLUDED_MAX)
+  int excludedMax();
 }

@@ -26,6 +26,7 @@ final class CapacityCheck {
     check(out, "routes", desired.routes().size(), capacities.routes());
     check(out, "egresses", desired.egresses().size(), capacities.egresses());
     check(out, "guard", desired.guard().size(), capacities.guard());
+    check(out, "excluded", desired.excluded().size(), capacities.excluded());
     // egw_counters is an array indexed by egress id, sized as egw_egresses
     long maxId = desired.egresses().keySet().stream().mapToLong(Integer::longValue).max().orElse(0);
     if (maxId >= capacities.egresses()) {

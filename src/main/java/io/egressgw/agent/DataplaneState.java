@@ -23,6 +23,7 @@ import java.util.TreeSet;
  * @param snat mark (SNAT | egress id) -> floating IP, for egresses this node holds
  * @param floatingIPs floating IPv4 addresses held on the uplink
  * @param guard guarded destination prefixes (egw_guard)
+ * @param excluded destination prefixes never steered nor guarded (egw_excluded)
  */
 public record DataplaneState(
     Map<Integer, Integer> sources,
@@ -30,10 +31,22 @@ public record DataplaneState(
     Map<Integer, EgressEntry> egresses,
     Map<Integer, Integer> snat,
     Set<Integer> floatingIPs,
-    Set<Ipv4Prefix> guard) {
+    Set<Ipv4Prefix> guard,
+    Set<Ipv4Prefix> excluded) {
+
+  /** A state that excludes no destination. */
+  public DataplaneState(
+      Map<Integer, Integer> sources,
+      Map<RouteKey, Integer> routes,
+      Map<Integer, EgressEntry> egresses,
+      Map<Integer, Integer> snat,
+      Set<Integer> floatingIPs,
+      Set<Ipv4Prefix> guard) {
+    this(sources, routes, egresses, snat, floatingIPs, guard, Set.of());
+  }
 
   public static DataplaneState empty() {
-    return new DataplaneState(Map.of(), Map.of(), Map.of(), Map.of(), Set.of(), Set.of());
+    return new DataplaneState(Map.of(), Map.of(), Map.of(), Map.of(), Set.of(), Set.of(), Set.of());
   }
 
   /**
@@ -80,7 +93,11 @@ public record DataplaneState(
     for (String cidr : program.guardedPrefixes()) {
       guard.add(Ipv4Prefix.parse(cidr));
     }
-    return new DataplaneState(sources, routes, egresses, snat, floating, guard);
+    Set<Ipv4Prefix> excluded = new java.util.HashSet<>();
+    for (String cidr : program.excludedPrefixes()) {
+      excluded.add(Ipv4Prefix.parse(cidr));
+    }
+    return new DataplaneState(sources, routes, egresses, snat, floating, guard, excluded);
   }
 
   private static void checkId(int id) {
@@ -97,7 +114,8 @@ public record DataplaneState(
         MapDiff.of(installed.egresses(), desired.egresses()),
         MapDiff.of(installed.snat(), desired.snat()),
         MapDiff.of(asMap(installed.floatingIPs()), asMap(desired.floatingIPs())),
-        MapDiff.of(asMap(installed.guard()), asMap(desired.guard())));
+        MapDiff.of(asMap(installed.guard()), asMap(desired.guard())),
+        MapDiff.of(asMap(installed.excluded()), asMap(desired.excluded())));
   }
 
   private static <K> Map<K, Boolean> asMap(Set<K> set) {
@@ -113,14 +131,16 @@ public record DataplaneState(
       MapDiff<Integer, EgressEntry> egresses,
       MapDiff<Integer, Integer> snat,
       MapDiff<Integer, Boolean> floatingIPs,
-      MapDiff<Ipv4Prefix, Boolean> guard) {
+      MapDiff<Ipv4Prefix, Boolean> guard,
+      MapDiff<Ipv4Prefix, Boolean> excluded) {
     public boolean isEmpty() {
       return sources.isEmpty()
           && routes.isEmpty()
           && egresses.isEmpty()
           && snat.isEmpty()
           && floatingIPs.isEmpty()
-          && guard.isEmpty();
+          && guard.isEmpty()
+          && excluded.isEmpty();
     }
   }
 

@@ -125,7 +125,10 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     Set<Ipv4Prefix> guard =
         new java.util.HashSet<>(
             MapCodec.readGuard(bpf.guard(), settings.capacities().guard()).keySet());
-    return new DataplaneState(sources, routes, egresses, snat, floating, guard);
+    Set<Ipv4Prefix> excluded =
+        new java.util.HashSet<>(
+            MapCodec.readGuard(bpf.excluded(), settings.capacities().excluded()).keySet());
+    return new DataplaneState(sources, routes, egresses, snat, floating, guard, excluded);
   }
 
   @Override
@@ -178,7 +181,8 @@ public final class EbpfNodeDataplane implements NodeDataplane {
             installed.egresses(),
             Map.of(),
             Set.of(),
-            installed.guard());
+            installed.guard(),
+            installed.excluded());
     try {
       write(DataplaneState.diff(installed, desired), desired, appliedGeneration);
       installed = desired;
@@ -192,7 +196,9 @@ public final class EbpfNodeDataplane implements NodeDataplane {
    * Order keeps every intermediate state safe: a floating IP and its SNAT entry exist before any
    * packet is marked for it; a source becomes visible only once its routes and egresses are there;
    * removals go the other way round. Guarded prefixes are added first and removed last (the guard
-   * only ever drops traffic of sources not yet written).
+   * only ever drops traffic of sources not yet written). Excluded prefixes are added before
+   * anything else and removed after everything else: an in-cluster destination is never steered by
+   * a route written a moment before its exclusion.
    */
   private ApplyResult write(DataplaneState.Diff diff, DataplaneState desired, long generation) {
     int uplink = Rtnetlink.link(settings.uplink()).index();
@@ -204,7 +210,8 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     List<Integer> snatDeletes = new ArrayList<>(diff.snat().changed());
     int nftChanges = natTable.update(diff.snat().upserts(), snatDeletes) - snatDeletes.size();
 
-    int writes = MapCodec.writeGuard(bpf.guard(), diff.guard().upserts().keySet());
+    int writes = MapCodec.writeGuard(bpf.excluded(), diff.excluded().upserts().keySet());
+    writes += MapCodec.writeGuard(bpf.guard(), diff.guard().upserts().keySet());
     // a map whose new entries would not fit next to the old ones for a moment gets its deletes
     // first (a source or route gone early leaves the packet to the guard or unsteered, as the new
     // program wants anyway); the desired state itself was checked to fit before
@@ -239,6 +246,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     }
     writes += MapCodec.deleteU32(bpf.egresses(), diff.egresses().deletes());
     writes += MapCodec.deleteGuard(bpf.guard(), diff.guard().deletes());
+    writes += MapCodec.deleteGuard(bpf.excluded(), diff.excluded().deletes());
 
     nftChanges += natTable.update(Map.of(), diff.snat().deletes());
     for (Integer ip : diff.floatingIPs().deletes()) {

@@ -12,6 +12,7 @@ import io.egressgw.policy.PolicyInput;
 import io.egressgw.program.NodeReport;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -107,6 +108,42 @@ final class CompilerInputs {
       return null;
     }
     return new PodInput(f.namespace(), f.name(), f.labels(), f.ip(), f.node());
+  }
+
+  /**
+   * The destinations no program steers ({@link io.egressgw.program.NodeProgram#excludedPrefixes}):
+   * every Node's spec.podCIDRs (or spec.podCIDR), each of its InternalIP and ExternalIP addresses
+   * as a /32, the service CIDRs and the operator's excluded CIDRs. IPv4 only (the dataplane is
+   * IPv4); sorted and deduplicated (the compiler canonicalises them again).
+   */
+  static List<String> excludedPrefixes(
+      Collection<Node> cached, List<String> serviceCidrs, List<String> excludedCidrs) {
+    java.util.TreeSet<String> out = new java.util.TreeSet<>();
+    for (Node n : cached) {
+      if (n.getSpec() != null) {
+        if (n.getSpec().getPodCIDRs() != null) {
+          n.getSpec().getPodCIDRs().forEach(c -> addIpv4(out, c));
+        }
+        addIpv4(out, n.getSpec().getPodCIDR());
+      }
+      if (n.getStatus() != null && n.getStatus().getAddresses() != null) {
+        for (NodeAddress a : n.getStatus().getAddresses()) {
+          if ("InternalIP".equals(a.getType()) || "ExternalIP".equals(a.getType())) {
+            String ip = a.getAddress();
+            addIpv4(out, ip == null || ip.contains("/") ? ip : ip + "/32");
+          }
+        }
+      }
+    }
+    serviceCidrs.forEach(c -> addIpv4(out, c));
+    excludedCidrs.forEach(c -> addIpv4(out, c));
+    return List.copyOf(out);
+  }
+
+  private static void addIpv4(java.util.Set<String> out, String cidr) {
+    if (cidr != null && !cidr.isBlank() && !cidr.contains(":")) {
+      out.add(cidr.trim());
+    }
   }
 
   /** Nodes by name, each with the node IP its agent reported, else the Node's InternalIP. */

@@ -34,6 +34,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The reconcile steps after placement (reconcile thread only): keep the policy compiler ({@link
@@ -59,6 +60,17 @@ public class ProgramStage {
   @Inject ControllerMetrics metrics;
   @Inject ChannelSettings settings;
   @Inject Clock clock;
+
+  /**
+   * The cluster's service CIDRs: destinations never steered, like pod CIDRs and node addresses
+   * (ARCHITECTURE "In-cluster destinations").
+   */
+  @ConfigProperty(name = "egressgw.controller.service-cidrs")
+  Optional<List<String>> serviceCidrs;
+
+  /** Further destinations the operator excludes from every policy (never steered nor SNATed). */
+  @ConfigProperty(name = "egressgw.dataplane.excluded-cidrs")
+  Optional<List<String>> excludedCidrs;
 
   // Written by informer threads, drained by the reconcile thread.
   private final Set<String> dirtyPods = ConcurrentHashMap.newKeySet();
@@ -121,7 +133,8 @@ public class ProgramStage {
                   CompilerInputs.namespaces(cluster.namespaces()),
                   CompilerInputs.pods(cluster.pods()),
                   nodeInputs(),
-                  placement.assignment()),
+                  placement.assignment(),
+                  excludedPrefixes()),
               egressIds);
       changed = compiler.nodeNames();
     } else {
@@ -169,6 +182,7 @@ public class ProgramStage {
       changed.addAll(c.nodeUpserted(n));
     }
     goneNodes.forEach(k -> changed.addAll(c.nodeDeleted(k)));
+    changed.addAll(c.excludedPrefixesChanged(excludedPrefixes()));
     boolean all = refeed;
     refeed = false;
     Set<String> namespaces =
@@ -245,6 +259,11 @@ public class ProgramStage {
 
   private List<GatewayInput> gatewayInputs() {
     return CompilerInputs.gateways(resources.gatewayGroups().list());
+  }
+
+  private List<String> excludedPrefixes() {
+    return CompilerInputs.excludedPrefixes(
+        cluster.nodes(), serviceCidrs.orElse(List.of()), excludedCidrs.orElse(List.of()));
   }
 
   private List<NodeInput> nodeInputs() {

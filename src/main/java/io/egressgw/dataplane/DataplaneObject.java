@@ -14,14 +14,19 @@ public final class DataplaneObject implements AutoCloseable {
   /**
    * Map capacities; must equal those of already pinned maps (libbpf refuses to reuse otherwise).
    */
-  public record Capacities(int sources, int routes, int egresses, int guard) {
-    /** The default guard capacity. */
+  public record Capacities(int sources, int routes, int egresses, int guard, int excluded) {
+    /** The default guard and excluded capacities. */
     public Capacities(int sources, int routes, int egresses) {
       this(sources, routes, egresses, GUARD_MAX);
     }
 
+    /** The default excluded capacity. */
+    public Capacities(int sources, int routes, int egresses, int guard) {
+      this(sources, routes, egresses, guard, EXCLUDED_MAX);
+    }
+
     public static Capacities defaults() {
-      return new Capacities(SOURCES_MAX, ROUTES_MAX, EGRESSES_MAX, GUARD_MAX);
+      return new Capacities(SOURCES_MAX, ROUTES_MAX, EGRESSES_MAX, GUARD_MAX, EXCLUDED_MAX);
     }
   }
 
@@ -37,6 +42,7 @@ public final class DataplaneObject implements AutoCloseable {
   private final BpfMap counters;
   private final BpfMap state;
   private final BpfMap guard;
+  private final BpfMap excluded;
   private final BpfMap drops;
   private final int possibleCpus;
 
@@ -53,6 +59,8 @@ public final class DataplaneObject implements AutoCloseable {
         new BpfMap(MAP_COUNTERS, mapFd(egw, MAP_COUNTERS), U32_SIZE, COUNTERS_SIZE * possibleCpus);
     this.state = new BpfMap(MAP_STATE, mapFd(egw, MAP_STATE), U32_SIZE, STATE_SIZE);
     this.guard = new BpfMap(MAP_GUARD, mapFd(egw, MAP_GUARD), GUARD_KEY_SIZE, U32_SIZE);
+    // same key layout as egw_guard (struct egw_guard_key)
+    this.excluded = new BpfMap(MAP_EXCLUDED, mapFd(egw, MAP_EXCLUDED), GUARD_KEY_SIZE, U32_SIZE);
     this.drops =
         new BpfMap(MAP_DROPS, mapFd(egw, MAP_DROPS), U32_SIZE, COUNTERS_SIZE * possibleCpus);
   }
@@ -83,6 +91,9 @@ public final class DataplaneObject implements AutoCloseable {
           "size " + MAP_EGRESSES);
       DataplaneException.check(
           egw.egw_set_max_entries(obj, MAP_GUARD, capacities.guard()), "size " + MAP_GUARD);
+      DataplaneException.check(
+          egw.egw_set_max_entries(obj, MAP_EXCLUDED, capacities.excluded()),
+          "size " + MAP_EXCLUDED);
       // indexed by egress id: the egress capacity sizes it (one setting, not a second number);
       // per-CPU, so it costs egresses x 16 B x possible CPUs
       DataplaneException.check(
@@ -185,6 +196,11 @@ public final class DataplaneObject implements AutoCloseable {
 
   public BpfMap guard() {
     return guard;
+  }
+
+  /** egw_excluded: destinations never steered (key as egw_guard). */
+  public BpfMap excluded() {
+    return excluded;
   }
 
   public BpfMap drops() {

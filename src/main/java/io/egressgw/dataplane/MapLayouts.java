@@ -39,6 +39,7 @@ public final class MapLayouts {
   public static final String MAP_COUNTERS = "egw_counters";
   public static final String MAP_STATE = "egw_state";
   public static final String MAP_GUARD = "egw_guard";
+  public static final String MAP_EXCLUDED = "egw_excluded";
   public static final String MAP_DROPS = "egw_drops";
 
   public static final String PROG_CLASSIFY = "egw_classify";
@@ -50,6 +51,7 @@ public final class MapLayouts {
   public static final int EGRESSES_MAX = 65536;
   public static final int COUNTERS_MAX = 65536;
   public static final int GUARD_MAX = 65536;
+  public static final int EXCLUDED_MAX = 65536;
 
   /** egw_drops indexes: why the dataplane dropped packets. */
   public static final int DROP_GUARD = 0;

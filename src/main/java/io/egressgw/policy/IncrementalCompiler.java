@@ -3,6 +3,7 @@ package io.egressgw.policy;
 import io.egressgw.program.NodeProgram;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -77,7 +78,8 @@ public final class IncrementalCompiler {
   private final FloatingIpIndex floating = new FloatingIpIndex();
   private final PolicyEgresses egresses = new PolicyEgresses(floating, nodeIps);
   private final Namespaces namespaces = new Namespaces(policies.values());
-  private final NodeViews views = new NodeViews(nodes, floating, guard);
+  private final ExcludedPrefixes excluded = new ExcludedPrefixes();
+  private final NodeViews views = new NodeViews(nodes, floating, guard, excluded);
   private final PolicyOutcomes outcomes = new PolicyOutcomes(nodes, views, egresses);
 
   /** An empty compiler; egress ids start at 1. */
@@ -284,6 +286,15 @@ public final class IncrementalCompiler {
     return changed;
   }
 
+  /**
+   * The excluded prefixes (in-cluster destinations and the operator's list, {@link
+   * NodeProgram#excludedPrefixes}) are now {@code cidrs}; when they changed, every program did.
+   */
+  public Set<String> excludedPrefixesChanged(Collection<String> cidrs) {
+    excluded.set(cidrs);
+    return views.flush();
+  }
+
   /** The floating IP assignment changed (placement's new result: ip -> node). */
   public Set<String> assignmentChanged(Map<String, String> newAssignment) {
     Set<String> ips = new HashSet<>(floating.ips());
@@ -364,6 +375,8 @@ public final class IncrementalCompiler {
     }
     views.setTracking(true);
     guard.refresh();
+    excluded.set(in.excludedPrefixes());
+    excluded.refresh();
   }
 
   private PodState attachPod(PodInput in) {

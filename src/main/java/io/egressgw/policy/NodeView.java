@@ -201,7 +201,8 @@ final class NodeView {
   }
 
   /** Builds the program (generation 0) from what the view shows. */
-  NodeProgram build(List<String> floatingIps, List<String> guardedPrefixes) {
+  NodeProgram build(
+      List<String> floatingIps, List<String> guardedPrefixes, List<String> excludedPrefixes) {
     HashMap<String, Integer> sources = new HashMap<>((int) (shown.size() / 0.75f) + 1);
     for (Map.Entry<String, PodState> e : shown.entrySet()) {
       sources.put(e.getKey(), e.getValue().ruleSetId());
@@ -224,6 +225,13 @@ final class NodeView {
       egressesCache = Map.copyOf(egresses);
     }
     return NodeProgram.adopting(
-        node, 0, sources, rulesCache, egressesCache, floatingIps, guardedPrefixes);
+        node,
+        0,
+        sources,
+        rulesCache,
+        egressesCache,
+        floatingIps,
+        guardedPrefixes,
+        excludedPrefixes);
   }
 }

@@ -22,17 +22,24 @@ final class NodeViews {
   private final Set<String> nodes;
   private final FloatingIpIndex floating;
   private final GuardedPrefixes guard;
+  private final ExcludedPrefixes excluded;
   private boolean tracking = true;
 
   /**
    * @param nodes the known nodes, a live view: only they have programs
    * @param floating what each node's program lists as floating IPs
    * @param guard what every program lists as guarded prefixes
+   * @param excluded what every program lists as excluded prefixes
    */
-  NodeViews(Set<String> nodes, FloatingIpIndex floating, GuardedPrefixes guard) {
+  NodeViews(
+      Set<String> nodes,
+      FloatingIpIndex floating,
+      GuardedPrefixes guard,
+      ExcludedPrefixes excluded) {
     this.nodes = nodes;
     this.floating = floating;
     this.guard = guard;
+    this.excluded = excluded;
   }
 
   /** The view of {@code node}, created when new. */
@@ -159,8 +166,10 @@ final class NodeViews {
   /** Ends an event: which known nodes' programs differ from before it, sorted. */
   Set<String> flush() {
     Set<String> changed = new TreeSet<>();
-    if (guard.refresh()) {
-      // before-snapshots of slow views were taken with the old guard, so they differ too
+    boolean guardChanged = guard.refresh();
+    boolean excludedChanged = excluded.refresh();
+    if (guardChanged || excludedChanged) {
+      // before-snapshots of slow views were taken with the old lists, so they differ too
       for (String node : nodes) {
         NodeView v = views.get(node);
         if (v != null) {
@@ -197,6 +206,6 @@ final class NodeViews {
   }
 
   private NodeProgram build(NodeView v) {
-    return v.build(floating.heldBy(v.node), guard.current());
+    return v.build(floating.heldBy(v.node), guard.current(), excluded.current());
   }
 }

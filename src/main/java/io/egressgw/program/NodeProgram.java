@@ -29,6 +29,9 @@ import java.util.Set;
  * @param guardedPrefixes the union of every policy's destination prefixes: traffic from a pod
  *     interface to one of them whose source is not in {@code sources} (a pod started before its
  *     node was programmed) is dropped, so that it never leaves with the node's address
+ * @param excludedPrefixes in-cluster destinations (pod and service CIDRs, node addresses) and the
+ *     operator's excluded CIDRs, sorted: traffic to them is never steered, SNATed or guarded, even
+ *     when a policy prefix is more specific
  */
 public record NodeProgram(
     String node,
@@ -37,7 +40,8 @@ public record NodeProgram(
     Map<Integer, List<Route>> ruleSets,
     Map<Integer, Egress> egresses,
     List<String> floatingIPs,
-    List<String> guardedPrefixes) {
+    List<String> guardedPrefixes,
+    List<String> excludedPrefixes) {
 
   public NodeProgram {
     sources = sources instanceof Adopted<String, Integer> adopted ? adopted : Map.copyOf(sources);
@@ -45,6 +49,19 @@ public record NodeProgram(
     egresses = Map.copyOf(egresses);
     floatingIPs = List.copyOf(floatingIPs);
     guardedPrefixes = guardedPrefixes == null ? List.of() : List.copyOf(guardedPrefixes);
+    excludedPrefixes = excludedPrefixes == null ? List.of() : List.copyOf(excludedPrefixes);
+  }
+
+  /** A program that excludes no destination. */
+  public NodeProgram(
+      String node,
+      long generation,
+      Map<String, Integer> sources,
+      Map<Integer, List<Route>> ruleSets,
+      Map<Integer, Egress> egresses,
+      List<String> floatingIPs,
+      List<String> guardedPrefixes) {
+    this(node, generation, sources, ruleSets, egresses, floatingIPs, guardedPrefixes, List.of());
   }
 
   /** A program that guards no destination. */
@@ -71,9 +88,17 @@ public record NodeProgram(
       Map<Integer, List<Route>> ruleSets,
       Map<Integer, Egress> egresses,
       List<String> floatingIPs,
-      List<String> guardedPrefixes) {
+      List<String> guardedPrefixes,
+      List<String> excludedPrefixes) {
     return new NodeProgram(
-        node, generation, new Adopted<>(sources), ruleSets, egresses, floatingIPs, guardedPrefixes);
+        node,
+        generation,
+        new Adopted<>(sources),
+        ruleSets,
+        egresses,
+        floatingIPs,
+        guardedPrefixes,
+        excludedPrefixes);
   }
 
   /** An unmodifiable map over a HashMap nobody else holds (see {@link #adopting}). */
@@ -126,7 +151,14 @@ public record NodeProgram(
   /** The same desired state under another generation. */
   public NodeProgram withGeneration(long newGeneration) {
     return new NodeProgram(
-        node, newGeneration, sources, ruleSets, egresses, floatingIPs, guardedPrefixes);
+        node,
+        newGeneration,
+        sources,
+        ruleSets,
+        egresses,
+        floatingIPs,
+        guardedPrefixes,
+        excludedPrefixes);
   }
 
   /** True when both describe the same dataplane state, whatever their generations. */
@@ -137,7 +169,8 @@ public record NodeProgram(
         && ruleSets.equals(other.ruleSets)
         && egresses.equals(other.egresses)
         && floatingIPs.equals(other.floatingIPs)
-        && guardedPrefixes.equals(other.guardedPrefixes);
+        && guardedPrefixes.equals(other.guardedPrefixes)
+        && excludedPrefixes.equals(other.excludedPrefixes);
   }
 
   /**

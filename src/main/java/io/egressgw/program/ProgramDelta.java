@@ -24,6 +24,7 @@ import java.util.Objects;
  * @param egresses the new egresses, or null when unchanged
  * @param floatingIPs the new floating IPs, or null when unchanged
  * @param guardedPrefixes the new guarded prefixes, or null when unchanged
+ * @param excludedPrefixes the new excluded prefixes, or null when unchanged
  */
 public record ProgramDelta(
     String node,
@@ -34,7 +35,8 @@ public record ProgramDelta(
     Map<Integer, List<NodeProgram.Route>> ruleSets,
     Map<Integer, NodeProgram.Egress> egresses,
     List<String> floatingIPs,
-    List<String> guardedPrefixes) {
+    List<String> guardedPrefixes,
+    List<String> excludedPrefixes) {
 
   public ProgramDelta {
     sourcesSet = sourcesSet == null ? Map.of() : Map.copyOf(sourcesSet);
@@ -75,7 +77,8 @@ public record ProgramDelta(
         changed(base.ruleSets(), target.ruleSets()),
         changed(base.egresses(), target.egresses()),
         changed(base.floatingIPs(), target.floatingIPs()),
-        changed(base.guardedPrefixes(), target.guardedPrefixes()));
+        changed(base.guardedPrefixes(), target.guardedPrefixes()),
+        changed(base.excludedPrefixes(), target.excludedPrefixes()));
   }
 
   /**
@@ -103,7 +106,8 @@ public record ProgramDelta(
         ruleSets == null ? base.ruleSets() : ruleSets,
         egresses == null ? base.egresses() : egresses,
         floatingIPs == null ? base.floatingIPs() : floatingIPs,
-        guardedPrefixes == null ? base.guardedPrefixes() : guardedPrefixes);
+        guardedPrefixes == null ? base.guardedPrefixes() : guardedPrefixes,
+        excludedPrefixes == null ? base.excludedPrefixes() : excludedPrefixes);
   }
 
   /** Source entries carried (set + removed): the part of a delta that grows with a change. */

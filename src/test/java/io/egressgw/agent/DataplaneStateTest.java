@@ -80,6 +80,35 @@ class DataplaneStateTest {
   }
 
   @Test
+  void excludedPrefixesBecomeTheExcludedMapAndAreDiffedOnTheirOwn() {
+    NodeProgram before = program(Map.of("10.244.1.2", 1), Map.of(7, REMOTE), List.of());
+    NodeProgram after =
+        new NodeProgram(
+            "n1",
+            2,
+            before.sources(),
+            before.ruleSets(),
+            before.egresses(),
+            before.floatingIPs(),
+            before.guardedPrefixes(),
+            List.of("10.244.0.0/16", "10.77.0.2/32"));
+
+    DataplaneState s = DataplaneState.desired(after, NODE);
+    DataplaneState.Diff d = DataplaneState.diff(DataplaneState.desired(before, NODE), s);
+
+    assertEquals(
+        Set.of(Ipv4Prefix.parse("10.244.0.0/16"), Ipv4Prefix.parse("10.77.0.2/32")), s.excluded());
+    assertEquals(s.excluded(), d.excluded().upserts().keySet(), "only the excluded map changes");
+    assertTrue(d.sources().isEmpty() && d.routes().isEmpty() && d.guard().isEmpty());
+    assertTrue(
+        DataplaneState.diff(s, DataplaneState.desired(before, NODE))
+            .excluded()
+            .deletes()
+            .containsAll(s.excluded()),
+        "removed again when the program drops them");
+  }
+
+  @Test
   void unselectedPodIsASourceWithRuleSetZero() {
     DataplaneState s =
         DataplaneState.desired(

@@ -14,6 +14,9 @@ import io.egressgw.policy.PodInput;
 import io.egressgw.policy.PolicyInput;
 import io.egressgw.program.NodeReport;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAddressBuilder;
+import io.fabric8.kubernetes.api.model.NodeSpecBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -144,5 +147,46 @@ class CompilerInputsTest {
     assertEquals(
         List.of(new NodeInput("w1", "192.168.1.11"), new NodeInput("w2", "10.1.0.2")), nodes);
     assertNull(CompilerInputs.pod(null));
+  }
+
+  @Test
+  void podCidrsNodeAddressesServiceAndOperatorCidrsAreExcluded() {
+    Node worker1 = readyNode("worker1", "192.168.1.11", Map.of());
+    worker1.setSpec(
+        new NodeSpecBuilder()
+            .withPodCIDR("10.10.1.0/24")
+            .withPodCIDRs("10.10.1.0/24", "fd00:10:1::/64")
+            .build());
+    worker1
+        .getStatus()
+        .getAddresses()
+        .add(new NodeAddressBuilder().withType("ExternalIP").withAddress("203.0.113.11").build());
+    worker1
+        .getStatus()
+        .getAddresses()
+        .add(new NodeAddressBuilder().withType("Hostname").withAddress("worker1").build());
+    Node worker2 = readyNode("worker2", "192.168.1.12", Map.of());
+    worker2.setSpec(new NodeSpecBuilder().withPodCIDR("10.10.2.0/24").build());
+
+    List<String> excluded =
+        CompilerInputs.excludedPrefixes(
+            List.of(worker2, worker1), List.of("10.96.0.0/12"), List.of("172.16.0.0/12", " "));
+
+    assertEquals(
+        List.of(
+            "10.10.1.0/24",
+            "10.10.2.0/24",
+            "10.96.0.0/12",
+            "172.16.0.0/12",
+            "192.168.1.11/32",
+            "192.168.1.12/32",
+            "203.0.113.11/32"),
+        excluded,
+        "IPv4 only; hostnames and IPv6 pod CIDRs are not destinations the dataplane sees");
+  }
+
+  @Test
+  void noNodesAndNoSettingsExcludeNothing() {
+    assertEquals(List.of(), CompilerInputs.excludedPrefixes(List.of(), List.of(), List.of()));
   }
 }

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.TestInstance;
  * this node, egress 9 by nobody. Rule set 1: 203.0.113.0/24 -> 7, 203.0.113.128/25 -> 8,
  * 192.0.2.0/24 -> 99 (unknown egress); rule set 2: 0.0.0.0/0 -> 9; rule set 3: 203.0.113.0/24 -> 8.
  * 10.244.1.5 is known but not selected (rule set 0, no routes); 10.244.9.9 is not known. Guarded:
- * 203.0.113.0/24 and 192.0.2.0/24 (the policies' destinations).
+ * 203.0.113.0/24, 192.0.2.0/24 and 10.244.0.0/16 (the policies' destinations). Excluded
+ * (in-cluster): 10.244.0.0/16, under rule set 1's more specific 10.244.1.0/24 -> 7.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BpfProgramsProgTestRunE2E {
@@ -61,13 +62,19 @@ class BpfProgramsProgTestRunE2E {
             Ipv4.parseOrThrow("10.244.1.5"),
             0));
     MapCodec.writeGuard(
-        bpf.guard(), List.of(Ipv4Prefix.parse("203.0.113.0/24"), Ipv4Prefix.parse("192.0.2.0/24")));
+        bpf.guard(),
+        List.of(
+            Ipv4Prefix.parse("203.0.113.0/24"),
+            Ipv4Prefix.parse("192.0.2.0/24"),
+            Ipv4Prefix.parse("10.244.0.0/16")));
+    MapCodec.writeGuard(bpf.excluded(), List.of(Ipv4Prefix.parse("10.244.0.0/16")));
     MapCodec.writeRoutes(
         bpf.routes(),
         Map.of(
             new RouteKey(1, Ipv4Prefix.parse("203.0.113.0/24")), 7,
             new RouteKey(1, Ipv4Prefix.parse("203.0.113.128/25")), 8,
             new RouteKey(1, Ipv4Prefix.parse("192.0.2.0/24")), 99,
+            new RouteKey(1, Ipv4Prefix.parse("10.244.1.0/24")), 7,
             new RouteKey(2, Ipv4Prefix.parse("0.0.0.0/0")), 9,
             new RouteKey(3, Ipv4Prefix.parse("203.0.113.0/24")), 8));
     MapCodec.writeEgresses(
@@ -112,6 +119,39 @@ class BpfProgramsProgTestRunE2E {
 
   static List<Case> cases() {
     return List.of(
+        tcp(
+            "classify: selected source to 0.0.0.0/0 but an excluded (in-cluster) destination:"
+                + " untouched, mark unchanged",
+            PROG_CLASSIFY,
+            "10.244.1.3",
+            "10.244.1.11",
+            0x1234,
+            TC_ACT_UNSPEC,
+            0x1234),
+        tcp(
+            "classify: excluded destination under a more specific policy prefix: untouched",
+            PROG_CLASSIFY,
+            "10.244.1.2",
+            "10.244.1.11",
+            0,
+            TC_ACT_UNSPEC,
+            0),
+        tcp(
+            "classify: unknown source to a guarded but excluded destination: not dropped",
+            PROG_CLASSIFY,
+            "10.244.9.9",
+            "10.244.1.11",
+            0,
+            TC_ACT_UNSPEC,
+            0),
+        tcp(
+            "gateway: selected source to an excluded destination: never SNATed",
+            PROG_GATEWAY,
+            "10.244.1.2",
+            "10.244.1.11",
+            0,
+            TC_ACT_UNSPEC,
+            0),
         tcp(
             "classify: unknown source (node not programmed for it yet) to a guarded destination:"
                 + " drop",

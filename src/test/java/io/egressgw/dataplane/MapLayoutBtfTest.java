@@ -135,7 +135,8 @@ class MapLayoutBtfTest {
             MapLayouts.MAP_EGRESSES,
             MapLayouts.MAP_COUNTERS,
             MapLayouts.MAP_STATE,
-            MapLayouts.MAP_GUARD)) {
+            MapLayouts.MAP_GUARD,
+            MapLayouts.MAP_EXCLUDED)) {
       assertTrue(dump.contains("VAR '" + map + "'"), map + " missing from the object");
     }
     assertTrue(

@@ -39,6 +39,8 @@ class SharedHeaderConstantsTest {
         new Case("EGW_MAP_STATE", MapLayouts.MAP_STATE),
         new Case("EGW_MAP_GUARD", MapLayouts.MAP_GUARD),
         new Case("EGW_GUARD_MAX", MapLayouts.GUARD_MAX),
+        new Case("EGW_MAP_EXCLUDED", MapLayouts.MAP_EXCLUDED),
+        new Case("EGW_EXCLUDED_MAX", MapLayouts.EXCLUDED_MAX),
         new Case("EGW_MAP_DROPS", MapLayouts.MAP_DROPS),
         new Case("EGW_DROP_GUARD", MapLayouts.DROP_GUARD),
         new Case("EGW_DROP_NO_EGRESS", MapLayouts.DROP_NO_EGRESS),

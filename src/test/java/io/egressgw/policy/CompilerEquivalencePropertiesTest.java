@@ -31,6 +31,7 @@ class CompilerEquivalencePropertiesTest {
     final Map<String, GatewayInput> gateways = new LinkedHashMap<>();
     final Map<String, NodeInput> nodes = new LinkedHashMap<>();
     final Map<String, String> assignment = new HashMap<>();
+    List<String> excluded = List.of();
 
     CompilerInput input() {
       return new CompilerInput(
@@ -39,7 +40,8 @@ class CompilerEquivalencePropertiesTest {
           List.copyOf(namespaces.values()),
           List.copyOf(pods.values()),
           List.copyOf(nodes.values()),
-          assignment);
+          assignment,
+          excluded);
     }
   }
 
@@ -149,6 +151,14 @@ class CompilerEquivalencePropertiesTest {
     }
   }
 
+  record Exclude(List<String> cidrs) implements Event {
+    @Override
+    public Set<String> apply(World w, IncrementalCompiler c) {
+      w.excluded = cidrs;
+      return c.excludedPrefixesChanged(cidrs);
+    }
+  }
+
   static final List<String> NODE_NAMES = List.of("n0", "n1", "n2", "n3");
   static final List<String> FLOATING = List.of("192.168.1.100", "192.168.1.101", "192.168.1.102");
 
@@ -210,7 +220,11 @@ class CompilerEquivalencePropertiesTest {
                     Arbitraries.of("n0", "n1", "n2", "n9").injectNull(0.2))
                 .as(Move::new),
             Arbitraries.maps(Arbitraries.of(FLOATING), Arbitraries.of("n0", "n1", "n2", "n3"))
-                .map(Reassign::new));
+                .map(Reassign::new),
+            Arbitraries.of("10.0.0.0/24", "8.8.8.8/32", "10.0.0.9", "192.168.1.1/32", "bogus")
+                .list()
+                .ofMaxSize(3)
+                .map(cidrs -> (Event) new Exclude(cidrs)));
     return e.list().ofMinSize(1).ofMaxSize(40);
   }
 

@@ -62,7 +62,8 @@ final class CompilerFixtures {
   record Canonical(
       Map<String, Map<String, Egress>> sources,
       List<String> floatingIPs,
-      List<String> guardedPrefixes) {}
+      List<String> guardedPrefixes,
+      List<String> excludedPrefixes) {}
 
   static Canonical canonical(NodeProgram p) {
     Map<String, Map<String, Egress>> out = new TreeMap<>();
@@ -90,7 +91,7 @@ final class CompilerFixtures {
               }
               out.put(ip, routes);
             });
-    return new Canonical(out, p.floatingIPs(), p.guardedPrefixes());
+    return new Canonical(out, p.floatingIPs(), p.guardedPrefixes(), p.excludedPrefixes());
   }
 
   static Map<String, Canonical> canonical(Map<String, NodeProgram> programs) {

@@ -64,6 +64,50 @@ class IncrementalCompilerTest {
   }
 
   @Test
+  void everyProgramListsTheExcludedPrefixesAndAChangeReprogramsEveryNode() {
+    assertEquals(List.of(), c.programFor("worker1").excludedPrefixes(), "none given yet");
+
+    Set<String> changed =
+        c.excludedPrefixesChanged(
+            List.of("192.168.1.3/32", "10.10.0.0/16", "10.96.0.5/12", "bogus", "192.168.1.1"));
+
+    assertEquals(Set.of("worker1", "worker2", "worker3"), changed);
+    for (NodeProgram p : c.programs().values()) {
+      assertEquals(
+          List.of("10.10.0.0/16", "10.96.0.0/12", "192.168.1.1/32", "192.168.1.3/32"),
+          p.excludedPrefixes(),
+          "canonical, sorted, invalid dropped: " + p.node());
+      assertEquals(List.of("8.8.8.0/24"), p.guardedPrefixes(), "the guard is unchanged");
+    }
+    assertEquals(
+        Set.of(),
+        c.excludedPrefixesChanged(
+            List.of("192.168.1.1/32", "10.10.0.0/16", "10.96.0.0/12", "192.168.1.3/32")),
+        "the same set in another order changes nothing");
+  }
+
+  @Test
+  void theFullCompileCarriesTheExcludedPrefixesOfItsInput() {
+    CompilerInput ref = CompilerFixtures.reference();
+
+    IncrementalCompiler full =
+        IncrementalCompiler.of(
+            new CompilerInput(
+                ref.policies(),
+                ref.gateways(),
+                ref.namespaces(),
+                ref.pods(),
+                ref.nodes(),
+                ref.assignment(),
+                List.of("10.10.0.0/16", "0.0.0.0/0")),
+            Map.of());
+
+    for (NodeProgram p : full.programs().values()) {
+      assertEquals(List.of("0.0.0.0/0", "10.10.0.0/16"), p.excludedPrefixes(), p.node());
+    }
+  }
+
+  @Test
   void everyNodeGuardsEveryPolicysPrefixes() {
     for (NodeProgram p : c.programs().values()) {
       assertEquals(List.of("8.8.8.0/24"), p.guardedPrefixes(), p.node());

@@ -82,6 +82,15 @@ final class NaiveCompiler {
         }
       }
     }
+    // excluded: the given prefixes, canonical, by network address then length
+    TreeMap<Long, String> excluded = new TreeMap<>();
+    for (String cidr : in.excludedPrefixes()) {
+      long c = Ipv4.parseCidr(cidr);
+      if (c >= 0) {
+        long network = Ipv4.address(c) & Ipv4.mask(Ipv4.prefixLength(c)) & 0xffffffffL;
+        excluded.put(network * 64 + Ipv4.prefixLength(c), Ipv4.canonicalCidr(c));
+      }
+    }
     Map<String, CompilerFixtures.Canonical> out = new TreeMap<>();
     for (NodeInput n : in.nodes()) {
       Map<String, Map<String, Egress>> sources = new TreeMap<>();
@@ -97,7 +106,10 @@ final class NaiveCompiler {
       out.put(
           n.name(),
           new CompilerFixtures.Canonical(
-              sources, new ArrayList<>(floating.values()), new ArrayList<>(guarded.values())));
+              sources,
+              new ArrayList<>(floating.values()),
+              new ArrayList<>(guarded.values()),
+              new ArrayList<>(excluded.values())));
     }
     return out;
   }

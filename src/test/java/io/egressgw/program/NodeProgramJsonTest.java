@@ -55,11 +55,45 @@ class NodeProgramJsonTest {
   }
 
   @Test
+  void excludedPrefixesRoundTripAndArePartOfTheState() throws Exception {
+    NodeProgram p =
+        new NodeProgram(
+            "n1",
+            3,
+            Map.of(),
+            Map.of(),
+            Map.of(),
+            List.of(),
+            List.of("0.0.0.0/0"),
+            List.of("10.10.0.0/16", "192.168.1.11/32"));
+
+    NodeProgram back = JSON.readValue(JSON.writeValueAsString(p), NodeProgram.class);
+
+    assertEquals(p, back);
+    assertEquals(List.of("10.10.0.0/16", "192.168.1.11/32"), back.excludedPrefixes());
+    NodeProgram withoutExclusions =
+        new NodeProgram(
+            "n1", 3, Map.of(), Map.of(), Map.of(), List.of(), List.of("0.0.0.0/0"), List.of());
+    assertFalse(p.sameStateAs(withoutExclusions));
+    assertEquals(p.excludedPrefixes(), p.withGeneration(5).excludedPrefixes());
+  }
+
+  @Test
+  void aProgramWithoutExcludedPrefixesExcludesNothing() throws Exception {
+    NodeProgram p =
+        JSON.readValue(
+            "{\"node\":\"n1\",\"generation\":2,\"sources\":{},\"ruleSets\":{},\"egresses\":{},\"floatingIPs\":[]}",
+            NodeProgram.class);
+
+    assertEquals(List.of(), p.excludedPrefixes());
+  }
+
+  @Test
   void anAdoptedSourcesMapIsAnEqualUnmodifiableValue() throws Exception {
     java.util.HashMap<String, Integer> sources =
         new java.util.HashMap<>(Map.of("10.244.1.2", 1, "10.244.1.3", 0));
     NodeProgram adopted =
-        NodeProgram.adopting("n1", 3, sources, Map.of(), Map.of(), List.of(), List.of());
+        NodeProgram.adopting("n1", 3, sources, Map.of(), Map.of(), List.of(), List.of(), List.of());
     NodeProgram copied =
         new NodeProgram(
             "n1",
@@ -86,7 +120,8 @@ class NodeProgramJsonTest {
         () -> {
           java.util.HashMap<String, Integer> withNull = new java.util.HashMap<>();
           withNull.put("10.244.1.9", null);
-          NodeProgram.adopting("n1", 1, withNull, Map.of(), Map.of(), List.of(), List.of());
+          NodeProgram.adopting(
+              "n1", 1, withNull, Map.of(), Map.of(), List.of(), List.of(), List.of());
         });
   }
 }

@@ -54,6 +54,7 @@ class ProgramDeltaTest {
     assertNull(d.egresses());
     assertNull(d.floatingIPs());
     assertNull(d.guardedPrefixes());
+    assertNull(d.excludedPrefixes());
     ObjectMapper json = new ObjectMapper();
     byte[] wire = json.writeValueAsBytes(d);
     assertTrue(wire.length < 400, "wire size " + wire.length);
@@ -62,6 +63,30 @@ class ProgramDeltaTest {
     NodeProgram rebuilt = json.readValue(wire, ProgramDelta.class).applyTo(before);
     assertTrue(rebuilt.sameStateAs(after));
     assertEquals(8, rebuilt.generation());
+  }
+
+  @Test
+  void changedExcludedPrefixesTravelAndRebuildTheTarget() throws Exception {
+    NodeProgram before = gateway(7, 3);
+    NodeProgram after =
+        new NodeProgram(
+            "w1",
+            8,
+            before.sources(),
+            before.ruleSets(),
+            before.egresses(),
+            before.floatingIPs(),
+            before.guardedPrefixes(),
+            List.of("10.10.0.0/16", "192.168.1.12/32"));
+
+    ProgramDelta d = ProgramDelta.between(before, after);
+
+    assertEquals(List.of("10.10.0.0/16", "192.168.1.12/32"), d.excludedPrefixes());
+    assertNull(d.guardedPrefixes());
+    ObjectMapper json = new ObjectMapper();
+    NodeProgram rebuilt =
+        json.readValue(json.writeValueAsBytes(d), ProgramDelta.class).applyTo(before);
+    assertTrue(rebuilt.sameStateAs(after));
   }
 
   @Test
@@ -90,7 +115,8 @@ class ProgramDeltaTest {
                   : Map.of(2, List.of(new Route("198.51.100.0/24", 2))),
               base.egresses(),
               moveIp ? List.of() : base.floatingIPs(),
-              random.nextBoolean() ? base.guardedPrefixes() : List.of("198.51.100.0/24"));
+              random.nextBoolean() ? base.guardedPrefixes() : List.of("198.51.100.0/24"),
+              random.nextBoolean() ? base.excludedPrefixes() : List.of("10.10.0.0/16"));
 
       ProgramDelta d =
           json.readValue(
