@@ -6,6 +6,7 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -50,21 +51,45 @@ public class ProblemMappers {
         switch (status) {
           case 405 ->
               "this path does not answer that method"
-                  + (allowed(e).isEmpty() ? "" : "; it answers " + String.join(", ", allowed(e)));
+                  + (allowed(e, uri.getPath()).isEmpty()
+                      ? ""
+                      : "; it answers " + String.join(", ", allowed(e, uri.getPath())));
           case 406 -> "the API answers application/json (errors: application/problem+json)";
           case 415 -> "send the body as application/json or application/yaml";
           default -> e.getMessage() == null ? title : e.getMessage();
         };
     Response problem =
         render(new Problem(Problem.type(type), title, status, detail, uri.getPath(), List.of()));
-    if (status == 405 && !allowed(e).isEmpty()) {
-      return Response.fromResponse(problem).header("Allow", String.join(", ", allowed(e))).build();
+    if (status == 405 && !allowed(e, uri.getPath()).isEmpty()) {
+      return Response.fromResponse(problem)
+          .header("Allow", String.join(", ", allowed(e, uri.getPath())))
+          .build();
     }
     return problem;
   }
 
-  private static List<String> allowed(WebApplicationException e) {
-    return e.getResponse().getAllowedMethods().stream().sorted().toList();
+  private static final Pattern COLLECTION =
+      Pattern.compile("^/v1/(namespaces/[^/]+/gateway-groups|egress-policies)/?$");
+  private static final Pattern ITEM =
+      Pattern.compile("^/v1/(namespaces/[^/]+/gateway-groups|egress-policies)/[^/]+$");
+
+  /**
+   * The methods the path answers: the framework's Allow when it has one (RESTEasy Reactive's 405
+   * carries none), else the API's two shapes of path (openapi.yaml): collections answer GET and
+   * POST, objects GET, PUT and DELETE.
+   */
+  private static List<String> allowed(WebApplicationException e, String path) {
+    List<String> framework = e.getResponse().getAllowedMethods().stream().sorted().toList();
+    if (!framework.isEmpty() || path == null) {
+      return framework;
+    }
+    if (COLLECTION.matcher(path).matches()) {
+      return List.of("GET", "POST");
+    }
+    if (ITEM.matcher(path).matches()) {
+      return List.of("DELETE", "GET", "PUT");
+    }
+    return List.of();
   }
 
   @ServerExceptionMapper
