@@ -58,25 +58,11 @@ public final class FloatingIpTheft {
                   + node.node()
                   + ": a floating IP must not take over a node's address");
         }
-        if (address == network) {
+        if (address == network || address == broadcast) {
           return Optional.of(
-              "'"
-                  + ip
-                  + "' is the network address of subnet "
-                  + canonical
-                  + " (Node "
-                  + node.node()
-                  + ") and cannot be a floating IP");
-        }
-        if (address == broadcast) {
-          return Optional.of(
-              "'"
-                  + ip
-                  + "' is the broadcast address of subnet "
-                  + canonical
-                  + " (Node "
-                  + node.node()
-                  + ") and cannot be a floating IP");
+              String.format(
+                  "'%s' is the %s address of subnet %s (Node %s) and cannot be a floating IP",
+                  ip, address == network ? "network" : "broadcast", canonical, node.node()));
         }
       }
     }
