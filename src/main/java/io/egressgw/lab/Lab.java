@@ -218,38 +218,29 @@ public final class Lab {
 
   /** Asks the agent inside the node's namespace for its readiness (connected and programmed). */
   boolean agentReady(LabNode node) {
-    return Shell.run(
-            Duration.ofSeconds(3),
-            "",
-            List.of(
-                "ip",
-                "netns",
-                "exec",
-                node.netns(),
-                "curl",
-                "-sf",
-                "-m",
-                "2",
-                "http://127.0.0.1:9090/q/health/ready"))
-        .ok();
+    return agentGet(node, "/q/health/ready").ok();
   }
 
   /** The agent's Prometheus metrics, read inside the node's namespace. */
   String agentMetrics(LabNode node) {
+    return agentGet(node, "/q/metrics").out();
+  }
+
+  /** GET of a path on the agent's management port, from inside the node's namespace. */
+  private static Shell.Result agentGet(LabNode node, String path) {
     return Shell.run(
-            Duration.ofSeconds(3),
-            "",
-            List.of(
-                "ip",
-                "netns",
-                "exec",
-                node.netns(),
-                "curl",
-                "-sf",
-                "-m",
-                "2",
-                "http://127.0.0.1:9090/q/metrics"))
-        .out();
+        Duration.ofSeconds(3),
+        "",
+        List.of(
+            "ip",
+            "netns",
+            "exec",
+            node.netns(),
+            "curl",
+            "-sf",
+            "-m",
+            "2",
+            "http://127.0.0.1:9090" + path));
   }
 
   /**
