@@ -20,6 +20,11 @@ import java.util.Map;
  *     not_on_link), since the node's counters were created; empty from older agents
  * @param applyError why the last program could not be applied (e.g. {@code CapacityExceeded: ...}),
  *     null when it was (or none was tried)
+ * @param floatingIpClaims floating IPs this node holds that another host claimed (gratuitous ARP)
+ *     since it took them, ip -> the claimer's MAC: the node yielded them; empty from older agents
+ * @param silentAfterMillis the node's floating IPs fall silent at most this long after the
+ *     controller received this heartbeat, should the agent die now (its lease plus one heartbeat
+ *     interval); the controller declares the node Down no earlier. 0: unknown (older agent)
  */
 public record NodeReport(
     String node,
@@ -31,13 +36,17 @@ public record NodeReport(
     Map<String, PolicyCounters> counters,
     long guardDrops,
     Map<String, Long> drops,
-    String applyError) {
+    String applyError,
+    Map<String, String> floatingIpClaims,
+    long silentAfterMillis) {
 
   public NodeReport {
     subnets = List.copyOf(subnets);
     heldFloatingIPs = List.copyOf(heldFloatingIPs);
     counters = Map.copyOf(counters);
     drops = drops == null ? Map.of() : Map.copyOf(drops);
+    floatingIpClaims = floatingIpClaims == null ? Map.of() : Map.copyOf(floatingIpClaims);
+    silentAfterMillis = Math.max(0, silentAfterMillis);
   }
 
   /** A report without drop reasons or apply error (older agents, tests). */
@@ -60,7 +69,9 @@ public record NodeReport(
         counters,
         guardDrops,
         Map.of(),
-        null);
+        null,
+        Map.of(),
+        0);
   }
 
   /** Packets and bytes counted by the dataplane for one policy. */

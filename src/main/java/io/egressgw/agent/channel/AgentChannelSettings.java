@@ -38,14 +38,6 @@ public interface AgentChannelSettings {
   @WithDefault("100ms")
   Duration heartbeatInterval();
 
-  /**
-   * How long the agent keeps its floating IPs while it cannot reach the (leading) controller.
-   * Longer than a leader change, so a controller restart drops nothing; after it the IPs are
-   * released because the controller has long since moved them.
-   */
-  @WithDefault("15s")
-  Duration holdTimeout();
-
   /** Client-side limit of one long-poll; above the controller's long-poll timeout. */
   @WithDefault("35s")
   Duration pollTimeout();
