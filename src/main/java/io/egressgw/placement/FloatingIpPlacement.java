@@ -21,7 +21,8 @@ import java.util.TreeMap;
  *       when that is eligible (the node prepared to take it over), else to the eligible node that
  *       is first by: workers before control-plane nodes, then fewest floating IPs held (of any
  *       group; so nodes holding none come first), then name.
- *   <li>An IP with no eligible node stays unassigned, with the reason.
+ *   <li>An IP with no eligible node stays on its current node if that is up and only draining (a
+ *       drain never drops egress); otherwise it is unassigned, with the reason.
  *   <li>Standby: every held IP also gets a standby, an eligible node other than its holder. It
  *       stays where it is while eligible and not the holder; otherwise (and for new IPs), in
  *       processing order, the eligible node other than the holder first by: workers before

@@ -187,6 +187,15 @@ public final class PlacementIndex {
         }
       }
     }
+    // A draining node keeps an IP that no other node can take: a drain never drops egress.
+    for (int i = 0; i < ips.length; i++) {
+      if (holder[i] < 0 && ipInvalid[i] == null) {
+        Integer n = nodeIndex.get(s.currentAssignment().get(ips[i]));
+        if (n != null && isEligible(i, n, up)) {
+          assign(i, n);
+        }
+      }
+    }
     // Pass 3: a standby stays where it is while eligible and not the IP's holder.
     for (int i = 0; i < ips.length; i++) {
       if (holder[i] < 0) {
@@ -493,7 +502,12 @@ public final class PlacementIndex {
   }
 
   private boolean isEligible(int i, int n) {
-    if (!testBit(available, n) || !testBit(groupSel[ipGroup[i]], n)) {
+    return isEligible(i, n, available);
+  }
+
+  /** Eligible with {@code allowed} (available, or up to ignore draining) in place of available. */
+  private boolean isEligible(int i, int n, long[] allowed) {
+    if (!testBit(allowed, n) || !testBit(groupSel[ipGroup[i]], n)) {
       return false;
     }
     int addr = ipAddr[i];

@@ -224,6 +224,16 @@ class StandbyPlacementTest {
             map(),
             List.of(IP + ":w1->w2")),
         new Row(
+            "a cordoned holder keeps its IP when no other node can take it",
+            new PlacementSnapshot(
+                List.of(group("ns/g", IP)),
+                List.of(drained(worker("w1", W1), NodeDrain.CORDONED), down(worker("w2", W2))),
+                Map.of(IP, "w1"),
+                Map.of(IP, "w2")),
+            map(IP, "w1"),
+            map(),
+            List.of()),
+        new Row(
             "a cordoned standby is replaced; the primary stays",
             new PlacementSnapshot(
                 List.of(group("ns/g", IP)),
@@ -350,12 +360,12 @@ class StandbyPlacementTest {
   }
 
   @Test
-  void everyEligibleNodeDrainingLeavesTheIpUnassignedAndSaysWhy() {
+  void aNewIpWithEveryCandidateDownOrDrainingIsUnassignedAndSaysWhy() {
     PlacementSnapshot s =
         new PlacementSnapshot(
             List.of(group("ns/g", IP)),
             List.of(drained(worker("w1", W1), NodeDrain.CORDONED), down(worker("w2", W2))),
-            Map.of(IP, "w1"));
+            Map.of());
 
     PlacementResult result = FloatingIpPlacement.plan(s);
 
