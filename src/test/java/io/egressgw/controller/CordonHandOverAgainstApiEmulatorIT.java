@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
  * Standby holders and planned hand-over against the fabric8 Kubernetes API mock server (CRUD mode),
  * with simulated agents on the real channel: status.standbys names the standby; cordoning the
  * holder (spec.unschedulable) or labelling it egressgw.io/drain moves its IP to the standby with a
- * Normal FloatingIPMoved Event naming the cause; undoing either moves nothing back.
+ * Normal FloatingIPMoved Event naming the cause; undoing either moves nothing back. An agent that
+ * hands over (what it does on SIGTERM) has applied a program without its IP when handOver returns.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
@@ -239,5 +240,52 @@ class CordonHandOverAgainstApiEmulatorIT {
         .untilAsserted(() -> assertEquals(Map.of(IP, "standby-b"), status().getStandbys()));
     assertEquals(Map.of(IP, "standby-a"), status().getFloatingIPs());
     assertEquals(2, movedEvents().size(), "no move after the label is removed");
+  }
+
+  @Test
+  void anAgentThatHandsOverGetsAProgramWithoutItsIpsBeforeItExits() {
+    // Arrange: "c" holds the IP, "d" stands by.
+    String group = "handover";
+    String ip = "10.13.1.100";
+    SimulatedAgent c = agent("handover-c", "10.13.1.11");
+    SimulatedAgent d = agent("handover-d", "10.13.1.12");
+    await()
+        .atMost(FAST)
+        .until(
+            () ->
+                state.programs().programmed("handover-c")
+                    && state.programs().programmed("handover-d"));
+    client
+        .resources(NetworkGatewayGroup.class)
+        .resource(ClusterFixtures.group(NS, group, null, ip))
+        .create();
+    await()
+        .atMost(FAST)
+        .untilAsserted(
+            () -> {
+              assertEquals(Map.of(ip, "handover-d"), status(group).getStandbys());
+              assertEquals(List.of(ip), c.heldFloatingIPs());
+            });
+
+    // Act: c's agent is told to stop (what SIGTERM does before the process exits).
+    boolean handedOver = c.client().handOver(FAST);
+
+    // Assert: by the time handOver returns, c applied a program without the IP; d holds it.
+    assertTrue(handedOver);
+    assertEquals(List.of(), c.heldFloatingIPs());
+    await()
+        .atMost(FAST)
+        .untilAsserted(
+            () -> {
+              assertEquals(Map.of(ip, "handover-d"), status(group).getFloatingIPs());
+              assertEquals(List.of(ip), d.heldFloatingIPs());
+              assertTrue(
+                  movedEvents(group).stream()
+                      .anyMatch(
+                          e ->
+                              e.getMessage()
+                                  .startsWith(ip + ": handover-c -> handover-d (AgentDraining: ")),
+                  () -> "events: " + movedEvents(group));
+            });
   }
 }
