@@ -14,8 +14,11 @@ import org.jboss.logging.Logger;
 
 /**
  * Kubernetes Events on a NetworkGatewayGroup for each floating IP move: FloatingIPAssigned
- * (Normal), FloatingIPMoved and FloatingIPUnassigned (Warning), with the placement's reason. Leader
- * only; a failed write is logged, not retried (Events are best effort).
+ * (Normal), FloatingIPMoved and FloatingIPUnassigned (Warning), with the placement's reason. A
+ * planned hand-over (the old holder is cordoned, labelled egressgw.io/drain or its agent is
+ * stopping) is a Normal FloatingIPMoved whose message starts with its cause (Cordoned, Drained,
+ * AgentDraining), also set as the Event's action. Leader only; a failed write is logged, not
+ * retried (Events are best effort).
  */
 @ApplicationScoped
 public class FloatingIpEvents {
@@ -53,8 +56,10 @@ public class FloatingIpEvents {
             + " -> "
             + (move.toNode() == null ? "-" : move.toNode())
             + " ("
+            + (move.planned() ? move.cause() + ": " : "")
             + move.reason()
             + ")";
+    boolean warning = move.toNode() == null || (move.fromNode() != null && !move.planned());
     return new EventBuilder()
         .withNewMetadata()
         .withNamespace(ns)
@@ -70,7 +75,8 @@ public class FloatingIpEvents {
                 .build())
         .withReason(reason)
         .withMessage(message)
-        .withType(move.toNode() == null || move.fromNode() != null ? "Warning" : "Normal")
+        .withAction(move.cause())
+        .withType(warning ? "Warning" : "Normal")
         .withFirstTimestamp(now.toString())
         .withLastTimestamp(now.toString())
         .withCount(1)

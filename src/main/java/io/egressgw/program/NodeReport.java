@@ -20,6 +20,9 @@ import java.util.Map;
  *     not_on_link), since the node's counters were created; empty from older agents
  * @param applyError why the last program could not be applied (e.g. {@code CapacityExceeded: ...}),
  *     null when it was (or none was tried)
+ * @param draining the agent is stopping (SIGTERM) and waits for a program without its floating IPs:
+ *     the controller treats the node as ineligible and hands its IPs to their standbys. False from
+ *     older agents
  */
 public record NodeReport(
     String node,
@@ -31,13 +34,40 @@ public record NodeReport(
     Map<String, PolicyCounters> counters,
     long guardDrops,
     Map<String, Long> drops,
-    String applyError) {
+    String applyError,
+    boolean draining) {
 
   public NodeReport {
     subnets = List.copyOf(subnets);
     heldFloatingIPs = List.copyOf(heldFloatingIPs);
     counters = Map.copyOf(counters);
     drops = drops == null ? Map.of() : Map.copyOf(drops);
+  }
+
+  /** A report of an agent that is not draining. */
+  public NodeReport(
+      String node,
+      String agentId,
+      String nodeIP,
+      List<String> subnets,
+      long appliedGeneration,
+      List<String> heldFloatingIPs,
+      Map<String, PolicyCounters> counters,
+      long guardDrops,
+      Map<String, Long> drops,
+      String applyError) {
+    this(
+        node,
+        agentId,
+        nodeIP,
+        subnets,
+        appliedGeneration,
+        heldFloatingIPs,
+        counters,
+        guardDrops,
+        drops,
+        applyError,
+        false);
   }
 
   /** A report without drop reasons or apply error (older agents, tests). */
@@ -60,7 +90,8 @@ public record NodeReport(
         counters,
         guardDrops,
         Map.of(),
-        null);
+        null,
+        false);
   }
 
   /** Packets and bytes counted by the dataplane for one policy. */
