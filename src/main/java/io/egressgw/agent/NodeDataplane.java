@@ -105,7 +105,8 @@ public interface NodeDataplane extends AutoCloseable {
         drops(),
         applyError(),
         floatingIpClaims(),
-        silentAfterMillis);
+        silentAfterMillis,
+        false);
   }
 
   /** The heartbeat body, with the lease alone as the silence bound (no channel). */

@@ -33,13 +33,17 @@ public class ClusterCache {
   private SharedIndexInformer<Pod> pods;
   private SharedIndexInformer<Namespace> namespaces;
 
-  /** What placement and the compiler read of a Node. */
+  /**
+   * What placement and the compiler read of a Node; {@code unschedulable} is {@code
+   * spec.unschedulable} (cordoned).
+   */
   public record NodeFacts(
       String name,
       Map<String, String> labels,
       boolean ready,
       boolean controlPlane,
-      String internalIP) {}
+      String internalIP,
+      boolean unschedulable) {}
 
   /** What the compiler reads of a Pod. */
   public record PodFacts(
@@ -118,7 +122,9 @@ public class ClusterCache {
     boolean controlPlane =
         labels.containsKey("node-role.kubernetes.io/control-plane")
             || labels.containsKey("node-role.kubernetes.io/master");
-    return new NodeFacts(n.getMetadata().getName(), labels, ready, controlPlane, ip);
+    boolean unschedulable =
+        n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
+    return new NodeFacts(n.getMetadata().getName(), labels, ready, controlPlane, ip, unschedulable);
   }
 
   public static PodFacts facts(Pod p) {

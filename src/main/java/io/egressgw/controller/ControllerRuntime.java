@@ -192,7 +192,8 @@ public class ControllerRuntime {
     if (!wasAlive
         || previous.isEmpty()
         || !previous.get().subnets().equals(report.subnets())
-        || !Objects.equals(previous.get().nodeIP(), report.nodeIP())) {
+        || !Objects.equals(previous.get().nodeIP(), report.nodeIP())
+        || previous.get().draining() != report.draining()) {
       programs.changed(ChangeKind.NODE, report.node());
       request();
     } else if (previous.get().appliedGeneration() != report.appliedGeneration()

@@ -14,9 +14,12 @@ import org.jboss.logging.Logger;
 
 /**
  * Kubernetes Events on a NetworkGatewayGroup for each floating IP move: FloatingIPAssigned
- * (Normal), FloatingIPMoved and FloatingIPUnassigned (Warning), with the placement's reason; and
- * FloatingIPConflict (Warning) when a node reports that another host announced one of its floating
- * IPs and it yielded. Leader only; a failed write is logged, not retried (Events are best effort).
+ * (Normal), FloatingIPMoved and FloatingIPUnassigned (Warning), with the placement's reason. A
+ * planned hand-over (the old holder is cordoned, labelled egressgw.io/drain or its agent is
+ * stopping) is a Normal FloatingIPMoved whose message starts with its cause (Cordoned, Drained,
+ * AgentDraining), also set as the Event's action. FloatingIPConflict (Warning, action Yielded) when
+ * a node reports that another host announced one of its floating IPs and it yielded. Leader only; a
+ * failed write is logged, not retried (Events are best effort).
  */
 @ApplicationScoped
 public class FloatingIpEvents {
@@ -81,7 +84,7 @@ public class FloatingIpEvents {
             + " yielded (assigned to "
             + (assignedTo == null ? "no node" : assignedTo)
             + ")";
-    return event(group, "FloatingIPConflict", message, "Warning", now, suffix);
+    return event(group, "FloatingIPConflict", message, "Warning", "Yielded", now, suffix);
   }
 
   /** The Event for {@code move} (pure), named {@code <group>.<suffix>}. */
@@ -97,10 +100,11 @@ public class FloatingIpEvents {
             + " -> "
             + (move.toNode() == null ? "-" : move.toNode())
             + " ("
+            + (move.planned() ? move.cause() + ": " : "")
             + move.reason()
             + ")";
-    String type = move.toNode() == null || move.fromNode() != null ? "Warning" : "Normal";
-    return event(group, reason, message, type, now, suffix);
+    boolean warning = move.toNode() == null || (move.fromNode() != null && !move.planned());
+    return event(group, reason, message, warning ? "Warning" : "Normal", move.cause(), now, suffix);
   }
 
   private static Event event(
@@ -108,6 +112,7 @@ public class FloatingIpEvents {
       String reason,
       String message,
       String type,
+      String action,
       Instant now,
       String suffix) {
     String ns = group.getMetadata().getNamespace();
@@ -126,6 +131,7 @@ public class FloatingIpEvents {
                 .build())
         .withReason(reason)
         .withMessage(message)
+        .withAction(action)
         .withType(type)
         .withFirstTimestamp(now.toString())
         .withLastTimestamp(now.toString())

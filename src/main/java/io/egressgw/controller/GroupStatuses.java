@@ -19,6 +19,9 @@ import java.util.stream.Collectors;
  *       selector but whose agent has not reported its subnets yet are named in the message: they
  *       are not eligible until it does.
  * </ul>
+ *
+ * <p>status.standbys names the node that stands by for each held IP; an IP without one (its holder
+ * is the only eligible node) is simply absent, which is not Degraded.
  */
 public final class GroupStatuses {
   public static final String READY = "Ready";
@@ -29,6 +32,7 @@ public final class GroupStatuses {
   public static NetworkGatewayGroupStatus status(
       Long generation,
       Map<String, String> floatingIPs,
+      Map<String, String> standbys,
       Map<String, String> unassigned,
       Map<String, String> nodes,
       List<String> nodesWithoutReport,
@@ -109,6 +113,7 @@ public final class GroupStatuses {
     NetworkGatewayGroupStatus s = new NetworkGatewayGroupStatus();
     s.setNodes(new TreeMap<>(nodes));
     s.setFloatingIPs(new TreeMap<>(floatingIPs));
+    s.setStandbys(new TreeMap<>(standbys));
     s.setObservedGeneration(generation);
     s.setConditions(Conditions.list(ready, degraded));
     return s;
@@ -121,6 +126,7 @@ public final class GroupStatuses {
     }
     return Objects.equals(sorted(a.getNodes()), sorted(b.getNodes()))
         && Objects.equals(sorted(a.getFloatingIPs()), sorted(b.getFloatingIPs()))
+        && Objects.equals(sorted(a.getStandbys()), sorted(b.getStandbys()))
         && Objects.equals(a.getObservedGeneration(), b.getObservedGeneration())
         && Conditions.same(a.getConditions(), b.getConditions());
   }

@@ -1,6 +1,7 @@
 package io.egressgw.controller;
 
 import io.egressgw.api.v1.NetworkGatewayGroup;
+import io.egressgw.placement.NodeDrain;
 import io.egressgw.placement.PlacementGroup;
 import io.egressgw.placement.PlacementNode;
 import io.egressgw.placement.PlacementSnapshot;
@@ -15,12 +16,15 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * Turns cached fabric8 objects into the placement engine's plain inputs (pure): groups sorted by
  * key, nodes sorted by name with the subnets their agent reported, each node up when it is Ready
- * and its agent alive, and the current assignment restricted to IPs some group still lists.
+ * and its agent alive, draining when it is cordoned, labelled {@code egressgw.io/drain} or its
+ * agent reports that it is stopping, and the current assignment and standbys restricted to IPs some
+ * group still lists.
  */
 final class PlacementInputs {
   private PlacementInputs() {}
@@ -50,7 +54,8 @@ final class PlacementInputs {
       Collection<Node> nodes,
       AgentLiveness liveness,
       Instant now,
-      Map<String, String> assignment) {
+      Map<String, String> assignment,
+      Map<String, String> standbys) {
     List<PlacementGroup> placementGroups = new ArrayList<>();
     Set<String> ips = new HashSet<>();
     for (NetworkGatewayGroup g : groups) {
@@ -63,23 +68,41 @@ final class PlacementInputs {
     List<PlacementNode> placementNodes = new ArrayList<>();
     for (Node n : cached) {
       ClusterCache.NodeFacts f = ClusterCache.facts(n);
-      List<String> subnets = liveness.report(f.name()).map(NodeReport::subnets).orElse(List.of());
+      Optional<NodeReport> report = liveness.report(f.name());
+      List<String> subnets = report.map(NodeReport::subnets).orElse(List.of());
       placementNodes.add(
           new PlacementNode(
               f.name(),
               f.labels(),
               f.controlPlane(),
               subnets,
-              f.ready() && liveness.alive(f.name(), now)));
+              f.ready() && liveness.alive(f.name(), now),
+              drain(f, report.map(NodeReport::draining).orElse(false))));
     }
-    Map<String, String> current = new LinkedHashMap<>();
-    assignment.forEach(
+    return new PlacementSnapshot(
+        placementGroups, placementNodes, listed(assignment, ips), listed(standbys, ips));
+  }
+
+  /** Why the node hands its floating IPs over: drain label, then cordon, then agent stopping. */
+  static NodeDrain drain(ClusterCache.NodeFacts f, boolean agentDraining) {
+    if (f.labels().containsKey(NodeDrain.LABEL)) {
+      return NodeDrain.DRAIN_LABEL;
+    }
+    if (f.unschedulable()) {
+      return NodeDrain.CORDONED;
+    }
+    return agentDraining ? NodeDrain.AGENT_STOPPING : NodeDrain.NONE;
+  }
+
+  private static Map<String, String> listed(Map<String, String> byIp, Set<String> ips) {
+    Map<String, String> out = new LinkedHashMap<>();
+    byIp.forEach(
         (ip, node) -> {
           if (ips.contains(ip)) {
-            current.put(ip, node);
+            out.put(ip, node);
           }
         });
-    return new PlacementSnapshot(placementGroups, placementNodes, current);
+    return out;
   }
 
   /** Nodes that match the group's selector but have no agent report yet. */

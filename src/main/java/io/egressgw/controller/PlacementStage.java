@@ -28,7 +28,8 @@ import org.jboss.logging.Logger;
  * snapshot and the groups' generations) equal those of the last written placement and no failover
  * is pending.
  *
- * <p>A new leader starts from the assignment recorded in the groups' status ({@link #reset}).
+ * <p>A new leader starts from the assignment and standbys recorded in the groups' status ({@link
+ * #reset}).
  */
 @ApplicationScoped
 public class PlacementStage {
@@ -46,6 +47,7 @@ public class PlacementStage {
 
   private StatusWriter<NetworkGatewayGroupStatus, NetworkGatewayGroup> statuses;
   private final Map<String, String> assignment = new LinkedHashMap<>();
+  private final Map<String, String> standbys = new LinkedHashMap<>();
   private volatile Map<String, String> publishedAssignment = Map.of();
   private Object lastInputs; // inputs of the last placement whose status was written
   private PlacementResult lastPlacement;
@@ -69,16 +71,20 @@ public class PlacementStage {
   /** A new leadership: starts from the assignment recorded in status, nothing known written. */
   void reset() {
     assignment.clear();
+    standbys.clear();
     statuses.clear();
     lastInputs = null;
     for (NetworkGatewayGroup g : resources.gatewayGroups().list()) {
       if (g.getStatus() != null && g.getStatus().getFloatingIPs() != null) {
         assignment.putAll(g.getStatus().getFloatingIPs());
       }
+      if (g.getStatus() != null && g.getStatus().getStandbys() != null) {
+        standbys.putAll(g.getStatus().getStandbys());
+      }
     }
     LOG.infof(
-        "leading: starting from the recorded assignment %s, grace %s",
-        assignment, state.liveness().window());
+        "leading: starting from the recorded assignment %s, standbys %s, grace %s",
+        assignment, standbys, state.liveness().window());
   }
 
   /** The next {@link #place} computes and compares everything again (periodic resync). */
@@ -90,7 +96,8 @@ public class PlacementStage {
   Step place(Instant now) {
     List<NetworkGatewayGroup> groups = PlacementInputs.sorted(resources.gatewayGroups().list());
     PlacementSnapshot snapshot =
-        PlacementInputs.snapshot(groups, cluster.nodes(), state.liveness(), now, assignment);
+        PlacementInputs.snapshot(
+            groups, cluster.nodes(), state.liveness(), now, assignment, standbys);
     Object inputs = List.of(snapshot, PlacementInputs.generations(groups));
     Map<String, Instant> handling = liveness.pendingFailovers();
     if (inputs.equals(lastInputs) && handling.isEmpty()) {
@@ -112,6 +119,7 @@ public class PlacementStage {
           GroupStatuses.status(
               g.getMetadata().getGeneration(),
               result.floatingIPsOf(pg),
+              result.standbysOf(pg),
               result.unassignedOf(pg),
               index.nodeStatus(pg.key()),
               PlacementInputs.waitingForReport(g, snapshot),
@@ -136,6 +144,8 @@ public class PlacementStage {
     Instant written = clock.instant();
     assignment.clear();
     assignment.putAll(result.assignment());
+    standbys.clear();
+    standbys.putAll(result.standbys());
     publishedAssignment = Map.copyOf(result.assignment());
     for (FloatingIpMove move : result.moves()) {
       String kind =

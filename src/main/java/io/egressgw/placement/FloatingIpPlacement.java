@@ -10,16 +10,24 @@ import java.util.TreeMap;
  * <p>Rules, in order:
  *
  * <ol>
- *   <li>A node is eligible for an IP when it is up, carries every label of the group's
- *       nodeSelector, and has an address in a subnet containing the IP (a node that has not
+ *   <li>A node is eligible for an IP when it is up, not draining ({@link NodeDrain}: cordoned,
+ *       labelled {@code egressgw.io/drain}, or its agent stopping), carries every label of the
+ *       group's nodeSelector, and has an address in a subnet containing the IP (a node that has not
  *       reported subnets is eligible for nothing; addresses equal to a floating IP are ignored,
  *       because a node holding a floating IP reports it among its addresses).
- *   <li>Stability: an IP stays on its current node while that node is up and eligible, even when a
- *       better node appears or a failed node returns.
- *   <li>Every other IP, in processing order (groups by key, IPs in spec order), goes to the
- *       eligible node that is first by: workers before control-plane nodes, then fewest floating
- *       IPs held (of any group; so nodes holding none come first), then name.
- *   <li>An IP with no eligible node stays unassigned, with the reason.
+ *   <li>Stability: an IP stays on its current node while that node is eligible, even when a better
+ *       node appears or a failed or drained node returns.
+ *   <li>Every other IP, in processing order (groups by key, IPs in spec order), goes to its standby
+ *       when that is eligible (the node prepared to take it over), else to the eligible node that
+ *       is first by: workers before control-plane nodes, then fewest floating IPs held (of any
+ *       group; so nodes holding none come first), then name.
+ *   <li>An IP with no eligible node stays on its current node if that is up and only draining (a
+ *       drain never drops egress); otherwise it is unassigned, with the reason.
+ *   <li>Standby: every held IP also gets a standby, an eligible node other than its holder. It
+ *       stays where it is while eligible and not the holder; otherwise (and for new IPs), in
+ *       processing order, the eligible node other than the holder first by: workers before
+ *       control-plane nodes, then fewest IPs held plus stood by for, then name. None when the
+ *       holder is the only eligible node.
  * </ol>
  *
  * <p>Same input, same output. {@code plan(s)} is exactly {@code PlacementIndex.of(s).result()}; the

@@ -52,6 +52,7 @@ public final class PlacementIndex {
   private int words;
   private long[] allOnes;
   private long[] up;
+  private long[] available; // up and not draining: may hold a floating IP, primary or standby
   private long[] workerMask;
   private int workerWords; // words that contain at least one worker
   private int firstControlPlaneWord;
@@ -65,6 +66,10 @@ public final class PlacementIndex {
   private int[] holder; // per IP: node index or -1
   private int[] held; // per node: number of IPs held
   private List<long[]> levels; // levels.get(h): nodes holding exactly h IPs
+  private int[] standby; // per IP: node index or -1
+  private int[] load; // per node: IPs held plus IPs it is standby for
+  private List<long[]> loadLevels; // loadLevels.get(l): nodes with load exactly l
+  private Map<String, String> previousStandbys;
   private long[] eligible; // scratch
   private int[] nonZeroWords; // scratch
 
@@ -85,9 +90,13 @@ public final class PlacementIndex {
     if (result == null) {
       Map<String, String> assignment = new LinkedHashMap<>();
       Map<String, String> unassigned = new LinkedHashMap<>();
+      Map<String, String> standbys = new LinkedHashMap<>();
       for (int i = 0; i < ips.length; i++) {
         if (holder[i] >= 0) {
           assignment.put(ips[i], nodeNames[holder[i]]);
+        }
+        if (standby[i] >= 0) {
+          standbys.put(ips[i], nodeNames[standby[i]]);
         }
       }
       for (int i = 0; i < ips.length; i++) {
@@ -95,7 +104,7 @@ public final class PlacementIndex {
           unassigned.put(ips[i], unassignedReason(i));
         }
       }
-      result = new PlacementResult(assignment, unassigned, moves);
+      result = new PlacementResult(assignment, unassigned, moves, standbys);
     }
     return result;
   }
@@ -141,12 +150,19 @@ public final class PlacementIndex {
     initNodes(s.nodes());
     holder = new int[ips.length];
     Arrays.fill(holder, -1);
+    standby = new int[ips.length];
+    Arrays.fill(standby, -1);
     held = new int[nodes.length];
+    load = new int[nodes.length];
     levels = new ArrayList<>();
     levels.add(new long[words]);
+    loadLevels = new ArrayList<>();
+    loadLevels.add(new long[words]);
     for (int n = 0; n < nodes.length; n++) {
       setBit(levels.get(0), n, true);
+      setBit(loadLevels.get(0), n, true);
     }
+    previousStandbys = s.currentStandbys();
     eligible = new long[words];
     nonZeroWords = new int[words];
 
@@ -160,12 +176,43 @@ public final class PlacementIndex {
         assign(i, n);
       }
     }
-    // Pass 2: everything else, in processing order.
+    // Pass 2: everything else, in processing order; an IP whose holder failed or drains goes to
+    // its standby while that is eligible (the node prepared to take it over).
     for (int i = 0; i < ips.length; i++) {
       if (holder[i] < 0 && ipInvalid[i] == null) {
-        int best = pick(i);
+        Integer sb = nodeIndex.get(previousStandbys.get(ips[i]));
+        int best = sb != null && isEligible(i, sb) ? sb : pick(i, levels, held, -1);
         if (best >= 0) {
           assign(i, best);
+        }
+      }
+    }
+    // A draining node keeps an IP that no other node can take: a drain never drops egress.
+    for (int i = 0; i < ips.length; i++) {
+      if (holder[i] < 0 && ipInvalid[i] == null) {
+        Integer n = nodeIndex.get(s.currentAssignment().get(ips[i]));
+        if (n != null && isEligible(i, n, up)) {
+          assign(i, n);
+        }
+      }
+    }
+    // Pass 3: a standby stays where it is while eligible and not the IP's holder.
+    for (int i = 0; i < ips.length; i++) {
+      if (holder[i] < 0) {
+        continue;
+      }
+      Integer sb = nodeIndex.get(previousStandbys.get(ips[i]));
+      if (sb != null && sb != holder[i] && isEligible(i, sb)) {
+        assignStandby(i, sb);
+      }
+    }
+    // Pass 4: every other held IP gets the eligible node other than its holder that is first by
+    // workers before control plane, then fewest IPs held plus stood by for, then name.
+    for (int i = 0; i < ips.length; i++) {
+      if (holder[i] >= 0 && standby[i] < 0) {
+        int best = pick(i, loadLevels, load, holder[i]);
+        if (best >= 0) {
+          assignStandby(i, best);
         }
       }
     }
@@ -226,6 +273,7 @@ public final class PlacementIndex {
     words = Math.max(1, (count + 63) >>> 6);
     allOnes = new long[words];
     up = new long[words];
+    available = new long[words];
     workerMask = new long[words];
     int workers = 0;
     for (int n = 0; n < count; n++) {
@@ -233,6 +281,7 @@ public final class PlacementIndex {
       nodeIndex.put(nodes[n].name(), n);
       setBit(allOnes, n, true);
       setBit(up, n, nodes[n].up());
+      setBit(available, n, nodes[n].available());
       if (!nodes[n].controlPlane()) {
         setBit(workerMask, n, true);
         workers++;
@@ -365,10 +414,18 @@ public final class PlacementIndex {
     }
     if (to != null) {
       reason.append("assigned to ").append(to);
+      if (to.equals(previousStandbys.get(ips[i]))) {
+        reason.append(", its standby");
+      }
     } else {
       reason.append("unassigned: ").append(unassignedReason(i));
     }
-    return new FloatingIpMove(ips[i], from, to, reason.toString());
+    Integer n = from == null ? null : nodeIndex.get(from);
+    String cause =
+        n != null && testBit(up, n) && nodes[n].drain() != NodeDrain.NONE
+            ? nodes[n].drain().cause()
+            : null;
+    return new FloatingIpMove(ips[i], from, to, reason.toString(), cause);
   }
 
   private String leaveReason(int i, String from) {
@@ -378,6 +435,9 @@ public final class PlacementIndex {
     }
     if (!testBit(up, n)) {
       return "node " + from + " is down";
+    }
+    if (nodes[n].drain() != NodeDrain.NONE) {
+      return "node " + from + " " + nodes[n].drain().description();
     }
     if (!testBit(groupSel[ipGroup[i]], n)) {
       return "node " + from + " no longer matches the nodeSelector";
@@ -414,9 +474,11 @@ public final class PlacementIndex {
     orSubnetBits(ipAddr[i], covered);
     int inSubnet = 0;
     int inSubnetUp = 0;
+    int inSubnetAvailable = 0;
     for (int w = 0; w < words; w++) {
       inSubnet += Long.bitCount(covered[w] & sel[w]);
       inSubnetUp += Long.bitCount(covered[w] & sel[w] & up[w]);
+      inSubnetAvailable += Long.bitCount(covered[w] & sel[w] & available[w]);
     }
     if (inSubnet == 0) {
       String msg = "no node matching the nodeSelector has an address in the subnet of " + ips[i];
@@ -427,11 +489,25 @@ public final class PlacementIndex {
     if (inSubnetUp == 0) {
       return "all " + inSubnet + " nodes that could hold it are down";
     }
+    if (inSubnetAvailable == 0) {
+      return "every node that could hold it is down or draining (cordoned, labelled "
+          + NodeDrain.LABEL
+          + " or agent stopping): "
+          + (inSubnet - inSubnetUp)
+          + " down, "
+          + inSubnetUp
+          + " draining";
+    }
     return "no eligible node"; // not reached: pick() would have found one
   }
 
   private boolean isEligible(int i, int n) {
-    if (!testBit(up, n) || !testBit(groupSel[ipGroup[i]], n)) {
+    return isEligible(i, n, available);
+  }
+
+  /** Eligible with {@code allowed} (available, or up to ignore draining) in place of available. */
+  private boolean isEligible(int i, int n, long[] allowed) {
+    if (!testBit(allowed, n) || !testBit(groupSel[ipGroup[i]], n)) {
       return false;
     }
     int addr = ipAddr[i];
@@ -457,26 +533,33 @@ public final class PlacementIndex {
     }
   }
 
-  /** The preferred eligible node for IP {@code i}, or -1. */
-  private int pick(int i) {
+  /**
+   * The preferred eligible node for IP {@code i} other than {@code exclude} (-1: none excluded), or
+   * -1: workers first, then lowest {@code count} (kept in {@code byCount} as bitsets per value),
+   * then index.
+   */
+  private int pick(int i, List<long[]> byCount, int[] count, int exclude) {
     long[] e = eligible;
     Arrays.fill(e, 0);
     orSubnetBits(ipAddr[i], e);
     long[] sel = groupSel[ipGroup[i]];
-    int count = 0;
+    int candidates = 0;
     int nz = 0;
     for (int w = 0; w < words; w++) {
-      long x = e[w] & sel[w] & up[w];
+      long x = e[w] & sel[w] & available[w];
+      if (exclude >= 0 && w == exclude >>> 6) {
+        x &= ~(1L << exclude);
+      }
       e[w] = x;
       if (x != 0) {
-        count += Long.bitCount(x);
+        candidates += Long.bitCount(x);
         nonZeroWords[nz++] = w;
       }
     }
-    if (count == 0) {
+    if (candidates == 0) {
       return -1;
     }
-    if (count <= 64) {
+    if (candidates <= 64) {
       // Few candidates: compare them directly by (control plane, held, index).
       int best = -1;
       for (int k = 0; k < nz; k++) {
@@ -485,7 +568,7 @@ public final class PlacementIndex {
         while (x != 0) {
           int n = (w << 6) + Long.numberOfTrailingZeros(x);
           x &= x - 1;
-          if (best < 0 || better(n, best)) {
+          if (best < 0 || better(n, best, count)) {
             best = n;
           }
         }
@@ -495,8 +578,8 @@ public final class PlacementIndex {
     // Many candidates: lowest level first; the number of levels scanned is bounded by
     // (IPs placed / candidates) + 1.
     for (int cls = 0; cls < 2; cls++) {
-      for (int h = 0; h < levels.size(); h++) {
-        long[] level = levels.get(h);
+      for (int h = 0; h < byCount.size(); h++) {
+        long[] level = byCount.get(h);
         for (int k = 0; k < nz; k++) {
           int w = nonZeroWords[k];
           if (cls == 0 ? w >= workerWords : w < firstControlPlaneWord) {
@@ -512,30 +595,38 @@ public final class PlacementIndex {
     return -1;
   }
 
-  private boolean better(int a, int b) {
+  private boolean better(int a, int b, int[] count) {
     boolean cpA = nodes[a].controlPlane();
     boolean cpB = nodes[b].controlPlane();
     if (cpA != cpB) {
       return !cpA;
     }
-    if (held[a] != held[b]) {
-      return held[a] < held[b];
+    if (count[a] != count[b]) {
+      return count[a] < count[b];
     }
     return a < b;
   }
 
   private void assign(int i, int n) {
     holder[i] = n;
-    setHeld(n, held[n] + 1);
+    increment(levels, held, n);
+    increment(loadLevels, load, n);
   }
 
-  private void setHeld(int n, int h) {
-    setBit(levels.get(held[n]), n, false);
-    while (levels.size() <= h) {
-      levels.add(new long[words]);
+  private void assignStandby(int i, int n) {
+    standby[i] = n;
+    increment(loadLevels, load, n);
+  }
+
+  /** {@code count[n]++}, keeping node n's bit in the bitset of its count. */
+  private void increment(List<long[]> byCount, int[] count, int n) {
+    int h = count[n] + 1;
+    setBit(byCount.get(count[n]), n, false);
+    while (byCount.size() <= h) {
+      byCount.add(new long[words]);
     }
-    setBit(levels.get(h), n, true);
-    held[n] = h;
+    setBit(byCount.get(h), n, true);
+    count[n] = h;
   }
 
   private static void setBit(long[] bits, int n, boolean value) {

@@ -12,16 +12,35 @@ import java.util.Map;
  * @param subnets the node's interface addresses with prefix length, e.g. {@code 192.168.1.1/24};
  *     empty when not known yet (such a node is eligible for no floating IP)
  * @param up true while the node (its agent) is alive
+ * @param drain why an up node must hand its floating IPs over; {@link NodeDrain#NONE} (also for
+ *     null) when it need not. A draining node is eligible for nothing, primary or standby
  */
 public record PlacementNode(
     String name,
     Map<String, String> labels,
     boolean controlPlane,
     List<String> subnets,
-    boolean up) {
+    boolean up,
+    NodeDrain drain) {
 
   public PlacementNode {
     labels = labels == null ? Map.of() : Map.copyOf(labels);
     subnets = subnets == null ? List.of() : List.copyOf(subnets);
+    drain = drain == null ? NodeDrain.NONE : drain;
+  }
+
+  /** A node that is not draining. */
+  public PlacementNode(
+      String name,
+      Map<String, String> labels,
+      boolean controlPlane,
+      List<String> subnets,
+      boolean up) {
+    this(name, labels, controlPlane, subnets, up, NodeDrain.NONE);
+  }
+
+  /** Up and not draining: may hold floating IPs (given the selector and subnets). */
+  public boolean available() {
+    return up && drain == NodeDrain.NONE;
   }
 }

@@ -1,5 +1,6 @@
 package io.egressgw.placement;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,42 +14,57 @@ import java.util.TreeSet;
  *     (groups by key, IPs in spec order)
  * @param unassigned floating IP -> human-readable reason why no node holds it
  * @param moves every change against the previous assignment, in processing order
+ * @param standbys floating IP -> its standby node (never its holder), only IPs that have one; in
+ *     processing order
  */
 public record PlacementResult(
-    Map<String, String> assignment, Map<String, String> unassigned, List<FloatingIpMove> moves) {
+    Map<String, String> assignment,
+    Map<String, String> unassigned,
+    List<FloatingIpMove> moves,
+    Map<String, String> standbys) {
 
   public PlacementResult {
-    assignment = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(assignment));
-    unassigned = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(unassigned));
+    assignment = Collections.unmodifiableMap(new LinkedHashMap<>(assignment));
+    unassigned = Collections.unmodifiableMap(new LinkedHashMap<>(unassigned));
     moves = List.copyOf(moves);
+    standbys =
+        standbys == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(standbys));
+  }
+
+  /** A result without standbys. */
+  public PlacementResult(
+      Map<String, String> assignment, Map<String, String> unassigned, List<FloatingIpMove> moves) {
+    this(assignment, unassigned, moves, Map.of());
   }
 
   /** The group's assigned IPs in spec order (status.floatingIPs): ip -> node. */
   public Map<String, String> floatingIPsOf(PlacementGroup group) {
-    Map<String, String> out = new LinkedHashMap<>();
-    for (String ip : group.floatingIPs()) {
-      String node = assignment.get(ip);
-      if (node != null) {
-        out.put(ip, node);
-      }
-    }
-    return out;
+    return of(group, assignment);
+  }
+
+  /** The group's IPs that have a standby, in spec order (status.standbys): ip -> node. */
+  public Map<String, String> standbysOf(PlacementGroup group) {
+    return of(group, standbys);
   }
 
   /** The group's unassigned IPs in spec order: ip -> reason. */
   public Map<String, String> unassignedOf(PlacementGroup group) {
-    Map<String, String> out = new LinkedHashMap<>();
-    for (String ip : group.floatingIPs()) {
-      String reason = unassigned.get(ip);
-      if (reason != null) {
-        out.put(ip, reason);
-      }
-    }
-    return out;
+    return of(group, unassigned);
   }
 
   /** Nodes holding at least one floating IP. */
   public Set<String> holders() {
     return new TreeSet<>(assignment.values());
+  }
+
+  private static Map<String, String> of(PlacementGroup group, Map<String, String> byIp) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String ip : group.floatingIPs()) {
+      String value = byIp.get(ip);
+      if (value != null) {
+        out.put(ip, value);
+      }
+    }
+    return out;
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Floating IP placement, pure: (groups, nodes, current assignment) -> which node holds each
- * floating IP, the moves against the current assignment, and why an IP is unassigned.
+ * floating IP and which node stands by to take it over, the moves against the current assignment,
+ * and why an IP is unassigned.
  *
  * <p>{@link io.egressgw.placement.FloatingIpPlacement#plan} is the full, stateless plan, and what
  * production runs on every placement: {@link io.egressgw.placement.PlacementIndex} is the bitset

@@ -25,6 +25,9 @@ import java.util.Map;
  * @param silentAfterMillis the node's floating IPs fall silent at most this long after the
  *     controller received this heartbeat, should the agent die now (its lease plus one heartbeat
  *     interval); the controller declares the node Down no earlier. 0: unknown (older agent)
+ * @param draining the agent is stopping (SIGTERM) and waits for a program without its floating IPs:
+ *     the controller treats the node as ineligible and hands its IPs to their standbys. False from
+ *     older agents
  */
 public record NodeReport(
     String node,
@@ -38,7 +41,8 @@ public record NodeReport(
     Map<String, Long> drops,
     String applyError,
     Map<String, String> floatingIpClaims,
-    long silentAfterMillis) {
+    long silentAfterMillis,
+    boolean draining) {
 
   public NodeReport {
     subnets = List.copyOf(subnets);
@@ -47,6 +51,34 @@ public record NodeReport(
     drops = drops == null ? Map.of() : Map.copyOf(drops);
     floatingIpClaims = floatingIpClaims == null ? Map.of() : Map.copyOf(floatingIpClaims);
     silentAfterMillis = Math.max(0, silentAfterMillis);
+  }
+
+  /** A report of an agent that is not draining, without lease facts (tests, older agents). */
+  public NodeReport(
+      String node,
+      String agentId,
+      String nodeIP,
+      List<String> subnets,
+      long appliedGeneration,
+      List<String> heldFloatingIPs,
+      Map<String, PolicyCounters> counters,
+      long guardDrops,
+      Map<String, Long> drops,
+      String applyError) {
+    this(
+        node,
+        agentId,
+        nodeIP,
+        subnets,
+        appliedGeneration,
+        heldFloatingIPs,
+        counters,
+        guardDrops,
+        drops,
+        applyError,
+        Map.of(),
+        0,
+        false);
   }
 
   /** A report without drop reasons or apply error (older agents, tests). */
@@ -71,7 +103,8 @@ public record NodeReport(
         Map.of(),
         null,
         Map.of(),
-        0);
+        0,
+        false);
   }
 
   /** Packets and bytes counted by the dataplane for one policy. */

@@ -61,7 +61,8 @@ class AgentLivenessTest {
         Map.of(),
         null,
         Map.of(),
-        silentAfterMillis);
+        silentAfterMillis,
+        false);
   }
 
   static Stream<Arguments> leaseCases() {

@@ -32,6 +32,18 @@ class FloatingIpEventsTest {
             "Warning",
             "192.168.1.100: w1 -> w2 (node w1 is down; assigned to w2)"),
         Arguments.of(
+            "a planned hand-over: the holder was cordoned",
+            new FloatingIpMove(
+                "192.168.1.100",
+                "w1",
+                "w2",
+                "node w1 is cordoned (spec.unschedulable); assigned to w2, its standby",
+                "Cordoned"),
+            "FloatingIPMoved",
+            "Normal",
+            "192.168.1.100: w1 -> w2 (Cordoned: node w1 is cordoned (spec.unschedulable);"
+                + " assigned to w2, its standby)"),
+        Arguments.of(
             "no node left",
             new FloatingIpMove("192.168.1.100", "w1", null, "unassigned: no nodes"),
             "FloatingIPUnassigned",

@@ -81,7 +81,7 @@ class GroupStatusesTest {
       String degradedReason,
       String degradedMessagePart) {
     NetworkGatewayGroupStatus s =
-        GroupStatuses.status(4L, assigned, unassigned, nodes, waiting, T0, null);
+        GroupStatuses.status(4L, assigned, Map.of(), unassigned, nodes, waiting, T0, null);
     assertEquals(assigned, s.getFloatingIPs());
     assertEquals(nodes, s.getNodes());
     assertEquals(4L, s.getObservedGeneration());
@@ -99,13 +99,21 @@ class GroupStatusesTest {
   void transitionTimeMovesOnlyWhenTheConditionStatusChanges() {
     NetworkGatewayGroupStatus first =
         GroupStatuses.status(
-            1L, Map.of("ip", "w1"), Map.of(), Map.of("w1", "Up"), List.of(), T0, null);
+            1L,
+            Map.of("ip", "w1"),
+            Map.of("ip", "w2"),
+            Map.of(),
+            Map.of("w1", "Up", "w2", "Up"),
+            List.of(),
+            T0,
+            null);
     NetworkGatewayGroupStatus again =
         GroupStatuses.status(
             1L,
             Map.of("ip", "w1"),
+            Map.of("ip", "w2"),
             Map.of(),
-            Map.of("w1", "Up"),
+            Map.of("w1", "Up", "w2", "Up"),
             List.of(),
             T0.plusSeconds(60),
             first);
@@ -117,6 +125,7 @@ class GroupStatusesTest {
         GroupStatuses.status(
             1L,
             Map.of("ip", "w1"),
+            Map.of("ip", "w2"),
             Map.of(),
             Map.of("w1", "Up", "w2", "Down"),
             List.of(),
@@ -125,5 +134,32 @@ class GroupStatusesTest {
     assertFalse(GroupStatuses.same(first, down));
     assertEquals(
         T0.plusSeconds(60).toString(), down.getConditions().get(1).getLastTransitionTime());
+  }
+
+  @Test
+  void standbysAreWrittenAndAnotherStandbyIsADifferentStatus() {
+    NetworkGatewayGroupStatus first =
+        GroupStatuses.status(
+            1L,
+            Map.of("ip", "w1"),
+            Map.of("ip", "w2"),
+            Map.of(),
+            Map.of("w1", "Up", "w2", "Up", "w3", "Up"),
+            List.of(),
+            T0,
+            null);
+    NetworkGatewayGroupStatus moved =
+        GroupStatuses.status(
+            1L,
+            Map.of("ip", "w1"),
+            Map.of("ip", "w3"),
+            Map.of(),
+            Map.of("w1", "Up", "w2", "Up", "w3", "Up"),
+            List.of(),
+            T0,
+            first);
+
+    assertEquals(Map.of("ip", "w2"), first.getStandbys());
+    assertFalse(GroupStatuses.same(first, moved), "a new standby must be written");
   }
 }

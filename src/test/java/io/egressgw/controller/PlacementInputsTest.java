@@ -50,7 +50,8 @@ class PlacementInputsTest {
 
     List<NetworkGatewayGroup> sorted = PlacementInputs.sorted(List.of(b, empty, a));
     PlacementSnapshot s =
-        PlacementInputs.snapshot(sorted, List.of(), new AgentLiveness(WINDOW), T0, Map.of());
+        PlacementInputs.snapshot(
+            sorted, List.of(), new AgentLiveness(WINDOW), T0, Map.of(), Map.of());
 
     assertEquals(
         List.of(
@@ -80,6 +81,7 @@ class PlacementInputsTest {
                 readyNode("w4", "192.168.1.14", Map.of())),
             liveness,
             T0,
+            Map.of(),
             Map.of());
 
     assertEquals(
@@ -106,9 +108,11 @@ class PlacementInputsTest {
             List.of(),
             new AgentLiveness(WINDOW),
             T0,
-            Map.of("192.168.1.100", "w1", "192.168.1.200", "w2"));
+            Map.of("192.168.1.100", "w1", "192.168.1.200", "w2"),
+            Map.of("192.168.1.100", "w2", "192.168.1.200", "w1"));
 
     assertEquals(Map.of("192.168.1.100", "w1"), s.currentAssignment());
+    assertEquals(Map.of("192.168.1.100", "w2"), s.currentStandbys());
   }
 
   @Test
@@ -125,6 +129,7 @@ class PlacementInputsTest {
                 readyNode("other", "192.168.1.13", Map.of())),
             liveness,
             T0,
+            Map.of(),
             Map.of());
 
     assertEquals(List.of("silent"), PlacementInputs.waitingForReport(g, s));

@@ -65,8 +65,16 @@ public class AgentChannel {
     LOG.infof("agent channel for node %s -> %s", node, settings.controllerUrl());
   }
 
+  /** SIGTERM: hand the floating IPs over (bounded), then stop. */
   void onStop(@Observes ShutdownEvent ev) {
     if (client != null) {
+      long t0 = System.nanoTime();
+      boolean handedOver = client.handOver(settings.handOverTimeout());
+      LOG.infof(
+          "agent of %s stopping: floating IPs %s after %d ms",
+          client.node(),
+          handedOver ? "handed over" : "still held",
+          (System.nanoTime() - t0) / 1_000_000);
       client.stop();
     }
   }

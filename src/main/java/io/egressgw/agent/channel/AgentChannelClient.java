@@ -38,6 +38,10 @@ import org.jboss.logging.Logger;
  * the new holder's gratuitous ARP (the dataplane yields on its own). A heartbeat answer naming the
  * generation this node applied confirms its program, which takes floating IPs whose lease lapsed (a
  * pause, a restart) again.
+ *
+ * <p>Planned hand-over ({@link #handOver}, on SIGTERM): from then on every heartbeat says draining,
+ * the controller gives the node's floating IPs to their standbys, and the caller waits, bounded,
+ * until a program without floating IPs is applied before the process exits.
  */
 public final class AgentChannelClient {
   private static final Logger LOG = Logger.getLogger(AgentChannelClient.class);
@@ -68,6 +72,8 @@ public final class AgentChannelClient {
   private volatile int lastHeartbeatStatus;
   private volatile boolean heartbeatMissed;
   private volatile long lastAcceptedGeneration;
+  private volatile boolean draining;
+  private volatile CompletableFuture<Void> handedOver;
 
   /** The last program applied in full (deltas apply to it); null after a restart or a bad delta. */
   private volatile NodeProgram current;
@@ -185,6 +191,45 @@ public final class AgentChannelClient {
     return clock.millis() - lastContactMillis.get();
   }
 
+  /**
+   * Hands this node's floating IPs over before the agent exits: reports draining in every heartbeat
+   * from now on and blocks until a program without floating IPs is applied, at most {@code max}.
+   * Returns at once when the node holds none or the last heartbeat was not accepted (no controller
+   * to hand over to). True when nothing is held any more.
+   */
+  public boolean handOver(Duration max) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    handedOver = done;
+    draining = true;
+    if (holdsNoFloatingIP()) {
+      return true;
+    }
+    if (!running.get() || lastHeartbeatStatus != 200) {
+      LOG.warnf("%s exits holding floating IPs: the controller is not reachable", node);
+      return false;
+    }
+    context.runOnContext(v -> heartbeatNow());
+    try {
+      done.get(max.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      LOG.warnf("%s exits holding floating IPs: no program without them within %s", node, max);
+    }
+    return holdsNoFloatingIP();
+  }
+
+  /** True once {@link #handOver} began: heartbeats say draining. */
+  public boolean draining() {
+    return draining;
+  }
+
+  private boolean holdsNoFloatingIP() {
+    NodeProgram held = current;
+    return held == null || held.floatingIPs().isEmpty();
+  }
+
   private void tick() {
     if (!running.get()) {
       return;
@@ -286,7 +331,8 @@ public final class AgentChannelClient {
         applier.floatingIpClaims(),
         // should this process die right after sending this report: its last lease renewal is at
         // most one heartbeat interval later, and the lease runs that much longer
-        lease == 0 ? 0 : lease + heartbeatInterval.toMillis());
+        lease == 0 ? 0 : lease + heartbeatInterval.toMillis(),
+        draining);
   }
 
   private void poll() {
@@ -378,6 +424,10 @@ public final class AgentChannelClient {
               lastAcceptedGeneration = verified.generation();
               current = verified;
               programsApplied.incrementAndGet();
+              CompletableFuture<Void> waiting = handedOver;
+              if (waiting != null && verified.floatingIPs().isEmpty()) {
+                waiting.complete(null);
+              }
               // The next poll asks for what comes after this generation: that is the
               // acknowledgement.
               return (Void) null;

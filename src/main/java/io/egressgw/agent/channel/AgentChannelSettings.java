@@ -38,6 +38,14 @@ public interface AgentChannelSettings {
   @WithDefault("100ms")
   Duration heartbeatInterval();
 
+  /**
+   * On SIGTERM, how long the agent waits for a program without its floating IPs (the controller
+   * hands them to their standbys when the heartbeat says draining) before it exits anyway. Below
+   * the pod's terminationGracePeriodSeconds.
+   */
+  @WithDefault("5s")
+  Duration handOverTimeout();
+
   /** Client-side limit of one long-poll; above the controller's long-poll timeout. */
   @WithDefault("35s")
   Duration pollTimeout();

@@ -23,6 +23,11 @@ public class NetworkGatewayGroupStatus {
   @JsonPropertyDescription("Each assigned floating IP and the node that holds it.")
   private Map<String, String> floatingIPs = new TreeMap<>();
 
+  @JsonPropertyDescription(
+      "Each floating IP that has a standby and that node: another eligible node, which takes the"
+          + " IP over when its holder fails or is cordoned or drained.")
+  private Map<String, String> standbys = new TreeMap<>();
+
   @JsonPropertyDescription("The metadata.generation this status was computed from.")
   private Long observedGeneration;
 
@@ -45,6 +50,14 @@ public class NetworkGatewayGroupStatus {
 
   public void setFloatingIPs(Map<String, String> floatingIPs) {
     this.floatingIPs = floatingIPs;
+  }
+
+  public Map<String, String> getStandbys() {
+    return standbys;
+  }
+
+  public void setStandbys(Map<String, String> standbys) {
+    this.standbys = standbys;
   }
 
   public Long getObservedGeneration() {
