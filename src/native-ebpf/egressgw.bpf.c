@@ -9,6 +9,9 @@
  *                 counts steered and SNAT-marked packets where they leave the node (after netfilter
  *                 FORWARD, so traffic dropped by network policy is not counted).
  *   egw_gateway   tc ingress of the uplink: marks remote pods' traffic whose egress this node holds.
+ * On the uplink both directions also enforce floating IP ownership (lib/lease.h): ARP for, traffic
+ * to and traffic from a floating IP whose lease lapsed is dropped, and another host's ARP claim of
+ * one of this node's floating IPs makes this node yield it.
  * Pass-through verdict is TC_ACT_UNSPEC so that other tc filters on the same hook still run.
  */
 #include <linux/bpf.h>
@@ -18,6 +21,7 @@
 #include "lib/maps.h"
 #include "lib/packet.h"
 #include "lib/classify.h"
+#include "lib/lease.h"
 
 /* This node's address on the shared segment (network order), set by userspace before load. */
 const volatile __u32 egw_node_ip = 0;
@@ -59,9 +63,16 @@ int egw_steer(struct __sk_buff *skb)
 	struct bpf_redir_neigh nh = { .nh_family = AF_INET };
 	struct bpf_fib_lookup fib = {};
 	struct egw_egress *egress;
-	__u32 id;
+	struct egw_arp arp;
+	__u32 saddr, daddr, id;
 	int rc;
 
+	/* a floating IP whose lease lapsed: neither announced nor answered for, nor sent from */
+	if (egw_arp_of(skb, &arp) == 0)
+		return egw_lease_state(arp.spa) == EGW_LEASE_LAPSED ? egw_drop(skb, EGW_DROP_LEASE)
+								    : TC_ACT_UNSPEC;
+	if (egw_ipv4_addrs(skb, &saddr, &daddr) == 0 && egw_lease_state(saddr) == EGW_LEASE_LAPSED)
+		return egw_drop(skb, EGW_DROP_LEASE);
 	id = EGW_MARK_ID_OF(skb->mark);
 	if ((skb->mark & EGW_MARK_MASK) == EGW_MARK_SNAT) {
 		/* leaves here, SNATed to the floating IP by nftables */
@@ -108,9 +119,21 @@ SEC("tc")
 int egw_gateway(struct __sk_buff *skb)
 {
 	__u32 saddr, daddr, id = 0;
+	struct egw_arp arp;
 
+	if (egw_arp_of(skb, &arp) == 0) {
+		/* the new holder's announcement: this node gives the IP up at once */
+		if (egw_claimed(&arp))
+			return egw_drop(skb, EGW_DROP_CLAIMED);
+		/* not ours any more (lapsed): the kernel must not answer */
+		if (egw_lease_state(arp.tpa) == EGW_LEASE_LAPSED)
+			return egw_drop(skb, EGW_DROP_LEASE);
+		return TC_ACT_UNSPEC;
+	}
 	if (egw_ipv4_addrs(skb, &saddr, &daddr) < 0)
 		return TC_ACT_UNSPEC;
+	if (egw_lease_state(daddr) == EGW_LEASE_LAPSED)
+		return egw_drop(skb, EGW_DROP_LEASE);
 	/* only traffic steered here for an egress this node holds; anything else is not ours */
 	if (egw_classify_addrs(saddr, daddr, egw_node_ip, &id, 0) != EGW_LOCAL)
 		return TC_ACT_UNSPEC;

@@ -47,6 +47,8 @@
 #define EGW_MAP_GUARD egw_guard
 #define EGW_MAP_EXCLUDED egw_excluded
 #define EGW_MAP_DROPS egw_drops
+#define EGW_MAP_LEASES egw_leases
+#define EGW_MAP_YIELDS egw_yields
 
 /* Default capacities; userspace may resize before load (bpf_map__set_max_entries). */
 #define EGW_SOURCES_MAX 131072 /* 65,536 local pods + remote pods SNATed on a gateway */
@@ -55,6 +57,7 @@
 #define EGW_COUNTERS_MAX 65536 /* indexed by egress id; userspace sizes it as egw_egresses */
 #define EGW_GUARD_MAX 65536 /* guarded destination prefixes (the union of every policy's) */
 #define EGW_EXCLUDED_MAX 65536 /* in-cluster and operator-excluded destination prefixes */
+#define EGW_LEASES_MAX 4096 /* floating IPs one node may hold */
 
 /* egw_drops index: why the dataplane dropped a packet (per CPU packets and bytes). */
 #define EGW_DROP_GUARD 0 /* egw_classify: a pod this node does not know yet, guarded destination */
@@ -62,7 +65,11 @@
 #define EGW_DROP_NO_EGRESS 1
 #define EGW_DROP_NO_NEIGH 2 /* egw_steer: the gateway's MAC is not known (yet) */
 #define EGW_DROP_NOT_ON_LINK 3 /* egw_steer: the gateway is not a neighbour on the uplink */
-#define EGW_DROP_REASONS 4
+/* egw_gateway / egw_steer: ARP or traffic for a floating IP whose lease lapsed (not ours now) */
+#define EGW_DROP_LEASE 4
+/* egw_gateway: another host claimed (ARP) a floating IP this node holds; this node yielded it */
+#define EGW_DROP_CLAIMED 5
+#define EGW_DROP_REASONS 6
 
 /* tc attachment: our filters' handle and priority on every hook we use. */
 #define EGW_TC_HANDLE 0xe65
@@ -94,6 +101,25 @@ struct egw_egress {
 struct egw_counters {
 	__u64 packets;
 	__u64 bytes;
+};
+
+/*
+ * egw_leases value, keyed by floating IP (__u32, network order); written by the agent only. This
+ * node owns the IP (answers ARP for it, accepts traffic to it, sends traffic from it) only while
+ * deadline_ns is in the future and no claim by another host newer than taken_ns is recorded in
+ * egw_yields. Times are bpf_ktime_get_ns() (CLOCK_MONOTONIC, the clock of System.nanoTime()).
+ */
+struct egw_lease {
+	__u64 deadline_ns; /* renewed by the live agent; 0: lapsed */
+	__u64 taken_ns; /* when the agent (re)took the IP; older claims do not count */
+};
+
+/* egw_yields value, keyed by floating IP; written by the BPF programs only: the last ARP claim by
+ * another host (a gratuitous ARP of a new holder) for an IP in egw_leases. */
+struct egw_yield {
+	__u64 at_ns; /* bpf_ktime_get_ns() when the claim arrived */
+	__u8 claimer[6]; /* the claiming host's MAC */
+	__u8 pad[2];
 };
 
 /* egw_state value, single entry: what the agent last applied (survives agent restarts). */

@@ -77,6 +77,24 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } EGW_MAP_DROPS SEC(".maps");
 
+/* Floating IP -> this node's lease on it (agent-written, see struct egw_lease). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EGW_LEASES_MAX);
+	__type(key, __u32);
+	__type(value, struct egw_lease);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} EGW_MAP_LEASES SEC(".maps");
+
+/* Floating IP -> the last claim of it by another host (BPF-written, see struct egw_yield). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EGW_LEASES_MAX);
+	__type(key, __u32);
+	__type(value, struct egw_yield);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} EGW_MAP_YIELDS SEC(".maps");
+
 /* Written by userspace only: the applied program generation. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

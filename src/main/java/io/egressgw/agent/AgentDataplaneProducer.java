@@ -42,7 +42,8 @@ public class AgentDataplaneProducer {
                     config.routesMax(),
                     config.egressesMax(),
                     config.guardMax(),
-                    config.excludedMax())));
+                    config.excludedMax()),
+                config.leaseDuration()));
     watcher = InterfaceWatcher.start(node);
     return node;
   }

@@ -3,6 +3,7 @@ package io.egressgw.agent;
 import io.egressgw.dataplane.MapLayouts;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -52,4 +53,14 @@ public interface AgentDataplaneSettings {
    */
   @WithDefault("" + MapLayouts.EXCLUDED_MAX)
   int excludedMax();
+
+  /**
+   * How long this node may use its floating IPs after the agent last renewed their leases (every
+   * fifth of it): a dead or paused agent's node falls silent for them this long after its last
+   * renewal, and the controller declares a node Down only once this has surely passed. Shorter
+   * means faster failover; a JVM pause longer than it silences the node's floating IPs until the
+   * controller confirms them again.
+   */
+  @WithDefault("250ms")
+  Duration leaseDuration();
 }

@@ -2,6 +2,7 @@ package io.egressgw.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressgw.dataplane.DataplaneObject;
+import io.egressgw.net.Ipv4;
 import io.egressgw.program.NodeProgram;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -24,8 +25,9 @@ import java.util.concurrent.TimeUnit;
  * open, {@code {"event":"applied",...}} per program applied, {@code {"event":"report",...}} for the
  * stdin command {@code report}, {@code {"event":"error",...}} on failure. With --stdin it reads
  * commands, one per line: a NodeProgram as JSON, {@code report}, {@code release} (floating IPs
- * only, as the agent does when the controller stays unreachable), or {@code exit}; it attaches the
- * classifier to a new pod interface on its link event and checks every interface each second.
+ * only), {@code confirm} (as a heartbeat answer naming the applied generation: lapsed floating IPs
+ * are taken again), or {@code exit}; {@code --lease-ms N} sets the floating IP lease. It attaches
+ * the classifier to a new pod interface on its link event and checks every interface each second.
  * End-to-end tests and the lab drive agents so.
  */
 public final class DataplaneCli {
@@ -44,7 +46,7 @@ public final class DataplaneCli {
       } else {
         System.err.println(
             "usage: DataplaneCli --uplink IF --pin-dir DIR [--node-ip IP] [--pod-prefix P]"
-                + " [--program FILE] [--stdin]");
+                + " [--lease-ms N] [--program FILE] [--stdin]");
         System.exit(2);
       }
     }
@@ -55,7 +57,10 @@ public final class DataplaneCli {
             opts.getOrDefault("pin-dir", DataplaneSetup.DEFAULT_PIN_DIR),
             opts.get("node-ip"),
             opts.getOrDefault("pod-prefix", ""),
-            DataplaneObject.Capacities.defaults());
+            DataplaneObject.Capacities.defaults(),
+            opts.containsKey("lease-ms")
+                ? java.time.Duration.ofMillis(Long.parseLong(opts.get("lease-ms")))
+                : DataplaneSetup.DEFAULT_LEASE);
     try (EbpfNodeDataplane dp = EbpfNodeDataplane.open(settings)) {
       emit(out, "ready", report(dp));
       if (opts.containsKey("program")) {
@@ -95,6 +100,8 @@ public final class DataplaneCli {
           break;
         } else if (line.equals("report")) {
           emit(out, "report", report(dp));
+        } else if (line.equals("confirm")) {
+          emit(out, "confirmed", Map.of("taken", dp.confirmFloatingIPs()));
         } else if (line.equals("release")) {
           dp.releaseFloatingIPs();
           emit(out, "released", report(dp));
@@ -120,10 +127,20 @@ public final class DataplaneCli {
     }
   }
 
-  /** What the agent's heartbeat would report (NodeReport, node "cli"), as a JSON object. */
+  /**
+   * What the agent's heartbeat would report (NodeReport, node "cli"), as a JSON object, plus {@code
+   * leases}: the lease state of each floating IP held (LIVE, LAPSED, YIELDED).
+   */
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> report(NodeDataplane dp) {
-    return JSON.convertValue(dp.report("cli", "cli"), Map.class);
+  private static Map<String, Object> report(EbpfNodeDataplane dp) {
+    Map<String, Object> m =
+        new LinkedHashMap<>(JSON.convertValue(dp.report("cli", "cli"), Map.class));
+    Map<String, String> leases = new LinkedHashMap<>();
+    dp.installed()
+        .floatingIPs()
+        .forEach(ip -> leases.put(Ipv4.format(ip), dp.leaseState(Ipv4.format(ip)).name()));
+    m.put("leases", leases);
+    return m;
   }
 
   private static void emit(PrintStream out, String event, Object body) {

@@ -1,6 +1,7 @@
 package io.egressgw.agent;
 
 import io.egressgw.dataplane.DataplaneObject;
+import java.time.Duration;
 
 /**
  * How the dataplane of this node is set up.
@@ -10,15 +11,38 @@ import io.egressgw.dataplane.DataplaneObject;
  * @param nodeIP this node's address on the uplink, or null to take the uplink's first address
  * @param podInterfacePrefix name prefix of pod interfaces; empty: every veth except the uplink
  * @param capacities BPF map sizes
+ * @param leaseDuration how long a floating IP stays usable after the agent last renewed its lease
+ *     (the agent renews every fifth of it); a dead or paused agent's node falls silent for its
+ *     floating IPs this long after its last renewal (docs/ARCHITECTURE.md "Ownership")
  */
 public record DataplaneSetup(
     String uplink,
     String pinDir,
     String nodeIP,
     String podInterfacePrefix,
-    DataplaneObject.Capacities capacities) {
+    DataplaneObject.Capacities capacities,
+    Duration leaseDuration) {
 
   public static final String DEFAULT_PIN_DIR = "/sys/fs/bpf/egressgw";
+
+  /** The default of {@code egressgw.agent.dataplane.lease-duration}. */
+  public static final Duration DEFAULT_LEASE = Duration.ofMillis(250);
+
+  public DataplaneSetup {
+    if (leaseDuration == null || leaseDuration.toMillis() < 10) {
+      throw new IllegalArgumentException("lease duration must be at least 10 ms: " + leaseDuration);
+    }
+  }
+
+  /** With the default lease duration. */
+  public DataplaneSetup(
+      String uplink,
+      String pinDir,
+      String nodeIP,
+      String podInterfacePrefix,
+      DataplaneObject.Capacities capacities) {
+    this(uplink, pinDir, nodeIP, podInterfacePrefix, capacities, DEFAULT_LEASE);
+  }
 
   public static DataplaneSetup of(String uplink, String pinDir) {
     return new DataplaneSetup(uplink, pinDir, null, "", DataplaneObject.Capacities.defaults());

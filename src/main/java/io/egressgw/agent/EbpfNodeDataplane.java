@@ -7,6 +7,7 @@ import io.egressgw.dataplane.DataplaneException;
 import io.egressgw.dataplane.DataplaneObject;
 import io.egressgw.dataplane.EgressEntry;
 import io.egressgw.dataplane.EgressNatTable;
+import io.egressgw.dataplane.FloatingIpLeases;
 import io.egressgw.dataplane.MapCodec;
 import io.egressgw.dataplane.Nftables;
 import io.egressgw.dataplane.RouteKey;
@@ -25,6 +26,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.jboss.logging.Logger;
 
@@ -35,6 +39,12 @@ import org.jboss.logging.Logger;
  *
  * <p>On start it reads back what is installed (pinned maps, nft map, labelled addresses), so a
  * restarted agent changes nothing when handed the same program. tc attachments outlive the process.
+ *
+ * <p>Floating IPs are leased (see {@link FloatingIpLeases}): while this object is open a thread
+ * renews the leases of the floating IPs held; the BPF programs stop answering for an IP whose lease
+ * ran out or which another host claimed. A renewal never revives a lapsed lease: an IP is taken
+ * again only by a program that lists it ({@link #apply}) or by the controller confirming the
+ * applied program ({@link #confirmFloatingIPs}).
  */
 public final class EbpfNodeDataplane implements NodeDataplane {
   private static final Logger LOG = Logger.getLogger(EbpfNodeDataplane.class);
@@ -48,6 +58,12 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   private long appliedGeneration;
   private Map<Integer, String> policyByEgress = Map.of();
   private volatile String applyError;
+  private final FloatingIpLeases leases;
+  private final long leaseNanos;
+  private final Object leaseLock = new Object();
+  // floating IPs with an entry in egw_leases (guarded by leaseLock)
+  private final Set<Integer> leased = new TreeSet<>();
+  private final ScheduledExecutorService leaseTimer;
 
   private EbpfNodeDataplane(DataplaneSetup settings) {
     this.settings = settings;
@@ -72,11 +88,111 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       natTable.install(installed.snat());
       byte[] state = bpf.state().lookup(new byte[U32_SIZE]);
       this.appliedGeneration = state == null ? 0 : MapCodec.stateGeneration(state);
+      this.leases = new FloatingIpLeases(bpf.leases(), bpf.yields());
+      this.leaseNanos = settings.leaseDuration().toNanos();
+      adoptLeases();
       reconcileUplink();
       reconcileInterfaces();
     } catch (RuntimeException e) {
       bpf.close();
       throw e;
+    }
+    long period = Math.max(1_000_000L, leaseNanos / 5);
+    this.leaseTimer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "egw-lease-renewal");
+              t.setDaemon(true);
+              return t;
+            });
+    var unused =
+        leaseTimer.scheduleAtFixedRate(this::renewLeases, period, period, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * A floating IP configured without a lease entry (set up by an older agent, or a crash between
+   * the two writes) is recorded as lapsed: silent until a program or the controller confirms it.
+   * Leases still live (a restart quicker than the lease) are renewed from now on.
+   */
+  private void adoptLeases() {
+    long now = System.nanoTime();
+    synchronized (leaseLock) {
+      for (int ip : installed.floatingIPs()) {
+        if (leases.state(ip, now) == FloatingIpLeases.State.NONE) {
+          leases.lapse(ip);
+          LOG.warn("floating IP " + Ipv4.format(ip) + " had no lease: silent until confirmed");
+        }
+        leased.add(ip);
+      }
+    }
+  }
+
+  /** Extends the live leases (never a lapsed or yielded one); runs every fifth of the lease. */
+  void renewLeases() {
+    try {
+      synchronized (leaseLock) {
+        long now = System.nanoTime();
+        for (int ip : leased) {
+          leases.renew(ip, now, leaseNanos);
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("lease renewal failed: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Takes every IP of {@code ips} this node holds whose lease lapsed, and with {@code alsoYielded}
+   * also those another host claimed: a fresh lease and a gratuitous ARP.
+   *
+   * @return the IPs taken again
+   */
+  private List<Integer> retake(int uplink, Set<Integer> ips, boolean alsoYielded) {
+    List<Integer> taken = new ArrayList<>();
+    synchronized (leaseLock) {
+      long now = System.nanoTime();
+      for (int ip : ips) {
+        FloatingIpLeases.State st = leases.state(ip, now);
+        if (st == FloatingIpLeases.State.LAPSED
+            || (alsoYielded && st == FloatingIpLeases.State.YIELDED)) {
+          leases.take(ip, now, leaseNanos);
+          leased.add(ip);
+          taken.add(ip);
+        }
+      }
+    }
+    for (int ip : taken) {
+      announce(uplink, ip);
+      LOG.info("took floating IP " + Ipv4.format(ip) + " again (its lease had lapsed or yielded)");
+    }
+    return taken;
+  }
+
+  @Override
+  public synchronized List<String> confirmFloatingIPs() {
+    return retake(uplinkIndex(), installed.floatingIPs(), false).stream()
+        .map(Ipv4::format)
+        .toList();
+  }
+
+  @Override
+  public Map<String, String> floatingIpClaims() {
+    Map<String, String> out = new TreeMap<>();
+    synchronized (leaseLock) {
+      leases.claims(leased).forEach((ip, c) -> out.put(Ipv4.format(ip), c.claimerMac()));
+    }
+    return out;
+  }
+
+  @Override
+  public long leaseMillis() {
+    return settings.leaseDuration().toMillis();
+  }
+
+  /** The state of a floating IP's lease now (tests, diagnostics). */
+  public FloatingIpLeases.State leaseState(String ip) {
+    synchronized (leaseLock) {
+      return leases.state(Ipv4.parseOrThrow(ip), System.nanoTime());
     }
   }
 
@@ -159,6 +275,9 @@ public final class EbpfNodeDataplane implements NodeDataplane {
               written.addressChanges(),
               reconcileInterfaces());
       policyByEgress = policies(program);
+      // the controller's latest word: IPs it still gives this node are used again even if their
+      // lease lapsed (a pause) or another host claimed them (that host is the stale one)
+      retake(uplinkIndex(), desired.floatingIPs(), true);
       if (program.generation() != appliedGeneration) {
         bpf.state().update(new byte[U32_SIZE], MapCodec.state(program.generation()));
         appliedGeneration = program.generation();
@@ -204,6 +323,11 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     int uplink = Rtnetlink.link(settings.uplink()).index();
     int addresses = 0;
     for (Integer ip : diff.floatingIPs().upserts().keySet()) {
+      // the lease first: the uplink programs drop the announcement of an IP without a live one
+      synchronized (leaseLock) {
+        leases.take(ip, System.nanoTime(), leaseNanos);
+        leased.add(ip);
+      }
       takeFloatingIp(uplink, ip);
       addresses++;
     }
@@ -251,6 +375,11 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     nftChanges += natTable.update(Map.of(), diff.snat().deletes());
     for (Integer ip : diff.floatingIPs().deletes()) {
       Rtnetlink.deleteAddress(uplink, ip, 32);
+      // the lease last: until the address is gone, a lapsed lease keeps the kernel from answering
+      synchronized (leaseLock) {
+        leases.remove(ip);
+        leased.remove(ip);
+      }
       LOG.info("released floating IP " + Ipv4.format(ip));
       addresses++;
     }
@@ -271,13 +400,18 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       Rtnetlink.deleteAddress(uplink, ip, 32);
       Rtnetlink.addAddress(uplink, ip, 32, settings.floatingLabel());
     }
+    announce(uplink, ip);
+    LOG.info("took floating IP " + Ipv4.format(ip));
+  }
+
+  /** Gratuitous ARP for ip: neighbours (and a previous holder, which yields) learn its new MAC. */
+  private static void announce(int uplink, int ip) {
     try {
       Rtnetlink.gratuitousArp(uplink, ip);
     } catch (DataplaneException e) {
       // the address is configured and answers ARP; neighbours learn it on their next request
       LOG.warn("gratuitous ARP failed: " + e.getMessage());
     }
-    LOG.info("took floating IP " + Ipv4.format(ip));
   }
 
   private static Map<Integer, String> policies(NodeProgram program) {
@@ -507,6 +641,8 @@ public final class EbpfNodeDataplane implements NodeDataplane {
 
   @Override
   public synchronized void close() {
+    // leases are no longer renewed: this node's floating IPs fall silent once they run out
+    leaseTimer.shutdownNow();
     nft.close();
     bpf.close();
   }

@@ -26,6 +26,30 @@ public interface NodeDataplane extends AutoCloseable {
    */
   void releaseFloatingIPs();
 
+  /**
+   * The controller confirmed that the applied program is still the node's current one: floating IPs
+   * it lists whose lease lapsed (the agent was paused or restarted) are taken again, with a
+   * gratuitous ARP. IPs another host claimed are not: only a new program takes those back.
+   *
+   * @return the floating IPs taken again
+   */
+  default List<String> confirmFloatingIPs() {
+    return List.of();
+  }
+
+  /**
+   * Floating IPs this node holds that another host claimed (gratuitous ARP) since this node took
+   * them, with the claimer's MAC: this node has yielded them (ip -> MAC).
+   */
+  default Map<String, String> floatingIpClaims() {
+    return Map.of();
+  }
+
+  /** How long this node's floating IPs stay usable after the last lease renewal (0: no leases). */
+  default long leaseMillis() {
+    return 0;
+  }
+
   /** Generation of the last program fully applied (survives agent restarts), 0 when none. */
   long appliedGeneration();
 
@@ -63,8 +87,12 @@ public interface NodeDataplane extends AutoCloseable {
     return Map.of("guard", guardDrops());
   }
 
-  /** The heartbeat body for this node as the dataplane sees it now. */
-  default io.egressgw.program.NodeReport report(String node, String agentId) {
+  /**
+   * The heartbeat body for this node as the dataplane sees it now; {@code silentAfterMillis} as in
+   * {@link io.egressgw.program.NodeReport}.
+   */
+  default io.egressgw.program.NodeReport report(
+      String node, String agentId, long silentAfterMillis) {
     return new io.egressgw.program.NodeReport(
         node,
         agentId,
@@ -75,7 +103,15 @@ public interface NodeDataplane extends AutoCloseable {
         counters(),
         guardDrops(),
         drops(),
-        applyError());
+        applyError(),
+        floatingIpClaims(),
+        silentAfterMillis,
+        false);
+  }
+
+  /** The heartbeat body, with the lease alone as the silence bound (no channel). */
+  default io.egressgw.program.NodeReport report(String node, String agentId) {
+    return report(node, agentId, leaseMillis());
   }
 
   /** Attaches the classifier to pod interfaces that appeared since; returns how many. */

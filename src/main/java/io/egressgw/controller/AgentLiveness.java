@@ -11,9 +11,12 @@ import java.util.Optional;
 
 /**
  * Which agents are alive, from their heartbeats. An agent is alive while its last heartbeat is
- * younger than the miss window (interval x miss-count). A replica that has just become leader
- * counts its leadership start as a heartbeat of every agent (the grace period): agents were
- * heartbeating the previous leader and need one window to find the new one.
+ * younger than the miss window (interval x miss-count), and, where its report says how long its
+ * floating IPs outlive it ({@link NodeReport#silentAfterMillis()}), until that has surely passed
+ * too: a node is declared Down only once it can no longer answer for its floating IPs, so that
+ * moving them never makes two owners. A replica that has just become leader counts its leadership
+ * start as a heartbeat of every agent (the grace period): agents were heartbeating the previous
+ * leader and need one window to find the new one.
  *
  * <p>Times are passed in, never read here, so tests drive it with any clock.
  */
@@ -22,6 +25,9 @@ public final class AgentLiveness {
   public record Transition(String node, boolean alive, Instant lastHeartbeat) {}
 
   private record Agent(NodeReport report, Instant lastHeartbeat) {}
+
+  /** Added to an agent's silence bound: scheduling slack of its heartbeat timer. */
+  static final Duration SILENCE_MARGIN = Duration.ofMillis(25);
 
   private final Duration window;
   private final Map<String, Agent> agents = new HashMap<>();
@@ -59,7 +65,15 @@ public final class AgentLiveness {
 
   public synchronized boolean alive(String node, Instant now) {
     Instant last = effectiveLast(node);
-    return last != null && now.isBefore(last.plus(window));
+    return last != null && now.isBefore(last.plus(windowOf(node)));
+  }
+
+  /** The miss window of {@code node}: at least its floating IPs' silence bound plus a margin. */
+  public synchronized Duration windowOf(String node) {
+    Agent a = agents.get(node);
+    long silent = a == null ? 0 : a.report().silentAfterMillis();
+    Duration bound = Duration.ofMillis(silent).plus(SILENCE_MARGIN);
+    return silent > 0 && bound.compareTo(window) > 0 ? bound : window;
   }
 
   public synchronized Optional<NodeReport> report(String node) {

@@ -70,6 +70,14 @@ public class ControllerMetrics {
         .increment();
   }
 
+  /** A node yielded a floating IP because another host announced it. */
+  public void conflict() {
+    Counter.builder("egressgw.floating.ip.conflicts")
+        .description("Floating IPs a node yielded because another host announced them")
+        .register(registry)
+        .increment();
+  }
+
   public void detected(Duration sinceLastHeartbeat) {
     detection.record(sinceLastHeartbeat);
   }

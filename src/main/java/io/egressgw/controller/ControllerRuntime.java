@@ -72,6 +72,7 @@ public class ControllerRuntime {
   @Inject TokenIssuance tokens;
   @Inject StartupTaintRemoval startupTaints;
   @Inject Clock clock;
+  @Inject FloatingIpEvents events;
   @Inject ProcessRole role;
 
   /**
@@ -187,6 +188,7 @@ public class ControllerRuntime {
     AgentLiveness agents = state.liveness();
     boolean wasAlive = agents.alive(report.node(), at) && agents.report(report.node()).isPresent();
     Optional<NodeReport> previous = agents.heartbeat(report, at);
+    reportClaims(report, previous.map(NodeReport::floatingIpClaims).orElse(Map.of()), at);
     if (!wasAlive
         || previous.isEmpty()
         || !previous.get().subnets().equals(report.subnets())
@@ -201,6 +203,38 @@ public class ControllerRuntime {
       // else.
       requestStatusRefresh();
     }
+  }
+
+  /**
+   * A node yielded a floating IP because another host announced it (its dataplane's one-owner
+   * rule): one FloatingIPConflict Event per new claim, off the heartbeat's thread.
+   */
+  private void reportClaims(NodeReport report, Map<String, String> before, Instant at) {
+    report
+        .floatingIpClaims()
+        .forEach(
+            (ip, mac) -> {
+              if (mac.equals(before.get(ip))) {
+                return;
+              }
+              LOG.warnf("node %s yielded floating IP %s: %s announced it", report.node(), ip, mac);
+              metrics.conflict();
+              var unused =
+                  java.util.concurrent.CompletableFuture.runAsync(
+                      () ->
+                          resources.gatewayGroups().list().stream()
+                              .filter(g -> g.getSpec() != null)
+                              .filter(g -> g.getSpec().getFloatingIPs().contains(ip))
+                              .forEach(
+                                  g ->
+                                      events.claimed(
+                                          g,
+                                          report.node(),
+                                          ip,
+                                          mac,
+                                          placement.assignment().get(ip),
+                                          at)));
+            });
   }
 
   /**

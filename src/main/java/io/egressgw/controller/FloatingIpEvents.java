@@ -17,8 +17,9 @@ import org.jboss.logging.Logger;
  * (Normal), FloatingIPMoved and FloatingIPUnassigned (Warning), with the placement's reason. A
  * planned hand-over (the old holder is cordoned, labelled egressgw.io/drain or its agent is
  * stopping) is a Normal FloatingIPMoved whose message starts with its cause (Cordoned, Drained,
- * AgentDraining), also set as the Event's action. Leader only; a failed write is logged, not
- * retried (Events are best effort).
+ * AgentDraining), also set as the Event's action. FloatingIPConflict (Warning, action Yielded) when
+ * a node reports that another host announced one of its floating IPs and it yielded. Leader only; a
+ * failed write is logged, not retried (Events are best effort).
  */
 @ApplicationScoped
 public class FloatingIpEvents {
@@ -30,21 +31,64 @@ public class FloatingIpEvents {
 
   /** Records {@code move} of one of {@code group}'s IPs. */
   void moved(NetworkGatewayGroup group, FloatingIpMove move, Instant now) {
+    // Event names must be unique; the nanosecond counter makes them so within one replica.
+    write(group, event(group, move, now, Long.toHexString(System.nanoTime())), move.ip());
+  }
+
+  /**
+   * Records that {@code node} yielded {@code ip} because the host with {@code claimerMac} announced
+   * it; {@code assignedTo} is the holder the controller assigned (null: none).
+   */
+  void claimed(
+      NetworkGatewayGroup group,
+      String node,
+      String ip,
+      String claimerMac,
+      String assignedTo,
+      Instant now) {
+    write(
+        group,
+        conflictEvent(
+            group, node, ip, claimerMac, assignedTo, now, Long.toHexString(System.nanoTime())),
+        ip);
+  }
+
+  private void write(NetworkGatewayGroup group, Event e, String ip) {
     if (!leadership.isLeader()) {
       return;
     }
-    // Event names must be unique; the nanosecond counter makes them so within one replica.
-    Event e = event(group, move, now, Long.toHexString(System.nanoTime()));
     try {
       client.v1().events().inNamespace(group.getMetadata().getNamespace()).resource(e).create();
     } catch (KubernetesClientException ex) {
-      LOG.warnf("event for %s not written: %s", move.ip(), ex.getMessage());
+      LOG.warnf("event for %s not written: %s", ip, ex.getMessage());
     }
+  }
+
+  /** The FloatingIPConflict Event (pure), named {@code <group>.<suffix>}. */
+  static Event conflictEvent(
+      NetworkGatewayGroup group,
+      String node,
+      String ip,
+      String claimerMac,
+      String assignedTo,
+      Instant now,
+      String suffix) {
+    String message =
+        ip
+            + ": another host ("
+            + claimerMac
+            + ") announced it while node "
+            + node
+            + " held it; "
+            + node
+            + " yielded (assigned to "
+            + (assignedTo == null ? "no node" : assignedTo)
+            + ")";
+    return event(group, "FloatingIPConflict", message, "Warning", "Yielded", now, suffix);
   }
 
   /** The Event for {@code move} (pure), named {@code <group>.<suffix>}. */
   static Event event(NetworkGatewayGroup group, FloatingIpMove move, Instant now, String suffix) {
-    String ns = group.getMetadata().getNamespace();
     String reason =
         move.toNode() == null
             ? "FloatingIPUnassigned"
@@ -60,6 +104,18 @@ public class FloatingIpEvents {
             + move.reason()
             + ")";
     boolean warning = move.toNode() == null || (move.fromNode() != null && !move.planned());
+    return event(group, reason, message, warning ? "Warning" : "Normal", move.cause(), now, suffix);
+  }
+
+  private static Event event(
+      NetworkGatewayGroup group,
+      String reason,
+      String message,
+      String type,
+      String action,
+      Instant now,
+      String suffix) {
+    String ns = group.getMetadata().getNamespace();
     return new EventBuilder()
         .withNewMetadata()
         .withNamespace(ns)
@@ -75,8 +131,8 @@ public class FloatingIpEvents {
                 .build())
         .withReason(reason)
         .withMessage(message)
-        .withAction(move.cause())
-        .withType(warning ? "Warning" : "Normal")
+        .withAction(action)
+        .withType(type)
         .withFirstTimestamp(now.toString())
         .withLastTimestamp(now.toString())
         .withCount(1)

@@ -7,9 +7,8 @@ import java.util.Optional;
 
 /**
  * Leader election over a coordination.k8s.io Lease. Only the leader writes status and Events and
- * serves the agent channel. A crashed leader is replaced after at most leaseDuration + retryPeriod,
- * which must stay below the agents' hold-timeout (egressgw.agent.channel.hold-timeout) so that a
- * leader change never makes an agent drop its floating IPs.
+ * serves the agent channel. A crashed leader is replaced after at most leaseDuration + retryPeriod;
+ * meanwhile agents keep everything they have (fail static), so a leader change moves nothing.
  */
 @ConfigMapping(prefix = "egressgw.controller.leader-election")
 public interface LeaderElectionSettings {

@@ -44,6 +44,8 @@ public final class DataplaneObject implements AutoCloseable {
   private final BpfMap guard;
   private final BpfMap excluded;
   private final BpfMap drops;
+  private final BpfMap leases;
+  private final BpfMap yields;
   private final int possibleCpus;
 
   private DataplaneObject(Pointer obj, String pinDir) {
@@ -63,6 +65,8 @@ public final class DataplaneObject implements AutoCloseable {
     this.excluded = new BpfMap(MAP_EXCLUDED, mapFd(egw, MAP_EXCLUDED), GUARD_KEY_SIZE, U32_SIZE);
     this.drops =
         new BpfMap(MAP_DROPS, mapFd(egw, MAP_DROPS), U32_SIZE, COUNTERS_SIZE * possibleCpus);
+    this.leases = new BpfMap(MAP_LEASES, mapFd(egw, MAP_LEASES), U32_SIZE, LEASE_SIZE);
+    this.yields = new BpfMap(MAP_YIELDS, mapFd(egw, MAP_YIELDS), U32_SIZE, YIELD_SIZE);
   }
 
   private int mapFd(NativeLibraries.Egw egw, String name) {
@@ -205,6 +209,16 @@ public final class DataplaneObject implements AutoCloseable {
 
   public BpfMap drops() {
     return drops;
+  }
+
+  /** egw_leases: floating IP -> this node's lease on it (agent-written). */
+  public BpfMap leases() {
+    return leases;
+  }
+
+  /** egw_yields: floating IP -> the last claim of it by another host (BPF-written). */
+  public BpfMap yields() {
+    return yields;
   }
 
   public int possibleCpus() {

@@ -41,6 +41,8 @@ public final class MapLayouts {
   public static final String MAP_GUARD = "egw_guard";
   public static final String MAP_EXCLUDED = "egw_excluded";
   public static final String MAP_DROPS = "egw_drops";
+  public static final String MAP_LEASES = "egw_leases";
+  public static final String MAP_YIELDS = "egw_yields";
 
   public static final String PROG_CLASSIFY = "egw_classify";
   public static final String PROG_STEER = "egw_steer";
@@ -52,6 +54,7 @@ public final class MapLayouts {
   public static final int COUNTERS_MAX = 65536;
   public static final int GUARD_MAX = 65536;
   public static final int EXCLUDED_MAX = 65536;
+  public static final int LEASES_MAX = 4096;
 
   /** egw_drops indexes: why the dataplane dropped packets. */
   public static final int DROP_GUARD = 0;
@@ -59,11 +62,14 @@ public final class MapLayouts {
   public static final int DROP_NO_EGRESS = 1;
   public static final int DROP_NO_NEIGH = 2;
   public static final int DROP_NOT_ON_LINK = 3;
-  public static final int DROP_REASONS = 4;
+  public static final int DROP_LEASE = 4;
+  public static final int DROP_CLAIMED = 5;
+  public static final int DROP_REASONS = 6;
 
   /** The metric label of each drop reason, by index. */
   public static final java.util.List<String> DROP_REASON_NAMES =
-      java.util.List.of("guard", "no_egress", "no_neighbour", "not_on_link");
+      java.util.List.of(
+          "guard", "no_egress", "no_neighbour", "not_on_link", "lease_lapsed", "claimed");
 
   public static final int TC_HANDLE = 0xe65;
   public static final int TC_PRIORITY = 0xe65;
@@ -119,18 +125,43 @@ public final class MapLayouts {
     }
   }
 
+  /** struct egw_lease. */
+  public static final class Lease extends Struct {
+    public final Unsigned64 deadlineNs = new Unsigned64();
+    public final Unsigned64 takenNs = new Unsigned64();
+
+    public Lease(Runtime runtime) {
+      super(runtime);
+    }
+  }
+
+  /** struct egw_yield. */
+  public static final class Yield extends Struct {
+    public final Unsigned64 atNs = new Unsigned64();
+    public final Unsigned8[] claimer = array(new Unsigned8[6]);
+    public final Unsigned8[] pad = array(new Unsigned8[2]);
+
+    public Yield(Runtime runtime) {
+      super(runtime);
+    }
+  }
+
   private static final Runtime RT = Runtime.getSystemRuntime();
   public static final RouteKey ROUTE_KEY = new RouteKey(RT);
   public static final Egress EGRESS = new Egress(RT);
   public static final Counters COUNTERS = new Counters(RT);
   public static final State STATE = new State(RT);
   public static final GuardKey GUARD_KEY = new GuardKey(RT);
+  public static final Lease LEASE = new Lease(RT);
+  public static final Yield YIELD = new Yield(RT);
 
   public static final int ROUTE_KEY_SIZE = Struct.size(ROUTE_KEY);
   public static final int EGRESS_SIZE = Struct.size(EGRESS);
   public static final int COUNTERS_SIZE = Struct.size(COUNTERS);
   public static final int STATE_SIZE = Struct.size(STATE);
   public static final int GUARD_KEY_SIZE = Struct.size(GUARD_KEY);
+  public static final int LEASE_SIZE = Struct.size(LEASE);
+  public static final int YIELD_SIZE = Struct.size(YIELD);
   public static final int U32_SIZE = 4;
 
   private static ByteBuffer buf(byte[] b, int offset) {
@@ -157,6 +188,10 @@ public final class MapLayouts {
 
   static long getU64(byte[] b, int base, Struct.NumberField field) {
     return buf(b, 0).getLong(base + (int) field.offset());
+  }
+
+  static void putU64(byte[] b, int base, Struct.NumberField field, long value) {
+    buf(b, 0).putLong(base + (int) field.offset(), value);
   }
 
   /** A plain u32 key or value at index i of a packed array. */

@@ -26,11 +26,12 @@ enum LabFault {
   AGENT_KILL("agent-kill", Duration.ofSeconds(5), false),
   /** The holder's agent is SIGSTOPped for 2 s (a long pause), then continued. */
   AGENT_STOP("agent-stop", Duration.ofSeconds(2), false),
-  /** The controller is SIGKILLed and started again at once (within the agents' hold-timeout). */
+  /** The controller is SIGKILLed and started again at once. */
   CONTROLLER_RESTART("controller-restart", Duration.ZERO, false),
   /**
-   * The controller is SIGKILLed and stays down past the agents' hold-timeout (15 s); then the
-   * router's neighbour table is flushed, so that egress works only if someone still answers ARP.
+   * The controller is SIGKILLed and stays down for 20 s (agents fail static: they keep their
+   * floating IPs); then the router's neighbour table is flushed, so that egress works only if
+   * someone still answers ARP.
    */
   CONTROLLER_OUTAGE("controller-outage", Duration.ofSeconds(20), false),
   /**

@@ -20,6 +20,11 @@ import java.util.Map;
  *     not_on_link), since the node's counters were created; empty from older agents
  * @param applyError why the last program could not be applied (e.g. {@code CapacityExceeded: ...}),
  *     null when it was (or none was tried)
+ * @param floatingIpClaims floating IPs this node holds that another host claimed (gratuitous ARP)
+ *     since it took them, ip -> the claimer's MAC: the node yielded them; empty from older agents
+ * @param silentAfterMillis the node's floating IPs fall silent at most this long after the
+ *     controller received this heartbeat, should the agent die now (its lease plus one heartbeat
+ *     interval); the controller declares the node Down no earlier. 0: unknown (older agent)
  * @param draining the agent is stopping (SIGTERM) and waits for a program without its floating IPs:
  *     the controller treats the node as ineligible and hands its IPs to their standbys. False from
  *     older agents
@@ -35,6 +40,8 @@ public record NodeReport(
     long guardDrops,
     Map<String, Long> drops,
     String applyError,
+    Map<String, String> floatingIpClaims,
+    long silentAfterMillis,
     boolean draining) {
 
   public NodeReport {
@@ -42,9 +49,11 @@ public record NodeReport(
     heldFloatingIPs = List.copyOf(heldFloatingIPs);
     counters = Map.copyOf(counters);
     drops = drops == null ? Map.of() : Map.copyOf(drops);
+    floatingIpClaims = floatingIpClaims == null ? Map.of() : Map.copyOf(floatingIpClaims);
+    silentAfterMillis = Math.max(0, silentAfterMillis);
   }
 
-  /** A report of an agent that is not draining. */
+  /** A report of an agent that is not draining, without lease facts (tests, older agents). */
   public NodeReport(
       String node,
       String agentId,
@@ -67,6 +76,8 @@ public record NodeReport(
         guardDrops,
         drops,
         applyError,
+        Map.of(),
+        0,
         false);
   }
 
@@ -91,6 +102,8 @@ public record NodeReport(
         guardDrops,
         Map.of(),
         null,
+        Map.of(),
+        0,
         false);
   }
 

@@ -207,9 +207,12 @@ class EgressGatewayE2E {
       assertEquals(FLOATING_IP, s.greeting());
       assertEquals("before", s.roundTrip("before"));
 
+      // a steering node's agent dies: its dataplane keeps steering (fail static)
       agents[1].kill();
-      agents[2].kill();
       assertEquals("while-down", s.roundTrip("while-down"));
+      // the holder's agent dies too: its floating IP falls silent once the lease runs out (one
+      // owner per IP, see FloatingIpOwnershipE2E), and the connection waits for the restart
+      agents[2].kill();
 
       agents[1] = startAgent(1);
       agents[2] = startAgent(2);

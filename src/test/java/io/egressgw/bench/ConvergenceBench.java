@@ -157,7 +157,6 @@ class ConvergenceBench {
                   io.egressgw.agent.channel.AgentChannel.fileToken(Path.of(tokenDir, n + ".token")),
                   io.egressgw.agent.channel.AgentChannel.publicKeyFile(Path.of(publicKey)),
                   Duration.ofSeconds(1),
-                  Duration.ofSeconds(60),
                   appliers));
     }
     await()

@@ -48,6 +48,43 @@ class AgentLivenessTest {
     assertEquals(alive, liveness.alive("w1", T0.plusMillis(nowAt)));
   }
 
+  static NodeReport leasedReport(String node, long silentAfterMillis) {
+    return new NodeReport(
+        node,
+        "agent-1",
+        "192.168.1.11",
+        List.of("192.168.1.11/24"),
+        0,
+        List.of("192.168.1.100"),
+        Map.of(),
+        0,
+        Map.of(),
+        null,
+        Map.of(),
+        silentAfterMillis,
+        false);
+  }
+
+  static Stream<Arguments> leaseCases() {
+    return Stream.of(
+        // lease 250 ms + heartbeat 100 ms: its IPs may answer until 350 ms; + 25 ms margin
+        Arguments.of("silent after 350 ms, 374 ms ago", 350L, 374L, true),
+        Arguments.of("silent after 350 ms, 375 ms ago", 350L, 375L, false),
+        Arguments.of("silent after 100 ms: the miss window still rules", 100L, 299L, true),
+        Arguments.of("silent after 100 ms, 300 ms ago", 100L, 300L, false),
+        Arguments.of("older agent (0: unknown): the miss window", 0L, 300L, false));
+  }
+
+  /** A node is Down only once its floating IPs have surely fallen silent (lease + interval). */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("leaseCases")
+  void aNodeIsDownOnlyOnceItsLeaseHasSurelyRunOut(
+      String description, long silentAfter, long nowAt, boolean alive) {
+    AgentLiveness liveness = new AgentLiveness(Duration.ofMillis(300));
+    liveness.heartbeat(leasedReport("w1", silentAfter), T0);
+    assertEquals(alive, liveness.alive("w1", T0.plusMillis(nowAt)));
+  }
+
   @Test
   void sweepReportsEachTransitionOnceWithTheLastHeartbeat() {
     AgentLiveness liveness = new AgentLiveness(Duration.ofMillis(300));

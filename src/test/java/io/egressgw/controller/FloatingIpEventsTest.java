@@ -69,4 +69,21 @@ class FloatingIpEventsTest {
     assertEquals(T0.toString(), e.getFirstTimestamp());
     assertEquals("egressgw-controller", e.getReportingComponent());
   }
+
+  @org.junit.jupiter.api.Test
+  void aNodeThatYieldedToAnotherHostGetsAConflictWarning() {
+    NetworkGatewayGroup g = group("kube-system", "default", Map.of(), "192.168.1.100");
+
+    Event e =
+        FloatingIpEvents.conflictEvent(
+            g, "w1", "192.168.1.100", "02:00:00:00:00:02", "w2", T0, "2a");
+
+    assertEquals("FloatingIPConflict", e.getReason());
+    assertEquals("Warning", e.getType());
+    assertEquals(
+        "192.168.1.100: another host (02:00:00:00:00:02) announced it while node w1 held it;"
+            + " w1 yielded (assigned to w2)",
+        e.getMessage());
+    assertEquals("default.2a", e.getMetadata().getName());
+  }
 }

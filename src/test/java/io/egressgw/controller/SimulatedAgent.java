@@ -28,7 +28,7 @@ public final class SimulatedAgent implements ProgramApplier {
   private final List<Long> appliedAtNanos = new CopyOnWriteArrayList<>();
   private volatile long appliedGeneration;
   private volatile List<String> held = List.of();
-  private volatile int releases;
+  private volatile int confirmations;
   private AgentChannelClient client;
 
   public SimulatedAgent(String node, String nodeIP, String subnet) {
@@ -45,8 +45,16 @@ public final class SimulatedAgent implements ProgramApplier {
         controllerUrl,
         AgentChannel.fileToken(tokenDir.resolve(node + ".token")),
         AgentChannel.publicKeyFile(publicKeyFile),
-        Duration.ofMillis(100),
-        Duration.ofSeconds(15));
+        Duration.ofMillis(100));
+  }
+
+  public SimulatedAgent start(
+      Vertx vertx,
+      String controllerUrl,
+      Supplier<String> token,
+      Supplier<PublicKey> key,
+      Duration heartbeat) {
+    return start(vertx, controllerUrl, token, key, heartbeat, null);
   }
 
   public SimulatedAgent start(
@@ -55,29 +63,17 @@ public final class SimulatedAgent implements ProgramApplier {
       Supplier<String> token,
       Supplier<PublicKey> key,
       Duration heartbeat,
-      Duration hold) {
-    return start(vertx, controllerUrl, token, key, heartbeat, hold, null);
-  }
-
-  public SimulatedAgent start(
-      Vertx vertx,
-      String controllerUrl,
-      Supplier<String> token,
-      Supplier<PublicKey> key,
-      Duration heartbeat,
-      Duration hold,
       java.util.concurrent.ExecutorService shared) {
-    return start(vertx, controllerUrl, token, key, heartbeat, hold, shared, Clock.systemUTC());
+    return start(vertx, controllerUrl, token, key, heartbeat, shared, Clock.systemUTC());
   }
 
-  /** {@code clock}: what the client measures its hold-timeout on (a test may move it by hand). */
+  /** {@code clock}: what the client measures its silence on (a test may move it by hand). */
   public SimulatedAgent start(
       Vertx vertx,
       String controllerUrl,
       Supplier<String> token,
       Supplier<PublicKey> key,
       Duration heartbeat,
-      Duration hold,
       java.util.concurrent.ExecutorService shared,
       Clock clock) {
     client =
@@ -89,7 +85,6 @@ public final class SimulatedAgent implements ProgramApplier {
             key,
             this,
             heartbeat,
-            hold,
             Duration.ofSeconds(40),
             clock,
             null,
@@ -122,8 +117,9 @@ public final class SimulatedAgent implements ProgramApplier {
     return appliedAtNanos;
   }
 
-  public int releases() {
-    return releases;
+  /** Heartbeat answers that named the applied generation (each confirms the program). */
+  public int confirmations() {
+    return confirmations;
   }
 
   @Override
@@ -161,8 +157,8 @@ public final class SimulatedAgent implements ProgramApplier {
 
   @Override
   @SuppressWarnings("NonAtomicVolatileUpdate") // written by the agent's applier thread only
-  public void releaseFloatingIPs() {
-    held = List.of();
-    releases++;
+  public List<String> confirmFloatingIPs() {
+    confirmations++;
+    return List.of();
   }
 }

@@ -39,7 +39,20 @@ class MapLayoutBtfTest {
     MapLayouts.Counters c = MapLayouts.COUNTERS;
     MapLayouts.State st = MapLayouts.STATE;
     MapLayouts.GuardKey gk = MapLayouts.GUARD_KEY;
+    MapLayouts.Lease ls = MapLayouts.LEASE;
+    MapLayouts.Yield y = MapLayouts.YIELD;
     return List.of(
+        new Case(
+            "leases value",
+            "egw_lease",
+            ls,
+            ordered("deadline_ns", ls.deadlineNs, "taken_ns", ls.takenNs)),
+        new Case(
+            "yields value",
+            "egw_yield",
+            y,
+            // arrays: the offset of their first element
+            ordered("at_ns", y.atNs, "claimer", y.claimer[0], "pad", y.pad[0])),
         new Case(
             "guard key",
             "egw_guard_key",
@@ -136,7 +149,10 @@ class MapLayoutBtfTest {
             MapLayouts.MAP_COUNTERS,
             MapLayouts.MAP_STATE,
             MapLayouts.MAP_GUARD,
-            MapLayouts.MAP_EXCLUDED)) {
+            MapLayouts.MAP_EXCLUDED,
+            MapLayouts.MAP_DROPS,
+            MapLayouts.MAP_LEASES,
+            MapLayouts.MAP_YIELDS)) {
       assertTrue(dump.contains("VAR '" + map + "'"), map + " missing from the object");
     }
     assertTrue(

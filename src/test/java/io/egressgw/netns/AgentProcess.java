@@ -110,6 +110,19 @@ public final class AgentProcess implements AutoCloseable {
     return send("report").path("body");
   }
 
+  /**
+   * What a heartbeat answer naming the applied generation does: floating IPs whose lease lapsed are
+   * taken again. Returns the IPs taken.
+   */
+  public JsonNode confirm() {
+    return send("confirm").path("body").path("taken");
+  }
+
+  /** SIGSTOP / SIGCONT: a paused process (a long GC pause, a frozen container). */
+  public void pause(boolean paused) {
+    Sh.must("kill", paused ? "-STOP" : "-CONT", Long.toString(process.pid()));
+  }
+
   private static String toJson(NodeProgram program) {
     try {
       return JSON.writeValueAsString(program);

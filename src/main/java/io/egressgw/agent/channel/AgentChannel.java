@@ -57,7 +57,6 @@ public class AgentChannel {
             publicKeyFile(Path.of(settings.controllerPublicKeyFile())),
             appliers.get(),
             settings.heartbeatInterval(),
-            settings.holdTimeout(),
             settings.pollTimeout(),
             Clock.systemUTC(),
             settings.caFile().orElse(null),

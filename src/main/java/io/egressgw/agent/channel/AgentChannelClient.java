@@ -1,6 +1,7 @@
 package io.egressgw.agent.channel;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.egressgw.program.HeartbeatResponse;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport;
 import io.egressgw.program.ProgramDelta;
@@ -31,10 +32,12 @@ import org.jboss.logging.Logger;
  * controller for programs, verifies each program's signature and hands it to the {@link
  * ProgramApplier}. The agent opens no port: every exchange is a request it makes.
  *
- * <p>Failure semantics: while the controller is unreachable (errors, or 503 from a replica that
- * does not lead) the node keeps what it has; after {@code holdTimeout} without a successful
- * heartbeat it releases its floating IPs, since the controller has by then declared it Down and
- * moved them.
+ * <p>Failure semantics (fail static): while the controller is unreachable (errors, or 503 from a
+ * replica that does not lead), for however long, the node keeps what it has, floating IPs included.
+ * It gives a floating IP up only when it knows another node took it: a newer program without it, or
+ * the new holder's gratuitous ARP (the dataplane yields on its own). A heartbeat answer naming the
+ * generation this node applied confirms its program, which takes floating IPs whose lease lapsed (a
+ * pause, a restart) again.
  *
  * <p>Planned hand-over ({@link #handOver}, on SIGTERM): from then on every heartbeat says draining,
  * the controller gives the node's floating IPs to their standbys, and the caller waits, bounded,
@@ -50,7 +53,6 @@ public final class AgentChannelClient {
   private final Supplier<PublicKey> controllerKey;
   private final ProgramApplier applier;
   private final Duration heartbeatInterval;
-  private final Duration holdTimeout;
   private final Duration pollTimeout;
   private final Clock clock;
   private final ObjectMapper json = new ObjectMapper();
@@ -68,9 +70,7 @@ public final class AgentChannelClient {
   private final AtomicLong deltasReceived = new AtomicLong();
   private volatile int lastProgramBytes;
   private volatile int lastHeartbeatStatus;
-  private volatile boolean released;
   private volatile boolean heartbeatMissed;
-  private volatile boolean refetch;
   private volatile long lastAcceptedGeneration;
   private volatile boolean draining;
   private volatile CompletableFuture<Void> handedOver;
@@ -95,7 +95,6 @@ public final class AgentChannelClient {
       Supplier<PublicKey> controllerKey,
       ProgramApplier applier,
       Duration heartbeatInterval,
-      Duration holdTimeout,
       Duration pollTimeout,
       Clock clock,
       String caFile,
@@ -107,7 +106,6 @@ public final class AgentChannelClient {
     this.controllerKey = controllerKey;
     this.applier = applier;
     this.heartbeatInterval = heartbeatInterval;
-    this.holdTimeout = holdTimeout;
     this.pollTimeout = pollTimeout;
     this.clock = clock;
     HttpClientOptions options =
@@ -188,8 +186,9 @@ public final class AgentChannelClient {
     return programsRejected.get();
   }
 
-  public boolean releasedFloatingIPs() {
-    return released;
+  /** Milliseconds since the controller last accepted a heartbeat (or since start). */
+  public long silentForMillis() {
+    return clock.millis() - lastContactMillis.get();
   }
 
   /**
@@ -228,23 +227,12 @@ public final class AgentChannelClient {
 
   private boolean holdsNoFloatingIP() {
     NodeProgram held = current;
-    return released || held == null || held.floatingIPs().isEmpty();
+    return held == null || held.floatingIPs().isEmpty();
   }
 
   private void tick() {
     if (!running.get()) {
       return;
-    }
-    long silentFor = clock.millis() - lastContactMillis.get();
-    if (!released && silentFor > holdTimeout.toMillis()) {
-      released = true;
-      refetch = true;
-      LOG.warnf("controller unreachable for %d ms: releasing floating IPs of %s", silentFor, node);
-      onApplier(
-          () -> {
-            applier.releaseFloatingIPs();
-            return null;
-          });
     }
     heartbeatNow();
   }
@@ -292,9 +280,7 @@ public final class AgentChannelClient {
               if (reply.status() == 200) {
                 lastContactMillis.set(clock.millis());
                 heartbeatsAccepted.incrementAndGet();
-                if (released) {
-                  released = false;
-                }
+                confirmIfCurrent(reply.body());
               } else {
                 LOG.debugf("heartbeat of %s answered %d", node, reply.status());
               }
@@ -308,7 +294,29 @@ public final class AgentChannelClient {
             });
   }
 
+  /**
+   * The controller named the node's current generation: when it is the one applied here, the
+   * program (and every floating IP in it) is confirmed.
+   */
+  private void confirmIfCurrent(Buffer body) {
+    long current;
+    try {
+      current = json.readValue(body.getBytes(), HeartbeatResponse.class).programGeneration();
+    } catch (Exception e) {
+      return; // an older controller: no confirmation, leases lapse only on a pause anyway
+    }
+    if (current > 0) {
+      var unused =
+          onApplier(
+              () ->
+                  current == applier.appliedGeneration()
+                      ? applier.confirmFloatingIPs()
+                      : java.util.List.of());
+    }
+  }
+
   private NodeReport report() {
+    long lease = applier.leaseMillis();
     return new NodeReport(
         node,
         agentId,
@@ -320,6 +328,10 @@ public final class AgentChannelClient {
         applier.guardDrops(),
         applier.drops(),
         applier.applyError(),
+        applier.floatingIpClaims(),
+        // should this process die right after sending this report: its last lease renewal is at
+        // most one heartbeat interval later, and the lease runs that much longer
+        lease == 0 ? 0 : lease + heartbeatInterval.toMillis(),
         draining);
   }
 
@@ -327,10 +339,10 @@ public final class AgentChannelClient {
     if (!running.get()) {
       return;
     }
-    long after = refetch ? 0 : applier.appliedGeneration();
+    long after = applier.appliedGeneration();
     NodeProgram held = current;
     // base=G: "I hold program G, a delta against it will do" (only for the program applied last).
-    String base = held != null && !refetch && held.generation() == after ? "&base=" + after : "";
+    String base = held != null && held.generation() == after ? "&base=" + after : "";
     send(
             HttpMethod.GET,
             "/v1/agents/" + node + "/program?after=" + after + base,
@@ -393,7 +405,7 @@ public final class AgentChannelClient {
       if (!node.equals(program.node())) {
         throw new SecurityException("program for node " + program.node() + " sent to " + node);
       }
-      if (!refetch && program.generation() <= lastAcceptedGeneration) {
+      if (program.generation() <= lastAcceptedGeneration) {
         throw new SecurityException("stale program generation " + program.generation());
       }
     } catch (Exception e) {
@@ -411,7 +423,6 @@ public final class AgentChannelClient {
             v -> {
               lastAcceptedGeneration = verified.generation();
               current = verified;
-              refetch = false;
               programsApplied.incrementAndGet();
               CompletableFuture<Void> waiting = handedOver;
               if (waiting != null && verified.floatingIPs().isEmpty()) {

@@ -39,14 +39,6 @@ public interface AgentChannelSettings {
   Duration heartbeatInterval();
 
   /**
-   * How long the agent keeps its floating IPs while it cannot reach the (leading) controller.
-   * Longer than a leader change, so a controller restart drops nothing; after it the IPs are
-   * released because the controller has long since moved them.
-   */
-  @WithDefault("15s")
-  Duration holdTimeout();
-
-  /**
    * On SIGTERM, how long the agent waits for a program without its floating IPs (the controller
    * hands them to their standbys when the heartbeat says draining) before it exits anyway. Below
    * the pod's terminationGracePeriodSeconds.

@@ -13,11 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.jboss.logging.Logger;
 
-/**
- * The channel's {@link ProgramApplier} on a real node: the dataplane's {@link NodeDataplane}, plus
- * releasing floating IPs after the hold-timeout, which touches the floating IPs only (the applied
- * generation stays, so the controller's next program is still newer).
- */
+/** The channel's {@link ProgramApplier} on a real node: the dataplane's {@link NodeDataplane}. */
 public final class DataplaneProgramApplier implements ProgramApplier {
   private static final Logger LOG = Logger.getLogger(DataplaneProgramApplier.class);
 
@@ -95,12 +91,22 @@ public final class DataplaneProgramApplier implements ProgramApplier {
   }
 
   @Override
-  public void releaseFloatingIPs() {
-    // Only the floating IPs: the pinned sources, routes and guard stay, also when this process
-    // never received a program (restarted while cut off). Applying an empty program there wiped
-    // them, and selected pods left with the node's address (fail open).
-    LOG.warnf("releasing floating IPs %s of %s", dataplane.heldFloatingIPs(), node);
-    dataplane.releaseFloatingIPs();
+  public List<String> confirmFloatingIPs() {
+    List<String> taken = dataplane.confirmFloatingIPs();
+    if (!taken.isEmpty()) {
+      LOG.infof("controller confirmed %s: took %s again", node, taken);
+    }
+    return taken;
+  }
+
+  @Override
+  public Map<String, String> floatingIpClaims() {
+    return dataplane.floatingIpClaims();
+  }
+
+  @Override
+  public long leaseMillis() {
+    return dataplane.leaseMillis();
   }
 
   /** Role agent: the applier over the node's dataplane. */

@@ -45,9 +45,21 @@ public interface ProgramApplier {
   }
 
   /**
-   * Releases every floating IP the node holds while keeping the rest of the program. Called when
-   * the controller has been unreachable for the hold-timeout: the controller has by then declared
-   * this node Down and moved its IPs elsewhere.
+   * The controller answered a heartbeat with the generation this node applied: its program is
+   * current, so floating IPs whose lease lapsed (a pause, a restart) are taken again ({@code
+   * NodeDataplane#confirmFloatingIPs}). Returns the IPs taken again.
    */
-  void releaseFloatingIPs();
+  default List<String> confirmFloatingIPs() {
+    return List.of();
+  }
+
+  /** Floating IPs another host claimed since this node took them: ip -> MAC. */
+  default Map<String, String> floatingIpClaims() {
+    return Map.of();
+  }
+
+  /** The node's floating IP lease duration in ms (0: no leases). */
+  default long leaseMillis() {
+    return 0;
+  }
 }

@@ -2,7 +2,6 @@ package io.egressgw.agent.channel;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,8 +31,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The agent's channel client against a stand-in controller on a Unix socket: it applies programs
- * signed with the controller's key only, and it releases its floating IPs only after the
- * hold-timeout without a successful heartbeat (measured on a clock the test moves by hand).
+ * signed with the controller's key only; it keeps its floating IPs however long the controller is
+ * unreachable (fail static, measured on a clock the test moves by hand); and a heartbeat answer
+ * naming the generation it applied confirms its program.
  */
 class AgentChannelClientTest {
   /** How long an eventual outcome may take on a loaded machine; no assertion is about speed. */
@@ -49,6 +49,7 @@ class AgentChannelClientTest {
   private final AtomicInteger heartbeatStatus = new AtomicInteger(200);
   private final AtomicReference<String> lastAuthorization = new AtomicReference<>();
   private final AtomicInteger heartbeatsReceived = new AtomicInteger();
+  private final AtomicInteger currentGeneration = new AtomicInteger(7);
 
   @BeforeEach
   void fakeController() throws Exception {
@@ -75,7 +76,9 @@ class AgentChannelClientTest {
                     // A replica that does not lead answers every agent request with 503.
                     req.response().setStatusCode(heartbeatStatus.get()).end();
                   } else if (req.path().endsWith("/heartbeat")) {
-                    req.response().setStatusCode(200).end("{\"programGeneration\":7}");
+                    req.response()
+                        .setStatusCode(200)
+                        .end("{\"programGeneration\":" + currentGeneration.get() + "}");
                   } else if (req.path().endsWith("/program")
                       && servingKey.get() != null
                       && !"7".equals(req.getParam("after"))) {
@@ -105,11 +108,11 @@ class AgentChannelClientTest {
     Files.deleteIfExists(socket);
   }
 
-  private SimulatedAgent agent(Duration hold) {
-    return agent(hold, Clock.systemUTC());
+  private SimulatedAgent agent() {
+    return agent(Clock.systemUTC());
   }
 
-  private SimulatedAgent agent(Duration hold, Clock clock) {
+  private SimulatedAgent agent(Clock clock) {
     return new SimulatedAgent("node-a", "192.168.1.11", "192.168.1.11/24")
         .start(
             vertx,
@@ -117,15 +120,14 @@ class AgentChannelClientTest {
             () -> "node-a.token",
             controllerKey::getPublic,
             Duration.ofMillis(50),
-            hold,
             null,
             clock);
   }
 
   /**
-   * Returns once the agent has run its hold-timeout check at least once after this call: heartbeats
-   * go one at a time and each tick checks before it sends, so the third heartbeat the controller
-   * receives from now on was sent by a tick that started after this call.
+   * Returns once the agent has run at least one tick after this call: heartbeats go one at a time,
+   * so the third heartbeat the controller receives from now on was sent by a tick that started
+   * after this call.
    */
   private void awaitTicksFromNow() {
     int from = heartbeatsReceived.get();
@@ -135,7 +137,7 @@ class AgentChannelClientTest {
   @Test
   void appliesAProgramSignedByTheController() {
     servingKey.set(controllerKey);
-    SimulatedAgent agent = agent(Duration.ofSeconds(10));
+    SimulatedAgent agent = agent();
     await().atMost(EVENTUALLY).until(() -> agent.last() != null);
     assertEquals(List.of("192.168.1.100"), agent.last().floatingIPs());
     assertEquals(7, agent.appliedGeneration());
@@ -147,46 +149,54 @@ class AgentChannelClientTest {
   @Test
   void rejectsAForgedProgram() {
     servingKey.set(attackerKey);
-    SimulatedAgent agent = agent(Duration.ofSeconds(10));
+    SimulatedAgent agent = agent();
     await().atMost(EVENTUALLY).until(() -> agent.client().programsRejected() >= 2);
     assertTrue(agent.applied().isEmpty(), "a program not signed by the controller was applied");
     agent.kill();
   }
 
   @Test
-  void keepsFloatingIPsUntilTheHoldTimeoutThenReleasesThem() {
-    // Arrange: the agent's clock stands still at 12:00 until moved, so every successful heartbeat
-    // counts as one at 12:00; the hold-timeout is the production default.
+  void keepsFloatingIPsHoweverLongTheControllerIsUnreachable() {
+    // Arrange: the agent's clock stands still at 12:00 until moved.
     ManualClock clock = new ManualClock(Instant.parse("2026-11-30T12:00:00Z"));
-    Duration hold = Duration.ofSeconds(15);
     servingKey.set(controllerKey);
-    SimulatedAgent agent = agent(hold, clock);
+    SimulatedAgent agent = agent(clock);
     await().atMost(EVENTUALLY).until(() -> agent.last() != null);
-    // The controller stops answering usefully (a replica that does not lead answers 503); once the
-    // agent has seen a 503, no heartbeat of the old, successful kind is still on its way.
+    // The controller stops answering usefully (a replica that does not lead answers 503).
     heartbeatStatus.set(503);
     await().atMost(EVENTUALLY).until(() -> agent.client().lastHeartbeatStatus() == 503);
 
-    // Act: just under the hold-timeout passes without a successful heartbeat.
-    clock.advance(hold.minusMillis(1));
+    // Act: a day passes without a successful heartbeat (the old 15 s hold-timeout many times over).
+    clock.advance(Duration.ofDays(1));
     awaitTicksFromNow();
 
-    // Assert: the agent keeps its floating IPs.
-    assertFalse(agent.client().releasedFloatingIPs(), "released before the hold-timeout");
-    assertEquals(0, agent.releases(), "released before the hold-timeout");
+    // Assert: the node keeps its program and its floating IPs (fail static).
+    assertTrue(agent.client().silentForMillis() >= Duration.ofDays(1).toMillis());
     assertEquals(List.of("192.168.1.100"), agent.heldFloatingIPs());
-
-    // Act: the hold-timeout is over.
-    clock.advance(Duration.ofMillis(2));
-
-    // Assert: the agent releases them.
-    await().atMost(EVENTUALLY).until(() -> agent.releases() > 0);
-    assertEquals(List.of(), agent.heldFloatingIPs());
-    // The controller is back: the agent fetches its program again and holds its IPs again.
+    assertEquals(1, agent.applied().size(), "nothing applied while the controller was away");
     heartbeatStatus.set(200);
-    await()
-        .atMost(EVENTUALLY)
-        .until(() -> agent.heldFloatingIPs().equals(List.of("192.168.1.100")));
+    await().atMost(EVENTUALLY).until(() -> agent.client().lastHeartbeatStatus() == 200);
+    assertEquals(List.of("192.168.1.100"), agent.heldFloatingIPs());
+    agent.kill();
+  }
+
+  @Test
+  void aHeartbeatAnswerNamingTheAppliedGenerationConfirmsTheProgram() {
+    servingKey.set(controllerKey);
+    currentGeneration.set(8); // the controller has a newer program than the one served (7)
+    SimulatedAgent agent = agent();
+    await().atMost(EVENTUALLY).until(() -> agent.last() != null);
+    awaitTicksFromNow();
+    assertEquals(0, agent.confirmations(), "generation 8 is not the applied 7: no confirmation");
+
+    currentGeneration.set(7);
+
+    await().atMost(EVENTUALLY).until(() -> agent.confirmations() > 0);
+    heartbeatStatus.set(503);
+    await().atMost(EVENTUALLY).until(() -> agent.client().lastHeartbeatStatus() == 503);
+    int confirmed = agent.confirmations();
+    awaitTicksFromNow();
+    assertEquals(confirmed, agent.confirmations(), "an unreachable controller confirms nothing");
     agent.kill();
   }
 }
