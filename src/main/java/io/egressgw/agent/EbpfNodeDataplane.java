@@ -3,6 +3,8 @@ package io.egressgw.agent;
 import static io.egressgw.dataplane.MapLayouts.*;
 
 import io.egressgw.dataplane.CapacityExceededException;
+import io.egressgw.dataplane.Conntrack;
+import io.egressgw.dataplane.ConntrackMessages;
 import io.egressgw.dataplane.DataplaneException;
 import io.egressgw.dataplane.DataplaneObject;
 import io.egressgw.dataplane.EgressEntry;
@@ -493,6 +495,22 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   private long droppedPackets(int reason) {
     byte[] v = bpf.drops().lookup(MapCodec.u32(reason));
     return v == null ? 0 : MapCodec.sumCounters(v, bpf.possibleCpus()).packets();
+  }
+
+  /** One ctnetlink dump, outside the lock: applies need not wait for it. */
+  @Override
+  public Map<String, Long> snatConnections() {
+    Set<Integer> held = new TreeSet<>();
+    heldFloatingIPs().forEach(ip -> held.add(Ipv4.parseOrThrow(ip)));
+    Map<String, Long> out = new TreeMap<>();
+    Conntrack.connectionsByReplyDestination(held).forEach((ip, n) -> out.put(Ipv4.format(ip), n));
+    return out;
+  }
+
+  @Override
+  public Map<String, Long> conntrackFailures() {
+    ConntrackMessages.Stats s = Conntrack.stats();
+    return Map.of(SnatMetrics.INSERT_FAILED, s.insertFailed(), SnatMetrics.DROP, s.drop());
   }
 
   @Override

@@ -110,6 +110,18 @@ public final class AgentProcess implements AutoCloseable {
     return send("report").path("body");
   }
 
+  /**
+   * The agent's SNAT meters, keyed {@code name{tag=value}} (see DataplaneCli), read from conntrack
+   * now.
+   */
+  public JsonNode metrics() {
+    JsonNode e = send("metrics");
+    if (!"metrics".equals(e.path("event").asText())) {
+      throw new IllegalStateException("metrics failed: " + e);
+    }
+    return e.path("body");
+  }
+
   private static String toJson(NodeProgram program) {
     try {
       return JSON.writeValueAsString(program);
