@@ -16,12 +16,10 @@ import java.util.Set;
 public final class ConntrackMessages {
   private ConntrackMessages() {}
 
-  static final int NLMSG_HDRLEN = 16;
   static final int NFGENMSG_LEN = 4;
-  static final int NLMSG_ERROR = 2;
-  static final int NLMSG_DONE = 3;
-  static final int NLM_F_REQUEST = 0x1;
-  static final int NLM_F_DUMP = 0x300;
+  private static final int NLMSG_HDRLEN = NetlinkMessages.NLMSG_HDRLEN;
+  private static final int NLM_F_REQUEST = NetlinkMessages.NLM_F_REQUEST;
+  private static final int NLM_F_DUMP = NetlinkMessages.NLM_F_DUMP;
 
   static final int NFNL_SUBSYS_CTNETLINK = 1;
   static final int IPCTNL_MSG_CT_GET = 1;
@@ -37,9 +35,6 @@ public final class ConntrackMessages {
   static final int CTA_STATS_INSERT_FAILED = 9;
   static final int CTA_STATS_DROP = 10;
   static final int CTA_STATS_EARLY_DROP = 11;
-
-  /** nla_type without NLA_F_NESTED and NLA_F_NET_BYTEORDER. */
-  private static final int NLA_TYPE_MASK = 0x3fff;
 
   /**
    * Conntrack's failures to create an entry, summed over CPUs (the kernel counts them per CPU):
@@ -76,41 +71,29 @@ public final class ConntrackMessages {
     return b.array();
   }
 
-  /** What one netlink message of a dump is. */
+  /** One ctnetlink message of a dump. */
   interface Visitor {
     /** Called with the message's payload after its nfgenmsg header (position to limit). */
     void message(int type, ByteBuffer attributes);
   }
 
   /**
-   * Walks the netlink messages of one datagram of a dump answer.
+   * Walks the ctnetlink messages of one datagram of a dump answer.
    *
    * @return true when the datagram ends the dump (NLMSG_DONE)
    * @throws DataplaneException when the kernel answered with an error
    */
   static boolean walk(byte[] datagram, int length, String what, Visitor visitor) {
-    ByteBuffer b = ByteBuffer.wrap(datagram, 0, length).order(ByteOrder.nativeOrder());
-    while (b.remaining() >= NLMSG_HDRLEN) {
-      int start = b.position();
-      int len = b.getInt(start);
-      int type = b.getShort(start + 4) & 0xffff;
-      if (len < NLMSG_HDRLEN || start + len > length) {
-        throw new DataplaneException(what + ": malformed netlink message");
+    return NetlinkMessages.walk(datagram, length, what, wrap(visitor));
+  }
+
+  /** Hands on the ctnetlink message type and the attributes after the nfgenmsg header. */
+  static NetlinkMessages.Visitor wrap(Visitor visitor) {
+    return (type, payload) -> {
+      if (payload.remaining() >= NFGENMSG_LEN) {
+        visitor.message(type & 0xff, NetlinkMessages.after(payload, NFGENMSG_LEN));
       }
-      if (type == NLMSG_DONE) {
-        return true;
-      }
-      if (type == NLMSG_ERROR) {
-        int errno = b.getInt(start + NLMSG_HDRLEN);
-        DataplaneException.check(errno, what);
-      } else if (len >= NLMSG_HDRLEN + NFGENMSG_LEN) {
-        ByteBuffer attrs = b.duplicate().order(ByteOrder.nativeOrder());
-        attrs.position(start + NLMSG_HDRLEN + NFGENMSG_LEN).limit(start + len);
-        visitor.message(type & 0xff, attrs.slice().order(ByteOrder.nativeOrder()));
-      }
-      b.position(start + align(len));
-    }
-    return false;
+    };
   }
 
   /** Counts one conntrack entry when the destination of its reply tuple is in addresses. */
@@ -145,26 +128,6 @@ public final class ConntrackMessages {
 
   /** The payload of the first attribute of the given type, or null. */
   static ByteBuffer attribute(ByteBuffer attributes, int type) {
-    ByteBuffer b = attributes.duplicate().order(ByteOrder.nativeOrder());
-    b.position(0);
-    while (b.remaining() >= 4) {
-      int start = b.position();
-      int len = b.getShort(start) & 0xffff;
-      int t = b.getShort(start + 2) & NLA_TYPE_MASK;
-      if (len < 4 || start + len > b.limit()) {
-        return null;
-      }
-      if (t == type) {
-        ByteBuffer payload = b.duplicate();
-        payload.position(start + 4).limit(start + len);
-        return payload.slice().order(ByteOrder.nativeOrder());
-      }
-      b.position(Math.min(b.limit(), start + align(len)));
-    }
-    return null;
-  }
-
-  private static int align(int len) {
-    return (len + 3) & ~3;
+    return NetlinkMessages.attribute(attributes, type);
   }
 }
