@@ -1,5 +1,6 @@
 package io.egressgw.agent;
 
+import io.egressgw.dataplane.DataplaneException;
 import io.egressgw.role.ProcessRole;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
@@ -9,6 +10,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /**
  * The agent's Prometheus metrics (/q/metrics on the agent's own endpoint). Active exactly when the
@@ -25,7 +27,10 @@ public class AgentMetrics {
   @ConfigProperty(name = "egressgw.agent.channel.enabled", defaultValue = "true")
   boolean channelEnabled;
 
+  private static final Logger LOG = Logger.getLogger(AgentMetrics.class);
+
   private volatile PolicyCounterMetrics counters;
+  private volatile SnatMetrics snat;
 
   void onStart(@Observes StartupEvent event) {
     if (!role.isAgent() || !channelEnabled || !dataplane.isResolvable()) {
@@ -35,6 +40,8 @@ public class AgentMetrics {
     PolicyCounterMetrics.registerNodeGauges(registry, node);
     counters = new PolicyCounterMetrics(registry, node::counters);
     counters.refresh();
+    snat = new SnatMetrics(registry, node::snatConnections, node::conntrackFailures);
+    refreshSnat(snat);
   }
 
   @Scheduled(
@@ -44,6 +51,19 @@ public class AgentMetrics {
     PolicyCounterMetrics c = counters;
     if (c != null) {
       c.refresh();
+    }
+    SnatMetrics s = snat;
+    if (s != null) {
+      refreshSnat(s);
+    }
+  }
+
+  /** A conntrack that cannot be read (no nf_conntrack_netlink) costs the SNAT metrics only. */
+  private static void refreshSnat(SnatMetrics s) {
+    try {
+      s.refresh();
+    } catch (DataplaneException e) {
+      LOG.warn("SNAT metrics not refreshed: " + e.getMessage());
     }
   }
 }

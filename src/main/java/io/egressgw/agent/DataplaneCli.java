@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressgw.dataplane.DataplaneObject;
 import io.egressgw.net.Ipv4;
 import io.egressgw.program.NodeProgram;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -12,9 +14,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * Runs a node's dataplane without the controller, in the network namespace the process runs in:
@@ -24,11 +28,12 @@ import java.util.concurrent.TimeUnit;
  * <p>Prints one JSON line per event on stdout: {@code {"event":"ready",...}} once the dataplane is
  * open, {@code {"event":"applied",...}} per program applied, {@code {"event":"report",...}} for the
  * stdin command {@code report}, {@code {"event":"error",...}} on failure. With --stdin it reads
- * commands, one per line: a NodeProgram as JSON, {@code report}, {@code release} (floating IPs
- * only), {@code confirm} (as a heartbeat answer naming the applied generation: lapsed floating IPs
- * are taken again), or {@code exit}; {@code --lease-ms N} sets the floating IP lease. It attaches
- * the classifier to a new pod interface on its link event and checks every interface each second.
- * End-to-end tests and the lab drive agents so.
+ * commands, one per line: a NodeProgram as JSON, {@code report}, {@code metrics} (the SNAT meters,
+ * read from conntrack now), {@code release} (floating IPs only), {@code confirm} (as a heartbeat
+ * answer naming the applied generation: lapsed floating IPs are taken again), or {@code exit};
+ * {@code --lease-ms N} sets the floating IP lease. It attaches the classifier to a new pod
+ * interface on its link event and checks every interface each second. End-to-end tests and the lab
+ * drive agents so.
  */
 public final class DataplaneCli {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -70,6 +75,8 @@ public final class DataplaneCli {
         return;
       }
       InterfaceWatcher watcher = InterfaceWatcher.start(dp);
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      SnatMetrics snat = new SnatMetrics(registry, dp::snatConnections, dp::conntrackFailures);
       ScheduledExecutorService timer =
           Executors.newSingleThreadScheduledExecutor(
               r -> {
@@ -102,6 +109,13 @@ public final class DataplaneCli {
           emit(out, "report", report(dp));
         } else if (line.equals("confirm")) {
           emit(out, "confirmed", Map.of("taken", dp.confirmFloatingIPs()));
+        } else if (line.equals("metrics")) {
+          try {
+            snat.refresh();
+            emit(out, "metrics", meters(registry));
+          } catch (RuntimeException e) {
+            emit(out, "error", Map.of("message", String.valueOf(e.getMessage())));
+          }
         } else if (line.equals("release")) {
           dp.releaseFloatingIPs();
           emit(out, "released", report(dp));
@@ -125,6 +139,22 @@ public final class DataplaneCli {
     } catch (Exception e) {
       emit(out, "error", Map.of("message", String.valueOf(e.getMessage())));
     }
+  }
+
+  /**
+   * The SNAT meters as the agent exports them, keyed {@code name{tag=value,...}}: what the agent's
+   * /q/metrics would show, from the same code.
+   */
+  private static Map<String, Double> meters(SimpleMeterRegistry registry) {
+    Map<String, Double> m = new TreeMap<>();
+    for (Meter meter : registry.getMeters()) {
+      String tags =
+          meter.getId().getTags().stream()
+              .map(t -> t.getKey() + "=" + t.getValue())
+              .collect(Collectors.joining(",", "{", "}"));
+      meter.measure().forEach(x -> m.put(meter.getId().getName() + tags, x.getValue()));
+    }
+    return m;
   }
 
   /**

@@ -3,12 +3,15 @@ package io.egressgw.agent;
 import static io.egressgw.dataplane.MapLayouts.*;
 
 import io.egressgw.dataplane.CapacityExceededException;
+import io.egressgw.dataplane.Conntrack;
+import io.egressgw.dataplane.ConntrackMessages;
 import io.egressgw.dataplane.DataplaneException;
 import io.egressgw.dataplane.DataplaneObject;
 import io.egressgw.dataplane.EgressEntry;
 import io.egressgw.dataplane.EgressNatTable;
 import io.egressgw.dataplane.FloatingIpLeases;
 import io.egressgw.dataplane.MapCodec;
+import io.egressgw.dataplane.Neighbours;
 import io.egressgw.dataplane.Nftables;
 import io.egressgw.dataplane.RouteKey;
 import io.egressgw.dataplane.Rtnetlink;
@@ -450,27 +453,44 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   static final java.time.Duration NEIGHBOR_WAIT = java.time.Duration.ofMillis(300);
 
   /**
+   * How long a gateway's REACHABLE neighbour entry may go unconfirmed before the agent re-probes it
+   * (see {@link GatewayNeighbour}): with the kernel's three unicast probes a second apart and the 1
+   * s pass, a gateway whose MAC changed is reached again within about 10 s.
+   */
+  static final java.time.Duration GATEWAY_REPROBE_AFTER = java.time.Duration.ofSeconds(5);
+
+  /**
    * Makes sure this node knows the MAC of every other node its egresses steer to, waiting up to
    * {@code wait} for entries it must resolve first. Steering uses bpf_redirect_neigh(), which with
    * an unresolved neighbour queues the packet with its original route and, once resolved, sends it
    * to that route's next hop: the first packet of a pod newly steered to a gateway this node never
    * talked to would leave for the default router with the pod's own address (seen in the lab). So
    * the agent resolves gateways before it writes the routes and sources that steer to them, and
-   * keeps resolving them (every interface pass, i.e. every second) so that the entries never expire
-   * while in use.
+   * keeps them confirmed (every interface pass, i.e. every second): missing entries are resolved,
+   * STALE ones and those unconfirmed for {@link #GATEWAY_REPROBE_AFTER} re-probed, since egw_steer
+   * writes the MAC itself and no packet ever makes the kernel check it.
    */
   private void resolveGateways(int uplink, DataplaneState state, java.time.Duration wait) {
-    Set<Integer> pending = new java.util.HashSet<>();
+    Set<Integer> gateways = new TreeSet<>();
     for (EgressEntry e : state.egresses().values()) {
       if (e.gatewayIp() != 0 && e.gatewayIp() != nodeIp) {
-        pending.add(e.gatewayIp()); // each gateway once, however many egresses it holds
+        gateways.add(e.gatewayIp()); // each gateway once, however many egresses it holds
       }
     }
-    pending.removeIf(ip -> (Rtnetlink.neighborState(uplink, ip) & Rtnetlink.NUD_VALID) != 0);
-    pending.forEach(ip -> Rtnetlink.resolveNeighbor(uplink, ip));
+    Set<Integer> pending = new java.util.HashSet<>();
+    for (Integer ip : gateways) {
+      switch (GatewayNeighbour.of(Neighbours.get(uplink, ip), GATEWAY_REPROBE_AFTER)) {
+        case RESOLVE -> {
+          Rtnetlink.resolveNeighbor(uplink, ip);
+          pending.add(ip);
+        }
+        case PROBE -> reprobe(uplink, ip);
+        case NONE -> {}
+      }
+    }
     long deadline = System.nanoTime() + wait.toNanos();
     while (!pending.isEmpty() && System.nanoTime() < deadline) {
-      pending.removeIf(ip -> (Rtnetlink.neighborState(uplink, ip) & Rtnetlink.NUD_VALID) != 0);
+      pending.removeIf(ip -> hasMac(uplink, ip));
       if (!pending.isEmpty()) {
         try {
           Thread.sleep(2);
@@ -486,6 +506,20 @@ public final class EbpfNodeDataplane implements NodeDataplane {
               + wait.toMillis()
               + " ms: "
               + pending.stream().map(Ipv4::format).toList());
+    }
+  }
+
+  private static boolean hasMac(int uplink, int ip) {
+    Neighbours.Entry e = Neighbours.get(uplink, ip);
+    return e != null && (e.state() & Rtnetlink.NUD_VALID) != 0;
+  }
+
+  /** A failed re-probe (the entry changed state meanwhile) is retried by the next pass. */
+  private static void reprobe(int uplink, int ip) {
+    try {
+      Neighbours.probe(uplink, ip);
+    } catch (DataplaneException e) {
+      LOG.debug("gateway neighbour " + Ipv4.format(ip) + " not re-probed: " + e.getMessage());
     }
   }
 
@@ -627,6 +661,22 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   private long droppedPackets(int reason) {
     byte[] v = bpf.drops().lookup(MapCodec.u32(reason));
     return v == null ? 0 : MapCodec.sumCounters(v, bpf.possibleCpus()).packets();
+  }
+
+  /** One ctnetlink dump, outside the lock: applies need not wait for it. */
+  @Override
+  public Map<String, Long> snatConnections() {
+    Set<Integer> held = new TreeSet<>();
+    heldFloatingIPs().forEach(ip -> held.add(Ipv4.parseOrThrow(ip)));
+    Map<String, Long> out = new TreeMap<>();
+    Conntrack.connectionsByReplyDestination(held).forEach((ip, n) -> out.put(Ipv4.format(ip), n));
+    return out;
+  }
+
+  @Override
+  public Map<String, Long> conntrackFailures() {
+    ConntrackMessages.Stats s = Conntrack.stats();
+    return Map.of(SnatMetrics.INSERT_FAILED, s.insertFailed(), SnatMetrics.DROP, s.drop());
   }
 
   @Override

@@ -88,6 +88,22 @@ public interface NodeDataplane extends AutoCloseable {
   }
 
   /**
+   * Conntrack entries SNATed to each floating IP this node holds (their reply goes to it), by
+   * address; every held address is present, 0 included. Read from the kernel on each call.
+   */
+  default Map<String, Long> snatConnections() {
+    return Map.of();
+  }
+
+  /**
+   * Conntrack's failures to create an entry since boot, summed over CPUs, by metric label ({@link
+   * SnatMetrics#INSERT_FAILED}, {@link SnatMetrics#DROP}). Read from the kernel on each call.
+   */
+  default Map<String, Long> conntrackFailures() {
+    return Map.of();
+  }
+
+  /**
    * The heartbeat body for this node as the dataplane sees it now; {@code silentAfterMillis} as in
    * {@link io.egressgw.program.NodeReport}.
    */

@@ -8,6 +8,8 @@ public enum ChangeKind {
   POD,
   /** A Namespace (its labels); the key is its name. */
   NAMESPACE,
+  /** A ServiceCIDR (networking.k8s.io/v1); its CIDRs join the excluded prefixes. */
+  SERVICE_CIDR,
   /** A NetworkGatewayGroup or an EgressNATPolicy; no key, the reconcile compares them whole. */
   CUSTOM_RESOURCE
 }

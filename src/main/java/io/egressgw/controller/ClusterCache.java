@@ -1,12 +1,15 @@
 package io.egressgw.controller;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.networking.v1.ServiceCIDR;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import jakarta.annotation.PreDestroy;
@@ -18,20 +21,24 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import org.jboss.logging.Logger;
 
 /**
- * Informer caches of the core objects the controller reads: Nodes, Pods and Namespaces (the custom
- * resources come from {@link io.egressgw.kube.ResourceCache}). Each update is reduced to the fields
- * the controller uses; an update that changes none of them (status heartbeats of the kubelet,
- * resyncs) triggers nothing.
+ * Informer caches of the core objects the controller reads: Nodes, Pods, Namespaces and, where
+ * served, ServiceCIDRs (the custom resources come from {@link io.egressgw.kube.ResourceCache}).
+ * Each update is reduced to the fields the controller uses; an update that changes none of them
+ * (status heartbeats of the kubelet, resyncs) triggers nothing.
  */
 @ApplicationScoped
 public class ClusterCache {
+  private static final Logger LOG = Logger.getLogger(ClusterCache.class);
+
   @Inject KubernetesClient client;
 
   private SharedIndexInformer<Node> nodes;
   private SharedIndexInformer<Pod> pods;
   private SharedIndexInformer<Namespace> namespaces;
+  private SharedIndexInformer<ServiceCIDR> serviceCidrs;
 
   /**
    * What placement and the compiler read of a Node; {@code unschedulable} is {@code
@@ -70,10 +77,18 @@ public class ClusterCache {
     nodes.addEventHandler(new Relevant<>(ChangeKind.NODE, ClusterCache::facts, changed));
     pods.addEventHandler(new Relevant<>(ChangeKind.POD, ClusterCache::facts, changed));
     namespaces.addEventHandler(new Relevant<>(ChangeKind.NAMESPACE, ns -> labels(ns), changed));
+    if (servesServiceCidrs(client)) {
+      serviceCidrs = client.network().v1().serviceCIDRs().runnableInformer(0);
+      serviceCidrs.addEventHandler(
+          new Relevant<>(ChangeKind.SERVICE_CIDR, ClusterCache::cidrs, changed));
+    }
     try {
       nodes.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
       pods.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
       namespaces.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      if (serviceCidrs != null) {
+        serviceCidrs.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      }
     } catch (Exception e) {
       throw new IllegalStateException("core informers did not sync: " + e, e);
     }
@@ -95,6 +110,45 @@ public class ClusterCache {
 
   public List<Pod> pods() {
     return pods == null ? List.of() : pods.getStore().list();
+  }
+
+  /**
+   * The CIDRs of every ServiceCIDR object (networking.k8s.io/v1, Kubernetes 1.33+), both families;
+   * empty where the cluster does not serve them.
+   */
+  public List<String> serviceCidrs() {
+    if (serviceCidrs == null) {
+      return List.of();
+    }
+    List<String> out = new java.util.ArrayList<>();
+    serviceCidrs.getStore().list().forEach(o -> out.addAll(cidrs(o)));
+    return List.copyOf(out);
+  }
+
+  static List<String> cidrs(ServiceCIDR o) {
+    return o.getSpec() == null || o.getSpec().getCidrs() == null
+        ? List.of()
+        : List.copyOf(o.getSpec().getCidrs());
+  }
+
+  /**
+   * Whether the API server serves ServiceCIDR objects: a list of at most one answers; 404 (an older
+   * cluster) or 403 (no RBAC for them) mean no, and the service CIDRs come from settings only.
+   */
+  static boolean servesServiceCidrs(KubernetesClient client) {
+    try {
+      client.network().v1().serviceCIDRs().list(new ListOptionsBuilder().withLimit(1L).build());
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404 || e.getCode() == 403) {
+        LOG.info(
+            "ServiceCIDR objects not read (HTTP "
+                + e.getCode()
+                + "): service CIDRs come from egressgw.controller.service-cidrs only");
+        return false;
+      }
+      throw e;
+    }
   }
 
   public List<Namespace> namespaces() {
@@ -149,6 +203,10 @@ public class ClusterCache {
       nodes.stop();
       pods.stop();
       namespaces.stop();
+      if (serviceCidrs != null) {
+        serviceCidrs.stop();
+        serviceCidrs = null;
+      }
       nodes = null;
     }
   }

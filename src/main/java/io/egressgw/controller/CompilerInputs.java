@@ -140,6 +140,16 @@ final class CompilerInputs {
     return List.copyOf(out);
   }
 
+  /**
+   * The service CIDRs: those of the settings, then those of the cluster's ServiceCIDR objects (its
+   * {@code spec.cidrs}); either may be empty.
+   */
+  static List<String> serviceCidrs(List<String> settings, List<String> objects) {
+    List<String> out = new java.util.ArrayList<>(settings);
+    out.addAll(objects);
+    return List.copyOf(out);
+  }
+
   private static void addIpv4(java.util.Set<String> out, String cidr) {
     if (cidr != null && !cidr.isBlank() && !cidr.contains(":")) {
       out.add(cidr.trim());

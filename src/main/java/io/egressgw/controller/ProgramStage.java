@@ -62,7 +62,8 @@ public class ProgramStage {
 
   /**
    * The cluster's service CIDRs: destinations never steered, like pod CIDRs and node addresses
-   * (ARCHITECTURE "In-cluster destinations").
+   * (ARCHITECTURE "In-cluster destinations"); the CIDRs of ServiceCIDR objects join them where the
+   * cluster serves networking.k8s.io/v1 ServiceCIDR.
    */
   @ConfigProperty(name = "egressgw.controller.service-cidrs")
   Optional<List<String>> serviceCidrs;
@@ -96,7 +97,7 @@ public class ProgramStage {
     switch (kind) {
       case POD -> dirtyPods.add(key);
       case NAMESPACE -> dirtyNamespaces.add(key);
-      case NODE, CUSTOM_RESOURCE -> {} // compared whole on every publish
+      case NODE, SERVICE_CIDR, CUSTOM_RESOURCE -> {} // compared whole on every publish
     }
     dirty.set(true);
   }
@@ -262,7 +263,9 @@ public class ProgramStage {
 
   private List<String> excludedPrefixes() {
     return CompilerInputs.excludedPrefixes(
-        cluster.nodes(), serviceCidrs.orElse(List.of()), excludedCidrs.orElse(List.of()));
+        cluster.nodes(),
+        CompilerInputs.serviceCidrs(serviceCidrs.orElse(List.of()), cluster.serviceCidrs()),
+        excludedCidrs.orElse(List.of()));
   }
 
   private List<NodeInput> nodeInputs() {

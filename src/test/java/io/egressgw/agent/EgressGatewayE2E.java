@@ -759,6 +759,38 @@ class EgressGatewayE2E {
     }
   }
 
+  @Test
+  @Order(20)
+  void aGatewayWhoseMacChangesIsReachedAgainWithoutEverLeakingThePodsAddress() throws Exception {
+    gatewayOn(2);
+    countAtExt("egwmac", podA.ip(), FLOATING_IP);
+    Process sender = udpSender(podA.netns(), 30);
+    try {
+      await().atMost(Duration.ofSeconds(3)).until(() -> countedAtExt("egwmac", FLOATING_IP) > 0);
+
+      // node 2's NIC is replaced (a new MAC for the same address), and node 2 stays quiet: node 1's
+      // fast path writes the gateway's MAC from its neighbour entry itself, so nothing but the
+      // agent makes node 1 look at that entry again
+      Sh.mustIn(lab.node(2), "ip", "link", "set", "eth0", "address", "02:00:0a:4d:00:02");
+      long atChange = countedAtExt("egwmac", FLOATING_IP);
+
+      // the bound: the re-probe age, three unanswered unicast probes, two passes
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> countedAtExt("egwmac", FLOATING_IP) > atChange + 100);
+      assertTrue(
+          Sh.mustIn(lab.node(1), "ip", "neigh", "show", nodeIp(2), "dev", "eth0")
+              .contains("02:00:0a:4d:00:02"),
+          "node 1 learnt the new MAC");
+      assertEquals(
+          0, countedAtExt("egwmac", podA.ip()), "no datagram left with pod A's own address");
+    } finally {
+      sender.destroyForcibly();
+      Sh.run(10, Sh.inNetns(lab.ext(), "nft", "delete table ip egwmac"));
+    }
+  }
+
   boolean classifierOn(String ifname) {
     return Sh.run(5, Sh.inNetns(lab.node(1), "tc", "filter", "show", "dev", ifname, "ingress"))
         .output()

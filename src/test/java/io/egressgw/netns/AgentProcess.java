@@ -111,6 +111,18 @@ public final class AgentProcess implements AutoCloseable {
   }
 
   /**
+   * The agent's SNAT meters, keyed {@code name{tag=value}} (see DataplaneCli), read from conntrack
+   * now.
+   */
+  public JsonNode metrics() {
+    JsonNode e = send("metrics");
+    if (!"metrics".equals(e.path("event").asText())) {
+      throw new IllegalStateException("metrics failed: " + e);
+    }
+    return e.path("body");
+  }
+
+  /**
    * What a heartbeat answer naming the applied generation does: floating IPs whose lease lapsed are
    * taken again. Returns the IPs taken.
    */

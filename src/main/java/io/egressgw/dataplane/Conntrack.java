@@ -1,0 +1,54 @@
+package io.egressgw.dataplane;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Reads the conntrack table of the current network namespace through ctnetlink (a NETLINK_NETFILTER
+ * socket, as conntrack(8) does, without running it): how many entries each floating IP carries and
+ * conntrack's per-CPU failure counters. Both are the kernel's own figures, exact at the moment of
+ * the dump. A dump walks the whole table (one pass however many floating IPs are asked for), so its
+ * cost grows with the table: callers read it every few seconds, not per scrape.
+ */
+public final class Conntrack {
+  private Conntrack() {}
+
+  private static final AtomicInteger SEQ = new AtomicInteger(1);
+
+  /**
+   * Conntrack entries whose reply goes to one of addresses (an IPv4 value as {@link
+   * io.egressgw.net.Ipv4} holds it), i.e. the connections SNATed to it: every address asked for is
+   * in the answer, with 0 when it has none.
+   */
+  public static Map<Integer, Long> connectionsByReplyDestination(Set<Integer> addresses) {
+    Map<Integer, Long> counts = new TreeMap<>();
+    addresses.forEach(a -> counts.put(a, 0L));
+    if (addresses.isEmpty()) {
+      return counts;
+    }
+    dump(
+        ConntrackMessages.dumpEntriesRequest(SEQ.getAndIncrement()),
+        "conntrack dump",
+        (type, attrs) -> ConntrackMessages.countReplyDestination(attrs, addresses, counts));
+    return counts;
+  }
+
+  /** Conntrack's failure counters, summed over the CPUs. */
+  public static ConntrackMessages.Stats stats() {
+    AtomicReference<ConntrackMessages.Stats> sum =
+        new AtomicReference<>(new ConntrackMessages.Stats(0, 0, 0));
+    dump(
+        ConntrackMessages.dumpCpuStatsRequest(SEQ.getAndIncrement()),
+        "conntrack statistics",
+        (type, attrs) -> sum.set(sum.get().plus(ConntrackMessages.cpuStats(attrs))));
+    return sum.get();
+  }
+
+  private static void dump(byte[] request, String what, ConntrackMessages.Visitor visitor) {
+    NetlinkSocket.exchange(
+        NetlinkSocket.NETLINK_NETFILTER, request, true, what, ConntrackMessages.wrap(visitor));
+  }
+}
