@@ -14,8 +14,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Kubernetes Events on a NetworkGatewayGroup for each floating IP move: FloatingIPAssigned
- * (Normal), FloatingIPMoved and FloatingIPUnassigned (Warning), with the placement's reason. Leader
- * only; a failed write is logged, not retried (Events are best effort).
+ * (Normal), FloatingIPMoved and FloatingIPUnassigned (Warning), with the placement's reason; and
+ * FloatingIPRefused (Warning) when a floating IP would take over an address and is never placed.
+ * Leader only; a failed write is logged, not retried (Events are best effort).
  */
 @ApplicationScoped
 public class FloatingIpEvents {
@@ -27,21 +28,34 @@ public class FloatingIpEvents {
 
   /** Records {@code move} of one of {@code group}'s IPs. */
   void moved(NetworkGatewayGroup group, FloatingIpMove move, Instant now) {
+    // Event names must be unique; the nanosecond counter makes them so within one replica.
+    write(group, move.ip(), event(group, move, now, Long.toHexString(System.nanoTime())));
+  }
+
+  /** Records that {@code ip} of {@code group} is never placed, and why. */
+  void refused(NetworkGatewayGroup group, String ip, String why, Instant now) {
+    Event e = event(group, "FloatingIPRefused", ip + ": not placed, " + why, "Warning", now);
+    write(group, ip, withName(e, group, Long.toHexString(System.nanoTime())));
+  }
+
+  private void write(NetworkGatewayGroup group, String ip, Event e) {
     if (!leadership.isLeader()) {
       return;
     }
-    // Event names must be unique; the nanosecond counter makes them so within one replica.
-    Event e = event(group, move, now, Long.toHexString(System.nanoTime()));
     try {
       client.v1().events().inNamespace(group.getMetadata().getNamespace()).resource(e).create();
     } catch (KubernetesClientException ex) {
-      LOG.warnf("event for %s not written: %s", move.ip(), ex.getMessage());
+      LOG.warnf("event for %s not written: %s", ip, ex.getMessage());
     }
+  }
+
+  private static Event withName(Event e, NetworkGatewayGroup group, String suffix) {
+    e.getMetadata().setName(group.getMetadata().getName() + "." + suffix);
+    return e;
   }
 
   /** The Event for {@code move} (pure), named {@code <group>.<suffix>}. */
   static Event event(NetworkGatewayGroup group, FloatingIpMove move, Instant now, String suffix) {
-    String ns = group.getMetadata().getNamespace();
     String reason =
         move.toNode() == null
             ? "FloatingIPUnassigned"
@@ -55,10 +69,17 @@ public class FloatingIpEvents {
             + " ("
             + move.reason()
             + ")";
+    String type = move.toNode() == null || move.fromNode() != null ? "Warning" : "Normal";
+    return withName(event(group, reason, message, type, now), group, suffix);
+  }
+
+  /** An Event about {@code group} (pure), not named yet. */
+  static Event event(
+      NetworkGatewayGroup group, String reason, String message, String type, Instant now) {
+    String ns = group.getMetadata().getNamespace();
     return new EventBuilder()
         .withNewMetadata()
         .withNamespace(ns)
-        .withName(group.getMetadata().getName() + "." + suffix)
         .endMetadata()
         .withInvolvedObject(
             new ObjectReferenceBuilder()
@@ -70,7 +91,7 @@ public class FloatingIpEvents {
                 .build())
         .withReason(reason)
         .withMessage(message)
-        .withType(move.toNode() == null || move.fromNode() != null ? "Warning" : "Normal")
+        .withType(type)
         .withFirstTimestamp(now.toString())
         .withLastTimestamp(now.toString())
         .withCount(1)
