@@ -130,6 +130,8 @@ public final class AgentChannelClient {
       return;
     }
     context = vertx.getOrCreateContext();
+    // The floor against replay survives a restart: the generation pinned in the node's maps.
+    lastAcceptedGeneration = applier.appliedGeneration();
     lastContactMillis.set(clock.millis());
     timerId = vertx.setPeriodic(0, Math.max(1, heartbeatInterval.toMillis()), id -> tick());
     poll();
@@ -347,8 +349,11 @@ public final class AgentChannelClient {
       if (!node.equals(program.node())) {
         throw new SecurityException("program for node " + program.node() + " sent to " + node);
       }
-      if (!refetch && program.generation() <= lastAcceptedGeneration) {
-        throw new SecurityException("stale program generation " + program.generation());
+      // Never below what was applied; a refetch (after releasing) may get the same one again.
+      long floor = lastAcceptedGeneration;
+      if (refetch ? program.generation() < floor : program.generation() <= floor) {
+        throw new SecurityException(
+            "stale program generation " + program.generation() + " (applied: " + floor + ")");
       }
     } catch (Exception e) {
       programsRejected.incrementAndGet();
