@@ -18,8 +18,9 @@ import org.jboss.logging.Logger;
  * planned hand-over (the old holder is cordoned, labelled egressgw.io/drain or its agent is
  * stopping) is a Normal FloatingIPMoved whose message starts with its cause (Cordoned, Drained,
  * AgentDraining), also set as the Event's action. FloatingIPConflict (Warning, action Yielded) when
- * a node reports that another host announced one of its floating IPs and it yielded. Leader only; a
- * failed write is logged, not retried (Events are best effort).
+ * a node reports that another host announced one of its floating IPs and it yielded.
+ * FloatingIPRefused (Warning) when a floating IP would take over an address and is never placed.
+ * Leader only; a failed write is logged, not retried (Events are best effort).
  */
 @ApplicationScoped
 public class FloatingIpEvents {
@@ -51,6 +52,13 @@ public class FloatingIpEvents {
         conflictEvent(
             group, node, ip, claimerMac, assignedTo, now, Long.toHexString(System.nanoTime())),
         ip);
+  }
+
+  /** Records that {@code ip} of {@code group} is never placed, and why. */
+  void refused(NetworkGatewayGroup group, String ip, String why, Instant now) {
+    String message = ip + ": not placed, " + why;
+    String suffix = Long.toHexString(System.nanoTime());
+    write(group, event(group, "FloatingIPRefused", message, "Warning", null, now, suffix), ip);
   }
 
   private void write(NetworkGatewayGroup group, Event e, String ip) {

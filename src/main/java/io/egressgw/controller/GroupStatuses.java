@@ -3,6 +3,7 @@ package io.egressgw.controller;
 import io.egressgw.api.v1.NetworkGatewayGroupStatus;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -14,10 +15,11 @@ import java.util.stream.Collectors;
  *
  * <ul>
  *   <li>Ready: True when every floating IP of the group has a node.
- *   <li>Degraded: True when a floating IP has no node (reason NoEligibleNode, the message gives
- *       each IP's reason) or a node of the group is Down (reason NodeDown). Nodes that match the
- *       selector but whose agent has not reported its subnets yet are named in the message: they
- *       are not eligible until it does.
+ *   <li>Degraded: True when a floating IP is refused (reason FloatingIPRefused: it would take over
+ *       a node's or a subnet's address, so placement never places it; the message says why), has no
+ *       node (reason NoEligibleNode, the message gives each IP's reason) or a node of the group is
+ *       Down (reason NodeDown). Nodes that match the selector but whose agent has not reported its
+ *       subnets yet are named in the message: they are not eligible until it does.
  * </ul>
  *
  * <p>status.standbys names the node that stands by for each held IP; an IP without one (its holder
@@ -38,7 +40,35 @@ public final class GroupStatuses {
       List<String> nodesWithoutReport,
       Instant now,
       NetworkGatewayGroupStatus previous) {
+    return status(
+        generation,
+        floatingIPs,
+        standbys,
+        unassigned,
+        Map.of(),
+        nodes,
+        nodesWithoutReport,
+        now,
+        previous);
+  }
+
+  /**
+   * The status, with {@code refused}: the group's floating IPs placement must never place (ip ->
+   * why), counted as unassigned.
+   */
+  public static NetworkGatewayGroupStatus status(
+      Long generation,
+      Map<String, String> floatingIPs,
+      Map<String, String> standbys,
+      Map<String, String> placementUnassigned,
+      Map<String, String> refused,
+      Map<String, String> nodes,
+      List<String> nodesWithoutReport,
+      Instant now,
+      NetworkGatewayGroupStatus previous) {
     List<Condition> before = previous == null ? null : previous.getConditions();
+    Map<String, String> unassigned = new LinkedHashMap<>(placementUnassigned);
+    refused.forEach((ip, why) -> unassigned.put(ip, "refused, " + why));
     boolean allAssigned = unassigned.isEmpty();
     List<String> down =
         nodes.entrySet().stream()
@@ -80,7 +110,7 @@ public final class GroupStatuses {
           Conditions.of(
               DEGRADED,
               true,
-              "NoEligibleNode",
+              refused.isEmpty() ? "NoEligibleNode" : "FloatingIPRefused",
               unassigned.entrySet().stream()
                       .map(e -> e.getKey() + ": " + e.getValue())
                       .collect(Collectors.joining("; "))

@@ -6,7 +6,11 @@ import io.egressgw.placement.PlacementGroup;
 import io.egressgw.placement.PlacementNode;
 import io.egressgw.placement.PlacementSnapshot;
 import io.egressgw.program.NodeReport;
+import io.egressgw.validation.FloatingIpTheft;
+import io.egressgw.validation.Ipv4Syntax;
+import io.egressgw.validation.NodeNetwork;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAddress;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -25,6 +29,12 @@ import java.util.Set;
  * and its agent alive, draining when it is cordoned, labelled {@code egressgw.io/drain} or its
  * agent reports that it is stopping, and the current assignment and standbys restricted to IPs some
  * group still lists.
+ *
+ * <p>It is also placement's input filter against address theft (issue 15): a floating IP that
+ * admission would refuse ({@link Ipv4Syntax#hostAddressProblem}, {@link FloatingIpTheft}: a node's
+ * address, a reported subnet's network or broadcast address, link-local, loopback, ...) never
+ * reaches placement, even when its group got into the API without admission (created before the
+ * webhook, or with it off). Such an IP stays unassigned and the group's status says why.
  */
 final class PlacementInputs {
   private PlacementInputs() {}
@@ -48,6 +58,39 @@ final class PlacementInputs {
     return out;
   }
 
+  /**
+   * The floating IPs of {@code groups} that must never be placed, each with why: what admission
+   * refuses, checked against the Nodes' InternalIP/ExternalIP and the subnets their agents
+   * reported.
+   */
+  static Map<String, String> refusedFloatingIPs(
+      List<NetworkGatewayGroup> groups, Collection<Node> nodes, AgentLiveness liveness) {
+    List<NodeNetwork> networks = new ArrayList<>();
+    for (Node n : nodes) {
+      String name = n.getMetadata().getName();
+      List<String> addresses =
+          n.getStatus() == null || n.getStatus().getAddresses() == null
+              ? List.of()
+              : n.getStatus().getAddresses().stream()
+                  .filter(a -> "InternalIP".equals(a.getType()) || "ExternalIP".equals(a.getType()))
+                  .map(NodeAddress::getAddress)
+                  .toList();
+      List<String> subnets = liveness.report(name).map(NodeReport::subnets).orElse(List.of());
+      networks.add(new NodeNetwork(name, addresses, subnets));
+    }
+    Map<String, String> refused = new LinkedHashMap<>();
+    for (NetworkGatewayGroup g : groups) {
+      for (String ip : floatingIPs(g)) {
+        if (!refused.containsKey(ip)) {
+          Ipv4Syntax.hostAddressProblem(ip)
+              .or(() -> FloatingIpTheft.problem(ip, networks))
+              .ifPresent(why -> refused.put(ip, why));
+        }
+      }
+    }
+    return refused;
+  }
+
   /** Placement's view of {@code groups} (sorted), {@code nodes} and the agents at {@code now}. */
   static PlacementSnapshot snapshot(
       List<NetworkGatewayGroup> groups,
@@ -56,10 +99,33 @@ final class PlacementInputs {
       Instant now,
       Map<String, String> assignment,
       Map<String, String> standbys) {
+    return snapshot(
+        groups,
+        nodes,
+        liveness,
+        now,
+        assignment,
+        standbys,
+        refusedFloatingIPs(groups, nodes, liveness));
+  }
+
+  /**
+   * Placement's view, without the {@code refused} floating IPs (from {@link #refusedFloatingIPs}):
+   * they are in no group and in no current assignment, so they are placed nowhere.
+   */
+  static PlacementSnapshot snapshot(
+      List<NetworkGatewayGroup> groups,
+      Collection<Node> nodes,
+      AgentLiveness liveness,
+      Instant now,
+      Map<String, String> assignment,
+      Map<String, String> standbys,
+      Map<String, String> refused) {
     List<PlacementGroup> placementGroups = new ArrayList<>();
     Set<String> ips = new HashSet<>();
     for (NetworkGatewayGroup g : groups) {
-      List<String> floatingIPs = floatingIPs(g);
+      List<String> floatingIPs =
+          floatingIPs(g).stream().filter(ip -> !refused.containsKey(ip)).toList();
       ips.addAll(floatingIPs);
       placementGroups.add(new PlacementGroup(key(g), floatingIPs, nodeSelector(g)));
     }

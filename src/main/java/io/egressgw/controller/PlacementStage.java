@@ -51,6 +51,7 @@ public class PlacementStage {
   private volatile Map<String, String> publishedAssignment = Map.of();
   private Object lastInputs; // inputs of the last placement whose status was written
   private PlacementResult lastPlacement;
+  private Map<String, String> lastRefused = Map.of(); // refused IPs whose Event is written
 
   /**
    * What one placement step did.
@@ -74,6 +75,7 @@ public class PlacementStage {
     standbys.clear();
     statuses.clear();
     lastInputs = null;
+    lastRefused = Map.of();
     for (NetworkGatewayGroup g : resources.gatewayGroups().list()) {
       if (g.getStatus() != null && g.getStatus().getFloatingIPs() != null) {
         assignment.putAll(g.getStatus().getFloatingIPs());
@@ -95,10 +97,12 @@ public class PlacementStage {
   /** Places the floating IPs and writes group status, unless nothing changed. */
   Step place(Instant now) {
     List<NetworkGatewayGroup> groups = PlacementInputs.sorted(resources.gatewayGroups().list());
+    Map<String, String> refused =
+        PlacementInputs.refusedFloatingIPs(groups, cluster.nodes(), state.liveness());
     PlacementSnapshot snapshot =
         PlacementInputs.snapshot(
-            groups, cluster.nodes(), state.liveness(), now, assignment, standbys);
-    Object inputs = List.of(snapshot, PlacementInputs.generations(groups));
+            groups, cluster.nodes(), state.liveness(), now, assignment, standbys, refused);
+    Object inputs = List.of(snapshot, PlacementInputs.generations(groups), refused);
     Map<String, Instant> handling = liveness.pendingFailovers();
     if (inputs.equals(lastInputs) && handling.isEmpty()) {
       return new Step(lastPlacement, true, true);
@@ -112,15 +116,24 @@ public class PlacementStage {
     Map<String, PlacementGroup> byKey = new HashMap<>();
     snapshot.groups().forEach(g -> byKey.put(g.key(), g));
     Map<String, NetworkGatewayGroup> groupOfIp = new HashMap<>();
+    Map<String, NetworkGatewayGroup> groupOfRefused = new LinkedHashMap<>();
     for (NetworkGatewayGroup g : groups) {
       PlacementGroup pg = byKey.get(PlacementInputs.key(g));
       pg.floatingIPs().forEach(ip -> groupOfIp.put(ip, g));
+      Map<String, String> refusedOfGroup = new LinkedHashMap<>();
+      for (String ip : PlacementInputs.floatingIPs(g)) {
+        if (refused.containsKey(ip)) {
+          refusedOfGroup.put(ip, refused.get(ip));
+          groupOfRefused.putIfAbsent(ip, g);
+        }
+      }
       NetworkGatewayGroupStatus desired =
           GroupStatuses.status(
               g.getMetadata().getGeneration(),
               result.floatingIPsOf(pg),
               result.standbysOf(pg),
               result.unassignedOf(pg),
+              refusedOfGroup,
               index.nodeStatus(pg.key()),
               PlacementInputs.waitingForReport(g, snapshot),
               now,
@@ -131,6 +144,7 @@ public class PlacementStage {
       return new Step(result, false, false);
     }
     recordMoves(result, groupOfIp, now);
+    recordRefusals(refused, groupOfRefused, now);
     // The Down nodes seen by this placement have their IPs written elsewhere: failover done.
     liveness.failoversHandled(handling);
     // Placement and group status are done: a pod or policy event alone skips them next time.
@@ -161,6 +175,21 @@ public class PlacementStage {
         events.moved(g, move, now);
       }
     }
+  }
+
+  /** An Event for each floating IP refused since the last written placement. */
+  private void recordRefusals(
+      Map<String, String> refused, Map<String, NetworkGatewayGroup> groupOf, Instant now) {
+    refused.forEach(
+        (ip, why) -> {
+          if (!why.equals(lastRefused.get(ip)) && groupOf.containsKey(ip)) {
+            LOG.warnf(
+                "floating IP %s of %s is not placed: %s",
+                ip, PlacementInputs.key(groupOf.get(ip)), why);
+            events.refused(groupOf.get(ip), ip, why, now);
+          }
+        });
+    lastRefused = Map.copyOf(refused);
   }
 
   /** The current assignment (ip -> node) as last written; for tests and the benchmark. */

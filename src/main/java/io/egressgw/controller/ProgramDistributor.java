@@ -78,7 +78,7 @@ public final class ProgramDistributor {
               return;
             }
             long base = s.program == null ? epoch : s.program.generation();
-            if (s.ack != null) {
+            if (s.ack != null && renumberable(s.ack.appliedGeneration())) {
               base = Math.max(base, s.ack.appliedGeneration());
             }
             s.set(program.withGeneration(base + 1));
@@ -182,7 +182,20 @@ public final class ProgramDistributor {
     if (s == null || s.program == null) {
       return false;
     }
-    return s.ack != null && s.ack.appliedGeneration() >= s.program.generation();
+    // Only the generation this leader issued last counts: an acknowledgement above it was
+    // renumbered
+    // above at once, unless it cannot be (Long.MAX_VALUE), and then it acknowledges nothing.
+    return s.ack != null && s.ack.appliedGeneration() == s.program.generation();
+  }
+
+  /**
+   * Whether a program can be numbered above {@code reported}: not above Long.MAX_VALUE, which no
+   * leader issues (its generations start at its leadership start in milliseconds), so an agent
+   * reporting it lies or has corrupted maps; it is sent programs numbered as usual and never counts
+   * as programmed.
+   */
+  private static boolean renumberable(long reported) {
+    return reported < Long.MAX_VALUE;
   }
 
   public synchronized int waiting() {
@@ -190,7 +203,7 @@ public final class ProgramDistributor {
   }
 
   private void renumberAbove(NodeState s, long reported, List<Runnable> wakeUps) {
-    if (s.program != null && reported > s.program.generation()) {
+    if (s.program != null && reported > s.program.generation() && renumberable(reported)) {
       // The agent applied a generation this leader never issued (previous leader, skewed clock).
       s.set(s.program.withGeneration(reported + 1));
       wake(s, wakeUps);

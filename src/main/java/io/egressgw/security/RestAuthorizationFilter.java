@@ -93,11 +93,7 @@ public class RestAuthorizationFilter {
   }
 
   boolean enforced() {
-    return switch (config.mode()) {
-      case KUBERNETES -> true;
-      case NONE -> false;
-      case AUTO -> !kubernetes.embedded();
-    };
+    return !LoopbackBinding.authorisationOff(config.mode(), kubernetes.embedded());
   }
 
   /** 404 when a path parameter cannot be a Kubernetes name: no such object can exist. */

@@ -96,6 +96,31 @@ class GroupStatusesTest {
   }
 
   @Test
+  void aRefusedFloatingIpIsUnassignedAndTheConditionSaysWhy() {
+    NetworkGatewayGroupStatus s =
+        GroupStatuses.status(
+            4L,
+            Map.of("192.168.1.120", "w1"),
+            Map.of(), // standbys
+            Map.of(), // unassigned by placement
+            Map.of("192.168.1.2", "'192.168.1.2' is the address of Node w2"),
+            Map.of("w1", "Up"),
+            List.of(),
+            T0,
+            null);
+
+    assertEquals(Map.of("192.168.1.120", "w1"), s.getFloatingIPs());
+    Condition r = s.getConditions().get(0);
+    Condition d = s.getConditions().get(1);
+    assertEquals(List.of("False", "FloatingIPsUnassigned"), List.of(r.getStatus(), r.getReason()));
+    assertTrue(r.getMessage().startsWith("1 of 2 floating IPs have no node"), r.getMessage());
+    assertEquals(List.of("True", "FloatingIPRefused"), List.of(d.getStatus(), d.getReason()));
+    assertTrue(
+        d.getMessage().contains("192.168.1.2: refused, '192.168.1.2' is the address of Node w2"),
+        d.getMessage());
+  }
+
+  @Test
   void transitionTimeMovesOnlyWhenTheConditionStatusChanges() {
     NetworkGatewayGroupStatus first =
         GroupStatuses.status(

@@ -3,6 +3,7 @@ package io.egressgw.controller;
 import static io.egressgw.controller.ClusterFixtures.group;
 import static io.egressgw.controller.ClusterFixtures.readyNode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.egressgw.api.v1.NetworkGatewayGroup;
 import io.egressgw.placement.PlacementGroup;
@@ -15,7 +16,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Cached fabric8 objects into placement's inputs: what placement sees of groups and nodes. */
 class PlacementInputsTest {
@@ -133,6 +137,63 @@ class PlacementInputsTest {
             Map.of());
 
     assertEquals(List.of("silent"), PlacementInputs.waitingForReport(g, s));
+  }
+
+  record TheftRow(String desc, String ip, String why) {
+    @Override
+    public String toString() {
+      return desc;
+    }
+  }
+
+  static Stream<TheftRow> stolenAddresses() {
+    return Stream.of(
+        new TheftRow("worker2's own address", "192.168.1.2", "the address of Node w2"),
+        new TheftRow("the subnet's network address", "192.168.1.0", "network address"),
+        new TheftRow("the subnet's broadcast address", "192.168.1.255", "broadcast address"),
+        new TheftRow("link-local (cloud metadata)", "169.254.169.254", "link-local"),
+        new TheftRow("loopback", "127.0.0.1", "loopback"));
+  }
+
+  /**
+   * A group stored with an address FloatingIpTheft refuses (created before the webhook, or with it
+   * off) never reaches placement: the IP is not placed, not even where it was assigned before, and
+   * the reason is kept for the group's status.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("stolenAddresses")
+  void aFloatingIpThatWouldStealAnAddressIsNeverPlaced(TheftRow row) {
+    AgentLiveness liveness = new AgentLiveness(WINDOW);
+    liveness.heartbeat(report("w2", "192.168.1.2/24"), T0);
+    List<NetworkGatewayGroup> groups =
+        List.of(group("default", "thief", Map.of(), "192.168.1.120", row.ip()));
+    List<Node> nodes = List.of(readyNode("w2", "192.168.1.2", Map.of()));
+
+    Map<String, String> refused = PlacementInputs.refusedFloatingIPs(groups, nodes, liveness);
+    PlacementSnapshot s =
+        PlacementInputs.snapshot(
+            groups, nodes, liveness, T0, Map.of(row.ip(), "w2", "192.168.1.120", "w2"), refused);
+
+    assertEquals(List.of("192.168.1.120"), s.groups().get(0).floatingIPs());
+    assertEquals(Map.of("192.168.1.120", "w2"), s.currentAssignment());
+    assertEquals(List.of(row.ip()), List.copyOf(refused.keySet()));
+    assertTrue(refused.get(row.ip()).contains(row.why()), refused.get(row.ip()));
+  }
+
+  @Test
+  void theShortSnapshotRefusesTheSameAddresses() {
+    List<NetworkGatewayGroup> groups =
+        List.of(group("default", "thief", Map.of(), "192.168.1.120", "192.168.1.2"));
+    PlacementSnapshot s =
+        PlacementInputs.snapshot(
+            groups,
+            List.of(readyNode("w2", "192.168.1.2", Map.of())),
+            new AgentLiveness(WINDOW),
+            T0,
+            Map.of(),
+            Map.of());
+
+    assertEquals(List.of("192.168.1.120"), s.groups().get(0).floatingIPs());
   }
 
   @Test

@@ -127,4 +127,30 @@ class ProgramDistributorTest {
     d.stop();
     assertTrue(poll.isCompletedExceptionally());
   }
+
+  /**
+   * An agent that acknowledges Long.MAX_VALUE (a lie, or a corrupted pinned map) must not wrap the
+   * node's generation around to a negative number, nor count as programmed: this leader never
+   * issued that generation (issue 15).
+   */
+  @Test
+  void anAcknowledgedGenerationOfLongMaxValueNeitherOverflowsNorCountsAsProgrammed() {
+    ProgramDistributor d = new ProgramDistributor();
+    d.reset(EPOCH);
+    d.publish(Map.of("w1", holding("w1", "192.168.1.100")));
+
+    d.acknowledge("w1", "agent-1", Long.MAX_VALUE);
+    d.publish(Map.of("w1", holding("w1")));
+    d.acknowledge("w2", "agent-2", Long.MAX_VALUE);
+    d.publish(Map.of("w2", holding("w2")));
+
+    assertTrue(d.program("w1").orElseThrow().generation() > EPOCH);
+    assertTrue(d.program("w2").orElseThrow().generation() > EPOCH);
+    assertFalse(d.programmed("w1"), "a generation never issued acknowledged the program");
+    assertFalse(d.programmed("w2"), "a generation never issued acknowledged the program");
+    CompletableFuture<Optional<NodeProgram>> poll =
+        d.await("w1", Long.MAX_VALUE, Duration.ofMillis(10));
+    assertTrue(d.program("w1").orElseThrow().generation() > EPOCH);
+    assertFalse(poll.isCompletedExceptionally());
+  }
 }

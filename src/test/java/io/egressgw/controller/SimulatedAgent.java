@@ -37,6 +37,15 @@ public final class SimulatedAgent implements ProgramApplier {
     this.subnets = List.of(subnet);
   }
 
+  /**
+   * The generation pinned in this node's maps by a previous agent process (what the dataplane
+   * reports after a restart); call before {@code start}.
+   */
+  public SimulatedAgent pinned(long generation) {
+    appliedGeneration = generation;
+    return this;
+  }
+
   /** Starts heartbeating and polling; token and key as the controller issued them to files. */
   public SimulatedAgent start(
       Vertx vertx, String controllerUrl, Path tokenDir, Path publicKeyFile) {

@@ -48,10 +48,17 @@ public class AgentChannel {
     if (node == null || node.isBlank()) {
       throw new IllegalStateException("set egressgw.agent.channel.node-name or env NODE_NAME");
     }
+    ControllerEndpoint endpoint = ControllerEndpoint.parse(settings.controllerUrl());
+    endpoint
+        .problemIn(System.getenv())
+        .ifPresent(
+            p -> {
+              throw new IllegalStateException(p);
+            });
     client =
         new AgentChannelClient(
             vertx,
-            ControllerEndpoint.parse(settings.controllerUrl()),
+            endpoint,
             node,
             fileToken(Path.of(settings.tokenFile())),
             publicKeyFile(Path.of(settings.controllerPublicKeyFile())),

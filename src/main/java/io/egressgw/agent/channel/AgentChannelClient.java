@@ -134,6 +134,8 @@ public final class AgentChannelClient {
       return;
     }
     context = vertx.getOrCreateContext();
+    // The floor against replay survives a restart: the generation pinned in the node's maps.
+    lastAcceptedGeneration = applier.appliedGeneration();
     lastContactMillis.set(clock.millis());
     timerId = vertx.setPeriodic(0, Math.max(1, heartbeatInterval.toMillis()), id -> tick());
     poll();
@@ -405,8 +407,11 @@ public final class AgentChannelClient {
       if (!node.equals(program.node())) {
         throw new SecurityException("program for node " + program.node() + " sent to " + node);
       }
-      if (program.generation() <= lastAcceptedGeneration) {
-        throw new SecurityException("stale program generation " + program.generation());
+      // Never the applied generation or below: a replayed (older, validly signed) program.
+      long floor = lastAcceptedGeneration;
+      if (program.generation() <= floor) {
+        throw new SecurityException(
+            "stale program generation " + program.generation() + " (applied: " + floor + ")");
       }
     } catch (Exception e) {
       programsRejected.incrementAndGet();

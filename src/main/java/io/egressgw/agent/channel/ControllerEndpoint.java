@@ -29,6 +29,23 @@ public record ControllerEndpoint(SocketAddress server, String host, int port, bo
         SocketAddress.inetSocketAddress(port, uri.getHost()), uri.getHost(), port, ssl);
   }
 
+  /**
+   * Why this endpoint must not be used in this environment, or empty: inside a cluster ({@code
+   * KUBERNETES_SERVICE_HOST} set) plain http over TCP is refused (issue 15), since anyone on the
+   * path could read the agent's token and answer its polls; https, or a Unix socket (no network
+   * path), is required.
+   */
+  public java.util.Optional<String> problemIn(java.util.Map<String, String> env) {
+    String host = env.get("KUBERNETES_SERVICE_HOST");
+    if (host == null || host.isBlank() || ssl || domainSocket()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(
+        "refusing plain http to the controller inside a cluster (KUBERNETES_SERVICE_HOST is set):"
+            + " the agent's token and its programs' channel would travel unencrypted; use an"
+            + " https:// egressgw.agent.channel.controller-url");
+  }
+
   public boolean domainSocket() {
     return server.isDomainSocket();
   }

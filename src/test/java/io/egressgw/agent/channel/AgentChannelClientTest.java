@@ -155,6 +155,32 @@ class AgentChannelClientTest {
     agent.kill();
   }
 
+  /**
+   * Replay after a restart (issue 15): the node's maps hold generation 9 from the previous agent
+   * process; an older program, validly signed (here generation 7), is refused, not applied.
+   */
+  @Test
+  void aRestartedAgentRefusesAProgramOlderThanThePinnedOne() {
+    servingKey.set(controllerKey);
+    SimulatedAgent agent =
+        new SimulatedAgent("node-a", "192.168.1.11", "192.168.1.11/24")
+            .pinned(9)
+            .start(
+                vertx,
+                "unix:" + socket,
+                () -> "node-a.token",
+                controllerKey::getPublic,
+                Duration.ofMillis(50),
+                null,
+                Clock.systemUTC());
+
+    await().atMost(EVENTUALLY).until(() -> agent.client().programsRejected() >= 2);
+
+    assertTrue(agent.applied().isEmpty(), "an older program was applied over the pinned one");
+    assertEquals(9, agent.appliedGeneration());
+    agent.kill();
+  }
+
   @Test
   void keepsFloatingIPsHoweverLongTheControllerIsUnreachable() {
     // Arrange: the agent's clock stands still at 12:00 until moved.
