@@ -105,20 +105,27 @@ public class PlacementStage {
     Map<String, PlacementGroup> byKey = new HashMap<>();
     snapshot.groups().forEach(g -> byKey.put(g.key(), g));
     Map<String, NetworkGatewayGroup> groupOfIp = new HashMap<>();
+    Map<String, String> gatewayNodes = new HashMap<>();
+    int unassigned = 0;
     for (NetworkGatewayGroup g : groups) {
       PlacementGroup pg = byKey.get(PlacementInputs.key(g));
       pg.floatingIPs().forEach(ip -> groupOfIp.put(ip, g));
+      Map<String, String> nodes = index.nodeStatus(pg.key());
+      gatewayNodes.putAll(nodes);
+      Map<String, String> unassignedOfGroup = result.unassignedOf(pg);
+      unassigned += unassignedOfGroup.size();
       NetworkGatewayGroupStatus desired =
           GroupStatuses.status(
               g.getMetadata().getGeneration(),
               result.floatingIPsOf(pg),
-              result.unassignedOf(pg),
-              index.nodeStatus(pg.key()),
+              unassignedOfGroup,
+              nodes,
               PlacementInputs.waitingForReport(g, snapshot),
               now,
               g.getStatus());
       ok &= statuses.write(g, desired);
     }
+    metrics.placementState(unassigned, gatewayNodes);
     if (!ok) {
       return new Step(result, false, false);
     }
