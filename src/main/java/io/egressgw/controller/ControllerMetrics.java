@@ -5,8 +5,10 @@ import io.egressgw.api.v1.NetworkGatewayGroupStatus;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -15,6 +17,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -46,7 +50,8 @@ import java.util.function.LongSupplier;
  *
  * <p>Micrometer holds a gauge's state object weakly; every gauge here reads state that this bean
  * owns and registers it with a strong reference, so a gauge never turns into NaN after a garbage
- * collection.
+ * collection. The meters live as long as the bean: {@link #close()} removes them when it is
+ * destroyed.
  */
 @ApplicationScoped
 public class ControllerMetrics {
@@ -69,6 +74,11 @@ public class ControllerMetrics {
   private final Map<String, AtomicLong> nodes = new LinkedHashMap<>();
   private final Map<String, AtomicLong> policies = new LinkedHashMap<>(); // "condition/status"
 
+  /** Every meter this bean registered, removed again by {@link #close()}. */
+  private final List<Meter> meters = new CopyOnWriteArrayList<>();
+
+  private final Map<String, Counter> moves = new ConcurrentHashMap<>();
+
   @Inject
   public ControllerMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -82,11 +92,13 @@ public class ControllerMetrics {
                 + " status");
     this.placement = timer("egressgw.placement.duration", "One floating IP placement computation");
     this.compile = timer("egressgw.compile.duration", "One policy compile (all nodes)");
-    Gauge.builder("egressgw.guard.drops", this, m -> m.guardDrops.getAsLong())
-        .description(
-            "Packets dropped by the start-up guard on all nodes, as last reported by their agents")
-        .strongReference(true)
-        .register(registry);
+    owned(
+        Gauge.builder("egressgw.guard.drops", this, m -> m.guardDrops.getAsLong())
+            .description(
+                "Packets dropped by the start-up guard on all nodes, as last reported by their"
+                    + " agents")
+            .strongReference(true)
+            .register(registry));
     gauge("egressgw.leader", leader, "1 on the replica that leads, 0 elsewhere");
     gauge(
         "egressgw.floating.ips.unassigned",
@@ -95,40 +107,62 @@ public class ControllerMetrics {
     for (String state : List.of(UP, DOWN)) {
       AtomicLong count = new AtomicLong();
       nodes.put(state, count);
-      Gauge.builder("egressgw.nodes", count, AtomicLong::get)
-          .description("Gateway nodes of all groups by liveness (leader only)")
-          .tag("state", state)
-          .strongReference(true)
-          .register(registry);
+      owned(
+          Gauge.builder("egressgw.nodes", count, AtomicLong::get)
+              .description("Gateway nodes of all groups by liveness (leader only)")
+              .tag("state", state)
+              .strongReference(true)
+              .register(registry));
     }
     for (String condition : CONDITIONS) {
       for (String status : STATUSES) {
         AtomicLong count = new AtomicLong();
         policies.put(condition + "/" + status, count);
-        Gauge.builder("egressgw.policies", count, AtomicLong::get)
-            .description("EgressNATPolicies by the status of a condition (leader only)")
-            .tag("condition", condition)
-            .tag("status", status)
-            .strongReference(true)
-            .register(registry);
+        owned(
+            Gauge.builder("egressgw.policies", count, AtomicLong::get)
+                .description("EgressNATPolicies by the status of a condition (leader only)")
+                .tag("condition", condition)
+                .tag("status", status)
+                .strongReference(true)
+                .register(registry));
       }
     }
   }
 
   private Timer timer(String name, String description) {
-    return Timer.builder(name)
-        .description(description)
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(1))
-        .maximumExpectedValue(Duration.ofSeconds(30))
-        .register(registry);
+    return owned(
+        Timer.builder(name)
+            .description(description)
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofSeconds(30))
+            .register(registry));
   }
 
   private void gauge(String name, AtomicLong value, String description) {
-    Gauge.builder(name, value, AtomicLong::get)
-        .description(description)
-        .strongReference(true)
-        .register(registry);
+    owned(
+        Gauge.builder(name, value, AtomicLong::get)
+            .description(description)
+            .strongReference(true)
+            .register(registry));
+  }
+
+  private <M extends Meter> M owned(M meter) {
+    meters.add(meter);
+    return meter;
+  }
+
+  /**
+   * Removes every meter this bean registered. Quarkus' MeterRegistry is Micrometer's static global
+   * composite, which outlives the application in tests (each @QuarkusTest restart) and would
+   * otherwise keep exporting this bean's gauges, reading a stopped application's state (NaN, or
+   * frozen numbers), because registering a meter whose name and tags exist returns the old one.
+   */
+  @PreDestroy
+  void close() {
+    meters.forEach(registry::remove);
+    meters.clear();
+    moves.clear();
   }
 
   /** Where the total start-up guard drops come from (leader only; 0 elsewhere). */
@@ -202,10 +236,15 @@ public class ControllerMetrics {
   }
 
   public void moved(String kind) {
-    Counter.builder("egressgw.floating.ip.moves")
-        .description("Floating IP moves written to status")
-        .tag("kind", kind)
-        .register(registry)
+    moves
+        .computeIfAbsent(
+            kind,
+            k ->
+                owned(
+                    Counter.builder("egressgw.floating.ip.moves")
+                        .description("Floating IP moves written to status")
+                        .tag("kind", k)
+                        .register(registry)))
         .increment();
   }
 
@@ -238,7 +277,7 @@ public class ControllerMetrics {
   }
 
   public double moves(String kind) {
-    Counter c = registry.find("egressgw.floating.ip.moves").tag("kind", kind).counter();
+    Counter c = moves.get(kind);
     return c == null ? 0 : c.count();
   }
 }

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -85,6 +86,51 @@ class ControllerMetricsTest {
     registry.get("egressgw.policies").gauges().forEach(g -> assertEquals(0.0, g.value()));
     assertEquals(2, registry.get("egressgw.nodes").gauges().size());
     assertEquals(6, registry.get("egressgw.policies").gauges().size());
+  }
+
+  @Test
+  void aControllerStartedAfterAnotherOnTheSameGlobalRegistryExportsItsOwnState() {
+    // Arrange: Quarkus' MeterRegistry is Micrometer's static global composite, which outlives an
+    // application (a @QuarkusTest restart, a second ArC container in one JVM). The first
+    // controller led, saw a group, and was shut down (its bean destroyed).
+    CompositeMeterRegistry global = new CompositeMeterRegistry();
+    SimpleMeterRegistry exported = new SimpleMeterRegistry();
+    global.add(exported);
+    ControllerMetrics first = new ControllerMetrics(global);
+    first.leading(true);
+    first.placementState(3, Map.of("w1", "Down", "w2", "Down"));
+    first.guardDrops(
+        () -> {
+          throw new IllegalStateException("the first application's beans are gone");
+        });
+    first.close();
+
+    // Act: the next application's controller registers its meters on the same registry.
+    ControllerMetrics second = new ControllerMetrics(global);
+    second.leading(true);
+    second.placementState(0, Map.of("w1", "Up"));
+
+    // Assert: what is exported is the second controller's state, not the first one's.
+    assertEquals(0.0, exported.get("egressgw.guard.drops").gauge().value());
+    assertEquals(0.0, exported.get("egressgw.floating.ips.unassigned").gauge().value());
+    assertEquals(1.0, exported.get("egressgw.nodes").tags("state", "Up").gauge().value());
+    assertEquals(0.0, exported.get("egressgw.nodes").tags("state", "Down").gauge().value());
+    assertEquals(1, exported.get("egressgw.nodes").tags("state", "Up").gauges().size());
+  }
+
+  @Test
+  void closingRemovesEveryMeterTheControllerRegistered() {
+    metrics.moved("failover");
+    metrics.placed(Duration.ofMillis(1));
+
+    metrics.close();
+
+    assertEquals(
+        List.of(),
+        registry.getMeters().stream()
+            .map(m -> m.getId().getName())
+            .filter(n -> n.startsWith("egressgw."))
+            .toList());
   }
 
   static Stream<Arguments> policyCases() {
