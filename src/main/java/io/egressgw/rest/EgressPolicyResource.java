@@ -46,7 +46,7 @@ public class EgressPolicyResource {
 
   @GET
   public Response list(
-      @QueryParam("limit") Integer limit, @QueryParam("continue") String continueToken) {
+      @QueryParam("limit") String limit, @QueryParam("continue") String continueToken) {
     return endpoint.list(null, limit, continueToken);
   }
 

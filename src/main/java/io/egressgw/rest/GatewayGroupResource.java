@@ -47,7 +47,7 @@ public class GatewayGroupResource {
   @GET
   public Response list(
       @PathParam("namespace") String namespace,
-      @QueryParam("limit") Integer limit,
+      @QueryParam("limit") String limit,
       @QueryParam("continue") String continueToken) {
     return endpoint.list(namespace, limit, continueToken);
   }
