@@ -76,10 +76,12 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
     this.settings = settings;
   }
 
-  Response list(String namespace, String limit, String continueToken) {
+  Response list(String namespace, String limit, String continueToken, String labelSelector) {
+    LabelSelectorQuery selector = LabelSelectorQuery.parse(labelSelector);
     List<T> all =
         store.get().list().stream()
             .filter(o -> !namespaced || namespace.equals(o.getMetadata().getNamespace()))
+            .filter(o -> selector.test(o.getMetadata().getLabels()))
             .toList();
     ListPage<T> page =
         ListPage.of(

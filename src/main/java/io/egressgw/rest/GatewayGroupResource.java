@@ -48,8 +48,9 @@ public class GatewayGroupResource {
   public Response list(
       @PathParam("namespace") String namespace,
       @QueryParam("limit") String limit,
-      @QueryParam("continue") String continueToken) {
-    return endpoint.list(namespace, limit, continueToken);
+      @QueryParam("continue") String continueToken,
+      @QueryParam("labelSelector") String labelSelector) {
+    return endpoint.list(namespace, limit, continueToken, labelSelector);
   }
 
   @GET
