@@ -1,11 +1,26 @@
 package io.egressgw.controller;
 
+import io.egressgw.api.v1.EgressNATPolicyStatus;
+import io.egressgw.api.v1.NetworkGatewayGroupStatus;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * The controller's Micrometer meters (Prometheus at /q/metrics):
@@ -19,15 +34,50 @@ import java.time.Duration;
  *       assignment of its IPs written to status.
  *   <li>{@code egressgw_placement_duration_seconds}: one placement computation.
  *   <li>{@code egressgw_compile_duration_seconds}: one policy compile of every node's program.
+ *   <li>{@code egressgw_guard_drops}: start-up guard drops the agents last reported.
+ *   <li>{@code egressgw_floating_ips_unassigned}: floating IPs of all groups with no holder.
+ *   <li>{@code egressgw_nodes{state="Up"|"Down"}}: the gateway nodes of all groups (a node a
+ *       group's selector picks, as in its status.nodes) by liveness.
+ *   <li>{@code egressgw_policies{condition="Accepted"|"Programmed",status}}: policies by the status
+ *       of each condition as last computed (Unknown: not compiled yet).
+ *   <li>{@code egressgw_leader}: 1 on the replica that leads, 0 elsewhere.
  * </ul>
+ *
+ * <p>Timers publish histogram buckets, never client-side quantiles: buckets add up across replicas
+ * (histogram_quantile over a sum), quantiles do not. Only the leader places and compiles, so the
+ * state gauges read 0 on the other replicas: sum them across replicas, or select the leader with
+ * {@code egressgw_leader == 1}.
+ *
+ * <p>Micrometer holds a gauge's state object weakly; every gauge here reads state that this bean
+ * owns and registers it with a strong reference, so a gauge never turns into NaN after a garbage
+ * collection. The meters live as long as the bean: {@link #close()} removes them when it is
+ * destroyed.
  */
 @ApplicationScoped
 public class ControllerMetrics {
+  static final String UP = NetworkGatewayGroupStatus.NODE_UP;
+  static final String DOWN = NetworkGatewayGroupStatus.NODE_DOWN;
+  static final List<String> CONDITIONS =
+      List.of(PolicyStatuses.ACCEPTED, PolicyStatuses.PROGRAMMED);
+  static final List<String> STATUSES = List.of("True", "False", "Unknown");
+
   private final MeterRegistry registry;
   private final Timer detection;
   private final Timer reassignment;
   private final Timer placement;
   private final Timer compile;
+
+  private volatile LongSupplier guardDrops = () -> 0;
+  private volatile boolean leading;
+  private final AtomicLong leader = new AtomicLong();
+  private final AtomicLong unassigned = new AtomicLong();
+  private final Map<String, AtomicLong> nodes = new LinkedHashMap<>();
+  private final Map<String, AtomicLong> policies = new LinkedHashMap<>(); // "condition/status"
+
+  /** Every meter this bean registered, removed again by {@link #close()}. */
+  private final List<Meter> meters = new CopyOnWriteArrayList<>();
+
+  private final Map<String, Counter> moves = new ConcurrentHashMap<>();
 
   @Inject
   public ControllerMetrics(MeterRegistry registry) {
@@ -42,31 +92,159 @@ public class ControllerMetrics {
                 + " status");
     this.placement = timer("egressgw.placement.duration", "One floating IP placement computation");
     this.compile = timer("egressgw.compile.duration", "One policy compile (all nodes)");
+    owned(
+        Gauge.builder("egressgw.guard.drops", this, m -> m.guardDrops.getAsLong())
+            .description(
+                "Packets dropped by the start-up guard on all nodes, as last reported by their"
+                    + " agents")
+            .strongReference(true)
+            .register(registry));
+    gauge("egressgw.leader", leader, "1 on the replica that leads, 0 elsewhere");
+    gauge(
+        "egressgw.floating.ips.unassigned",
+        unassigned,
+        "Floating IPs of all groups that no node holds (leader only)");
+    for (String state : List.of(UP, DOWN)) {
+      AtomicLong count = new AtomicLong();
+      nodes.put(state, count);
+      owned(
+          Gauge.builder("egressgw.nodes", count, AtomicLong::get)
+              .description("Gateway nodes of all groups by liveness (leader only)")
+              .tag("state", state)
+              .strongReference(true)
+              .register(registry));
+    }
+    for (String condition : CONDITIONS) {
+      for (String status : STATUSES) {
+        AtomicLong count = new AtomicLong();
+        policies.put(condition + "/" + status, count);
+        owned(
+            Gauge.builder("egressgw.policies", count, AtomicLong::get)
+                .description("EgressNATPolicies by the status of a condition (leader only)")
+                .tag("condition", condition)
+                .tag("status", status)
+                .strongReference(true)
+                .register(registry));
+      }
+    }
   }
 
   private Timer timer(String name, String description) {
-    return Timer.builder(name)
-        .description(description)
-        .publishPercentiles(0.5, 0.9, 0.99)
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(1))
-        .maximumExpectedValue(Duration.ofSeconds(30))
-        .register(registry);
+    return owned(
+        Timer.builder(name)
+            .description(description)
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofSeconds(30))
+            .register(registry));
   }
 
-  /** Total start-up guard drops the agents last reported (leader only; 0 elsewhere). */
-  public void guardDrops(java.util.function.LongSupplier total) {
-    io.micrometer.core.instrument.Gauge.builder("egressgw.guard.drops", total, t -> t.getAsLong())
-        .description(
-            "Packets dropped by the start-up guard on all nodes, as last reported by their agents")
-        .register(registry);
+  private void gauge(String name, AtomicLong value, String description) {
+    owned(
+        Gauge.builder(name, value, AtomicLong::get)
+            .description(description)
+            .strongReference(true)
+            .register(registry));
+  }
+
+  private <M extends Meter> M owned(M meter) {
+    meters.add(meter);
+    return meter;
+  }
+
+  /**
+   * Removes every meter this bean registered. Quarkus' MeterRegistry is Micrometer's static global
+   * composite, which outlives the application in tests (each @QuarkusTest restart) and would
+   * otherwise keep exporting this bean's gauges, reading a stopped application's state (NaN, or
+   * frozen numbers), because registering a meter whose name and tags exist returns the old one.
+   */
+  @PreDestroy
+  void close() {
+    meters.forEach(registry::remove);
+    meters.clear();
+    moves.clear();
+  }
+
+  /** Where the total start-up guard drops come from (leader only; 0 elsewhere). */
+  public void guardDrops(LongSupplier total) {
+    this.guardDrops = total;
+  }
+
+  /**
+   * This replica started or stopped leading. A follower knows no placement or policy status, so its
+   * state gauges read 0, and later updates are ignored until it leads again.
+   */
+  void leading(boolean leads) {
+    leading = leads;
+    leader.set(leads ? 1 : 0);
+    if (!leads) {
+      unassigned.set(0);
+      nodes.values().forEach(c -> c.set(0));
+      policies.values().forEach(c -> c.set(0));
+    }
+  }
+
+  /**
+   * The state of the last placement: {@code unassignedIps} floating IPs without a holder and the
+   * liveness of every gateway node (node -> Up or Down, over all groups).
+   */
+  void placementState(int unassignedIps, Map<String, String> nodeStates) {
+    if (!leading) {
+      return;
+    }
+    unassigned.set(unassignedIps);
+    Map<String, Long> byState = countValues(nodeStates.values());
+    nodes.forEach((state, count) -> count.set(byState.getOrDefault(state, 0L)));
+  }
+
+  /** Policy status as last computed, one entry per policy (null: not compiled yet). */
+  void policyStates(Collection<EgressNATPolicyStatus> statuses) {
+    if (!leading) {
+      return;
+    }
+    Map<String, Long> counted = conditionCounts(statuses);
+    policies.forEach((key, count) -> count.set(counted.getOrDefault(key, 0L)));
+  }
+
+  /**
+   * Counts policies per "condition/status" for Accepted and Programmed (pure): a missing status or
+   * condition, or a status other than True or False, counts as Unknown.
+   */
+  static Map<String, Long> conditionCounts(Collection<EgressNATPolicyStatus> statuses) {
+    Map<String, Long> out = new HashMap<>();
+    for (EgressNATPolicyStatus s : statuses) {
+      List<Condition> conditions =
+          s == null || s.getConditions() == null ? List.of() : s.getConditions();
+      for (String type : CONDITIONS) {
+        String status =
+            conditions.stream()
+                .filter(c -> type.equals(c.getType()))
+                .map(Condition::getStatus)
+                .filter(v -> "True".equals(v) || "False".equals(v))
+                .findFirst()
+                .orElse("Unknown");
+        out.merge(type + "/" + status, 1L, Long::sum);
+      }
+    }
+    return out;
+  }
+
+  private static Map<String, Long> countValues(Collection<String> values) {
+    Map<String, Long> out = new HashMap<>();
+    values.forEach(v -> out.merge(v, 1L, Long::sum));
+    return out;
   }
 
   public void moved(String kind) {
-    Counter.builder("egressgw.floating.ip.moves")
-        .description("Floating IP moves written to status")
-        .tag("kind", kind)
-        .register(registry)
+    moves
+        .computeIfAbsent(
+            kind,
+            k ->
+                owned(
+                    Counter.builder("egressgw.floating.ip.moves")
+                        .description("Floating IP moves written to status")
+                        .tag("kind", k)
+                        .register(registry)))
         .increment();
   }
 
@@ -107,7 +285,7 @@ public class ControllerMetrics {
   }
 
   public double moves(String kind) {
-    Counter c = registry.find("egressgw.floating.ip.moves").tag("kind", kind).counter();
+    Counter c = moves.get(kind);
     return c == null ? 0 : c.count();
   }
 }

@@ -264,6 +264,7 @@ public class ControllerRuntime {
   }
 
   private void leadershipChanged(boolean leads) {
+    metrics.leading(leads);
     Instant now = clock.instant();
     if (leads) {
       state.liveness().startGrace(now);

@@ -117,6 +117,8 @@ public class PlacementStage {
     snapshot.groups().forEach(g -> byKey.put(g.key(), g));
     Map<String, NetworkGatewayGroup> groupOfIp = new HashMap<>();
     Map<String, NetworkGatewayGroup> groupOfRefused = new LinkedHashMap<>();
+    Map<String, String> gatewayNodes = new HashMap<>();
+    int unassigned = 0;
     for (NetworkGatewayGroup g : groups) {
       PlacementGroup pg = byKey.get(PlacementInputs.key(g));
       pg.floatingIPs().forEach(ip -> groupOfIp.put(ip, g));
@@ -127,19 +129,24 @@ public class PlacementStage {
           groupOfRefused.putIfAbsent(ip, g);
         }
       }
+      Map<String, String> nodes = index.nodeStatus(pg.key());
+      gatewayNodes.putAll(nodes);
+      Map<String, String> unassignedOfGroup = result.unassignedOf(pg);
+      unassigned += unassignedOfGroup.size() + refusedOfGroup.size();
       NetworkGatewayGroupStatus desired =
           GroupStatuses.status(
               g.getMetadata().getGeneration(),
               result.floatingIPsOf(pg),
               result.standbysOf(pg),
-              result.unassignedOf(pg),
+              unassignedOfGroup,
               refusedOfGroup,
-              index.nodeStatus(pg.key()),
+              nodes,
               PlacementInputs.waitingForReport(g, snapshot),
               now,
               g.getStatus());
       ok &= statuses.write(g, desired);
     }
+    metrics.placementState(unassigned, gatewayNodes);
     if (!ok) {
       return new Step(result, false, false);
     }

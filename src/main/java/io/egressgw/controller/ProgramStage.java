@@ -23,6 +23,7 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -305,10 +306,12 @@ public class ProgramStage {
     boolean ok = true;
     ProgramDistributor d = state.programs();
     Rollout r = rollout();
+    List<EgressNATPolicyStatus> computed = new ArrayList<>();
     for (EgressNATPolicy p : resources.egressPolicies().list()) {
       String name = p.getMetadata().getName();
       PolicyOutcome outcome = c.outcome(name);
       if (outcome == null) {
+        computed.add(null); // not compiled yet: Unknown
         continue;
       }
       Set<String> carriers = nodesOfPolicy.getOrDefault(outcome.policy(), Set.of());
@@ -326,6 +329,7 @@ public class ProgramStage {
       Instant now = clock.instant();
       EgressNATPolicyStatus desired =
           PolicyStatuses.status(p, outcome, programmed, carriers.size(), applyErrors, now);
+      computed.add(desired);
       if (PolicyStatuses.onlyProgress(statuses.lastWritten(p), desired)
           && now.isBefore(statuses.lastWrittenAt(p).plus(PolicyStatuses.PROGRESS_INTERVAL))) {
         ok = false; // written by the retry the caller schedules (or the next acknowledgement)
@@ -333,6 +337,7 @@ public class ProgramStage {
       }
       ok &= statuses.write(p, desired);
     }
+    metrics.policyStates(computed);
     return ok;
   }
 

@@ -76,13 +76,20 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
     this.settings = settings;
   }
 
-  Response list(String namespace, Integer limit, String continueToken) {
+  Response list(String namespace, String limit, String continueToken, String labelSelector) {
+    LabelSelectorQuery selector = LabelSelectorQuery.parse(labelSelector);
     List<T> all =
         store.get().list().stream()
             .filter(o -> !namespaced || namespace.equals(o.getMetadata().getNamespace()))
+            .filter(o -> selector.test(o.getMetadata().getLabels()))
             .toList();
     ListPage<T> page =
-        ListPage.of(all, ResourceCache::key, limit, continueToken, settings.maxPageSize());
+        ListPage.of(
+            all,
+            ResourceCache::key,
+            ListPage.limit(limit, settings.maxPageSize()),
+            continueToken,
+            settings.maxPageSize());
     Map<String, Object> metadata = new LinkedHashMap<>();
     if (page.continueToken() != null) {
       metadata.put("continue", page.continueToken());

@@ -46,8 +46,10 @@ public class EgressPolicyResource {
 
   @GET
   public Response list(
-      @QueryParam("limit") Integer limit, @QueryParam("continue") String continueToken) {
-    return endpoint.list(null, limit, continueToken);
+      @QueryParam("limit") String limit,
+      @QueryParam("continue") String continueToken,
+      @QueryParam("labelSelector") String labelSelector) {
+    return endpoint.list(null, limit, continueToken, labelSelector);
   }
 
   @GET

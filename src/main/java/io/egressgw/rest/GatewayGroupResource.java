@@ -47,9 +47,10 @@ public class GatewayGroupResource {
   @GET
   public Response list(
       @PathParam("namespace") String namespace,
-      @QueryParam("limit") Integer limit,
-      @QueryParam("continue") String continueToken) {
-    return endpoint.list(namespace, limit, continueToken);
+      @QueryParam("limit") String limit,
+      @QueryParam("continue") String continueToken,
+      @QueryParam("labelSelector") String labelSelector) {
+    return endpoint.list(namespace, limit, continueToken, labelSelector);
   }
 
   @GET

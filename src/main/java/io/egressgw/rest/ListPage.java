@@ -13,6 +13,27 @@ import java.util.function.Function;
  */
 public record ListPage<T>(List<T> items, String continueToken, long remainingItemCount) {
 
+  /**
+   * The limit query parameter as a number (null: absent or empty). Taken as a string, not bound as
+   * an Integer, because JAX-RS answers a parameter that does not convert with 404.
+   */
+  static Integer limit(String parameter, int maxPageSize) {
+    if (parameter == null || parameter.isEmpty()) {
+      return null;
+    }
+    try {
+      return Integer.valueOf(parameter.trim());
+    } catch (NumberFormatException e) {
+      throw ProblemException.of(
+          400,
+          "bad-parameter",
+          "Bad parameter",
+          "limit must be a whole number between 1 and " + maxPageSize,
+          "limit",
+          "not a whole number: '" + parameter + "'");
+    }
+  }
+
   public static <T> ListPage<T> of(
       List<T> all, Function<T, String> key, Integer limit, String continueToken, int maxPageSize) {
     if (limit != null && (limit < 1 || limit > maxPageSize)) {

@@ -10,6 +10,7 @@ import jakarta.inject.Singleton;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
  * Refuses a request whose raw path could mean another path once decoded or normalised: an encoded
@@ -20,15 +21,31 @@ import java.util.Optional;
  * path that a later component could read differently (issue 15: {@code x%2F..%2Fdefault}).
  *
  * <p>It also answers OPTIONS (and TRACE) under {@code /v1/} with 405: JAX-RS would answer OPTIONS
- * itself, past every request filter, and the API offers no cross-origin use.
+ * itself, past every request filter. The one exception is a CORS preflight (OPTIONS with {@code
+ * Origin} and {@code Access-Control-Request-Method}) while CORS is on ({@code
+ * quarkus.http.cors.enabled}): Quarkus' CORS filter answers it (200 for an allowed origin, 403
+ * otherwise) without reaching JAX-RS.
  */
 @Singleton
 public class RequestLineGuard {
   /** Runs before every other route filter (RestGate has 100). */
   static final int PRIORITY = 1000;
 
+  /** Whether Quarkus' CORS filter is on, so that preflights are its to answer. */
+  private boolean cors;
+
   void register(@Observes Filters filters) {
+    cors =
+        ConfigProvider.getConfig()
+            .getOptionalValue("quarkus.http.cors.enabled", Boolean.class)
+            .orElse(false);
     filters.register(this::check, PRIORITY);
+  }
+
+  private static boolean preflight(RoutingContext rc) {
+    return HttpMethod.OPTIONS.equals(rc.request().method())
+        && rc.request().getHeader("Origin") != null
+        && rc.request().getHeader("Access-Control-Request-Method") != null;
   }
 
   private void check(RoutingContext rc) {
@@ -48,7 +65,7 @@ public class RequestLineGuard {
     }
     HttpMethod method = rc.request().method();
     boolean unoffered = HttpMethod.OPTIONS.equals(method) || HttpMethod.TRACE.equals(method);
-    if (raw.startsWith("/v1/") && unoffered) {
+    if (raw.startsWith("/v1/") && unoffered && !(cors && preflight(rc))) {
       end(
           rc,
           new Problem(

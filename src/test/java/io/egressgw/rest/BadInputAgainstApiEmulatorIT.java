@@ -9,8 +9,14 @@ import io.egressgw.api.v1.EgressNATPolicy;
 import io.egressgw.api.v1.NetworkGatewayGroup;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -370,6 +376,44 @@ class BadInputAgainstApiEmulatorIT {
         .then()
         .statusCode(400)
         .body("errors.field", hasItem("continue"));
+  }
+
+  static Stream<Arguments> unparsableParameters() {
+    return Stream.of(
+        Arguments.of("limit not a number", GROUPS + "?limit=abc", "limit"),
+        Arguments.of("limit a fraction", POLICIES + "?limit=1.5", "limit"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("unparsableParameters")
+  void aQueryParameterThatDoesNotParseIs400NamingIt(String desc, String pathAndQuery, String field)
+      throws IOException {
+    // Sent as is over a socket, exactly as written (HTTP clients re-encode a query).
+    String[] answer = rawGet(pathAndQuery);
+
+    assertThat(answer[0]).as(desc).startsWith("HTTP/1.1 400");
+    assertThat(answer[1]).as(desc).containsIgnoringCase("content-type: application/problem+json");
+    JsonPath problem = JsonPath.from(answer[2]);
+    assertThat(problem.getString("type")).as(desc).endsWith("bad-parameter");
+    assertThat(problem.getList("errors.field", String.class)).as(desc).contains(field);
+  }
+
+  /** A GET of a raw request target; returns the status line, the headers and the body. */
+  private static String[] rawGet(String target) throws IOException {
+    try (Socket socket = new Socket("localhost", RestAssured.port)) {
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      int headersEnd = response.indexOf("\r\n\r\n");
+      String head = response.substring(0, headersEnd);
+      int lineEnd = head.indexOf("\r\n");
+      return new String[] {
+        head.substring(0, lineEnd), head.substring(lineEnd + 2), response.substring(headersEnd + 4)
+      };
+    }
   }
 
   private void assertNothingStored() {

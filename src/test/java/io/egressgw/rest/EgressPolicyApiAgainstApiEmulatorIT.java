@@ -174,4 +174,66 @@ class EgressPolicyApiAgainstApiEmulatorIT {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
+
+  private static String labelled(String name, String labels) {
+    return ApiJson.policy(name, "it-policies", "policy-gw", "203.0.113.0/24")
+        .replace(
+            "\"metadata\":{\"name\":\"" + name + "\"}",
+            "\"metadata\":{\"name\":\"" + name + "\",\"labels\":" + labels + "}");
+  }
+
+  private static List<String> listed(String labelSelector) {
+    return given()
+        .queryParam("labelSelector", labelSelector)
+        .get(POLICIES)
+        .then()
+        .statusCode(200)
+        .extract()
+        .jsonPath()
+        .getList("items.metadata.name", String.class)
+        .stream()
+        .filter(n -> n.startsWith("it-sel-"))
+        .toList();
+  }
+
+  @Test
+  void theLabelSelectorOfAListIsHonouredInKubernetesSyntax() {
+    // Arrange: three policies labelled by team (one unlabelled).
+    for (String[] p :
+        new String[][] {
+          {"it-sel-a", "{\"team\":\"a\",\"tier\":\"web\"}"},
+          {"it-sel-b", "{\"team\":\"b\"}"},
+          {"it-sel-none", "{}"}
+        }) {
+      if (given().get(POLICIES + "/" + p[0]).statusCode() == 404) {
+        given()
+            .contentType("application/json")
+            .body(labelled(p[0], p[1]))
+            .post(POLICIES)
+            .then()
+            .statusCode(201);
+      }
+    }
+
+    // Act and assert: each operator of the syntax.
+    assertThat(listed("team=a")).containsExactly("it-sel-a");
+    assertThat(listed("team!=a")).containsExactly("it-sel-b", "it-sel-none");
+    assertThat(listed("team in (a,b)")).containsExactly("it-sel-a", "it-sel-b");
+    assertThat(listed("team notin (a)")).containsExactly("it-sel-b", "it-sel-none");
+    assertThat(listed("team")).containsExactly("it-sel-a", "it-sel-b");
+    assertThat(listed("!team")).containsExactly("it-sel-none");
+    assertThat(listed("team,tier=web")).containsExactly("it-sel-a");
+    assertThat(listed("")).containsExactly("it-sel-a", "it-sel-b", "it-sel-none");
+  }
+
+  @Test
+  void anInvalidLabelSelectorIs400NamingTheParameter() {
+    given()
+        .queryParam("labelSelector", "team in (a")
+        .get(POLICIES)
+        .then()
+        .statusCode(400)
+        .contentType("application/problem+json")
+        .body("errors[0].field", equalTo("labelSelector"));
+  }
 }

@@ -62,6 +62,20 @@ class RestPiecesTest {
     assertThat(second.continueToken()).isNull();
   }
 
+  @ParameterizedTest(name = "limit={0}")
+  @CsvSource({"abc", "1.5", "0x10", "' '", "99999999999"})
+  void aLimitThatIsNotAWholeNumberIs400NamingIt(String limit) {
+    assertThatThrownBy(() -> ListPage.limit(limit, 500))
+        .isInstanceOfSatisfying(
+            ProblemException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(400);
+              assertThat(e.toProblem("/").errors())
+                  .extracting(Problem.FieldError::field)
+                  .containsExactly("limit");
+            });
+  }
+
   @Test
   void badLimitAndContinueAre400() {
     assertThatThrownBy(() -> ListPage.of(List.of("a"), Function.identity(), 0, null, 500))
