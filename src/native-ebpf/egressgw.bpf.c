@@ -8,7 +8,8 @@
  *                 them while that MAC is not known, or when the gateway is not on this link), and
  *                 counts steered and SNAT-marked packets where they leave the node (after netfilter
  *                 FORWARD, so traffic dropped by network policy is not counted).
- *   egw_gateway   tc ingress of the uplink: marks remote pods' traffic whose egress this node holds.
+ *   egw_gateway   tc ingress of the uplink: marks remote pods' traffic whose egress this node holds,
+ *                 and drops other pods' traffic to guarded destinations (never forwarded masqueraded).
  * On the uplink both directions also enforce floating IP ownership (lib/lease.h): ARP for, traffic
  * to and traffic from a floating IP whose lease lapsed is dropped, and another host's ARP claim of
  * one of this node's floating IPs makes this node yield it.
@@ -134,10 +135,16 @@ int egw_gateway(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	if (egw_lease_state(daddr) == EGW_LEASE_LAPSED)
 		return egw_drop(skb, EGW_DROP_LEASE);
-	/* only traffic steered here for an egress this node holds; anything else is not ours */
-	if (egw_classify_addrs(saddr, daddr, egw_node_ip, &id, 0) != EGW_LOCAL)
+	/* traffic steered here for an egress this node holds: SNAT it */
+	if (egw_classify_addrs(saddr, daddr, egw_node_ip, &id, 0) == EGW_LOCAL) {
+		skb->mark = EGW_MARK_OF(EGW_MARK_SNAT, id);
 		return TC_ACT_UNSPEC;
-	skb->mark = EGW_MARK_OF(EGW_MARK_SNAT, id);
+	}
+	/* a pod's packet to a guarded destination that this node does not SNAT: another node steered
+	 * it here by a program older or newer than ours (a move, a rollout step, a controller
+	 * restart). Forwarded, it would leave masqueraded with this node's address: fail closed. */
+	if (egw_misrouted(saddr, daddr, egw_node_ip))
+		return egw_drop(skb, EGW_DROP_NOT_OURS);
 	return TC_ACT_UNSPEC;
 }
 

@@ -69,7 +69,11 @@
 #define EGW_DROP_LEASE 4
 /* egw_gateway: another host claimed (ARP) a floating IP this node holds; this node yielded it */
 #define EGW_DROP_CLAIMED 5
-#define EGW_DROP_REASONS 6
+/* egw_gateway: a pod's packet to a guarded destination reached this node, which does not SNAT it
+ * (its sender's program is older or newer than this node's); forwarding would masquerade it with
+ * this node's address */
+#define EGW_DROP_NOT_OURS 6
+#define EGW_DROP_REASONS 7
 
 /* tc attachment: our filters' handle and priority on every hook we use. */
 #define EGW_TC_HANDLE 0xe65

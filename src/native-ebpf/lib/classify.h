@@ -58,6 +58,27 @@ static __always_inline int egw_classify_addrs(__u32 saddr, __u32 daddr, __u32 no
 }
 
 /*
+ * egw_misrouted: for a packet that entered by the uplink and egw_classify_addrs did not find local,
+ * whether it is an in-cluster source's (pod CIDRs, node addresses: egw_excluded) packet to a
+ * guarded, not excluded destination that is not this node's (its address, a floating IP in
+ * egw_leases). Only steering sends such packets to another node; this node would forward them
+ * masqueraded with its own address. External sources (replies, inbound connections) never match.
+ * Returns 1 when the packet must be dropped.
+ */
+static __always_inline int egw_misrouted(__u32 saddr, __u32 daddr, __u32 node_ip)
+{
+	struct egw_guard_key skey = { .prefixlen = 32, .daddr = saddr };
+	struct egw_guard_key dkey = { .prefixlen = 32, .daddr = daddr };
+
+	if (daddr == node_ip || bpf_map_lookup_elem(&EGW_MAP_LEASES, &daddr))
+		return 0;
+	if (!bpf_map_lookup_elem(&EGW_MAP_GUARD, &dkey) ||
+	    bpf_map_lookup_elem(&EGW_MAP_EXCLUDED, &dkey))
+		return 0;
+	return bpf_map_lookup_elem(&EGW_MAP_EXCLUDED, &skey) != NULL;
+}
+
+/*
  * egw_count_in: adds skb to the counters at index of map: skb->len bytes and as many packets as
  * it will be on the wire (a GSO packet is gso_segs segments).
  * Returns nothing; an index outside the array is not counted.

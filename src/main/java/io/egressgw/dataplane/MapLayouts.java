@@ -64,12 +64,19 @@ public final class MapLayouts {
   public static final int DROP_NOT_ON_LINK = 3;
   public static final int DROP_LEASE = 4;
   public static final int DROP_CLAIMED = 5;
-  public static final int DROP_REASONS = 6;
+  public static final int DROP_NOT_OURS = 6;
+  public static final int DROP_REASONS = 7;
 
   /** The metric label of each drop reason, by index. */
   public static final java.util.List<String> DROP_REASON_NAMES =
       java.util.List.of(
-          "guard", "no_egress", "no_neighbour", "not_on_link", "lease_lapsed", "claimed");
+          "guard",
+          "no_egress",
+          "no_neighbour",
+          "not_on_link",
+          "lease_lapsed",
+          "claimed",
+          "not_ours");
 
   public static final int TC_HANDLE = 0xe65;
   public static final int TC_PRIORITY = 0xe65;

@@ -286,9 +286,42 @@ class BpfProgramsProgTestRunE2E {
             TC_ACT_UNSPEC,
             mark(MARK_SNAT, 8)),
         tcp(
-            "gateway: remote pod, egress held elsewhere: untouched",
+            "gateway: remote pod, egress held elsewhere (steered here by a stale program): drop,"
+                + " never forwarded masqueraded",
             PROG_GATEWAY,
             "10.244.1.2",
+            "203.0.113.10",
+            0,
+            TC_ACT_SHOT,
+            0),
+        tcp(
+            "gateway: known unselected pod to a guarded destination: drop",
+            PROG_GATEWAY,
+            "10.244.1.5",
+            "203.0.113.10",
+            0,
+            TC_ACT_SHOT,
+            0),
+        tcp(
+            "gateway: remote pod to a destination outside every policy: untouched",
+            PROG_GATEWAY,
+            "10.244.1.2",
+            "198.51.100.7",
+            0,
+            TC_ACT_UNSPEC,
+            0),
+        tcp(
+            "gateway: remote pod to this node's own address: untouched",
+            PROG_GATEWAY,
+            "10.244.9.9",
+            NODE_IP,
+            0,
+            TC_ACT_UNSPEC,
+            0),
+        tcp(
+            "gateway: an outside host to a guarded destination (not in-cluster): untouched",
+            PROG_GATEWAY,
+            "198.51.100.7",
             "203.0.113.10",
             0,
             TC_ACT_UNSPEC,
@@ -302,13 +335,12 @@ class BpfProgramsProgTestRunE2E {
             TC_ACT_UNSPEC,
             0),
         tcp(
-            "gateway: unknown source to a guarded destination: untouched (the guard is on pod"
-                + " interfaces only)",
+            "gateway: unknown pod (in-cluster) source to a guarded destination: drop",
             PROG_GATEWAY,
             "10.244.9.9",
             "203.0.113.10",
             0,
-            TC_ACT_UNSPEC,
+            TC_ACT_SHOT,
             0));
   }
 

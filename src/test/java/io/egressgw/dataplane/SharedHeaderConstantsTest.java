@@ -48,6 +48,7 @@ class SharedHeaderConstantsTest {
         new Case("EGW_DROP_NOT_ON_LINK", MapLayouts.DROP_NOT_ON_LINK),
         new Case("EGW_DROP_LEASE", MapLayouts.DROP_LEASE),
         new Case("EGW_DROP_CLAIMED", MapLayouts.DROP_CLAIMED),
+        new Case("EGW_DROP_NOT_OURS", MapLayouts.DROP_NOT_OURS),
         new Case("EGW_DROP_REASONS", MapLayouts.DROP_REASONS),
         new Case("EGW_MAP_LEASES", MapLayouts.MAP_LEASES),
         new Case("EGW_MAP_YIELDS", MapLayouts.MAP_YIELDS),
