@@ -108,7 +108,7 @@ public final class DataplaneCli {
         } else if (line.equals("report")) {
           emit(out, "report", report(dp));
         } else if (line.equals("confirm")) {
-          emit(out, "confirmed", Map.of("taken", dp.confirmFloatingIPs()));
+          emit(out, "confirmed", Map.of("taken", dp.confirmFloatingIPs(System.nanoTime())));
         } else if (line.equals("metrics")) {
           try {
             snat.refresh();

@@ -120,6 +120,13 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   private void adoptLeases() {
     long now = System.nanoTime();
     synchronized (leaseLock) {
+      // a lease whose address is gone (a crash between the two writes, a failed release): without
+      // this, the node would drop ARP and traffic for an IP it no longer has
+      for (int ip : leases.ips()) {
+        if (!installed.floatingIPs().contains(ip)) {
+          leases.remove(ip);
+        }
+      }
       for (int ip : installed.floatingIPs()) {
         if (leases.state(ip, now) == FloatingIpLeases.State.NONE) {
           leases.lapse(ip);
@@ -146,34 +153,57 @@ public final class EbpfNodeDataplane implements NodeDataplane {
 
   /**
    * Takes every IP of {@code ips} this node holds whose lease lapsed, and with {@code alsoYielded}
-   * also those another host claimed: a fresh lease and a gratuitous ARP.
+   * also those another host claimed: a lease running from {@code from}, the address if someone
+   * removed it, and a gratuitous ARP. Nothing is taken when the lease would end before now (a late
+   * confirmation).
    *
    * @return the IPs taken again
    */
-  private List<Integer> retake(int uplink, Set<Integer> ips, boolean alsoYielded) {
+  private List<Integer> retake(int uplink, Set<Integer> ips, boolean alsoYielded, long from) {
     List<Integer> taken = new ArrayList<>();
     synchronized (leaseLock) {
       long now = System.nanoTime();
+      if (from + leaseNanos <= now) {
+        return taken;
+      }
       for (int ip : ips) {
         FloatingIpLeases.State st = leases.state(ip, now);
         if (st == FloatingIpLeases.State.LAPSED
             || (alsoYielded && st == FloatingIpLeases.State.YIELDED)) {
-          leases.take(ip, now, leaseNanos);
+          leases.take(ip, from, leaseNanos);
           leased.add(ip);
           taken.add(ip);
         }
       }
     }
+    if (taken.isEmpty()) {
+      return taken;
+    }
+    Set<Integer> configured = configuredFloatingIPs(uplink);
     for (int ip : taken) {
-      announce(uplink, ip);
+      if (configured.contains(ip)) {
+        announce(uplink, ip);
+      } else {
+        takeFloatingIp(uplink, ip); // removed behind our back: add it again, then announce
+      }
       LOG.info("took floating IP " + Ipv4.format(ip) + " again (its lease had lapsed or yielded)");
     }
     return taken;
   }
 
+  private Set<Integer> configuredFloatingIPs(int uplink) {
+    Set<Integer> out = new TreeSet<>();
+    for (Rtnetlink.Address a : Rtnetlink.addresses()) {
+      if (a.ifindex() == uplink && a.label().equals(settings.floatingLabel())) {
+        out.add(a.address());
+      }
+    }
+    return out;
+  }
+
   @Override
-  public synchronized List<String> confirmFloatingIPs() {
-    return retake(uplinkIndex(), installed.floatingIPs(), false).stream()
+  public synchronized List<String> confirmFloatingIPs(long sentAtNanos) {
+    return retake(uplinkIndex(), installed.floatingIPs(), false, sentAtNanos).stream()
         .map(Ipv4::format)
         .toList();
   }
@@ -280,7 +310,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       policyByEgress = policies(program);
       // the controller's latest word: IPs it still gives this node are used again even if their
       // lease lapsed (a pause) or another host claimed them (that host is the stale one)
-      retake(uplinkIndex(), desired.floatingIPs(), true);
+      retake(uplinkIndex(), desired.floatingIPs(), true, System.nanoTime());
       if (program.generation() != appliedGeneration) {
         bpf.state().update(new byte[U32_SIZE], MapCodec.state(program.generation()));
         appliedGeneration = program.generation();

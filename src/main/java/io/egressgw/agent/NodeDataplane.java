@@ -29,11 +29,13 @@ public interface NodeDataplane extends AutoCloseable {
   /**
    * The controller confirmed that the applied program is still the node's current one: floating IPs
    * it lists whose lease lapsed (the agent was paused or restarted) are taken again, with a
-   * gratuitous ARP. IPs another host claimed are not: only a new program takes those back.
+   * gratuitous ARP. IPs another host claimed are not: only a new program takes those back. The
+   * lease runs from {@code sentAtNanos} (System.nanoTime() when the confirmed heartbeat was sent),
+   * so an answer that arrives late (a pause) takes nothing.
    *
    * @return the floating IPs taken again
    */
-  default List<String> confirmFloatingIPs() {
+  default List<String> confirmFloatingIPs(long sentAtNanos) {
     return List.of();
   }
 

@@ -29,6 +29,9 @@ public final class AgentLiveness {
   /** Added to an agent's silence bound: scheduling slack of its heartbeat timer. */
   static final Duration SILENCE_MARGIN = Duration.ofMillis(25);
 
+  /** The largest silence bound believed from a report: a node must not stay Up forever. */
+  static final long MAX_SILENCE_MILLIS = 30_000;
+
   private final Duration window;
   private final Map<String, Agent> agents = new HashMap<>();
   private final Map<String, Boolean> lastVerdict = new HashMap<>();
@@ -71,7 +74,7 @@ public final class AgentLiveness {
   /** The miss window of {@code node}: at least its floating IPs' silence bound plus a margin. */
   public synchronized Duration windowOf(String node) {
     Agent a = agents.get(node);
-    long silent = a == null ? 0 : a.report().silentAfterMillis();
+    long silent = a == null ? 0 : Math.min(a.report().silentAfterMillis(), MAX_SILENCE_MILLIS);
     Duration bound = Duration.ofMillis(silent).plus(SILENCE_MARGIN);
     return silent > 0 && bound.compareTo(window) > 0 ? bound : window;
   }

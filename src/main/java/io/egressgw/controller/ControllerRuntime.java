@@ -217,6 +217,12 @@ public class ControllerRuntime {
               if (mac.equals(before.get(ip))) {
                 return;
               }
+              String assigned = placement.assignment().get(ip);
+              if (!report.node().equals(assigned)) {
+                // the old holder saw the new holder's announcement: a hand-over, not a conflict
+                LOG.debugf("node %s yielded floating IP %s to %s", report.node(), ip, mac);
+                return;
+              }
               LOG.warnf("node %s yielded floating IP %s: %s announced it", report.node(), ip, mac);
               metrics.conflict();
               var unused =
@@ -226,14 +232,7 @@ public class ControllerRuntime {
                               .filter(g -> g.getSpec() != null)
                               .filter(g -> g.getSpec().getFloatingIPs().contains(ip))
                               .forEach(
-                                  g ->
-                                      events.claimed(
-                                          g,
-                                          report.node(),
-                                          ip,
-                                          mac,
-                                          placement.assignment().get(ip),
-                                          at)));
+                                  g -> events.claimed(g, report.node(), ip, mac, assigned, at)));
             });
   }
 

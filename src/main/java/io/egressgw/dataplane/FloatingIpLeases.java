@@ -105,6 +105,17 @@ public final class FloatingIpLeases {
     return out;
   }
 
+  /** Every IP with an entry in egw_leases. */
+  public java.util.Set<Integer> ips() {
+    BpfMap.Entries e = leases.dump(LEASES_MAX);
+    java.util.Set<Integer> out = new java.util.TreeSet<>();
+    ByteBuffer keys = ByteBuffer.wrap(e.keys()).order(ByteOrder.BIG_ENDIAN);
+    for (int i = 0; i < e.count(); i++) {
+      out.add(keys.getInt(i * U32_SIZE));
+    }
+    return out;
+  }
+
   /** Forgets the IP (after its address is gone): the BPF programs leave it alone from now on. */
   public void remove(int ip) {
     leases.deleteMany(key(ip), 1);

@@ -166,7 +166,7 @@ public final class SimulatedAgent implements ProgramApplier {
 
   @Override
   @SuppressWarnings("NonAtomicVolatileUpdate") // written by the agent's applier thread only
-  public List<String> confirmFloatingIPs() {
+  public List<String> confirmFloatingIPs(long sentAtNanos) {
     confirmations++;
     return List.of();
   }

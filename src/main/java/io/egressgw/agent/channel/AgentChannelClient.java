@@ -227,9 +227,9 @@ public final class AgentChannelClient {
     return draining;
   }
 
+  /** What the dataplane holds (not the program of this process: a restart has none yet). */
   private boolean holdsNoFloatingIP() {
-    NodeProgram held = current;
-    return held == null || held.floatingIPs().isEmpty();
+    return applier.heldFloatingIPs().isEmpty();
   }
 
   private void tick() {
@@ -263,6 +263,8 @@ public final class AgentChannelClient {
   }
 
   private Future<Void> heartbeat() {
+    // taken before the report: a confirmation extends leases no further than lease + this moment
+    long sentAt = System.nanoTime();
     return onApplier(this::report)
         .compose(
             report -> {
@@ -282,7 +284,7 @@ public final class AgentChannelClient {
               if (reply.status() == 200) {
                 lastContactMillis.set(clock.millis());
                 heartbeatsAccepted.incrementAndGet();
-                confirmIfCurrent(reply.body());
+                confirmIfCurrent(reply.body(), sentAt);
               } else {
                 LOG.debugf("heartbeat of %s answered %d", node, reply.status());
               }
@@ -300,7 +302,7 @@ public final class AgentChannelClient {
    * The controller named the node's current generation: when it is the one applied here, the
    * program (and every floating IP in it) is confirmed.
    */
-  private void confirmIfCurrent(Buffer body) {
+  private void confirmIfCurrent(Buffer body, long sentAtNanos) {
     long current;
     try {
       current = json.readValue(body.getBytes(), HeartbeatResponse.class).programGeneration();
@@ -312,7 +314,7 @@ public final class AgentChannelClient {
           onApplier(
               () ->
                   current == applier.appliedGeneration()
-                      ? applier.confirmFloatingIPs()
+                      ? applier.confirmFloatingIPs(sentAtNanos)
                       : java.util.List.of());
     }
   }

@@ -91,8 +91,8 @@ public final class DataplaneProgramApplier implements ProgramApplier {
   }
 
   @Override
-  public List<String> confirmFloatingIPs() {
-    List<String> taken = dataplane.confirmFloatingIPs();
+  public List<String> confirmFloatingIPs(long sentAtNanos) {
+    List<String> taken = dataplane.confirmFloatingIPs(sentAtNanos);
     if (!taken.isEmpty()) {
       LOG.infof("controller confirmed %s: took %s again", node, taken);
     }

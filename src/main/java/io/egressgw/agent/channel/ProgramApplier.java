@@ -47,9 +47,11 @@ public interface ProgramApplier {
   /**
    * The controller answered a heartbeat with the generation this node applied: its program is
    * current, so floating IPs whose lease lapsed (a pause, a restart) are taken again ({@code
-   * NodeDataplane#confirmFloatingIPs}). Returns the IPs taken again.
+   * NodeDataplane#confirmFloatingIPs}), with a lease counted from {@code sentAtNanos}
+   * (System.nanoTime() when the heartbeat was sent), so that a late answer extends nothing. Returns
+   * the IPs taken.
    */
-  default List<String> confirmFloatingIPs() {
+  default List<String> confirmFloatingIPs(long sentAtNanos) {
     return List.of();
   }
 
