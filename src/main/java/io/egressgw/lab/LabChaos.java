@@ -167,7 +167,7 @@ final class LabChaos {
       long end = System.nanoTime();
 
       Set<String> outagePods = new LinkedHashSet<>();
-      boolean targetCut = mix.stream().anyMatch(LabFault::cutsTargetFromLan);
+      boolean targetCut = mix.stream().anyMatch(LabFault::isolatesTargetsPods);
       for (LabPod p : probed) {
         if (!(targetCut && p.node().equals(target.name()))) {
           outagePods.add(p.namespace() + "/" + p.name());

@@ -23,9 +23,9 @@ enum LabFault {
    */
   HOLDER_DEATH("holder-death", Duration.ofSeconds(3), true),
   /** The holder's agent is SIGKILLed (a crash, an OOM kill); its link stays up. */
-  AGENT_KILL("agent-kill", Duration.ofSeconds(5), false),
+  AGENT_KILL("agent-kill", Duration.ofSeconds(5), true),
   /** The holder's agent is SIGSTOPped for 2 s (a long pause), then continued. */
-  AGENT_STOP("agent-stop", Duration.ofSeconds(2), false),
+  AGENT_STOP("agent-stop", Duration.ofSeconds(2), true),
   /** The controller is SIGKILLed and started again at once. */
   CONTROLLER_RESTART("controller-restart", Duration.ZERO, false),
   /**
@@ -38,18 +38,18 @@ enum LabFault {
    * The holder is cut from the controller only: its relay to the controller's socket is stopped, so
    * its heartbeats and polls hang as on a dropping network; the LAN is untouched.
    */
-  PARTITION("partition", Duration.ofSeconds(3), false),
+  PARTITION("partition", Duration.ofSeconds(3), true),
   /** The holder's link is cut at the bridge; its agent runs and still reaches the controller. */
   LAN_CUT("lan-cut", Duration.ofSeconds(3), true);
 
   private final String label;
   private final Duration hold;
-  private final boolean cutsTargetFromLan;
+  private final boolean isolatesTargetsPods;
 
-  LabFault(String label, Duration hold, boolean cutsTargetFromLan) {
+  LabFault(String label, Duration hold, boolean isolatesTargetsPods) {
     this.label = label;
     this.hold = hold;
-    this.cutsTargetFromLan = cutsTargetFromLan;
+    this.isolatesTargetsPods = isolatesTargetsPods;
   }
 
   String label() {
@@ -61,9 +61,16 @@ enum LabFault {
     return hold;
   }
 
-  /** Whether the target node itself is off the segment (its own pods cannot reach out then). */
-  boolean cutsTargetFromLan() {
-    return cutsTargetFromLan;
+  /**
+   * Whether the target node's own pods lose egress by design while the fault lasts, so that their
+   * outage is not judged (issue 12 bounds the outage of selected pods elsewhere): the node is off
+   * the segment (holder-death, lan-cut), or its agent is dead, paused or cut from the controller
+   * (agent-kill, agent-stop, partition) and so cannot learn that its floating IP moved: its pods'
+   * traffic is still marked for SNAT here, and dropped because the lease lapsed or yielded (fail
+   * closed), until the agent gets the new program.
+   */
+  boolean isolatesTargetsPods() {
+    return isolatesTargetsPods;
   }
 
   static Optional<LabFault> byLabel(String label) {

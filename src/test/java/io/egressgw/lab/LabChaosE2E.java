@@ -61,7 +61,6 @@ class LabChaosE2E {
   // 2 of 2 cycles: the stopped holder's kernel kept answering ARP after the controller moved its
   // IPs: 2 ARP owners for 1.4-2.2 s; the selected pod on that node had no egress for 1.4-1.8 s.
   @Test
-  @Disabled("issue 12: paused holder still answers ARP (2 owners 1.4-2.2 s); needs an IP lease")
   void pausingTheHoldersAgentForTwoSecondsBreaksNoInvariant() throws Exception {
     assertNoBreach(run("agent-stop", 2));
   }
@@ -70,7 +69,6 @@ class LabChaosE2E {
   // every floating IP released, no ARP owner for 9.7-18 s; once paul/frontend was seen outside as
   // 192.168.1.1 (worker1's address) while the IPs were taken back.
   @Test
-  @Disabled("issue 12: agents release IPs at the 15 s hold-timeout (no ARP owner 9.7-18 s)")
   void restartingTheControllerBreaksNoInvariant() throws Exception {
     assertNoBreach(run("controller-restart", 1));
   }
@@ -78,7 +76,6 @@ class LabChaosE2E {
   // The killed agent's addresses stay and answer ARP beside the new holder's: 2 ARP owners for
   // 19.8-22.4 s; alice/frontend, on the dead agent's node, had no egress for 1.8-2.0 s.
   @Test
-  @Disabled("issue 12: a SIGKILLed holder still answers ARP (2 owners ~20 s); needs an IP lease")
   void killingTheHoldersAgentWithItsLinkUpBreaksNoInvariant() throws Exception {
     assertNoBreach(run("agent-kill", 1));
   }
@@ -86,7 +83,6 @@ class LabChaosE2E {
   // The partitioned holder keeps its IPs while the controller moves them: 2 ARP owners for
   // 2.5-3.3 s; the holder's own selected pod had no egress for 1.75-1.8 s.
   @Test
-  @Disabled("issue 12: a partitioned holder keeps its IPs (2 ARP owners 2.5-3.3 s)")
   void partitioningTheHolderFromTheControllerBreaksNoInvariant() throws Exception {
     assertNoBreach(run("partition", 1));
   }
@@ -94,7 +90,7 @@ class LabChaosE2E {
   // A holder cut from the LAN but still heartbeating keeps its IPs: no ARP owner and no egress for
   // the whole 3 s cut (3.2-3.3 s).
   @Test
-  @Disabled("issue 12: a holder cut from the LAN keeps its IPs (no egress for 3.3 s)")
+  @Disabled("issue 12: a holder cut from the LAN only is still Up; no data-path health check yet")
   void cuttingTheHolderFromTheLanBreaksNoInvariant() throws Exception {
     assertNoBreach(run("lan-cut", 1));
   }
@@ -102,7 +98,6 @@ class LabChaosE2E {
   // Agents released every floating IP 15.2-15.5 s after the controller died; after the router's
   // neighbours were flushed at +20 s nobody answered ARP: alice/frontend had no egress for 28.5 s.
   @Test
-  @Disabled("issue 12: agents release IPs 15 s after the controller died (no egress 28.5 s)")
   void aControllerDownForTwentySecondsBreaksNoInvariant() throws Exception {
     assertNoBreach(run("controller-outage", 1));
   }
