@@ -29,6 +29,7 @@ public final class SimulatedAgent implements ProgramApplier {
   private volatile long appliedGeneration;
   private volatile List<String> held = List.of();
   private volatile int confirmations;
+  private volatile Duration applyDelay = Duration.ZERO;
   private AgentChannelClient client;
 
   public SimulatedAgent(String node, String nodeIP, String subnet) {
@@ -126,6 +127,12 @@ public final class SimulatedAgent implements ProgramApplier {
     return appliedAtNanos;
   }
 
+  /** Every apply from now on takes this long, on the agent's applier thread. */
+  public SimulatedAgent slowApplies(Duration delay) {
+    this.applyDelay = delay;
+    return this;
+  }
+
   /** Heartbeat answers that named the applied generation (each confirms the program). */
   public int confirmations() {
     return confirmations;
@@ -133,6 +140,13 @@ public final class SimulatedAgent implements ProgramApplier {
 
   @Override
   public void apply(NodeProgram program) {
+    if (applyDelay.toMillis() > 0) {
+      try {
+        Thread.sleep(applyDelay.toMillis()); // a slow apply (e.g. waiting for a neighbour)
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     applied.add(program);
     appliedAtNanos.add(System.nanoTime());
     held = program.floatingIPs();

@@ -50,6 +50,7 @@ class AgentChannelClientTest {
   private final AtomicReference<String> lastAuthorization = new AtomicReference<>();
   private final AtomicInteger heartbeatsReceived = new AtomicInteger();
   private final AtomicInteger currentGeneration = new AtomicInteger(7);
+  private final AtomicInteger servedGeneration = new AtomicInteger(7);
 
   @BeforeEach
   void fakeController() throws Exception {
@@ -60,9 +61,6 @@ class AgentChannelClientTest {
         Files.createTempDirectory(Path.of("target"), "agent-channel")
             .toAbsolutePath()
             .resolve("c.sock");
-    NodeProgram program =
-        new NodeProgram("node-a", 7, Map.of(), Map.of(), Map.of(), List.of("192.168.1.100"));
-    byte[] payload = json.writeValueAsBytes(program);
     server =
         vertx
             .createHttpServer()
@@ -81,10 +79,19 @@ class AgentChannelClientTest {
                         .end("{\"programGeneration\":" + currentGeneration.get() + "}");
                   } else if (req.path().endsWith("/program")
                       && servingKey.get() != null
-                      && !"7".equals(req.getParam("after"))) {
+                      && Long.parseLong(req.getParam("after")) != servedGeneration.get()) {
                     try {
+                      NodeProgram program =
+                          new NodeProgram(
+                              "node-a",
+                              servedGeneration.get(),
+                              Map.of(),
+                              Map.of(),
+                              Map.of(),
+                              List.of("192.168.1.100"));
                       SignedProgram signed =
-                          ProgramSignatures.sign(payload, servingKey.get().getPrivate());
+                          ProgramSignatures.sign(
+                              json.writeValueAsBytes(program), servingKey.get().getPrivate());
                       req.response()
                           .putHeader("Content-Type", "application/json")
                           .end(json.writeValueAsString(signed));
@@ -223,6 +230,33 @@ class AgentChannelClientTest {
     int confirmed = agent.confirmations();
     awaitTicksFromNow();
     assertEquals(confirmed, agent.confirmations(), "an unreachable controller confirms nothing");
+    agent.kill();
+  }
+
+  /** A long apply must not stop heartbeats: a busy agent is alive (it was declared Down). */
+  @Test
+  void heartbeatsGoOnWhileAnApplyTakesLong() throws Exception {
+    servingKey.set(controllerKey);
+    currentGeneration.set(8);
+    SimulatedAgent agent = agent();
+    await().atMost(EVENTUALLY).until(() -> agent.last() != null);
+    awaitTicksFromNow();
+    agent.slowApplies(Duration.ofSeconds(3));
+    // the controller has a new program (generation 8): the agent spends 3 s applying it
+    servedGeneration.set(8);
+
+    await().atMost(EVENTUALLY).until(() -> agent.client().reportsFromCache() > 0);
+    int before = heartbeatsReceived.get();
+    long start = System.nanoTime();
+    Thread.sleep(1000);
+
+    assertTrue(agent.appliedGeneration() < 8, "the apply should still be running");
+    assertTrue(
+        heartbeatsReceived.get() - before >= 5,
+        "heartbeats in 1 s of a 3 s apply (50 ms interval): "
+            + (heartbeatsReceived.get() - before));
+    assertTrue(System.nanoTime() - start < Duration.ofSeconds(3).toNanos());
+    await().atMost(EVENTUALLY).until(() -> agent.appliedGeneration() == 8);
     agent.kill();
   }
 }
