@@ -159,7 +159,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
    *
    * @return the IPs taken again
    */
-  private List<Integer> retake(int uplink, Set<Integer> ips, boolean alsoYielded, long from) {
+  private List<Integer> retake(Set<Integer> ips, boolean alsoYielded, long from) {
     List<Integer> taken = new ArrayList<>();
     synchronized (leaseLock) {
       long now = System.nanoTime();
@@ -177,8 +177,9 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       }
     }
     if (taken.isEmpty()) {
-      return taken;
+      return taken; // the usual case of a confirmation, ten times a second: no netlink dump
     }
+    int uplink = uplinkIndex();
     Set<Integer> configured = configuredFloatingIPs(uplink);
     for (int ip : taken) {
       if (configured.contains(ip)) {
@@ -203,9 +204,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
 
   @Override
   public synchronized List<String> confirmFloatingIPs(long sentAtNanos) {
-    return retake(uplinkIndex(), installed.floatingIPs(), false, sentAtNanos).stream()
-        .map(Ipv4::format)
-        .toList();
+    return retake(installed.floatingIPs(), false, sentAtNanos).stream().map(Ipv4::format).toList();
   }
 
   @Override
@@ -264,13 +263,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     Map<Integer, EgressEntry> egresses =
         MapCodec.readEgresses(bpf.egresses(), settings.capacities().egresses());
     Map<Integer, Integer> snat = natTable.readElements();
-    Set<Integer> floating = new TreeSet<>();
-    int uplink = Rtnetlink.link(settings.uplink()).index();
-    for (Rtnetlink.Address a : Rtnetlink.addresses()) {
-      if (a.ifindex() == uplink && a.label().equals(settings.floatingLabel())) {
-        floating.add(a.address());
-      }
-    }
+    Set<Integer> floating = configuredFloatingIPs(uplinkIndex());
     Set<Ipv4Prefix> guard =
         new java.util.HashSet<>(
             MapCodec.readGuard(bpf.guard(), settings.capacities().guard()).keySet());
@@ -310,7 +303,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       policyByEgress = policies(program);
       // the controller's latest word: IPs it still gives this node are used again even if their
       // lease lapsed (a pause) or another host claimed them (that host is the stale one)
-      retake(uplinkIndex(), desired.floatingIPs(), true, System.nanoTime());
+      retake(desired.floatingIPs(), true, System.nanoTime());
       if (program.generation() != appliedGeneration) {
         bpf.state().update(new byte[U32_SIZE], MapCodec.state(program.generation()));
         appliedGeneration = program.generation();
