@@ -2,6 +2,7 @@ package io.egressgw.agent.channel;
 
 import io.egressgw.program.ProgramSignatures;
 import io.egressgw.role.ProcessRole;
+import io.egressgw.time.MonotonicClock;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
@@ -15,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
-import java.time.Clock;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -65,7 +65,7 @@ public class AgentChannel {
             appliers.get(),
             settings.heartbeatInterval(),
             settings.pollTimeout(),
-            Clock.systemUTC(),
+            new MonotonicClock(),
             settings.caFile().orElse(null),
             null);
     client.start();
