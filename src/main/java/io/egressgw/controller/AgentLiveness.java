@@ -35,6 +35,10 @@ public final class AgentLiveness {
   private final Duration window;
   private final Map<String, Agent> agents = new HashMap<>();
   private final Map<String, Boolean> lastVerdict = new HashMap<>();
+
+  /** Nodes that were alive when the controller itself stalled: counted as heard at that time. */
+  private final Map<String, Instant> stallFloors = new HashMap<>();
+
   private Instant graceStart;
 
   public AgentLiveness(Duration missWindow) {
@@ -55,6 +59,22 @@ public final class AgentLiveness {
   public synchronized void startGrace(Instant leaderSince) {
     graceStart = leaderSince;
     lastVerdict.clear();
+  }
+
+  /**
+   * The controller itself stalled until {@code now} (a stop-the-world pause, SIGSTOP, a starved
+   * sweep thread): heartbeats that arrived meanwhile may not have been read yet, so silence during
+   * the stall proves nothing. Every node alive at the last sweep counts as heard at {@code now}, so
+   * it gets a full window to be heard again before it can be declared Down. Nodes already Down stay
+   * Down.
+   */
+  public synchronized void stalledUntil(Instant now) {
+    lastVerdict.forEach(
+        (node, alive) -> {
+          if (alive) {
+            stallFloors.put(node, now);
+          }
+        });
   }
 
   /** True while the grace period of the current leadership lasts. */
@@ -107,16 +127,33 @@ public final class AgentLiveness {
     return out;
   }
 
+  /** The verdict of every node at the last {@link #sweep}: alive or not. */
+  public synchronized Map<String, Boolean> verdicts() {
+    return Map.copyOf(lastVerdict);
+  }
+
+  /** The last heartbeat of every node that has one. */
+  public synchronized Map<String, Instant> lastHeartbeats() {
+    Map<String, Instant> out = new HashMap<>();
+    agents.forEach((n, a) -> out.put(n, a.lastHeartbeat()));
+    return out;
+  }
+
   public synchronized void forget(String node) {
     agents.remove(node);
     lastVerdict.remove(node);
+    stallFloors.remove(node);
   }
 
   private Instant effectiveLast(String node) {
     Agent a = agents.get(node);
     Instant last = a == null ? null : a.lastHeartbeat();
     if (graceStart != null && (last == null || last.isBefore(graceStart))) {
-      return graceStart;
+      last = graceStart;
+    }
+    Instant floor = stallFloors.get(node);
+    if (floor != null && (last == null || last.isBefore(floor))) {
+      last = floor;
     }
     return last;
   }

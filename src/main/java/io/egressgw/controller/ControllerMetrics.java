@@ -71,6 +71,9 @@ public class ControllerMetrics {
   private volatile boolean leading;
   private final AtomicLong leader = new AtomicLong();
   private final AtomicLong unassigned = new AtomicLong();
+  private final AtomicLong frozen = new AtomicLong();
+  private final Counter conflicts;
+  private final Counter stalls;
   private final Map<String, AtomicLong> nodes = new LinkedHashMap<>();
   private final Map<String, AtomicLong> policies = new LinkedHashMap<>(); // "condition/status"
 
@@ -100,6 +103,22 @@ public class ControllerMetrics {
             .strongReference(true)
             .register(registry));
     gauge("egressgw.leader", leader, "1 on the replica that leads, 0 elsewhere");
+    gauge(
+        "egressgw.failover.frozen",
+        frozen,
+        "1 while the mass-failure guard holds floating IPs on Down nodes (leader only)");
+    this.conflicts =
+        owned(
+            Counter.builder("egressgw.floating.ip.conflicts")
+                .description("Floating IPs a node yielded because another host announced them")
+                .register(registry));
+    this.stalls =
+        owned(
+            Counter.builder("egressgw.controller.stalls")
+                .description(
+                    "Liveness sweeps that ran late because the controller stalled; each gave the"
+                        + " Up nodes a new window")
+                .register(registry));
     gauge(
         "egressgw.floating.ips.unassigned",
         unassigned,
@@ -250,10 +269,17 @@ public class ControllerMetrics {
 
   /** A node yielded a floating IP because another host announced it. */
   public void conflict() {
-    Counter.builder("egressgw.floating.ip.conflicts")
-        .description("Floating IPs a node yielded because another host announced them")
-        .register(registry)
-        .increment();
+    conflicts.increment();
+  }
+
+  /** The liveness sweep found that the controller had stalled. */
+  public void stalled() {
+    stalls.increment();
+  }
+
+  /** Whether the mass-failure guard holds floating IPs on Down nodes. */
+  public void failoverFrozen(boolean on) {
+    frozen.set(on ? 1 : 0);
   }
 
   public void detected(Duration sinceLastHeartbeat) {

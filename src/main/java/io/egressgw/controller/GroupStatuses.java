@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -28,6 +29,9 @@ import java.util.stream.Collectors;
 public final class GroupStatuses {
   public static final String READY = "Ready";
   public static final String DEGRADED = "Degraded";
+
+  /** Degraded reason while the mass-failure guard holds Down nodes of the group. */
+  public static final String FAILOVER_FROZEN = "FailoverFrozen";
 
   private GroupStatuses() {}
 
@@ -64,6 +68,35 @@ public final class GroupStatuses {
       Map<String, String> refused,
       Map<String, String> nodes,
       List<String> nodesWithoutReport,
+      Instant now,
+      NetworkGatewayGroupStatus previous) {
+    return status(
+        generation,
+        floatingIPs,
+        standbys,
+        placementUnassigned,
+        refused,
+        nodes,
+        nodesWithoutReport,
+        Set.of(),
+        now,
+        previous);
+  }
+
+  /**
+   * The status, with the nodes the mass-failure guard holds ({@code held}, see {@link
+   * MassFailureGuard}): Down, yet still holding their floating IPs. While any of this group's nodes
+   * is held, Degraded says FailoverFrozen.
+   */
+  public static NetworkGatewayGroupStatus status(
+      Long generation,
+      Map<String, String> floatingIPs,
+      Map<String, String> standbys,
+      Map<String, String> placementUnassigned,
+      Map<String, String> refused,
+      Map<String, String> nodes,
+      List<String> nodesWithoutReport,
+      Set<String> held,
       Instant now,
       NetworkGatewayGroupStatus previous) {
     List<Condition> before = previous == null ? null : previous.getConditions();
@@ -104,8 +137,24 @@ public final class GroupStatuses {
                 generation,
                 now,
                 before);
+    List<String> frozen = down.stream().filter(held::contains).toList();
     Condition degraded;
-    if (!allAssigned) {
+    if (!frozen.isEmpty()) {
+      degraded =
+          Conditions.of(
+              DEGRADED,
+              true,
+              FAILOVER_FROZEN,
+              "Failover frozen: more than the allowed share of nodes went Down at once, so their"
+                  + " floating IPs stay where they are until they return, their Node objects are"
+                  + " deleted, or egressgw.controller.liveness.max-down-share is raised. Held: "
+                  + String.join(", ", frozen)
+                  + "."
+                  + waiting,
+              generation,
+              now,
+              before);
+    } else if (!allAssigned) {
       degraded =
           Conditions.of(
               DEGRADED,

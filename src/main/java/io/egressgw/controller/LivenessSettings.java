@@ -25,6 +25,27 @@ public interface LivenessSettings {
   @WithDefault("25ms")
   Duration checkInterval();
 
+  /**
+   * A gap between two liveness sweeps longer than this means the controller itself stalled (a GC
+   * pause, SIGSTOP, a starved thread): heartbeats may be unread, so the sweep gives every node that
+   * was Up a new window instead of declaring it Down.
+   */
+  @WithDefault("150ms")
+  Duration stallThreshold();
+
+  /**
+   * Mass-failure guard: when more than this share of the nodes that were Up go Down within {@link
+   * #massFailureWindow()}, placement freezes (moves nothing off them) and groups report Degraded
+   * with reason FailoverFrozen, until the share falls back (nodes return or their Node objects are
+   * deleted). 1.0 disables the guard.
+   */
+  @WithDefault("0.5")
+  double maxDownShare();
+
+  /** How close together Down verdicts must be to count as one mass failure. */
+  @WithDefault("2s")
+  Duration massFailureWindow();
+
   /** The miss window: no heartbeat for this long means Down. */
   default Duration missWindow() {
     return interval().multipliedBy(missCount());

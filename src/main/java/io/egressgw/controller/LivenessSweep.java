@@ -6,7 +6,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
@@ -19,19 +21,61 @@ import org.jboss.logging.Logger;
 public class LivenessSweep {
   private static final Logger LOG = Logger.getLogger(LivenessSweep.class);
 
-  @Inject ChannelState state;
-  @Inject Leadership leadership;
-  @Inject ControllerMetrics metrics;
-  @Inject Clock clock;
+  private final ChannelState state;
+  private final Leadership leadership;
+  private final ControllerMetrics metrics;
+  private final Clock clock;
+  private final LivenessSettings settings;
+
+  @Inject
+  LivenessSweep(
+      ChannelState state,
+      Leadership leadership,
+      ControllerMetrics metrics,
+      Clock clock,
+      LivenessSettings settings) {
+    this.state = state;
+    this.leadership = leadership;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.settings = settings;
+  }
 
   /** Down nodes whose floating IPs placement has not yet moved: node -> last heartbeat. */
   private final Map<String, Instant> pendingFailovers = new ConcurrentHashMap<>();
 
   private volatile boolean graceHandled = true;
 
+  private MassFailureGuard guard;
+
+  /** When the previous sweep ran (the liveness thread only). */
+  private Instant lastSweep;
+
   /** A new leadership began: its grace period must end before anything is placed. */
   void leadershipStarted() {
     graceHandled = false;
+    lastSweep = null;
+    guard().reset();
+    metrics.failoverFrozen(false);
+  }
+
+  private synchronized MassFailureGuard guard() {
+    if (guard == null) {
+      guard =
+          new MassFailureGuard(
+              settings.maxDownShare(),
+              settings.missWindow().minus(settings.interval().dividedBy(2)),
+              settings.massFailureWindow());
+    }
+    return guard;
+  }
+
+  /**
+   * The nodes the mass-failure guard holds: Down, but placement moves nothing off them. Empty
+   * unless frozen.
+   */
+  Set<String> heldByFreeze() {
+    return guard().held();
   }
 
   /**
@@ -43,9 +87,23 @@ public class LivenessSweep {
       return false;
     }
     Instant now = clock.instant();
+    if (lastSweep != null
+        && Duration.between(lastSweep, now).compareTo(settings.stallThreshold()) > 0) {
+      LOG.warnf(
+          "liveness sweep ran %d ms after the previous one: the controller stalled; nodes that"
+              + " were Up get a new window",
+          Duration.between(lastSweep, now).toMillis());
+      metrics.stalled();
+      state.liveness().stalledUntil(now);
+    }
+    lastSweep = now;
     boolean changed = false;
+    Set<String> newlyDown = new HashSet<>();
     for (AgentLiveness.Transition t : state.liveness().sweep(nodes, now)) {
       changed = true;
+      if (!t.alive() && t.lastHeartbeat() != null) {
+        newlyDown.add(t.node());
+      }
       if (!t.alive() && t.lastHeartbeat() == null) {
         // Alive only by a leader's grace period, never heard from: not a failover.
         LOG.debugf("node %s has no agent", t.node());
@@ -58,6 +116,21 @@ public class LivenessSweep {
             t.node(), Duration.between(last, now).toMillis());
       } else {
         LOG.infof("node %s is Up", t.node());
+      }
+    }
+    boolean wasFrozen = guard().frozen();
+    if (guard()
+        .evaluate(state.liveness().verdicts(), newlyDown, state.liveness().lastHeartbeats(), now)) {
+      changed = true;
+      boolean frozen = guard().frozen();
+      metrics.failoverFrozen(frozen);
+      if (frozen && !wasFrozen) {
+        LOG.warnf(
+            "failover frozen: %s went Down at once, more than %.0f%% of the nodes that were Up;"
+                + " their floating IPs stay where they are",
+            guard().held(), settings.maxDownShare() * 100);
+      } else if (!frozen && wasFrozen) {
+        LOG.infof("failover unfrozen: nodes still Down are failed over now");
       }
     }
     if (!graceHandled && !state.liveness().inGrace(now)) {

@@ -121,6 +121,22 @@ final class PlacementInputs {
       Map<String, String> assignment,
       Map<String, String> standbys,
       Map<String, String> refused) {
+    return snapshot(groups, nodes, liveness, now, assignment, standbys, refused, Set.of());
+  }
+
+  /**
+   * Placement's view as above, where the {@code held} nodes (the mass-failure guard's, {@link
+   * MassFailureGuard}) count as Up whatever their agent or kubelet says: nothing moves off them.
+   */
+  static PlacementSnapshot snapshot(
+      List<NetworkGatewayGroup> groups,
+      Collection<Node> nodes,
+      AgentLiveness liveness,
+      Instant now,
+      Map<String, String> assignment,
+      Map<String, String> standbys,
+      Map<String, String> refused,
+      Set<String> held) {
     List<PlacementGroup> placementGroups = new ArrayList<>();
     Set<String> ips = new HashSet<>();
     for (NetworkGatewayGroup g : groups) {
@@ -142,7 +158,7 @@ final class PlacementInputs {
               f.labels(),
               f.controlPlane(),
               subnets,
-              f.ready() && liveness.alive(f.name(), now),
+              held.contains(f.name()) || (f.ready() && liveness.alive(f.name(), now)),
               drain(f, report.map(NodeReport::draining).orElse(false))));
     }
     return new PlacementSnapshot(

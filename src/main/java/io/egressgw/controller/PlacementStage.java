@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
@@ -99,10 +100,11 @@ public class PlacementStage {
     List<NetworkGatewayGroup> groups = PlacementInputs.sorted(resources.gatewayGroups().list());
     Map<String, String> refused =
         PlacementInputs.refusedFloatingIPs(groups, cluster.nodes(), state.liveness());
+    Set<String> held = liveness.heldByFreeze();
     PlacementSnapshot snapshot =
         PlacementInputs.snapshot(
-            groups, cluster.nodes(), state.liveness(), now, assignment, standbys, refused);
-    Object inputs = List.of(snapshot, PlacementInputs.generations(groups), refused);
+            groups, cluster.nodes(), state.liveness(), now, assignment, standbys, refused, held);
+    Object inputs = List.of(snapshot, PlacementInputs.generations(groups), refused, held);
     Map<String, Instant> handling = liveness.pendingFailovers();
     if (inputs.equals(lastInputs) && handling.isEmpty()) {
       return new Step(lastPlacement, true, true);
@@ -130,6 +132,8 @@ public class PlacementStage {
         }
       }
       Map<String, String> nodes = index.nodeStatus(pg.key());
+      // Held nodes are placed as Up but are Down: say so.
+      nodes.replaceAll((n, v) -> held.contains(n) ? NetworkGatewayGroupStatus.NODE_DOWN : v);
       gatewayNodes.putAll(nodes);
       Map<String, String> unassignedOfGroup = result.unassignedOf(pg);
       unassigned += unassignedOfGroup.size() + refusedOfGroup.size();
@@ -142,6 +146,7 @@ public class PlacementStage {
               refusedOfGroup,
               nodes,
               PlacementInputs.waitingForReport(g, snapshot),
+              held,
               now,
               g.getStatus());
       ok &= statuses.write(g, desired);

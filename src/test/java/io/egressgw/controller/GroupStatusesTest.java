@@ -96,6 +96,27 @@ class GroupStatusesTest {
   }
 
   @Test
+  void heldNodesAreDownAndDegradedSaysFailoverFrozen() {
+    NetworkGatewayGroupStatus s =
+        GroupStatuses.status(
+            4L,
+            Map.of("192.168.1.100", "w1"),
+            Map.of(),
+            Map.of(),
+            Map.of(),
+            Map.of("w1", "Down", "w2", "Down", "w3", "Up"),
+            List.of(),
+            java.util.Set.of("w1", "w2"),
+            T0,
+            null);
+
+    Condition d = s.getConditions().get(1);
+    assertEquals(List.of("True", "FailoverFrozen"), List.of(d.getStatus(), d.getReason()));
+    assertTrue(d.getMessage().contains("Held: w1, w2."), d.getMessage());
+    assertEquals("True", s.getConditions().get(0).getStatus());
+  }
+
+  @Test
   void aRefusedFloatingIpIsUnassignedAndTheConditionSaysWhy() {
     NetworkGatewayGroupStatus s =
         GroupStatuses.status(

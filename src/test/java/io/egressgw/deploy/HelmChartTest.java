@@ -242,6 +242,7 @@ class HelmChartTest {
     assertThat(exprByAlert)
         .containsEntry("EgressgwFloatingIpUnassigned", "egressgw_floating_ips_unassigned > 0")
         .containsEntry("EgressgwNodeDown", "egressgw_nodes{state=\"Down\"} > 0")
+        .containsEntry("EgressgwFailoverFrozen", "egressgw_failover_frozen > 0")
         .containsEntry(
             "EgressgwPolicyNotProgrammed",
             "egressgw_policies{condition=\"Programmed\",status=\"False\"} > 0")

@@ -270,7 +270,12 @@ class CrdSchemaTest {
     Pattern type = Pattern.compile(condition.getProperties().get("type").getPattern());
     // The reasons and types the controller writes (controller.GroupStatuses, ProgramStage).
     for (String r :
-        List.of("AllFloatingIPsAssigned", "NodeDown", "GatewayUnavailable", "Pending")) {
+        List.of(
+            "AllFloatingIPsAssigned",
+            "NodeDown",
+            "FailoverFrozen",
+            "GatewayUnavailable",
+            "Pending")) {
       assertThat(reason.matcher(r).matches()).as("reason %s", r).isTrue();
     }
     for (String t : List.of("Ready", "Degraded", "Accepted", "Programmed")) {

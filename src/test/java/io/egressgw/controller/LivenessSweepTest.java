@@ -1,0 +1,156 @@
+package io.egressgw.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.egressgw.testing.ManualClock;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The liveness sweep in the bad moments of the controller itself (issue #12): a controller paused
+ * for a second moves nothing, and losing every node at once freezes failover instead of moving
+ * every floating IP. Time is a {@link ManualClock}; sweeps run every 25 ms as in production.
+ */
+class LivenessSweepTest {
+  private static final Instant T0 = Instant.parse("2026-11-30T12:00:00Z");
+  private static final List<String> NODES = List.of("w1", "w2", "w3", "w4");
+
+  private final ManualClock clock = new ManualClock(T0);
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final LivenessSettings settings = settings();
+  private final ChannelState state = new ChannelState(settings);
+  private final Leadership leadership = new Leadership();
+  private final LivenessSweep sweep =
+      new LivenessSweep(state, leadership, new ControllerMetrics(registry), clock, settings);
+
+  static LivenessSettings settings() {
+    return new LivenessSettings() {
+      @Override
+      public Duration interval() {
+        return Duration.ofMillis(100);
+      }
+
+      @Override
+      public int missCount() {
+        return 3;
+      }
+
+      @Override
+      public Duration checkInterval() {
+        return Duration.ofMillis(25);
+      }
+
+      @Override
+      public Duration stallThreshold() {
+        return Duration.ofMillis(150);
+      }
+
+      @Override
+      public double maxDownShare() {
+        return 0.5;
+      }
+
+      @Override
+      public Duration massFailureWindow() {
+        return Duration.ofSeconds(2);
+      }
+    };
+  }
+
+  @BeforeEach
+  void leading() {
+    leadership.started(T0.minusSeconds(10));
+    state.liveness().startGrace(T0.minusSeconds(10));
+    sweep.leadershipStarted();
+  }
+
+  private void heartbeat(String... nodes) {
+    for (String n : nodes) {
+      state.liveness().heartbeat(AgentLivenessTest.report(n), clock.instant());
+    }
+  }
+
+  /** Sweeps every 25 ms for {@code duration}, heartbeating {@code alive} every 100 ms. */
+  private void run(Duration duration, String... alive) {
+    for (long t = 0; t < duration.toMillis(); t += 25) {
+      clock.advance(Duration.ofMillis(25));
+      if (t % 100 == 0) {
+        heartbeat(alive);
+      }
+      sweep.sweep(NODES);
+    }
+  }
+
+  private long down() {
+    return NODES.stream().filter(n -> !state.liveness().alive(n, clock.instant())).count();
+  }
+
+  @Test
+  void aControllerPausedForOneSecondDeclaresNobodyDown() {
+    heartbeat("w1", "w2", "w3", "w4");
+    run(Duration.ofMillis(200), "w1", "w2", "w3", "w4");
+    assertThat(down()).isZero();
+
+    // Paused (SIGSTOP, a long GC): no sweep and no heartbeat read for one second.
+    clock.advance(Duration.ofSeconds(1));
+    sweep.sweep(NODES);
+
+    assertThat(sweep.pendingFailovers()).isEmpty();
+    assertThat(down()).isZero();
+    assertThat(registry.get("egressgw.controller.stalls").counter().count()).isEqualTo(1.0);
+    // The queued heartbeats are read now, and everything carries on.
+    heartbeat("w1", "w2", "w3", "w4");
+    run(Duration.ofSeconds(1), "w1", "w2", "w3", "w4");
+    assertThat(sweep.pendingFailovers()).isEmpty();
+  }
+
+  @Test
+  void aNodeThatReallyDiedDuringThePauseIsDeclaredDownOneWindowLater() {
+    heartbeat("w1", "w2", "w3", "w4");
+    run(Duration.ofMillis(200), "w1", "w2", "w3", "w4");
+
+    clock.advance(Duration.ofSeconds(1));
+    sweep.sweep(NODES);
+    heartbeat("w1", "w2", "w3");
+    run(Duration.ofMillis(275), "w1", "w2", "w3");
+    assertThat(sweep.pendingFailovers()).isEmpty();
+    run(Duration.ofMillis(100), "w1", "w2", "w3");
+
+    assertThat(sweep.pendingFailovers()).containsOnlyKeys("w4");
+    assertThat(sweep.heldByFreeze()).isEmpty();
+  }
+
+  @Test
+  void oneNodeDownIsFailedOverAndNothingIsHeld() {
+    heartbeat("w1", "w2", "w3", "w4");
+    run(Duration.ofMillis(200), "w1", "w2", "w3", "w4");
+
+    run(Duration.ofMillis(500), "w1", "w2", "w3");
+
+    assertThat(sweep.pendingFailovers()).containsOnlyKeys("w4");
+    assertThat(sweep.heldByFreeze()).isEmpty();
+    assertThat(registry.get("egressgw.failover.frozen").gauge().value()).isZero();
+  }
+
+  @Test
+  void losingEveryNodeAtOnceFreezesFailover() {
+    heartbeat("w1", "w2", "w3", "w4");
+    run(Duration.ofMillis(200), "w1", "w2", "w3", "w4");
+
+    // The controller's own link breaks: nobody is heard any more, sweeps go on.
+    run(Duration.ofMillis(600));
+
+    assertThat(down()).isEqualTo(4);
+    assertThat(sweep.heldByFreeze()).containsExactlyInAnyOrder("w1", "w2", "w3", "w4");
+    assertThat(registry.get("egressgw.failover.frozen").gauge().value()).isEqualTo(1.0);
+
+    // The link comes back: every node is released, the guard lifts after the settle time.
+    run(Duration.ofMillis(2100), "w1", "w2", "w3", "w4");
+    assertThat(sweep.heldByFreeze()).isEmpty();
+    assertThat(registry.get("egressgw.failover.frozen").gauge().value()).isZero();
+  }
+}
