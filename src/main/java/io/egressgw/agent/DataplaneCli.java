@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
@@ -30,10 +31,11 @@ import java.util.stream.Collectors;
  * stdin command {@code report}, {@code {"event":"error",...}} on failure. With --stdin it reads
  * commands, one per line: a NodeProgram as JSON, {@code report}, {@code metrics} (the SNAT meters,
  * read from conntrack now), {@code release} (floating IPs only), {@code confirm} (as a heartbeat
- * answer naming the applied generation: lapsed floating IPs are taken again), or {@code exit};
- * {@code --lease-ms N} sets the floating IP lease. It attaches the classifier to a new pod
- * interface on its link event and checks every interface each second. End-to-end tests and the lab
- * drive agents so.
+ * answer naming the applied generation: lapsed floating IPs are taken again), {@code reclaim
+ * IP[,IP]} (as a heartbeat answer asking for them back: yielded ones too), or {@code exit}; {@code
+ * --lease-ms N} sets the floating IP lease. It attaches the classifier to a new pod interface on
+ * its link event and checks every interface each second. End-to-end tests and the lab drive agents
+ * so.
  */
 public final class DataplaneCli {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -109,6 +111,9 @@ public final class DataplaneCli {
           emit(out, "report", report(dp));
         } else if (line.equals("confirm")) {
           emit(out, "confirmed", Map.of("taken", dp.confirmFloatingIPs(System.nanoTime())));
+        } else if (line.startsWith("reclaim ")) {
+          List<String> ips = List.of(line.substring("reclaim ".length()).trim().split(","));
+          emit(out, "reclaimed", Map.of("taken", dp.reclaimFloatingIPs(ips, System.nanoTime())));
         } else if (line.equals("metrics")) {
           try {
             snat.refresh();

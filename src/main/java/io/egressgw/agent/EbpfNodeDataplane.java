@@ -208,6 +208,18 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   }
 
   @Override
+  public synchronized List<String> reclaimFloatingIPs(List<String> ips, long sentAtNanos) {
+    Set<Integer> listed = new TreeSet<>();
+    for (String ip : ips) {
+      long a = Ipv4.parse(ip);
+      if (a >= 0 && installed.floatingIPs().contains((int) a)) {
+        listed.add((int) a);
+      }
+    }
+    return retake(listed, true, sentAtNanos).stream().map(Ipv4::format).toList();
+  }
+
+  @Override
   public Map<String, String> floatingIpClaims() {
     Map<String, String> out = new TreeMap<>();
     synchronized (leaseLock) {

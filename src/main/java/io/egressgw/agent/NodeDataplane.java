@@ -40,6 +40,17 @@ public interface NodeDataplane extends AutoCloseable {
   }
 
   /**
+   * The controller says {@code ips} are assigned to this node although it yielded them (another
+   * host, e.g. an old holder applying a stale program, announced them): those the applied program
+   * lists are taken again, yielded or lapsed, with a lease from {@code sentAtNanos}.
+   *
+   * @return the floating IPs taken again
+   */
+  default List<String> reclaimFloatingIPs(List<String> ips, long sentAtNanos) {
+    return List.of();
+  }
+
+  /**
    * Floating IPs this node holds that another host claimed (gratuitous ARP) since this node took
    * them, with the claimer's MAC: this node has yielded them (ip -> MAC).
    */

@@ -19,6 +19,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -79,9 +80,9 @@ public class AgentChannelResource {
           // Record the acknowledgement first: the reconcile the heartbeat may trigger counts it.
           long generation =
               state.programs().acknowledge(node, report.agentId(), report.appliedGeneration());
-          runtime.heartbeat(report, clock.instant());
+          List<String> reclaim = runtime.heartbeat(report, clock.instant());
           nodeAddresses.reported(node, report.subnets());
-          return done(Response.ok(new HeartbeatResponse(generation)).build());
+          return done(Response.ok(new HeartbeatResponse(generation, reclaim)).build());
         });
   }
 

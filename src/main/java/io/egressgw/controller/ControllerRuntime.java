@@ -16,6 +16,7 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -183,8 +184,11 @@ public class ControllerRuntime {
     request();
   }
 
-  /** A heartbeat from an authenticated agent (leader only). */
-  public void heartbeat(NodeReport report, Instant at) {
+  /**
+   * A heartbeat from an authenticated agent (leader only). Returns the floating IPs the node must
+   * take again: assigned to it, yet yielded to another host's announcement (see {@link #reclaims}).
+   */
+  public List<String> heartbeat(NodeReport report, Instant at) {
     AgentLiveness agents = state.liveness();
     boolean wasAlive = agents.alive(report.node(), at) && agents.report(report.node()).isPresent();
     Optional<NodeReport> previous = agents.heartbeat(report, at);
@@ -203,6 +207,21 @@ public class ControllerRuntime {
       // else.
       requestStatusRefresh();
     }
+    return reclaims(report, placement.assignment());
+  }
+
+  /**
+   * The floating IPs a node reports it yielded (another host announced them) although {@code
+   * assignment} gives them to it: an old holder that applied a stale program announced them, and
+   * would leave them without owner once its next program removes them. The assigned holder takes
+   * them again (its announcement makes the stale one yield in turn): the controller's assignment,
+   * not the last announcement, decides who owns an IP.
+   */
+  static List<String> reclaims(NodeReport report, Map<String, String> assignment) {
+    return report.floatingIpClaims().keySet().stream()
+        .filter(ip -> report.node().equals(assignment.get(ip)))
+        .sorted()
+        .toList();
   }
 
   /**

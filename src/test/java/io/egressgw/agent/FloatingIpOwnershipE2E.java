@@ -201,6 +201,39 @@ class FloatingIpOwnershipE2E {
     assertEquals(0, agents[3].report().path("heldFloatingIPs").size());
   }
 
+  @Test
+  void aStaleProgramOnTheOldHolderLeavesNoOwnerUntilTheAssignedHolderReclaims() {
+    String mac2 = lab.mac(lab.node(2), "eth0");
+    String mac3 = lab.mac(lab.node(3), "eth0");
+    // The controller moves the IP to node 3 while node 2 is cut off: node 2 yields to node 3.
+    generation++;
+    agents[3].apply(program(3, 3, generation, true));
+    await().atMost(Duration.ofSeconds(5)).until(() -> "YIELDED".equals(leaseOf(agents[2])));
+
+    // Node 2 catches up through a program published before the move: it takes the IP back,
+    // node 3 yields; then node 2's next program drops the IP.
+    agents[2].apply(program(2, 2, generation + 1, true));
+    await().atMost(Duration.ofSeconds(5)).until(() -> "YIELDED".equals(leaseOf(agents[3])));
+    assertEquals(mac2, agents[3].report().path("floatingIpClaims").path(FLOATING_IP).asText());
+    generation += 2;
+    agents[2].apply(program(2, 3, generation, false));
+    assertEquals(
+        List.of(),
+        arpOwners(),
+        "the review's finding: the assigned holder stays yielded, no owner");
+
+    // The controller answers node 3's heartbeat (it reports the claim, the IP is assigned to it)
+    // with reclaim: node 3 takes it again, on its current program.
+    assertEquals(List.of(FLOATING_IP), asList(agents[3].reclaim(FLOATING_IP)));
+
+    assertEquals(List.of(mac3), arpOwners());
+    agents[1].apply(program(1, 3, generation, false)); // pod A's node steers to node 3 now
+    assertEquals(FLOATING_IP, seenAsFloatingIpOrNothing());
+    // A reclaim of an IP its program does not list takes nothing (node 2 now).
+    assertEquals(List.of(), asList(agents[2].reclaim(FLOATING_IP)));
+    assertEquals(List.of(mac3), arpOwners());
+  }
+
   static String leaseOf(AgentProcess agent) {
     return agent.report().path("leases").path(FLOATING_IP).asText();
   }

@@ -178,6 +178,19 @@ public final class SimulatedAgent implements ProgramApplier {
     return Map.of();
   }
 
+  /** The IPs of every reclaim the controller asked for, in order. */
+  private final List<String> reclaimed = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  public List<String> reclaimed() {
+    return List.copyOf(reclaimed);
+  }
+
+  @Override
+  public List<String> reclaimFloatingIPs(List<String> ips, long sentAtNanos) {
+    reclaimed.addAll(ips);
+    return ips;
+  }
+
   @Override
   @SuppressWarnings("NonAtomicVolatileUpdate") // written by the agent's applier thread only
   public List<String> confirmFloatingIPs(long sentAtNanos) {

@@ -130,6 +130,14 @@ public final class AgentProcess implements AutoCloseable {
     return send("confirm").path("body").path("taken");
   }
 
+  /**
+   * What a heartbeat answer naming {@code ip} in {@code reclaim} does: the node takes the IP again
+   * if its applied program lists it; returns the IPs taken.
+   */
+  public JsonNode reclaim(String ip) {
+    return send("reclaim " + ip).path("body").path("taken");
+  }
+
   /** SIGSTOP / SIGCONT: a paused process (a long GC pause, a frozen container). */
   public void pause(boolean paused) {
     Sh.must("kill", paused ? "-STOP" : "-CONT", Long.toString(process.pid()));

@@ -343,19 +343,25 @@ public final class AgentChannelClient {
    * program (and every floating IP in it) is confirmed.
    */
   private void confirmIfCurrent(Buffer body, long sentAtNanos) {
-    long current;
+    HeartbeatResponse answer;
     try {
-      current = json.readValue(body.getBytes(), HeartbeatResponse.class).programGeneration();
+      answer = json.readValue(body.getBytes(), HeartbeatResponse.class);
     } catch (Exception e) {
       return; // an older controller: no confirmation, leases lapse only on a pause anyway
     }
+    long current = answer.programGeneration();
     if (current > 0) {
       var unused =
           onApplier(
-              () ->
-                  current == applier.appliedGeneration()
-                      ? applier.confirmFloatingIPs(sentAtNanos)
-                      : java.util.List.of());
+              () -> {
+                if (current != applier.appliedGeneration()) {
+                  return java.util.List.of();
+                }
+                if (!answer.reclaim().isEmpty()) {
+                  applier.reclaimFloatingIPs(answer.reclaim(), sentAtNanos);
+                }
+                return applier.confirmFloatingIPs(sentAtNanos);
+              });
     }
   }
 

@@ -100,6 +100,15 @@ public final class DataplaneProgramApplier implements ProgramApplier {
   }
 
   @Override
+  public List<String> reclaimFloatingIPs(List<String> ips, long sentAtNanos) {
+    List<String> taken = dataplane.reclaimFloatingIPs(ips, sentAtNanos);
+    if (!taken.isEmpty()) {
+      LOG.infof("controller reasserted %s as holder: took %s again", node, taken);
+    }
+    return taken;
+  }
+
+  @Override
   public Map<String, String> floatingIpClaims() {
     return dataplane.floatingIpClaims();
   }

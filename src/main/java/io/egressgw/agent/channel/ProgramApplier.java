@@ -55,6 +55,15 @@ public interface ProgramApplier {
     return List.of();
   }
 
+  /**
+   * The controller named floating IPs this node yielded as still assigned to it ({@link
+   * io.egressgw.program.HeartbeatResponse#reclaim()}): those the applied program lists are taken
+   * again, yielded or lapsed, with a lease counted from {@code sentAtNanos}. Returns the IPs taken.
+   */
+  default List<String> reclaimFloatingIPs(List<String> ips, long sentAtNanos) {
+    return List.of();
+  }
+
   /** Floating IPs another host claimed since this node took them: ip -> MAC. */
   default Map<String, String> floatingIpClaims() {
     return Map.of();

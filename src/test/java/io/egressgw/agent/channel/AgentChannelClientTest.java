@@ -51,6 +51,7 @@ class AgentChannelClientTest {
   private final AtomicInteger heartbeatsReceived = new AtomicInteger();
   private final AtomicInteger currentGeneration = new AtomicInteger(7);
   private final AtomicInteger servedGeneration = new AtomicInteger(7);
+  private final AtomicReference<String> reclaim = new AtomicReference<>("");
 
   @BeforeEach
   void fakeController() throws Exception {
@@ -76,7 +77,12 @@ class AgentChannelClientTest {
                   } else if (req.path().endsWith("/heartbeat")) {
                     req.response()
                         .setStatusCode(200)
-                        .end("{\"programGeneration\":" + currentGeneration.get() + "}");
+                        .end(
+                            "{\"programGeneration\":"
+                                + currentGeneration.get()
+                                + ",\"reclaim\":["
+                                + reclaim.get()
+                                + "]}");
                   } else if (req.path().endsWith("/program")
                       && servingKey.get() != null
                       && Long.parseLong(req.getParam("after")) != servedGeneration.get()) {
@@ -230,6 +236,23 @@ class AgentChannelClientTest {
     int confirmed = agent.confirmations();
     awaitTicksFromNow();
     assertEquals(confirmed, agent.confirmations(), "an unreachable controller confirms nothing");
+    agent.kill();
+  }
+
+  @Test
+  void aHeartbeatAnswerAskingForAYieldedIpBackReclaimsItOnTheCurrentProgramOnly() {
+    servingKey.set(controllerKey);
+    currentGeneration.set(8); // not the applied 7: the answer is about another program
+    reclaim.set("\"192.168.1.100\"");
+    SimulatedAgent agent = agent();
+    await().atMost(EVENTUALLY).until(() -> agent.last() != null);
+    awaitTicksFromNow();
+    assertEquals(List.of(), agent.reclaimed(), "a reclaim for another generation is ignored");
+
+    currentGeneration.set(7);
+
+    await().atMost(EVENTUALLY).until(() -> !agent.reclaimed().isEmpty());
+    assertEquals("192.168.1.100", agent.reclaimed().get(0));
     agent.kill();
   }
 
