@@ -144,7 +144,8 @@ public final class Lab {
 
     System.out.println(
         "lab: starting the Kubernetes API emulator on " + LabSystemProperties.kubeApiUrl());
-    processes.start("kube-api", Optional.empty(), processes.java(LabSystemProperties.kubeApi()));
+    processes.start(
+        "kube-api", Optional.empty(), processes.java("kube-api", LabSystemProperties.kubeApi()));
     String kubeApiReady =
         "http://127.0.0.1:" + LabSystemProperties.KUBE_API_PROCESS_HTTP_PORT + "/q/health/ready";
     if (!waitFor(Duration.ofSeconds(90), () -> httpStatus(kubeApiReady) == 200)) {
@@ -250,7 +251,9 @@ public final class Lab {
   boolean startController(Duration timeout) throws IOException, InterruptedException {
     Files.deleteIfExists(LabSystemProperties.controllerSocket(dir));
     processes.start(
-        "controller", Optional.empty(), processes.java(LabSystemProperties.controller(dir)));
+        "controller",
+        Optional.empty(),
+        processes.java("controller", LabSystemProperties.controller(dir)));
     return waitFor(timeout, () -> httpStatus(API + "/q/health/ready") == 200);
   }
 
@@ -350,7 +353,9 @@ public final class Lab {
     processes.start(
         "agent-" + node.name(),
         Optional.of(node.netns()),
-        processes.java(LabSystemProperties.agent(dir, node, bpffs().resolve(node.name()))));
+        processes.java(
+            "agent-" + node.name(),
+            LabSystemProperties.agent(dir, node, bpffs().resolve(node.name()))));
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -48,10 +48,15 @@ final class LabProcesses {
     return p.pid();
   }
 
-  /** The egressgw application (controller or agent role) with the given system properties. */
-  List<String> java(List<String> properties) {
+  /**
+   * The egressgw application (controller or agent role) with the given system properties; the JVM's
+   * pauses (GC and other safepoints) go to {@code name}-jvm.log beside its log, so that a node that
+   * went silent can be matched against them.
+   */
+  List<String> java(String name, List<String> properties) {
     List<String> cmd =
         new ArrayList<>(List.of("java", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+    cmd.add("-Xlog:gc,safepoint:file=" + dir.resolve(name + "-jvm.log") + ":time,uptime");
     cmd.addAll(properties);
     cmd.addAll(List.of("-jar", appJar.toString()));
     return cmd;
