@@ -55,7 +55,16 @@ final class LabProcesses {
    */
   List<String> java(String name, List<String> properties) {
     List<String> cmd =
-        new ArrayList<>(List.of("java", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        new ArrayList<>(
+            List.of(
+                "java",
+                "-Xmx256m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                // Class loading at start-up crosses the default metaspace threshold (about 21 MB)
+                // twice, and each crossing is a full GC: 175-485 ms of silence for a just-started
+                // agent, long enough to be declared Down (BENCHMARKS, "Failover in the lab").
+                "-XX:MetaspaceSize=128m"));
     cmd.add("-Xlog:gc,safepoint:file=" + dir.resolve(name + "-jvm.log") + ":time,uptime");
     cmd.addAll(properties);
     cmd.addAll(List.of("-jar", appJar.toString()));
