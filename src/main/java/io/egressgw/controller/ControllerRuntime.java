@@ -93,6 +93,7 @@ public class ControllerRuntime {
   private final AtomicBoolean resyncRequested = new AtomicBoolean();
 
   private LeaderElection election;
+  private LeaderPodLabel leaderLabel;
   private volatile boolean started;
 
   void onStart(@Observes @Priority(20) StartupEvent event) {
@@ -151,6 +152,13 @@ public class ControllerRuntime {
                       Optional.ofNullable(System.getenv("HOSTNAME")).orElse("egressgw")
                           + "-"
                           + UUID.randomUUID().toString().substring(0, 6));
+      String pod = System.getenv("POD_NAME");
+      String podNamespace = System.getenv("POD_NAMESPACE");
+      if (electionSettings.podLabel() && pod != null && podNamespace != null) {
+        leaderLabel = new LeaderPodLabel(client, podNamespace, pod);
+        leaderLabel.leading(false); // a restarted container may have kept its pod's label
+        leadership.onChange(leaderLabel::leading);
+      }
       election =
           new LeaderElection(
               client,
@@ -174,6 +182,9 @@ public class ControllerRuntime {
     }
     if (election != null) {
       election.stop();
+    }
+    if (leaderLabel != null) {
+      leaderLabel.stop();
     }
     ticker.shutdownNow();
     loop.stop();
@@ -275,6 +286,9 @@ public class ControllerRuntime {
   /** Periodic resync: recompute even if no event arrived (missed events, clock-driven changes). */
   @Scheduled(every = "${egressgw.controller.resync-interval:30s}", delayed = "10s")
   void resync() {
+    if (leaderLabel != null) {
+      leaderLabel.leading(leadership.isLeader()); // repairs a patch the API server refused
+    }
     if (started) {
       resyncRequested.set(true);
       request();

@@ -25,6 +25,14 @@ public interface LeaderElectionSettings {
   /** Defaults to the pod name (HOSTNAME) plus a random suffix. */
   Optional<String> identity();
 
+  /**
+   * Label the leading replica's pod {@code egressgw.io/leader=true} (and no other pod), so that the
+   * agents' Service reaches the leader only ({@link LeaderPodLabel}). Needs the env POD_NAME and
+   * POD_NAMESPACE (the downward API); without them nothing is labelled.
+   */
+  @WithDefault("true")
+  boolean podLabel();
+
   @WithDefault("6s")
   Duration leaseDuration();
 

@@ -90,6 +90,95 @@ class LeaderElectionAgainstApiEmulatorIT {
     assertTrue(!both.get(), "both replicas led at the same time");
   }
 
+  private boolean labelled(String pod) {
+    var p = client.pods().inNamespace("egw-leader-test").withName(pod).get();
+    return "true".equals(p.getMetadata().getLabels().get(LeaderPodLabel.LABEL));
+  }
+
+  private void pod(String name, boolean labelled) {
+    java.util.Map<String, String> labels = new java.util.HashMap<>();
+    labels.put("app.kubernetes.io/name", "egressgw-controller");
+    if (labelled) {
+      labels.put(LeaderPodLabel.LABEL, "true");
+    }
+    client
+        .pods()
+        .inNamespace("egw-leader-test")
+        .resource(
+            new io.fabric8.kubernetes.api.model.PodBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace("egw-leader-test")
+                .withLabels(labels)
+                .endMetadata()
+                .build())
+        .create();
+  }
+
+  /**
+   * Two replicas with their pods: only the leader's pod carries the label the agents' Service
+   * selects, also when the label was left on another pod by a replica that crashed while leading,
+   * and after a hand-over.
+   */
+  @Test
+  void onlyTheLeadersPodIsLabelledForTheAgentsService() {
+    pod("ctl-a", false);
+    pod("ctl-b", true); // a former leader's pod that kept its label
+    pod("ctl-c", true);
+    Leadership a = new Leadership();
+    Leadership b = new Leadership();
+    LeaderPodLabel la = new LeaderPodLabel(client, "egw-leader-test", "ctl-a");
+    LeaderPodLabel lb = new LeaderPodLabel(client, "egw-leader-test", "ctl-b");
+    a.onChange(la::leading);
+    b.onChange(lb::leading);
+    lb.leading(false); // what a starting replica does
+    LeaderElection ra =
+        new LeaderElection(
+            client,
+            a,
+            Clock.systemUTC(),
+            "kube-system",
+            "egw-label-lease",
+            "ctl-a",
+            Duration.ofMillis(1500),
+            Duration.ofMillis(1000),
+            Duration.ofMillis(200));
+    ra.start();
+    LeaderElection rb = null;
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(a::isLeader);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> labelled("ctl-a") && !labelled("ctl-b") && !labelled("ctl-c"));
+      rb =
+          new LeaderElection(
+              client,
+              b,
+              Clock.systemUTC(),
+              "kube-system",
+              "egw-label-lease",
+              "ctl-b",
+              Duration.ofMillis(1500),
+              Duration.ofMillis(1000),
+              Duration.ofMillis(200));
+      rb.start();
+
+      ra.stop(); // a hand-over: b leads, only its pod is labelled
+
+      await().atMost(Duration.ofSeconds(10)).until(b::isLeader);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> labelled("ctl-b") && !labelled("ctl-a") && !labelled("ctl-c"));
+    } finally {
+      ra.stop();
+      if (rb != null) {
+        rb.stop();
+      }
+      la.stop();
+      lb.stop();
+    }
+  }
+
   @Test
   void theEmulatorRejectsALeaseUpdateWithAStaleResourceVersion() {
     Lease created =

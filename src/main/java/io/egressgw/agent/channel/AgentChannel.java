@@ -48,7 +48,13 @@ public class AgentChannel {
     if (node == null || node.isBlank()) {
       throw new IllegalStateException("set egressgw.agent.channel.node-name or env NODE_NAME");
     }
-    ControllerEndpoint endpoint = ControllerEndpoint.parse(settings.controllerUrl());
+    ControllerEndpoint parsed = ControllerEndpoint.parse(settings.controllerUrl());
+    ControllerEndpoint endpoint =
+        settings
+            .tlsServerName()
+            .filter(s -> !s.isBlank())
+            .map(parsed::withServerName)
+            .orElse(parsed);
     endpoint
         .problemIn(System.getenv())
         .ifPresent(

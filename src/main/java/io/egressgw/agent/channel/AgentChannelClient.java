@@ -507,7 +507,18 @@ public final class AgentChannelClient {
     }
     return http.request(options)
         .compose(req -> body == null ? req.send() : req.send(Buffer.buffer(body)))
-        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), b)));
+        .compose(
+            resp ->
+                resp.body()
+                    .map(
+                        b -> {
+                          if (resp.statusCode() == 503) {
+                            // A replica that does not lead: the next request opens a new
+                            // connection, which the leader-only Service routes to the leader.
+                            var unused = resp.request().connection().close();
+                          }
+                          return new Reply(resp.statusCode(), b);
+                        }));
   }
 
   private <T> Future<T> onApplier(java.util.concurrent.Callable<T> work) {

@@ -50,6 +50,13 @@ public interface AgentChannelSettings {
   @WithDefault("35s")
   Duration pollTimeout();
 
+  /**
+   * The name the controller's TLS certificate carries, when the controller URL names another host:
+   * the agents reach the leader through the leader-only Service (egressgw-controller-leader) and
+   * verify the certificate issued for egressgw-controller. Default: the URL's host.
+   */
+  Optional<String> tlsServerName();
+
   /** Verify the controller's TLS certificate against this CA bundle (PEM); default: JVM trust. */
   Optional<String> caFile();
 }

@@ -46,6 +46,15 @@ public record ControllerEndpoint(SocketAddress server, String host, int port, bo
             + " https:// egressgw.agent.channel.controller-url");
   }
 
+  /**
+   * The same connection target, with TLS verifying (and SNI and the Host header naming) {@code
+   * serverName} instead of the URL's host: the leader-only Service's address, the controller
+   * Service's certificate.
+   */
+  public ControllerEndpoint withServerName(String serverName) {
+    return new ControllerEndpoint(server, serverName, port, ssl);
+  }
+
   public boolean domainSocket() {
     return server.isDomainSocket();
   }

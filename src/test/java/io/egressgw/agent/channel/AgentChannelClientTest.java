@@ -52,6 +52,8 @@ class AgentChannelClientTest {
   private final AtomicInteger currentGeneration = new AtomicInteger(7);
   private final AtomicInteger servedGeneration = new AtomicInteger(7);
   private final AtomicReference<String> reclaim = new AtomicReference<>("");
+  private final java.util.Set<Object> connections =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   @BeforeEach
   void fakeController() throws Exception {
@@ -68,6 +70,7 @@ class AgentChannelClientTest {
             .requestHandler(
                 req -> {
                   lastAuthorization.set(req.getHeader("Authorization"));
+                  connections.add(req.connection());
                   if (req.path().endsWith("/heartbeat")) {
                     heartbeatsReceived.incrementAndGet();
                   }
@@ -253,6 +256,29 @@ class AgentChannelClientTest {
 
     await().atMost(EVENTUALLY).until(() -> !agent.reclaimed().isEmpty());
     assertEquals("192.168.1.100", agent.reclaimed().get(0));
+    agent.kill();
+  }
+
+  /**
+   * A replica that does not lead answers 503: the agent drops that connection, so that its next
+   * request is routed anew (the leader-only Service sends it to the leader). On kept-alive
+   * connections it would keep talking to the follower.
+   */
+  @Test
+  void aFollowersAnswerMakesTheAgentOpenANewConnection() {
+    servingKey.set(controllerKey);
+    SimulatedAgent agent = agent();
+    await().atMost(EVENTUALLY).until(() -> agent.client().heartbeatsAccepted() > 5);
+    assertTrue(connections.size() <= 4, "kept-alive connections are reused: " + connections.size());
+
+    heartbeatStatus.set(503);
+    int before = connections.size();
+    int beats = heartbeatsReceived.get();
+    await().atMost(EVENTUALLY).until(() -> heartbeatsReceived.get() >= beats + 8);
+
+    assertTrue(
+        connections.size() >= before + 6,
+        "each 503 closes its connection: " + (connections.size() - before) + " new ones");
     agent.kill();
   }
 
