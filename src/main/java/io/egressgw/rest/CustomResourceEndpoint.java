@@ -28,8 +28,9 @@ import java.util.function.Supplier;
 
 /**
  * The REST semantics shared by both resources: reads from the informer cache, writes to the
- * Kubernetes API, ETag/If-Match from resourceVersion, status read-only, bodies parsed strictly and
- * admitted by io.egressgw.validation before anything is written.
+ * Kubernetes API, ETag/If-Match from the edited part of the object ({@link ETags}), status
+ * read-only, bodies parsed strictly and admitted by io.egressgw.validation before anything is
+ * written.
  *
  * <p>Status in a request body is ignored, never refused: as with Kubernetes' main resource endpoint
  * when the status subresource is on, create stores no status and replace keeps the stored one. That
@@ -103,12 +104,16 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
     return Response.ok(StrictJson.write(body), "application/json").build();
   }
 
-  Response get(String namespace, String name) {
+  Response get(String namespace, String name, String ifNoneMatch) {
     T object = store.get().getByKey(key(namespace, name));
     if (object == null) {
       throw notFound(namespace, name);
     }
-    return Response.ok(StrictJson.write(object), "application/json").tag(unquoted(object)).build();
+    String tag = ETags.of(object);
+    if (ifNoneMatch != null && ETags.noneMatchHits(ifNoneMatch, tag)) {
+      return Response.notModified().tag(tag).build();
+    }
+    return Response.ok(StrictJson.write(object), "application/json").tag(tag).build();
   }
 
   /** The request body as the resource, strictly parsed, with metadata present. */
@@ -167,14 +172,20 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
     return Response.created(location)
         .type("application/json")
         .entity(StrictJson.write(created))
-        .tag(unquoted(created))
+        .tag(ETags.of(created))
         .build();
   }
 
   Response replace(
       String namespace, String name, InputStream body, String contentType, String ifMatch) {
     T object = readBody(body, contentType);
-    ObjectMeta meta = object.getMetadata();
+    checkAgainstPath(object.getMetadata(), namespace, name);
+    admit(object);
+    return writeChecked(namespace, name, ifMatch, current -> replacement(object, current));
+  }
+
+  /** The body's name and namespace must be the path's (or absent: then the path's). */
+  private void checkAgainstPath(ObjectMeta meta, String namespace, String name) {
     List<Violation> pathViolations = new ArrayList<>();
     if (meta.getName() == null) {
       meta.setName(name);
@@ -190,67 +201,90 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
     }
     takeNamespaceFromPath(meta, namespace, pathViolations);
     rejectIfAny(pathViolations);
-    admit(object);
+  }
+
+  /**
+   * What is written for a new version {@code object} of {@code current}: its spec, labels and
+   * annotations, the rest of current's metadata (its resourceVersion, so the write is conditional)
+   * and current's status.
+   */
+  private T replacement(T object, T current) {
+    T update = StrictJson.copy(object, type);
+    ObjectMeta kept = current.getMetadata();
+    kept.setLabels(object.getMetadata().getLabels());
+    kept.setAnnotations(object.getMetadata().getAnnotations());
+    kept.setManagedFields(null);
+    update.setMetadata(kept);
+    setStatusFrom(update, current);
+    return update;
+  }
+
+  /**
+   * Writes what {@code change} makes of the stored object, under If-Match: the tag is compared with
+   * the object read from the Kubernetes API (not the cache), and the write carries that object's
+   * resourceVersion, so a change between the two is a 409 from Kubernetes. Then the object is read
+   * and compared again: a status write by the controller leaves the tag as it was and the write is
+   * retried; an edit by someone else no longer matches (412).
+   */
+  private Response writeChecked(
+      String namespace, String name, String ifMatch, Function<T, T> change) {
     for (int attempt = 1; ; attempt++) {
       T current = api.apply(namespace).withName(name).get();
       if (current == null) {
         throw notFound(namespace, name);
       }
-      String currentVersion = current.getMetadata().getResourceVersion();
-      if (ifMatch != null && !ETags.matches(ifMatch, currentVersion)) {
-        throw stale(namespace, name, ifMatch, currentVersion);
+      String tag = ETags.of(current);
+      if (ifMatch != null && !ETags.matches(ifMatch, tag)) {
+        throw stale(namespace, name, ifMatch, tag);
       }
-      T update = StrictJson.copy(object, type);
-      ObjectMeta kept = current.getMetadata();
-      kept.setLabels(meta.getLabels());
-      kept.setAnnotations(meta.getAnnotations());
-      kept.setManagedFields(null);
-      update.setMetadata(kept);
-      setStatusFrom(update, current);
+      T update = change.apply(current);
       try {
         T updated = api.apply(namespace).resource(update).update();
         awaitCached(updated);
         return Response.ok(StrictJson.write(updated), "application/json")
-            .tag(unquoted(updated))
+            .tag(ETags.of(updated))
             .build();
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409) {
           throw e;
         }
-        if (ifMatch != null && !ifMatch.trim().equals("*")) {
-          throw stale(namespace, name, ifMatch, null);
-        }
         if (attempt >= CONFLICT_RETRIES) {
-          throw ProblemException.of(
-              409,
-              "conflict",
-              "Conflict",
-              "the object kept changing while it was being replaced; try again",
-              "metadata.resourceVersion",
-              "changed concurrently " + attempt + " times");
+          throw changedConcurrently(attempt);
         }
       }
     }
   }
 
   Response delete(String namespace, String name, String ifMatch) {
-    T current = api.apply(namespace).withName(name).get();
-    if (current == null) {
-      throw notFound(namespace, name);
+    for (int attempt = 1; ; attempt++) {
+      T current = api.apply(namespace).withName(name).get();
+      if (current == null) {
+        throw notFound(namespace, name);
+      }
+      String tag = ETags.of(current);
+      if (ifMatch != null && !ETags.matches(ifMatch, tag)) {
+        throw stale(namespace, name, ifMatch, tag);
+      }
+      var target = api.apply(namespace).withName(name);
+      try {
+        if (ifMatch != null && !ifMatch.trim().equals("*")) {
+          target.lockResourceVersion(current.getMetadata().getResourceVersion()).delete();
+        } else {
+          target.delete();
+        }
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw e;
+        }
+        if (attempt >= CONFLICT_RETRIES) {
+          throw changedConcurrently(attempt);
+        }
+        continue;
+      }
+      cache.awaitCached(
+          store.get(), key(namespace, name), null, Duration.ofMillis(settings.cacheWaitMillis()));
+      return Response.noContent().build();
     }
-    String currentVersion = current.getMetadata().getResourceVersion();
-    if (ifMatch != null && !ETags.matches(ifMatch, currentVersion)) {
-      throw stale(namespace, name, ifMatch, currentVersion);
-    }
-    var target = api.apply(namespace).withName(name);
-    if (ifMatch != null && !ifMatch.trim().equals("*")) {
-      target.lockResourceVersion(currentVersion).delete();
-    } else {
-      target.delete();
-    }
-    cache.awaitCached(
-        store.get(), key(namespace, name), null, Duration.ofMillis(settings.cacheWaitMillis()));
-    return Response.noContent().build();
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -365,8 +399,17 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
         "already exists");
   }
 
-  private ProblemException stale(
-      String namespace, String name, String ifMatch, String currentVersion) {
+  private static ProblemException changedConcurrently(int attempts) {
+    return ProblemException.of(
+        409,
+        "conflict",
+        "Conflict",
+        "the object kept changing while it was being written; try again",
+        "metadata.resourceVersion",
+        "changed concurrently " + attempts + " times");
+  }
+
+  private ProblemException stale(String namespace, String name, String ifMatch, String tag) {
     String what = namespaced ? namespace + "/" + name : name;
     return ProblemException.of(
         412,
@@ -377,13 +420,10 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
             + what
             + " has changed since "
             + ifMatch.trim()
-            + (currentVersion == null ? "" : "; its ETag is now " + ETags.of(currentVersion)),
+            + "; its ETag is now \""
+            + tag
+            + "\"",
         "If-Match",
         "does not match the current ETag; GET the object and retry");
-  }
-
-  /** JAX-RS quotes the tag itself. */
-  private static String unquoted(CustomResource<?, ?> object) {
-    return object.getMetadata().getResourceVersion();
   }
 }

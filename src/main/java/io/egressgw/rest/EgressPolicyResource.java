@@ -54,8 +54,9 @@ public class EgressPolicyResource {
 
   @GET
   @Path("{name}")
-  public Response get(@PathParam("name") String name) {
-    return endpoint.get(null, name);
+  public Response get(
+      @PathParam("name") String name, @HeaderParam("If-None-Match") String ifNoneMatch) {
+    return endpoint.get(null, name, ifNoneMatch);
   }
 
   @POST

@@ -55,8 +55,11 @@ public class GatewayGroupResource {
 
   @GET
   @Path("{name}")
-  public Response get(@PathParam("namespace") String namespace, @PathParam("name") String name) {
-    return endpoint.get(namespace, name);
+  public Response get(
+      @PathParam("namespace") String namespace,
+      @PathParam("name") String name,
+      @HeaderParam("If-None-Match") String ifNoneMatch) {
+    return endpoint.get(namespace, name, ifNoneMatch);
   }
 
   @POST
