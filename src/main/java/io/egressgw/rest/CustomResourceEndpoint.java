@@ -256,6 +256,15 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
   }
 
   Response delete(String namespace, String name, String ifMatch) {
+    return delete(namespace, name, ifMatch, DeletionGuard.none(), false);
+  }
+
+  /**
+   * Deletes unless {@code guard} refuses (409 naming what still uses the object); with {@code
+   * force} a refused object is first marked for the webhook, then deleted at that version.
+   */
+  Response delete(
+      String namespace, String name, String ifMatch, DeletionGuard<T> guard, boolean force) {
     for (int attempt = 1; ; attempt++) {
       T current = api.apply(namespace).withName(name).get();
       if (current == null) {
@@ -265,9 +274,26 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
       if (ifMatch != null && !ETags.matches(ifMatch, tag)) {
         throw stale(namespace, name, ifMatch, tag);
       }
-      var target = api.apply(namespace).withName(name);
+      Verdict verdict = guard.check(current);
+      boolean lock = ifMatch != null && !ifMatch.trim().equals("*");
       try {
-        if (ifMatch != null && !ifMatch.trim().equals("*")) {
+        if (!verdict.isAllowed()) {
+          if (!force) {
+            throw ProblemException.fromViolations(
+                409,
+                "in-use",
+                "Conflict",
+                type.getSimpleName()
+                    + " "
+                    + describe(current)
+                    + " is still in use; delete with ?force=true to delete it anyway",
+                verdict.violations());
+          }
+          current = api.apply(namespace).resource(guard.markForced(current)).update();
+          lock = true;
+        }
+        var target = api.apply(namespace).withName(name);
+        if (lock) {
           target.lockResourceVersion(current.getMetadata().getResourceVersion()).delete();
         } else {
           target.delete();

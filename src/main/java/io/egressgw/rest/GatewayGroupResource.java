@@ -2,7 +2,9 @@ package io.egressgw.rest;
 
 import io.egressgw.api.v1.NetworkGatewayGroup;
 import io.egressgw.kube.ResourceCache;
+import io.egressgw.validation.GatewayGroupInUse;
 import io.egressgw.validation.ResourceAdmission;
+import io.egressgw.validation.Verdict;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -18,14 +20,20 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.io.InputStream;
+import java.util.HashMap;
+import java.util.Map;
 
-/** /v1/namespaces/{namespace}/gateway-groups: NetworkGatewayGroups, as in openapi.yaml. */
+/**
+ * /v1/namespaces/{namespace}/gateway-groups: NetworkGatewayGroups, as in openapi.yaml. A group that
+ * policies reference is not deleted unless the caller says {@code ?force=true}.
+ */
 @RbacResource(group = NetworkGatewayGroup.GROUP, resource = "networkgatewaygroups")
 @Path("/v1/namespaces/{namespace}/gateway-groups")
 @Produces({"application/json", Problem.MEDIA_TYPE})
 public class GatewayGroupResource {
 
   private final CustomResourceEndpoint<NetworkGatewayGroup> endpoint;
+  private final DeletionGuard<NetworkGatewayGroup> inUse;
 
   public GatewayGroupResource(
       KubernetesClient client,
@@ -42,6 +50,25 @@ public class GatewayGroupResource {
             group -> ResourceAdmission.admit(group, lookup),
             cache,
             settings);
+    this.inUse =
+        new DeletionGuard<>() {
+          @Override
+          public Verdict check(NetworkGatewayGroup current) {
+            return GatewayGroupInUse.deletion(current, lookup.policies(), false);
+          }
+
+          @Override
+          public NetworkGatewayGroup markForced(NetworkGatewayGroup current) {
+            Map<String, String> annotations =
+                current.getMetadata().getAnnotations() == null
+                    ? new HashMap<>()
+                    : new HashMap<>(current.getMetadata().getAnnotations());
+            annotations.put(GatewayGroupInUse.ALLOW_DELETE, "true");
+            current.getMetadata().setAnnotations(annotations);
+            current.getMetadata().setManagedFields(null);
+            return current;
+          }
+        };
   }
 
   @GET
@@ -89,7 +116,25 @@ public class GatewayGroupResource {
   public Response delete(
       @PathParam("namespace") String namespace,
       @PathParam("name") String name,
-      @HeaderParam("If-Match") String ifMatch) {
-    return endpoint.delete(namespace, name, ifMatch);
+      @HeaderParam("If-Match") String ifMatch,
+      @QueryParam("force") String force) {
+    return endpoint.delete(namespace, name, ifMatch, inUse, flag("force", force));
+  }
+
+  /** A boolean query parameter: absent is false; anything but true/false is 400 naming it. */
+  static boolean flag(String parameter, String value) {
+    if (value == null || value.isEmpty() || value.equals("false")) {
+      return false;
+    }
+    if (value.equals("true")) {
+      return true;
+    }
+    throw ProblemException.of(
+        400,
+        "bad-parameter",
+        "Bad parameter",
+        parameter + " must be true or false",
+        parameter,
+        "not true or false: '" + value + "'");
   }
 }
