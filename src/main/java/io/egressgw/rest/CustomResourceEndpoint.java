@@ -1,5 +1,8 @@
 package io.egressgw.rest;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.egressgw.crd.JsonMergePatch;
 import io.egressgw.kube.ResourceCache;
 import io.egressgw.validation.Verdict;
 import io.egressgw.validation.Violation;
@@ -182,6 +185,34 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
     checkAgainstPath(object.getMetadata(), namespace, name);
     admit(object);
     return writeChecked(namespace, name, ifMatch, current -> replacement(object, current));
+  }
+
+  /**
+   * Applies a JSON merge patch (RFC 7396) to the spec, labels and annotations of the stored object,
+   * then validates the result exactly as PUT validates a body: a field that does not parse is 400
+   * naming it, an invalid result 422 or 409, and nothing is written. A status in the patch is
+   * ignored, as in PUT.
+   */
+  Response patch(String namespace, String name, InputStream body, String ifMatch) {
+    ObjectNode patch = StrictJson.readMergePatch(readBounded(body));
+    return writeChecked(
+        namespace,
+        name,
+        ifMatch,
+        current -> {
+          ObjectNode editable = (ObjectNode) StrictJson.tree(current);
+          editable.remove("status");
+          ((ObjectNode) editable.get("metadata"))
+              .retain("name", "namespace", "labels", "annotations");
+          JsonNode merged = JsonMergePatch.apply(editable, patch);
+          T object = StrictJson.read(StrictJson.bytes(merged), false, type, apiVersion, kind);
+          if (object.getMetadata() == null) {
+            object.setMetadata(new ObjectMeta());
+          }
+          checkAgainstPath(object.getMetadata(), namespace, name);
+          admit(object);
+          return replacement(object, current);
+        });
   }
 
   /** The body's name and namespace must be the path's (or absent: then the path's). */

@@ -9,6 +9,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
@@ -25,6 +26,8 @@ import java.io.InputStream;
 @Path("/v1/egress-policies")
 @Produces({"application/json", Problem.MEDIA_TYPE})
 public class EgressPolicyResource {
+  private static final String MERGE_PATCH = GatewayGroupResource.MERGE_PATCH;
+
   private final CustomResourceEndpoint<EgressNATPolicy> endpoint;
 
   public EgressPolicyResource(
@@ -75,6 +78,14 @@ public class EgressPolicyResource {
       @HeaderParam("If-Match") String ifMatch,
       InputStream body) {
     return endpoint.replace(null, name, body, contentType, ifMatch);
+  }
+
+  @PATCH
+  @Path("{name}")
+  @Consumes(MERGE_PATCH)
+  public Response patch(
+      @PathParam("name") String name, @HeaderParam("If-Match") String ifMatch, InputStream body) {
+    return endpoint.patch(null, name, body, ifMatch);
   }
 
   @DELETE

@@ -10,6 +10,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
@@ -31,6 +32,8 @@ import java.util.Map;
 @Path("/v1/namespaces/{namespace}/gateway-groups")
 @Produces({"application/json", Problem.MEDIA_TYPE})
 public class GatewayGroupResource {
+
+  static final String MERGE_PATCH = "application/merge-patch+json";
 
   private final CustomResourceEndpoint<NetworkGatewayGroup> endpoint;
   private final DeletionGuard<NetworkGatewayGroup> inUse;
@@ -109,6 +112,17 @@ public class GatewayGroupResource {
       @HeaderParam("If-Match") String ifMatch,
       InputStream body) {
     return endpoint.replace(namespace, name, body, contentType, ifMatch);
+  }
+
+  @PATCH
+  @Path("{name}")
+  @Consumes(MERGE_PATCH)
+  public Response patch(
+      @PathParam("namespace") String namespace,
+      @PathParam("name") String name,
+      @HeaderParam("If-Match") String ifMatch,
+      InputStream body) {
+    return endpoint.patch(namespace, name, body, ifMatch);
   }
 
   @DELETE

@@ -76,7 +76,7 @@ public class ProblemMappers {
   /**
    * The methods the path answers: the framework's Allow when it has one (RESTEasy Reactive's 405
    * carries none), else the API's two shapes of path (openapi.yaml): collections answer GET and
-   * POST, objects GET, PUT and DELETE.
+   * POST, objects GET, PUT, PATCH and DELETE.
    */
   private static List<String> allowed(WebApplicationException e, String path) {
     List<String> framework = e.getResponse().getAllowedMethods().stream().sorted().toList();
@@ -87,7 +87,7 @@ public class ProblemMappers {
       return List.of("GET", "POST");
     }
     if (ITEM.matcher(path).matches()) {
-      return List.of("DELETE", "GET", "PUT");
+      return List.of("DELETE", "GET", "PATCH", "PUT");
     }
     return List.of();
   }
