@@ -80,12 +80,27 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
     this.settings = settings;
   }
 
-  Response list(String namespace, String limit, String continueToken, String labelSelector) {
+  /**
+   * One page of the objects in {@code namespace} (every namespace when null, and for cluster-scoped
+   * kinds) that both selectors match.
+   */
+  Response list(
+      String namespace,
+      String limit,
+      String continueToken,
+      String labelSelector,
+      String fieldSelector) {
     LabelSelectorQuery selector = LabelSelectorQuery.parse(labelSelector);
+    FieldSelectorQuery fields = FieldSelectorQuery.parse(fieldSelector);
     List<T> all =
         store.get().list().stream()
-            .filter(o -> !namespaced || namespace.equals(o.getMetadata().getNamespace()))
+            .filter(
+                o ->
+                    !namespaced
+                        || namespace == null
+                        || namespace.equals(o.getMetadata().getNamespace()))
             .filter(o -> selector.test(o.getMetadata().getLabels()))
+            .filter(o -> fields.test(o.getMetadata()))
             .toList();
     ListPage<T> page =
         ListPage.of(

@@ -51,8 +51,9 @@ public class EgressPolicyResource {
   public Response list(
       @QueryParam("limit") String limit,
       @QueryParam("continue") String continueToken,
-      @QueryParam("labelSelector") String labelSelector) {
-    return endpoint.list(null, limit, continueToken, labelSelector);
+      @QueryParam("labelSelector") String labelSelector,
+      @QueryParam("fieldSelector") String fieldSelector) {
+    return endpoint.list(null, limit, continueToken, labelSelector, fieldSelector);
   }
 
   @GET

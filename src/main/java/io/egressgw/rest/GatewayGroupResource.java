@@ -79,8 +79,9 @@ public class GatewayGroupResource {
       @PathParam("namespace") String namespace,
       @QueryParam("limit") String limit,
       @QueryParam("continue") String continueToken,
-      @QueryParam("labelSelector") String labelSelector) {
-    return endpoint.list(namespace, limit, continueToken, labelSelector);
+      @QueryParam("labelSelector") String labelSelector,
+      @QueryParam("fieldSelector") String fieldSelector) {
+    return endpoint.list(namespace, limit, continueToken, labelSelector, fieldSelector);
   }
 
   @GET

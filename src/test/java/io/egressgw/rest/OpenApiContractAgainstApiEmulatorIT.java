@@ -79,6 +79,7 @@ class OpenApiContractAgainstApiEmulatorIT {
     assertThat(operationIds)
         .containsExactlyInAnyOrder(
             "listGatewayGroups",
+            "listAllGatewayGroups",
             "createGatewayGroup",
             "getGatewayGroup",
             "replaceGatewayGroup",
