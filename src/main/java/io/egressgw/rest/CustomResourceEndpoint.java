@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
@@ -44,6 +45,7 @@ import java.util.function.Supplier;
  */
 final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
   private static final int CONFLICT_RETRIES = 3;
+  private static final String MERGE_PATCH = "application/merge-patch+json";
 
   private final Class<T> type;
   private final String apiVersion;
@@ -208,7 +210,17 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
    * naming it, an invalid result 422 or 409, and nothing is written. A status in the patch is
    * ignored, as in PUT.
    */
-  Response patch(String namespace, String name, InputStream body, String ifMatch) {
+  Response patch(
+      String namespace, String name, InputStream body, String contentType, String ifMatch) {
+    if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith(MERGE_PATCH)) {
+      throw ProblemException.of(
+          415,
+          "unsupported-media-type",
+          "Unsupported Media Type",
+          "PATCH takes a JSON merge patch: send it as " + MERGE_PATCH,
+          "Content-Type",
+          "not " + MERGE_PATCH + ": '" + contentType + "'");
+    }
     ObjectNode patch = StrictJson.readMergePatch(readBounded(body));
     return writeChecked(
         namespace,

@@ -26,8 +26,6 @@ import java.io.InputStream;
 @Path("/v1/egress-policies")
 @Produces({"application/json", Problem.MEDIA_TYPE})
 public class EgressPolicyResource {
-  private static final String MERGE_PATCH = GatewayGroupResource.MERGE_PATCH;
-
   private final CustomResourceEndpoint<EgressNATPolicy> endpoint;
 
   public EgressPolicyResource(
@@ -81,12 +79,15 @@ public class EgressPolicyResource {
     return endpoint.replace(null, name, body, contentType, ifMatch);
   }
 
+  /** Any Content-Type reaches the method, so that authorisation answers first (401, 403). */
   @PATCH
   @Path("{name}")
-  @Consumes(MERGE_PATCH)
   public Response patch(
-      @PathParam("name") String name, @HeaderParam("If-Match") String ifMatch, InputStream body) {
-    return endpoint.patch(null, name, body, ifMatch);
+      @PathParam("name") String name,
+      @HeaderParam("Content-Type") String contentType,
+      @HeaderParam("If-Match") String ifMatch,
+      InputStream body) {
+    return endpoint.patch(null, name, body, contentType, ifMatch);
   }
 
   @DELETE

@@ -33,8 +33,6 @@ import java.util.Map;
 @Produces({"application/json", Problem.MEDIA_TYPE})
 public class GatewayGroupResource {
 
-  static final String MERGE_PATCH = "application/merge-patch+json";
-
   private final CustomResourceEndpoint<NetworkGatewayGroup> endpoint;
   private final DeletionGuard<NetworkGatewayGroup> inUse;
 
@@ -115,15 +113,16 @@ public class GatewayGroupResource {
     return endpoint.replace(namespace, name, body, contentType, ifMatch);
   }
 
+  /** Any Content-Type reaches the method, so that authorisation answers first (401, 403). */
   @PATCH
   @Path("{name}")
-  @Consumes(MERGE_PATCH)
   public Response patch(
       @PathParam("namespace") String namespace,
       @PathParam("name") String name,
+      @HeaderParam("Content-Type") String contentType,
       @HeaderParam("If-Match") String ifMatch,
       InputStream body) {
-    return endpoint.patch(namespace, name, body, ifMatch);
+    return endpoint.patch(namespace, name, body, contentType, ifMatch);
   }
 
   @DELETE
