@@ -36,7 +36,7 @@ class EditTagsAgainstApiEmulatorIT {
   @Test
   void aStatusWriteByTheControllerKeepsTheETagSoAFormSavesWithout412() {
     String ns = "it-tag-status";
-    String opened = createGroup(ns, "gw", "192.168.40.1");
+    String opened = createGroup(ns, "gw", "192.168.140.1");
 
     writeGroupStatus(ns, "gw", "worker1", "Up");
     await()
@@ -52,20 +52,20 @@ class EditTagsAgainstApiEmulatorIT {
     given()
         .contentType("application/json")
         .header("If-Match", opened)
-        .body(ApiJson.group("gw", "192.168.40.1", "192.168.40.2"))
+        .body(ApiJson.group("gw", "192.168.140.1", "192.168.140.2"))
         .put(GROUPS + "/gw", ns)
         .then()
         .statusCode(200)
-        .body("spec.floatingIPs", contains("192.168.40.1", "192.168.40.2"))
+        .body("spec.floatingIPs", contains("192.168.140.1", "192.168.140.2"))
         .body("status.nodes.worker1", equalTo("Up"));
     assertThat(group(ns, "gw").getSpec().getFloatingIPs())
-        .containsExactly("192.168.40.1", "192.168.40.2");
+        .containsExactly("192.168.140.1", "192.168.140.2");
   }
 
   @Test
   void aSpecChangeBySomeoneElseStillAnswers412AndChangesNothing() {
     String ns = "it-tag-spec";
-    String opened = createGroup(ns, "gw", "192.168.41.1");
+    String opened = createGroup(ns, "gw", "192.168.141.1");
     writeGroupStatus(ns, "gw", "worker1", "Up");
 
     client
@@ -74,27 +74,27 @@ class EditTagsAgainstApiEmulatorIT {
         .withName("gw")
         .edit(
             g -> {
-              g.getSpec().setFloatingIPs(new ArrayList<>(List.of("192.168.41.9")));
+              g.getSpec().setFloatingIPs(new ArrayList<>(List.of("192.168.141.9")));
               return g;
             });
 
     given()
         .contentType("application/json")
         .header("If-Match", opened)
-        .body(ApiJson.group("gw", "192.168.41.2"))
+        .body(ApiJson.group("gw", "192.168.141.2"))
         .put(GROUPS + "/gw", ns)
         .then()
         .statusCode(412)
         .contentType("application/problem+json")
         .body("errors[0].field", equalTo("If-Match"));
     given().header("If-Match", opened).delete(GROUPS + "/gw", ns).then().statusCode(412);
-    assertThat(group(ns, "gw").getSpec().getFloatingIPs()).containsExactly("192.168.41.9");
+    assertThat(group(ns, "gw").getSpec().getFloatingIPs()).containsExactly("192.168.141.9");
   }
 
   @Test
   void aLabelOrAnnotationChangeChangesTheETag() {
     String ns = "it-tag-meta";
-    String opened = createGroup(ns, "gw", "192.168.42.1");
+    String opened = createGroup(ns, "gw", "192.168.142.1");
 
     client
         .resources(NetworkGatewayGroup.class)
@@ -109,7 +109,7 @@ class EditTagsAgainstApiEmulatorIT {
     given()
         .contentType("application/json")
         .header("If-Match", opened)
-        .body(ApiJson.group("gw", "192.168.42.2"))
+        .body(ApiJson.group("gw", "192.168.142.2"))
         .put(GROUPS + "/gw", ns)
         .then()
         .statusCode(412);
@@ -129,7 +129,7 @@ class EditTagsAgainstApiEmulatorIT {
   @Test
   void aPolicyKeepsItsETagWhenItsConditionsChange() {
     String ns = "it-tag-policy";
-    createGroup(ns, "gw", "192.168.43.1");
+    createGroup(ns, "gw", "192.168.143.1");
     String opened =
         given()
             .contentType("application/json")
@@ -173,7 +173,7 @@ class EditTagsAgainstApiEmulatorIT {
   @Test
   void ifNoneMatchWithTheCurrentTagIs304AndAfterAnEditIs200() {
     String ns = "it-tag-none-match";
-    String opened = createGroup(ns, "gw", "192.168.44.1");
+    String opened = createGroup(ns, "gw", "192.168.144.1");
 
     given()
         .header("If-None-Match", opened)
@@ -188,7 +188,7 @@ class EditTagsAgainstApiEmulatorIT {
         given()
             .contentType("application/json")
             .header("If-Match", opened)
-            .body(ApiJson.group("gw", "192.168.44.2"))
+            .body(ApiJson.group("gw", "192.168.144.2"))
             .put(GROUPS + "/gw", ns)
             .then()
             .statusCode(200)
@@ -200,7 +200,7 @@ class EditTagsAgainstApiEmulatorIT {
         .then()
         .statusCode(200)
         .header("ETag", edited)
-        .body("spec.floatingIPs", contains("192.168.44.2"));
+        .body("spec.floatingIPs", contains("192.168.144.2"));
   }
 
   private String createGroup(String ns, String name, String ip) {

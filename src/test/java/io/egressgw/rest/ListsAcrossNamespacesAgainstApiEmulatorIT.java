@@ -67,8 +67,8 @@ class ListsAcrossNamespacesAgainstApiEmulatorIT {
 
   @Test
   void fieldSelectorPicksByNameAndNamespace() {
-    createGroup("it-field-a", "gw", "192.168.71.1");
-    createGroup("it-field-b", "gw", "192.168.71.2");
+    createGroup("it-field-a", "field-gw", "192.168.71.1");
+    createGroup("it-field-b", "field-gw", "192.168.71.2");
     createGroup("it-field-b", "other", "192.168.71.3");
 
     given()
@@ -76,15 +76,15 @@ class ListsAcrossNamespacesAgainstApiEmulatorIT {
         .get(ALL_GROUPS)
         .then()
         .statusCode(200)
-        .body("items.metadata.name", contains("gw", "other"));
+        .body("items.metadata.name", contains("field-gw", "other"));
     given()
-        .queryParam("fieldSelector", "metadata.name=gw,metadata.namespace!=it-field-a")
+        .queryParam("fieldSelector", "metadata.name=field-gw,metadata.namespace!=it-field-a")
         .get(ALL_GROUPS)
         .then()
         .statusCode(200)
         .body("items.metadata.namespace", contains("it-field-b"));
     given()
-        .queryParam("fieldSelector", "metadata.name!=gw")
+        .queryParam("fieldSelector", "metadata.name!=field-gw")
         .get(GROUPS, "it-field-b")
         .then()
         .statusCode(200)
@@ -92,7 +92,7 @@ class ListsAcrossNamespacesAgainstApiEmulatorIT {
 
     given()
         .contentType("application/json")
-        .body(ApiJson.policy("it-field-policy", "it-field-a", "gw", "203.0.113.0/24"))
+        .body(ApiJson.policy("it-field-policy", "it-field-a", "field-gw", "203.0.113.0/24"))
         .post(POLICIES)
         .then()
         .statusCode(201);
