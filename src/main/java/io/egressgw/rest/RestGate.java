@@ -9,9 +9,8 @@ import java.util.List;
 /**
  * A Vert.x route filter in front of the public REST API. It answers before the body is read: 413
  * when Content-Length is over the limit (chunked bodies are bounded again while reading, see {@link
- * CustomResourceEndpoint}), 400 naming a query parameter that is not valid percent-encoding (which
- * the framework would refuse with an empty body), and 404 when this process runs the agent role,
- * which does not serve the public API, the admission webhook, OpenAPI or Swagger UI.
+ * CustomResourceEndpoint}), and 404 when this process runs the agent role, which does not serve the
+ * public API, the admission webhook, OpenAPI or Swagger UI.
  */
 @Singleton
 public class RestGate {
@@ -60,11 +59,6 @@ public class RestGate {
                     List.of()));
             return;
           }
-          Problem badQuery = badlyEncodedParameter(rc.request().query(), path);
-          if (badQuery != null) {
-            end(rc, badQuery);
-            return;
-          }
           String length = rc.request().getHeader("Content-Length");
           if (length != null && tooLong(length, limit)) {
             end(rc, tooLarge(path, limit));
@@ -95,45 +89,6 @@ public class RestGate {
         "the request body is over the limit of " + limit + " bytes",
         path,
         List.of(new Problem.FieldError("body", "larger than " + limit + " bytes")));
-  }
-
-  /**
-   * 400 naming the first query parameter whose value is not valid percent-encoding (e.g. {@code
-   * ?continue=%%%}), else null: the framework would refuse it while decoding, with an empty body.
-   */
-  static Problem badlyEncodedParameter(String query, String path) {
-    if (query == null || query.isEmpty()) {
-      return null;
-    }
-    for (String pair : query.split("&")) {
-      int eq = pair.indexOf('=');
-      String name = eq < 0 ? pair : pair.substring(0, eq);
-      if (!validPercentEncoding(pair)) {
-        String parameter = validPercentEncoding(name) ? name : "query";
-        return new Problem(
-            Problem.type("bad-parameter"),
-            "Bad parameter",
-            400,
-            parameter + " is not valid percent-encoding (RFC 3986): a % must start %XX",
-            path,
-            List.of(new Problem.FieldError(parameter, "not valid percent-encoding")));
-      }
-    }
-    return null;
-  }
-
-  private static boolean validPercentEncoding(String text) {
-    for (int i = 0; i < text.length(); i++) {
-      if (text.charAt(i) == '%') {
-        if (i + 2 >= text.length()
-            || Character.digit(text.charAt(i + 1), 16) < 0
-            || Character.digit(text.charAt(i + 2), 16) < 0) {
-          return false;
-        }
-        i += 2;
-      }
-    }
-    return true;
   }
 
   private static boolean tooLong(String length, int limit) {
