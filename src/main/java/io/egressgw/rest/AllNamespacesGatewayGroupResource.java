@@ -4,10 +4,13 @@ import io.egressgw.api.v1.NetworkGatewayGroup;
 import io.egressgw.kube.ResourceCache;
 import io.egressgw.validation.ResourceAdmission;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 
 /**
@@ -25,7 +28,8 @@ public class AllNamespacesGatewayGroupResource {
       KubernetesClient client,
       ResourceCache cache,
       CacheGatewayGroupLookup lookup,
-      RestSettings settings) {
+      RestSettings settings,
+      WatchHub hub) {
     this.endpoint =
         new CustomResourceEndpoint<>(
             NetworkGatewayGroup.class,
@@ -35,15 +39,34 @@ public class AllNamespacesGatewayGroupResource {
             namespace -> client.resources(NetworkGatewayGroup.class).inNamespace(namespace),
             group -> ResourceAdmission.admit(group, lookup),
             cache,
-            settings);
+            settings,
+            hub::gatewayGroups,
+            hub);
   }
 
   @GET
+  @Produces({"application/json", Problem.MEDIA_TYPE, "text/event-stream"})
   public Response list(
       @QueryParam("limit") String limit,
       @QueryParam("continue") String continueToken,
       @QueryParam("labelSelector") String labelSelector,
-      @QueryParam("fieldSelector") String fieldSelector) {
+      @QueryParam("fieldSelector") String fieldSelector,
+      @QueryParam("watch") String watch,
+      @QueryParam("resourceVersion") String resourceVersion,
+      @QueryParam("timeoutSeconds") String timeoutSeconds,
+      @HeaderParam("Accept") String accept,
+      @HeaderParam("Authorization") String authorization,
+      @Context HttpServerRequest request) {
+    if (GatewayGroupResource.flag("watch", watch)) {
+      return endpoint.watch(
+          null,
+          resourceVersion,
+          labelSelector,
+          fieldSelector,
+          timeoutSeconds,
+          WatchClients.wantsEventStream(accept),
+          WatchClients.of(authorization, request));
+    }
     return endpoint.list(null, limit, continueToken, labelSelector, fieldSelector);
   }
 }

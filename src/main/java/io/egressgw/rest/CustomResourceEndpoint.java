@@ -59,6 +59,8 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
   private final Function<T, Verdict> admission;
   private final ResourceCache cache;
   private final RestSettings settings;
+  private final Supplier<WatchChannel<T>> changes;
+  private final WatchHub watches;
 
   CustomResourceEndpoint(
       Class<T> type,
@@ -69,7 +71,9 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
           api,
       Function<T, Verdict> admission,
       ResourceCache cache,
-      RestSettings settings) {
+      RestSettings settings,
+      Supplier<WatchChannel<T>> changes,
+      WatchHub watches) {
     this.type = type;
     this.apiVersion = io.egressgw.api.v1.NetworkGatewayGroup.API_VERSION;
     this.kind = type.getSimpleName();
@@ -80,6 +84,8 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
     this.admission = admission;
     this.cache = cache;
     this.settings = settings;
+    this.changes = changes;
+    this.watches = watches;
   }
 
   /**
@@ -112,6 +118,7 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
             continueToken,
             settings.maxPageSize());
     Map<String, Object> metadata = new LinkedHashMap<>();
+    metadata.put("resourceVersion", Long.toString(changes.get().latest()));
     if (page.continueToken() != null) {
       metadata.put("continue", page.continueToken());
       metadata.put("remainingItemCount", page.remainingItemCount());
@@ -122,6 +129,116 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
     body.put("metadata", metadata);
     body.put("items", page.items());
     return Response.ok(StrictJson.write(body), "application/json").build();
+  }
+
+  /**
+   * A Kubernetes-style watch of the objects in {@code namespace} (every namespace when null) that
+   * both selectors match ({@link WatchStream}): from {@code resourceVersion} (a list's
+   * metadata.resourceVersion; 410 when it is older than the kept events), or, without one, the
+   * current objects as ADDED first. At most {@link RestSettings#maxWatchesPerClient()} per client
+   * (429).
+   */
+  Response watch(
+      String namespace,
+      String resourceVersion,
+      String labelSelector,
+      String fieldSelector,
+      String timeoutSeconds,
+      boolean sse,
+      String client) {
+    LabelSelectorQuery labels = LabelSelectorQuery.parse(labelSelector);
+    FieldSelectorQuery fields = FieldSelectorQuery.parse(fieldSelector);
+    Long from = watchStart(resourceVersion);
+    long timeout = watchTimeout(timeoutSeconds);
+    if (!watches.acquire(client)) {
+      Problem tooMany =
+          new Problem(
+              Problem.type("too-many-watches"),
+              "Too Many Requests",
+              429,
+              "this client has "
+                  + settings.maxWatchesPerClient()
+                  + " watches open already; close one first",
+              null,
+              List.of(new Problem.FieldError("watch", "too many open watches")));
+      return Response.status(429)
+          .type(Problem.MEDIA_TYPE)
+          .header("Retry-After", "5")
+          .entity(StrictJson.write(tooMany))
+          .build();
+    }
+    WatchChannel<T> channel = changes.get();
+    var subscription =
+        channel.open(
+            from,
+            store.get().list(),
+            o ->
+                (!namespaced
+                        || namespace == null
+                        || namespace.equals(o.getMetadata().getNamespace()))
+                    && labels.test(o.getMetadata().getLabels())
+                    && fields.test(o.getMetadata()));
+    if (subscription.isEmpty()) {
+      watches.release(client);
+      throw ProblemException.of(
+          410,
+          "gone",
+          "Gone",
+          "resourceVersion " + resourceVersion + " is older than the changes kept; list again",
+          "resourceVersion",
+          "too old: list, then watch from the list's metadata.resourceVersion");
+    }
+    return Response.ok(
+            new WatchStream(
+                channel,
+                subscription.get(),
+                sse,
+                apiVersion,
+                kind,
+                Duration.ofSeconds(settings.watchBookmarkSeconds()),
+                Duration.ofSeconds(timeout),
+                () -> watches.release(client)),
+            sse ? "text/event-stream" : "application/json")
+        .header("Cache-Control", "no-cache")
+        .build();
+  }
+
+  private static Long watchStart(String resourceVersion) {
+    if (resourceVersion == null || resourceVersion.isEmpty() || resourceVersion.equals("0")) {
+      return null;
+    }
+    try {
+      return Long.valueOf(resourceVersion);
+    } catch (NumberFormatException e) {
+      throw ProblemException.of(
+          400,
+          "bad-parameter",
+          "Bad parameter",
+          "resourceVersion must be one this API answered (a list's metadata.resourceVersion)",
+          "resourceVersion",
+          "not a resourceVersion: '" + resourceVersion + "'");
+    }
+  }
+
+  private static long watchTimeout(String timeoutSeconds) {
+    if (timeoutSeconds == null || timeoutSeconds.isEmpty()) {
+      return 1800;
+    }
+    try {
+      long seconds = Long.parseLong(timeoutSeconds);
+      if (seconds >= 1 && seconds <= 3600) {
+        return seconds;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw ProblemException.of(
+        400,
+        "bad-parameter",
+        "Bad parameter",
+        "timeoutSeconds must be a whole number between 1 and 3600",
+        "timeoutSeconds",
+        "not between 1 and 3600: '" + timeoutSeconds + "'");
   }
 
   Response get(String namespace, String name, String ifNoneMatch) {

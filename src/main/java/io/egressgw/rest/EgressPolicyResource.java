@@ -5,6 +5,7 @@ import io.egressgw.api.v1.NetworkGatewayGroup;
 import io.egressgw.kube.ResourceCache;
 import io.egressgw.validation.ResourceAdmission;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -32,7 +33,8 @@ public class EgressPolicyResource {
       KubernetesClient client,
       ResourceCache cache,
       CacheGatewayGroupLookup lookup,
-      RestSettings settings) {
+      RestSettings settings,
+      WatchHub hub) {
     this.endpoint =
         new CustomResourceEndpoint<>(
             EgressNATPolicy.class,
@@ -42,15 +44,34 @@ public class EgressPolicyResource {
             ignored -> client.resources(EgressNATPolicy.class),
             policy -> ResourceAdmission.admit(policy, lookup),
             cache,
-            settings);
+            settings,
+            hub::egressPolicies,
+            hub);
   }
 
   @GET
+  @Produces({"application/json", Problem.MEDIA_TYPE, "text/event-stream"})
   public Response list(
       @QueryParam("limit") String limit,
       @QueryParam("continue") String continueToken,
       @QueryParam("labelSelector") String labelSelector,
-      @QueryParam("fieldSelector") String fieldSelector) {
+      @QueryParam("fieldSelector") String fieldSelector,
+      @QueryParam("watch") String watch,
+      @QueryParam("resourceVersion") String resourceVersion,
+      @QueryParam("timeoutSeconds") String timeoutSeconds,
+      @HeaderParam("Accept") String accept,
+      @HeaderParam("Authorization") String authorization,
+      @Context HttpServerRequest request) {
+    if (GatewayGroupResource.flag("watch", watch)) {
+      return endpoint.watch(
+          null,
+          resourceVersion,
+          labelSelector,
+          fieldSelector,
+          timeoutSeconds,
+          WatchClients.wantsEventStream(accept),
+          WatchClients.of(authorization, request));
+    }
     return endpoint.list(null, limit, continueToken, labelSelector, fieldSelector);
   }
 

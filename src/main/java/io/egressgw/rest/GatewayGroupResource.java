@@ -6,6 +6,7 @@ import io.egressgw.validation.GatewayGroupInUse;
 import io.egressgw.validation.ResourceAdmission;
 import io.egressgw.validation.Verdict;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -40,7 +41,8 @@ public class GatewayGroupResource {
       KubernetesClient client,
       ResourceCache cache,
       CacheGatewayGroupLookup lookup,
-      RestSettings settings) {
+      RestSettings settings,
+      WatchHub hub) {
     this.endpoint =
         new CustomResourceEndpoint<>(
             NetworkGatewayGroup.class,
@@ -50,7 +52,9 @@ public class GatewayGroupResource {
             namespace -> client.resources(NetworkGatewayGroup.class).inNamespace(namespace),
             group -> ResourceAdmission.admit(group, lookup),
             cache,
-            settings);
+            settings,
+            hub::gatewayGroups,
+            hub);
     this.inUse =
         new DeletionGuard<>() {
           @Override
@@ -73,12 +77,29 @@ public class GatewayGroupResource {
   }
 
   @GET
+  @Produces({"application/json", Problem.MEDIA_TYPE, "text/event-stream"})
   public Response list(
       @PathParam("namespace") String namespace,
       @QueryParam("limit") String limit,
       @QueryParam("continue") String continueToken,
       @QueryParam("labelSelector") String labelSelector,
-      @QueryParam("fieldSelector") String fieldSelector) {
+      @QueryParam("fieldSelector") String fieldSelector,
+      @QueryParam("watch") String watch,
+      @QueryParam("resourceVersion") String resourceVersion,
+      @QueryParam("timeoutSeconds") String timeoutSeconds,
+      @HeaderParam("Accept") String accept,
+      @HeaderParam("Authorization") String authorization,
+      @Context HttpServerRequest request) {
+    if (GatewayGroupResource.flag("watch", watch)) {
+      return endpoint.watch(
+          namespace,
+          resourceVersion,
+          labelSelector,
+          fieldSelector,
+          timeoutSeconds,
+          WatchClients.wantsEventStream(accept),
+          WatchClients.of(authorization, request));
+    }
     return endpoint.list(namespace, limit, continueToken, labelSelector, fieldSelector);
   }
 
