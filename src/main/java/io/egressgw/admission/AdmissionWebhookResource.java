@@ -11,7 +11,7 @@ import jakarta.ws.rs.core.MediaType;
 
 /**
  * The ValidatingWebhookConfiguration's endpoint (k8s/webhook.yaml): the API server posts an
- * AdmissionReview for every create and update of our kinds.
+ * AdmissionReview for every create and update of our kinds, and every delete of a gateway group.
  */
 @Path("/admission/validate")
 public class AdmissionWebhookResource {

@@ -1,12 +1,9 @@
 package io.egressgw.crd;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.util.Iterator;
-import java.util.Map;
 
 /**
  * Applies a JSON merge patch (RFC 7396) to the schema the CRD generator made for a class, named in
@@ -15,8 +12,7 @@ import java.util.Map;
  * <p>Why not the generator's own MergePatchCustomizer: it updates the schema with Jackson's
  * readerForUpdating, which merges only the top level, so a patch that describes one nested property
  * ({@code {"properties": {"spec": {"description": ...}}}}) replaces every other property with it.
- * This one merges at every depth, as RFC 7396 says: objects merge, anything else (arrays included)
- * replaces, and null removes.
+ * This one merges at every depth, as RFC 7396 says ({@link JsonMergePatch}).
  *
  * <p>Build-time only: the generator loads it while writing the CRDs; the running service never does
  * (its interface is in a provided-scope dependency).
@@ -32,21 +28,6 @@ public class JsonMergePatchCustomizer implements SchemaCustomizer.Customizer {
 
   /** RFC 7396 section 2, MergePatch(Target, Patch). */
   static JsonNode merge(JsonNode target, JsonNode patch) {
-    if (!patch.isObject()) {
-      return patch;
-    }
-    ObjectNode result =
-        target != null && target.isObject()
-            ? ((ObjectNode) target).deepCopy()
-            : ((ObjectNode) patch).objectNode();
-    for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> field = it.next();
-      if (field.getValue().isNull()) {
-        result.remove(field.getKey());
-      } else {
-        result.set(field.getKey(), merge(result.get(field.getKey()), field.getValue()));
-      }
-    }
-    return result;
+    return JsonMergePatch.apply(target, patch);
   }
 }

@@ -1,5 +1,6 @@
 package io.egressgw.rest;
 
+import io.egressgw.api.v1.EgressNATPolicy;
 import io.egressgw.api.v1.NetworkGatewayGroup;
 import io.egressgw.kube.NodeAddressBook;
 import io.egressgw.kube.ResourceCache;
@@ -9,7 +10,10 @@ import jakarta.inject.Singleton;
 import java.util.Collection;
 import java.util.Optional;
 
-/** The cross-object validation rules' view of stored gateway groups and nodes: informer caches. */
+/**
+ * The cross-object validation rules' view of stored gateway groups, policies and nodes: informer
+ * caches.
+ */
 @Singleton
 public class CacheGatewayGroupLookup implements GatewayGroupLookup {
   private final ResourceCache cache;
@@ -33,5 +37,10 @@ public class CacheGatewayGroupLookup implements GatewayGroupLookup {
   @Override
   public Collection<NetworkGatewayGroup> all() {
     return cache.gatewayGroups().list();
+  }
+
+  @Override
+  public Collection<EgressNATPolicy> policies() {
+    return cache.egressPolicies().list();
   }
 }

@@ -1,5 +1,8 @@
 package io.egressgw.rest;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.egressgw.crd.JsonMergePatch;
 import io.egressgw.kube.ResourceCache;
 import io.egressgw.validation.Verdict;
 import io.egressgw.validation.Violation;
@@ -21,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
@@ -28,8 +32,9 @@ import java.util.function.Supplier;
 
 /**
  * The REST semantics shared by both resources: reads from the informer cache, writes to the
- * Kubernetes API, ETag/If-Match from resourceVersion, status read-only, bodies parsed strictly and
- * admitted by io.egressgw.validation before anything is written.
+ * Kubernetes API, ETag/If-Match from the edited part of the object ({@link ETags}), status
+ * read-only, bodies parsed strictly and admitted by io.egressgw.validation before anything is
+ * written.
  *
  * <p>Status in a request body is ignored, never refused: as with Kubernetes' main resource endpoint
  * when the status subresource is on, create stores no status and replace keeps the stored one. That
@@ -40,6 +45,7 @@ import java.util.function.Supplier;
  */
 final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
   private static final int CONFLICT_RETRIES = 3;
+  private static final String MERGE_PATCH = "application/merge-patch+json";
 
   private final Class<T> type;
   private final String apiVersion;
@@ -53,6 +59,8 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
   private final Function<T, Verdict> admission;
   private final ResourceCache cache;
   private final RestSettings settings;
+  private final Supplier<WatchChannel<T>> changes;
+  private final WatchHub watches;
 
   CustomResourceEndpoint(
       Class<T> type,
@@ -63,7 +71,9 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
           api,
       Function<T, Verdict> admission,
       ResourceCache cache,
-      RestSettings settings) {
+      RestSettings settings,
+      Supplier<WatchChannel<T>> changes,
+      WatchHub watches) {
     this.type = type;
     this.apiVersion = io.egressgw.api.v1.NetworkGatewayGroup.API_VERSION;
     this.kind = type.getSimpleName();
@@ -74,14 +84,31 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
     this.admission = admission;
     this.cache = cache;
     this.settings = settings;
+    this.changes = changes;
+    this.watches = watches;
   }
 
-  Response list(String namespace, String limit, String continueToken, String labelSelector) {
+  /**
+   * One page of the objects in {@code namespace} (every namespace when null, and for cluster-scoped
+   * kinds) that both selectors match.
+   */
+  Response list(
+      String namespace,
+      String limit,
+      String continueToken,
+      String labelSelector,
+      String fieldSelector) {
     LabelSelectorQuery selector = LabelSelectorQuery.parse(labelSelector);
+    FieldSelectorQuery fields = FieldSelectorQuery.parse(fieldSelector);
     List<T> all =
         store.get().list().stream()
-            .filter(o -> !namespaced || namespace.equals(o.getMetadata().getNamespace()))
+            .filter(
+                o ->
+                    !namespaced
+                        || namespace == null
+                        || namespace.equals(o.getMetadata().getNamespace()))
             .filter(o -> selector.test(o.getMetadata().getLabels()))
+            .filter(o -> fields.test(o.getMetadata()))
             .toList();
     ListPage<T> page =
         ListPage.of(
@@ -91,6 +118,7 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
             continueToken,
             settings.maxPageSize());
     Map<String, Object> metadata = new LinkedHashMap<>();
+    metadata.put("resourceVersion", Long.toString(changes.get().latest()));
     if (page.continueToken() != null) {
       metadata.put("continue", page.continueToken());
       metadata.put("remainingItemCount", page.remainingItemCount());
@@ -103,12 +131,126 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
     return Response.ok(StrictJson.write(body), "application/json").build();
   }
 
-  Response get(String namespace, String name) {
+  /**
+   * A Kubernetes-style watch of the objects in {@code namespace} (every namespace when null) that
+   * both selectors match ({@link WatchStream}): from {@code resourceVersion} (a list's
+   * metadata.resourceVersion; 410 when it is older than the kept events), or, without one, the
+   * current objects as ADDED first. At most {@link RestSettings#maxWatchesPerClient()} per client
+   * (429).
+   */
+  Response watch(
+      String namespace,
+      String resourceVersion,
+      String labelSelector,
+      String fieldSelector,
+      String timeoutSeconds,
+      boolean sse,
+      String client) {
+    LabelSelectorQuery labels = LabelSelectorQuery.parse(labelSelector);
+    FieldSelectorQuery fields = FieldSelectorQuery.parse(fieldSelector);
+    Long from = watchStart(resourceVersion);
+    long timeout = watchTimeout(timeoutSeconds);
+    if (!watches.acquire(client)) {
+      Problem tooMany =
+          new Problem(
+              Problem.type("too-many-watches"),
+              "Too Many Requests",
+              429,
+              "this client has "
+                  + settings.maxWatchesPerClient()
+                  + " watches open already; close one first",
+              null,
+              List.of(new Problem.FieldError("watch", "too many open watches")));
+      return Response.status(429)
+          .type(Problem.MEDIA_TYPE)
+          .header("Retry-After", "5")
+          .entity(StrictJson.write(tooMany))
+          .build();
+    }
+    WatchChannel<T> channel = changes.get();
+    var subscription =
+        channel.open(
+            from,
+            store.get().list(),
+            o ->
+                (!namespaced
+                        || namespace == null
+                        || namespace.equals(o.getMetadata().getNamespace()))
+                    && labels.test(o.getMetadata().getLabels())
+                    && fields.test(o.getMetadata()));
+    if (subscription.isEmpty()) {
+      watches.release(client);
+      throw ProblemException.of(
+          410,
+          "gone",
+          "Gone",
+          "resourceVersion " + resourceVersion + " is older than the changes kept; list again",
+          "resourceVersion",
+          "too old: list, then watch from the list's metadata.resourceVersion");
+    }
+    return Response.ok(
+            new WatchStream(
+                channel,
+                subscription.get(),
+                sse,
+                apiVersion,
+                kind,
+                Duration.ofSeconds(settings.watchBookmarkSeconds()),
+                Duration.ofSeconds(timeout),
+                () -> watches.release(client)),
+            sse ? "text/event-stream" : "application/json")
+        .header("Cache-Control", "no-cache")
+        .build();
+  }
+
+  private static Long watchStart(String resourceVersion) {
+    if (resourceVersion == null || resourceVersion.isEmpty() || resourceVersion.equals("0")) {
+      return null;
+    }
+    try {
+      return Long.valueOf(resourceVersion);
+    } catch (NumberFormatException e) {
+      throw ProblemException.of(
+          400,
+          "bad-parameter",
+          "Bad parameter",
+          "resourceVersion must be one this API answered (a list's metadata.resourceVersion)",
+          "resourceVersion",
+          "not a resourceVersion: '" + resourceVersion + "'");
+    }
+  }
+
+  private static long watchTimeout(String timeoutSeconds) {
+    if (timeoutSeconds == null || timeoutSeconds.isEmpty()) {
+      return 1800;
+    }
+    try {
+      long seconds = Long.parseLong(timeoutSeconds);
+      if (seconds >= 1 && seconds <= 3600) {
+        return seconds;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw ProblemException.of(
+        400,
+        "bad-parameter",
+        "Bad parameter",
+        "timeoutSeconds must be a whole number between 1 and 3600",
+        "timeoutSeconds",
+        "not between 1 and 3600: '" + timeoutSeconds + "'");
+  }
+
+  Response get(String namespace, String name, String ifNoneMatch) {
     T object = store.get().getByKey(key(namespace, name));
     if (object == null) {
       throw notFound(namespace, name);
     }
-    return Response.ok(StrictJson.write(object), "application/json").tag(unquoted(object)).build();
+    String tag = ETags.of(object);
+    if (ifNoneMatch != null && ETags.noneMatchHits(ifNoneMatch, tag)) {
+      return Response.notModified().tag(tag).build();
+    }
+    return Response.ok(StrictJson.write(object), "application/json").tag(tag).build();
   }
 
   /** The request body as the resource, strictly parsed, with metadata present. */
@@ -167,14 +309,58 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
     return Response.created(location)
         .type("application/json")
         .entity(StrictJson.write(created))
-        .tag(unquoted(created))
+        .tag(ETags.of(created))
         .build();
   }
 
   Response replace(
       String namespace, String name, InputStream body, String contentType, String ifMatch) {
     T object = readBody(body, contentType);
-    ObjectMeta meta = object.getMetadata();
+    checkAgainstPath(object.getMetadata(), namespace, name);
+    admit(object);
+    return writeChecked(namespace, name, ifMatch, current -> replacement(object, current));
+  }
+
+  /**
+   * Applies a JSON merge patch (RFC 7396) to the spec, labels and annotations of the stored object,
+   * then validates the result exactly as PUT validates a body: a field that does not parse is 400
+   * naming it, an invalid result 422 or 409, and nothing is written. A status in the patch is
+   * ignored, as in PUT.
+   */
+  Response patch(
+      String namespace, String name, InputStream body, String contentType, String ifMatch) {
+    if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith(MERGE_PATCH)) {
+      throw ProblemException.of(
+          415,
+          "unsupported-media-type",
+          "Unsupported Media Type",
+          "PATCH takes a JSON merge patch: send it as " + MERGE_PATCH,
+          "Content-Type",
+          "not " + MERGE_PATCH + ": '" + contentType + "'");
+    }
+    ObjectNode patch = StrictJson.readMergePatch(readBounded(body));
+    return writeChecked(
+        namespace,
+        name,
+        ifMatch,
+        current -> {
+          ObjectNode editable = (ObjectNode) StrictJson.tree(current);
+          editable.remove("status");
+          ((ObjectNode) editable.get("metadata"))
+              .retain("name", "namespace", "labels", "annotations");
+          JsonNode merged = JsonMergePatch.apply(editable, patch);
+          T object = StrictJson.read(StrictJson.bytes(merged), false, type, apiVersion, kind);
+          if (object.getMetadata() == null) {
+            object.setMetadata(new ObjectMeta());
+          }
+          checkAgainstPath(object.getMetadata(), namespace, name);
+          admit(object);
+          return replacement(object, current);
+        });
+  }
+
+  /** The body's name and namespace must be the path's (or absent: then the path's). */
+  private void checkAgainstPath(ObjectMeta meta, String namespace, String name) {
     List<Violation> pathViolations = new ArrayList<>();
     if (meta.getName() == null) {
       meta.setName(name);
@@ -190,67 +376,116 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
     }
     takeNamespaceFromPath(meta, namespace, pathViolations);
     rejectIfAny(pathViolations);
-    admit(object);
+  }
+
+  /**
+   * What is written for a new version {@code object} of {@code current}: its spec, labels and
+   * annotations, the rest of current's metadata (its resourceVersion, so the write is conditional)
+   * and current's status.
+   */
+  private T replacement(T object, T current) {
+    T update = StrictJson.copy(object, type);
+    ObjectMeta kept = current.getMetadata();
+    kept.setLabels(object.getMetadata().getLabels());
+    kept.setAnnotations(object.getMetadata().getAnnotations());
+    kept.setManagedFields(null);
+    update.setMetadata(kept);
+    setStatusFrom(update, current);
+    return update;
+  }
+
+  /**
+   * Writes what {@code change} makes of the stored object, under If-Match: the tag is compared with
+   * the object read from the Kubernetes API (not the cache), and the write carries that object's
+   * resourceVersion, so a change between the two is a 409 from Kubernetes. Then the object is read
+   * and compared again: a status write by the controller leaves the tag as it was and the write is
+   * retried; an edit by someone else no longer matches (412).
+   */
+  private Response writeChecked(
+      String namespace, String name, String ifMatch, Function<T, T> change) {
     for (int attempt = 1; ; attempt++) {
       T current = api.apply(namespace).withName(name).get();
       if (current == null) {
         throw notFound(namespace, name);
       }
-      String currentVersion = current.getMetadata().getResourceVersion();
-      if (ifMatch != null && !ETags.matches(ifMatch, currentVersion)) {
-        throw stale(namespace, name, ifMatch, currentVersion);
+      String tag = ETags.of(current);
+      if (ifMatch != null && !ETags.matches(ifMatch, tag)) {
+        throw stale(namespace, name, ifMatch, tag);
       }
-      T update = StrictJson.copy(object, type);
-      ObjectMeta kept = current.getMetadata();
-      kept.setLabels(meta.getLabels());
-      kept.setAnnotations(meta.getAnnotations());
-      kept.setManagedFields(null);
-      update.setMetadata(kept);
-      setStatusFrom(update, current);
+      T update = change.apply(current);
       try {
         T updated = api.apply(namespace).resource(update).update();
         awaitCached(updated);
         return Response.ok(StrictJson.write(updated), "application/json")
-            .tag(unquoted(updated))
+            .tag(ETags.of(updated))
             .build();
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409) {
           throw e;
         }
-        if (ifMatch != null && !ifMatch.trim().equals("*")) {
-          throw stale(namespace, name, ifMatch, null);
-        }
         if (attempt >= CONFLICT_RETRIES) {
-          throw ProblemException.of(
-              409,
-              "conflict",
-              "Conflict",
-              "the object kept changing while it was being replaced; try again",
-              "metadata.resourceVersion",
-              "changed concurrently " + attempt + " times");
+          throw changedConcurrently(attempt);
         }
       }
     }
   }
 
   Response delete(String namespace, String name, String ifMatch) {
-    T current = api.apply(namespace).withName(name).get();
-    if (current == null) {
-      throw notFound(namespace, name);
+    return delete(namespace, name, ifMatch, DeletionGuard.none(), false);
+  }
+
+  /**
+   * Deletes unless {@code guard} refuses (409 naming what still uses the object); with {@code
+   * force} a refused object is first marked for the webhook, then deleted at that version.
+   */
+  Response delete(
+      String namespace, String name, String ifMatch, DeletionGuard<T> guard, boolean force) {
+    for (int attempt = 1; ; attempt++) {
+      T current = api.apply(namespace).withName(name).get();
+      if (current == null) {
+        throw notFound(namespace, name);
+      }
+      String tag = ETags.of(current);
+      if (ifMatch != null && !ETags.matches(ifMatch, tag)) {
+        throw stale(namespace, name, ifMatch, tag);
+      }
+      Verdict verdict = guard.check(current);
+      boolean lock = ifMatch != null && !ifMatch.trim().equals("*");
+      try {
+        if (!verdict.isAllowed()) {
+          if (!force) {
+            throw ProblemException.fromViolations(
+                409,
+                "in-use",
+                "Conflict",
+                type.getSimpleName()
+                    + " "
+                    + describe(current)
+                    + " is still in use; delete with ?force=true to delete it anyway",
+                verdict.violations());
+          }
+          current = api.apply(namespace).resource(guard.markForced(current)).update();
+          lock = true;
+        }
+        var target = api.apply(namespace).withName(name);
+        if (lock) {
+          target.lockResourceVersion(current.getMetadata().getResourceVersion()).delete();
+        } else {
+          target.delete();
+        }
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw e;
+        }
+        if (attempt >= CONFLICT_RETRIES) {
+          throw changedConcurrently(attempt);
+        }
+        continue;
+      }
+      cache.awaitCached(
+          store.get(), key(namespace, name), null, Duration.ofMillis(settings.cacheWaitMillis()));
+      return Response.noContent().build();
     }
-    String currentVersion = current.getMetadata().getResourceVersion();
-    if (ifMatch != null && !ETags.matches(ifMatch, currentVersion)) {
-      throw stale(namespace, name, ifMatch, currentVersion);
-    }
-    var target = api.apply(namespace).withName(name);
-    if (ifMatch != null && !ifMatch.trim().equals("*")) {
-      target.lockResourceVersion(currentVersion).delete();
-    } else {
-      target.delete();
-    }
-    cache.awaitCached(
-        store.get(), key(namespace, name), null, Duration.ofMillis(settings.cacheWaitMillis()));
-    return Response.noContent().build();
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -365,8 +600,17 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
         "already exists");
   }
 
-  private ProblemException stale(
-      String namespace, String name, String ifMatch, String currentVersion) {
+  private static ProblemException changedConcurrently(int attempts) {
+    return ProblemException.of(
+        409,
+        "conflict",
+        "Conflict",
+        "the object kept changing while it was being written; try again",
+        "metadata.resourceVersion",
+        "changed concurrently " + attempts + " times");
+  }
+
+  private ProblemException stale(String namespace, String name, String ifMatch, String tag) {
     String what = namespaced ? namespace + "/" + name : name;
     return ProblemException.of(
         412,
@@ -377,13 +621,10 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
             + what
             + " has changed since "
             + ifMatch.trim()
-            + (currentVersion == null ? "" : "; its ETag is now " + ETags.of(currentVersion)),
+            + "; its ETag is now \""
+            + tag
+            + "\"",
         "If-Match",
         "does not match the current ETag; GET the object and retry");
-  }
-
-  /** JAX-RS quotes the tag itself. */
-  private static String unquoted(CustomResource<?, ?> object) {
-    return object.getMetadata().getResourceVersion();
   }
 }

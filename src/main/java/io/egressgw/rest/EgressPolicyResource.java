@@ -5,10 +5,12 @@ import io.egressgw.api.v1.NetworkGatewayGroup;
 import io.egressgw.kube.ResourceCache;
 import io.egressgw.validation.ResourceAdmission;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
@@ -31,7 +33,8 @@ public class EgressPolicyResource {
       KubernetesClient client,
       ResourceCache cache,
       CacheGatewayGroupLookup lookup,
-      RestSettings settings) {
+      RestSettings settings,
+      WatchHub hub) {
     this.endpoint =
         new CustomResourceEndpoint<>(
             EgressNATPolicy.class,
@@ -41,21 +44,42 @@ public class EgressPolicyResource {
             ignored -> client.resources(EgressNATPolicy.class),
             policy -> ResourceAdmission.admit(policy, lookup),
             cache,
-            settings);
+            settings,
+            hub::egressPolicies,
+            hub);
   }
 
   @GET
+  @Produces({"application/json", Problem.MEDIA_TYPE, "text/event-stream"})
   public Response list(
       @QueryParam("limit") String limit,
       @QueryParam("continue") String continueToken,
-      @QueryParam("labelSelector") String labelSelector) {
-    return endpoint.list(null, limit, continueToken, labelSelector);
+      @QueryParam("labelSelector") String labelSelector,
+      @QueryParam("fieldSelector") String fieldSelector,
+      @QueryParam("watch") String watch,
+      @QueryParam("resourceVersion") String resourceVersion,
+      @QueryParam("timeoutSeconds") String timeoutSeconds,
+      @HeaderParam("Accept") String accept,
+      @HeaderParam("Authorization") String authorization,
+      @Context HttpServerRequest request) {
+    if (GatewayGroupResource.flag("watch", watch)) {
+      return endpoint.watch(
+          null,
+          resourceVersion,
+          labelSelector,
+          fieldSelector,
+          timeoutSeconds,
+          WatchClients.wantsEventStream(accept),
+          WatchClients.of(authorization, request));
+    }
+    return endpoint.list(null, limit, continueToken, labelSelector, fieldSelector);
   }
 
   @GET
   @Path("{name}")
-  public Response get(@PathParam("name") String name) {
-    return endpoint.get(null, name);
+  public Response get(
+      @PathParam("name") String name, @HeaderParam("If-None-Match") String ifNoneMatch) {
+    return endpoint.get(null, name, ifNoneMatch);
   }
 
   @POST
@@ -74,6 +98,17 @@ public class EgressPolicyResource {
       @HeaderParam("If-Match") String ifMatch,
       InputStream body) {
     return endpoint.replace(null, name, body, contentType, ifMatch);
+  }
+
+  /** Any Content-Type reaches the method, so that authorisation answers first (401, 403). */
+  @PATCH
+  @Path("{name}")
+  public Response patch(
+      @PathParam("name") String name,
+      @HeaderParam("Content-Type") String contentType,
+      @HeaderParam("If-Match") String ifMatch,
+      InputStream body) {
+    return endpoint.patch(null, name, body, contentType, ifMatch);
   }
 
   @DELETE

@@ -68,6 +68,7 @@ public class ProblemMappers {
     return problem;
   }
 
+  private static final Pattern ALL_NAMESPACES = Pattern.compile("^/v1/gateway-groups/?$");
   private static final Pattern COLLECTION =
       Pattern.compile("^/v1/(namespaces/[^/]+/gateway-groups|egress-policies)/?$");
   private static final Pattern ITEM =
@@ -76,18 +77,21 @@ public class ProblemMappers {
   /**
    * The methods the path answers: the framework's Allow when it has one (RESTEasy Reactive's 405
    * carries none), else the API's two shapes of path (openapi.yaml): collections answer GET and
-   * POST, objects GET, PUT and DELETE.
+   * POST, objects GET, PUT, PATCH and DELETE, the gateway groups of every namespace GET only.
    */
   private static List<String> allowed(WebApplicationException e, String path) {
     List<String> framework = e.getResponse().getAllowedMethods().stream().sorted().toList();
     if (!framework.isEmpty() || path == null) {
       return framework;
     }
+    if (ALL_NAMESPACES.matcher(path).matches()) {
+      return List.of("GET");
+    }
     if (COLLECTION.matcher(path).matches()) {
       return List.of("GET", "POST");
     }
     if (ITEM.matcher(path).matches()) {
-      return List.of("DELETE", "GET", "PUT");
+      return List.of("DELETE", "GET", "PATCH", "PUT");
     }
     return List.of();
   }

@@ -16,6 +16,7 @@ import java.util.List;
 public class RestGate {
   static final String GATEWAY_GROUPS_PREFIX = "/v1/namespaces/";
   static final String EGRESS_POLICIES_PREFIX = "/v1/egress-policies";
+  static final String ALL_GATEWAY_GROUPS_PREFIX = "/v1/gateway-groups";
 
   void register(@Observes Filters filters, RestSettings settings, ProcessRole role) {
     boolean controller = role.isController();
@@ -39,7 +40,8 @@ public class RestGate {
             return;
           }
           if (!(path.startsWith(GATEWAY_GROUPS_PREFIX)
-              || path.startsWith(EGRESS_POLICIES_PREFIX))) {
+              || path.startsWith(EGRESS_POLICIES_PREFIX)
+              || path.startsWith(ALL_GATEWAY_GROUPS_PREFIX))) {
             rc.next();
             return;
           }

@@ -24,4 +24,14 @@ public interface RestSettings {
   @WithName("max-page-size")
   @WithDefault("500")
   int maxPageSize();
+
+  /** Open watches ({@code ?watch=true}) one client may have; one more is 429. */
+  @WithName("max-watches-per-client")
+  @WithDefault("4")
+  int maxWatchesPerClient();
+
+  /** Seconds between BOOKMARK events on a watch that has nothing else to say. */
+  @WithName("watch-bookmark-seconds")
+  @WithDefault("10")
+  int watchBookmarkSeconds();
 }

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -257,6 +258,45 @@ public final class StrictJson {
       }
     }
     return out.length() == 0 ? "body" : out.toString();
+  }
+
+  /**
+   * A JSON merge patch body (RFC 7396): one JSON object, duplicate keys and trailing content
+   * refused (400 naming where).
+   */
+  static ObjectNode readMergePatch(byte[] body) {
+    JsonNode tree;
+    try {
+      tree = body.length == 0 ? null : JSON.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw toProblem(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (tree == null || !tree.isObject()) {
+      throw ProblemException.of(
+          400,
+          "malformed-body",
+          "Malformed request body",
+          "a merge patch is one JSON object",
+          "body",
+          "expected a JSON object");
+    }
+    return (ObjectNode) tree;
+  }
+
+  /** An object as a JSON tree, as it would be written. */
+  static JsonNode tree(Object value) {
+    return JSON.valueToTree(value);
+  }
+
+  /** A JSON tree as bytes, to read it back strictly with {@link #read}. */
+  static byte[] bytes(JsonNode tree) {
+    try {
+      return JSON.writeValueAsBytes(tree);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise a JSON tree", e);
+    }
   }
 
   /** Serialises a response body. */

@@ -1,13 +1,14 @@
 package io.egressgw.validation;
 
+import io.egressgw.api.v1.EgressNATPolicy;
 import io.egressgw.api.v1.NetworkGatewayGroup;
 import java.util.Collection;
 import java.util.Optional;
 
 /**
- * Read access to the stored gateway groups, for the rules that look beyond one object. The REST
- * layer backs it with the informer cache; an admission webhook can back it the same way; tests back
- * it with a list.
+ * Read access to the stored gateway groups (and the policies that use them), for the rules that
+ * look beyond one object. The REST layer backs it with the informer cache; an admission webhook can
+ * back it the same way; tests back it with a list.
  */
 public interface GatewayGroupLookup {
   Optional<NetworkGatewayGroup> find(String namespace, String name);
@@ -19,6 +20,11 @@ public interface GatewayGroupLookup {
    * FloatingIpTheft}); none by default.
    */
   default Collection<NodeNetwork> nodeNetworks() {
+    return java.util.List.of();
+  }
+
+  /** The stored policies, for the in-use rule on deleting a group ({@link GatewayGroupInUse}). */
+  default Collection<EgressNATPolicy> policies() {
     return java.util.List.of();
   }
 

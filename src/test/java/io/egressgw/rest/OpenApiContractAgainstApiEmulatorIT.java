@@ -53,7 +53,7 @@ class OpenApiContractAgainstApiEmulatorIT {
     for (Iterator<Map.Entry<String, JsonNode>> paths = contract.get("paths").fields();
         paths.hasNext(); ) {
       Map.Entry<String, JsonNode> path = paths.next();
-      for (String method : List.of("get", "post", "put", "delete")) {
+      for (String method : List.of("get", "post", "put", "patch", "delete")) {
         JsonNode op = path.getValue().get(method);
         if (op == null) {
           continue;
@@ -79,14 +79,17 @@ class OpenApiContractAgainstApiEmulatorIT {
     assertThat(operationIds)
         .containsExactlyInAnyOrder(
             "listGatewayGroups",
+            "listAllGatewayGroups",
             "createGatewayGroup",
             "getGatewayGroup",
             "replaceGatewayGroup",
+            "patchGatewayGroup",
             "deleteGatewayGroup",
             "listEgressPolicies",
             "createEgressPolicy",
             "getEgressPolicy",
             "replaceEgressPolicy",
+            "patchEgressPolicy",
             "deleteEgressPolicy");
   }
 

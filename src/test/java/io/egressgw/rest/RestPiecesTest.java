@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** ETag matching, list paging and strict body reading, without a server. */
 class RestPiecesTest {
 
-  @ParameterizedTest(name = "If-Match {0} vs rv {1}: {2}")
+  @ParameterizedTest(name = "If-Match {0} vs tag {1}: {2}")
   @CsvSource(
       delimiter = '|',
       value = {
@@ -26,8 +26,8 @@ class RestPiecesTest {
         "\"5\", \"7\"     | 7 | true",
         "7                | 7 | false",
       })
-  void ifMatchUsesStrongComparison(String header, String rv, boolean matches) {
-    assertThat(ETags.matches(header, rv)).isEqualTo(matches);
+  void ifMatchUsesStrongComparison(String header, String tag, boolean matches) {
+    assertThat(ETags.matches(header, tag)).isEqualTo(matches);
   }
 
   @Test
