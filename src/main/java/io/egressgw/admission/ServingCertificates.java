@@ -84,7 +84,13 @@ public final class ServingCertificates {
                   .toArray(GeneralName[]::new)));
       X509Certificate serverCert = sign(server, caKey);
 
-      return new Issued(pem(caCert), pem(serverCert), pem(serverKey.getPrivate()), to.toInstant());
+      // PKCS#8 ("PRIVATE KEY"): Vert.x, which serves it, cannot read the SEC1 form ("EC PRIVATE
+      // KEY") that JcaPEMWriter writes for an EC key by default ("Invalid DER").
+      return new Issued(
+          pem(caCert),
+          pem(serverCert),
+          pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(serverKey.getPrivate(), null)),
+          to.toInstant());
     } catch (Exception e) {
       throw new IllegalStateException("could not issue the webhook certificate", e);
     }

@@ -23,9 +23,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Real TLS: agents connect to the leader-only Service's address but verify the certificate issued
- * for the controller Service's name ({@code egressgw.agent.channel.tls-server-name}). Without the
- * name, the same connection fails verification: the certificate does not name the address.
+ * Real TLS with the material the controller serves ({@link ServingCertificates}, loaded by Vert.x
+ * as Quarkus does): agents connect to the leader-only Service's address but verify the certificate
+ * issued for the controller Service's name ({@code egressgw.agent.channel.tls-server-name}).
+ * Without the name, the same connection fails verification: the certificate does not name the
+ * address.
  */
 class ControllerTlsServerNameTest {
   static final String NAME = "egressgw-controller.egw-test.svc";
