@@ -33,6 +33,7 @@ public final class AgentLiveness {
   static final long MAX_SILENCE_MILLIS = 30_000;
 
   private final Duration window;
+  private final Duration grace;
   private final Map<String, Agent> agents = new HashMap<>();
   private final Map<String, Boolean> lastVerdict = new HashMap<>();
 
@@ -42,7 +43,17 @@ public final class AgentLiveness {
   private Instant graceStart;
 
   public AgentLiveness(Duration missWindow) {
+    this(missWindow, missWindow);
+  }
+
+  /**
+   * {@code leaderGrace}: how long a new leader waits for agents before it judges or places anything
+   * (at least the miss window). Agents reach a new leader only once its pod label has moved the
+   * leader-only Service's endpoints (EndpointSlice, kube-proxy: a second or more).
+   */
+  public AgentLiveness(Duration missWindow, Duration leaderGrace) {
     this.window = missWindow;
+    this.grace = leaderGrace.compareTo(missWindow) > 0 ? leaderGrace : missWindow;
   }
 
   public Duration window() {
@@ -62,28 +73,31 @@ public final class AgentLiveness {
   }
 
   /**
-   * The controller itself stalled until {@code now} (a stop-the-world pause, SIGSTOP, a starved
-   * sweep thread): heartbeats that arrived meanwhile may not have been read yet, so silence during
-   * the stall proves nothing. Every node alive at the last sweep counts as heard at {@code now}, so
-   * it gets a full window to be heard again before it can be declared Down. Nodes already Down stay
-   * Down.
+   * The controller itself stalled for {@code stall}, until {@code now} (a stop-the-world pause,
+   * SIGSTOP, a starved sweep thread): heartbeats that arrived meanwhile may not have been read yet,
+   * so silence during the stall proves nothing. Every node alive at the last sweep has the stall
+   * credited to its last heartbeat: it gets the rest of its window after the stall to be heard
+   * again. Nodes already Down stay Down.
    */
-  public synchronized void stalledUntil(Instant now) {
+  public synchronized void stalledUntil(Instant now, Duration stall) {
     lastVerdict.forEach(
         (node, alive) -> {
-          if (alive) {
-            stallFloors.put(node, now);
+          Instant last = effectiveLast(node);
+          if (alive && last != null) {
+            // credit the stall only: silence outside stalls keeps adding up, so recurring stalls
+            // cannot keep a dead node Up for ever
+            stallFloors.put(node, last.plus(stall));
           }
         });
   }
 
   /** True while the grace period of the current leadership lasts. */
   public synchronized boolean inGrace(Instant now) {
-    return graceStart != null && now.isBefore(graceStart.plus(window));
+    return graceStart != null && now.isBefore(graceStart.plus(grace));
   }
 
   public synchronized Optional<Instant> graceEnd() {
-    return Optional.ofNullable(graceStart).map(g -> g.plus(window));
+    return Optional.ofNullable(graceStart).map(g -> g.plus(grace));
   }
 
   public synchronized boolean alive(String node, Instant now) {
@@ -116,6 +130,12 @@ public final class AgentLiveness {
   /** Nodes whose verdict changed since the previous sweep, among {@code nodes}. */
   public synchronized List<Transition> sweep(Iterable<String> nodes, Instant now) {
     List<Transition> out = new ArrayList<>();
+    java.util.Set<String> names = new java.util.HashSet<>();
+    nodes.forEach(names::add);
+    // A deleted Node has no verdict: it is neither Up nor Down (the mass-failure guard counts
+    // both).
+    lastVerdict.keySet().retainAll(names);
+    stallFloors.keySet().retainAll(names);
     for (String node : nodes) {
       boolean alive = alive(node, now);
       Boolean before = lastVerdict.put(node, alive);
@@ -148,8 +168,10 @@ public final class AgentLiveness {
   private Instant effectiveLast(String node) {
     Agent a = agents.get(node);
     Instant last = a == null ? null : a.lastHeartbeat();
-    if (graceStart != null && (last == null || last.isBefore(graceStart))) {
-      last = graceStart;
+    // Every agent counts as heard one window before the grace period ends: alive through it.
+    Instant graceFloor = graceStart == null ? null : graceStart.plus(grace).minus(window);
+    if (graceFloor != null && (last == null || last.isBefore(graceFloor))) {
+      last = graceFloor;
     }
     Instant floor = stallFloors.get(node);
     if (floor != null && (last == null || last.isBefore(floor))) {

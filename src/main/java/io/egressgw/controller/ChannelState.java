@@ -11,7 +11,7 @@ public class ChannelState {
 
   @Inject
   public ChannelState(LivenessSettings config) {
-    this.liveness = new AgentLiveness(config.missWindow());
+    this.liveness = new AgentLiveness(config.missWindow(), config.leaderGrace());
   }
 
   public AgentLiveness liveness() {

@@ -46,6 +46,14 @@ public interface LivenessSettings {
   @WithDefault("2s")
   Duration massFailureWindow();
 
+  /**
+   * How long a new leader waits for the agents before it declares anyone Down or places anything
+   * (at least the miss window): agents reach it only once its pod label has moved the leader-only
+   * Service's endpoints.
+   */
+  @WithDefault("3s")
+  Duration leaderGrace();
+
   /** The miss window: no heartbeat for this long means Down. */
   default Duration missWindow() {
     return interval().multipliedBy(missCount());

@@ -94,7 +94,7 @@ public class LivenessSweep {
               + " were Up get a new window",
           Duration.between(lastSweep, now).toMillis());
       metrics.stalled();
-      state.liveness().stalledUntil(now);
+      state.liveness().stalledUntil(now, Duration.between(lastSweep, now));
     }
     lastSweep = now;
     boolean changed = false;

@@ -50,6 +50,11 @@ class LivenessSweepTest {
       }
 
       @Override
+      public Duration leaderGrace() {
+        return Duration.ofMillis(300);
+      }
+
+      @Override
       public double maxDownShare() {
         return 0.5;
       }
@@ -115,10 +120,62 @@ class LivenessSweepTest {
 
     clock.advance(Duration.ofSeconds(1));
     sweep.sweep(NODES);
-    heartbeat("w1", "w2", "w3");
-    run(Duration.ofMillis(275), "w1", "w2", "w3");
     assertThat(sweep.pendingFailovers()).isEmpty();
-    run(Duration.ofMillis(100), "w1", "w2", "w3");
+    heartbeat("w1", "w2", "w3");
+    run(Duration.ofMillis(300), "w1", "w2", "w3");
+
+    assertThat(sweep.pendingFailovers()).containsOnlyKeys("w4");
+    assertThat(sweep.heldByFreeze()).isEmpty();
+  }
+
+  @Test
+  void recurringStallsStillDeclareADeadNodeDown() {
+    heartbeat("w1", "w2", "w3", "w4");
+    run(Duration.ofMillis(200), "w1", "w2", "w3", "w4");
+
+    // w4 dies; the controller stalls 200 ms out of every 400 ms (from a cold review).
+    for (int i = 0; i < 10 && sweep.pendingFailovers().isEmpty(); i++) {
+      clock.advance(Duration.ofMillis(200));
+      heartbeat("w1", "w2", "w3");
+      sweep.sweep(NODES);
+      run(Duration.ofMillis(200), "w1", "w2", "w3");
+    }
+
+    assertThat(sweep.pendingFailovers()).containsOnlyKeys("w4");
+  }
+
+  @Test
+  void deletingTheDeadNodesLiftsTheFreeze() {
+    heartbeat("w1", "w2", "w3", "w4");
+    run(Duration.ofMillis(200), "w1", "w2", "w3", "w4");
+    run(Duration.ofMillis(600), "w1");
+    assertThat(sweep.heldByFreeze()).containsExactlyInAnyOrder("w2", "w3", "w4");
+
+    // The operator deletes the three dead Nodes.
+    for (int t = 0; t < 3000; t += 25) {
+      clock.advance(Duration.ofMillis(25));
+      if (t % 100 == 0) {
+        heartbeat("w1");
+      }
+      sweep.sweep(List.of("w1"));
+    }
+
+    assertThat(sweep.heldByFreeze()).isEmpty();
+    assertThat(registry.get("egressgw.failover.frozen").gauge().value()).isZero();
+  }
+
+  @Test
+  void nodesDeletedWhileUpDoNotTurnOneFailureIntoAMassFailure() {
+    List<String> all = List.of("w1", "w2", "w3", "w4", "g1", "g2", "g3");
+    for (int t = 0; t < 200; t += 25) {
+      clock.advance(Duration.ofMillis(25));
+      if (t % 100 == 0) {
+        heartbeat(all.toArray(String[]::new));
+      }
+      sweep.sweep(all);
+    }
+    // g1..g3 are deleted while Up (their agents stop with them); then w4 dies.
+    run(Duration.ofMillis(600), "w1", "w2", "w3");
 
     assertThat(sweep.pendingFailovers()).containsOnlyKeys("w4");
     assertThat(sweep.heldByFreeze()).isEmpty();
