@@ -4,6 +4,7 @@ import io.egressgw.kube.NodeAddressBook;
 import io.egressgw.program.HeartbeatResponse;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport;
+import io.egressgw.program.ProgramSignatures;
 import io.egressgw.program.SignedProgram;
 import io.egressgw.rest.OwnAuthentication;
 import jakarta.inject.Inject;
@@ -92,11 +93,18 @@ public class AgentChannelResource {
       @PathParam("node") String node,
       @HeaderParam("Authorization") String authorization,
       @QueryParam("after") @DefaultValue("0") long after,
-      @QueryParam("base") @DefaultValue("0") long base) {
+      @QueryParam("base") @DefaultValue("0") long base,
+      @QueryParam("nonce") String nonce) {
     return guarded(
         node,
         authorization,
         () -> {
+          if (nonce != null && !ProgramSignatures.validNonce(nonce)) {
+            return done(
+                Response.status(400)
+                    .entity(new ChannelError("nonce must be 16 to 64 base64url characters"))
+                    .build());
+          }
           if (state.programs().acknowledgePoll(node, after)) {
             runtime.requestStatusRefresh();
           }
@@ -111,21 +119,22 @@ public class AgentChannelResource {
                           ? done(notLeader())
                           : program.isEmpty()
                               ? done(Response.noContent().build())
-                              : sign(node, base, program.get())
+                              : sign(node, base, program.get(), nonce)
                                   .thenApply(signed -> Response.ok(signed).build()));
         });
   }
 
   /**
    * A delta against {@code base} when the agent holds that program and this leader still has it,
-   * else the full program.
+   * else the full program; bound to the poll's nonce when it sent one.
    */
-  private CompletableFuture<SignedProgram> sign(String node, long base, NodeProgram program) {
+  private CompletableFuture<SignedProgram> sign(
+      String node, long base, NodeProgram program, String nonce) {
     Optional<NodeProgram> held =
         base > 0 ? state.programs().published(node, base) : Optional.empty();
     return held.isPresent()
-        ? signer.signDeltaAsync(held.get(), program)
-        : signer.signAsync(program);
+        ? signer.signDeltaAsync(held.get(), program, nonce)
+        : signer.signAsync(program, nonce);
   }
 
   /** Body of a 4xx/5xx answer on the channel. */
