@@ -346,4 +346,40 @@ class KubernetesManifestsTest {
         .findFirst()
         .orElseThrow(() -> new AssertionError(c.getName() + " has no env " + name));
   }
+
+  /**
+   * Issue 15: the controller reads and writes its Secrets, ConfigMap and Lease by name only (create
+   * cannot be limited to a name: RBAC does not know it when it authorises a create).
+   */
+  @Test
+  void secretsConfigMapsAndLeasesAreLimitedToTheNamesTheControllerUses() {
+    Map<String, Set<String>> names =
+        Map.of(
+            // admission.WebhookCertificates.SECRET, bootstrap.ControllerInit.SIGNING_SECRET
+            "secrets", Set.of("egressgw-webhook-tls", "egressgw-program-signing"),
+            // bootstrap.ControllerInit.AGENT_TRUST
+            "configmaps", Set.of("egressgw-agent-trust"),
+            // egressgw.controller.leader-election.lease-name
+            "leases", Set.of("egressgw-controller"));
+    List<PolicyRule> rules = new ArrayList<>();
+    rules.addAll(only(ClusterRole.class, "egressgw-controller").getRules());
+    rules.addAll(only(Role.class, "egressgw-controller").getRules());
+    names.forEach(
+        (resource, expected) -> {
+          List<PolicyRule> onIt =
+              rules.stream().filter(r -> r.getResources().contains(resource)).toList();
+          assertThat(onIt)
+              .as("rules on %s other than create name what they apply to", resource)
+              .filteredOn(r -> r.getVerbs().stream().anyMatch(v -> !"create".equals(v)))
+              .isNotEmpty()
+              .allSatisfy(r -> assertThat(r.getResourceNames()).isNotEmpty().isSubsetOf(expected));
+          assertThat(
+                  onIt.stream()
+                      .filter(r -> r.getVerbs().containsAll(List.of("get", "update")))
+                      .flatMap(r -> r.getResourceNames().stream())
+                      .collect(Collectors.toSet()))
+              .as("get and update on every %s the controller uses", resource)
+              .isEqualTo(expected);
+        });
+  }
 }
