@@ -118,7 +118,7 @@ class KubernetesManifestsTest {
         || o instanceof CustomResourceDefinition
         || o instanceof ClusterRole
         || o.getKind().startsWith("ClusterRole")
-        || o.getKind().startsWith("ValidatingWebhook"));
+        || o.getKind().startsWith("Validating"));
   }
 
   static java.util.Optional<PodSpec> podSpec(HasMetadata o) {
@@ -381,5 +381,49 @@ class KubernetesManifestsTest {
               .as("get and update on every %s the controller uses", resource)
               .isEqualTo(expected);
         });
+  }
+
+  /**
+   * Issue 15: RBAC cannot limit the controller's `patch` on nodes to the start-up taint, so a
+   * ValidatingAdmissionPolicy, bound with Deny, matches every Node update by the controller's
+   * service account and allows removing that taint only.
+   */
+  @Test
+  void nodePatchesByTheControllerAreLimitedToTheStartupTaintByAnAdmissionPolicy() {
+    io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy policy =
+        only(
+            io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy
+                .class,
+            "egressgw-controller-node-patches");
+    var binding =
+        only(
+            io.fabric8.kubernetes.api.model.admissionregistration.v1
+                .ValidatingAdmissionPolicyBinding.class,
+            "egressgw-controller-node-patches");
+
+    assertThat(binding.getSpec().getPolicyName()).isEqualTo("egressgw-controller-node-patches");
+    assertThat(binding.getSpec().getValidationActions()).containsExactly("Deny");
+    assertThat(policy.getSpec().getFailurePolicy()).isEqualTo("Fail");
+    assertThat(policy.getSpec().getMatchConstraints().getResourceRules())
+        .anySatisfy(
+            r -> {
+              assertThat(r.getResources()).contains("nodes");
+              assertThat(r.getOperations()).contains("UPDATE");
+            });
+    assertThat(policy.getSpec().getMatchConditions())
+        .singleElement()
+        .satisfies(
+            c ->
+                assertThat(c.getExpression())
+                    .contains("system:serviceaccount:egressgw-system:egressgw-controller"));
+    assertThat(policy.getSpec().getValidations())
+        .anySatisfy(
+            v ->
+                assertThat(v.getExpression())
+                    .contains("'" + io.egressgw.controller.StartupTaint.KEY + "'"));
+    assertThat(policy.getSpec().getValidations())
+        .extracting(v -> v.getExpression())
+        .anySatisfy(e -> assertThat(e).contains("metadata.labels"))
+        .anySatisfy(e -> assertThat(e).contains("spec.unschedulable"));
   }
 }
