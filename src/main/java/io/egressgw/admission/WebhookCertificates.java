@@ -37,40 +37,19 @@ public final class WebhookCertificates {
   /** Returns the material in use after making sure it is stored, written to dir and trusted. */
   public static ServingCertificates.Issued ensure(
       KubernetesClient client, String namespace, Path dir, Clock clock) throws Exception {
-    ServingCertificates.Issued tls = current(client, namespace, clock).orElse(null);
+    Secret stored = client.secrets().inNamespace(namespace).withName(SECRET).get();
+    ServingCertificates.Issued tls = usable(stored, clock).orElse(null);
     if (tls == null) {
       ServingCertificates.Issued fresh =
           ServingCertificates.issue(
               ServingCertificates.serviceDnsNames(SERVICE, namespace), clock.instant(), VALIDITY);
-      Secret secret =
-          new SecretBuilder()
-              .withNewMetadata()
-              .withName(SECRET)
-              .withNamespace(namespace)
-              .endMetadata()
-              .withType("kubernetes.io/tls")
-              .withData(
-                  Map.of(
-                      "ca.crt",
-                      b64(fresh.caCertificate()),
-                      "tls.crt",
-                      b64(fresh.certificate()),
-                      "tls.key",
-                      b64(fresh.privateKey())))
-              .build();
-      try {
-        client
-            .secrets()
-            .inNamespace(namespace)
-            .resource(secret)
-            .createOr(existing -> existing.update());
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 409) {
-          throw e;
-        }
-      }
-      // Another replica may have won the race: use what is stored.
-      tls = current(client, namespace, clock).orElse(fresh);
+      store(client, namespace, stored, fresh);
+      // Whoever stored first won (this step or a concurrent one): every replica uses what is
+      // stored.
+      tls =
+          current(client, namespace, clock)
+              .orElseThrow(
+                  () -> new IllegalStateException("no usable " + SECRET + " after storing"));
     }
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("tls.crt"), tls.certificate());
@@ -100,10 +79,54 @@ public final class WebhookCertificates {
     return tls;
   }
 
+  /**
+   * Stores {@code fresh} unless another init step stored material since {@code seen} was read: a
+   * missing Secret is created (409: someone else created it first), one that is about to expire is
+   * replaced only at the resourceVersion that was read (409: someone else replaced it first). So
+   * two concurrent init steps never overwrite each other and end up with the same material (issue
+   * 15: the second one's update used to overwrite the first one's, and replicas then served
+   * different CAs, which the API server refused for half the writes).
+   */
+  static void store(
+      KubernetesClient client, String namespace, Secret seen, ServingCertificates.Issued fresh) {
+    Secret secret =
+        new SecretBuilder()
+            .withNewMetadata()
+            .withName(SECRET)
+            .withNamespace(namespace)
+            .withResourceVersion(seen == null ? null : seen.getMetadata().getResourceVersion())
+            .endMetadata()
+            .withType("kubernetes.io/tls")
+            .withData(
+                Map.of(
+                    "ca.crt",
+                    b64(fresh.caCertificate()),
+                    "tls.crt",
+                    b64(fresh.certificate()),
+                    "tls.key",
+                    b64(fresh.privateKey())))
+            .build();
+    try {
+      if (seen == null) {
+        client.secrets().inNamespace(namespace).resource(secret).create();
+      } else {
+        client.secrets().inNamespace(namespace).resource(secret).lockResourceVersion().update();
+      }
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+    }
+  }
+
   /** The stored material, if present and not about to expire. */
   static Optional<ServingCertificates.Issued> current(
       KubernetesClient client, String namespace, Clock clock) throws Exception {
-    Secret secret = client.secrets().inNamespace(namespace).withName(SECRET).get();
+    return usable(client.secrets().inNamespace(namespace).withName(SECRET).get(), clock);
+  }
+
+  /** The material of {@code secret}, if it is complete and not about to expire. */
+  static Optional<ServingCertificates.Issued> usable(Secret secret, Clock clock) throws Exception {
     if (secret == null
         || secret.getData() == null
         || !secret

@@ -1,6 +1,7 @@
 package io.egressgw.controller;
 
 import io.egressgw.security.ReviewCache;
+import io.egressgw.security.ReviewQueue;
 import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.api.model.authentication.UserInfo;
@@ -20,13 +21,9 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
@@ -40,6 +37,13 @@ import org.jboss.logging.Logger;
  *       account and the token must be bound to a pod on that node (the {@code
  *       authentication.kubernetes.io/node-name} extra, Kubernetes 1.30+). Results are cached.
  * </ul>
+ *
+ * <p>Under a flood of junk tokens (issue 15): failed reviews are remembered for {@link
+ * #NEGATIVE_TTL}, unknown tokens queue at most {@link #REVIEW_QUEUE} deep and are answered {@link
+ * AuthOutcome#BUSY} (429) beyond, and a token that was valid before is reviewed again on a lane of
+ * its own that junk tokens cannot reach: in the background once its cache entry is half through its
+ * TTL, or, should it have expired, while the request waits. So agents' heartbeats keep their timing
+ * while the flood lasts.
  */
 @ApplicationScoped
 public class AgentAuthenticator {
@@ -59,21 +63,21 @@ public class AgentAuthenticator {
   /** How long a failed review is remembered: a junk token repeated costs one review. */
   static final Duration NEGATIVE_TTL = Duration.ofSeconds(10);
 
+  /** Tokens that were valid once are remembered this many times their cache TTL (renewal lane). */
+  static final int KNOWN_VALID_TTLS = 10;
+
   private volatile NodeTokens nodeTokens;
   private volatile ReviewCache<Cached> reviews;
   private volatile ReviewCache<Boolean> failedReviews;
-  private final ExecutorService reviewers =
-      new ThreadPoolExecutor(
-          2,
-          2,
-          0,
-          TimeUnit.MILLISECONDS,
-          new ArrayBlockingQueue<>(REVIEW_QUEUE),
-          r -> {
-            Thread t = new Thread(r, "egw-token-review");
-            t.setDaemon(true);
-            return t;
-          });
+  private volatile ReviewCache<Boolean> knownValid;
+  private final ReviewQueue reviewers = new ReviewQueue("egw-token-review", 2, REVIEW_QUEUE);
+
+  /** Reviews of tokens that were valid before: junk never queues here. */
+  private final ReviewQueue renewals = new ReviewQueue("egw-token-renewal", 2, REVIEW_QUEUE);
+
+  /** Reviews in flight by token hash, shared by the requests that carry the same token. */
+  private final ConcurrentHashMap<String, CompletableFuture<Cached>> inFlight =
+      new ConcurrentHashMap<>();
 
   private record Cached(String node, AuthOutcome outcomeForNode) {}
 
@@ -82,6 +86,9 @@ public class AgentAuthenticator {
       synchronized (this) {
         if (reviews == null) {
           failedReviews = new ReviewCache<>(clock, NEGATIVE_TTL, CACHED_TOKENS);
+          knownValid =
+              new ReviewCache<>(
+                  clock, settings.auth().cacheTtl().multipliedBy(KNOWN_VALID_TTLS), CACHED_TOKENS);
           reviews = new ReviewCache<>(clock, settings.auth().cacheTtl(), CACHED_TOKENS);
         }
       }
@@ -156,31 +163,62 @@ public class AgentAuthenticator {
     String key = sha256(token);
     Optional<Cached> c = reviews().get(key);
     if (c.isPresent()) {
+      if (reviews.dueForRefresh(key)) {
+        // Reviewed again ahead of expiry, in the background: a live agent never waits for one.
+        var unused = shared(key, token, renewals);
+      }
       return CompletableFuture.completedFuture(verdict(c.get(), node));
     }
     if (failedReviews.get(key).isPresent()) {
       return CompletableFuture.completedFuture(AuthOutcome.UNAUTHENTICATED);
     }
-    try {
-      return CompletableFuture.supplyAsync(
-          () -> {
-            Cached fresh = tokenReview(token);
-            if (fresh == null) {
-              // The API server could not answer: not the token's fault, so nothing is remembered.
-              return AuthOutcome.UNAUTHENTICATED;
-            }
-            if (fresh.outcomeForNode() == AuthOutcome.UNAUTHENTICATED) {
-              failedReviews.put(key, Boolean.TRUE);
-            } else {
-              reviews.put(key, fresh);
-            }
-            return verdict(fresh, node);
-          },
-          reviewers);
-    } catch (RejectedExecutionException full) {
-      // The queue is full (a flood of unknown tokens): refuse now rather than queue without bound.
-      return CompletableFuture.completedFuture(AuthOutcome.UNAUTHENTICATED);
+    ReviewQueue lane = knownValid.get(key).isPresent() ? renewals : reviewers;
+    // The queue is full (a flood of unknown tokens): refuse now rather than queue without bound.
+    return shared(key, token, lane)
+        .<CompletionStage<AuthOutcome>>map(
+            f -> f.thenApply(r -> r == null ? AuthOutcome.UNAUTHENTICATED : verdict(r, node)))
+        .orElseGet(() -> CompletableFuture.completedFuture(AuthOutcome.BUSY));
+  }
+
+  /**
+   * The review of {@code token} in flight, or a new one on {@code lane}; empty when the lane is
+   * full. Requests with the same token share one review (an agent heartbeats every 100 ms, a review
+   * may take longer). Its result is null when the API server could not answer.
+   */
+  private Optional<CompletableFuture<Cached>> shared(String key, String token, ReviewQueue lane) {
+    CompletableFuture<Cached> pending = inFlight.get(key);
+    if (pending != null) {
+      return Optional.of(pending);
     }
+    Optional<CompletableFuture<Cached>> fresh = lane.submit(() -> reviewAndRemember(key, token));
+    fresh.ifPresent(
+        f -> {
+          inFlight.put(key, f);
+          var unused = f.whenComplete((r, e) -> inFlight.remove(key, f));
+          if (f.isDone()) {
+            inFlight.remove(key, f);
+          }
+        });
+    return fresh;
+  }
+
+  /** Reviews the token and caches the outcome; null when the API server could not answer. */
+  private Cached reviewAndRemember(String key, String token) {
+    Cached fresh = tokenReview(token);
+    if (fresh == null) {
+      // The API server could not answer: not the token's fault, so nothing is remembered.
+      return null;
+    }
+    if (fresh.outcomeForNode() == AuthOutcome.UNAUTHENTICATED) {
+      // also ends a cached success: a token revoked since is refused from now on
+      reviews.remove(key);
+      knownValid.remove(key);
+      failedReviews.put(key, Boolean.TRUE);
+    } else {
+      reviews.put(key, fresh);
+      knownValid.put(key, Boolean.TRUE);
+    }
+    return fresh;
   }
 
   /** A reviewed token bound to node X is allowed for X only; unbound results stand as they are. */

@@ -4,8 +4,11 @@ import io.egressgw.kube.NodeAddressBook;
 import io.egressgw.program.HeartbeatResponse;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport;
+import io.egressgw.program.ProgramSignatures;
 import io.egressgw.program.SignedProgram;
 import io.egressgw.rest.OwnAuthentication;
+import io.egressgw.rest.Problem;
+import io.egressgw.security.ReviewQueue;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
@@ -30,7 +33,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * controller never connects to a node.
  *
  * <ul>
- *   <li>401: no or invalid agent credential; 403: a valid credential of another node's agent.
+ *   <li>401: no or invalid agent credential; 403: a valid credential of another node's agent; 429
+ *       (Retry-After): the credential needs a review and the review queue is full. Decided by
+ *       {@link AgentChannelAuthFilter} before the body is read, and again here.
  *   <li>503 (with Retry-After): this replica does not lead; the agent retries, and reaches the
  *       leader once the Service routes there or the election settles. It keeps its state meanwhile.
  *   <li>404: this process runs in role agent.
@@ -93,11 +98,18 @@ public class AgentChannelResource {
       @PathParam("node") String node,
       @HeaderParam("Authorization") String authorization,
       @QueryParam("after") @DefaultValue("0") long after,
-      @QueryParam("base") @DefaultValue("0") long base) {
+      @QueryParam("base") @DefaultValue("0") long base,
+      @QueryParam("nonce") String nonce) {
     return guarded(
         node,
         authorization,
         () -> {
+          if (nonce != null && !ProgramSignatures.validNonce(nonce)) {
+            return done(
+                Response.status(400)
+                    .entity(new ChannelError("nonce must be 16 to 64 base64url characters"))
+                    .build());
+          }
           if (state.programs().acknowledgePoll(node, after)) {
             runtime.requestStatusRefresh();
           }
@@ -112,21 +124,22 @@ public class AgentChannelResource {
                           ? done(notLeader())
                           : program.isEmpty()
                               ? done(Response.noContent().build())
-                              : sign(node, base, program.get())
+                              : sign(node, base, program.get(), nonce)
                                   .thenApply(signed -> Response.ok(signed).build()));
         });
   }
 
   /**
    * A delta against {@code base} when the agent holds that program and this leader still has it,
-   * else the full program.
+   * else the full program; bound to the poll's nonce when it sent one.
    */
-  private CompletableFuture<SignedProgram> sign(String node, long base, NodeProgram program) {
+  private CompletableFuture<SignedProgram> sign(
+      String node, long base, NodeProgram program, String nonce) {
     Optional<NodeProgram> held =
         base > 0 ? state.programs().published(node, base) : Optional.empty();
     return held.isPresent()
-        ? signer.signDeltaAsync(held.get(), program)
-        : signer.signAsync(program);
+        ? signer.signDeltaAsync(held.get(), program, nonce)
+        : signer.signAsync(program, nonce);
   }
 
   /** Body of a 4xx/5xx answer on the channel. */
@@ -142,20 +155,44 @@ public class AgentChannelResource {
     return auth.authenticate(node, authorization)
         .thenCompose(
             outcome ->
-                switch (outcome) {
-                  case UNAUTHENTICATED ->
-                      done(
-                          Response.status(401)
-                              .header("WWW-Authenticate", "Bearer realm=\"egressgw-agent\"")
-                              .entity(new ChannelError("agent credential missing or invalid"))
-                              .build());
-                  case FORBIDDEN ->
-                      done(
-                          Response.status(403)
-                              .entity(new ChannelError("credential is not valid for node " + node))
-                              .build());
-                  case ALLOWED -> leadership.isLeader() ? work.get() : done(notLeader());
-                });
+                outcome == AuthOutcome.ALLOWED
+                    ? leadership.isLeader() ? work.get() : done(notLeader())
+                    : done(refusal(outcome, node)));
+  }
+
+  /**
+   * The answer to a caller that is not this node's agent: 401, 403, or 429 (problem+json with
+   * Retry-After) when its token could not be reviewed for a full review queue. Also used by {@link
+   * AgentChannelAuthFilter}, which refuses before the body is read.
+   */
+  static Response refusal(AuthOutcome outcome, String node) {
+    return switch (outcome) {
+      case UNAUTHENTICATED ->
+          Response.status(401)
+              .header("WWW-Authenticate", "Bearer realm=\"egressgw-agent\"")
+              .entity(new ChannelError("agent credential missing or invalid"))
+              .build();
+      case FORBIDDEN ->
+          Response.status(403)
+              .entity(new ChannelError("credential is not valid for node " + node))
+              .build();
+      case BUSY ->
+          Response.status(429)
+              .header("Retry-After", String.valueOf(ReviewQueue.RETRY_AFTER_SECONDS))
+              .type(Problem.MEDIA_TYPE)
+              .entity(
+                  new Problem(
+                      Problem.type("too-many-requests"),
+                      "Too Many Requests",
+                      429,
+                      "too many credentials waiting for review; retry after "
+                          + ReviewQueue.RETRY_AFTER_SECONDS
+                          + " s",
+                      "/v1/agents/" + node,
+                      java.util.List.of()))
+              .build();
+      case ALLOWED -> throw new IllegalArgumentException("not a refusal");
+    };
   }
 
   private static Response notLeader() {

@@ -7,5 +7,10 @@ public enum AuthOutcome {
   /** No credential, or one that is not valid: HTTP 401. */
   UNAUTHENTICATED,
   /** A valid credential, but of another node's agent (or not an agent at all): HTTP 403. */
-  FORBIDDEN
+  FORBIDDEN,
+  /**
+   * Not decided: the token needs a review and the review queue is full (a flood of unknown tokens):
+   * HTTP 429 with Retry-After.
+   */
+  BUSY
 }

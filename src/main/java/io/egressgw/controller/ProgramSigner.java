@@ -29,6 +29,11 @@ import org.jboss.logging.Logger;
  * programs from the controller only, whatever the transport. The key comes from a file (a Secret in
  * a cluster, shared by the replicas); in embedded/lab mode a key pair is generated on first use and
  * the public half written for the agents.
+ *
+ * <p>An agent's poll carries a nonce, and the answer is signed bound to it ({@link
+ * ProgramSignatures#signBound}): a recorded answer cannot be replayed to the agent later. Only a
+ * poll without a nonce (an agent from before binding) gets a plain signature, cached per
+ * generation.
  */
 @ApplicationScoped
 public class ProgramSigner {
@@ -40,8 +45,20 @@ public class ProgramSigner {
   private volatile PrivateKey privateKey;
   private volatile PublicKey publicKey;
   private final Map<String, Signed> lastSigned = new ConcurrentHashMap<>();
+  private final Map<String, Serialised> lastSerialised = new ConcurrentHashMap<>();
 
   private record Signed(long generation, SignedProgram program) {}
+
+  /** A program's JSON: what a bound answer re-signs costs a signature, not a serialisation. */
+  private static final class Serialised {
+    final long generation;
+    final byte[] json;
+
+    Serialised(long generation, byte[] json) {
+      this.generation = generation;
+      this.json = json;
+    }
+  }
 
   /**
    * Signs on a small pool of its own: a rollout completes hundreds of long-polls at once, and the
@@ -52,16 +69,41 @@ public class ProgramSigner {
           Math.max(2, Runtime.getRuntime().availableProcessors()),
           ReconcileLoop.daemon("egw-program-signer"));
 
-  public CompletableFuture<SignedProgram> signAsync(NodeProgram program) {
-    return CompletableFuture.supplyAsync(() -> sign(program), pool);
+  /** Signs the program bound to the poll's {@code nonce}; null: a plain signature. */
+  public CompletableFuture<SignedProgram> signAsync(NodeProgram program, String nonce) {
+    return CompletableFuture.supplyAsync(
+        () ->
+            nonce == null
+                ? sign(program)
+                : ProgramSignatures.signBound(serialised(program), nonce, key()),
+        pool);
   }
 
   /**
    * Signs what turns {@code base} (the program the agent holds) into {@code program}: a {@link
-   * ProgramDelta}, whose size follows the change rather than the program.
+   * ProgramDelta}, whose size follows the change rather than the program; bound to the poll's
+   * {@code nonce} unless it is null.
    */
-  public CompletableFuture<SignedProgram> signDeltaAsync(NodeProgram base, NodeProgram program) {
-    return CompletableFuture.supplyAsync(() -> signJson(ProgramDelta.between(base, program)), pool);
+  public CompletableFuture<SignedProgram> signDeltaAsync(
+      NodeProgram base, NodeProgram program, String nonce) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          byte[] delta = json(ProgramDelta.between(base, program));
+          return nonce == null
+              ? ProgramSignatures.sign(delta, key())
+              : ProgramSignatures.signBound(delta, nonce, key());
+        },
+        pool);
+  }
+
+  private byte[] serialised(NodeProgram program) {
+    Serialised cached = lastSerialised.get(program.node());
+    if (cached != null && cached.generation == program.generation()) {
+      return cached.json;
+    }
+    byte[] bytes = json(program);
+    lastSerialised.put(program.node(), new Serialised(program.generation(), bytes));
+    return bytes;
   }
 
   @PreDestroy
@@ -81,8 +123,12 @@ public class ProgramSigner {
 
   /** The exact JSON bytes of a program or delta, signed. */
   private SignedProgram signJson(Object payload) {
+    return ProgramSignatures.sign(json(payload), key());
+  }
+
+  private byte[] json(Object payload) {
     try {
-      return ProgramSignatures.sign(json.writeValueAsBytes(payload), key());
+      return json.writeValueAsBytes(payload);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

@@ -22,9 +22,26 @@ import org.bouncycastle.crypto.util.PublicKeyFactory;
 /**
  * Ed25519 signing and verification of programs (Bouncy Castle's lightweight API, see {@link
  * #parameters}), and PEM encoding of the keys (JDK key classes).
+ *
+ * <p>A program answered to a poll is <em>bound to that poll</em> ({@link #signBound}): the agent
+ * sends a fresh random nonce with every long-poll, and the signature covers the nonce as well as
+ * the payload, so a validly signed program is accepted only as the answer to the one request it was
+ * made for. A program recorded on the wire (or stolen from a node's logs) cannot be replayed later,
+ * even when its generation is still above what the agent applied (issue 15).
  */
 public final class ProgramSignatures {
   private static final String ALG = "Ed25519";
+
+  /**
+   * Prefix of a bound signature's message. A plain (unbound) signature covers JSON, which never
+   * starts with this, so neither kind of signature can pass for the other.
+   */
+  private static final byte[] BOUND_DOMAIN =
+      "egressgw-program-bound-v1\n".getBytes(StandardCharsets.US_ASCII);
+
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+  private static final java.util.regex.Pattern NONCE =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_-]{16,64}");
 
   private ProgramSignatures() {}
 
@@ -42,7 +59,77 @@ public final class ProgramSignatures {
     s.update(payload, 0, payload.length);
     return new SignedProgram(
         Base64.getEncoder().encodeToString(payload),
-        Base64.getEncoder().encodeToString(s.generateSignature()));
+        Base64.getEncoder().encodeToString(s.generateSignature()),
+        null);
+  }
+
+  /** A fresh poll nonce: 128 random bits, base64url without padding (22 characters). */
+  public static String newNonce() {
+    byte[] bytes = new byte[16];
+    RANDOM.nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  /** Whether {@code nonce} has the form of a poll nonce (base64url, 16 to 64 characters). */
+  public static boolean validNonce(String nonce) {
+    return nonce != null && NONCE.matcher(nonce).matches();
+  }
+
+  /** Signs the payload bound to the poll that carried {@code nonce} (see the class comment). */
+  public static SignedProgram signBound(byte[] payload, String nonce, PrivateKey key) {
+    if (!validNonce(nonce)) {
+      throw new IllegalArgumentException("not a poll nonce");
+    }
+    Ed25519Signer s = new Ed25519Signer();
+    s.init(true, parameters(key));
+    boundMessage(s, nonce, payload);
+    return new SignedProgram(
+        Base64.getEncoder().encodeToString(payload),
+        Base64.getEncoder().encodeToString(s.generateSignature()),
+        nonce);
+  }
+
+  /**
+   * The payload bytes when the program is validly signed under {@code key} and bound to the poll
+   * that sent {@code nonce}.
+   *
+   * @throws SecurityException when it is unsigned, unbound, bound to another poll, or the signature
+   *     does not verify
+   */
+  public static byte[] verifyBound(SignedProgram signed, String nonce, PublicKey key) {
+    if (signed == null || signed.payload() == null || signed.signature() == null) {
+      throw new SecurityException("unsigned program");
+    }
+    if (signed.nonce() == null) {
+      throw new SecurityException("program not bound to a poll");
+    }
+    if (!signed.nonce().equals(nonce)) {
+      throw new SecurityException("program bound to another poll");
+    }
+    byte[] payload = decode(signed.payload());
+    byte[] signature = decode(signed.signature());
+    Ed25519Signer s = new Ed25519Signer();
+    s.init(false, parameters(key));
+    boundMessage(s, nonce, payload);
+    if (!s.verifySignature(signature)) {
+      throw new SecurityException("program signature does not verify");
+    }
+    return payload;
+  }
+
+  private static void boundMessage(Ed25519Signer s, String nonce, byte[] payload) {
+    byte[] n = (nonce + "\n").getBytes(StandardCharsets.US_ASCII);
+    s.update(BOUND_DOMAIN, 0, BOUND_DOMAIN.length);
+    s.update(n, 0, n.length);
+    s.update(payload, 0, payload.length);
+  }
+
+  private static byte[] decode(String base64) {
+    try {
+      return Base64.getDecoder().decode(base64);
+    } catch (IllegalArgumentException e) {
+      throw new SecurityException("malformed program signature: " + e.getMessage(), e);
+    }
   }
 
   /**

@@ -8,7 +8,6 @@ import io.egressgw.security.KubernetesRbacGate.Verdict;
 import io.egressgw.validation.KubernetesNames;
 import io.fabric8.kubernetes.api.model.authentication.UserInfo;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ResourceInfo;
@@ -39,7 +38,9 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  *       (403): nothing is public by accident.
  * </ol>
  *
- * Every refusal is problem+json. Tokens are never logged.
+ * Reviews are cached ({@link KubernetesRbacGate}); a call the caches cannot decide queues for a
+ * review, and is refused 429 with Retry-After when the queue is full. Every refusal is
+ * problem+json. Tokens are never logged.
  */
 public class RestAuthorizationFilter {
   private static final Logger LOG = Logger.getLogger(RestAuthorizationFilter.class);
@@ -87,9 +88,29 @@ public class RestAuthorizationFilter {
                 rbac.resource(),
                 parameters.getFirst("namespace"),
                 parameters.getFirst("name"));
-    return Uni.createFrom()
-        .item(() -> check(token, call, path))
-        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    if (gate.answersFromCache(token, call)) {
+      return Uni.createFrom().item(check(token, call, path));
+    }
+    Optional<java.util.concurrent.CompletableFuture<Response>> queued =
+        gate.queue().submit(() -> check(token, call, path));
+    return queued.isPresent()
+        ? Uni.createFrom().completionStage(queued.get())
+        : Uni.createFrom().item(busy(path));
+  }
+
+  /** 429: the review queue is full (a flood of unknown tokens); cached callers are not affected. */
+  static Response busy(String path) {
+    return Response.fromResponse(
+            problem(
+                429,
+                "too-many-requests",
+                "Too Many Requests",
+                "Too many requests are waiting for a token review; retry after "
+                    + ReviewQueue.RETRY_AFTER_SECONDS
+                    + " s.",
+                path))
+        .header("Retry-After", String.valueOf(ReviewQueue.RETRY_AFTER_SECONDS))
+        .build();
   }
 
   boolean enforced() {

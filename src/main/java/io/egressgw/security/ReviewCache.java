@@ -47,8 +47,22 @@ public final class ReviewCache<V> {
     return Optional.of(e.value());
   }
 
+  /**
+   * Whether the entry for {@code key} is present and in the second half of its TTL: a caller may
+   * review it again in the background while still using it, so that it never expires under a client
+   * that keeps using it.
+   */
+  public synchronized boolean dueForRefresh(String key) {
+    Entry<V> e = entries.get(key);
+    return e != null && e.until() - clock.millis() <= ttlMillis / 2;
+  }
+
   public synchronized void put(String key, V value) {
     entries.put(key, new Entry<>(value, clock.millis() + ttlMillis));
+  }
+
+  public synchronized void remove(String key) {
+    entries.remove(key);
   }
 
   public synchronized int size() {

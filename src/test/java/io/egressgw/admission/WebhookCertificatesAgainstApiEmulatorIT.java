@@ -91,6 +91,62 @@ class WebhookCertificatesAgainstApiEmulatorIT {
         .containsExactly(renewed.certificate());
   }
 
+  private ServingCertificates.Issued issue(Clock clock) {
+    return ServingCertificates.issue(
+        ServingCertificates.serviceDnsNames("egressgw-controller", "egressgw-system"),
+        clock.instant(),
+        Duration.ofDays(365));
+  }
+
+  private String storedCertificate() {
+    return WebhookCertificates.unb64(
+        client
+            .secrets()
+            .inNamespace("egressgw-system")
+            .withName("egressgw-webhook-tls")
+            .get()
+            .getData()
+            .get("tls.crt"));
+  }
+
+  // Issue 15: two init steps that both found no Secret each issue material; the second one's
+  // store must not overwrite the first one's (it used to: create-or-update), so both replicas
+  // serve what is stored.
+  @Test
+  void twoInitStepsThatFoundNothingEndUpWithTheFirstOnesMaterial() throws Exception {
+    ServingCertificates.Issued first = issue(now);
+    ServingCertificates.Issued second = issue(now);
+
+    WebhookCertificates.store(client, "egressgw-system", null, first);
+    WebhookCertificates.store(client, "egressgw-system", null, second);
+
+    assertThat(storedCertificate()).isEqualTo(first.certificate());
+    assertThat(
+            WebhookCertificates.current(client, "egressgw-system", now)
+                .orElseThrow()
+                .caCertificate())
+        .isEqualTo(first.caCertificate());
+  }
+
+  // Issue 15: at day 340 two init steps both read the expiring Secret and renew it; the one that
+  // replaces it first wins, the other's replace (at the resourceVersion it read) is refused.
+  @Test
+  void twoInitStepsRenewingAtOnceEndUpWithTheFirstOnesMaterial() throws Exception {
+    WebhookCertificates.ensure(client, "egressgw-system", dir, now);
+    Clock day340 = Clock.offset(now, Duration.ofDays(340));
+    var seen =
+        client.secrets().inNamespace("egressgw-system").withName("egressgw-webhook-tls").get();
+    ServingCertificates.Issued first = issue(day340);
+    ServingCertificates.Issued second = issue(day340);
+
+    WebhookCertificates.store(client, "egressgw-system", seen, first);
+    WebhookCertificates.store(client, "egressgw-system", seen, second);
+
+    assertThat(storedCertificate()).isEqualTo(first.certificate());
+    assertThat(WebhookCertificates.ensure(client, "egressgw-system", dir, day340).certificate())
+        .isEqualTo(first.certificate());
+  }
+
   static X509Certificate x509(String pem) throws Exception {
     return (X509Certificate)
         CertificateFactory.getInstance("X.509")

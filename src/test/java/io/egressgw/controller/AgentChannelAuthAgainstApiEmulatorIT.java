@@ -35,6 +35,9 @@ class AgentChannelAuthAgainstApiEmulatorIT {
   @ConfigProperty(name = "egressgw.controller.channel.auth.token-dir")
   String tokenDir;
 
+  @ConfigProperty(name = "quarkus.http.test-port")
+  int port;
+
   static String report(String node) {
     return "{\"node\":\""
         + node
@@ -162,5 +165,35 @@ class AgentChannelAuthAgainstApiEmulatorIT {
         .post("/v1/agents/node-b/heartbeat")
         .then()
         .statusCode(400);
+  }
+
+  /**
+   * Issue 15: a caller without a valid credential is refused before the controller reads its body
+   * (here one that announces 60,000 bytes and never sends them), so it cannot make the controller
+   * buffer bodies it has not authenticated.
+   */
+  @Test
+  void aCallerWithoutAValidCredentialIsRefusedBeforeItsBodyIsRead() throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("localhost", port)) {
+      socket.setSoTimeout(10_000);
+      socket
+          .getOutputStream()
+          .write(
+              ("POST /v1/agents/node-b/heartbeat HTTP/1.1\r\n"
+                      + "Host: localhost\r\n"
+                      + "Authorization: Bearer nonsense\r\n"
+                      + "Content-Type: application/json\r\n"
+                      + "Content-Length: 60000\r\n\r\n{")
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+
+      String statusLine =
+          new java.io.BufferedReader(
+                  new java.io.InputStreamReader(
+                      socket.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII))
+              .readLine();
+
+      assertEquals("HTTP/1.1 401 Unauthorized", statusLine);
+    }
   }
 }

@@ -118,7 +118,7 @@ class KubernetesManifestsTest {
         || o instanceof CustomResourceDefinition
         || o instanceof ClusterRole
         || o.getKind().startsWith("ClusterRole")
-        || o.getKind().startsWith("ValidatingWebhook"));
+        || o.getKind().startsWith("Validating"));
   }
 
   static java.util.Optional<PodSpec> podSpec(HasMetadata o) {
@@ -345,5 +345,85 @@ class KubernetesManifestsTest {
         .map(EnvVar::getValue)
         .findFirst()
         .orElseThrow(() -> new AssertionError(c.getName() + " has no env " + name));
+  }
+
+  /**
+   * Issue 15: the controller reads and writes its Secrets, ConfigMap and Lease by name only (create
+   * cannot be limited to a name: RBAC does not know it when it authorises a create).
+   */
+  @Test
+  void secretsConfigMapsAndLeasesAreLimitedToTheNamesTheControllerUses() {
+    Map<String, Set<String>> names =
+        Map.of(
+            // admission.WebhookCertificates.SECRET, bootstrap.ControllerInit.SIGNING_SECRET
+            "secrets", Set.of("egressgw-webhook-tls", "egressgw-program-signing"),
+            // bootstrap.ControllerInit.AGENT_TRUST
+            "configmaps", Set.of("egressgw-agent-trust"),
+            // egressgw.controller.leader-election.lease-name
+            "leases", Set.of("egressgw-controller"));
+    List<PolicyRule> rules = new ArrayList<>();
+    rules.addAll(only(ClusterRole.class, "egressgw-controller").getRules());
+    rules.addAll(only(Role.class, "egressgw-controller").getRules());
+    names.forEach(
+        (resource, expected) -> {
+          List<PolicyRule> onIt =
+              rules.stream().filter(r -> r.getResources().contains(resource)).toList();
+          assertThat(onIt)
+              .as("rules on %s other than create name what they apply to", resource)
+              .filteredOn(r -> r.getVerbs().stream().anyMatch(v -> !"create".equals(v)))
+              .isNotEmpty()
+              .allSatisfy(r -> assertThat(r.getResourceNames()).isNotEmpty().isSubsetOf(expected));
+          assertThat(
+                  onIt.stream()
+                      .filter(r -> r.getVerbs().containsAll(List.of("get", "update")))
+                      .flatMap(r -> r.getResourceNames().stream())
+                      .collect(Collectors.toSet()))
+              .as("get and update on every %s the controller uses", resource)
+              .isEqualTo(expected);
+        });
+  }
+
+  /**
+   * Issue 15: RBAC cannot limit the controller's `patch` on nodes to the start-up taint, so a
+   * ValidatingAdmissionPolicy, bound with Deny, matches every Node update by the controller's
+   * service account and allows removing that taint only.
+   */
+  @Test
+  void nodePatchesByTheControllerAreLimitedToTheStartupTaintByAnAdmissionPolicy() {
+    io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy policy =
+        only(
+            io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy
+                .class,
+            "egressgw-controller-node-patches");
+    var binding =
+        only(
+            io.fabric8.kubernetes.api.model.admissionregistration.v1
+                .ValidatingAdmissionPolicyBinding.class,
+            "egressgw-controller-node-patches");
+
+    assertThat(binding.getSpec().getPolicyName()).isEqualTo("egressgw-controller-node-patches");
+    assertThat(binding.getSpec().getValidationActions()).containsExactly("Deny");
+    assertThat(policy.getSpec().getFailurePolicy()).isEqualTo("Fail");
+    assertThat(policy.getSpec().getMatchConstraints().getResourceRules())
+        .anySatisfy(
+            r -> {
+              assertThat(r.getResources()).contains("nodes");
+              assertThat(r.getOperations()).contains("UPDATE");
+            });
+    assertThat(policy.getSpec().getMatchConditions())
+        .singleElement()
+        .satisfies(
+            c ->
+                assertThat(c.getExpression())
+                    .contains("system:serviceaccount:egressgw-system:egressgw-controller"));
+    assertThat(policy.getSpec().getValidations())
+        .anySatisfy(
+            v ->
+                assertThat(v.getExpression())
+                    .contains("'" + io.egressgw.controller.StartupTaint.KEY + "'"));
+    assertThat(policy.getSpec().getValidations())
+        .extracting(v -> v.getExpression())
+        .anySatisfy(e -> assertThat(e).contains("metadata.labels"))
+        .anySatisfy(e -> assertThat(e).contains("spec.unschedulable"));
   }
 }

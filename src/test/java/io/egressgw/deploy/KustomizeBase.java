@@ -90,7 +90,7 @@ final class KustomizeBase {
     return !(o instanceof Namespace
         || o instanceof CustomResourceDefinition
         || o.getKind().startsWith("ClusterRole")
-        || o.getKind().startsWith("ValidatingWebhook"));
+        || o.getKind().startsWith("Validating"));
   }
 
   static Optional<PodSpec> podSpec(HasMetadata o) {

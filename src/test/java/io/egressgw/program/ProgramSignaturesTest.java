@@ -40,17 +40,21 @@ class ProgramSignaturesTest {
         SecurityException.class,
         () ->
             ProgramSignatures.verify(
-                new SignedProgram(tampered, signed.signature()), controller.getPublic()));
+                new SignedProgram(tampered, signed.signature(), null), controller.getPublic()));
   }
 
   @Test
   void rejectsAnUnsignedOrMalformedProgram() {
     assertThrows(
         SecurityException.class,
-        () -> ProgramSignatures.verify(new SignedProgram("e30=", null), controller.getPublic()));
+        () ->
+            ProgramSignatures.verify(
+                new SignedProgram("e30=", null, null), controller.getPublic()));
     assertThrows(
         SecurityException.class,
-        () -> ProgramSignatures.verify(new SignedProgram("e30=", "!!"), controller.getPublic()));
+        () ->
+            ProgramSignatures.verify(
+                new SignedProgram("e30=", "!!", null), controller.getPublic()));
   }
 
   @Test
@@ -76,7 +80,8 @@ class ProgramSignaturesTest {
     SignedProgram byJdk =
         new SignedProgram(
             Base64.getEncoder().encodeToString(payload),
-            Base64.getEncoder().encodeToString(jdk.sign()));
+            Base64.getEncoder().encodeToString(jdk.sign()),
+            null);
     assertArrayEquals(payload, ProgramSignatures.verify(byJdk, controller.getPublic()));
   }
 
@@ -85,5 +90,55 @@ class ProgramSignaturesTest {
     SignedProgram signed = ProgramSignatures.sign(payload, controller.getPrivate());
     var rsa = java.security.KeyPairGenerator.getInstance("RSA").generateKeyPair();
     assertThrows(SecurityException.class, () -> ProgramSignatures.verify(signed, rsa.getPublic()));
+  }
+
+  @Test
+  void aBoundProgramVerifiesOnlyForThePollThatCarriedItsNonce() {
+    String poll = ProgramSignatures.newNonce();
+    SignedProgram signed = ProgramSignatures.signBound(payload, poll, controller.getPrivate());
+
+    assertArrayEquals(payload, ProgramSignatures.verifyBound(signed, poll, controller.getPublic()));
+    assertThrows(
+        SecurityException.class,
+        () ->
+            ProgramSignatures.verifyBound(
+                signed, ProgramSignatures.newNonce(), controller.getPublic()));
+  }
+
+  @Test
+  void aBoundProgramCannotBeRelabelledWithAnotherNonce() {
+    String poll = ProgramSignatures.newNonce();
+    String later = ProgramSignatures.newNonce();
+    SignedProgram signed = ProgramSignatures.signBound(payload, poll, controller.getPrivate());
+    SignedProgram relabelled = new SignedProgram(signed.payload(), signed.signature(), later);
+
+    assertThrows(
+        SecurityException.class,
+        () -> ProgramSignatures.verifyBound(relabelled, later, controller.getPublic()));
+  }
+
+  @Test
+  void anUnboundProgramIsRefusedWhereABoundOneIsExpected() {
+    String poll = ProgramSignatures.newNonce();
+    SignedProgram plain = ProgramSignatures.sign(payload, controller.getPrivate());
+    SignedProgram labelled = new SignedProgram(plain.payload(), plain.signature(), poll);
+
+    assertThrows(
+        SecurityException.class,
+        () -> ProgramSignatures.verifyBound(plain, poll, controller.getPublic()));
+    assertThrows(
+        SecurityException.class,
+        () -> ProgramSignatures.verifyBound(labelled, poll, controller.getPublic()));
+  }
+
+  @Test
+  void pollNoncesAreFreshAndWellFormed() {
+    String a = ProgramSignatures.newNonce();
+    String b = ProgramSignatures.newNonce();
+    org.junit.jupiter.api.Assertions.assertNotEquals(a, b);
+    org.junit.jupiter.api.Assertions.assertTrue(ProgramSignatures.validNonce(a));
+    org.junit.jupiter.api.Assertions.assertFalse(ProgramSignatures.validNonce("short"));
+    org.junit.jupiter.api.Assertions.assertFalse(
+        ProgramSignatures.validNonce("../../../../etc/passwd-xxxxxxxx"));
   }
 }

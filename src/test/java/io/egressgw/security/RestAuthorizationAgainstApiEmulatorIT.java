@@ -52,6 +52,13 @@ class RestAuthorizationAgainstApiEmulatorIT {
     }
   }
 
+  /** TokenReviews and SubjectAccessReviews the API server was asked for. */
+  static final java.util.concurrent.atomic.AtomicInteger TOKEN_REVIEWS =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  static final java.util.concurrent.atomic.AtomicInteger ACCESS_REVIEWS =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   @KubernetesTestServer KubernetesServer server;
   @Inject KubernetesClient client;
 
@@ -64,9 +71,10 @@ class RestAuthorizationAgainstApiEmulatorIT {
         .andReply(
             201,
             req -> {
+              TOKEN_REVIEWS.incrementAndGet();
               TokenReview in = read(req.getBody().readUtf8(), TokenReview.class);
               String user =
-                  Map.of("alice-token", "alice", "admin-token", "admin")
+                  Map.of("alice-token", "alice", "admin-token", "admin", "carol-token", "carol")
                       .get(in.getSpec().getToken());
               return new TokenReviewBuilder(in)
                   .withNewStatus()
@@ -86,11 +94,12 @@ class RestAuthorizationAgainstApiEmulatorIT {
         .andReply(
             201,
             req -> {
+              ACCESS_REVIEWS.incrementAndGet();
               SubjectAccessReview in = read(req.getBody().readUtf8(), SubjectAccessReview.class);
               var attrs = in.getSpec().getResourceAttributes();
               boolean allowed =
                   "admin".equals(in.getSpec().getUser())
-                      || ("alice".equals(in.getSpec().getUser())
+                      || (Set.of("alice", "carol").contains(in.getSpec().getUser())
                           && Set.of("get", "list").contains(attrs.getVerb())
                           && "networking.gke.io".equals(attrs.getGroup()));
               return new SubjectAccessReviewBuilder(in)
@@ -191,5 +200,33 @@ class RestAuthorizationAgainstApiEmulatorIT {
   @Test
   void healthAndTheContractNeedNoToken() {
     given().when().get("/q/health/live").then().statusCode(200);
+  }
+
+  /**
+   * Issue 15: reviews are cached, so a client's repeated calls cost one TokenReview and one
+   * SubjectAccessReview (not two API calls each), and a junk token repeated costs one review.
+   */
+  @Test
+  void repeatedCallsReuseTheReviewsAndAJunkTokenIsReviewedOnce() {
+    int tokenReviews = TOKEN_REVIEWS.get();
+    int accessReviews = ACCESS_REVIEWS.get();
+
+    for (int i = 0; i < 5; i++) {
+      given()
+          .header("Authorization", "Bearer carol-token")
+          .when()
+          .get(GROUPS)
+          .then()
+          .statusCode(200);
+      given()
+          .header("Authorization", "Bearer junk-repeated")
+          .when()
+          .get(GROUPS)
+          .then()
+          .statusCode(401);
+    }
+
+    assertThat(TOKEN_REVIEWS.get() - tokenReviews).isEqualTo(2); // carol's and the junk token
+    assertThat(ACCESS_REVIEWS.get() - accessReviews).isEqualTo(1);
   }
 }

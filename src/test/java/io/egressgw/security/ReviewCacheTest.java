@@ -54,4 +54,18 @@ class ReviewCacheTest {
     assertThat(cache.get("agent")).contains("worker1");
     assertThat(cache.get("junk-0")).isEmpty();
   }
+
+  @Test
+  void anEntryIsDueForRefreshInTheSecondHalfOfItsTtl() {
+    SteppedClock clock = new SteppedClock();
+    ReviewCache<String> cache = new ReviewCache<>(clock, Duration.ofSeconds(10), 10);
+    cache.put("t", "worker1");
+
+    clock.now = clock.now.plusSeconds(4);
+    assertThat(cache.dueForRefresh("t")).isFalse();
+    clock.now = clock.now.plusSeconds(1);
+    assertThat(cache.dueForRefresh("t")).isTrue();
+    assertThat(cache.get("t")).contains("worker1");
+    assertThat(cache.dueForRefresh("unknown")).isFalse();
+  }
 }

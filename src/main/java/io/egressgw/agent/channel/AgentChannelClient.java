@@ -185,7 +185,10 @@ public final class AgentChannelClient {
     return programsApplied.get();
   }
 
-  /** Programs refused: bad or missing signature, or addressed to another node. */
+  /**
+   * Programs refused: bad or missing signature, not bound to the poll they answered, addressed to
+   * another node, or not newer than the one applied.
+   */
   public long programsRejected() {
     return programsRejected.get();
   }
@@ -393,15 +396,18 @@ public final class AgentChannelClient {
     NodeProgram held = current;
     // base=G: "I hold program G, a delta against it will do" (only for the program applied last).
     String base = held != null && held.generation() == after ? "&base=" + after : "";
+    // A fresh nonce per poll: the answer must be signed bound to it, so only this poll's answer
+    // is ever applied (a recorded program replayed later is refused whatever its generation).
+    String nonce = ProgramSignatures.newNonce();
     send(
             HttpMethod.GET,
-            "/v1/agents/" + node + "/program?after=" + after + base,
+            "/v1/agents/" + node + "/program?after=" + after + base + "&nonce=" + nonce,
             null,
             pollTimeout.toMillis())
         .compose(
             reply -> {
               if (reply.status() == 200) {
-                return accept(reply.body()).map(v -> 0L);
+                return accept(reply.body(), nonce).map(v -> 0L);
               }
               if (reply.status() == 204) {
                 return Future.succeededFuture(0L);
@@ -424,8 +430,12 @@ public final class AgentChannelClient {
             });
   }
 
-  /** Verifies and applies one program; a rejected program is counted and pauses polling briefly. */
-  private Future<Void> accept(Buffer body) {
+  /**
+   * Verifies and applies one program, the answer to the poll that sent {@code nonce}; a rejected
+   * program is counted and pauses polling briefly. Rejection never touches what the node has: it
+   * keeps forwarding with the program it applied last (fail static).
+   */
+  private Future<Void> accept(Buffer body, String nonce) {
     NodeProgram program;
     try {
       lastProgramBytes = body.length();
@@ -435,7 +445,7 @@ public final class AgentChannelClient {
         throw new SecurityException("controller public key not available yet");
       }
       com.fasterxml.jackson.databind.JsonNode tree =
-          json.readTree(ProgramSignatures.verify(signed, key));
+          json.readTree(ProgramSignatures.verifyBound(signed, nonce, key));
       if (tree.has("baseGeneration")) {
         ProgramDelta delta = json.treeToValue(tree, ProgramDelta.class);
         NodeProgram held = current;

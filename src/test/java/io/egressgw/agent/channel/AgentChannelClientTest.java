@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressgw.controller.SimulatedAgent;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.ProgramSignatures;
-import io.egressgw.program.SignedProgram;
 import io.egressgw.testing.ManualClock;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -31,9 +30,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The agent's channel client against a stand-in controller on a Unix socket: it applies programs
- * signed with the controller's key only; it keeps its floating IPs however long the controller is
- * unreachable (fail static, measured on a clock the test moves by hand); and a heartbeat answer
- * naming the generation it applied confirms its program.
+ * signed with the controller's key and bound to the poll they answer only; it keeps its floating
+ * IPs however long the controller is unreachable (fail static, measured on a clock the test moves
+ * by hand); and a heartbeat answer naming the generation it applied confirms its program.
  */
 class AgentChannelClientTest {
   /** How long an eventual outcome may take on a loaded machine; no assertion is about speed. */
@@ -54,6 +53,22 @@ class AgentChannelClientTest {
   private final AtomicReference<String> reclaim = new AtomicReference<>("");
   private final java.util.Set<Object> connections =
       java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** How the stand-in controller signs program answers. */
+  private enum Signing {
+    /** bound to the poll's nonce, as the controller does */
+    BOUND,
+    /** the payload alone, as before programs were bound to polls */
+    PLAIN,
+    /**
+     * an answer recorded from an earlier poll (dropped in transit then) and delivered to every
+     * later poll: what an attacker on the path can do
+     */
+    REPLAYED
+  }
+
+  private final AtomicReference<Signing> signing = new AtomicReference<>(Signing.BOUND);
+  private final AtomicReference<String> recorded = new AtomicReference<>();
 
   @BeforeEach
   void fakeController() throws Exception {
@@ -98,12 +113,27 @@ class AgentChannelClientTest {
                               Map.of(),
                               Map.of(),
                               List.of("192.168.1.100"));
-                      SignedProgram signed =
-                          ProgramSignatures.sign(
-                              json.writeValueAsBytes(program), servingKey.get().getPrivate());
-                      req.response()
-                          .putHeader("Content-Type", "application/json")
-                          .end(json.writeValueAsString(signed));
+                      byte[] payload = json.writeValueAsBytes(program);
+                      var key = servingKey.get().getPrivate();
+                      String answer =
+                          switch (signing.get()) {
+                            case BOUND ->
+                                json.writeValueAsString(
+                                    ProgramSignatures.signBound(
+                                        payload, req.getParam("nonce"), key));
+                            case PLAIN ->
+                                json.writeValueAsString(ProgramSignatures.sign(payload, key));
+                            case REPLAYED -> recorded.get();
+                          };
+                      if (answer == null) {
+                        // The first poll in replay mode: its answer is recorded and never arrives.
+                        recorded.set(
+                            json.writeValueAsString(
+                                ProgramSignatures.signBound(payload, req.getParam("nonce"), key)));
+                        req.response().setStatusCode(204).end();
+                        return;
+                      }
+                      req.response().putHeader("Content-Type", "application/json").end(answer);
                     } catch (Exception e) {
                       req.response().setStatusCode(500).end();
                     }
@@ -305,6 +335,44 @@ class AgentChannelClientTest {
         "heartbeats in 1 s of a 3 s apply (50 ms interval): "
             + (heartbeatsReceived.get() - before));
     assertTrue(System.nanoTime() - start < Duration.ofSeconds(3).toNanos());
+    await().atMost(EVENTUALLY).until(() -> agent.appliedGeneration() == 8);
+    agent.kill();
+  }
+
+  /** An answer signed by the controller's key but not bound to the poll is refused (issue 15). */
+  @Test
+  void refusesAProgramNotBoundToItsPoll() {
+    servingKey.set(controllerKey);
+    signing.set(Signing.PLAIN);
+    SimulatedAgent agent = agent();
+
+    await().atMost(EVENTUALLY).until(() -> agent.client().programsRejected() >= 2);
+
+    assertTrue(agent.applied().isEmpty(), "a program without the poll's nonce was applied");
+    agent.kill();
+  }
+
+  /**
+   * Replay (issue 15): an answer recorded from one poll, validly signed and newer than what the
+   * agent applied, is refused when delivered to a later poll; the agent keeps forwarding with the
+   * program it has (fail static: a refusal never wipes state).
+   */
+  @Test
+  void aRecordedProgramDeliveredToALaterPollIsRefusedAndTheNodeKeepsItsProgram() {
+    servingKey.set(controllerKey);
+    SimulatedAgent agent = agent();
+    await().atMost(EVENTUALLY).until(() -> agent.appliedGeneration() == 7);
+
+    signing.set(Signing.REPLAYED);
+    servedGeneration.set(8);
+
+    await().atMost(EVENTUALLY).until(() -> agent.client().programsRejected() >= 2);
+    assertEquals(7, agent.appliedGeneration(), "the replayed generation 8 was applied");
+    assertEquals(1, agent.applied().size());
+    assertEquals(List.of("192.168.1.100"), agent.heldFloatingIPs());
+
+    // The controller answers the agent's own poll again: generation 8 applies.
+    signing.set(Signing.BOUND);
     await().atMost(EVENTUALLY).until(() -> agent.appliedGeneration() == 8);
     agent.kill();
   }
