@@ -36,6 +36,28 @@ public final class Conntrack {
     return counts;
   }
 
+  /**
+   * Deletes the entries whose conntrack mark, masked, equals mark (e.g. one {@link FlowClass} of
+   * one egress) and answers how many there were: a filtered dump counts them, one filtered flush
+   * deletes them. An entry created between the two is deleted without being counted.
+   */
+  public static long deleteByMark(int mark, int mask) {
+    long[] found = {0};
+    dump(
+        ConntrackMessages.dumpByMarkRequest(SEQ.getAndIncrement(), mark, mask),
+        "conntrack dump by mark",
+        (type, attrs) -> found[0]++);
+    if (found[0] > 0) {
+      NetlinkSocket.exchange(
+          NetlinkSocket.NETLINK_NETFILTER,
+          ConntrackMessages.deleteByMarkRequest(SEQ.getAndIncrement(), mark, mask),
+          false,
+          "conntrack delete by mark",
+          (type, payload) -> {});
+    }
+    return found[0];
+  }
+
   /** Conntrack's failure counters, summed over the CPUs. */
   public static ConntrackMessages.Stats stats() {
     AtomicReference<ConntrackMessages.Stats> sum =

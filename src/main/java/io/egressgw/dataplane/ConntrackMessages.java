@@ -23,12 +23,15 @@ public final class ConntrackMessages {
 
   static final int NFNL_SUBSYS_CTNETLINK = 1;
   static final int IPCTNL_MSG_CT_GET = 1;
+  static final int IPCTNL_MSG_CT_DELETE = 2;
   static final int IPCTNL_MSG_CT_GET_STATS_CPU = 4;
 
   static final int AF_UNSPEC = 0;
   static final int AF_INET = 2;
 
   static final int CTA_TUPLE_REPLY = 2;
+  static final int CTA_MARK = 8;
+  static final int CTA_MARK_MASK = 21;
   static final int CTA_TUPLE_IP = 1;
   static final int CTA_IP_V4_DST = 2;
 
@@ -56,6 +59,41 @@ public final class ConntrackMessages {
   /** A dump of the per-CPU statistics (one message per CPU). */
   static byte[] dumpCpuStatsRequest(int seq) {
     return request(IPCTNL_MSG_CT_GET_STATS_CPU, AF_UNSPEC, seq);
+  }
+
+  /**
+   * A dump of the IPv4 entries whose conntrack mark, masked, equals mark (the kernel filters; the
+   * dump walks the whole table).
+   */
+  static byte[] dumpByMarkRequest(int seq, int mark, int mask) {
+    return withMark(request(IPCTNL_MSG_CT_GET, AF_INET, seq), mark, mask);
+  }
+
+  /**
+   * Deletes every entry whose conntrack mark, masked, equals mark: a flush with a filter (no tuple
+   * given), acknowledged.
+   */
+  static byte[] deleteByMarkRequest(int seq, int mark, int mask) {
+    byte[] b = withMark(request(IPCTNL_MSG_CT_DELETE, AF_INET, seq), mark, mask);
+    ByteBuffer.wrap(b).order(ByteOrder.nativeOrder()).putShort(6, (short) (NLM_F_REQUEST | ACK));
+    return b;
+  }
+
+  private static final int ACK = NetlinkMessages.NLM_F_ACK;
+
+  /** The request with CTA_MARK and CTA_MARK_MASK (u32, network order) appended. */
+  private static byte[] withMark(byte[] request, int mark, int mask) {
+    ByteBuffer b =
+        ByteBuffer.allocate(request.length + 16).order(ByteOrder.nativeOrder()).put(request);
+    b.putInt(0, request.length + 16);
+    putU32Attribute(b, CTA_MARK, mark);
+    putU32Attribute(b, CTA_MARK_MASK, mask);
+    return b.array();
+  }
+
+  private static void putU32Attribute(ByteBuffer b, int type, int value) {
+    b.putShort((short) 8).putShort((short) type);
+    b.order(ByteOrder.BIG_ENDIAN).putInt(value).order(ByteOrder.nativeOrder());
   }
 
   private static byte[] request(int msg, int family, int seq) {
