@@ -2,6 +2,7 @@ package io.egressgw.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressgw.dataplane.DataplaneObject;
+import io.egressgw.dataplane.ReplicationBatch;
 import io.egressgw.net.Ipv4;
 import io.egressgw.program.NodeProgram;
 import io.micrometer.core.instrument.Meter;
@@ -15,7 +16,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -32,10 +35,14 @@ import java.util.stream.Collectors;
  * commands, one per line: a NodeProgram as JSON, {@code report}, {@code metrics} (the SNAT meters,
  * read from conntrack now), {@code release} (floating IPs only), {@code confirm} (as a heartbeat
  * answer naming the applied generation: lapsed floating IPs are taken again), {@code reclaim
- * IP[,IP]} (as a heartbeat answer asking for them back: yielded ones too), or {@code exit}; {@code
- * --lease-ms N} sets the floating IP lease. It attaches the classifier to a new pod interface on
- * its link event and checks every interface each second. End-to-end tests and the lab drive agents
- * so.
+ * IP[,IP]} (as a heartbeat answer asking for them back: yielded ones too), {@code standby
+ * IP[,IP]} (the IPs this node stands by for), {@code install BATCH} (a {@link ReplicationBatch} as
+ * JSON, from a primary), {@code replication} (counts), or {@code exit}; with {@code --replicate} it
+ * emits {@code {"event":"replicate",...}} batches of the conntrack entries SNATed to the IPs it
+ * holds (see {@link ConntrackReplication}), and an apply that gives it a new IP installs the
+ * replicated entries of that IP; {@code --lease-ms N} sets the floating IP lease. It attaches the
+ * classifier to a new pod interface on its link event and checks every interface each second.
+ * End-to-end tests and the lab drive agents so.
  */
 public final class DataplaneCli {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -46,8 +53,8 @@ public final class DataplaneCli {
     Map<String, String> opts = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
-      if (a.equals("--stdin")) {
-        opts.put("stdin", "true");
+      if (a.equals("--stdin") || a.equals("--replicate")) {
+        opts.put(a.substring(2), "true");
       } else if (a.startsWith("--") && i + 1 < args.length) {
         opts.put(a.substring(2), args[++i]);
       } else {
@@ -77,6 +84,12 @@ public final class DataplaneCli {
         return;
       }
       InterfaceWatcher watcher = InterfaceWatcher.start(dp);
+      ConntrackReplication replication =
+          new ConntrackReplication(
+              () -> dp.installed().floatingIPs(), batch -> emit(out, "replicate", batch));
+      if (opts.containsKey("replicate")) {
+        replication.start();
+      }
       SimpleMeterRegistry registry = new SimpleMeterRegistry();
       SnatMetrics snat = new SnatMetrics(registry, dp::snatConnections, dp::conntrackFailures);
       ScheduledExecutorService timer =
@@ -121,13 +134,46 @@ public final class DataplaneCli {
           } catch (RuntimeException e) {
             emit(out, "error", Map.of("message", String.valueOf(e.getMessage())));
           }
+        } else if (line.startsWith("standby ")) {
+          Set<Integer> ips = new TreeSet<>();
+          for (String ip : line.substring(8).trim().split(",")) {
+            ips.add(Ipv4.parseOrThrow(ip.trim()));
+          }
+          replication.standbyFor(ips);
+          emit(out, "standby", Map.of("ips", line.substring(8).trim()));
+        } else if (line.startsWith("install ")) {
+          try {
+            ReplicationBatch batch = JSON.readValue(line.substring(8), ReplicationBatch.class);
+            int n = replication.accept(batch);
+            emit(
+                out, "installed", Map.of("installed", n, "lagMillis", replication.lastLagMillis()));
+          } catch (Exception e) {
+            emit(out, "error", Map.of("message", String.valueOf(e.getMessage())));
+          }
+        } else if (line.equals("replication")) {
+          emit(
+              out,
+              "replication",
+              Map.of(
+                  "sent", replication.sentEntries(),
+                  "installed", replication.installedEntries(),
+                  "refused", replication.refusedEntries(),
+                  "replicated", replication.replicatedEntries(),
+                  "unreplicatedAtTakeover", replication.unreplicatedAtTakeover()));
         } else if (line.equals("release")) {
           dp.releaseFloatingIPs();
           emit(out, "released", report(dp));
         } else {
+          Set<Integer> before = Set.copyOf(dp.installed().floatingIPs());
           apply(out, dp, line);
+          for (int ip : dp.installed().floatingIPs()) {
+            if (!before.contains(ip)) {
+              replication.takeOver(ip);
+            }
+          }
         }
       }
+      replication.close();
       timer.shutdownNow();
       watcher.close();
     } catch (RuntimeException e) {

@@ -10,6 +10,7 @@ import io.egressgw.dataplane.DataplaneObject;
 import io.egressgw.dataplane.EgressEntry;
 import io.egressgw.dataplane.EgressNatTable;
 import io.egressgw.dataplane.FloatingIpLeases;
+import io.egressgw.dataplane.FlowClass;
 import io.egressgw.dataplane.MapCodec;
 import io.egressgw.dataplane.Neighbours;
 import io.egressgw.dataplane.Nftables;
@@ -421,7 +422,50 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       LOG.info("released floating IP " + Ipv4.format(ip));
       addresses++;
     }
+    deleteFlowsOfTheOtherClass(diff.snat());
     return new ApplyResult(generation, writes, nftChanges, addresses, 0);
+  }
+
+  /**
+   * Once this node SNATs an egress it did not before, its flows of that egress recorded as {@link
+   * FlowClass#FORWARDED} (its pods' flows steered to the old gateway, identity-NATed) would keep
+   * leaving with the pod's address: conntrack keeps a flow's first NAT binding. Once it stops
+   * SNATing one (or SNATs it to another IP), its {@link FlowClass#SNATED} flows would keep the old
+   * floating IP. The nft table drops both kinds of packet (fail closed); deleting the entries,
+   * after every map is written, lets each flow's next packet start a new entry with the right
+   * binding. A failure (no ctnetlink) is logged: the flows stay dropped until their entries expire.
+   */
+  private void deleteFlowsOfTheOtherClass(DataplaneState.MapDiff<Integer, Integer> snat) {
+    Map<Integer, Integer> byMark = new TreeMap<>();
+    for (Integer mark : snat.upserts().keySet()) {
+      byMark.put(mark, snat.changed().contains(mark) ? FlowClass.SNATED : FlowClass.FORWARDED);
+    }
+    snat.deletes().forEach(mark -> byMark.put(mark, FlowClass.SNATED));
+    byMark.forEach(
+        (mark, flowClass) -> {
+          int id = mark >>> MARK_ID_SHIFT;
+          try {
+            long n =
+                Conntrack.deleteByMark(
+                    FlowClass.ctMark(flowClass, id), FlowClass.CLASS_AND_ID_MASK);
+            if (n > 0) {
+              LOG.info(
+                  "egress "
+                      + id
+                      + ": deleted "
+                      + n
+                      + (flowClass == FlowClass.FORWARDED ? " forwarded" : " SNATed")
+                      + " conntrack entries; their flows start again with this node's binding");
+            }
+          } catch (DataplaneException e) {
+            LOG.warn(
+                "egress "
+                    + id
+                    + ": conntrack entries of the old binding not deleted, their packets stay"
+                    + " dropped until the entries expire: "
+                    + e.getMessage());
+          }
+        });
   }
 
   /**

@@ -36,6 +36,67 @@ public final class Conntrack {
     return counts;
   }
 
+  /**
+   * Deletes the entries whose conntrack mark, masked, equals mark (e.g. one {@link FlowClass} of
+   * one egress) and answers how many there were: a filtered dump counts them, one filtered flush
+   * deletes them. An entry created between the two is deleted without being counted.
+   */
+  public static long deleteByMark(int mark, int mask) {
+    long[] found = {0};
+    dump(
+        ConntrackMessages.dumpByMarkRequest(SEQ.getAndIncrement(), mark, mask),
+        "conntrack dump by mark",
+        (type, attrs) -> found[0]++);
+    if (found[0] > 0) {
+      NetlinkSocket.exchange(
+          NetlinkSocket.NETLINK_NETFILTER,
+          ConntrackMessages.deleteByMarkRequest(SEQ.getAndIncrement(), mark, mask),
+          false,
+          "conntrack delete by mark",
+          (type, payload) -> {});
+    }
+    return found[0];
+  }
+
+  /**
+   * Installs a replicated entry with its source NAT: creates it, or, when an entry with its
+   * original tuple exists, updates that one's status, timeout, mark and TCP state.
+   *
+   * @return true when created, false when an existing entry was updated
+   */
+  public static boolean install(ConntrackEntry entry) {
+    try {
+      NetlinkSocket.exchange(
+          NetlinkSocket.NETLINK_NETFILTER,
+          ConntrackMessages.newEntryRequest(SEQ.getAndIncrement(), entry, true),
+          false,
+          "conntrack create",
+          (type, payload) -> {});
+      return true;
+    } catch (DataplaneException e) {
+      if (!e.getMessage().contains("EEXIST")) {
+        throw e;
+      }
+    }
+    NetlinkSocket.exchange(
+        NetlinkSocket.NETLINK_NETFILTER,
+        ConntrackMessages.newEntryRequest(SEQ.getAndIncrement(), entry, false),
+        false,
+        "conntrack update",
+        (type, payload) -> {});
+    return false;
+  }
+
+  /** Deletes the entry with entry's original tuple (ENOENT when there is none). */
+  public static void delete(ConntrackEntry entry) {
+    NetlinkSocket.exchange(
+        NetlinkSocket.NETLINK_NETFILTER,
+        ConntrackMessages.deleteEntryRequest(SEQ.getAndIncrement(), entry),
+        false,
+        "conntrack delete",
+        (type, payload) -> {});
+  }
+
   /** Conntrack's failure counters, summed over the CPUs. */
   public static ConntrackMessages.Stats stats() {
     AtomicReference<ConntrackMessages.Stats> sum =

@@ -11,14 +11,17 @@ import java.util.TreeMap;
  * masquerade, and a mangle prerouting chain that un-steers replies of connections opened from
  * outside. Packets marked "SNAT here" leave with the floating IP of their egress (map {@code
  * snat_ips}: mark -> IP; a marked packet without an entry is dropped, fail closed); packets marked
- * "steer" get an identity SNAT so the node's masquerade does not rewrite them.
+ * "steer" get an identity SNAT so the node's masquerade does not rewrite them. The first packet of
+ * each such flow records its {@link FlowClass} in the conntrack mark, and a filter chain after the
+ * NAT drops a packet whose flow's class contradicts its mark (see {@link FlowClass}).
  */
 public final class EgressNatTable {
   public static final String TABLE = "egressgw";
   public static final String MAP = "snat_ips";
+  static final String FLOW_CLASS_CHAIN = "flowclass";
 
-  /** Rules in {@link #definition}: two in prerouting, three in postrouting. */
-  private static final int RULES = 5;
+  /** Rules in {@link #definition}: two in prerouting, five in postrouting, two in flowclass. */
+  private static final int RULES = 9;
 
   private final Nftables nft;
 
@@ -56,12 +59,35 @@ public final class EgressNatTable {
         + "  }\n"
         + "  chain postrouting {\n"
         + "    type nat hook postrouting priority srcnat - 10; policy accept;\n"
+        // a flow's first packet records its class and egress in the conntrack mark (the NAT
+        // binding below is made once per flow, as is this mark)
+        + String.format(
+            "    meta mark & %s == 0x%08x ct mark set meta mark & 0x%08x | 0x%08x\n",
+            mask, MapLayouts.MARK_SNAT, MapLayouts.MARK_ID_MASK, FlowClass.SNATED)
+        + String.format(
+            "    meta mark & %s == 0x%08x ct mark set meta mark & 0x%08x | 0x%08x\n",
+            mask, MapLayouts.MARK_STEER, MapLayouts.MARK_ID_MASK, FlowClass.FORWARDED)
         + String.format(
             "    meta mark & %s == 0x%08x snat to meta mark map @%s\n",
             mask, MapLayouts.MARK_SNAT, MAP)
         + String.format("    meta mark & %s == 0x%08x drop\n", mask, MapLayouts.MARK_SNAT)
         + String.format(
             "    meta mark & %s == 0x%08x snat to ip saddr\n", mask, MapLayouts.MARK_STEER)
+        + "  }\n"
+        // fail closed: a flow whose NAT binding no longer fits what its packets are marked for
+        // (this node took or released the egress since the flow began) would leave with the
+        // pod's address, or with a floating IP this node gave up; the agent deletes such entries
+        // right after the change, and until then their packets are dropped
+        + "  chain "
+        + FLOW_CLASS_CHAIN
+        + " {\n"
+        + "    type filter hook postrouting priority srcnat + 10; policy accept;\n"
+        + String.format(
+            "    ct direction original meta mark & %s == 0x%08x ct mark & 0x%08x == 0x%08x drop\n",
+            mask, MapLayouts.MARK_SNAT, FlowClass.MASK, FlowClass.FORWARDED)
+        + String.format(
+            "    ct direction original meta mark & %s == 0x%08x ct mark & 0x%08x == 0x%08x drop\n",
+            mask, MapLayouts.MARK_STEER, FlowClass.MASK, FlowClass.SNATED)
         + "  }\n}\n";
   }
 
@@ -93,6 +119,7 @@ public final class EgressNatTable {
     if (table == null
         || !table.contains("\"name\": \"postrouting\"")
         || !table.contains("\"name\": \"prerouting\"")
+        || !table.contains("\"name\": \"" + FLOW_CLASS_CHAIN + "\"")
         || countOf(table, "{\"rule\": ") != RULES) {
       return false;
     }

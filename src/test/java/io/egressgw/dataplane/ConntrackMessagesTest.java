@@ -45,6 +45,35 @@ class ConntrackMessagesTest {
   }
 
   @Test
+  void entriesOfOneFlowClassAreDeletedByAFlushFilteredOnTheirMark() {
+    int mark = FlowClass.ctMark(FlowClass.FORWARDED, 7);
+    ByteBuffer b =
+        ByteBuffer.wrap(ConntrackMessages.deleteByMarkRequest(3, mark, FlowClass.CLASS_AND_ID_MASK))
+            .order(ByteOrder.nativeOrder());
+
+    assertThat(b.getInt(0)).as("nlmsg_len").isEqualTo(36);
+    assertThat(b.getShort(4)).as("CTNETLINK << 8 | IPCTNL_MSG_CT_DELETE").isEqualTo((short) 0x0102);
+    assertThat(b.getShort(6)).as("NLM_F_REQUEST | NLM_F_ACK, no dump").isEqualTo((short) 0x0005);
+    assertThat(b.getShort(20)).as("CTA_MARK length").isEqualTo((short) 8);
+    assertThat(b.getShort(22)).as("CTA_MARK").isEqualTo((short) 8);
+    assertThat(b.order(ByteOrder.BIG_ENDIAN).getInt(24)).as("mark").isEqualTo(0x00071000);
+    assertThat(b.order(ByteOrder.nativeOrder()).getShort(30))
+        .as("CTA_MARK_MASK")
+        .isEqualTo((short) 21);
+    assertThat(b.order(ByteOrder.BIG_ENDIAN).getInt(32)).as("mask").isEqualTo(0xffff3000);
+  }
+
+  @Test
+  void theCountingDumpCarriesTheSameMarkFilter() {
+    ByteBuffer b =
+        ByteBuffer.wrap(ConntrackMessages.dumpByMarkRequest(3, 0x00072000, 0xffff3000))
+            .order(ByteOrder.nativeOrder());
+
+    assertThat(b.getShort(6)).as("NLM_F_REQUEST | NLM_F_DUMP").isEqualTo((short) 0x0301);
+    assertThat(b.order(ByteOrder.BIG_ENDIAN).getInt(24)).isEqualTo(0x00072000);
+  }
+
+  @Test
   void entriesAreCountedByTheDestinationOfTheirReplyTuple() {
     byte[] datagram =
         concat(

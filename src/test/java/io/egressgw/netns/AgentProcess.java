@@ -24,6 +24,7 @@ public final class AgentProcess implements AutoCloseable {
 
   private final Process process;
   private final BlockingQueue<JsonNode> events = new LinkedBlockingQueue<>();
+  private final BlockingQueue<JsonNode> replication = new LinkedBlockingQueue<>();
   private final OutputStream stdin;
   private final JsonNode ready;
 
@@ -38,7 +39,9 @@ public final class AgentProcess implements AutoCloseable {
                       new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
                   if (line.startsWith("{")) {
-                    events.add(JSON.readTree(line));
+                    JsonNode e = JSON.readTree(line);
+                    // batches a primary sends on its own go to their own queue
+                    (e.path("event").asText().equals("replicate") ? replication : events).add(e);
                   }
                 }
               } catch (IOException ignored) {
@@ -56,25 +59,33 @@ public final class AgentProcess implements AutoCloseable {
 
   /** Starts an agent in netns with maps pinned under pinDir; returns once it reported ready. */
   public static AgentProcess start(NetnsLab lab, String netns, Path pinDir, Path log) {
+    return start(lab, netns, pinDir, log, List.of());
+  }
+
+  /** The same, with more DataplaneCli options (e.g. {@code --replicate}). */
+  public static AgentProcess start(
+      NetnsLab lab, String netns, Path pinDir, Path log, List<String> options) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd =
-        List.of(
-            "ip",
-            "netns",
-            "exec",
-            netns,
-            java,
-            "-Xmx256m",
-            "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1",
-            "-cp",
-            System.getProperty("java.class.path"),
-            "io.egressgw.agent.DataplaneCli",
-            "--uplink",
-            "eth0",
-            "--pin-dir",
-            pinDir.toString(),
-            "--stdin");
+        new java.util.ArrayList<>(
+            List.of(
+                "ip",
+                "netns",
+                "exec",
+                netns,
+                java,
+                "-Xmx256m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.egressgw.agent.DataplaneCli",
+                "--uplink",
+                "eth0",
+                "--pin-dir",
+                pinDir.toString(),
+                "--stdin"));
+    cmd.addAll(options);
     try {
       Process p =
           new ProcessBuilder(cmd)
@@ -104,6 +115,32 @@ public final class AgentProcess implements AutoCloseable {
     } catch (IOException ex) {
       throw new IllegalStateException(ex);
     }
+  }
+
+  /** The next conntrack batch this agent sent as primary, or null after seconds. */
+  public JsonNode nextReplication(int seconds) {
+    try {
+      JsonNode e = replication.poll(seconds, TimeUnit.SECONDS);
+      return e == null ? null : e.path("body");
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  /** Hands this agent a primary's batch; answers {installed, lagMillis}. */
+  public JsonNode install(JsonNode batch) {
+    return send("install " + batch).path("body");
+  }
+
+  /** Tells this agent which floating IPs it stands by for. */
+  public void standby(String ips) {
+    send("standby " + ips);
+  }
+
+  /** Replication counts: sent, installed, refused, replicated. */
+  public JsonNode replication() {
+    return send("replication").path("body");
   }
 
   public JsonNode report() {

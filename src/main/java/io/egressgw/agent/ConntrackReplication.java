@@ -1,0 +1,329 @@
+package io.egressgw.agent;
+
+import io.egressgw.dataplane.Conntrack;
+import io.egressgw.dataplane.ConntrackEntry;
+import io.egressgw.dataplane.ConntrackEvents;
+import io.egressgw.dataplane.DataplaneException;
+import io.egressgw.dataplane.ReplicationBatch;
+import io.egressgw.net.Ipv4;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
+
+/**
+ * Conntrack replication of SNATed flows from the primary of each floating IP to its standby (issue
+ * 13), both halves in one agent: as primary it listens to the kernel's conntrack events and sends
+ * every entry SNATed to a floating IP it holds, batched per IP, to a sink (the authenticated path
+ * to the standby); as standby it installs the batches it receives for the IPs it stands by for, and
+ * only those, and keeps them in memory so that, when it takes an IP over, it installs again what
+ * the kernel dropped meanwhile (an entry that timed out on the standby because the flow went on
+ * without state changes on the primary, or one that could not be installed because this node's own
+ * pod had the same flow forwarded).
+ */
+public final class ConntrackReplication implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(ConntrackReplication.class);
+
+  /** The most entries one batch carries. */
+  static final int BATCH_MAX = 512;
+
+  private final Supplier<Set<Integer>> held;
+  private final Consumer<ReplicationBatch> sink;
+  private final Object pendingLock = new Object();
+  // floating IP -> (original tuple -> entry, or null for a delete), in arrival order
+  private final Map<Integer, LinkedHashMap<ConntrackEntry.Key, ConntrackEntry>> pending =
+      new HashMap<>();
+  // standby side: floating IP -> replicated entries
+  private final Map<Integer, Map<ConntrackEntry.Key, ConntrackEntry>> replicated =
+      new ConcurrentHashMap<>();
+  private volatile Set<Integer> standbyFor = Set.of();
+  private final AtomicLong sent = new AtomicLong();
+  private final AtomicLong installed = new AtomicLong();
+  private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong lastLagMillis = new AtomicLong(-1);
+  private final AtomicLong unreplicated = new AtomicLong();
+  // floating IP -> System.nanoTime() of its takeover
+  private final Map<Integer, Long> takenAt = new ConcurrentHashMap<>();
+  private volatile java.util.function.LongConsumer lagObserver = lag -> {};
+  private volatile ConntrackEvents events;
+  private Thread reader;
+  private Thread sender;
+  private volatile boolean closed;
+
+  /**
+   * @param held the floating IPs this node holds now (entries SNATed to them are replicated)
+   * @param sink where batches go (to the standby, through the controller)
+   */
+  public ConntrackReplication(Supplier<Set<Integer>> held, Consumer<ReplicationBatch> sink) {
+    this.held = held;
+    this.sink = sink;
+  }
+
+  /** Subscribes to conntrack events and starts sending (the primary's half). */
+  public synchronized void start() {
+    events = ConntrackEvents.subscribe();
+    reader = new Thread(() -> events.run(listener()), "egw-conntrack-events");
+    reader.setDaemon(true);
+    reader.start();
+    sender = new Thread(this::sendLoop, "egw-conntrack-replication");
+    sender.setDaemon(true);
+    sender.start();
+  }
+
+  ConntrackEvents.Listener listener() {
+    return new ConntrackEvents.Listener() {
+      @Override
+      public void changed(ConntrackEntry entry, boolean isNew) {
+        if (isNew) {
+          countIfUnreplicated(entry, System.nanoTime());
+        }
+        queue(entry.natAddress(), entry.key(), entry);
+      }
+
+      @Override
+      public void destroyed(ConntrackEntry entry) {
+        queue(entry.natAddress(), entry.key(), null);
+      }
+
+      @Override
+      public void lost() {
+        LOG.warn("conntrack events lost (socket buffer full): some flows may not be replicated");
+      }
+    };
+  }
+
+  /** How long after a takeover a TCP flow first seen mid-stream counts as not replicated. */
+  static final long UNREPLICATED_WINDOW_NANOS = 30_000_000_000L;
+
+  /** TCP_CONNTRACK_SYN_SENT: the state of a flow seen from its first SYN. */
+  static final int TCP_SYN_SENT = 1;
+
+  /**
+   * A new TCP entry SNATed to an IP this node took over shortly before, in a state other than
+   * SYN_SENT, is a flow conntrack picked up mid-stream: the standby had no entry for it.
+   */
+  void countIfUnreplicated(ConntrackEntry entry, long now) {
+    Long taken = takenAt.get(entry.natAddress());
+    if (taken != null
+        && now - taken < UNREPLICATED_WINDOW_NANOS
+        && entry.protocol() == ConntrackEntry.TCP
+        && entry.tcpState() != TCP_SYN_SENT
+        && entry.source() != entry.natAddress()) {
+      unreplicated.incrementAndGet();
+    }
+  }
+
+  /** Queues an entry (null: deleted) when it is SNATed to a floating IP this node holds. */
+  void queue(int natAddress, ConntrackEntry.Key key, ConntrackEntry entry) {
+    if (key.source() == natAddress || !held.get().contains(natAddress)) {
+      return;
+    }
+    synchronized (pendingLock) {
+      LinkedHashMap<ConntrackEntry.Key, ConntrackEntry> m =
+          pending.computeIfAbsent(natAddress, k -> new LinkedHashMap<>());
+      m.remove(key); // the latest state goes last
+      m.put(key, entry);
+      pendingLock.notifyAll();
+    }
+  }
+
+  private void sendLoop() {
+    while (!closed) {
+      List<ReplicationBatch> batches = new ArrayList<>();
+      synchronized (pendingLock) {
+        while (pending.isEmpty() && !closed) {
+          try {
+            pendingLock.wait(500);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+        batches.addAll(drain(System.currentTimeMillis()));
+      }
+      for (ReplicationBatch b : batches) {
+        try {
+          sink.accept(b);
+          sent.addAndGet(b.upserts().size() + b.deletes().size());
+        } catch (RuntimeException e) {
+          LOG.warn("conntrack batch not sent: " + e.getMessage());
+        }
+      }
+    }
+  }
+
+  /** Takes every pending entry out, as batches of at most {@link #BATCH_MAX}. */
+  List<ReplicationBatch> drain(long now) {
+    List<ReplicationBatch> out = new ArrayList<>();
+    synchronized (pendingLock) {
+      pending.forEach(
+          (ip, m) -> {
+            List<ConntrackEntry> upserts = new ArrayList<>();
+            List<ConntrackEntry.Key> deletes = new ArrayList<>();
+            for (Map.Entry<ConntrackEntry.Key, ConntrackEntry> e : m.entrySet()) {
+              if (e.getValue() == null) {
+                deletes.add(e.getKey());
+              } else {
+                upserts.add(e.getValue());
+              }
+              if (upserts.size() + deletes.size() == BATCH_MAX) {
+                out.add(new ReplicationBatch(ip, upserts, deletes, now));
+                upserts = new ArrayList<>();
+                deletes = new ArrayList<>();
+              }
+            }
+            if (!upserts.isEmpty() || !deletes.isEmpty()) {
+              out.add(new ReplicationBatch(ip, upserts, deletes, now));
+            }
+          });
+      pending.clear();
+    }
+    return out;
+  }
+
+  /** The floating IPs this node is the standby for (the controller's word). */
+  public void standbyFor(Set<Integer> ips) {
+    standbyFor = Set.copyOf(ips);
+    replicated.keySet().removeIf(ip -> !ips.contains(ip) && !held.get().contains(ip));
+  }
+
+  /**
+   * Installs a batch received for a floating IP this node stands by for; refuses (and counts) any
+   * other, and any entry in it not SNATed to that IP.
+   *
+   * @return the entries installed or updated in the kernel
+   */
+  public int accept(ReplicationBatch batch) {
+    if (!standbyFor.contains(batch.floatingIp())) {
+      refused.addAndGet(batch.upserts().size() + batch.deletes().size());
+      LOG.warn(
+          "refused conntrack entries for "
+              + Ipv4.format(batch.floatingIp())
+              + ": this node is not its standby");
+      return 0;
+    }
+    Map<ConntrackEntry.Key, ConntrackEntry> cache =
+        replicated.computeIfAbsent(batch.floatingIp(), k -> new ConcurrentHashMap<>());
+    int n = 0;
+    for (ConntrackEntry e : batch.upserts()) {
+      if (!e.snatedTo(batch.floatingIp())) {
+        refused.incrementAndGet();
+        continue;
+      }
+      cache.put(e.key(), e);
+      if (install(e) != null) {
+        n++;
+      }
+    }
+    for (ConntrackEntry.Key k : batch.deletes()) {
+      ConntrackEntry gone = cache.remove(k);
+      if (gone != null) {
+        tryDelete(gone);
+      }
+    }
+    installed.addAndGet(n);
+    long lag = Math.max(0, System.currentTimeMillis() - batch.sentAtMillis());
+    lastLagMillis.set(lag);
+    lagObserver.accept(lag);
+    return n;
+  }
+
+  /** True: created; false: an existing entry updated; null: failed (logged at DEBUG). */
+  private static Boolean install(ConntrackEntry e) {
+    try {
+      return Conntrack.install(e);
+    } catch (DataplaneException ex) {
+      LOG.debug("conntrack entry not installed: " + ex.getMessage());
+      return null;
+    }
+  }
+
+  private static void tryDelete(ConntrackEntry e) {
+    try {
+      Conntrack.delete(e);
+    } catch (DataplaneException ex) {
+      LOG.debug("replicated conntrack entry not deleted: " + ex.getMessage());
+    }
+  }
+
+  /**
+   * This node took floating IP over: installs every replicated entry of it the kernel lacks (after
+   * the flows this node only forwarded were deleted). Returns how many were installed.
+   */
+  public int takeOver(int floatingIp) {
+    takenAt.put(floatingIp, System.nanoTime());
+    Map<ConntrackEntry.Key, ConntrackEntry> cache = replicated.get(floatingIp);
+    if (cache == null) {
+      return 0;
+    }
+    int n = 0;
+    for (ConntrackEntry e : cache.values()) {
+      if (Boolean.TRUE.equals(install(e))) {
+        n++;
+      }
+    }
+    LOG.info(
+        "took over "
+            + Ipv4.format(floatingIp)
+            + " with "
+            + cache.size()
+            + " replicated flows ("
+            + n
+            + " installed now)");
+    return n;
+  }
+
+  /** Called with the lag of every batch installed (milliseconds). */
+  public void onLag(java.util.function.LongConsumer observer) {
+    lagObserver = observer;
+  }
+
+  /**
+   * TCP flows first seen mid-stream shortly after a takeover (see {@link #countIfUnreplicated}).
+   */
+  public long unreplicatedAtTakeover() {
+    return unreplicated.get();
+  }
+
+  /** Entries this node sent as primary. */
+  public long sentEntries() {
+    return sent.get();
+  }
+
+  /** Entries this node installed as standby. */
+  public long installedEntries() {
+    return installed.get();
+  }
+
+  /** Entries refused: for an IP this node is not standby for, or not SNATed to the batch's IP. */
+  public long refusedEntries() {
+    return refused.get();
+  }
+
+  /** Replicated entries held for the IPs this node stands by for. */
+  public int replicatedEntries() {
+    return replicated.values().stream().mapToInt(Map::size).sum();
+  }
+
+  /** Lag of the last batch installed (sent -> installed, wall clock), -1 before the first. */
+  public long lastLagMillis() {
+    return lastLagMillis.get();
+  }
+
+  @Override
+  public synchronized void close() {
+    closed = true;
+    if (events != null) {
+      events.close();
+    }
+    synchronized (pendingLock) {
+      pendingLock.notifyAll();
+    }
+  }
+}

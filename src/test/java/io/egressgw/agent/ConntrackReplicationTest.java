@@ -1,0 +1,103 @@
+package io.egressgw.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.egressgw.dataplane.ConntrackEntry;
+import io.egressgw.dataplane.ReplicationBatch;
+import io.egressgw.net.Ipv4;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Both directions of trust and the batching of replication, without a kernel: a primary sends only
+ * entries SNATed to an IP it holds, the latest state of each flow once; a standby takes entries
+ * only for the IPs it stands by for, and only entries SNATed to that IP.
+ */
+class ConntrackReplicationTest {
+  static final int POD = Ipv4.parseOrThrow("10.244.1.2");
+  static final int EXT = Ipv4.parseOrThrow("203.0.113.10");
+  static final int HELD = Ipv4.parseOrThrow("10.77.0.100");
+  static final int OTHER = Ipv4.parseOrThrow("10.77.0.101");
+
+  static ConntrackEntry flow(int sport, int natAddress, int tcpState) {
+    return new ConntrackEntry(
+        6, POD, EXT, sport, 443, natAddress, sport, 0x8e, 120, 0, tcpState, 7, 7);
+  }
+
+  @Test
+  void aPrimarySendsOnlyFlowsSnatedToAnIpItHoldsWithTheLatestStateOfEach() {
+    ConntrackReplication primary = new ConntrackReplication(() -> Set.of(HELD), b -> {});
+
+    primary.queue(HELD, flow(1000, HELD, 1).key(), flow(1000, HELD, 1));
+    primary.queue(
+        HELD, flow(1000, HELD, 3).key(), flow(1000, HELD, 3)); // SYN_SENT, then ESTABLISHED
+    primary.queue(OTHER, flow(1001, OTHER, 3).key(), flow(1001, OTHER, 3)); // not held here
+    primary.queue(HELD, flow(1002, HELD, 3).key(), null); // went
+    ConntrackEntry toTheIpItself =
+        new ConntrackEntry(6, HELD, EXT, 5000, 443, HELD, 5000, 0, 120, 0, 3, 7, 7);
+    primary.queue(HELD, toTheIpItself.key(), toTheIpItself); // the node's own, not SNATed
+
+    List<ReplicationBatch> batches = primary.drain(42);
+
+    assertThat(batches).hasSize(1);
+    assertThat(batches.get(0).floatingIp()).isEqualTo(HELD);
+    assertThat(batches.get(0).upserts()).containsExactly(flow(1000, HELD, 3));
+    assertThat(batches.get(0).deletes()).containsExactly(flow(1002, HELD, 3).key());
+    assertThat(primary.drain(43)).as("nothing twice").isEmpty();
+  }
+
+  @Test
+  void aBatchIsCutAtItsMaximumSize() {
+    ConntrackReplication primary = new ConntrackReplication(() -> Set.of(HELD), b -> {});
+    for (int port = 1; port <= ConntrackReplication.BATCH_MAX + 1; port++) {
+      primary.queue(HELD, flow(port, HELD, 3).key(), flow(port, HELD, 3));
+    }
+
+    assertThat(primary.drain(1))
+        .extracting(b -> b.upserts().size())
+        .containsExactly(ConntrackReplication.BATCH_MAX, 1);
+  }
+
+  @Test
+  void aNodeRefusesEntriesForAnIpItIsNotTheStandbyFor() {
+    ConntrackReplication node = new ConntrackReplication(Set::of, b -> {});
+    node.standbyFor(Set.of(OTHER));
+
+    int installed =
+        node.accept(new ReplicationBatch(HELD, List.of(flow(1000, HELD, 3)), List.of(), 0));
+
+    assertThat(installed).isZero();
+    assertThat(node.refusedEntries()).isEqualTo(1);
+    assertThat(node.replicatedEntries()).isZero();
+  }
+
+  @Test
+  void aStandbyRefusesAnEntryOfTheBatchThatIsNotSnatedToItsIp() {
+    ConntrackReplication node = new ConntrackReplication(Set::of, b -> {});
+    node.standbyFor(Set.of(HELD));
+
+    // a primary of HELD slipping in an entry NATed to another address
+    int installed =
+        node.accept(new ReplicationBatch(HELD, List.of(flow(1000, OTHER, 3)), List.of(), 0));
+
+    assertThat(installed).isZero();
+    assertThat(node.refusedEntries()).isEqualTo(1);
+    assertThat(node.replicatedEntries()).isZero();
+  }
+
+  @Test
+  void aTcpFlowFirstSeenMidStreamRightAfterATakeoverCountsAsNotReplicated() {
+    ConntrackReplication node = new ConntrackReplication(() -> Set.of(HELD), b -> {});
+    node.takeOver(HELD); // nothing replicated for it
+
+    long now = System.nanoTime();
+    node.countIfUnreplicated(flow(1000, HELD, 3), now); // ESTABLISHED at first sight
+    node.countIfUnreplicated(flow(1001, HELD, ConntrackReplication.TCP_SYN_SENT), now); // new
+    node.countIfUnreplicated(flow(1002, OTHER, 3), now); // another IP
+    node.countIfUnreplicated(
+        flow(1003, HELD, 3), now + ConntrackReplication.UNREPLICATED_WINDOW_NANOS); // later
+
+    assertThat(node.unreplicatedAtTakeover()).isEqualTo(1);
+  }
+}

@@ -1,0 +1,55 @@
+package io.egressgw.dataplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The nft table's text: what it records in the conntrack mark and what it drops. */
+class EgressNatTableTest {
+
+  @Test
+  void aNewFlowRecordsItsClassAndEgressInTheConntrackMarkBeforeItsNatBinding() {
+    String table = EgressNatTable.definition(Map.of());
+
+    String snatClass =
+        "meta mark & 0x00003fff == 0x00000e66 ct mark set meta mark & 0xffff0000 | 0x00002000";
+    String forwardedClass =
+        "meta mark & 0x00003fff == 0x00000e65 ct mark set meta mark & 0xffff0000 | 0x00001000";
+    assertThat(table).contains(snatClass, forwardedClass);
+    assertThat(table.indexOf(snatClass)).isLessThan(table.indexOf("snat to meta mark map"));
+    assertThat(table.indexOf(forwardedClass)).isLessThan(table.indexOf("snat to ip saddr"));
+  }
+
+  @Test
+  void aPacketWhoseFlowHasTheOtherClassIsDropped() {
+    String table = EgressNatTable.definition(Map.of());
+
+    assertThat(table)
+        .contains("chain flowclass {")
+        .contains("type filter hook postrouting priority srcnat + 10;")
+        .as("to SNAT here, but the flow was forwarded: it would leave with the pod's address")
+        .contains(
+            "ct direction original meta mark & 0x00003fff == 0x00000e66"
+                + " ct mark & 0x00003000 == 0x00001000 drop")
+        .as("to steer, but the flow was SNATed here: it would leave with a released IP")
+        .contains(
+            "ct direction original meta mark & 0x00003fff == 0x00000e65"
+                + " ct mark & 0x00003000 == 0x00002000 drop");
+  }
+
+  @Test
+  void theClassBitsAreNeitherKubeProxysNorTheEgressIdsNorAnActionOfOurs() {
+    assertThat(FlowClass.MASK)
+        .matches(bits -> (bits & MapLayouts.MARK_KUBE_PROXY) == 0, "not kube-proxy's 0xc000")
+        .matches(bits -> (bits & MapLayouts.MARK_ID_MASK) == 0, "not the egress id's bits");
+    for (int flowClass : new int[] {FlowClass.FORWARDED, FlowClass.SNATED}) {
+      int actionBits = FlowClass.ctMark(flowClass, 0xffff) & MapLayouts.MARK_MASK;
+      assertThat(actionBits)
+          .as("a conntrack mark restored into skb->mark must not read as steer or SNAT")
+          .isNotIn(MapLayouts.MARK_STEER, MapLayouts.MARK_SNAT, MapLayouts.MARK_STEERED);
+      assertThat(FlowClass.of(FlowClass.ctMark(flowClass, 42))).isEqualTo(flowClass);
+      assertThat(FlowClass.egressIdOf(FlowClass.ctMark(flowClass, 0xffff))).isEqualTo(0xffff);
+    }
+  }
+}
