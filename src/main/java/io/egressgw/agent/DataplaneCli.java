@@ -35,14 +35,14 @@ import java.util.stream.Collectors;
  * commands, one per line: a NodeProgram as JSON, {@code report}, {@code metrics} (the SNAT meters,
  * read from conntrack now), {@code release} (floating IPs only), {@code confirm} (as a heartbeat
  * answer naming the applied generation: lapsed floating IPs are taken again), {@code reclaim
- * IP[,IP]} (as a heartbeat answer asking for them back: yielded ones too), {@code standby
- * IP[,IP]} (the IPs this node stands by for), {@code install BATCH} (a {@link ReplicationBatch} as
- * JSON, from a primary), {@code replication} (counts), or {@code exit}; with {@code --replicate} it
- * emits {@code {"event":"replicate",...}} batches of the conntrack entries SNATed to the IPs it
- * holds (see {@link ConntrackReplication}), and an apply that gives it a new IP installs the
- * replicated entries of that IP; {@code --lease-ms N} sets the floating IP lease. It attaches the
- * classifier to a new pod interface on its link event and checks every interface each second.
- * End-to-end tests and the lab drive agents so.
+ * IP[,IP]} (as a heartbeat answer asking for them back: yielded ones too), {@code standby IP[,IP]}
+ * (the IPs this node stands by for), {@code install BATCH} (a {@link ReplicationBatch} as JSON,
+ * from a primary), {@code replication} (counts), or {@code exit}; with {@code --replicate} it emits
+ * {@code {"event":"replicate",...}} batches of the conntrack entries SNATed to the IPs it holds
+ * (see {@link ConntrackReplication}), and an apply that gives it a new IP installs the replicated
+ * entries of that IP; {@code --lease-ms N} sets the floating IP lease. It attaches the classifier
+ * to a new pod interface on its link event and checks every interface each second. End-to-end tests
+ * and the lab drive agents so.
  */
 public final class DataplaneCli {
   private static final ObjectMapper JSON = new ObjectMapper();
