@@ -49,7 +49,7 @@ public class LivenessSweep {
   private MassFailureGuard guard;
 
   /** When the previous sweep ran (the liveness thread only). */
-  private Instant lastSweep;
+  private volatile Instant lastSweep;
 
   /** A new leadership began: its grace period must end before anything is placed. */
   void leadershipStarted() {

@@ -217,9 +217,18 @@ class HelmChartTest {
     assertThat(
             serviceMonitor.<String>get("spec", "selector", "matchLabels", "app.kubernetes.io/name"))
         .isEqualTo("egressgw-controller");
+    // Exactly one Service carries the label the ServiceMonitor selects: the leader-only Service
+    // does not, or the leader would be scraped twice.
     assertThat(
-            only(objects, io.fabric8.kubernetes.api.model.Service.class).getMetadata().getLabels())
-        .containsEntry("app.kubernetes.io/name", "egressgw-controller");
+            objects.stream()
+                .filter(io.fabric8.kubernetes.api.model.Service.class::isInstance)
+                .filter(
+                    o ->
+                        "egressgw-controller"
+                            .equals(o.getMetadata().getLabels().get("app.kubernetes.io/name")))
+                .map(o -> o.getMetadata().getName())
+                .toList())
+        .containsExactly("egressgw-controller");
     GenericKubernetesResource podMonitor = generic(objects, "PodMonitor");
     assertThat(first(podMonitor.get("spec", "podMetricsEndpoints")))
         .containsEntry("port", "agent-http")

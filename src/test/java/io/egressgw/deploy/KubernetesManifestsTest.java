@@ -282,7 +282,10 @@ class KubernetesManifestsTest {
         podSpec(only(DaemonSet.class, "egressgw-agent")).orElseThrow().getContainers().get(0);
     Container controller =
         podSpec(only(Deployment.class, "egressgw-controller")).orElseThrow().getContainers().get(0);
+    // Agents reach the leader only (its pod label), and verify the controller Service's name.
     io.fabric8.kubernetes.api.model.Service service =
+        only(io.fabric8.kubernetes.api.model.Service.class, "egressgw-controller-leader");
+    io.fabric8.kubernetes.api.model.Service controllerService =
         only(io.fabric8.kubernetes.api.model.Service.class, "egressgw-controller");
     String url = env(agent, "EGRESSGW_AGENT_CHANNEL_CONTROLLER_URL");
     assertThat(url)
@@ -293,6 +296,15 @@ class KubernetesManifestsTest {
                 + service.getMetadata().getNamespace()
                 + ".svc:"
                 + service.getSpec().getPorts().get(0).getPort());
+    assertThat(service.getSpec().getSelector())
+        .containsEntry("egressgw.io/leader", "true")
+        .containsAllEntriesOf(controllerService.getSpec().getSelector());
+    assertThat(env(agent, "EGRESSGW_AGENT_CHANNEL_TLS_SERVER_NAME"))
+        .isEqualTo(
+            controllerService.getMetadata().getName()
+                + "."
+                + controllerService.getMetadata().getNamespace()
+                + ".svc");
     assertThat(env(controller, "EGRESSGW_CONTROLLER_CHANNEL_AUTH_MODE")).isEqualTo("token-review");
     assertThat(env(controller, "EGRESSGW_CONTROLLER_CHANNEL_AUTH_AGENT_SERVICE_ACCOUNT"))
         .isEqualTo(
