@@ -57,16 +57,17 @@ public class AllNamespacesGatewayGroupResource {
       @HeaderParam("Accept") String accept,
       @HeaderParam("Authorization") String authorization,
       @Context HttpServerRequest request) {
-    if (GatewayGroupResource.flag("watch", watch)) {
-      return endpoint.watch(
-          null,
-          resourceVersion,
-          labelSelector,
-          fieldSelector,
-          timeoutSeconds,
-          WatchClients.wantsEventStream(accept),
-          WatchClients.of(authorization, request));
-    }
-    return endpoint.list(null, limit, continueToken, labelSelector, fieldSelector);
+    return endpoint.listOrWatch(
+        null,
+        limit,
+        continueToken,
+        labelSelector,
+        fieldSelector,
+        watch,
+        resourceVersion,
+        timeoutSeconds,
+        accept,
+        authorization,
+        request);
   }
 }

@@ -89,6 +89,35 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
   }
 
   /**
+   * The GET of every collection route: a {@link #watch} when {@code watch} is true (Server-Sent
+   * Events when {@code accept} asks for them), else a {@link #list} page.
+   */
+  Response listOrWatch(
+      String namespace,
+      String limit,
+      String continueToken,
+      String labelSelector,
+      String fieldSelector,
+      String watch,
+      String resourceVersion,
+      String timeoutSeconds,
+      String accept,
+      String authorization,
+      io.vertx.core.http.HttpServerRequest request) {
+    if (GatewayGroupResource.flag("watch", watch)) {
+      return watch(
+          namespace,
+          resourceVersion,
+          labelSelector,
+          fieldSelector,
+          timeoutSeconds,
+          WatchClients.wantsEventStream(accept),
+          WatchClients.of(authorization, request));
+    }
+    return list(namespace, limit, continueToken, labelSelector, fieldSelector);
+  }
+
+  /**
    * One page of the objects in {@code namespace} (every namespace when null, and for cluster-scoped
    * kinds) that both selectors match.
    */

@@ -90,17 +90,18 @@ public class GatewayGroupResource {
       @HeaderParam("Accept") String accept,
       @HeaderParam("Authorization") String authorization,
       @Context HttpServerRequest request) {
-    if (GatewayGroupResource.flag("watch", watch)) {
-      return endpoint.watch(
-          namespace,
-          resourceVersion,
-          labelSelector,
-          fieldSelector,
-          timeoutSeconds,
-          WatchClients.wantsEventStream(accept),
-          WatchClients.of(authorization, request));
-    }
-    return endpoint.list(namespace, limit, continueToken, labelSelector, fieldSelector);
+    return endpoint.listOrWatch(
+        namespace,
+        limit,
+        continueToken,
+        labelSelector,
+        fieldSelector,
+        watch,
+        resourceVersion,
+        timeoutSeconds,
+        accept,
+        authorization,
+        request);
   }
 
   @GET
