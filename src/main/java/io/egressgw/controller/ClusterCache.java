@@ -192,9 +192,21 @@ public class ClusterCache {
         p.getSpec() != null && Boolean.TRUE.equals(p.getSpec().getHostNetwork()));
   }
 
+  /**
+   * The object's labels. A label with a null value (the API emulator keeps one after a merge patch
+   * that removes it; a real API server deletes the key) counts as absent.
+   */
   public static Map<String, String> labels(HasMetadata o) {
     Map<String, String> l = o.getMetadata().getLabels();
-    return l == null ? Map.of() : Map.copyOf(l);
+    if (l == null) {
+      return Map.of();
+    }
+    return l.containsValue(null)
+        ? l.entrySet().stream()
+            .filter(e -> e.getValue() != null)
+            .collect(
+                java.util.stream.Collectors.toUnmodifiableMap(e -> e.getKey(), e -> e.getValue()))
+        : Map.copyOf(l);
   }
 
   @PreDestroy

@@ -154,12 +154,7 @@ public class ControllerRuntime {
                           + UUID.randomUUID().toString().substring(0, 6));
       String pod = System.getenv("POD_NAME");
       String podNamespace = System.getenv("POD_NAMESPACE");
-      if (electionSettings.podLabel() && pod != null && podNamespace != null) {
-        leaderLabel = new LeaderPodLabel(client, podNamespace, pod);
-        leaderLabel.leading(false); // a restarted container may have kept its pod's label
-        leadership.onChange(leaderLabel::leading);
-      }
-      election =
+      LeaderElection elected =
           new LeaderElection(
               client,
               leadership,
@@ -170,6 +165,14 @@ public class ControllerRuntime {
               electionSettings.leaseDuration(),
               electionSettings.renewDeadline(),
               electionSettings.retryPeriod());
+      election = elected;
+      if (electionSettings.podLabel() && pod != null && podNamespace != null) {
+        leaderLabel =
+            new LeaderPodLabel(
+                client, podNamespace, pod, () -> leadership.isLeader() && elected.holdsLease());
+        leaderLabel.refresh(); // a restarted container may have kept its pod's label
+        leadership.onChange(leads -> leaderLabel.refresh());
+      }
       election.start();
     } else {
       leadership.started(clock.instant());
@@ -287,7 +290,7 @@ public class ControllerRuntime {
   @Scheduled(every = "${egressgw.controller.resync-interval:30s}", delayed = "10s")
   void resync() {
     if (leaderLabel != null) {
-      leaderLabel.leading(leadership.isLeader()); // repairs a patch the API server refused
+      leaderLabel.refresh(); // repairs a label someone else changed
     }
     if (started) {
       resyncRequested.set(true);

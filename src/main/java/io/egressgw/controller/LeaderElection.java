@@ -56,6 +56,17 @@ public final class LeaderElection {
     return identity;
   }
 
+  /**
+   * Whether the Lease, read from the API server now, names this replica as its holder: a replica
+   * that resumes from a pause may still believe it leads until its elector next tries to renew.
+   *
+   * @throws io.fabric8.kubernetes.client.KubernetesClientException when the Lease cannot be read
+   */
+  public boolean holdsLease() {
+    var l = client.leases().inNamespace(namespace).withName(lease).get();
+    return l != null && l.getSpec() != null && identity.equals(l.getSpec().getHolderIdentity());
+  }
+
   public synchronized void start() {
     if (running) {
       return;

@@ -127,11 +127,11 @@ class LeaderElectionAgainstApiEmulatorIT {
     pod("ctl-c", true);
     Leadership a = new Leadership();
     Leadership b = new Leadership();
-    LeaderPodLabel la = new LeaderPodLabel(client, "egw-leader-test", "ctl-a");
-    LeaderPodLabel lb = new LeaderPodLabel(client, "egw-leader-test", "ctl-b");
-    a.onChange(la::leading);
-    b.onChange(lb::leading);
-    lb.leading(false); // what a starting replica does
+    LeaderPodLabel la = new LeaderPodLabel(client, "egw-leader-test", "ctl-a", a::isLeader);
+    LeaderPodLabel lb = new LeaderPodLabel(client, "egw-leader-test", "ctl-b", b::isLeader);
+    a.onChange(leads -> la.refresh());
+    b.onChange(leads -> lb.refresh());
+    lb.refresh(); // what a starting replica does
     LeaderElection ra =
         new LeaderElection(
             client,
@@ -176,6 +176,74 @@ class LeaderElectionAgainstApiEmulatorIT {
       }
       la.stop();
       lb.stop();
+    }
+  }
+
+  /**
+   * The label patch of a new leader fails (here: its pod is not visible yet). It is retried with a
+   * backoff and lands within seconds, not at the next 30 s resync.
+   */
+  @Test
+  void aRefusedLabelPatchIsRetriedWithoutWaitingForTheResync() throws Exception {
+    Leadership a = new Leadership();
+    LeaderPodLabel la = new LeaderPodLabel(client, "egw-leader-test", "ctl-late", a::isLeader);
+    try {
+      a.onChange(leads -> la.refresh());
+      a.started(java.time.Instant.now()); // the patch of a missing pod is refused (404)
+      la.awaitPatches();
+      pod("ctl-late", false);
+      await().atMost(Duration.ofSeconds(3)).until(() -> labelled("ctl-late"));
+    } finally {
+      la.stop();
+    }
+  }
+
+  /**
+   * A replica paused while leading resumes believing it leads, with its "leads" announcement still
+   * queued. The Lease, read right before the patch, names the new leader: the paused replica labels
+   * nothing and takes the label off nobody.
+   */
+  @Test
+  void aReplicaThatNoLongerHoldsTheLeaseLabelsNothing() throws Exception {
+    pod("ctl-paused", false);
+    pod("ctl-new", true); // the new leader, labelled
+    client
+        .leases()
+        .inNamespace("kube-system")
+        .resource(
+            new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder()
+                .withNewMetadata()
+                .withName("egw-paused-lease")
+                .withNamespace("kube-system")
+                .endMetadata()
+                .withNewSpec()
+                .withHolderIdentity("ctl-new")
+                .endSpec()
+                .build())
+        .create();
+    LeaderElection paused =
+        new LeaderElection(
+            client,
+            new Leadership(),
+            Clock.systemUTC(),
+            "kube-system",
+            "egw-paused-lease",
+            "ctl-paused",
+            Duration.ofMillis(1500),
+            Duration.ofMillis(1000),
+            Duration.ofMillis(200));
+    Leadership stale = new Leadership();
+    stale.started(java.time.Instant.now()); // still believes it leads
+    LeaderPodLabel label =
+        new LeaderPodLabel(
+            client, "egw-leader-test", "ctl-paused", () -> stale.isLeader() && paused.holdsLease());
+    try {
+      label.refresh();
+      label.awaitPatches();
+      assertTrue(!labelled("ctl-paused"), "the paused replica labelled its own pod");
+      assertTrue(labelled("ctl-new"), "the paused replica took the new leader's label off");
+    } finally {
+      label.stop();
     }
   }
 
