@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
@@ -51,10 +52,23 @@ public class LivenessSweep {
   /** When the previous sweep ran (the liveness thread only). */
   private volatile Instant lastSweep;
 
-  /** A new leadership began: its grace period must end before anything is placed. */
+  /** Set by the election's thread, acted on by the next sweep on the liveness thread. */
+  private final AtomicBoolean leadershipBegan = new AtomicBoolean();
+
+  /**
+   * A new leadership began: its grace period must end before anything is placed, and nothing of an
+   * earlier leadership (a freeze, failovers it had not written, its last sweep) carries over. The
+   * reset itself runs at the start of the next sweep, on the liveness thread, so that it never
+   * interleaves with a sweep in progress.
+   */
   void leadershipStarted() {
+    leadershipBegan.set(true);
+  }
+
+  private void resetForNewLeadership() {
     graceHandled = false;
     lastSweep = null;
+    pendingFailovers.clear();
     guard().reset();
     metrics.failoverFrozen(false);
   }
@@ -85,6 +99,9 @@ public class LivenessSweep {
   boolean sweep(Collection<String> nodes) {
     if (!leadership.isLeader()) {
       return false;
+    }
+    if (leadershipBegan.getAndSet(false)) {
+      resetForNewLeadership();
     }
     Instant now = clock.instant();
     if (lastSweep != null
@@ -119,8 +136,12 @@ public class LivenessSweep {
       }
     }
     boolean wasFrozen = guard().frozen();
-    if (guard()
-        .evaluate(state.liveness().verdicts(), newlyDown, state.liveness().lastHeartbeats(), now)) {
+    // The guard needs the whole picture only when a node was just declared Down or while frozen:
+    // the copies are O(nodes), and this runs every check-interval.
+    if ((wasFrozen || !newlyDown.isEmpty())
+        && guard()
+            .evaluate(
+                state.liveness().verdicts(), newlyDown, state.liveness().lastHeartbeats(), now)) {
       changed = true;
       boolean frozen = guard().frozen();
       metrics.failoverFrozen(frozen);

@@ -210,4 +210,31 @@ class LivenessSweepTest {
     assertThat(sweep.heldByFreeze()).isEmpty();
     assertThat(registry.get("egressgw.failover.frozen").gauge().value()).isZero();
   }
+
+  /**
+   * A new leadership starts clean: a freeze and failovers recorded by an earlier leadership of this
+   * replica do not carry over (they would hold nodes, or time a failover from a heartbeat seen long
+   * ago). The reset runs on the liveness thread at the next sweep.
+   */
+  @Test
+  void aNewLeadershipForgetsTheFreezeAndPendingFailoversOfTheOldOne() {
+    heartbeat("w1", "w2", "w3", "w4");
+    run(Duration.ofMillis(200), "w1", "w2", "w3", "w4");
+    run(Duration.ofMillis(600));
+    assertThat(sweep.heldByFreeze()).isNotEmpty();
+    assertThat(sweep.pendingFailovers()).isNotEmpty();
+
+    leadership.stopped();
+    leadership.started(clock.instant());
+    state.liveness().startGrace(clock.instant());
+    sweep.leadershipStarted();
+    assertThat(sweep.heldByFreeze()).as("reset waits for the liveness thread").isNotEmpty();
+
+    clock.advance(Duration.ofMillis(25));
+    sweep.sweep(NODES);
+
+    assertThat(sweep.heldByFreeze()).isEmpty();
+    assertThat(sweep.pendingFailovers()).isEmpty();
+    assertThat(registry.get("egressgw.failover.frozen").gauge().value()).isZero();
+  }
 }
