@@ -126,7 +126,8 @@ final class PlacementInputs {
 
   /**
    * Placement's view as above, where the {@code held} nodes (the mass-failure guard's, {@link
-   * MassFailureGuard}) count as Up whatever their agent or kubelet says: nothing moves off them.
+   * MassFailureGuard}) count as Up whatever their agent or kubelet says: nothing moves off them,
+   * and nothing new (primary or standby) is put on them.
    */
   static PlacementSnapshot snapshot(
       List<NetworkGatewayGroup> groups,
@@ -159,7 +160,8 @@ final class PlacementInputs {
               f.controlPlane(),
               subnets,
               held.contains(f.name()) || (f.ready() && liveness.alive(f.name(), now)),
-              drain(f, report.map(NodeReport::draining).orElse(false))));
+              drain(f, report.map(NodeReport::draining).orElse(false)),
+              held.contains(f.name())));
     }
     return new PlacementSnapshot(
         placementGroups, placementNodes, listed(assignment, ips), listed(standbys, ips));

@@ -53,6 +53,7 @@ public final class PlacementIndex {
   private long[] allOnes;
   private long[] up;
   private long[] available; // up and not draining: may hold a floating IP, primary or standby
+  private long[] takesNew; // available and not keep-only: may be given one it does not have
   private long[] workerMask;
   private int workerWords; // words that contain at least one worker
   private int firstControlPlaneWord;
@@ -181,7 +182,7 @@ public final class PlacementIndex {
     for (int i = 0; i < ips.length; i++) {
       if (holder[i] < 0 && ipInvalid[i] == null) {
         Integer sb = nodeIndex.get(previousStandbys.get(ips[i]));
-        int best = sb != null && isEligible(i, sb) ? sb : pick(i, levels, held, -1);
+        int best = sb != null && isEligible(i, sb, takesNew) ? sb : pick(i, levels, held, -1);
         if (best >= 0) {
           assign(i, best);
         }
@@ -202,7 +203,7 @@ public final class PlacementIndex {
         continue;
       }
       Integer sb = nodeIndex.get(previousStandbys.get(ips[i]));
-      if (sb != null && sb != holder[i] && isEligible(i, sb)) {
+      if (sb != null && sb != holder[i] && isEligible(i, sb, takesNew)) {
         assignStandby(i, sb);
       }
     }
@@ -274,6 +275,7 @@ public final class PlacementIndex {
     allOnes = new long[words];
     up = new long[words];
     available = new long[words];
+    takesNew = new long[words];
     workerMask = new long[words];
     int workers = 0;
     for (int n = 0; n < count; n++) {
@@ -282,6 +284,7 @@ public final class PlacementIndex {
       setBit(allOnes, n, true);
       setBit(up, n, nodes[n].up());
       setBit(available, n, nodes[n].available());
+      setBit(takesNew, n, nodes[n].takesNew());
       if (!nodes[n].controlPlane()) {
         setBit(workerMask, n, true);
         workers++;
@@ -505,7 +508,10 @@ public final class PlacementIndex {
     return isEligible(i, n, available);
   }
 
-  /** Eligible with {@code allowed} (available, or up to ignore draining) in place of available. */
+  /**
+   * Eligible with {@code allowed} (available; takesNew for an IP the node does not have yet; or up
+   * to ignore draining) in place of available.
+   */
   private boolean isEligible(int i, int n, long[] allowed) {
     if (!testBit(allowed, n) || !testBit(groupSel[ipGroup[i]], n)) {
       return false;
@@ -546,7 +552,7 @@ public final class PlacementIndex {
     int candidates = 0;
     int nz = 0;
     for (int w = 0; w < words; w++) {
-      long x = e[w] & sel[w] & available[w];
+      long x = e[w] & sel[w] & takesNew[w];
       if (exclude >= 0 && w == exclude >>> 6) {
         x &= ~(1L << exclude);
       }

@@ -53,8 +53,42 @@ class StandbyPlacementTest {
     return new PlacementNode(n.name(), n.labels(), n.controlPlane(), n.subnets(), n.up(), drain);
   }
 
+  static PlacementNode keepOnly(PlacementNode n) {
+    return new PlacementNode(
+        n.name(), n.labels(), n.controlPlane(), n.subnets(), n.up(), n.drain(), true);
+  }
+
   static Stream<Row> rows() {
     return Stream.of(
+        new Row(
+            "a keep-only node (held by the mass-failure guard) is given no new IP",
+            new PlacementSnapshot(
+                List.of(group("ns/g", IP)),
+                List.of(keepOnly(worker("w1", W1)), worker("w2", W2), worker("w3", W3)),
+                Map.of()),
+            map(IP, "w2"),
+            map(IP, "w3"),
+            List.of(IP + ":-->w2")),
+        new Row(
+            "a keep-only node keeps the IP it holds, and its standby stays",
+            new PlacementSnapshot(
+                List.of(group("ns/g", IP)),
+                List.of(keepOnly(worker("w1", W1)), worker("w2", W2), worker("w3", W3)),
+                map(IP, "w1"),
+                map(IP, "w2")),
+            map(IP, "w1"),
+            map(IP, "w2"),
+            List.of()),
+        new Row(
+            "a keep-only standby is replaced",
+            new PlacementSnapshot(
+                List.of(group("ns/g", IP)),
+                List.of(worker("w1", W1), keepOnly(worker("w2", W2)), worker("w3", W3)),
+                map(IP, "w1"),
+                map(IP, "w2")),
+            map(IP, "w1"),
+            map(IP, "w3"),
+            List.of()),
         new Row(
             "a new IP gets a standby on another node",
             new PlacementSnapshot(
