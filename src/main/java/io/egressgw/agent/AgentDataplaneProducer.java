@@ -43,7 +43,8 @@ public class AgentDataplaneProducer {
                     config.egressesMax(),
                     config.guardMax(),
                     config.excludedMax()),
-                config.leaseDuration()));
+                config.leaseDuration(),
+                config.snatPortAllocation()));
     watcher = InterfaceWatcher.start(node);
     return node;
   }

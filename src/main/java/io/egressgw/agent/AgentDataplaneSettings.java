@@ -1,6 +1,7 @@
 package io.egressgw.agent;
 
 import io.egressgw.dataplane.MapLayouts;
+import io.egressgw.dataplane.SnatPortAllocation;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -63,4 +64,12 @@ public interface AgentDataplaneSettings {
    */
   @WithDefault("250ms")
   Duration leaseDuration();
+
+  /**
+   * How the source port of a flow SNATed to a floating IP is chosen: {@code default} (keep the
+   * pod's port when free), {@code random} (search from a random offset) or {@code fully-random}
+   * (every port random; the pod's port never shows outside). See {@link SnatPortAllocation}.
+   */
+  @WithDefault("default")
+  SnatPortAllocation snatPortAllocation();
 }

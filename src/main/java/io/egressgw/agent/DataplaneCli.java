@@ -3,6 +3,7 @@ package io.egressgw.agent;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressgw.dataplane.DataplaneObject;
 import io.egressgw.dataplane.ReplicationBatch;
+import io.egressgw.dataplane.SnatPortAllocation;
 import io.egressgw.net.Ipv4;
 import io.egressgw.program.NodeProgram;
 import io.micrometer.core.instrument.Meter;
@@ -60,7 +61,8 @@ public final class DataplaneCli {
       } else {
         System.err.println(
             "usage: DataplaneCli --uplink IF --pin-dir DIR [--node-ip IP] [--pod-prefix P]"
-                + " [--lease-ms N] [--program FILE] [--stdin]");
+                + " [--lease-ms N] [--snat-ports default|random|fully-random] [--program FILE]"
+                + " [--stdin]");
         System.exit(2);
       }
     }
@@ -74,7 +76,11 @@ public final class DataplaneCli {
             DataplaneObject.Capacities.defaults(),
             opts.containsKey("lease-ms")
                 ? java.time.Duration.ofMillis(Long.parseLong(opts.get("lease-ms")))
-                : DataplaneSetup.DEFAULT_LEASE);
+                : DataplaneSetup.DEFAULT_LEASE,
+            SnatPortAllocation.valueOf(
+                opts.getOrDefault("snat-ports", "default")
+                    .toUpperCase(java.util.Locale.ROOT)
+                    .replace('-', '_')));
     try (EbpfNodeDataplane dp = EbpfNodeDataplane.open(settings)) {
       emit(out, "ready", report(dp));
       if (opts.containsKey("program")) {

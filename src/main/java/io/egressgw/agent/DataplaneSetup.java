@@ -1,6 +1,7 @@
 package io.egressgw.agent;
 
 import io.egressgw.dataplane.DataplaneObject;
+import io.egressgw.dataplane.SnatPortAllocation;
 import java.time.Duration;
 
 /**
@@ -14,6 +15,8 @@ import java.time.Duration;
  * @param leaseDuration how long a floating IP stays usable after the agent last renewed its lease
  *     (the agent renews every fifth of it); a dead or paused agent's node falls silent for its
  *     floating IPs this long after its last renewal (docs/ARCHITECTURE.md "Ownership")
+ * @param snatPorts how the source ports of flows SNATed to a floating IP are chosen (null: the
+ *     kernel's default)
  */
 public record DataplaneSetup(
     String uplink,
@@ -21,7 +24,8 @@ public record DataplaneSetup(
     String nodeIP,
     String podInterfacePrefix,
     DataplaneObject.Capacities capacities,
-    Duration leaseDuration) {
+    Duration leaseDuration,
+    SnatPortAllocation snatPorts) {
 
   public static final String DEFAULT_PIN_DIR = "/sys/fs/bpf/egressgw";
 
@@ -32,6 +36,18 @@ public record DataplaneSetup(
     if (leaseDuration == null || leaseDuration.toMillis() < 10) {
       throw new IllegalArgumentException("lease duration must be at least 10 ms: " + leaseDuration);
     }
+    snatPorts = snatPorts == null ? SnatPortAllocation.DEFAULT : snatPorts;
+  }
+
+  /** With the kernel's default port allocation. */
+  public DataplaneSetup(
+      String uplink,
+      String pinDir,
+      String nodeIP,
+      String podInterfacePrefix,
+      DataplaneObject.Capacities capacities,
+      Duration leaseDuration) {
+    this(uplink, pinDir, nodeIP, podInterfacePrefix, capacities, leaseDuration, null);
   }
 
   /** With the default lease duration. */

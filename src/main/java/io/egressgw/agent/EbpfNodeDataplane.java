@@ -86,7 +86,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     this.bpf = DataplaneObject.load(settings.pinDir(), nodeIp, settings.capacities());
     try {
       this.nft = new Nftables();
-      this.natTable = new EgressNatTable(nft);
+      this.natTable = new EgressNatTable(nft, settings.snatPorts());
       this.installed = readInstalled();
       // recreate the table with its current elements: repairs a tampered or older table
       natTable.install(installed.snat());

@@ -24,13 +24,24 @@ public final class EgressNatTable {
   private static final int RULES = 9;
 
   private final Nftables nft;
+  private final SnatPortAllocation ports;
 
-  public EgressNatTable(Nftables nft) {
+  /**
+   * @param ports how source ports of flows SNATed to a floating IP are chosen (the identity SNAT of
+   *     steered flows keeps the pod's address and, when free, its port)
+   */
+  public EgressNatTable(Nftables nft, SnatPortAllocation ports) {
     this.nft = nft;
+    this.ports = ports;
+  }
+
+  /** The table's text with the given map elements, with the kernel's default port allocation. */
+  static String definition(Map<Integer, Integer> elements) {
+    return definition(elements, SnatPortAllocation.DEFAULT);
   }
 
   /** The table's text with the given map elements (mark -> floating IP). */
-  static String definition(Map<Integer, Integer> elements) {
+  static String definition(Map<Integer, Integer> elements, SnatPortAllocation ports) {
     StringBuilder els = new StringBuilder();
     elements.forEach(
         (mark, ip) ->
@@ -68,8 +79,8 @@ public final class EgressNatTable {
             "    meta mark & %s == 0x%08x ct mark set meta mark & 0x%08x | 0x%08x\n",
             mask, MapLayouts.MARK_STEER, MapLayouts.MARK_ID_MASK, FlowClass.FORWARDED)
         + String.format(
-            "    meta mark & %s == 0x%08x snat to meta mark map @%s\n",
-            mask, MapLayouts.MARK_SNAT, MAP)
+            "    meta mark & %s == 0x%08x snat to meta mark map @%s%s\n",
+            mask, MapLayouts.MARK_SNAT, MAP, ports.nftSuffix())
         + String.format("    meta mark & %s == 0x%08x drop\n", mask, MapLayouts.MARK_SNAT)
         + String.format(
             "    meta mark & %s == 0x%08x snat to ip saddr\n", mask, MapLayouts.MARK_STEER)
@@ -139,7 +150,8 @@ public final class EgressNatTable {
    * (whatever its rules) and creates ours, so traffic never sees a half-built table.
    */
   public void install(Map<Integer, Integer> elements) {
-    nft.run("table ip " + TABLE + " {}\ndelete table ip " + TABLE + "\n" + definition(elements));
+    nft.run(
+        "table ip " + TABLE + " {}\ndelete table ip " + TABLE + "\n" + definition(elements, ports));
   }
 
   /**

@@ -52,4 +52,18 @@ class EgressNatTableTest {
       assertThat(FlowClass.egressIdOf(FlowClass.ctMark(flowClass, 0xffff))).isEqualTo(0xffff);
     }
   }
+
+  @Test
+  void thePortAllocationModeIsAFlagOfTheSnatToTheFloatingIpOnly() {
+    assertThat(EgressNatTable.definition(Map.of()))
+        .contains("snat to meta mark map @snat_ips\n")
+        .doesNotContain("random");
+    String table = EgressNatTable.definition(Map.of(), SnatPortAllocation.FULLY_RANDOM);
+    assertThat(table)
+        .contains("snat to meta mark map @snat_ips fully-random\n")
+        .as("the identity SNAT of steered flows keeps the pod's port")
+        .contains("snat to ip saddr\n");
+    assertThat(EgressNatTable.definition(Map.of(), SnatPortAllocation.RANDOM))
+        .contains("snat to meta mark map @snat_ips random\n");
+  }
 }
