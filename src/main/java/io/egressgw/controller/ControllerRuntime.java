@@ -93,6 +93,13 @@ public class ControllerRuntime {
   private final AtomicBoolean resyncRequested = new AtomicBoolean();
 
   private LeaderElection election;
+  private volatile LeaseConfirmation leaseConfirmation;
+  private final java.util.concurrent.ExecutorService leaseReads =
+      Executors.newSingleThreadExecutor(ReconcileLoop.daemon("egw-lease-read"));
+
+  /** How long a read of the Lease naming this replica lets it answer reclaims. */
+  static final Duration LEASE_CONFIRMATION = Duration.ofSeconds(1);
+
   private LeaderPodLabel leaderLabel;
   private volatile boolean started;
 
@@ -166,6 +173,8 @@ public class ControllerRuntime {
               electionSettings.renewDeadline(),
               electionSettings.retryPeriod());
       election = elected;
+      leaseConfirmation =
+          new LeaseConfirmation(elected::holdsLease, leaseReads, clock, LEASE_CONFIRMATION);
       if (electionSettings.podLabel() && pod != null && podNamespace != null) {
         leaderLabel =
             new LeaderPodLabel(
@@ -190,6 +199,7 @@ public class ControllerRuntime {
       leaderLabel.stop();
     }
     ticker.shutdownNow();
+    leaseReads.shutdownNow();
     loop.stop();
   }
 
@@ -200,7 +210,9 @@ public class ControllerRuntime {
 
   /**
    * A heartbeat from an authenticated agent (leader only). Returns the floating IPs the node must
-   * take again: assigned to it, yet yielded to another host's announcement (see {@link #reclaims}).
+   * take again: assigned to it, yet yielded to another host's announcement (see {@link #reclaims});
+   * none until the Lease was read naming this replica within {@link #LEASE_CONFIRMATION} ({@link
+   * LeaseConfirmation}), so that a replica resuming from a pause reclaims nothing.
    */
   public List<String> heartbeat(NodeReport report, Instant at) {
     AgentLiveness agents = state.liveness();
@@ -221,7 +233,12 @@ public class ControllerRuntime {
       // else.
       requestStatusRefresh();
     }
-    return reclaims(report, placement.assignment());
+    List<String> reclaim = reclaims(report, placement.assignment());
+    LeaseConfirmation confirmation = leaseConfirmation;
+    if (!reclaim.isEmpty() && confirmation != null && !confirmation.confirmed()) {
+      return List.of(); // asked again with the agent's next heartbeat, once the Lease was read
+    }
+    return reclaim;
   }
 
   /**
@@ -300,6 +317,10 @@ public class ControllerRuntime {
 
   private void leadershipChanged(boolean leads) {
     metrics.leading(leads);
+    LeaseConfirmation confirmation = leaseConfirmation;
+    if (confirmation != null) {
+      confirmation.reset();
+    }
     Instant now = clock.instant();
     if (leads) {
       state.liveness().startGrace(now);
