@@ -49,7 +49,7 @@ public final class Lab {
              lab lan NODE cut|restore    (the node's link at the bridge only)
              lab chaos [--cycles N] [--faults a,b+c,...] [--outage-bound-ms M] [--settle-ms S]
                faults: holder-death agent-kill agent-stop controller-restart controller-outage
-                       partition lan-cut (a+b: injected together)
+                       api-outage partition lan-cut (a+b: injected together)
       """;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP =
@@ -304,6 +304,11 @@ public final class Lab {
   /** Sends a signal (KILL, STOP, CONT) to a node's agent. */
   boolean signalAgent(LabNode node, String signal) {
     return processes.signal("agent-" + node.name(), signal);
+  }
+
+  /** Signals the Kubernetes API emulator's process (STOP: unreachable; CONT: back). */
+  boolean signalKubeApi(String signal) {
+    return processes.signal("kube-api", signal);
   }
 
   boolean agentAlive(LabNode node) {

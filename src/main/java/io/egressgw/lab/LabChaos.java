@@ -34,6 +34,7 @@ final class LabChaos {
             List.of(LabFault.AGENT_STOP),
             List.of(LabFault.CONTROLLER_RESTART),
             List.of(LabFault.CONTROLLER_OUTAGE),
+            List.of(LabFault.API_OUTAGE),
             List.of(LabFault.PARTITION),
             List.of(LabFault.LAN_CUT),
             List.of(LabFault.LAN_CUT, LabFault.AGENT_KILL),

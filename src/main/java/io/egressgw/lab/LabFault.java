@@ -35,6 +35,13 @@ enum LabFault {
    */
   CONTROLLER_OUTAGE("controller-outage", Duration.ofSeconds(20), false),
   /**
+   * The Kubernetes API is unreachable for 60 s: its process is SIGSTOPped, so requests hang as on a
+   * dropping network while the controller runs. The controller cannot renew its Lease and stops
+   * leading, so agents fail static; then the router's neighbour table is flushed, as for
+   * controller-outage. Healed with SIGCONT.
+   */
+  API_OUTAGE("api-outage", Duration.ofSeconds(60), false),
+  /**
    * The holder is cut from the controller only: its relay to the controller's socket is stopped, so
    * its heartbeats and polls hang as on a dropping network; the LAN is untouched.
    */
@@ -87,6 +94,7 @@ enum LabFault {
       case AGENT_KILL -> lab.signalAgent(target, "KILL");
       case AGENT_STOP -> lab.signalAgent(target, "STOP");
       case CONTROLLER_RESTART, CONTROLLER_OUTAGE -> lab.killController();
+      case API_OUTAGE -> lab.signalKubeApi("STOP");
       case PARTITION -> lab.partition(target, true);
       case LAN_CUT -> lab.setLanLink(target, false);
     }
@@ -97,7 +105,7 @@ enum LabFault {
    * the heal.
    */
   Duration beforeHeal(Lab lab) {
-    if (this == CONTROLLER_OUTAGE) {
+    if (this == CONTROLLER_OUTAGE || this == API_OUTAGE) {
       lab.flushRouterNeighbours();
       return Duration.ofSeconds(3);
     }
@@ -122,6 +130,7 @@ enum LabFault {
           lab.startController(Duration.ofSeconds(90));
         }
       }
+      case API_OUTAGE -> lab.signalKubeApi("CONT");
       case PARTITION -> lab.partition(target, false);
       case LAN_CUT -> lab.setLanLink(target, true);
     }

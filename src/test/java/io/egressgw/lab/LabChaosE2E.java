@@ -101,4 +101,12 @@ class LabChaosE2E {
   void aControllerDownForTwentySecondsBreaksNoInvariant() throws Exception {
     assertNoBreach(run("controller-outage", 1));
   }
+
+  // Issue 12: the Kubernetes API unreachable for 60 s (its process stopped): the controller loses
+  // its Lease and stops answering agents, who keep their floating IPs; after the router forgets
+  // its neighbours, the holder still answers ARP.
+  @Test
+  void theKubernetesApiUnreachableForSixtySecondsBreaksNoInvariant() throws Exception {
+    assertNoBreach(run("api-outage", 1));
+  }
 }
