@@ -15,6 +15,10 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.SSLOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
@@ -81,7 +85,15 @@ public final class AgentChannelClient {
   private volatile NodeProgram current;
 
   private long timerId = -1;
+  private long trustTimerId = -1;
   private volatile io.vertx.core.Context context;
+
+  /** How often the CA bundle file is re-read (a CA rotation; kubelet updates the mount). */
+  static final Duration TRUST_RELOAD_INTERVAL = Duration.ofSeconds(30);
+
+  private final HttpClientOptions httpOptions;
+  private final String caFile;
+  private volatile String trustedBundle;
 
   /**
    * {@code caFile}: trust for an https controller URL (null: the JVM's). {@code applierExecutor},
@@ -117,7 +129,10 @@ public final class AgentChannelClient {
             .setDefaultHost(endpoint.host());
     if (endpoint.ssl() && caFile != null) {
       options.setTrustOptions(new PemTrustOptions().addCertPath(caFile));
+      this.trustedBundle = readQuietly(caFile);
     }
+    this.httpOptions = options;
+    this.caFile = endpoint.ssl() ? caFile : null;
     this.http = vertx.createHttpClient(options);
     this.ownsApplierThread = applierExecutor == null;
     this.applierThread =
@@ -140,7 +155,44 @@ public final class AgentChannelClient {
     lastAcceptedGeneration = applier.appliedGeneration();
     lastContactMillis.set(clock.millis());
     timerId = vertx.setPeriodic(0, Math.max(1, heartbeatInterval.toMillis()), id -> tick());
+    if (caFile != null) {
+      trustTimerId =
+          vertx.setPeriodic(
+              TRUST_RELOAD_INTERVAL.toMillis(),
+              id -> {
+                var unused = reloadTrust();
+              });
+    }
     poll();
+  }
+
+  /**
+   * Re-reads the CA bundle file and, when it changed, verifies new connections against it (issue
+   * 15: during a CA rotation the file holds the old and the new CA); open connections keep going.
+   * Completes with whether the trust changed. Runs every {@link #TRUST_RELOAD_INTERVAL}.
+   */
+  public Future<Boolean> reloadTrust() {
+    String bundle = caFile == null ? null : readQuietly(caFile);
+    if (bundle == null || bundle.equals(trustedBundle)) {
+      return Future.succeededFuture(false);
+    }
+    trustedBundle = bundle;
+    SSLOptions ssl =
+        new SSLOptions()
+            .setTrustOptions(new PemTrustOptions().addCertValue(Buffer.buffer(bundle)))
+            .setEnabledSecureTransportProtocols(httpOptions.getEnabledSecureTransportProtocols())
+            .setUseAlpn(httpOptions.isUseAlpn());
+    LOG.infof("%s: the controller's CA bundle changed; new connections trust it", node);
+    return http.updateSSLOptions(ssl);
+  }
+
+  private static String readQuietly(String file) {
+    try {
+      return Files.readString(Path.of(file));
+    } catch (IOException e) {
+      LOG.warnf("cannot read the CA bundle %s: %s", file, e.toString());
+      return null;
+    }
   }
 
   public void stop() {
@@ -148,6 +200,7 @@ public final class AgentChannelClient {
       return;
     }
     vertx.cancelTimer(timerId);
+    vertx.cancelTimer(trustTimerId);
     http.close();
     if (ownsApplierThread) {
       applierThread.shutdownNow();
