@@ -5,6 +5,7 @@ import io.egressgw.program.HeartbeatResponse;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport;
 import io.egressgw.program.ProgramDelta;
+import io.egressgw.program.ProgramKeySet;
 import io.egressgw.program.ProgramSignatures;
 import io.egressgw.program.SignedProgram;
 import io.vertx.core.Future;
@@ -54,7 +55,10 @@ public final class AgentChannelClient {
   private final ControllerEndpoint endpoint;
   private final String node;
   private final Supplier<String> token;
-  private final Supplier<PublicKey> controllerKey;
+
+  /** The published program-signing keys; by default the one key of {@code controllerKey}. */
+  private volatile Supplier<ProgramKeySet> controllerKeys;
+
   private final ProgramApplier applier;
   private final Duration heartbeatInterval;
   private final Duration pollTimeout;
@@ -117,7 +121,7 @@ public final class AgentChannelClient {
     this.endpoint = endpoint;
     this.node = node;
     this.token = token;
-    this.controllerKey = controllerKey;
+    this.controllerKeys = () -> ProgramKeySet.of(controllerKey.get());
     this.applier = applier;
     this.heartbeatInterval = heartbeatInterval;
     this.pollTimeout = pollTimeout;
@@ -144,6 +148,15 @@ public final class AgentChannelClient {
                   t.setDaemon(true);
                   return t;
                 });
+  }
+
+  /**
+   * Verifies programs against {@code keys}, the published set (several keys while the signing key
+   * rotates), instead of the single key given to the constructor. Call before {@link #start()}.
+   */
+  public AgentChannelClient trustingKeys(Supplier<ProgramKeySet> keys) {
+    this.controllerKeys = keys;
+    return this;
   }
 
   public void start() {
@@ -493,12 +506,12 @@ public final class AgentChannelClient {
     try {
       lastProgramBytes = body.length();
       SignedProgram signed = json.readValue(body.getBytes(), SignedProgram.class);
-      PublicKey key = controllerKey.get();
-      if (key == null) {
+      ProgramKeySet keys = controllerKeys.get();
+      if (keys == null || keys.isEmpty()) {
         throw new SecurityException("controller public key not available yet");
       }
       com.fasterxml.jackson.databind.JsonNode tree =
-          json.readTree(ProgramSignatures.verifyBound(signed, nonce, key));
+          json.readTree(ProgramSignatures.verifyBound(signed, nonce, keys));
       if (tree.has("baseGeneration")) {
         ProgramDelta delta = json.treeToValue(tree, ProgramDelta.class);
         NodeProgram held = current;
