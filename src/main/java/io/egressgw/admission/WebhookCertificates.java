@@ -1,94 +1,176 @@
 package io.egressgw.admission;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
- * Part of the controller pod's init step ({@code io.egressgw.bootstrap.ControllerInit}): makes sure
- * the webhook's TLS material exists in a Secret shared by all replicas (issuing it when missing or
- * about to expire), writes it where the controller's HTTPS listener reads it, and puts the CA into
- * the ValidatingWebhookConfiguration's caBundle so that the API server trusts the webhook.
+ * The controller's TLS material in the cluster: a Secret shared by all replicas holding the CA
+ * bundle, the CAs' keys and the serving leaf ({@link CertificateRotation} decides when each is
+ * renewed), the files the controller's HTTPS listener reads, and the trust published to clients:
+ * the ValidatingWebhookConfiguration's caBundle (the API server) and the agents' trust ConfigMap.
+ * Used by the init step ({@code io.egressgw.bootstrap.ControllerInit}) and by the running leader
+ * ({@code io.egressgw.controller.ServingCertificateRenewal}).
  */
 public final class WebhookCertificates {
   static final String SECRET = "egressgw-webhook-tls";
   static final String SERVICE = "egressgw-controller";
   static final String WEBHOOK_CONFIGURATION = "egressgw";
-  static final Duration VALIDITY = Duration.ofDays(365);
-  static final Duration RENEW_BEFORE = Duration.ofDays(30);
+
+  /** The agents' trust ConfigMap (CA bundle and program-signing keys), in the same namespace. */
+  public static final String AGENT_TRUST = "egressgw-agent-trust";
 
   private WebhookCertificates() {}
 
-  /** Returns the material in use after making sure it is stored, written to dir and trusted. */
+  /**
+   * The init step: makes sure the material is stored and current, writes it to {@code dir}
+   * (tls.crt, tls.key) and trusts its CA bundle in the webhook configuration. Returns what is
+   * stored.
+   */
   public static ServingCertificates.Issued ensure(
       KubernetesClient client, String namespace, Path dir, Clock clock) throws Exception {
-    Secret stored = client.secrets().inNamespace(namespace).withName(SECRET).get();
-    ServingCertificates.Issued tls = usable(stored, clock).orElse(null);
-    if (tls == null) {
-      ServingCertificates.Issued fresh =
-          ServingCertificates.issue(
-              ServingCertificates.serviceDnsNames(SERVICE, namespace), clock.instant(), VALIDITY);
-      store(client, namespace, stored, fresh);
-      // Whoever stored first won (this step or a concurrent one): every replica uses what is
-      // stored.
-      tls =
-          current(client, namespace, clock)
-              .orElseThrow(
-                  () -> new IllegalStateException("no usable " + SECRET + " after storing"));
-    }
-    Files.createDirectories(dir);
-    Files.writeString(dir.resolve("tls.crt"), tls.certificate());
-    Path key = dir.resolve("tls.key");
-    Files.writeString(key, tls.privateKey());
-    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
-    String caBundle = b64(tls.caCertificate());
-    ValidatingWebhookConfiguration config =
-        client
-            .admissionRegistration()
-            .v1()
-            .validatingWebhookConfigurations()
-            .withName(WEBHOOK_CONFIGURATION)
-            .get();
-    if (config != null) {
-      client
-          .admissionRegistration()
-          .v1()
-          .validatingWebhookConfigurations()
-          .withName(WEBHOOK_CONFIGURATION)
-          .edit(
-              c -> {
-                c.getWebhooks().forEach(w -> w.getClientConfig().setCaBundle(caBundle));
-                return c;
-              });
-    }
+    ServingCertificates.Issued tls =
+        reconcile(client, namespace, clock, CertificateRotation.Lifetimes.DEFAULT);
+    writeFiles(tls, dir.resolve("tls.crt"), dir.resolve("tls.key"));
+    trustInWebhook(client, tls.caCertificate());
     return tls;
   }
 
   /**
-   * Stores {@code fresh} unless another init step stored material since {@code seen} was read: a
-   * missing Secret is created (409: someone else created it first), one that is about to expire is
-   * replaced only at the resourceVersion that was read (409: someone else replaced it first). So
-   * two concurrent init steps never overwrite each other and end up with the same material (issue
-   * 15: the second one's update used to overwrite the first one's, and replicas then served
-   * different CAs, which the API server refused for half the writes).
+   * Stores what {@link CertificateRotation#next} says is due at {@code clock}'s time and returns
+   * the material stored afterwards. Replaces only at the resourceVersion read: when another replica
+   * or init step stored first (409), its material is read back and used, so that all replicas serve
+   * the same (issue 15).
    */
-  static void store(
+  public static ServingCertificates.Issued reconcile(
+      KubernetesClient client,
+      String namespace,
+      Clock clock,
+      CertificateRotation.Lifetimes lifetimes) {
+    List<String> names = ServingCertificates.serviceDnsNames(SERVICE, namespace);
+    for (int attempt = 0; attempt < 5; attempt++) {
+      Secret stored = client.secrets().inNamespace(namespace).withName(SECRET).get();
+      ServingCertificates.Issued current = read(stored);
+      ServingCertificates.Issued next =
+          CertificateRotation.next(current, names, clock.instant(), lifetimes);
+      if (next.equals(current)) {
+        return current;
+      }
+      if (store(client, namespace, stored, next)) {
+        return next;
+      }
+    }
+    return current(client, namespace)
+        .orElseThrow(() -> new IllegalStateException("no usable " + SECRET + " after storing"));
+  }
+
+  /**
+   * Writes the leaf and its key where the HTTPS listener reads them, when they differ from what is
+   * there; returns whether anything was written. Each file is written beside its target and moved
+   * into place, so that a reload never reads half a file; the key's file is created owner-only.
+   */
+  public static boolean writeFiles(ServingCertificates.Issued tls, Path certFile, Path keyFile)
+      throws IOException {
+    if (Files.exists(certFile)
+        && Files.exists(keyFile)
+        && Files.readString(certFile).equals(tls.certificate())
+        && Files.readString(keyFile).equals(tls.privateKey())) {
+      return false;
+    }
+    // The key first: the listener reloads on a changed certificate and must find the new key.
+    replace(keyFile, tls.privateKey());
+    replace(certFile, tls.certificate());
+    return true;
+  }
+
+  private static void replace(Path target, String content) throws IOException {
+    Files.createDirectories(target.toAbsolutePath().getParent());
+    Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+    Files.deleteIfExists(tmp);
+    Files.createFile(
+        tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(tmp, content);
+    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** Puts {@code caBundle} into every webhook of our ValidatingWebhookConfiguration, if any. */
+  public static void trustInWebhook(KubernetesClient client, String caBundle) {
+    String b64 = b64(caBundle);
+    var webhook =
+        client
+            .admissionRegistration()
+            .v1()
+            .validatingWebhookConfigurations()
+            .withName(WEBHOOK_CONFIGURATION);
+    ValidatingWebhookConfiguration config = webhook.get();
+    if (config == null
+        || config.getWebhooks().stream()
+            .allMatch(w -> b64.equals(w.getClientConfig().getCaBundle()))) {
+      return;
+    }
+    webhook.edit(
+        c -> {
+          c.getWebhooks().forEach(w -> w.getClientConfig().setCaBundle(b64));
+          return c;
+        });
+  }
+
+  /**
+   * Puts {@code caBundle} into the agents' trust ConfigMap in {@code namespace} (key ca.crt) when
+   * it exists and differs; agents re-read the mounted file and trust both CAs during a rotation.
+   */
+  public static void trustInAgentConfigMap(
+      KubernetesClient client, String namespace, String caBundle) {
+    ConfigMap map = client.configMaps().inNamespace(namespace).withName(AGENT_TRUST).get();
+    if (map == null
+        || map.getData() == null
+        || (map.getData() != null && caBundle.equals(map.getData().get("ca.crt")))) {
+      return;
+    }
+    // update at the resourceVersion read (RBAC grants update, not patch): a concurrent writer
+    // wins, and the next round writes again if its bundle differs.
+    map.getData().put("ca.crt", caBundle);
+    try {
+      client.configMaps().inNamespace(namespace).resource(map).lockResourceVersion().update();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Stores {@code fresh} unless another writer stored material since {@code seen} was read: a
+   * missing Secret is created (409: someone else created it first), an existing one is replaced
+   * only at the resourceVersion that was read (409: someone else replaced it first). So two
+   * concurrent writers never overwrite each other and end up with the same material (issue 15: the
+   * second one's update used to overwrite the first one's, and replicas then served different CAs,
+   * which the API server refused for half the writes). Returns whether {@code fresh} was stored.
+   */
+  static boolean store(
       KubernetesClient client, String namespace, Secret seen, ServingCertificates.Issued fresh) {
+    Map<String, String> data = new TreeMap<>();
+    data.put("ca.crt", b64(fresh.caCertificate()));
+    data.put("tls.crt", b64(fresh.certificate()));
+    data.put("tls.key", b64(fresh.privateKey()));
+    if (fresh.caPrivateKeys() != null && !fresh.caPrivateKeys().isEmpty()) {
+      data.put("ca.key", b64(fresh.caPrivateKeys()));
+    }
     Secret secret =
         new SecretBuilder()
             .withNewMetadata()
@@ -97,14 +179,7 @@ public final class WebhookCertificates {
             .withResourceVersion(seen == null ? null : seen.getMetadata().getResourceVersion())
             .endMetadata()
             .withType("kubernetes.io/tls")
-            .withData(
-                Map.of(
-                    "ca.crt",
-                    b64(fresh.caCertificate()),
-                    "tls.crt",
-                    b64(fresh.certificate()),
-                    "tls.key",
-                    b64(fresh.privateKey())))
+            .withData(data)
             .build();
     try {
       if (seen == null) {
@@ -112,45 +187,37 @@ public final class WebhookCertificates {
       } else {
         client.secrets().inNamespace(namespace).resource(secret).lockResourceVersion().update();
       }
+      return true;
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) {
         throw e;
       }
+      return false;
     }
   }
 
-  /** The stored material, if present and not about to expire. */
-  static Optional<ServingCertificates.Issued> current(
-      KubernetesClient client, String namespace, Clock clock) throws Exception {
-    return usable(client.secrets().inNamespace(namespace).withName(SECRET).get(), clock);
+  /** The stored material, if complete (whether or not it is due for renewal). */
+  public static Optional<ServingCertificates.Issued> current(
+      KubernetesClient client, String namespace) {
+    return Optional.ofNullable(
+        read(client.secrets().inNamespace(namespace).withName(SECRET).get()));
   }
 
-  /** The material of {@code secret}, if it is complete and not about to expire. */
-  static Optional<ServingCertificates.Issued> usable(Secret secret, Clock clock) throws Exception {
+  /** The material of {@code secret}, or null when it is missing or incomplete. */
+  static ServingCertificates.Issued read(Secret secret) {
     if (secret == null
         || secret.getData() == null
-        || !secret
-            .getData()
-            .keySet()
-            .containsAll(java.util.List.of("ca.crt", "tls.crt", "tls.key"))) {
-      return Optional.empty();
+        || !secret.getData().keySet().containsAll(List.of("ca.crt", "tls.crt", "tls.key"))) {
+      return null;
     }
     String cert = unb64(secret.getData().get("tls.crt"));
-    X509Certificate x509 =
-        (X509Certificate)
-            CertificateFactory.getInstance("X.509")
-                .generateCertificate(
-                    new ByteArrayInputStream(cert.getBytes(StandardCharsets.US_ASCII)));
-    Instant notAfter = x509.getNotAfter().toInstant();
-    if (notAfter.isBefore(clock.instant().plus(RENEW_BEFORE))) {
-      return Optional.empty();
-    }
-    return Optional.of(
-        new ServingCertificates.Issued(
-            unb64(secret.getData().get("ca.crt")),
-            cert,
-            unb64(secret.getData().get("tls.key")),
-            notAfter));
+    String caKeys = secret.getData().get("ca.key");
+    return new ServingCertificates.Issued(
+        unb64(secret.getData().get("ca.crt")),
+        cert,
+        unb64(secret.getData().get("tls.key")),
+        Pem.certificates(cert).get(0).getNotAfter().toInstant(),
+        caKeys == null ? null : unb64(caKeys));
   }
 
   /** Base64 of ASCII text (Secret data). */

@@ -27,9 +27,10 @@ import java.util.Optional;
  * <ul>
  *   <li>the TLS material of the controller's HTTPS listener (REST API, agent channel, admission
  *       webhook), trusted by the webhook configuration ({@link WebhookCertificates});
- *   <li>the Ed25519 key every node program is signed with (Secret {@value #SIGNING_SECRET});
- *   <li>what agents need to trust the controller, and nothing secret: the signing public key and
- *       the CA certificate (ConfigMap {@value #AGENT_TRUST}, mounted by the agent DaemonSet).
+ *   <li>the Ed25519 key every node program is signed with (Secret {@value #SIGNING_SECRET}),
+ *       created once; {@link ProgramKeyRotation} rotates it, publishing the accepted keys;
+ *   <li>what agents need to trust the controller, and nothing secret: the published signing public
+ *       keys and the CA bundle (ConfigMap {@value #AGENT_TRUST}, mounted by the agent DaemonSet).
  * </ul>
  *
  * It writes the controller's files under the directory it is given: tls/ and signing/.

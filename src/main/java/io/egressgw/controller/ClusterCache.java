@@ -104,6 +104,11 @@ public class ClusterCache {
     return namespaces == null ? null : namespaces.getStore().getByKey(name);
   }
 
+  /** The cached Node, or null. */
+  public Node node(String name) {
+    return nodes == null ? null : nodes.getStore().getByKey(name);
+  }
+
   public List<Node> nodes() {
     return nodes == null ? List.of() : nodes.getStore().list();
   }

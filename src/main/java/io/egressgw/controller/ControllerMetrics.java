@@ -74,6 +74,7 @@ public class ControllerMetrics {
   private final AtomicLong frozen = new AtomicLong();
   private final Counter conflicts;
   private final Counter stalls;
+  private final Counter nodeIpRefusals;
   private final Map<String, AtomicLong> nodes = new LinkedHashMap<>();
   private final Map<String, AtomicLong> policies = new LinkedHashMap<>(); // "condition/status"
 
@@ -111,6 +112,13 @@ public class ControllerMetrics {
         owned(
             Counter.builder("egressgw.floating.ip.conflicts")
                 .description("Floating IPs a node yielded because another host announced them")
+                .register(registry));
+    this.nodeIpRefusals =
+        owned(
+            Counter.builder("egressgw.node.ip.refused")
+                .description(
+                    "Agent reports whose node IP differed from the Node's InternalIP (each new"
+                        + " address refused counts once); the InternalIP was used")
                 .register(registry));
     this.stalls =
         owned(
@@ -270,6 +278,11 @@ public class ControllerMetrics {
   /** A node yielded a floating IP because another host announced it. */
   public void conflict() {
     conflicts.increment();
+  }
+
+  /** An agent reported a node IP that is not its Node's InternalIP. */
+  public void nodeIpRefused() {
+    nodeIpRefusals.increment();
   }
 
   /** The liveness sweep found that the controller had stalled. */

@@ -214,7 +214,8 @@ public class ControllerRuntime {
    * none until the Lease was read naming this replica within {@link #LEASE_CONFIRMATION} ({@link
    * LeaseConfirmation}), so that a replica resuming from a pause reclaims nothing.
    */
-  public List<String> heartbeat(NodeReport report, Instant at) {
+  public List<String> heartbeat(NodeReport reported, Instant at) {
+    NodeReport report = crossChecked(reported, at);
     AgentLiveness agents = state.liveness();
     boolean wasAlive = agents.alive(report.node(), at) && agents.report(report.node()).isPresent();
     Optional<NodeReport> previous = agents.heartbeat(report, at);
@@ -239,6 +240,48 @@ public class ControllerRuntime {
       return List.of(); // asked again with the agent's next heartbeat, once the Lease was read
     }
     return reclaim;
+  }
+
+  /** The reported node IP each node's agent last sent that its Node's InternalIP refuted. */
+  private final Map<String, String> refusedNodeIps = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * {@code report} with the Node's InternalIP when the agent reported another address (issue 15,
+   * {@link ReportedNodeIp}); each new refused address is logged, counted and recorded as an Event
+   * on the Node once, not on every heartbeat.
+   */
+  private NodeReport crossChecked(NodeReport report, Instant at) {
+    ReportedNodeIp.Checked checked = ReportedNodeIp.check(report, cluster.node(report.node()));
+    if (checked.refused() == null) {
+      refusedNodeIps.remove(report.node());
+      return report;
+    }
+    if (!checked.refused().equals(refusedNodeIps.put(report.node(), checked.refused()))) {
+      String used = checked.report().nodeIP();
+      LOG.warnf(
+          "agent of %s reported node IP %s, the Node's InternalIP is %s: using %s",
+          report.node(), checked.refused(), used, used);
+      metrics.nodeIpRefused();
+      if (leadership.isLeader()) {
+        try {
+          client
+              .v1()
+              .events()
+              .inNamespace("default")
+              .resource(
+                  ReportedNodeIp.event(
+                      report.node(),
+                      checked.refused(),
+                      used,
+                      at,
+                      Long.toHexString(System.nanoTime())))
+              .create();
+        } catch (RuntimeException e) {
+          LOG.warnf("NodeIPRefused event for %s not written: %s", report.node(), e.getMessage());
+        }
+      }
+    }
+    return checked.report();
   }
 
   /**

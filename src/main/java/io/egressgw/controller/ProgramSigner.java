@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.ProgramDelta;
+import io.egressgw.program.ProgramKeySet;
 import io.egressgw.program.ProgramSignatures;
 import io.egressgw.program.SignedProgram;
 import jakarta.annotation.PreDestroy;
@@ -44,6 +45,7 @@ public class ProgramSigner {
 
   private volatile PrivateKey privateKey;
   private volatile PublicKey publicKey;
+  private volatile String keyId;
   private final Map<String, Signed> lastSigned = new ConcurrentHashMap<>();
   private final Map<String, Serialised> lastSerialised = new ConcurrentHashMap<>();
 
@@ -75,7 +77,7 @@ public class ProgramSigner {
         () ->
             nonce == null
                 ? sign(program)
-                : ProgramSignatures.signBound(serialised(program), nonce, key()),
+                : ProgramSignatures.signBound(serialised(program), nonce, key(), keyId),
         pool);
   }
 
@@ -90,8 +92,8 @@ public class ProgramSigner {
         () -> {
           byte[] delta = json(ProgramDelta.between(base, program));
           return nonce == null
-              ? ProgramSignatures.sign(delta, key())
-              : ProgramSignatures.signBound(delta, nonce, key());
+              ? ProgramSignatures.sign(delta, key(), keyId)
+              : ProgramSignatures.signBound(delta, nonce, key(), keyId);
         },
         pool);
   }
@@ -123,7 +125,8 @@ public class ProgramSigner {
 
   /** The exact JSON bytes of a program or delta, signed. */
   private SignedProgram signJson(Object payload) {
-    return ProgramSignatures.sign(json(payload), key());
+    PrivateKey k = key();
+    return ProgramSignatures.sign(json(payload), k, keyId);
   }
 
   private byte[] json(Object payload) {
@@ -154,10 +157,24 @@ public class ProgramSigner {
     Path pubFile = Path.of(settings.publicKeyFile());
     try {
       if (Files.exists(keyFile)) {
-        privateKey =
+        PrivateKey signing =
             ProgramSignatures.parsePrivateKey(Files.readString(keyFile, StandardCharsets.UTF_8));
+        String id = ProgramSignatures.keyId(signing);
+        // The public file is the published set (several keys during a rotation): ours is the
+        // one with the signing key's id.
         publicKey =
-            ProgramSignatures.parsePublicKey(Files.readString(pubFile, StandardCharsets.UTF_8));
+            ProgramKeySet.parse(Files.readString(pubFile, StandardCharsets.UTF_8)).keys().get(id);
+        if (publicKey == null) {
+          throw new IllegalStateException(
+              "the signing key " + id + " is not in the published set " + pubFile);
+        }
+        // Programs name their key only while several are published: agents from before key
+        // ids refuse an unknown field, and with one key there is nothing to choose.
+        keyId =
+            ProgramKeySet.parse(Files.readString(pubFile, StandardCharsets.UTF_8)).keys().size() > 1
+                ? id
+                : null;
+        privateKey = signing;
         return;
       }
       if (!settings.generateKeys()) {
@@ -172,8 +189,8 @@ public class ProgramSigner {
       Files.writeString(tmp, ProgramSignatures.privateKeyPem(pair.getPrivate()));
       PrivateFiles.restrict(tmp);
       Files.move(tmp, keyFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      privateKey = pair.getPrivate();
       publicKey = pair.getPublic();
+      privateKey = pair.getPrivate();
       LOG.infof("generated the program signing key %s (public half: %s)", keyFile, pubFile);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -54,13 +54,54 @@ public final class ProgramSignatures {
   }
 
   public static SignedProgram sign(byte[] payload, PrivateKey key) {
+    return sign(payload, key, null);
+  }
+
+  /** A plain signature naming {@code keyId} (null: none) as the key that made it. */
+  public static SignedProgram sign(byte[] payload, PrivateKey key, String keyId) {
     Ed25519Signer s = new Ed25519Signer();
     s.init(true, parameters(key));
     s.update(payload, 0, payload.length);
     return new SignedProgram(
         Base64.getEncoder().encodeToString(payload),
         Base64.getEncoder().encodeToString(s.generateSignature()),
-        null);
+        null,
+        keyId);
+  }
+
+  /**
+   * A key's id: the first 16 characters of the base64url SHA-256 of its raw 32-byte Ed25519 public
+   * key. Programs name it ({@link SignedProgram#keyId()}) so that agents pick the key from the
+   * published set ({@link ProgramKeySet}).
+   */
+  public static String keyId(PublicKey key) {
+    try {
+      return keyIdOfRaw(
+          ((Ed25519PublicKeyParameters) PublicKeyFactory.createKey(key.getEncoded())).getEncoded());
+    } catch (IOException | ClassCastException e) {
+      throw new IllegalArgumentException("not an Ed25519 public key", e);
+    }
+  }
+
+  /** The id of the public half of {@code key} (see {@link #keyId(PublicKey)}). */
+  public static String keyId(PrivateKey key) {
+    try {
+      return keyIdOfRaw(
+          ((Ed25519PrivateKeyParameters) PrivateKeyFactory.createKey(key.getEncoded()))
+              .generatePublicKey()
+              .getEncoded());
+    } catch (IOException | ClassCastException e) {
+      throw new IllegalArgumentException("not an Ed25519 private key", e);
+    }
+  }
+
+  private static String keyIdOfRaw(byte[] raw) {
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(raw);
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(digest).substring(0, 16);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** A fresh poll nonce: 128 random bits, base64url without padding (22 characters). */
@@ -77,6 +118,12 @@ public final class ProgramSignatures {
 
   /** Signs the payload bound to the poll that carried {@code nonce} (see the class comment). */
   public static SignedProgram signBound(byte[] payload, String nonce, PrivateKey key) {
+    return signBound(payload, nonce, key, null);
+  }
+
+  /** {@link #signBound(byte[], String, PrivateKey)}, naming {@code keyId} as the signing key. */
+  public static SignedProgram signBound(
+      byte[] payload, String nonce, PrivateKey key, String keyId) {
     if (!validNonce(nonce)) {
       throw new IllegalArgumentException("not a poll nonce");
     }
@@ -86,7 +133,35 @@ public final class ProgramSignatures {
     return new SignedProgram(
         Base64.getEncoder().encodeToString(payload),
         Base64.getEncoder().encodeToString(s.generateSignature()),
-        nonce);
+        nonce,
+        keyId);
+  }
+
+  /**
+   * {@link #verifyBound(SignedProgram, String, PublicKey)} with the key the program names, looked
+   * up in the published set; a program without a key id verifies under any published key.
+   *
+   * @throws SecurityException also when the key it names is not in {@code keys} (retired or
+   *     unknown)
+   */
+  public static byte[] verifyBound(SignedProgram signed, String nonce, ProgramKeySet keys) {
+    if (signed == null || signed.payload() == null || signed.signature() == null) {
+      throw new SecurityException("unsigned program");
+    }
+    if (signed.keyId() != null) {
+      return verifyBound(signed, nonce, keys.keyFor(signed));
+    }
+    // No key id: a controller that publishes one key, or one from before key ids. Any published
+    // key is trusted, so trying each (a rotation publishes two) accepts exactly what they signed.
+    SecurityException last = new SecurityException("no published program key");
+    for (PublicKey key : keys.keys().values()) {
+      try {
+        return verifyBound(signed, nonce, key);
+      } catch (SecurityException e) {
+        last = e;
+      }
+    }
+    throw last;
   }
 
   /**

@@ -12,6 +12,13 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *     null, else over the payload bound to the poll (see {@link ProgramSignatures#signBound})
  * @param nonce the nonce of the poll this program answers; null (and absent on the wire, so that
  *     agents from before it parse the answer) when the poll carried none
+ * @param keyId the id of the key that signed it ({@link ProgramSignatures#keyId}), which agents
+ *     look up in the published set ({@link ProgramKeySet}); null from a controller before key ids
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record SignedProgram(String payload, String signature, String nonce) {}
+public record SignedProgram(String payload, String signature, String nonce, String keyId) {
+  /** A program without a key id. */
+  public SignedProgram(String payload, String signature, String nonce) {
+    this(payload, signature, nonce, null);
+  }
+}

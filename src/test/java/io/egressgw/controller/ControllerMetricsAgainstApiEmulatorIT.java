@@ -157,6 +157,38 @@ class ControllerMetricsAgainstApiEmulatorIT {
     }
   }
 
+  // Issue 15: an agent that reports another node IP than its Node's InternalIP is not believed:
+  // the controller uses the InternalIP, records a NodeIPRefused Event on the Node and counts it.
+  @Test
+  void aReportedNodeIpThatIsNotTheNodesInternalIpIsRefusedRecordedAndCounted() {
+    client
+        .nodes()
+        .resource(ClusterFixtures.readyNode("worker9", "192.168.1.19", Map.of()))
+        .create();
+
+    agent("worker9", "192.168.1.2");
+
+    await()
+        .atMost(FAST)
+        .untilAsserted(
+            () -> {
+              assertEquals(
+                  Optional.of("192.168.1.19"),
+                  state.liveness().report("worker9").map(r -> r.nodeIP()));
+              assertTrue(
+                  value(scrape(), "egressgw_node_ip_refused_total").orElse(0.0) >= 1.0,
+                  "egressgw_node_ip_refused_total counts the refusal");
+              assertTrue(
+                  client.v1().events().inNamespace("default").list().getItems().stream()
+                      .anyMatch(
+                          e ->
+                              "NodeIPRefused".equals(e.getReason())
+                                  && "worker9".equals(e.getInvolvedObject().getName())
+                                  && e.getMessage().contains("192.168.1.2")),
+                  "a NodeIPRefused Event on worker9");
+            });
+  }
+
   @Test
   void theLeaderTellsUnassignedIpsNodesAndPoliciesByCondition() {
     // Arrange: two workers with agents, a group of three floating IPs, one policy using it.

@@ -272,8 +272,16 @@ class KubernetesManifestsTest {
     Container controller = spec.getContainers().get(0);
     assertThat(env(controller, "QUARKUS_HTTP_SSL_CERTIFICATE_FILES"))
         .startsWith(init.getCommand().get(init.getCommand().size() - 1));
+    // Quarkus registers its reloader (which ServingCertificateSchedule triggers after a renewal)
+    // only with a reload period, of at least 30 s.
+    assertThat(
+            java.time.Duration.parse(
+                "PT" + env(controller, "QUARKUS_HTTP_SSL_CERTIFICATE_RELOAD_PERIOD")))
+        .isGreaterThanOrEqualTo(java.time.Duration.ofSeconds(30));
     assertThat(init.getVolumeMounts()).anyMatch(m -> m.getName().equals("run"));
-    assertThat(controller.getVolumeMounts()).anyMatch(m -> m.getName().equals("run"));
+    // Writable: the leader renews the leaf while running and every replica rewrites tls/.
+    assertThat(controller.getVolumeMounts())
+        .anyMatch(m -> m.getName().equals("run") && !Boolean.TRUE.equals(m.getReadOnly()));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.egressgw.agent.channel;
 
+import io.egressgw.program.ProgramKeySet;
 import io.egressgw.program.ProgramSignatures;
 import io.egressgw.role.ProcessRole;
 import io.egressgw.time.MonotonicClock;
@@ -74,6 +75,7 @@ public class AgentChannel {
             new MonotonicClock(),
             settings.caFile().orElse(null),
             null);
+    client.trustingKeys(publicKeySetFile(Path.of(settings.controllerPublicKeyFile())));
     client.start();
     LOG.infof("agent channel for node %s -> %s", node, settings.controllerUrl());
   }
@@ -112,6 +114,35 @@ public class AgentChannel {
             readAt = now;
           } catch (IOException e) {
             LOG.debugf("token file %s not readable: %s", file, e.getMessage());
+          }
+        }
+        return cached;
+      }
+    };
+  }
+
+  /**
+   * The published program-signing keys in {@code file} (one PEM block each), read again at most
+   * every 10 s: the set changes while the controller's signing key rotates (ConfigMap mount).
+   */
+  public static Supplier<ProgramKeySet> publicKeySetFile(Path file) {
+    return new Supplier<>() {
+      private ProgramKeySet cached = ProgramKeySet.EMPTY;
+      private long readAt = Long.MIN_VALUE;
+
+      @Override
+      public synchronized ProgramKeySet get() {
+        long now = System.nanoTime();
+        if (cached.isEmpty() || now - readAt > 10_000_000_000L) {
+          try {
+            ProgramKeySet read =
+                ProgramKeySet.parse(Files.readString(file, StandardCharsets.UTF_8));
+            if (!read.isEmpty()) {
+              cached = read;
+            }
+            readAt = now;
+          } catch (IOException | IllegalArgumentException e) {
+            LOG.debugf("public key file %s not readable: %s", file, e.getMessage());
           }
         }
         return cached;

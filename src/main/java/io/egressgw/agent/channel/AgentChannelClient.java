@@ -5,6 +5,7 @@ import io.egressgw.program.HeartbeatResponse;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport;
 import io.egressgw.program.ProgramDelta;
+import io.egressgw.program.ProgramKeySet;
 import io.egressgw.program.ProgramSignatures;
 import io.egressgw.program.SignedProgram;
 import io.vertx.core.Future;
@@ -15,6 +16,10 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.SSLOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
@@ -50,7 +55,10 @@ public final class AgentChannelClient {
   private final ControllerEndpoint endpoint;
   private final String node;
   private final Supplier<String> token;
-  private final Supplier<PublicKey> controllerKey;
+
+  /** The published program-signing keys; by default the one key of {@code controllerKey}. */
+  private volatile Supplier<ProgramKeySet> controllerKeys;
+
   private final ProgramApplier applier;
   private final Duration heartbeatInterval;
   private final Duration pollTimeout;
@@ -81,7 +89,15 @@ public final class AgentChannelClient {
   private volatile NodeProgram current;
 
   private long timerId = -1;
+  private long trustTimerId = -1;
   private volatile io.vertx.core.Context context;
+
+  /** How often the CA bundle file is re-read (a CA rotation; kubelet updates the mount). */
+  static final Duration TRUST_RELOAD_INTERVAL = Duration.ofSeconds(30);
+
+  private final HttpClientOptions httpOptions;
+  private final String caFile;
+  private volatile String trustedBundle;
 
   /**
    * {@code caFile}: trust for an https controller URL (null: the JVM's). {@code applierExecutor},
@@ -105,7 +121,7 @@ public final class AgentChannelClient {
     this.endpoint = endpoint;
     this.node = node;
     this.token = token;
-    this.controllerKey = controllerKey;
+    this.controllerKeys = () -> ProgramKeySet.of(controllerKey.get());
     this.applier = applier;
     this.heartbeatInterval = heartbeatInterval;
     this.pollTimeout = pollTimeout;
@@ -117,7 +133,10 @@ public final class AgentChannelClient {
             .setDefaultHost(endpoint.host());
     if (endpoint.ssl() && caFile != null) {
       options.setTrustOptions(new PemTrustOptions().addCertPath(caFile));
+      this.trustedBundle = readQuietly(caFile);
     }
+    this.httpOptions = options;
+    this.caFile = endpoint.ssl() ? caFile : null;
     this.http = vertx.createHttpClient(options);
     this.ownsApplierThread = applierExecutor == null;
     this.applierThread =
@@ -131,6 +150,15 @@ public final class AgentChannelClient {
                 });
   }
 
+  /**
+   * Verifies programs against {@code keys}, the published set (several keys while the signing key
+   * rotates), instead of the single key given to the constructor. Call before {@link #start()}.
+   */
+  public AgentChannelClient trustingKeys(Supplier<ProgramKeySet> keys) {
+    this.controllerKeys = keys;
+    return this;
+  }
+
   public void start() {
     if (!running.compareAndSet(false, true)) {
       return;
@@ -140,7 +168,44 @@ public final class AgentChannelClient {
     lastAcceptedGeneration = applier.appliedGeneration();
     lastContactMillis.set(clock.millis());
     timerId = vertx.setPeriodic(0, Math.max(1, heartbeatInterval.toMillis()), id -> tick());
+    if (caFile != null) {
+      trustTimerId =
+          vertx.setPeriodic(
+              TRUST_RELOAD_INTERVAL.toMillis(),
+              id -> {
+                var unused = reloadTrust();
+              });
+    }
     poll();
+  }
+
+  /**
+   * Re-reads the CA bundle file and, when it changed, verifies new connections against it (issue
+   * 15: during a CA rotation the file holds the old and the new CA); open connections keep going.
+   * Completes with whether the trust changed. Runs every {@link #TRUST_RELOAD_INTERVAL}.
+   */
+  public Future<Boolean> reloadTrust() {
+    String bundle = caFile == null ? null : readQuietly(caFile);
+    if (bundle == null || bundle.equals(trustedBundle)) {
+      return Future.succeededFuture(false);
+    }
+    trustedBundle = bundle;
+    SSLOptions ssl =
+        new SSLOptions()
+            .setTrustOptions(new PemTrustOptions().addCertValue(Buffer.buffer(bundle)))
+            .setEnabledSecureTransportProtocols(httpOptions.getEnabledSecureTransportProtocols())
+            .setUseAlpn(httpOptions.isUseAlpn());
+    LOG.infof("%s: the controller's CA bundle changed; new connections trust it", node);
+    return http.updateSSLOptions(ssl);
+  }
+
+  private static String readQuietly(String file) {
+    try {
+      return Files.readString(Path.of(file));
+    } catch (IOException e) {
+      LOG.warnf("cannot read the CA bundle %s: %s", file, e.toString());
+      return null;
+    }
   }
 
   public void stop() {
@@ -148,6 +213,7 @@ public final class AgentChannelClient {
       return;
     }
     vertx.cancelTimer(timerId);
+    vertx.cancelTimer(trustTimerId);
     http.close();
     if (ownsApplierThread) {
       applierThread.shutdownNow();
@@ -440,12 +506,12 @@ public final class AgentChannelClient {
     try {
       lastProgramBytes = body.length();
       SignedProgram signed = json.readValue(body.getBytes(), SignedProgram.class);
-      PublicKey key = controllerKey.get();
-      if (key == null) {
+      ProgramKeySet keys = controllerKeys.get();
+      if (keys == null || keys.isEmpty()) {
         throw new SecurityException("controller public key not available yet");
       }
       com.fasterxml.jackson.databind.JsonNode tree =
-          json.readTree(ProgramSignatures.verifyBound(signed, nonce, key));
+          json.readTree(ProgramSignatures.verifyBound(signed, nonce, keys));
       if (tree.has("baseGeneration")) {
         ProgramDelta delta = json.treeToValue(tree, ProgramDelta.class);
         NodeProgram held = current;
