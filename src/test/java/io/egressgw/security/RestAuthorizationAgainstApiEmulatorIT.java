@@ -276,4 +276,18 @@ class RestAuthorizationAgainstApiEmulatorIT {
           .contentType(accept);
     }
   }
+
+  /** The status page's files are public; the data it shows needs a token like any other call. */
+  @Test
+  void theStatusPageIsPublicButItsDataNeedsAToken() {
+    given().when().get("/ui/").then().statusCode(200).contentType(containsString("text/html"));
+    given().when().get("/ui/app.js").then().statusCode(200);
+    given().when().get("/v1/gateway-groups").then().statusCode(401);
+    given()
+        .header("Authorization", "Bearer alice-token")
+        .when()
+        .get("/v1/gateway-groups")
+        .then()
+        .statusCode(200);
+  }
 }
