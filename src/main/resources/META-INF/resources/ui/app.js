@@ -279,7 +279,9 @@
       ...moves.map((m) => {
         const li = document.createElement("li");
         li.dataset.ip = m.ip;
-        li.textContent = m.at + "  " + m.ip + "  " + m.from + " -> " + m.to;
+        li.dataset.from = m.from;
+        li.dataset.to = m.to;
+        li.textContent = m.at + " " + m.ip + " " + m.from + " -> " + m.to;
         return li;
       })
     );
