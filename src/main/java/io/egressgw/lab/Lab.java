@@ -41,6 +41,10 @@ import java.util.function.BooleanSupplier;
  */
 public final class Lab {
   static final String API = "http://127.0.0.1:8080";
+
+  /** The controller's live status page (public static files over the REST API). */
+  static final String STATUS_PAGE = API + "/ui/";
+
   private static final String USAGE =
       """
       usage: lab up | status | fail NODE | heal NODE | down
@@ -191,7 +195,9 @@ public final class Lab {
       System.err.println(
           "lab: floating IPs not placed or policy not programmed in time; see logs in " + dir);
     }
-    System.out.printf("lab: up in %.1f s%n%n", (System.nanoTime() - t0) / 1e9);
+    System.out.printf("lab: up in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    System.out.println("lab: live status page " + STATUS_PAGE);
+    System.out.println();
     return printStatus() && placed ? 0 : 1;
   }
 

@@ -64,7 +64,9 @@ final class LabProcesses {
                 // Class loading at start-up crosses the default metaspace threshold (about 21 MB)
                 // twice, and each crossing is a full GC: 175-485 ms of silence for a just-started
                 // agent, long enough to be declared Down (BENCHMARKS, "Failover in the lab").
-                "-XX:MetaspaceSize=128m"));
+                "-XX:MetaspaceSize=128m",
+                // RequestLineGuard, not Quarkus, refuses a bad request target (problem+json).
+                "-Dvertx.disableURIValidation=true"));
     cmd.add("-Xlog:gc,safepoint:file=" + dir.resolve(name + "-jvm.log") + ":time,uptime");
     cmd.addAll(properties);
     cmd.addAll(List.of("-jar", appJar.toString()));

@@ -29,7 +29,8 @@ public class AllNamespacesGatewayGroupResource {
       ResourceCache cache,
       CacheGatewayGroupLookup lookup,
       RestSettings settings,
-      WatchHub hub) {
+      WatchHub hub,
+      KubernetesWrites writes) {
     this.endpoint =
         new CustomResourceEndpoint<>(
             NetworkGatewayGroup.class,
@@ -41,7 +42,8 @@ public class AllNamespacesGatewayGroupResource {
             cache,
             settings,
             hub::gatewayGroups,
-            hub);
+            hub,
+            writes);
   }
 
   @GET

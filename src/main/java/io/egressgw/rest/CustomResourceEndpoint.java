@@ -61,6 +61,7 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
   private final RestSettings settings;
   private final Supplier<WatchChannel<T>> changes;
   private final WatchHub watches;
+  private final KubernetesWrites writes;
 
   CustomResourceEndpoint(
       Class<T> type,
@@ -73,7 +74,8 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
       ResourceCache cache,
       RestSettings settings,
       Supplier<WatchChannel<T>> changes,
-      WatchHub watches) {
+      WatchHub watches,
+      KubernetesWrites writes) {
     this.type = type;
     this.apiVersion = io.egressgw.api.v1.NetworkGatewayGroup.API_VERSION;
     this.kind = type.getSimpleName();
@@ -86,6 +88,7 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
     this.settings = settings;
     this.changes = changes;
     this.watches = watches;
+    this.writes = writes;
   }
 
   /**
@@ -326,7 +329,9 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
     }
     T created;
     try {
-      created = api.apply(meta.getNamespace()).resource(object).create();
+      created =
+          writes.write(
+              "create", kind, () -> api.apply(meta.getNamespace()).resource(object).create());
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
         throw alreadyExists(object);
@@ -443,7 +448,8 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
       }
       T update = change.apply(current);
       try {
-        T updated = api.apply(namespace).resource(update).update();
+        T updated =
+            writes.write("update", kind, () -> api.apply(namespace).resource(update).update());
         awaitCached(updated);
         return Response.ok(StrictJson.write(updated), "application/json")
             .tag(ETags.of(updated))
@@ -493,15 +499,23 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
                     + " is still in use; delete with ?force=true to delete it anyway",
                 verdict.violations());
           }
-          current = api.apply(namespace).resource(guard.markForced(current)).update();
+          T marked = current;
+          current =
+              writes.write(
+                  "update",
+                  kind,
+                  () -> api.apply(namespace).resource(guard.markForced(marked)).update());
           lock = true;
         }
         var target = api.apply(namespace).withName(name);
-        if (lock) {
-          target.lockResourceVersion(current.getMetadata().getResourceVersion()).delete();
-        } else {
-          target.delete();
-        }
+        String lockedVersion = lock ? current.getMetadata().getResourceVersion() : null;
+        writes.write(
+            "delete",
+            kind,
+            () ->
+                lockedVersion != null
+                    ? target.lockResourceVersion(lockedVersion).delete()
+                    : target.delete());
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409) {
           throw e;

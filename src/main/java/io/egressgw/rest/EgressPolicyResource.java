@@ -34,7 +34,8 @@ public class EgressPolicyResource {
       ResourceCache cache,
       CacheGatewayGroupLookup lookup,
       RestSettings settings,
-      WatchHub hub) {
+      WatchHub hub,
+      KubernetesWrites writes) {
     this.endpoint =
         new CustomResourceEndpoint<>(
             EgressNATPolicy.class,
@@ -46,7 +47,8 @@ public class EgressPolicyResource {
             cache,
             settings,
             hub::egressPolicies,
-            hub);
+            hub,
+            writes);
   }
 
   @GET

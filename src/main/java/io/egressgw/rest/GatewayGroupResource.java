@@ -42,7 +42,8 @@ public class GatewayGroupResource {
       ResourceCache cache,
       CacheGatewayGroupLookup lookup,
       RestSettings settings,
-      WatchHub hub) {
+      WatchHub hub,
+      KubernetesWrites writes) {
     this.endpoint =
         new CustomResourceEndpoint<>(
             NetworkGatewayGroup.class,
@@ -54,7 +55,8 @@ public class GatewayGroupResource {
             cache,
             settings,
             hub::gatewayGroups,
-            hub);
+            hub,
+            writes);
     this.inUse =
         new DeletionGuard<>() {
           @Override

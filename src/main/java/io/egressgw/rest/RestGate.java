@@ -10,7 +10,7 @@ import java.util.List;
  * A Vert.x route filter in front of the public REST API. It answers before the body is read: 413
  * when Content-Length is over the limit (chunked bodies are bounded again while reading, see {@link
  * CustomResourceEndpoint}), and 404 when this process runs the agent role, which does not serve the
- * public API, the admission webhook, OpenAPI or Swagger UI.
+ * public API, the admission webhook, OpenAPI, Swagger UI or the status page.
  */
 @Singleton
 public class RestGate {
@@ -70,15 +70,17 @@ public class RestGate {
   }
 
   /**
-   * What the agent role does not serve: the admission webhook and the API's contract and UI (its
-   * port serves health and metrics only; the REST API itself is answered below, with its own
-   * message).
+   * What the agent role does not serve: the admission webhook, the API's contract and UI and the
+   * live status page (its port serves health and metrics only; the REST API itself is answered
+   * below, with its own message).
    */
   static boolean controllerOnly(String path) {
     return path.startsWith("/admission")
         || path.startsWith("/q/openapi")
         || path.startsWith("/q/swagger-ui")
-        || path.startsWith("/q/dev");
+        || path.startsWith("/q/dev")
+        || path.equals("/ui")
+        || path.startsWith("/ui/");
   }
 
   static Problem tooLarge(String path, int limit) {

@@ -56,6 +56,8 @@ class AgentRoleIT {
         .contentType("application/problem+json");
     given().get("/q/openapi").then().statusCode(404);
     given().get("/q/swagger-ui/").then().statusCode(404);
+    given().get("/ui/").then().statusCode(404).contentType("application/problem+json");
+    given().get("/ui/app.js").then().statusCode(404);
     given().get("/q/health/live").then().statusCode(200);
   }
 

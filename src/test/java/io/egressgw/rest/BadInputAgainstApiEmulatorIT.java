@@ -381,7 +381,12 @@ class BadInputAgainstApiEmulatorIT {
   static Stream<Arguments> unparsableParameters() {
     return Stream.of(
         Arguments.of("limit not a number", GROUPS + "?limit=abc", "limit"),
-        Arguments.of("limit a fraction", POLICIES + "?limit=1.5", "limit"));
+        Arguments.of("limit a fraction", POLICIES + "?limit=1.5", "limit"),
+        Arguments.of("continue not percent-decodable", POLICIES + "?continue=%%%", "continue"),
+        Arguments.of(
+            "labelSelector not percent-decodable",
+            GROUPS + "?labelSelector=a%zz",
+            "labelSelector"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -396,6 +401,15 @@ class BadInputAgainstApiEmulatorIT {
     JsonPath problem = JsonPath.from(answer[2]);
     assertThat(problem.getString("type")).as(desc).endsWith("bad-parameter");
     assertThat(problem.getList("errors.field", String.class)).as(desc).contains(field);
+  }
+
+  @Test
+  void aRequestTargetThatIsNotAUriIs400ProblemJson() throws IOException {
+    String[] answer = rawGet(POLICIES + "/a^b");
+
+    assertThat(answer[0]).startsWith("HTTP/1.1 400");
+    assertThat(answer[1]).containsIgnoringCase("content-type: application/problem+json");
+    assertThat(JsonPath.from(answer[2]).getList("errors.field", String.class)).contains("uri");
   }
 
   /** A GET of a raw request target; returns the status line, the headers and the body. */

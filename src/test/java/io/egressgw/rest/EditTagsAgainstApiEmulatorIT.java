@@ -91,6 +91,57 @@ class EditTagsAgainstApiEmulatorIT {
     assertThat(group(ns, "gw").getSpec().getFloatingIPs()).containsExactly("192.168.141.9");
   }
 
+  /**
+   * The flow a portal runs on 412: read again (new ETag and the other edit), merge, save with the
+   * new ETag.
+   */
+  @Test
+  void aFormThatGot412ReadsAgainAndSavesWithTheNewETag() {
+    String ns = "it-tag-retry";
+    createGroup(ns, "gw", "192.168.145.1");
+    String opened = given().get(GROUPS + "/gw", ns).then().statusCode(200).extract().header("ETag");
+    given()
+        .contentType("application/json")
+        .header("If-Match", opened)
+        .body(ApiJson.group("gw", "192.168.145.1", "192.168.145.2"))
+        .put(GROUPS + "/gw", ns)
+        .then()
+        .statusCode(200); // someone else saved first
+
+    given()
+        .contentType("application/json")
+        .header("If-Match", opened)
+        .body(ApiJson.group("gw", "192.168.145.1", "192.168.145.3"))
+        .put(GROUPS + "/gw", ns)
+        .then()
+        .statusCode(412)
+        .contentType("application/problem+json");
+    String reread =
+        given()
+            .get(GROUPS + "/gw", ns)
+            .then()
+            .statusCode(200)
+            .body("spec.floatingIPs", contains("192.168.145.1", "192.168.145.2"))
+            .extract()
+            .header("ETag");
+    String saved =
+        given()
+            .contentType("application/json")
+            .header("If-Match", reread)
+            .body(ApiJson.group("gw", "192.168.145.1", "192.168.145.2", "192.168.145.3"))
+            .put(GROUPS + "/gw", ns)
+            .then()
+            .statusCode(200)
+            .body("spec.floatingIPs", contains("192.168.145.1", "192.168.145.2", "192.168.145.3"))
+            .extract()
+            .header("ETag");
+
+    assertThat(reread).isNotEqualTo(opened);
+    assertThat(saved).isNotEqualTo(reread);
+    assertThat(group(ns, "gw").getSpec().getFloatingIPs())
+        .containsExactly("192.168.145.1", "192.168.145.2", "192.168.145.3");
+  }
+
   @Test
   void aLabelOrAnnotationChangeChangesTheETag() {
     String ns = "it-tag-meta";

@@ -193,6 +193,47 @@ class WatchAgainstApiEmulatorIT {
     }
   }
 
+  /**
+   * A resourceVersion older than the events the API keeps answers 410 problem+json, so that the
+   * client lists again (as a Kubernetes client does on "too old resource version").
+   */
+  @Test
+  void aWatchFromAResourceVersionOlderThanTheKeptEventsIs410() {
+    String ns = "it-watch-gone";
+    createGroup(ns, "gw", "192.168.84.1");
+    String listed =
+        given().get(GROUPS, ns).then().statusCode(200).extract().path("metadata.resourceVersion");
+    assertThat(Long.parseLong(listed)).as("the list's resourceVersion").isGreaterThan(1);
+
+    given()
+        .queryParam("watch", "true")
+        .queryParam("resourceVersion", "1")
+        .queryParam("timeoutSeconds", 1)
+        .get(GROUPS, ns)
+        .then()
+        .statusCode(410)
+        .contentType("application/problem+json")
+        .body("type", equalTo("urn:egressgw:problem:gone"))
+        .body("errors[0].field", equalTo("resourceVersion"));
+    given()
+        .accept("text/event-stream")
+        .queryParam("watch", "true")
+        .queryParam("resourceVersion", "1")
+        .queryParam("timeoutSeconds", 1)
+        .get(GROUPS, ns)
+        .then()
+        .statusCode(410)
+        .contentType("application/problem+json");
+    // Listing again gives a resourceVersion to watch from.
+    given()
+        .queryParam("watch", "true")
+        .queryParam("resourceVersion", listed)
+        .queryParam("timeoutSeconds", 1)
+        .get(GROUPS, ns)
+        .then()
+        .statusCode(200);
+  }
+
   @Test
   void badWatchParametersAre400NamingThem() {
     for (String[] bad :

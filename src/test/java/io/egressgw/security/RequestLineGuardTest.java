@@ -2,6 +2,7 @@ package io.egressgw.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -44,5 +45,38 @@ class RequestLineGuardTest {
   @MethodSource("accepted")
   void acceptsPlainPaths(String desc, String raw) {
     assertThat(RequestLineGuard.problem(raw)).isEmpty();
+  }
+
+  static Stream<Arguments> queries() {
+    return Stream.of(
+        Arguments.of("no query", null, null),
+        Arguments.of("plain parameters", "limit=1&continue=abc", null),
+        Arguments.of("encoded value", "labelSelector=team%3Da%2Cx%20in%20(a)", null),
+        Arguments.of("lone percent signs", "continue=%%%", "continue"),
+        Arguments.of(
+            "bad hex after a good parameter", "limit=1&labelSelector=a%zz", "labelSelector"),
+        Arguments.of("truncated escape", "fieldSelector=a%2", "fieldSelector"),
+        Arguments.of("undecodable name", "a%zz=1", "a%zz"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("queries")
+  void namesTheFirstQueryParameterThatDoesNotDecode(String desc, String query, String expected) {
+    assertThat(RequestLineGuard.undecodableParameter(query))
+        .isEqualTo(Optional.ofNullable(expected));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("targets")
+  void tellsARequestTargetThatIsNotAUri(String desc, String target, boolean valid) {
+    assertThat(RequestLineGuard.validUri(target)).isEqualTo(valid);
+  }
+
+  static Stream<Arguments> targets() {
+    return Stream.of(
+        Arguments.of("a list with a selector", "/v1/egress-policies?labelSelector=team%3Da", true),
+        Arguments.of("a brace in the query", "/v1/egress-policies?labelSelector={a}", false),
+        Arguments.of("a caret in the path", "/v1/egress-policies/a^b", false),
+        Arguments.of("a bad escape in the path", "/v1/egress-policies/a%zz", false));
   }
 }

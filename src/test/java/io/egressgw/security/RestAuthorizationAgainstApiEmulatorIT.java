@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The REST API obeys the cluster's RBAC, checked against the Kubernetes API emulator (the fabric8
  * mock server in CRUD mode, with TokenReview and SubjectAccessReview answers scripted here as an
- * API server with two users would give them): alice may only read, admin may do everything.
+ * API server with its users would give them): alice and carol may only read, admin may do
+ * everything, dave is known but may do nothing.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
@@ -74,7 +75,15 @@ class RestAuthorizationAgainstApiEmulatorIT {
               TOKEN_REVIEWS.incrementAndGet();
               TokenReview in = read(req.getBody().readUtf8(), TokenReview.class);
               String user =
-                  Map.of("alice-token", "alice", "admin-token", "admin", "carol-token", "carol")
+                  Map.of(
+                          "alice-token",
+                          "alice",
+                          "admin-token",
+                          "admin",
+                          "carol-token",
+                          "carol",
+                          "dave-token",
+                          "dave")
                       .get(in.getSpec().getToken());
               return new TokenReviewBuilder(in)
                   .withNewStatus()
@@ -228,5 +237,57 @@ class RestAuthorizationAgainstApiEmulatorIT {
 
     assertThat(TOKEN_REVIEWS.get() - tokenReviews).isEqualTo(2); // carol's and the junk token
     assertThat(ACCESS_REVIEWS.get() - accessReviews).isEqualTo(1);
+  }
+
+  /** A watch is authorised like a list: no token 401, a user who may not list 403, both typed. */
+  @Test
+  void aWatchNeedsATokenAndTheRightToList() {
+    for (String accept : List.of("application/json", "text/event-stream")) {
+      given()
+          .accept(accept)
+          .queryParam("watch", "true")
+          .queryParam("timeoutSeconds", 1)
+          .when()
+          .get(GROUPS)
+          .then()
+          .statusCode(401)
+          .contentType("application/problem+json")
+          .header("WWW-Authenticate", "Bearer");
+      given()
+          .header("Authorization", "Bearer dave-token")
+          .accept(accept)
+          .queryParam("watch", "true")
+          .queryParam("timeoutSeconds", 1)
+          .when()
+          .get("/v1/egress-policies")
+          .then()
+          .statusCode(403)
+          .contentType("application/problem+json")
+          .body("detail", containsString("dave"));
+      given()
+          .header("Authorization", "Bearer alice-token")
+          .accept(accept)
+          .queryParam("watch", "true")
+          .queryParam("timeoutSeconds", 1)
+          .when()
+          .get(GROUPS)
+          .then()
+          .statusCode(200)
+          .contentType(accept);
+    }
+  }
+
+  /** The status page's files are public; the data it shows needs a token like any other call. */
+  @Test
+  void theStatusPageIsPublicButItsDataNeedsAToken() {
+    given().when().get("/ui/").then().statusCode(200).contentType(containsString("text/html"));
+    given().when().get("/ui/app.js").then().statusCode(200);
+    given().when().get("/v1/gateway-groups").then().statusCode(401);
+    given()
+        .header("Authorization", "Bearer alice-token")
+        .when()
+        .get("/v1/gateway-groups")
+        .then()
+        .statusCode(200);
   }
 }
