@@ -77,6 +77,7 @@ public class PlacementStage {
     statuses.clear();
     lastInputs = null;
     lastRefused = Map.of();
+    state.replication().reset();
     for (NetworkGatewayGroup g : resources.gatewayGroups().list()) {
       if (g.getStatus() != null && g.getStatus().getFloatingIPs() != null) {
         assignment.putAll(g.getStatus().getFloatingIPs());
@@ -173,6 +174,7 @@ public class PlacementStage {
     standbys.clear();
     standbys.putAll(result.standbys());
     publishedAssignment = Map.copyOf(result.assignment());
+    state.replication().placed(result.assignment(), result.standbys());
     for (FloatingIpMove move : result.moves()) {
       String kind =
           move.toNode() == null ? "unassigned" : move.fromNode() == null ? "assigned" : "failover";
