@@ -218,6 +218,10 @@ public class ControllerRuntime {
       // else.
       requestStatusRefresh();
     }
+    if (previous.isPresent()
+        && !Objects.equals(previous.get().replicaReady(), report.replicaReady())) {
+      request(); // a standby now holds (or lost) an IP's state: a held hand-over may proceed
+    }
     return reclaims(report, placement.assignment());
   }
 
@@ -362,6 +366,7 @@ public class ControllerRuntime {
       return Outcome.GRACE;
     }
     PlacementStage.Step placed = placement.place(now);
+    placed.recheckAt().ifPresent(reconcileTask::requestAt);
     if (placed.unchanged() && !programs.pending()) {
       // Acknowledgements may still have moved policy status ("N of M nodes programmed").
       return programs.refreshPolicyStatus() ? Outcome.UNCHANGED : Outcome.RETRY;
