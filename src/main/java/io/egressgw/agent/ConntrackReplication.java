@@ -48,6 +48,18 @@ public final class ConntrackReplication implements AutoCloseable {
   // standby side: floating IPs whose full dump was installed (and that are still stood by for)
   private final Set<Integer> ready = ConcurrentHashMap.newKeySet();
   private final AtomicLong lostEvents = new AtomicLong();
+  // standby side: batches for IPs not (yet) stood by for, kept until the program that names the
+  // IP arrives (the relay routes by placement at once; the signed program follows), guarded by
+  // itself
+  private final java.util.ArrayDeque<Early> early = new java.util.ArrayDeque<>();
+
+  /** A batch that arrived before the program naming its IP, and when (System.nanoTime()). */
+  private record Early(ReplicationBatch batch, long at) {}
+
+  /** How many early batches are kept, and how long. */
+  static final int EARLY_MAX = 256;
+
+  static final long EARLY_NANOS = 5_000_000_000L;
   private final AtomicLong dumps = new AtomicLong();
   private final Object pendingLock = new Object();
   // floating IP -> (original tuple -> entry, or null for a delete), in arrival order
@@ -282,6 +294,20 @@ public final class ConntrackReplication implements AutoCloseable {
     standbyFor = Set.copyOf(ips);
     ready.retainAll(ips);
     replicated.keySet().removeIf(ip -> !ips.contains(ip) && !held.get().contains(ip));
+    List<ReplicationBatch> now = new ArrayList<>();
+    synchronized (early) {
+      long t = System.nanoTime();
+      early.removeIf(e -> t - e.at() > EARLY_NANOS);
+      early.removeIf(
+          e -> {
+            if (ips.contains(e.batch().floatingIp())) {
+              now.add(e.batch());
+              return true;
+            }
+            return false;
+          });
+    }
+    now.forEach(this::accept);
   }
 
   /**
@@ -302,11 +328,19 @@ public final class ConntrackReplication implements AutoCloseable {
    */
   public int accept(ReplicationBatch batch) {
     if (!standbyFor.contains(batch.floatingIp())) {
+      synchronized (early) {
+        // kept, not installed: only the signed program makes this node the IP's standby
+        early.addLast(new Early(batch, System.nanoTime()));
+        while (early.size() > EARLY_MAX) {
+          early.removeFirst();
+        }
+      }
       refused.addAndGet(batch.upserts().size() + batch.deletes().size());
       LOG.warn(
-          "refused conntrack entries for "
+          "conntrack entries for "
               + Ipv4.format(batch.floatingIp())
-              + ": this node is not its standby");
+              + " not installed: this node's program does not name it the IP's standby (kept"
+              + " for a few seconds, in case that program is on its way)");
       return 0;
     }
     Map<ConntrackEntry.Key, ConntrackEntry> cache =
