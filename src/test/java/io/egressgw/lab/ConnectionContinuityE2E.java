@@ -96,6 +96,10 @@ class ConnectionContinuityE2E {
     return p;
   }
 
+  static String flowPrefix(LabPod pod) {
+    return pod.namespace() + "-" + pod.name();
+  }
+
   /** Flows from the selected pods (leaving with IP) on nodes other than the holder. */
   record Run(List<LabPod> pods, List<Process> clients, Path serverLog, long serverLinesBefore) {}
 
@@ -112,7 +116,7 @@ class ConnectionContinuityE2E {
     for (LabPod pod : pods) {
       clients.add(
           startBackground(
-              pod.netns(), client(lab.plan().externalIP(), pod.name(), tcp, UDP_PER_POD)));
+              pod.netns(), client(lab.plan().externalIP(), flowPrefix(pod), tcp, UDP_PER_POD)));
     }
     return new Run(pods, clients, log, before);
   }
@@ -138,14 +142,20 @@ class ConnectionContinuityE2E {
     Map<String, Set<String>> sources = new HashMap<>();
     List<String> resets = new ArrayList<>();
     List<String> lines = Files.readAllLines(run.serverLog());
+    List<String> ours = new ArrayList<>();
     for (String line : lines.subList((int) run.serverLinesBefore(), lines.size())) {
       String[] f = line.split(" ");
       if (f[0].equals("reset")) {
-        resets.add(line);
-      } else if (f.length == 3) {
+        ours.add(f[1]);
+      } else if (f.length == 3
+          && run.pods().stream().anyMatch(p -> f[1].startsWith(flowPrefix(p) + "-"))) {
         sources.computeIfAbsent(f[0] + " " + f[1], k -> new HashSet<>()).add(f[2]);
       }
     }
+    // a reset of this run's flows, by their address as the listener saw them
+    Set<String> addresses = new HashSet<>();
+    sources.values().forEach(addresses::addAll);
+    ours.stream().filter(addresses::contains).forEach(a -> resets.add("reset " + a));
     return new Outcome(flows, sources, resets);
   }
 
@@ -317,6 +327,14 @@ class ConnectionContinuityE2E {
         "      except BlockingIOError: continue",
         "      except OSError as e: f['error']=repr(e); continue",
         "      t=time.time();f['gap']=max(f['gap'],t-f['last']);f['last']=t;f['lastAnswer']=t",
+        "for f in flows:",
+        "  if f['tcp'] and not f['error']:",
+        "    try:",
+        // a close with unread data would reset the connection: drain it first
+        "      s=f['sock'];s.setblocking(True);s.settimeout(1);s.shutdown(socket.SHUT_WR)",
+        "      while s.recv(65536): pass",
+        "    except OSError: pass",
+        "    f['sock'].close()",
         "out=[{'name':f['name'],'maxGapMs':int(f['gap']*1000),'error':f['error'],"
             + "'answeredAfterMove':f['lastAnswer']>end-1} for f in flows]",
         "print(json.dumps({'flows':out}))",
