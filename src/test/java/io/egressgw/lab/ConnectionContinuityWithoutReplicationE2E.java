@@ -19,6 +19,11 @@ class ConnectionContinuityWithoutReplicationE2E extends ConnectionContinuityE2E 
   @Override
   @Test
   @Order(1)
+  @org.junit.jupiter.api.Disabled(
+      "issue 13, open: in the lab's topology (the only selected pod off the holder runs on the"
+          + " standby, which becomes the holder) 0 of 22 flows broke without replication: conntrack"
+          + " picks them up mid-stream and keeps the pod's port; the control needs a topology"
+          + " where the port is not kept (e.g. two pods with the same source port)")
   void flowsSurviveTheHoldersDeath() throws Exception {
     String holder = lab.floatingIPs().get(IP);
     Run run = startFlows(holder);
