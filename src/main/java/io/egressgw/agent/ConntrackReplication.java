@@ -27,6 +27,12 @@ import org.jboss.logging.Logger;
  * the kernel dropped meanwhile (an entry that timed out on the standby because the flow went on
  * without state changes on the primary, or one that could not be installed because this node's own
  * pod had the same flow forwarded).
+ *
+ * <p>Full dumps: when the controller says a standby lacks an IP's state (a new standby, a standby
+ * whose queue overflowed, a new leader: {@link #requestDump}) or the kernel lost events (ENOBUFS),
+ * the primary sends the IP's whole SNATed state as batches from {@code dumpStart} to {@code
+ * dumpEnd}; a standby that installed a dump's last batch is ready for the IP ({@link #readyFor}),
+ * which its heartbeat reports so that a planned hand-over waits for it.
  */
 public final class ConntrackReplication implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ConntrackReplication.class);
@@ -35,7 +41,26 @@ public final class ConntrackReplication implements AutoCloseable {
   static final int BATCH_MAX = 512;
 
   private final Supplier<Set<Integer>> held;
-  private final Consumer<ReplicationBatch> sink;
+  private volatile Consumer<ReplicationBatch> sink;
+  private final java.util.function.Function<Set<Integer>, List<ConntrackEntry>> dumper;
+  // floating IPs whose full dump the controller asked for (primary side), guarded by pendingLock
+  private final Set<Integer> dumpRequested = new java.util.TreeSet<>();
+  // standby side: floating IPs whose full dump was installed (and that are still stood by for)
+  private final Set<Integer> ready = ConcurrentHashMap.newKeySet();
+  private final AtomicLong lostEvents = new AtomicLong();
+  // standby side: batches for IPs not (yet) stood by for, kept until the program that names the
+  // IP arrives (the relay routes by placement at once; the signed program follows), guarded by
+  // itself
+  private final java.util.ArrayDeque<Early> early = new java.util.ArrayDeque<>();
+
+  /** A batch that arrived before the program naming its IP, and when (System.nanoTime()). */
+  private record Early(ReplicationBatch batch, long at) {}
+
+  /** How many early batches are kept, and how long. */
+  static final int EARLY_MAX = 256;
+
+  static final long EARLY_NANOS = 5_000_000_000L;
+  private final AtomicLong dumps = new AtomicLong();
   private final Object pendingLock = new Object();
   // floating IP -> (original tuple -> entry, or null for a delete), in arrival order
   private final Map<Integer, LinkedHashMap<ConntrackEntry.Key, ConntrackEntry>> pending =
@@ -62,8 +87,35 @@ public final class ConntrackReplication implements AutoCloseable {
    * @param sink where batches go (to the standby, through the controller)
    */
   public ConntrackReplication(Supplier<Set<Integer>> held, Consumer<ReplicationBatch> sink) {
+    this(held, sink, Conntrack::snatedTo);
+  }
+
+  /**
+   * @param dumper reads the entries SNATed to the given IPs from the kernel (a full dump)
+   */
+  ConntrackReplication(
+      Supplier<Set<Integer>> held,
+      Consumer<ReplicationBatch> sink,
+      java.util.function.Function<Set<Integer>, List<ConntrackEntry>> dumper) {
     this.held = held;
     this.sink = sink;
+    this.dumper = dumper;
+  }
+
+  /** Where batches go from now on (the agent sets the channel once it is up). */
+  public void sendTo(Consumer<ReplicationBatch> newSink) {
+    this.sink = newSink;
+  }
+
+  /**
+   * Sends a full dump of each of ips this node holds, ahead of the changes queued for it (which the
+   * dump supersedes): its standby lacks the IP's state.
+   */
+  public void requestDump(java.util.Collection<Integer> ips) {
+    synchronized (pendingLock) {
+      dumpRequested.addAll(ips);
+      pendingLock.notifyAll();
+    }
   }
 
   /** Subscribes to conntrack events and starts sending (the primary's half). */
@@ -94,7 +146,9 @@ public final class ConntrackReplication implements AutoCloseable {
 
       @Override
       public void lost() {
-        LOG.warn("conntrack events lost (socket buffer full): some flows may not be replicated");
+        lostEvents.incrementAndGet();
+        LOG.warn("conntrack events lost (socket buffer full): resending every held IP in full");
+        requestDump(held.get());
       }
     };
   }
@@ -136,26 +190,74 @@ public final class ConntrackReplication implements AutoCloseable {
 
   private void sendLoop() {
     while (!closed) {
-      List<ReplicationBatch> batches = new ArrayList<>();
       synchronized (pendingLock) {
-        while (pending.isEmpty() && !closed) {
+        while (pending.isEmpty() && dumpRequested.isEmpty() && !closed) {
           try {
             pendingLock.wait(500);
           } catch (InterruptedException e) {
             return;
           }
         }
-        batches.addAll(drain(System.currentTimeMillis()));
       }
-      for (ReplicationBatch b : batches) {
-        try {
-          sink.accept(b);
-          sent.addAndGet(b.upserts().size() + b.deletes().size());
-        } catch (RuntimeException e) {
-          LOG.warn("conntrack batch not sent: " + e.getMessage());
-        }
+      sendOnce(System.currentTimeMillis());
+    }
+  }
+
+  /** Sends the dumps asked for, then the queued changes; returns the batches sent. */
+  int sendOnce(long now) {
+    List<ReplicationBatch> batches = new ArrayList<>(dumpBatches(now));
+    batches.addAll(drain(now));
+    for (ReplicationBatch b : batches) {
+      try {
+        sink.accept(b);
+        sent.addAndGet(b.size());
+      } catch (RuntimeException e) {
+        LOG.warn("conntrack batch not sent: " + e.getMessage());
       }
     }
+    return batches.size();
+  }
+
+  /**
+   * The full dumps asked for, of the IPs this node holds: the queued changes of each are dropped
+   * first (the dump, read after, has their state or newer; changes queued meanwhile follow it).
+   */
+  List<ReplicationBatch> dumpBatches(long now) {
+    Set<Integer> ips;
+    synchronized (pendingLock) {
+      if (dumpRequested.isEmpty()) {
+        return List.of();
+      }
+      ips = new java.util.TreeSet<>(dumpRequested);
+      dumpRequested.clear();
+      ips.retainAll(held.get());
+      ips.forEach(pending::remove);
+    }
+    List<ReplicationBatch> out = new ArrayList<>();
+    for (int ip : ips) {
+      List<ConntrackEntry> entries;
+      try {
+        entries = dumper.apply(Set.of(ip));
+      } catch (DataplaneException e) {
+        LOG.warn("conntrack dump of " + Ipv4.format(ip) + " failed: " + e.getMessage());
+        continue;
+      }
+      dumps.incrementAndGet();
+      int from = 0;
+      do {
+        int to = Math.min(entries.size(), from + BATCH_MAX);
+        out.add(
+            new ReplicationBatch(
+                ip,
+                List.copyOf(entries.subList(from, to)),
+                List.of(),
+                now,
+                from == 0,
+                to == entries.size()));
+        from = to;
+      } while (from < entries.size());
+    }
+    return out;
   }
 
   /** Takes every pending entry out, as batches of at most {@link #BATCH_MAX}. */
@@ -190,7 +292,32 @@ public final class ConntrackReplication implements AutoCloseable {
   /** The floating IPs this node is the standby for (the controller's word). */
   public void standbyFor(Set<Integer> ips) {
     standbyFor = Set.copyOf(ips);
+    ready.retainAll(ips);
     replicated.keySet().removeIf(ip -> !ips.contains(ip) && !held.get().contains(ip));
+    List<ReplicationBatch> now = new ArrayList<>();
+    synchronized (early) {
+      long t = System.nanoTime();
+      early.removeIf(e -> t - e.at() > EARLY_NANOS);
+      early.removeIf(
+          e -> {
+            if (ips.contains(e.batch().floatingIp())) {
+              now.add(e.batch());
+              return true;
+            }
+            return false;
+          });
+    }
+    now.forEach(this::accept);
+  }
+
+  /**
+   * The IPs this node stands by for whose full dump it installed: it holds their whole replicated
+   * state (what its heartbeat reports, and a planned hand-over waits for).
+   */
+  public Set<Integer> readyFor() {
+    Set<Integer> out = new java.util.TreeSet<>(ready);
+    out.retainAll(standbyFor);
+    return out;
   }
 
   /**
@@ -201,15 +328,28 @@ public final class ConntrackReplication implements AutoCloseable {
    */
   public int accept(ReplicationBatch batch) {
     if (!standbyFor.contains(batch.floatingIp())) {
+      synchronized (early) {
+        // kept, not installed: only the signed program makes this node the IP's standby
+        early.addLast(new Early(batch, System.nanoTime()));
+        while (early.size() > EARLY_MAX) {
+          early.removeFirst();
+        }
+      }
       refused.addAndGet(batch.upserts().size() + batch.deletes().size());
       LOG.warn(
-          "refused conntrack entries for "
+          "conntrack entries for "
               + Ipv4.format(batch.floatingIp())
-              + ": this node is not its standby");
+              + " not installed: this node's program does not name it the IP's standby (kept"
+              + " for a few seconds, in case that program is on its way)");
       return 0;
     }
     Map<ConntrackEntry.Key, ConntrackEntry> cache =
         replicated.computeIfAbsent(batch.floatingIp(), k -> new ConcurrentHashMap<>());
+    if (batch.dumpStart()) {
+      // a dump replaces what was known; kernel entries of flows gone meanwhile expire on their own
+      cache.clear();
+      ready.remove(batch.floatingIp());
+    }
     int n = 0;
     for (ConntrackEntry e : batch.upserts()) {
       if (!e.snatedTo(batch.floatingIp())) {
@@ -228,6 +368,9 @@ public final class ConntrackReplication implements AutoCloseable {
       }
     }
     installed.addAndGet(n);
+    if (batch.dumpEnd()) {
+      ready.add(batch.floatingIp());
+    }
     long lag = Math.max(0, System.currentTimeMillis() - batch.sentAtMillis());
     lastLagMillis.set(lag);
     lagObserver.accept(lag);
@@ -289,6 +432,16 @@ public final class ConntrackReplication implements AutoCloseable {
    */
   public long unreplicatedAtTakeover() {
     return unreplicated.get();
+  }
+
+  /** Times the kernel lost conntrack events (socket buffer full): each led to full dumps. */
+  public long lostEvents() {
+    return lostEvents.get();
+  }
+
+  /** Full dumps sent as primary. */
+  public long dumpsSent() {
+    return dumps.get();
   }
 
   /** Entries this node sent as primary. */

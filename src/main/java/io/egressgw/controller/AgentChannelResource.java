@@ -87,7 +87,11 @@ public class AgentChannelResource {
               state.programs().acknowledge(node, report.agentId(), report.appliedGeneration());
           List<String> reclaim = runtime.heartbeat(report, clock.instant());
           nodeAddresses.reported(node, report.subnets());
-          return done(Response.ok(new HeartbeatResponse(generation, reclaim)).build());
+          return done(
+              Response.ok(
+                      new HeartbeatResponse(
+                          generation, reclaim, state.replication().resyncFor(node)))
+                  .build());
         });
   }
 
@@ -128,6 +132,113 @@ public class AgentChannelResource {
                                   .thenApply(signed -> Response.ok(signed).build()));
         });
   }
+
+  /**
+   * A conntrack replication batch from the primary of a floating IP ({@link ReplicationRelay}): 200
+   * queued for the IP's standby; 202 accepted but dropped (no standby, or its queue is full: the
+   * next heartbeat answer asks for a full dump); 403 this node does not hold the IP; 503 not placed
+   * yet under this leader. The body is bounded like every body on the channel (64 KiB).
+   */
+  @POST
+  @Path("replication")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Produces(MediaType.APPLICATION_JSON)
+  public CompletionStage<Response> replicate(
+      @PathParam("node") String node,
+      @HeaderParam("Authorization") String authorization,
+      byte[] body) {
+    return guarded(
+        node,
+        authorization,
+        () -> {
+          com.fasterxml.jackson.databind.JsonNode batch;
+          try {
+            batch = json.readTree(body);
+          } catch (java.io.IOException | RuntimeException e) {
+            batch = null;
+          }
+          if (batch == null || !batch.path("floatingIp").isInt()) {
+            return done(
+                Response.status(400).entity(new ChannelError("not a replication batch")).build());
+          }
+          String ip = io.egressgw.net.Ipv4.format(batch.get("floatingIp").asInt());
+          ReplicationRelay.Outcome outcome =
+              state
+                  .replication()
+                  .offer(
+                      node,
+                      ip,
+                      body,
+                      batch.path("dumpStart").asBoolean(false),
+                      batch.path("dumpEnd").asBoolean(false));
+          int status =
+              switch (outcome) {
+                case QUEUED -> 200;
+                case NO_STANDBY, OVERFLOW -> 202;
+                case NOT_HOLDER -> 403;
+                case NOT_PLACED -> 503;
+              };
+          return done(
+              Response.status(status).entity(new ReplicationAnswer(outcome.name(), ip)).build());
+        });
+  }
+
+  /** Most bytes of batches one replication poll answers with. */
+  static final long REPLICATION_ANSWER_BYTES = 1 << 20;
+
+  /**
+   * The standby's long-poll for replication batches: 200 with a JSON array of batches, oldest
+   * first; 204 when nothing came within {@code wait} milliseconds (at most the configured long-poll
+   * timeout).
+   */
+  @GET
+  @Path("replication")
+  @Produces(MediaType.APPLICATION_JSON)
+  public CompletionStage<Response> replicationPoll(
+      @PathParam("node") String node,
+      @HeaderParam("Authorization") String authorization,
+      @QueryParam("wait") @DefaultValue("20000") long waitMillis) {
+    return guarded(
+        node,
+        authorization,
+        () -> {
+          long wait =
+              Math.max(
+                  0, Math.min(waitMillis, settings.replication().longPollTimeout().toMillis()));
+          ReplicationRelay relay = state.replication();
+          return relay
+              .await(node)
+              .completeOnTimeout(null, wait, java.util.concurrent.TimeUnit.MILLISECONDS)
+              .thenApply(
+                  v -> {
+                    if (!leadership.isLeader()) {
+                      return notLeader();
+                    }
+                    List<byte[]> batches = relay.take(node, REPLICATION_ANSWER_BYTES);
+                    if (batches.isEmpty()) {
+                      return Response.noContent().build();
+                    }
+                    return Response.ok(jsonArray(batches), MediaType.APPLICATION_JSON).build();
+                  });
+        });
+  }
+
+  /** The batches (each a JSON object as posted) as one JSON array. */
+  static byte[] jsonArray(List<byte[]> batches) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.write('[');
+    for (int i = 0; i < batches.size(); i++) {
+      if (i > 0) {
+        out.write(',');
+      }
+      out.writeBytes(batches.get(i));
+    }
+    out.write(']');
+    return out.toByteArray();
+  }
+
+  /** Body of an answer to a replication batch: what the relay did with it. */
+  public record ReplicationAnswer(String outcome, String floatingIP) {}
 
   /**
    * A delta against {@code base} when the agent holds that program and this leader still has it,

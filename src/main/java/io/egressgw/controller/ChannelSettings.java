@@ -39,6 +39,30 @@ public interface ChannelSettings {
   /** How agents authenticate. */
   Auth auth();
 
+  /** The relay of conntrack replication between agents ({@link ReplicationRelay}). */
+  Replication replication();
+
+  interface Replication {
+    /**
+     * Bytes of batches queued per standby; a batch over it is dropped and its floating IP's primary
+     * is asked for a full dump.
+     */
+    @WithDefault("4194304")
+    long queueBytes();
+
+    /**
+     * A planned hand-over (cordon, drain label, agent stopping) waits for the standby to hold the
+     * floating IP's replicated state at most this long, then moves the IP anyway (counted, logged).
+     * Below the agent's egressgw.agent.channel.hand-over-timeout.
+     */
+    @WithDefault("3s")
+    Duration handOverWait();
+
+    /** A standby's replication long-poll with nothing queued answers 204 after at most this. */
+    @WithDefault("20s")
+    Duration longPollTimeout();
+  }
+
   interface Auth {
     /**
      * {@code node-token}: per-node tokens the controller derives (HMAC-SHA256 of the node name

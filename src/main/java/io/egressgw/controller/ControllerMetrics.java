@@ -73,6 +73,7 @@ public class ControllerMetrics {
   private final AtomicLong unassigned = new AtomicLong();
   private final AtomicLong frozen = new AtomicLong();
   private final Counter conflicts;
+  private final Counter lateHandOvers;
   private final Counter stalls;
   private final Counter nodeIpRefusals;
   private final Map<String, AtomicLong> nodes = new LinkedHashMap<>();
@@ -108,6 +109,13 @@ public class ControllerMetrics {
         "egressgw.failover.frozen",
         frozen,
         "1 while the mass-failure guard holds floating IPs on Down nodes (leader only)");
+    this.lateHandOvers =
+        owned(
+            Counter.builder("egressgw.handover.unconfirmed")
+                .description(
+                    "Planned hand-overs that moved a floating IP without its standby confirming"
+                        + " the replicated conntrack state in time")
+                .register(registry));
     this.conflicts =
         owned(
             Counter.builder("egressgw.floating.ip.conflicts")
@@ -273,6 +281,11 @@ public class ControllerMetrics {
                         .tag("kind", k)
                         .register(registry)))
         .increment();
+  }
+
+  /** A planned hand-over moved an IP before its standby confirmed the replicated state. */
+  public void handOverUnconfirmed() {
+    lateHandOvers.increment();
   }
 
   /** A node yielded a floating IP because another host announced it. */

@@ -234,6 +234,10 @@ public class ControllerRuntime {
       // else.
       requestStatusRefresh();
     }
+    if (previous.isPresent()
+        && !Objects.equals(previous.get().replicaReady(), report.replicaReady())) {
+      request(); // a standby now holds (or lost) an IP's state: a held hand-over may proceed
+    }
     List<String> reclaim = reclaims(report, placement.assignment());
     LeaseConfirmation confirmation = leaseConfirmation;
     if (!reclaim.isEmpty() && confirmation != null && !confirmation.confirmed()) {
@@ -429,6 +433,7 @@ public class ControllerRuntime {
       return Outcome.GRACE;
     }
     PlacementStage.Step placed = placement.place(now);
+    placed.recheckAt().ifPresent(reconcileTask::requestAt);
     if (placed.unchanged() && !programs.pending()) {
       // Acknowledgements may still have moved policy status ("N of M nodes programmed").
       return programs.refreshPolicyStatus() ? Outcome.UNCHANGED : Outcome.RETRY;

@@ -4,6 +4,7 @@ import io.egressgw.api.v1.NetworkGatewayGroup;
 import io.egressgw.api.v1.NetworkGatewayGroupStatus;
 import io.egressgw.kube.ResourceCache;
 import io.egressgw.placement.FloatingIpMove;
+import io.egressgw.placement.HandOverGate;
 import io.egressgw.placement.PlacementGroup;
 import io.egressgw.placement.PlacementIndex;
 import io.egressgw.placement.PlacementResult;
@@ -19,6 +20,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.jboss.logging.Logger;
 
@@ -45,6 +47,7 @@ public class PlacementStage {
   @Inject ControllerMetrics metrics;
   @Inject FloatingIpEvents events;
   @Inject Clock clock;
+  @Inject ChannelSettings channel;
 
   private StatusWriter<NetworkGatewayGroupStatus, NetworkGatewayGroup> statuses;
   private final Map<String, String> assignment = new LinkedHashMap<>();
@@ -53,6 +56,10 @@ public class PlacementStage {
   private Object lastInputs; // inputs of the last placement whose status was written
   private PlacementResult lastPlacement;
   private Map<String, String> lastRefused = Map.of(); // refused IPs whose Event is written
+  private HandOverGate gate;
+
+  /** While a hand-over waits for its standby, placement runs again this often. */
+  static final Duration HAND_OVER_RECHECK = Duration.ofMillis(50);
 
   /**
    * What one placement step did.
@@ -60,14 +67,21 @@ public class PlacementStage {
    * @param result the placement (the last written one when unchanged)
    * @param unchanged inputs equal to the last written placement: nothing computed or written
    * @param written group status is written (moves recorded); false: retry
+   * @param recheckAt when to place again although nothing changed (a held hand-over), if ever
    */
-  record Step(PlacementResult result, boolean unchanged, boolean written) {}
+  record Step(
+      PlacementResult result, boolean unchanged, boolean written, Optional<Instant> recheckAt) {
+    Step(PlacementResult result, boolean unchanged, boolean written) {
+      this(result, unchanged, written, Optional.empty());
+    }
+  }
 
   @PostConstruct
   void init() {
     statuses =
         new StatusWriter<>(
             NetworkGatewayGroup.class, GroupStatuses::same, client, leadership, clock);
+    gate = new HandOverGate(channel.replication().handOverWait());
   }
 
   /** A new leadership: starts from the assignment recorded in status, nothing known written. */
@@ -77,6 +91,8 @@ public class PlacementStage {
     statuses.clear();
     lastInputs = null;
     lastRefused = Map.of();
+    gate.clear();
+    state.replication().reset();
     for (NetworkGatewayGroup g : resources.gatewayGroups().list()) {
       if (g.getStatus() != null && g.getStatus().getFloatingIPs() != null) {
         assignment.putAll(g.getStatus().getFloatingIPs());
@@ -106,13 +122,29 @@ public class PlacementStage {
             groups, cluster.nodes(), state.liveness(), now, assignment, standbys, refused, held);
     Object inputs = List.of(snapshot, PlacementInputs.generations(groups), refused, held);
     Map<String, Instant> handling = liveness.pendingFailovers();
-    if (inputs.equals(lastInputs) && handling.isEmpty()) {
+    if (inputs.equals(lastInputs) && handling.isEmpty() && !gate.holding()) {
       return new Step(lastPlacement, true, true);
     }
     long t0 = System.nanoTime();
     PlacementIndex index = PlacementIndex.of(snapshot);
-    PlacementResult result = index.result();
+    HandOverGate.Outcome gated =
+        gate.apply(index.result(), standbys, this::replicated, this::replicates, now);
+    PlacementResult result = gated.result();
     metrics.placed(Duration.ofNanos(System.nanoTime() - t0));
+    Optional<Instant> recheckAt = gated.deadline().map(d -> min(d, now.plus(HAND_OVER_RECHECK)));
+    if (!gated.held().isEmpty()) {
+      LOG.debugf("hand-overs waiting for their standby's replicated state: %s", gated.held());
+    }
+    for (FloatingIpMove late : gated.late()) {
+      metrics.handOverUnconfirmed();
+      LOG.warnf(
+          "%s: hand-over of %s from %s to %s without the standby's replicated state (waited %s)",
+          late.cause(),
+          late.ip(),
+          late.fromNode(),
+          late.toNode(),
+          channel.replication().handOverWait());
+    }
 
     boolean ok = true;
     Map<String, PlacementGroup> byKey = new HashMap<>();
@@ -153,7 +185,7 @@ public class PlacementStage {
     }
     metrics.placementState(unassigned, gatewayNodes);
     if (!ok) {
-      return new Step(result, false, false);
+      return new Step(result, false, false, recheckAt);
     }
     recordMoves(result, groupOfIp, now);
     recordRefusals(refused, groupOfRefused, now);
@@ -162,7 +194,26 @@ public class PlacementStage {
     // Placement and group status are done: a pod or policy event alone skips them next time.
     lastInputs = inputs;
     lastPlacement = result;
-    return new Step(result, false, true);
+    return new Step(result, false, true, recheckAt);
+  }
+
+  /** The standby holds ip's replicated state: the relay delivered it and the standby says so. */
+  private boolean replicated(String ip, String standby) {
+    return state.replication().delivered(ip, standby)
+        && state
+            .liveness()
+            .report(standby)
+            .map(r -> r.replicaReady() != null && r.replicaReady().contains(ip))
+            .orElse(false);
+  }
+
+  /** The node's agent replicates conntrack state (its report says which IPs it is ready for). */
+  private boolean replicates(String node) {
+    return state.liveness().report(node).map(r -> r.replicaReady() != null).orElse(false);
+  }
+
+  private static Instant min(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
   }
 
   private void recordMoves(
@@ -173,6 +224,7 @@ public class PlacementStage {
     standbys.clear();
     standbys.putAll(result.standbys());
     publishedAssignment = Map.copyOf(result.assignment());
+    state.replication().placed(result.assignment(), result.standbys());
     for (FloatingIpMove move : result.moves()) {
       String kind =
           move.toNode() == null ? "unassigned" : move.fromNode() == null ? "assigned" : "failover";

@@ -85,6 +85,7 @@ public class ProgramStage {
   private Rollout rollout;
   private final Map<String, Set<String>> policiesOfNode = new HashMap<>();
   private final Map<String, Set<String>> nodesOfPolicy = new HashMap<>();
+  private Map<String, List<String>> standbyForOfNode = Map.of(); // as last published
   private StatusWriter<EgressNATPolicyStatus, EgressNATPolicy> statuses;
 
   @PostConstruct
@@ -141,11 +142,27 @@ public class ProgramStage {
     } else {
       changed = feed(placement);
     }
+    // The standby set is placement's, not the compiler's: a node whose set changed gets a new
+    // program even when nothing else in it did.
+    Map<String, List<String>> standbyFor = standbyForOfNode(placement.standbys());
+    if (!standbyFor.equals(standbyForOfNode)) {
+      Set<String> nodes = new TreeSet<>(standbyFor.keySet());
+      nodes.addAll(standbyForOfNode.keySet());
+      for (String node : nodes) {
+        if (!standbyFor
+            .getOrDefault(node, List.of())
+            .equals(standbyForOfNode.getOrDefault(node, List.of()))) {
+          changed = new TreeSet<>(changed);
+          changed.add(node);
+        }
+      }
+      standbyForOfNode = standbyFor;
+    }
     Map<String, NodeProgram> programs = new TreeMap<>();
     for (String node : changed) {
       NodeProgram program = compiler.programFor(node);
       if (program != null) {
-        programs.put(node, program);
+        programs.put(node, program.withStandbyFor(standbyFor.getOrDefault(node, List.of())));
       }
     }
     metrics.compiled(Duration.ofNanos(System.nanoTime() - t0));
@@ -159,6 +176,14 @@ public class ProgramStage {
     }
     rollout().offer(programs, node -> state.programs().program(node).orElse(null));
     return refreshPolicyStatus();
+  }
+
+  /** node -> the floating IPs it stands by for, sorted, from placement's ip -> standby. */
+  static Map<String, List<String>> standbyForOfNode(Map<String, String> standbys) {
+    Map<String, List<String>> out = new TreeMap<>();
+    standbys.forEach((ip, node) -> out.computeIfAbsent(node, k -> new ArrayList<>()).add(ip));
+    out.values().forEach(ips -> ips.sort(null));
+    return out;
   }
 
   /** Feeds what changed since the last publish to the compiler; returns the changed nodes. */
@@ -345,6 +370,7 @@ public class ProgramStage {
   public void reset() {
     statuses.clear();
     compiler = null;
+    standbyForOfNode = Map.of();
     rollout().clear();
     policiesOfNode.clear();
     nodesOfPolicy.clear();

@@ -1,5 +1,7 @@
 package io.egressgw.dataplane;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -34,6 +36,28 @@ public final class Conntrack {
         "conntrack dump",
         (type, attrs) -> ConntrackMessages.countReplyDestination(attrs, addresses, counts));
     return counts;
+  }
+
+  /**
+   * The IPv4 TCP and UDP entries SNATed to one of addresses (their reply tuple's destination, the
+   * source not being that address itself): what a primary sends its standby as a full dump. One
+   * walk of the whole table, like {@link #connectionsByReplyDestination}.
+   */
+  public static List<ConntrackEntry> snatedTo(Set<Integer> addresses) {
+    List<ConntrackEntry> out = new ArrayList<>();
+    if (addresses.isEmpty()) {
+      return out;
+    }
+    dump(
+        ConntrackMessages.dumpEntriesRequest(SEQ.getAndIncrement()),
+        "conntrack dump of SNATed entries",
+        (type, attrs) -> {
+          ConntrackEntry e = ConntrackMessages.entry(attrs);
+          if (e != null && addresses.contains(e.natAddress()) && e.snatedTo(e.natAddress())) {
+            out.add(e);
+          }
+        });
+    return out;
   }
 
   /**

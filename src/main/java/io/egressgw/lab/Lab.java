@@ -360,13 +360,31 @@ public final class Lab {
     return health;
   }
 
+  /** Extra system properties for every agent (tests: e.g. replication switched off). */
+  List<String> agentOptions = List.of();
+
   private void startAgent(LabNode node) throws IOException {
+    List<String> properties =
+        new java.util.ArrayList<>(
+            LabSystemProperties.agent(dir, node, bpffs().resolve(node.name())));
+    properties.addAll(agentOptions);
     processes.start(
         "agent-" + node.name(),
         Optional.of(node.netns()),
-        processes.java(
-            "agent-" + node.name(),
-            LabSystemProperties.agent(dir, node, bpffs().resolve(node.name()))));
+        processes.java("agent-" + node.name(), properties));
+  }
+
+  /** Sets or clears spec.unschedulable of a Node (kubectl cordon / uncordon). */
+  void cordon(String nodeName, boolean unschedulable) throws IOException {
+    try (KubernetesClient kube = kubeClient()) {
+      kube.nodes()
+          .withName(nodeName)
+          .edit(
+              n -> {
+                n.getSpec().setUnschedulable(unschedulable ? Boolean.TRUE : null);
+                return n;
+              });
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

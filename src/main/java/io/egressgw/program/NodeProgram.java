@@ -32,6 +32,9 @@ import java.util.Set;
  * @param excludedPrefixes in-cluster destinations (pod and service CIDRs, node addresses) and the
  *     operator's excluded CIDRs, sorted: traffic to them is never steered, SNATed or guarded, even
  *     when a policy prefix is more specific
+ * @param standbyFor floating IPs this node is the standby of (placement's choice, sorted): its
+ *     agent accepts replicated conntrack entries for these and no other, on the controller's signed
+ *     word (docs/ARCHITECTURE.md "Conntrack replication"); empty from older controllers
  */
 public record NodeProgram(
     String node,
@@ -41,7 +44,8 @@ public record NodeProgram(
     Map<Integer, Egress> egresses,
     List<String> floatingIPs,
     List<String> guardedPrefixes,
-    List<String> excludedPrefixes) {
+    List<String> excludedPrefixes,
+    List<String> standbyFor) {
 
   public NodeProgram {
     sources = sources instanceof Adopted<String, Integer> adopted ? adopted : Map.copyOf(sources);
@@ -50,6 +54,29 @@ public record NodeProgram(
     floatingIPs = List.copyOf(floatingIPs);
     guardedPrefixes = guardedPrefixes == null ? List.of() : List.copyOf(guardedPrefixes);
     excludedPrefixes = excludedPrefixes == null ? List.of() : List.copyOf(excludedPrefixes);
+    standbyFor = standbyFor == null ? List.of() : List.copyOf(standbyFor);
+  }
+
+  /** A program that stands by for no floating IP. */
+  public NodeProgram(
+      String node,
+      long generation,
+      Map<String, Integer> sources,
+      Map<Integer, List<Route>> ruleSets,
+      Map<Integer, Egress> egresses,
+      List<String> floatingIPs,
+      List<String> guardedPrefixes,
+      List<String> excludedPrefixes) {
+    this(
+        node,
+        generation,
+        sources,
+        ruleSets,
+        egresses,
+        floatingIPs,
+        guardedPrefixes,
+        excludedPrefixes,
+        List.of());
   }
 
   /** A program that excludes no destination. */
@@ -158,7 +185,22 @@ public record NodeProgram(
         egresses,
         floatingIPs,
         guardedPrefixes,
-        excludedPrefixes);
+        excludedPrefixes,
+        standbyFor);
+  }
+
+  /** The same program standing by for {@code ips} (the controller adds them after compiling). */
+  public NodeProgram withStandbyFor(List<String> ips) {
+    return new NodeProgram(
+        node,
+        generation,
+        sources,
+        ruleSets,
+        egresses,
+        floatingIPs,
+        guardedPrefixes,
+        excludedPrefixes,
+        ips);
   }
 
   /** True when both describe the same dataplane state, whatever their generations. */
@@ -170,7 +212,8 @@ public record NodeProgram(
         && egresses.equals(other.egresses)
         && floatingIPs.equals(other.floatingIPs)
         && guardedPrefixes.equals(other.guardedPrefixes)
-        && excludedPrefixes.equals(other.excludedPrefixes);
+        && excludedPrefixes.equals(other.excludedPrefixes)
+        && standbyFor.equals(other.standbyFor);
   }
 
   /**

@@ -28,6 +28,9 @@ import java.util.Map;
  * @param draining the agent is stopping (SIGTERM) and waits for a program without its floating IPs:
  *     the controller treats the node as ineligible and hands its IPs to their standbys. False from
  *     older agents
+ * @param replicaReady floating IPs this node stands by for whose replicated conntrack state it
+ *     holds in full (a full dump installed): a planned hand-over to it waits for this. Null: the
+ *     agent does not replicate (switched off, or older), and hand-overs to it do not wait
  */
 public record NodeReport(
     String node,
@@ -42,7 +45,8 @@ public record NodeReport(
     String applyError,
     Map<String, String> floatingIpClaims,
     long silentAfterMillis,
-    boolean draining) {
+    boolean draining,
+    List<String> replicaReady) {
 
   public NodeReport {
     subnets = List.copyOf(subnets);
@@ -51,6 +55,39 @@ public record NodeReport(
     drops = drops == null ? Map.of() : Map.copyOf(drops);
     floatingIpClaims = floatingIpClaims == null ? Map.of() : Map.copyOf(floatingIpClaims);
     silentAfterMillis = Math.max(0, silentAfterMillis);
+    replicaReady = replicaReady == null ? null : List.copyOf(replicaReady);
+  }
+
+  /** A report of an agent that does not replicate conntrack state. */
+  public NodeReport(
+      String node,
+      String agentId,
+      String nodeIP,
+      List<String> subnets,
+      long appliedGeneration,
+      List<String> heldFloatingIPs,
+      Map<String, PolicyCounters> counters,
+      long guardDrops,
+      Map<String, Long> drops,
+      String applyError,
+      Map<String, String> floatingIpClaims,
+      long silentAfterMillis,
+      boolean draining) {
+    this(
+        node,
+        agentId,
+        nodeIP,
+        subnets,
+        appliedGeneration,
+        heldFloatingIPs,
+        counters,
+        guardDrops,
+        drops,
+        applyError,
+        floatingIpClaims,
+        silentAfterMillis,
+        draining,
+        null);
   }
 
   /** A report of an agent that is not draining, without lease facts (tests, older agents). */

@@ -25,6 +25,7 @@ import java.util.Objects;
  * @param floatingIPs the new floating IPs, or null when unchanged
  * @param guardedPrefixes the new guarded prefixes, or null when unchanged
  * @param excludedPrefixes the new excluded prefixes, or null when unchanged
+ * @param standbyFor the new floating IPs this node stands by for, or null when unchanged
  */
 public record ProgramDelta(
     String node,
@@ -36,7 +37,8 @@ public record ProgramDelta(
     Map<Integer, NodeProgram.Egress> egresses,
     List<String> floatingIPs,
     List<String> guardedPrefixes,
-    List<String> excludedPrefixes) {
+    List<String> excludedPrefixes,
+    List<String> standbyFor) {
 
   public ProgramDelta {
     sourcesSet = sourcesSet == null ? Map.of() : Map.copyOf(sourcesSet);
@@ -78,7 +80,8 @@ public record ProgramDelta(
         changed(base.egresses(), target.egresses()),
         changed(base.floatingIPs(), target.floatingIPs()),
         changed(base.guardedPrefixes(), target.guardedPrefixes()),
-        changed(base.excludedPrefixes(), target.excludedPrefixes()));
+        changed(base.excludedPrefixes(), target.excludedPrefixes()),
+        changed(base.standbyFor(), target.standbyFor()));
   }
 
   /**
@@ -107,7 +110,8 @@ public record ProgramDelta(
         egresses == null ? base.egresses() : egresses,
         floatingIPs == null ? base.floatingIPs() : floatingIPs,
         guardedPrefixes == null ? base.guardedPrefixes() : guardedPrefixes,
-        excludedPrefixes == null ? base.excludedPrefixes() : excludedPrefixes);
+        excludedPrefixes == null ? base.excludedPrefixes() : excludedPrefixes,
+        standbyFor == null ? base.standbyFor() : standbyFor);
   }
 
   /** Source entries carried (set + removed): the part of a delta that grows with a change. */

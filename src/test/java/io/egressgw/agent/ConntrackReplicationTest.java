@@ -73,6 +73,41 @@ class ConntrackReplicationTest {
   }
 
   @Test
+  void aBatchThatArrivesBeforeTheProgramNamingItsIpIsInstalledOnlyOnceThatProgramIsApplied() {
+    ConntrackReplication node = new ConntrackReplication(Set::of, b -> {});
+    node.standbyFor(Set.of(OTHER));
+
+    node.accept(new ReplicationBatch(HELD, List.of(flow(1000, HELD, 3)), List.of(), 0, true, true));
+    assertThat(node.replicatedEntries()).as("not the standby yet").isZero();
+    assertThat(node.readyFor()).isEmpty();
+    node.standbyFor(Set.of(OTHER, HELD));
+
+    assertThat(node.replicatedEntries()).isEqualTo(1);
+    assertThat(node.readyFor()).containsExactly(HELD);
+  }
+
+  @Test
+  void aRequestedDumpGoesOutFromStartToEndAheadOfTheQueuedChangesItSupersedes() {
+    List<ConntrackEntry> table = new java.util.ArrayList<>();
+    for (int port = 1; port <= ConntrackReplication.BATCH_MAX + 3; port++) {
+      table.add(flow(port, HELD, 3));
+    }
+    ConntrackReplication primary =
+        new ConntrackReplication(() -> Set.of(HELD), b -> {}, ips -> table);
+    primary.queue(HELD, flow(1, HELD, 1).key(), flow(1, HELD, 1));
+
+    primary.requestDump(List.of(HELD, OTHER)); // OTHER is not held here: no dump of it
+    List<ReplicationBatch> batches = primary.dumpBatches(7);
+
+    assertThat(batches).hasSize(2);
+    assertThat(batches.get(0).dumpStart()).isTrue();
+    assertThat(batches.get(0).dumpEnd()).isFalse();
+    assertThat(batches.get(1).dumpEnd()).isTrue();
+    assertThat(batches).allMatch(b -> b.floatingIp() == HELD);
+    assertThat(primary.drain(8)).as("the queued change is superseded").isEmpty();
+  }
+
+  @Test
   void aStandbyRefusesAnEntryOfTheBatchThatIsNotSnatedToItsIp() {
     ConntrackReplication node = new ConntrackReplication(Set::of, b -> {});
     node.standbyFor(Set.of(HELD));

@@ -120,6 +120,11 @@ class TokenReviewAuthAgainstApiEmulatorIT {
           }
 
           @Override
+          public Replication replication() {
+            throw new UnsupportedOperationException("not used by the authenticator");
+          }
+
+          @Override
           public Auth auth() {
             return new Auth() {
               @Override

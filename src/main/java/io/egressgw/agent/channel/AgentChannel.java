@@ -1,5 +1,9 @@
 package io.egressgw.agent.channel;
 
+import io.egressgw.agent.ConntrackReplication;
+import io.egressgw.agent.ReplicationMetrics;
+import io.egressgw.agent.ReplicationWire;
+import io.egressgw.dataplane.ReplicationBatch;
 import io.egressgw.program.ProgramKeySet;
 import io.egressgw.program.ProgramSignatures;
 import io.egressgw.role.ProcessRole;
@@ -33,6 +37,7 @@ public class AgentChannel {
   @Inject Instance<ProgramApplier> appliers;
 
   @Inject ProcessRole role;
+  @Inject io.micrometer.core.instrument.MeterRegistry registry;
 
   private AgentChannelClient client;
 
@@ -78,6 +83,51 @@ public class AgentChannel {
     client.trustingKeys(publicKeySetFile(Path.of(settings.controllerPublicKeyFile())));
     client.start();
     LOG.infof("agent channel for node %s -> %s", node, settings.controllerUrl());
+    if (appliers.get() instanceof DataplaneProgramApplier dataplane
+        && dataplane.replication() != null) {
+      try {
+        replicate(client, dataplane.replication());
+        ReplicationMetrics.register(registry, dataplane.replication());
+      } catch (RuntimeException e) {
+        // forwarding goes on; only connection continuity across failovers is lost
+        LOG.warnf("conntrack replication not started on %s: %s", node, e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * Conntrack replication over the channel: the batches of the IPs this node holds go to the
+   * controller's relay; the relay's batches for the IPs it stands by for are installed; the
+   * controller's requests for full dumps are honoured.
+   */
+  static void replicate(AgentChannelClient client, ConntrackReplication replication) {
+    replication.sendTo(
+        batch -> {
+          for (byte[] body : ReplicationWire.encode(batch, ReplicationWire.MAX_BYTES)) {
+            int status = client.postReplication(body);
+            if (status != 200 && status != 202) {
+              LOG.debugf("replication batch answered %d", status);
+            }
+          }
+        });
+    client.replicateWith(
+        new ReplicationPeer() {
+          @Override
+          public void resync(java.util.List<String> floatingIPs) {
+            java.util.List<Integer> ips = new java.util.ArrayList<>();
+            floatingIPs.forEach(ip -> ips.add(io.egressgw.net.Ipv4.parseOrThrow(ip)));
+            replication.requestDump(ips);
+          }
+
+          @Override
+          public void received(byte[] batches) {
+            for (ReplicationBatch b : ReplicationWire.decode(batches)) {
+              replication.accept(b);
+            }
+          }
+        });
+    replication.start();
+    LOG.infof("conntrack replication on for node %s", client.node());
   }
 
   /** SIGTERM: hand the floating IPs over (bounded), then stop. */
@@ -91,6 +141,10 @@ public class AgentChannel {
           handedOver ? "handed over" : "still held",
           (System.nanoTime() - t0) / 1_000_000);
       client.stop();
+      if (appliers.get() instanceof DataplaneProgramApplier dataplane
+          && dataplane.replication() != null) {
+        dataplane.replication().close();
+      }
     }
   }
 

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -47,6 +48,10 @@ import org.jboss.logging.Logger;
  * <p>Planned hand-over ({@link #handOver}, on SIGTERM): from then on every heartbeat says draining,
  * the controller gives the node's floating IPs to their standbys, and the caller waits, bounded,
  * until a program without floating IPs is applied before the process exits.
+ *
+ * <p>Conntrack replication ({@link #replicateWith}): as a floating IP's primary the agent posts
+ * batches to the controller's relay ({@link #postReplication}); as a standby it long-polls the
+ * relay for the batches of the IPs its program says it stands by for.
  */
 public final class AgentChannelClient {
   private static final Logger LOG = Logger.getLogger(AgentChannelClient.class);
@@ -83,6 +88,10 @@ public final class AgentChannelClient {
   private volatile boolean heartbeatMissed;
   private volatile long lastAcceptedGeneration;
   private volatile boolean draining;
+  private volatile ReplicationPeer replication;
+  private ExecutorService replicationThread;
+  private final AtomicLong replicationPosts = new AtomicLong();
+  private final AtomicLong replicationRefusals = new AtomicLong();
   private volatile CompletableFuture<Void> handedOver;
 
   /** The last program applied in full (deltas apply to it); null after a restart or a bad delta. */
@@ -215,6 +224,9 @@ public final class AgentChannelClient {
     vertx.cancelTimer(timerId);
     vertx.cancelTimer(trustTimerId);
     http.close();
+    if (replicationThread != null) {
+      replicationThread.shutdownNow();
+    }
     if (ownsApplierThread) {
       applierThread.shutdownNow();
     }
@@ -222,6 +234,101 @@ public final class AgentChannelClient {
 
   public String agentId() {
     return agentId;
+  }
+
+  /**
+   * Starts conntrack replication over the channel: heartbeat answers asking for full dumps go to
+   * peer, and a long-poll loop hands the batches the relay queued for this node to it.
+   */
+  public void replicateWith(ReplicationPeer peer) {
+    replication = peer;
+    replicationThread =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "egw-replication-in-" + node);
+              t.setDaemon(true);
+              return t;
+            });
+    context.runOnContext(v -> pollReplication());
+  }
+
+  /**
+   * Posts one replication batch (a JSON object of at most 64 KiB) to the relay and waits for the
+   * answer, at most a few seconds: the HTTP status, or -1 when the controller was not reached.
+   * Blocks: called from the replication's sender thread, never the event loop.
+   */
+  public int postReplication(byte[] batch) {
+    if (!running.get()) {
+      return -1;
+    }
+    try {
+      int status =
+          send(
+                  HttpMethod.POST,
+                  "/v1/agents/" + node + "/replication",
+                  batch,
+                  heartbeatInterval.toMillis() * 20)
+              .map(Reply::status)
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(5, java.util.concurrent.TimeUnit.SECONDS);
+      replicationPosts.incrementAndGet();
+      if (status == 403) {
+        replicationRefusals.incrementAndGet();
+      }
+      return status;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      LOG.debugf("replication batch of %s not posted: %s", node, e.toString());
+      return -1;
+    }
+  }
+
+  /** Replication batches the relay refused (this node did not hold the IP). */
+  public long replicationRefusals() {
+    return replicationRefusals.get();
+  }
+
+  private void pollReplication() {
+    ReplicationPeer peer = replication;
+    if (!running.get() || peer == null) {
+      return;
+    }
+    long wait = 20_000;
+    send(HttpMethod.GET, "/v1/agents/" + node + "/replication?wait=" + wait, null, wait + 10_000)
+        .compose(
+            reply -> {
+              if (reply.status() == 200) {
+                CompletableFuture<Long> installed = new CompletableFuture<>();
+                byte[] body = reply.body().getBytes();
+                replicationThread.execute(
+                    () -> {
+                      try {
+                        peer.received(body);
+                      } catch (RuntimeException e) {
+                        LOG.warnf("replication batches for %s not installed: %s", node, e);
+                      }
+                      installed.complete(0L);
+                    });
+                return Future.fromCompletionStage(installed, context);
+              }
+              return Future.succeededFuture(reply.status() == 204 ? 0L : pollDelay());
+            })
+        .recover(e -> Future.succeededFuture(pollDelay()))
+        .onSuccess(
+            delay -> {
+              if (delay == 0) {
+                vertx.runOnContext(v -> pollReplication());
+              } else {
+                vertx.setTimer(delay, id -> pollReplication());
+              }
+            });
+  }
+
+  private long pollDelay() {
+    return Math.max(1, heartbeatInterval.toMillis());
   }
 
   public String node() {
@@ -418,6 +525,11 @@ public final class AgentChannelClient {
     } catch (Exception e) {
       return; // an older controller: no confirmation, leases lapse only on a pause anyway
     }
+    ReplicationPeer peer = replication;
+    if (peer != null && !answer.resync().isEmpty()) {
+      List<String> ips = answer.resync();
+      replicationThread.execute(() -> peer.resync(ips));
+    }
     long current = answer.programGeneration();
     if (current > 0) {
       var unused =
@@ -451,7 +563,8 @@ public final class AgentChannelClient {
         // should this process die right after sending this report: its last lease renewal is at
         // most one heartbeat interval later, and the lease runs that much longer
         lease == 0 ? 0 : lease + heartbeatInterval.toMillis(),
-        draining);
+        draining,
+        applier.replicaReady());
   }
 
   private void poll() {

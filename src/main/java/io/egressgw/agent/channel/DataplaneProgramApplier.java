@@ -1,7 +1,10 @@
 package io.egressgw.agent.channel;
 
+import io.egressgw.agent.AgentReplicationSettings;
+import io.egressgw.agent.ConntrackReplication;
 import io.egressgw.agent.NodeDataplane;
 import io.egressgw.dataplane.CapacityExceededException;
+import io.egressgw.net.Ipv4;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport;
 import io.egressgw.role.ProcessRole;
@@ -9,8 +12,11 @@ import io.quarkus.arc.lookup.LookupIfProperty;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.jboss.logging.Logger;
 
 /** The channel's {@link ProgramApplier} on a real node: the dataplane's {@link NodeDataplane}. */
@@ -19,12 +25,65 @@ public final class DataplaneProgramApplier implements ProgramApplier {
 
   private final NodeDataplane dataplane;
   private final String node;
+  private final ConntrackReplication replication;
+  private volatile Set<Integer> held = Set.of();
   private volatile long overCapacityGeneration = -1;
   private volatile RuntimeException overCapacity;
 
   public DataplaneProgramApplier(NodeDataplane dataplane, String node) {
+    this(dataplane, node, false);
+  }
+
+  /**
+   * @param replicate whether the node replicates conntrack state ({@link #replication()})
+   */
+  public DataplaneProgramApplier(NodeDataplane dataplane, String node, boolean replicate) {
     this.dataplane = dataplane;
     this.node = node;
+    this.replication = replicate ? new ConntrackReplication(() -> held, batch -> {}) : null;
+  }
+
+  /** The node's conntrack replication, null when switched off. */
+  public ConntrackReplication replication() {
+    return replication;
+  }
+
+  /**
+   * After an apply: the IPs this node stands by for are the program's (the controller's signed
+   * word), and an IP it did not hold before gets the replicated entries of its flows installed
+   * (after the apply deleted the entries of flows it only forwarded).
+   */
+  private void replicationAfter(NodeProgram program) {
+    Set<Integer> before = held;
+    Set<Integer> now = ints(program.floatingIPs());
+    held = now;
+    if (replication == null) {
+      return;
+    }
+    replication.standbyFor(ints(program.standbyFor()));
+    for (int ip : now) {
+      if (!before.contains(ip)) {
+        replication.takeOver(ip);
+      }
+    }
+  }
+
+  static Set<Integer> ints(List<String> ips) {
+    Set<Integer> out = new TreeSet<>();
+    for (String ip : ips) {
+      out.add(Ipv4.parseOrThrow(ip));
+    }
+    return Set.copyOf(out);
+  }
+
+  @Override
+  public List<String> replicaReady() {
+    if (replication == null) {
+      return null;
+    }
+    List<String> out = new ArrayList<>();
+    replication.readyFor().forEach(ip -> out.add(Ipv4.format(ip)));
+    return out;
   }
 
   @Override
@@ -48,6 +107,7 @@ public final class DataplaneProgramApplier implements ProgramApplier {
     }
     overCapacityGeneration = -1;
     overCapacity = null;
+    replicationAfter(program);
   }
 
   @Override
@@ -124,10 +184,13 @@ public final class DataplaneProgramApplier implements ProgramApplier {
     @Produces
     @Singleton
     @LookupIfProperty(name = ProcessRole.PROPERTY, stringValue = ProcessRole.AGENT)
-    ProgramApplier applier(NodeDataplane dataplane, AgentChannelSettings settings) {
+    ProgramApplier applier(
+        NodeDataplane dataplane,
+        AgentChannelSettings settings,
+        AgentReplicationSettings replication) {
       String node =
           settings.nodeName().filter(s -> !s.isBlank()).orElseGet(() -> System.getenv("NODE_NAME"));
-      return new DataplaneProgramApplier(dataplane, node);
+      return new DataplaneProgramApplier(dataplane, node, replication.enabled());
     }
   }
 }

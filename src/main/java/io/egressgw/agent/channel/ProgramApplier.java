@@ -69,6 +69,14 @@ public interface ProgramApplier {
     return Map.of();
   }
 
+  /**
+   * Floating IPs this node stands by for whose replicated conntrack state it holds in full ({@link
+   * NodeReport#replicaReady()}); null when the node does not replicate.
+   */
+  default List<String> replicaReady() {
+    return null;
+  }
+
   /** The node's floating IP lease duration in ms (0: no leases). */
   default long leaseMillis() {
     return 0;
