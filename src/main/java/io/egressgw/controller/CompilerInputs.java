@@ -156,7 +156,10 @@ final class CompilerInputs {
     }
   }
 
-  /** Nodes by name, each with the node IP its agent reported, else the Node's InternalIP. */
+  /**
+   * Nodes by name, each with the node IP of its agent's last recorded heartbeat (already checked
+   * against the Node, {@link ReportedNodeIp}), else the Node's InternalIP.
+   */
   static List<NodeInput> nodes(Collection<Node> cached, AgentLiveness liveness) {
     List<NodeInput> nodes = new ArrayList<>();
     for (Node n : cached) {

@@ -129,23 +129,49 @@ class CompilerInputsTest {
                     .build())));
   }
 
+  // The controller checks each heartbeat against the Node before it records it (ReportedNodeIp,
+  // issue 15), so a recorded IP differs from the Node's InternalIP only when there was none to
+  // check against then (w2: not in the cache yet); a mismatch is recorded as the InternalIP (w3).
   @Test
-  void aNodesIpIsWhatItsAgentReportedElseItsInternalIp() {
+  void aNodesIpIsTheOneItsCheckedHeartbeatRecordedElseItsInternalIp() {
+    Node w3 = readyNode("w3", "192.168.1.13", Map.of());
     AgentLiveness liveness = new AgentLiveness(Duration.ofMillis(300));
     liveness.heartbeat(
-        new NodeReport(
-            "w2", "agent-1", "10.1.0.2", List.of("10.1.0.2/24"), 0, List.of(), Map.of(), 0),
+        ReportedNodeIp.check(
+                new NodeReport(
+                    "w2", "agent-1", "10.1.0.2", List.of("10.1.0.2/24"), 0, List.of(), Map.of(), 0),
+                null)
+            .report(),
+        Instant.EPOCH);
+    liveness.heartbeat(
+        ReportedNodeIp.check(
+                new NodeReport(
+                    "w3",
+                    "agent-3",
+                    "192.168.1.2",
+                    List.of("192.168.1.0/24"),
+                    0,
+                    List.of(),
+                    Map.of(),
+                    0),
+                w3)
+            .report(),
         Instant.EPOCH);
 
     List<NodeInput> nodes =
         CompilerInputs.nodes(
             List.of(
                 readyNode("w2", "192.168.1.12", Map.of()),
+                w3,
                 readyNode("w1", "192.168.1.11", Map.of())),
             liveness);
 
     assertEquals(
-        List.of(new NodeInput("w1", "192.168.1.11"), new NodeInput("w2", "10.1.0.2")), nodes);
+        List.of(
+            new NodeInput("w1", "192.168.1.11"),
+            new NodeInput("w2", "10.1.0.2"),
+            new NodeInput("w3", "192.168.1.13")),
+        nodes);
     assertNull(CompilerInputs.pod(null));
   }
 
