@@ -161,6 +161,11 @@ class ProgramSignerTest {
       public Auth auth() {
         throw new UnsupportedOperationException("not used by the signer");
       }
+
+      @Override
+      public Replication replication() {
+        throw new UnsupportedOperationException("not used by the signer");
+      }
     };
   }
 }
