@@ -97,12 +97,14 @@ class RestPathFuzzAgainstApiEmulatorIT {
       }
     }
 
-    // A raw '\\' is no valid request line: the HTTP codec answers 400 before any handler runs.
+    // A raw '\\' is no valid URI. Vert.x's own URI check is off in every launcher
+    // (vertx.disableURIValidation, so that bad parameters get problem+json): RequestLineGuard
+    // refuses the path before any route, as for the encoded variants above.
     int rawBackslash = send("DELETE", "/v1/namespaces/kube-system/gateway-groups/x\\..\\default");
 
     assertThat(tried).isGreaterThan(1000);
     assertThat(gotThrough).isEmpty();
-    assertThat(rawBackslash).isEqualTo(400);
+    assertThat(rawBackslash).isEqualTo(404);
     assertThat(drainRecordedRequests()).isEmpty();
   }
 
