@@ -54,10 +54,17 @@ public final class ConntrackMessages {
   static final int CTA_PROTONAT_PORT_MAX = 2;
 
   /**
-   * IPS_SEEN_REPLY | IPS_ASSURED: the status bits a new entry may be given (others are the
-   * kernel's).
+   * IPS_SEEN_REPLY | IPS_ASSURED: the status bits of the primary's entry a new entry is given (the
+   * NAT bits are the kernel's, set from the NAT binding).
    */
   static final int SETTABLE_STATUS = 0x2 | 0x4;
+
+  /**
+   * IPS_CONFIRMED: the kernel marks an entry it creates for ctnetlink confirmed before it applies
+   * the status it was given, and answers EBUSY to a status without this bit (a status may not clear
+   * CONFIRMED, SEEN_REPLY or ASSURED). So a new entry's status carries it.
+   */
+  static final int IPS_CONFIRMED = 0x8;
 
   /** IP_CT_TCP_FLAG_BE_LIBERAL: no window checks for a flow this node did not see start. */
   static final int TCP_FLAG_BE_LIBERAL = 0x08;
@@ -278,7 +285,10 @@ public final class ConntrackMessages {
       end(b, ports);
       end(b, nat);
     }
-    putU32Attribute(b, CTA_STATUS, e.status() & SETTABLE_STATUS);
+    if (create) {
+      // an existing entry keeps its status: the kernel refuses to clear a bit it has
+      putU32Attribute(b, CTA_STATUS, (e.status() & SETTABLE_STATUS) | IPS_CONFIRMED);
+    }
     putU32Attribute(b, CTA_TIMEOUT, Math.max(1, e.timeoutSeconds()));
     if (create) {
       // an existing entry keeps its mark: it may be this node's own forwarded flow

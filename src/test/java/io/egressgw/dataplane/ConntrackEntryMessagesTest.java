@@ -70,8 +70,8 @@ class ConntrackEntryMessagesTest {
     assertThat(be16(ports, 1)).as("min port").isEqualTo(40001);
     assertThat(be16(ports, 2)).as("max port").isEqualTo(40001);
     assertThat(be32(attrs, ConntrackMessages.CTA_STATUS))
-        .as("only SEEN_REPLY and ASSURED: the kernel refuses to be given the others")
-        .isEqualTo(0x6);
+        .as("SEEN_REPLY and ASSURED of the primary's entry, and CONFIRMED (else EBUSY)")
+        .isEqualTo(0xe);
     assertThat(be32(attrs, ConntrackMessages.CTA_MARK)).isEqualTo(0xd2000);
     ByteBuffer tcp =
         ConntrackMessages.attribute(
@@ -94,6 +94,9 @@ class ConntrackEntryMessagesTest {
     assertThat(msg.getShort(6)).as("REQUEST|ACK, no CREATE").isEqualTo((short) 0x0005);
     assertThat(ConntrackMessages.attribute(attrs, ConntrackMessages.CTA_NAT_SRC)).isNull();
     assertThat(ConntrackMessages.attribute(attrs, ConntrackMessages.CTA_MARK)).isNull();
+    assertThat(ConntrackMessages.attribute(attrs, ConntrackMessages.CTA_STATUS))
+        .as("no status: the kernel answers EBUSY to one that clears a bit the entry has")
+        .isNull();
     assertThat(ConntrackMessages.attribute(attrs, ConntrackMessages.CTA_TUPLE_ORIG)).isNotNull();
   }
 
