@@ -1,6 +1,5 @@
 package io.egressgw.agent;
 
-import io.egressgw.dataplane.Conntrack;
 import io.egressgw.dataplane.ConntrackEntry;
 import io.egressgw.dataplane.ConntrackEvents;
 import io.egressgw.dataplane.DataplaneException;
@@ -42,7 +41,7 @@ public final class ConntrackReplication implements AutoCloseable {
 
   private final Supplier<Set<Integer>> held;
   private volatile Consumer<ReplicationBatch> sink;
-  private final java.util.function.Function<Set<Integer>, List<ConntrackEntry>> dumper;
+  private final ConntrackTable table;
   // floating IPs whose full dump the controller asked for (primary side), guarded by pendingLock
   private final Set<Integer> dumpRequested = new java.util.TreeSet<>();
   // standby side: floating IPs whose full dump was installed (and that are still stood by for)
@@ -68,6 +67,11 @@ public final class ConntrackReplication implements AutoCloseable {
   // standby side: floating IP -> replicated entries
   private final Map<Integer, Map<ConntrackEntry.Key, ConntrackEntry>> replicated =
       new ConcurrentHashMap<>();
+  // standby side: the replicated entries whose original tuple the kernel holds as this node's own
+  // flow (a local pod's flow it forwards to the primary), which a takeover replaces
+  private final Set<ConntrackEntry.Key> shadowed = ConcurrentHashMap.newKeySet();
+  private final AtomicLong replacedTotal = new AtomicLong();
+  private final AtomicLong installFailures = new AtomicLong();
   private volatile Set<Integer> standbyFor = Set.of();
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong installed = new AtomicLong();
@@ -87,19 +91,17 @@ public final class ConntrackReplication implements AutoCloseable {
    * @param sink where batches go (to the standby, through the controller)
    */
   public ConntrackReplication(Supplier<Set<Integer>> held, Consumer<ReplicationBatch> sink) {
-    this(held, sink, Conntrack::snatedTo);
+    this(held, sink, ConntrackTable.kernel());
   }
 
   /**
-   * @param dumper reads the entries SNATed to the given IPs from the kernel (a full dump)
+   * @param table the node's conntrack table (the kernel's, or an in-memory one in tests)
    */
   ConntrackReplication(
-      Supplier<Set<Integer>> held,
-      Consumer<ReplicationBatch> sink,
-      java.util.function.Function<Set<Integer>, List<ConntrackEntry>> dumper) {
+      Supplier<Set<Integer>> held, Consumer<ReplicationBatch> sink, ConntrackTable table) {
     this.held = held;
     this.sink = sink;
-    this.dumper = dumper;
+    this.table = table;
   }
 
   /** Where batches go from now on (the agent sets the channel once it is up). */
@@ -161,15 +163,18 @@ public final class ConntrackReplication implements AutoCloseable {
 
   /**
    * A new TCP entry SNATed to an IP this node took over shortly before, in a state other than
-   * SYN_SENT, is a flow conntrack picked up mid-stream: the standby had no entry for it.
+   * SYN_SENT, is a flow conntrack picked up mid-stream: the standby had no entry for it (unless it
+   * is one this node installed from the replicated state itself).
    */
   void countIfUnreplicated(ConntrackEntry entry, long now) {
     Long taken = takenAt.get(entry.natAddress());
+    Map<ConntrackEntry.Key, ConntrackEntry> known = replicated.get(entry.natAddress());
     if (taken != null
         && now - taken < UNREPLICATED_WINDOW_NANOS
         && entry.protocol() == ConntrackEntry.TCP
         && entry.tcpState() != TCP_SYN_SENT
-        && entry.source() != entry.natAddress()) {
+        && entry.source() != entry.natAddress()
+        && (known == null || !known.containsKey(entry.key()))) {
       unreplicated.incrementAndGet();
     }
   }
@@ -237,7 +242,7 @@ public final class ConntrackReplication implements AutoCloseable {
     for (int ip : ips) {
       List<ConntrackEntry> entries;
       try {
-        entries = dumper.apply(Set.of(ip));
+        entries = table.snatedTo(Set.of(ip));
       } catch (DataplaneException e) {
         LOG.warn("conntrack dump of " + Ipv4.format(ip) + " failed: " + e.getMessage());
         continue;
@@ -293,7 +298,16 @@ public final class ConntrackReplication implements AutoCloseable {
   public void standbyFor(Set<Integer> ips) {
     standbyFor = Set.copyOf(ips);
     ready.retainAll(ips);
-    replicated.keySet().removeIf(ip -> !ips.contains(ip) && !held.get().contains(ip));
+    replicated
+        .entrySet()
+        .removeIf(
+            e -> {
+              boolean gone = !ips.contains(e.getKey()) && !held.get().contains(e.getKey());
+              if (gone) {
+                e.getValue().keySet().forEach(shadowed::remove);
+              }
+              return gone;
+            });
     List<ReplicationBatch> now = new ArrayList<>();
     synchronized (early) {
       long t = System.nanoTime();
@@ -347,6 +361,7 @@ public final class ConntrackReplication implements AutoCloseable {
         replicated.computeIfAbsent(batch.floatingIp(), k -> new ConcurrentHashMap<>());
     if (batch.dumpStart()) {
       // a dump replaces what was known; kernel entries of flows gone meanwhile expire on their own
+      cache.keySet().forEach(shadowed::remove);
       cache.clear();
       ready.remove(batch.floatingIp());
     }
@@ -357,13 +372,19 @@ public final class ConntrackReplication implements AutoCloseable {
         continue;
       }
       cache.put(e.key(), e);
-      if (install(e) != null) {
+      Boolean created = install(e);
+      if (created != null) {
         n++;
+        if (created) {
+          shadowed.remove(e.key());
+        } else {
+          shadowed.add(e.key());
+        }
       }
     }
     for (ConntrackEntry.Key k : batch.deletes()) {
       ConntrackEntry gone = cache.remove(k);
-      if (gone != null) {
+      if (gone != null && !shadowed.remove(k)) {
         tryDelete(gone);
       }
     }
@@ -377,27 +398,44 @@ public final class ConntrackReplication implements AutoCloseable {
     return n;
   }
 
-  /** True: created; false: an existing entry updated; null: failed (logged at DEBUG). */
-  private static Boolean install(ConntrackEntry e) {
+  /**
+   * True: created; false: an existing entry updated; null: failed (counted; the first failure and
+   * then one in a thousand are logged at WARN).
+   */
+  private Boolean install(ConntrackEntry e) {
     try {
-      return Conntrack.install(e);
+      return table.install(e);
     } catch (DataplaneException ex) {
-      LOG.debug("conntrack entry not installed: " + ex.getMessage());
+      if (installFailures.getAndIncrement() % 1000 == 0) {
+        LOG.warn(
+            "replicated conntrack entry not installed ("
+                + installFailures.get()
+                + " so far): "
+                + ex.getMessage());
+      }
       return null;
     }
   }
 
-  private static void tryDelete(ConntrackEntry e) {
+  /** Replicated entries the kernel refused to install, since start. */
+  public long failedInstalls() {
+    return installFailures.get();
+  }
+
+  private void tryDelete(ConntrackEntry e) {
     try {
-      Conntrack.delete(e);
+      table.delete(e);
     } catch (DataplaneException ex) {
       LOG.debug("replicated conntrack entry not deleted: " + ex.getMessage());
     }
   }
 
   /**
-   * This node took floating IP over: installs every replicated entry of it the kernel lacks (after
-   * the flows this node only forwarded were deleted). Returns how many were installed.
+   * This node is taking floating IP over (called before the IP's address is configured, see {@link
+   * io.egressgw.agent.NodeDataplane#beforeTakingFloatingIp}): installs every replicated entry of it
+   * the kernel lacks, and replaces this node's own entry of a flow the primary SNATed (a local
+   * pod's flow that this node forwarded to the primary: its entry has no NAT binding, and an answer
+   * to the floating IP would not match it). Returns how many were installed.
    */
   public int takeOver(int floatingIp) {
     takenAt.put(floatingIp, System.nanoTime());
@@ -406,8 +444,20 @@ public final class ConntrackReplication implements AutoCloseable {
       return 0;
     }
     int n = 0;
+    int replaced = 0;
+    List<String> failures = new ArrayList<>();
     for (ConntrackEntry e : cache.values()) {
-      if (Boolean.TRUE.equals(install(e))) {
+      if (shadowed.contains(e.key())) {
+        String failure = replace(e);
+        if (failure == null) {
+          shadowed.remove(e.key());
+          replacedTotal.incrementAndGet();
+          replaced++;
+          n++;
+        } else {
+          failures.add(failure);
+        }
+      } else if (Boolean.TRUE.equals(install(e))) {
         n++;
       }
     }
@@ -418,8 +468,26 @@ public final class ConntrackReplication implements AutoCloseable {
             + cache.size()
             + " replicated flows ("
             + n
-            + " installed now)");
+            + " installed now, "
+            + replaced
+            + " of them in place of this node's own forwarded flows)");
+    if (!failures.isEmpty()) {
+      LOG.warn(
+          failures.size()
+              + " of this node's own forwarded flows kept their entry (their answers may be"
+              + " reset): "
+              + failures.get(0));
+    }
     return n;
+  }
+
+  /** Null when replaced, else why not. */
+  private String replace(ConntrackEntry e) {
+    try {
+      return table.replace(e) ? null : "the tuple was taken again three times";
+    } catch (DataplaneException ex) {
+      return ex.getMessage();
+    }
   }
 
   /** Called with the lag of every batch installed (milliseconds). */
@@ -457,6 +525,19 @@ public final class ConntrackReplication implements AutoCloseable {
   /** Entries refused: for an IP this node is not standby for, or not SNATed to the batch's IP. */
   public long refusedEntries() {
     return refused.get();
+  }
+
+  /**
+   * Replicated entries whose tuple the kernel holds as this node's own forwarded flow (replaced at
+   * a takeover).
+   */
+  public int shadowedEntries() {
+    return shadowed.size();
+  }
+
+  /** Entries that replaced this node's own forwarded flows at takeovers, since start. */
+  public long replacedEntries() {
+    return replacedTotal.get();
   }
 
   /** Replicated entries held for the IPs this node stands by for. */

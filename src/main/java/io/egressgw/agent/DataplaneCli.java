@@ -93,6 +93,8 @@ public final class DataplaneCli {
       ConntrackReplication replication =
           new ConntrackReplication(
               () -> dp.installed().floatingIPs(), batch -> emit(out, "replicate", batch));
+      // an IP taken gets the replicated flows installed first, before its address
+      dp.beforeTakingFloatingIp(replication::takeOver);
       if (opts.containsKey("replicate")) {
         replication.start();
       }
@@ -165,18 +167,15 @@ public final class DataplaneCli {
                   "installed", replication.installedEntries(),
                   "refused", replication.refusedEntries(),
                   "replicated", replication.replicatedEntries(),
+                  "shadowed", replication.shadowedEntries(),
+                  "replaced", replication.replacedEntries(),
+                  "failed", replication.failedInstalls(),
                   "unreplicatedAtTakeover", replication.unreplicatedAtTakeover()));
         } else if (line.equals("release")) {
           dp.releaseFloatingIPs();
           emit(out, "released", report(dp));
         } else {
-          Set<Integer> before = Set.copyOf(dp.installed().floatingIPs());
           apply(out, dp, line);
-          for (int ip : dp.installed().floatingIPs()) {
-            if (!before.contains(ip)) {
-              replication.takeOver(ip);
-            }
-          }
         }
       }
       replication.close();

@@ -62,6 +62,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   private long appliedGeneration;
   private Map<Integer, String> policyByEgress = Map.of();
   private volatile String applyError;
+  private volatile java.util.function.IntConsumer takeoverPreparation = ip -> {};
   private final FloatingIpLeases leases;
   private final long leaseNanos;
   private final Object leaseLock = new Object();
@@ -331,6 +332,11 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   }
 
   @Override
+  public void beforeTakingFloatingIp(java.util.function.IntConsumer preparation) {
+    this.takeoverPreparation = preparation;
+  }
+
+  @Override
   public synchronized void releaseFloatingIPs() {
     DataplaneState desired =
         new DataplaneState(
@@ -362,6 +368,8 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     int uplink = Rtnetlink.link(settings.uplink()).index();
     int addresses = 0;
     for (Integer ip : diff.floatingIPs().upserts().keySet()) {
+      // the IP's replicated flows before its address: an answer must find its entry
+      prepareTakeover(ip);
       // the lease first: the uplink programs drop the announcement of an IP without a live one
       synchronized (leaseLock) {
         leases.take(ip, System.nanoTime(), leaseNanos);
@@ -466,6 +474,18 @@ public final class EbpfNodeDataplane implements NodeDataplane {
                     + e.getMessage());
           }
         });
+  }
+
+  private void prepareTakeover(int ip) {
+    try {
+      takeoverPreparation.accept(ip);
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "preparing the takeover of "
+              + Ipv4.format(ip)
+              + " failed, taking it without its replicated flows: "
+              + e.getMessage());
+    }
   }
 
   /**

@@ -27,6 +27,14 @@ public interface NodeDataplane extends AutoCloseable {
   void releaseFloatingIPs();
 
   /**
+   * Sets what runs, inside {@link #apply}, for each floating IP this node is about to take, before
+   * the IP's address is configured and announced: the conntrack replication installs the IP's
+   * replicated flows there, so that no answer to a flow reaches this node before its entry does
+   * (the node's stack would reset the flow). A failure of it is logged; the IP is taken anyway.
+   */
+  default void beforeTakingFloatingIp(java.util.function.IntConsumer preparation) {}
+
+  /**
    * The controller confirmed that the applied program is still the node's current one: floating IPs
    * it lists whose lease lapsed (the agent was paused or restarted) are taken again, with a
    * gratuitous ARP. IPs another host claimed are not: only a new program takes those back. The

@@ -9,20 +9,21 @@ import java.time.Duration;
 /**
  * Conntrack replication's meters (issue 13): {@code
  * egressgw_agent_conntrack_replicated_entries_total{direction}} (sent as primary, installed as
- * standby, refused: for an IP this node is not standby for, or not SNATed to the batch's IP),
- * {@code egressgw_agent_conntrack_standby_entries} (entries held for the IPs this node stands by
- * for), {@code egressgw_agent_conntrack_replication_lag_seconds} (a histogram: a batch sent by the
- * primary to installed here, wall clock) and {@code
- * egressgw_agent_conntrack_takeover_unreplicated_total} (TCP flows of a floating IP this node took
- * over that it first saw mid-stream within 30 s of the takeover: flows it had no replicated entry
- * for, i.e. lost unless conntrack's pick-up happened to choose their old port).
+ * standby, refused: for an IP this node is not standby for, or not SNATed to the batch's IP,
+ * failed: the kernel did not take it), {@code egressgw_agent_conntrack_standby_entries} (entries
+ * held for the IPs this node stands by for), {@code
+ * egressgw_agent_conntrack_replication_lag_seconds} (a histogram: a batch sent by the primary to
+ * installed here, wall clock) and {@code egressgw_agent_conntrack_takeover_unreplicated_total} (TCP
+ * flows of a floating IP this node took over that it first saw mid-stream within 30 s of the
+ * takeover: flows it had no replicated entry for, i.e. lost unless conntrack's pick-up happened to
+ * choose their old port).
  */
 public final class ReplicationMetrics {
   private ReplicationMetrics() {}
 
   /** Registers the meters of replication on registry. */
   public static void register(MeterRegistry registry, ConntrackReplication replication) {
-    for (String direction : new String[] {"sent", "installed", "refused"}) {
+    for (String direction : new String[] {"sent", "installed", "refused", "failed"}) {
       FunctionCounter.builder(
               "egressgw.agent.conntrack.replicated.entries",
               replication,
@@ -30,10 +31,12 @@ public final class ReplicationMetrics {
                   switch (direction) {
                     case "sent" -> r.sentEntries();
                     case "installed" -> r.installedEntries();
-                    default -> r.refusedEntries();
+                    case "refused" -> r.refusedEntries();
+                    default -> r.failedInstalls();
                   })
           .description(
-              "Conntrack entries replicated: sent as primary, installed as standby, refused")
+              "Conntrack entries replicated: sent as primary, installed as standby, refused,"
+                  + " failed to install")
           .tag("direction", direction)
           .register(registry);
     }

@@ -111,6 +111,39 @@ public final class Conntrack {
     return false;
   }
 
+  /**
+   * Creates entry in place of the kernel's entry with the same original tuple (a flow this node
+   * only forwarded, whose NAT binding cannot be changed in place): deletes that entry and creates
+   * this one, again if a packet re-created the old one in between (at most three tries).
+   *
+   * @return true when created; false when another entry kept the tuple after three tries
+   */
+  public static boolean replace(ConntrackEntry entry) {
+    for (int attempt = 0; attempt < 3; attempt++) {
+      try {
+        delete(entry);
+      } catch (DataplaneException e) {
+        if (!e.getMessage().contains("ENOENT")) {
+          throw e;
+        }
+      }
+      try {
+        NetlinkSocket.exchange(
+            NetlinkSocket.NETLINK_NETFILTER,
+            ConntrackMessages.newEntryRequest(SEQ.getAndIncrement(), entry, true),
+            false,
+            "conntrack create",
+            (type, payload) -> {});
+        return true;
+      } catch (DataplaneException e) {
+        if (!e.getMessage().contains("EEXIST")) {
+          throw e;
+        }
+      }
+    }
+    return false;
+  }
+
   /** Deletes the entry with entry's original tuple (ENOENT when there is none). */
   public static void delete(ConntrackEntry entry) {
     NetlinkSocket.exchange(

@@ -12,7 +12,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Both directions of trust and the batching of replication, without a kernel: a primary sends only
  * entries SNATed to an IP it holds, the latest state of each flow once; a standby takes entries
- * only for the IPs it stands by for, and only entries SNATed to that IP.
+ * only for the IPs it stands by for, and only entries SNATed to that IP; a takeover replaces this
+ * node's own entries of the flows it stood by for. The conntrack table is an in-memory one: no test
+ * here touches the kernel's.
  */
 class ConntrackReplicationTest {
   static final int POD = Ipv4.parseOrThrow("10.244.1.2");
@@ -27,7 +29,8 @@ class ConntrackReplicationTest {
 
   @Test
   void aPrimarySendsOnlyFlowsSnatedToAnIpItHoldsWithTheLatestStateOfEach() {
-    ConntrackReplication primary = new ConntrackReplication(() -> Set.of(HELD), b -> {});
+    ConntrackReplication primary =
+        new ConntrackReplication(() -> Set.of(HELD), b -> {}, new InMemoryConntrackTable());
 
     primary.queue(HELD, flow(1000, HELD, 1).key(), flow(1000, HELD, 1));
     primary.queue(
@@ -49,7 +52,8 @@ class ConntrackReplicationTest {
 
   @Test
   void aBatchIsCutAtItsMaximumSize() {
-    ConntrackReplication primary = new ConntrackReplication(() -> Set.of(HELD), b -> {});
+    ConntrackReplication primary =
+        new ConntrackReplication(() -> Set.of(HELD), b -> {}, new InMemoryConntrackTable());
     for (int port = 1; port <= ConntrackReplication.BATCH_MAX + 1; port++) {
       primary.queue(HELD, flow(port, HELD, 3).key(), flow(port, HELD, 3));
     }
@@ -61,7 +65,8 @@ class ConntrackReplicationTest {
 
   @Test
   void aNodeRefusesEntriesForAnIpItIsNotTheStandbyFor() {
-    ConntrackReplication node = new ConntrackReplication(Set::of, b -> {});
+    ConntrackReplication node =
+        new ConntrackReplication(Set::of, b -> {}, new InMemoryConntrackTable());
     node.standbyFor(Set.of(OTHER));
 
     int installed =
@@ -74,7 +79,8 @@ class ConntrackReplicationTest {
 
   @Test
   void aBatchThatArrivesBeforeTheProgramNamingItsIpIsInstalledOnlyOnceThatProgramIsApplied() {
-    ConntrackReplication node = new ConntrackReplication(Set::of, b -> {});
+    ConntrackReplication node =
+        new ConntrackReplication(Set::of, b -> {}, new InMemoryConntrackTable());
     node.standbyFor(Set.of(OTHER));
 
     node.accept(new ReplicationBatch(HELD, List.of(flow(1000, HELD, 3)), List.of(), 0, true, true));
@@ -88,12 +94,11 @@ class ConntrackReplicationTest {
 
   @Test
   void aRequestedDumpGoesOutFromStartToEndAheadOfTheQueuedChangesItSupersedes() {
-    List<ConntrackEntry> table = new java.util.ArrayList<>();
+    InMemoryConntrackTable table = new InMemoryConntrackTable();
     for (int port = 1; port <= ConntrackReplication.BATCH_MAX + 3; port++) {
-      table.add(flow(port, HELD, 3));
+      table.install(flow(port, HELD, 3));
     }
-    ConntrackReplication primary =
-        new ConntrackReplication(() -> Set.of(HELD), b -> {}, ips -> table);
+    ConntrackReplication primary = new ConntrackReplication(() -> Set.of(HELD), b -> {}, table);
     primary.queue(HELD, flow(1, HELD, 1).key(), flow(1, HELD, 1));
 
     primary.requestDump(List.of(HELD, OTHER)); // OTHER is not held here: no dump of it
@@ -109,7 +114,8 @@ class ConntrackReplicationTest {
 
   @Test
   void aStandbyRefusesAnEntryOfTheBatchThatIsNotSnatedToItsIp() {
-    ConntrackReplication node = new ConntrackReplication(Set::of, b -> {});
+    ConntrackReplication node =
+        new ConntrackReplication(Set::of, b -> {}, new InMemoryConntrackTable());
     node.standbyFor(Set.of(HELD));
 
     // a primary of HELD slipping in an entry NATed to another address
@@ -123,7 +129,8 @@ class ConntrackReplicationTest {
 
   @Test
   void aTcpFlowFirstSeenMidStreamRightAfterATakeoverCountsAsNotReplicated() {
-    ConntrackReplication node = new ConntrackReplication(() -> Set.of(HELD), b -> {});
+    ConntrackReplication node =
+        new ConntrackReplication(() -> Set.of(HELD), b -> {}, new InMemoryConntrackTable());
     node.takeOver(HELD); // nothing replicated for it
 
     long now = System.nanoTime();
@@ -134,5 +141,73 @@ class ConntrackReplicationTest {
         flow(1003, HELD, 3), now + ConntrackReplication.UNREPLICATED_WINDOW_NANOS); // later
 
     assertThat(node.unreplicatedAtTakeover()).isEqualTo(1);
+  }
+
+  @Test
+  void aTakeoverReplacesTheNodesOwnForwardedEntryOfAReplicatedFlowAndInstallsTheRest() {
+    InMemoryConntrackTable table = new InMemoryConntrackTable();
+    Set<Integer> held = new java.util.HashSet<>();
+    ConntrackReplication node = new ConntrackReplication(() -> held, b -> {}, table);
+    node.standbyFor(Set.of(HELD));
+    // a local pod's flow, forwarded to the primary: this node's own entry, without NAT
+    ConntrackEntry forwarded =
+        new ConntrackEntry(6, POD, EXT, 1000, 443, POD, 1000, 0x8e, 120, 0x1000, 3, 7, 7);
+    table.putOwn(forwarded);
+
+    node.accept(
+        new ReplicationBatch(
+            HELD, List.of(flow(1000, HELD, 3), flow(1001, HELD, 3)), List.of(), 0, true, true));
+    assertThat(node.shadowedEntries()).as("the local pod's flow").isEqualTo(1);
+    assertThat(table.isOwn(forwarded.key())).as("kept while standing by").isTrue();
+    table.entries.remove(flow(1001, HELD, 3).key()); // timed out meanwhile
+
+    held.add(HELD);
+    int installed = node.takeOver(HELD);
+
+    assertThat(installed).isEqualTo(2);
+    assertThat(node.replacedEntries()).isEqualTo(1);
+    assertThat(node.shadowedEntries()).isZero();
+    assertThat(table.isOwn(forwarded.key())).isFalse();
+    assertThat(table.entries.get(forwarded.key()).natAddress())
+        .as("the flow's entry now carries the primary's NAT binding")
+        .isEqualTo(HELD);
+    assertThat(table.entries).containsKey(flow(1001, HELD, 3).key());
+    // and the entries it installed itself do not count as picked up mid-stream
+    node.countIfUnreplicated(flow(1000, HELD, 3), System.nanoTime());
+    node.countIfUnreplicated(flow(1001, HELD, 3), System.nanoTime());
+    assertThat(node.unreplicatedAtTakeover()).isZero();
+  }
+
+  @Test
+  void aDeletedFlowThatTheNodeHoldsAsItsOwnIsLeftToTheKernel() {
+    InMemoryConntrackTable table = new InMemoryConntrackTable();
+    ConntrackReplication node = new ConntrackReplication(Set::of, b -> {}, table);
+    node.standbyFor(Set.of(HELD));
+    ConntrackEntry forwarded =
+        new ConntrackEntry(6, POD, EXT, 1000, 443, POD, 1000, 0x8e, 120, 0x1000, 3, 7, 7);
+    table.putOwn(forwarded);
+    node.accept(new ReplicationBatch(HELD, List.of(flow(1000, HELD, 3)), List.of(), 0));
+
+    node.accept(new ReplicationBatch(HELD, List.of(), List.of(flow(1000, HELD, 3).key()), 0));
+
+    assertThat(table.entries).as("the local pod's own entry stays").containsKey(forwarded.key());
+    assertThat(node.shadowedEntries()).isZero();
+  }
+
+  @Test
+  void entriesTheKernelRefusesAreCountedAsFailed() {
+    InMemoryConntrackTable table = new InMemoryConntrackTable();
+    table.failing = true;
+    ConntrackReplication node = new ConntrackReplication(Set::of, b -> {}, table);
+    node.standbyFor(Set.of(HELD));
+
+    int installed =
+        node.accept(
+            new ReplicationBatch(
+                HELD, List.of(flow(1000, HELD, 3), flow(1001, HELD, 3)), List.of(), 0));
+
+    assertThat(installed).isZero();
+    assertThat(node.failedInstalls()).isEqualTo(2);
+    assertThat(node.installedEntries()).isZero();
   }
 }

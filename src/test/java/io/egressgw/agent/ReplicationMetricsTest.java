@@ -20,7 +20,8 @@ class ReplicationMetricsTest {
   void theMetersReadTheReplicationsCounts() {
     io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
         new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-    ConntrackReplication node = new ConntrackReplication(Set::of, b -> {});
+    ConntrackReplication node =
+        new ConntrackReplication(Set::of, b -> {}, new InMemoryConntrackTable());
     ReplicationMetrics.register(registry, node);
     node.standbyFor(Set.of(OTHER));
 

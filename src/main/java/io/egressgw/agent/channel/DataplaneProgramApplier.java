@@ -41,6 +41,10 @@ public final class DataplaneProgramApplier implements ProgramApplier {
     this.dataplane = dataplane;
     this.node = node;
     this.replication = replicate ? new ConntrackReplication(() -> held, batch -> {}) : null;
+    if (replication != null) {
+      // an IP it did not hold gets its replicated flows installed before it is announced
+      dataplane.beforeTakingFloatingIp(replication::takeOver);
+    }
   }
 
   /** The node's conntrack replication, null when switched off. */
@@ -50,22 +54,15 @@ public final class DataplaneProgramApplier implements ProgramApplier {
 
   /**
    * After an apply: the IPs this node stands by for are the program's (the controller's signed
-   * word), and an IP it did not hold before gets the replicated entries of its flows installed
-   * (after the apply deleted the entries of flows it only forwarded).
+   * word). (An IP it did not hold before got the replicated entries of its flows installed during
+   * the apply, before its address: see the constructor.)
    */
   private void replicationAfter(NodeProgram program) {
-    Set<Integer> before = held;
-    Set<Integer> now = ints(program.floatingIPs());
-    held = now;
+    held = ints(program.floatingIPs());
     if (replication == null) {
       return;
     }
     replication.standbyFor(ints(program.standbyFor()));
-    for (int ip : now) {
-      if (!before.contains(ip)) {
-        replication.takeOver(ip);
-      }
-    }
   }
 
   static Set<Integer> ints(List<String> ips) {
