@@ -2,6 +2,7 @@ package io.egressgw.controller;
 
 import io.egressgw.api.v1.EgressNATPolicy;
 import io.egressgw.api.v1.EgressNATPolicyStatus;
+import io.egressgw.api.v1.NetworkGatewayGroup;
 import io.egressgw.kube.ResourceCache;
 import io.egressgw.placement.PlacementResult;
 import io.egressgw.policy.CompilerInput;
@@ -14,9 +15,11 @@ import io.egressgw.policy.PolicyInput;
 import io.egressgw.policy.PolicyOutcome;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport;
+import io.egressgw.tracing.TracedWrites;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.opentelemetry.api.trace.Tracer;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -49,6 +52,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * whose program changed; only those are materialised and published. The compiler is built from
  * scratch (a full compile) when leadership starts; a resync re-feeds every object (unchanged ones
  * cost a comparison) and drops those the caches no longer have, repairing any missed event.
+ *
+ * <p>Tracing on: the first publish whose caches reflect a traced REST write ({@link TracedWrites})
+ * opens a "program rollout" span in that write's trace ({@link RolloutSpans}), which ends when the
+ * rollout holds nothing any more.
  */
 @ApplicationScoped
 public class ProgramStage {
@@ -60,6 +67,8 @@ public class ProgramStage {
   @Inject ControllerMetrics metrics;
   @Inject ChannelSettings settings;
   @Inject Clock clock;
+  @Inject TracedWrites traced;
+  @Inject Tracer tracer;
 
   /**
    * The cluster's service CIDRs: destinations never steered, like pod CIDRs and node addresses
@@ -87,11 +96,13 @@ public class ProgramStage {
   private final Map<String, Set<String>> nodesOfPolicy = new HashMap<>();
   private Map<String, List<String>> standbyForOfNode = Map.of(); // as last published
   private StatusWriter<EgressNATPolicyStatus, EgressNATPolicy> statuses;
+  private RolloutSpans spans;
 
   @PostConstruct
   void init() {
     statuses =
         new StatusWriter<>(EgressNATPolicy.class, PolicyStatuses::same, client, leadership, clock);
+    spans = new RolloutSpans(tracer);
   }
 
   /** An informer or heartbeat saw a change of {@code kind}; {@code key} names the object. */
@@ -120,6 +131,8 @@ public class ProgramStage {
    * programs (gateways first), then writes policy status; false when a write must be retried.
    */
   public boolean publish(PlacementResult placement, Instant now) {
+    // Before the caches are read: a write they reflect now is compiled by this publish.
+    spans.compiling(traced.takeVisible(this::cached, now));
     dirty.set(false);
     long t0 = System.nanoTime();
     Set<String> changed;
@@ -166,6 +179,7 @@ public class ProgramStage {
       }
     }
     metrics.compiled(Duration.ofNanos(System.nanoTime() - t0));
+    spans.offered(programs.size());
     egressIds = compiler.egressIds();
     for (String node : changed) {
       carriers(node, programs.get(node));
@@ -240,14 +254,42 @@ public class ProgramStage {
    */
   public Optional<Instant> release(Instant now) {
     ProgramDistributor d = state.programs();
-    return rollout()
-        .release(
-            now,
-            node ->
-                !d.programmed(node)
-                    && state.liveness().alive(node, now)
-                    && state.liveness().report(node).isPresent(),
-            d::publish);
+    Optional<Instant> next =
+        rollout()
+            .release(
+                now,
+                node ->
+                    !d.programmed(node)
+                        && state.liveness().alive(node, now)
+                        && state.liveness().report(node).isPresent(),
+                batch -> {
+                  List<String> published = d.publish(batch);
+                  spans.published(published.size(), highestGeneration(d, published));
+                  return published;
+                });
+    if (next.isEmpty()) {
+      spans.released();
+    }
+    return next;
+  }
+
+  private static long highestGeneration(ProgramDistributor d, List<String> nodes) {
+    long highest = 0;
+    for (String node : nodes) {
+      highest = Math.max(highest, d.program(node).map(NodeProgram::generation).orElse(0L));
+    }
+    return highest;
+  }
+
+  /** True when the informer cache holds the object as a traced write left it. */
+  private boolean cached(TracedWrites.Write w) {
+    if (w.kind().equals(NetworkGatewayGroup.class.getSimpleName())) {
+      return ResourceCache.reflects(resources.gatewayGroups(), w.key(), w.resourceVersion());
+    }
+    if (w.kind().equals(EgressNATPolicy.class.getSimpleName())) {
+      return ResourceCache.reflects(resources.egressPolicies(), w.key(), w.resourceVersion());
+    }
+    return true; // no cache to wait for: compiled as it is
   }
 
   private Rollout rollout() {
@@ -368,6 +410,8 @@ public class ProgramStage {
 
   /** A new leadership: nothing known written or delivered; the next publish compiles all. */
   public void reset() {
+    spans.abandoned();
+    traced.clear();
     statuses.clear();
     compiler = null;
     standbyForOfNode = Map.of();

@@ -94,19 +94,24 @@ public class ResourceCache {
    */
   public <T extends HasMetadata> boolean awaitCached(
       Store<T> store, String key, String resourceVersion, Duration timeout) {
-    return await(
-        () -> {
-          T cached = store.getByKey(key);
-          if (resourceVersion == null) {
-            return cached == null;
-          }
-          if (cached == null) {
-            return false;
-          }
-          String have = cached.getMetadata().getResourceVersion();
-          return Objects.equals(have, resourceVersion) || numericallyNewer(have, resourceVersion);
-        },
-        timeout);
+    return await(() -> reflects(store, key, resourceVersion), timeout);
+  }
+
+  /**
+   * True when {@code store} reflects a write now: the object at {@code key} has exactly {@code
+   * resourceVersion} or a numerically newer one, or, for {@code resourceVersion == null}, is gone.
+   */
+  public static <T extends HasMetadata> boolean reflects(
+      Store<T> store, String key, String resourceVersion) {
+    T cached = store.getByKey(key);
+    if (resourceVersion == null) {
+      return cached == null;
+    }
+    if (cached == null) {
+      return false;
+    }
+    String have = cached.getMetadata().getResourceVersion();
+    return Objects.equals(have, resourceVersion) || numericallyNewer(have, resourceVersion);
   }
 
   /** The store key of an object: "namespace/name", or "name" when cluster-scoped. */

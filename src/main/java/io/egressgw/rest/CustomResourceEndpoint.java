@@ -331,7 +331,10 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
     try {
       created =
           writes.write(
-              "create", kind, () -> api.apply(meta.getNamespace()).resource(object).create());
+              "create",
+              kind,
+              ResourceCache.key(object),
+              () -> api.apply(meta.getNamespace()).resource(object).create());
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
         throw alreadyExists(object);
@@ -449,7 +452,11 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
       T update = change.apply(current);
       try {
         T updated =
-            writes.write("update", kind, () -> api.apply(namespace).resource(update).update());
+            writes.write(
+                "update",
+                kind,
+                key(namespace, name),
+                () -> api.apply(namespace).resource(update).update());
         awaitCached(updated);
         return Response.ok(StrictJson.write(updated), "application/json")
             .tag(ETags.of(updated))
@@ -504,6 +511,7 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
               writes.write(
                   "update",
                   kind,
+                  key(namespace, name),
                   () -> api.apply(namespace).resource(guard.markForced(marked)).update());
           lock = true;
         }
@@ -512,6 +520,7 @@ final class CustomResourceEndpoint<T extends CustomResource<?, ?>> {
         writes.write(
             "delete",
             kind,
+            key(namespace, name),
             () ->
                 lockedVersion != null
                     ? target.lockResourceVersion(lockedVersion).delete()
