@@ -16,6 +16,21 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 egressgw-controller.{{ .Release.Namespace }}.svc
 {{- end }}
 
+{{/* The agents' namespace (Pod Security privileged), apart from the controller's release namespace. */}}
+{{- define "egressgw.agentNamespace" -}}
+{{ .Values.agent.namespace }}
+{{- end }}
+
+{{/*
+Fails the render when the agents would share the controller's namespace: the controller runs under
+Pod Security `restricted`, which the agents (hostNetwork, BPF capabilities) cannot pass.
+*/}}
+{{- define "egressgw.checkAgentNamespace" -}}
+{{- if eq .Values.agent.namespace .Release.Namespace }}
+{{- fail (printf "agent.namespace must differ from the release namespace %s: the controller runs there under Pod Security restricted, the agents need privileged" .Release.Namespace) }}
+{{- end }}
+{{- end }}
+
 {{/*
 Fails the render when the agent would not tolerate the start-up taint: nodes registered with it get
 no ordinary pods until their agent is programmed, so an agent kept off them deadlocks the cluster.

@@ -30,7 +30,9 @@ import java.util.Optional;
  *   <li>the Ed25519 key every node program is signed with (Secret {@value #SIGNING_SECRET}),
  *       created once; {@link ProgramKeyRotation} rotates it, publishing the accepted keys;
  *   <li>what agents need to trust the controller, and nothing secret: the published signing public
- *       keys and the CA bundle (ConfigMap {@value #AGENT_TRUST}, mounted by the agent DaemonSet).
+ *       keys and the CA bundle (ConfigMap {@value #AGENT_TRUST}, mounted by the agent DaemonSet),
+ *       in the agents' namespace ({@value #AGENT_TRUST_NAMESPACE_ENV}; default: the controller's
+ *       own), since a pod mounts ConfigMaps of its own namespace only.
  * </ul>
  *
  * It writes the controller's files under the directory it is given: tls/ and signing/.
@@ -39,18 +41,47 @@ public final class ControllerInit {
   static final String SIGNING_SECRET = "egressgw-program-signing";
   static final String AGENT_TRUST = "egressgw-agent-trust";
 
+  /**
+   * The environment variable naming the agents' namespace: the same one the running controller
+   * reads as {@code egressgw.controller.tls.agent-trust-namespace} (ServingTlsSettings).
+   */
+  static final String AGENT_TRUST_NAMESPACE_ENV = "EGRESSGW_CONTROLLER_TLS_AGENT_TRUST_NAMESPACE";
+
   private ControllerInit() {}
 
   public static void main(String[] args) throws Exception {
-    String namespace =
-        Optional.ofNullable(System.getenv("POD_NAMESPACE")).orElse("egressgw-system");
+    String namespace = controllerNamespace();
     Path dir = Path.of(args.length > 0 ? args[0] : "/run/egressgw");
     try (KubernetesClient client = new KubernetesClientBuilder().build()) {
-      run(client, namespace, dir, Clock.systemUTC());
+      run(client, namespace, agentTrustNamespace(namespace), dir, Clock.systemUTC());
     }
   }
 
+  /** The controller's namespace: its pod's (downward API), else the installation default. */
+  static String controllerNamespace() {
+    return Optional.ofNullable(System.getenv("POD_NAMESPACE")).orElse("egressgw-system");
+  }
+
+  /**
+   * Where the agents' trust ConfigMap lives: {@value #AGENT_TRUST_NAMESPACE_ENV}, else {@code
+   * controllerNamespace}.
+   */
+  static String agentTrustNamespace(String controllerNamespace) {
+    return Optional.ofNullable(System.getenv(AGENT_TRUST_NAMESPACE_ENV))
+        .filter(s -> !s.isBlank())
+        .orElse(controllerNamespace);
+  }
+
+  /**
+   * {@link #run(KubernetesClient, String, String, Path, Clock)} with everything in one namespace.
+   */
   static void run(KubernetesClient client, String namespace, Path dir, Clock clock)
+      throws Exception {
+    run(client, namespace, namespace, dir, clock);
+  }
+
+  static void run(
+      KubernetesClient client, String namespace, String agentTrustNamespace, Path dir, Clock clock)
       throws Exception {
     ServingCertificates.Issued tls =
         WebhookCertificates.ensure(client, namespace, dir.resolve("tls"), clock);
@@ -63,12 +94,12 @@ public final class ControllerInit {
     Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
     client
         .configMaps()
-        .inNamespace(namespace)
+        .inNamespace(agentTrustNamespace)
         .resource(
             new ConfigMapBuilder()
                 .withNewMetadata()
                 .withName(AGENT_TRUST)
-                .withNamespace(namespace)
+                .withNamespace(agentTrustNamespace)
                 .endMetadata()
                 .withData(
                     Map.of(

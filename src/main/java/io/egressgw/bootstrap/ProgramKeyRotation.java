@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -22,7 +21,8 @@ import java.util.TreeMap;
  * init step copies it): {@code kubectl rollout restart deployment/egressgw-controller} after {@code
  * switch}. Run it with the image's classpath, e.g. {@code kubectl exec deploy/egressgw-controller
  * -- java -cp /deployments/lib/main/*:/deployments/app/* io.egressgw.bootstrap.ProgramKeyRotation
- * add}.
+ * add}: the controller container's environment names both namespaces (POD_NAMESPACE for the Secret,
+ * {@value ControllerInit#AGENT_TRUST_NAMESPACE_ENV} for the agents' ConfigMap).
  */
 public final class ProgramKeyRotation {
   static final String NEXT_KEY = "next-signing.key";
@@ -31,15 +31,15 @@ public final class ProgramKeyRotation {
 
   public static void main(String[] args) {
     if (args.length < 1 || !List.of("add", "switch", "retire").contains(args[0])) {
-      System.err.println("usage: ProgramKeyRotation add|switch|retire [namespace]");
+      System.err.println(
+          "usage: ProgramKeyRotation add|switch|retire [namespace [agent-namespace]]");
       System.exit(2);
     }
-    String namespace =
-        args.length > 1
-            ? args[1]
-            : Optional.ofNullable(System.getenv("POD_NAMESPACE")).orElse("egressgw-system");
+    String namespace = args.length > 1 ? args[1] : ControllerInit.controllerNamespace();
+    String agentNamespace =
+        args.length > 2 ? args[2] : ControllerInit.agentTrustNamespace(namespace);
     try (KubernetesClient client = new KubernetesClientBuilder().build()) {
-      ProgramKeyRing ring = run(client, namespace, args[0]);
+      ProgramKeyRing ring = run(client, namespace, agentNamespace, args[0]);
       System.out.println(
           args[0]
               + ": published keys "
@@ -49,8 +49,17 @@ public final class ProgramKeyRotation {
     }
   }
 
-  /** One step on the stored ring; returns the ring stored. */
+  /** {@link #run(KubernetesClient, String, String, String)} with everything in one namespace. */
   static ProgramKeyRing run(KubernetesClient client, String namespace, String step) {
+    return run(client, namespace, namespace, step);
+  }
+
+  /**
+   * One step on the stored ring (the Secret in {@code namespace}, the trust ConfigMap in {@code
+   * agentNamespace}); returns the ring stored.
+   */
+  static ProgramKeyRing run(
+      KubernetesClient client, String namespace, String agentNamespace, String step) {
     Secret stored =
         client.secrets().inNamespace(namespace).withName(ControllerInit.SIGNING_SECRET).get();
     if (stored == null) {
@@ -74,10 +83,15 @@ public final class ProgramKeyRotation {
     // At the resourceVersion read: a concurrent step fails (409) instead of being overwritten.
     client.secrets().inNamespace(namespace).resource(stored).lockResourceVersion().update();
     ConfigMap trust =
-        client.configMaps().inNamespace(namespace).withName(ControllerInit.AGENT_TRUST).get();
+        client.configMaps().inNamespace(agentNamespace).withName(ControllerInit.AGENT_TRUST).get();
     if (trust != null) {
       trust.getData().put("controller-signing.pub", next.publishedPem());
-      client.configMaps().inNamespace(namespace).resource(trust).lockResourceVersion().update();
+      client
+          .configMaps()
+          .inNamespace(agentNamespace)
+          .resource(trust)
+          .lockResourceVersion()
+          .update();
     }
     return next;
   }

@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /** The controller side of the controller <-> agent channel (issue #5): long-poll, signing, auth. */
 @ConfigMapping(prefix = "egressgw.controller.channel")
@@ -35,6 +36,14 @@ public interface ChannelSettings {
   /** Generate a key pair when {@link #signingKeyFile()} does not exist (embedded and lab mode). */
   @WithDefault("true")
   boolean generateKeys();
+
+  /**
+   * Port of the agent channel's own listener ({@link AgentChannelListener}, issue 15): when set,
+   * {@code /v1/agents/...} is answered there only (and on the domain socket), and nothing else is;
+   * HTTPS with the API listener's certificate files when it has them. Empty: the channel shares the
+   * API port (embedded mode, the lab). 0 picks a free port (tests). In a cluster: 8444.
+   */
+  OptionalInt port();
 
   /** How agents authenticate. */
   Auth auth();

@@ -31,6 +31,7 @@ public class ServingCertificateSchedule {
   @Inject Clock clock;
   @Inject ProcessRole role;
   @Inject ServingTlsSettings settings;
+  @Inject AgentChannelListener channelListener;
 
   @ConfigProperty(name = "quarkus.http.ssl.certificate.files")
   Optional<List<Path>> certificateFiles;
@@ -82,6 +83,7 @@ public class ServingCertificateSchedule {
               new CertificateRotation.Lifetimes(settings.caValidity(), settings.leafValidity()),
               () -> {
                 var unused = TlsCertificateReloader.reload();
+                channelListener.reload();
               });
     }
     return renewal;

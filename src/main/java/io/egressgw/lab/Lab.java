@@ -42,6 +42,10 @@ import java.util.function.BooleanSupplier;
 public final class Lab {
   static final String API = "http://127.0.0.1:8080";
 
+  /** The controller's management interface: health and metrics are not on the API port. */
+  static final String MANAGEMENT =
+      "http://127.0.0.1:" + LabSystemProperties.CONTROLLER_MANAGEMENT_PORT;
+
   /** The controller's live status page (public static files over the REST API). */
   static final String STATUS_PAGE = API + "/ui/";
 
@@ -151,7 +155,9 @@ public final class Lab {
     processes.start(
         "kube-api", Optional.empty(), processes.java("kube-api", LabSystemProperties.kubeApi()));
     String kubeApiReady =
-        "http://127.0.0.1:" + LabSystemProperties.KUBE_API_PROCESS_HTTP_PORT + "/q/health/ready";
+        "http://127.0.0.1:"
+            + LabSystemProperties.KUBE_API_PROCESS_MANAGEMENT_PORT
+            + "/q/health/ready";
     if (!waitFor(Duration.ofSeconds(90), () -> httpStatus(kubeApiReady) == 200)) {
       System.err.println(
           "lab: the Kubernetes API emulator did not become ready; see "
@@ -247,7 +253,7 @@ public final class Lab {
             "-sf",
             "-m",
             "2",
-            "http://127.0.0.1:9090" + path));
+            "http://127.0.0.1:" + LabSystemProperties.AGENT_MANAGEMENT_PORT + path));
   }
 
   /**
@@ -260,7 +266,7 @@ public final class Lab {
         "controller",
         Optional.empty(),
         processes.java("controller", LabSystemProperties.controller(dir)));
-    return waitFor(timeout, () -> httpStatus(API + "/q/health/ready") == 200);
+    return waitFor(timeout, () -> httpStatus(MANAGEMENT + "/q/health/ready") == 200);
   }
 
   /** SIGKILL of the controller, as a crash or an evicted pod; the Kubernetes API keeps running. */

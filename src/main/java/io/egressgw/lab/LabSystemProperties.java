@@ -36,8 +36,17 @@ final class LabSystemProperties {
     return dir.resolve("controller-signing.pub");
   }
 
-  /** The API emulator process's own HTTP port (health only; the lab never calls its REST API). */
+  /** The API emulator process's own HTTP port (the lab never calls its REST API). */
   static final int KUBE_API_PROCESS_HTTP_PORT = 8081;
+
+  /** The API emulator process's management port (its health). */
+  static final int KUBE_API_PROCESS_MANAGEMENT_PORT = 9001;
+
+  /** The controller's management port (health, metrics), on 127.0.0.1. */
+  static final int CONTROLLER_MANAGEMENT_PORT = 9000;
+
+  /** Each agent's management port (health, metrics), on 127.0.0.1 of its node's namespace. */
+  static final int AGENT_MANAGEMENT_PORT = 9090;
 
   /** The relay socket through which the agent of one node reaches the controller's socket. */
   static Path channelSocket(Path dir, LabNode node) {
@@ -53,7 +62,9 @@ final class LabSystemProperties {
         "-Degressgw.controller.enabled=false",
         "-Degressgw.rest.auth.mode=none",
         "-Dquarkus.http.host=127.0.0.1",
-        "-Dquarkus.http.port=" + KUBE_API_PROCESS_HTTP_PORT);
+        "-Dquarkus.http.port=" + KUBE_API_PROCESS_HTTP_PORT,
+        "-Dquarkus.management.host=127.0.0.1",
+        "-Dquarkus.management.port=" + KUBE_API_PROCESS_MANAGEMENT_PORT);
   }
 
   /** The controller, against the emulator as against a cluster's API server. */
@@ -67,6 +78,8 @@ final class LabSystemProperties {
         "-Degressgw.rest.auth.mode=none",
         "-Dquarkus.http.host=127.0.0.1",
         "-Dquarkus.http.port=8080",
+        "-Dquarkus.management.host=127.0.0.1",
+        "-Dquarkus.management.port=" + CONTROLLER_MANAGEMENT_PORT,
         "-Dquarkus.http.domain-socket=" + controllerSocket(dir),
         "-Dquarkus.http.domain-socket-enabled=true",
         "-Degressgw.controller.channel.signing-key-file=" + dir.resolve("controller-signing.key"),
@@ -85,7 +98,9 @@ final class LabSystemProperties {
         "-Degressgw.agent.channel.controller-public-key-file=" + publicKey(dir),
         "-Degressgw.agent.dataplane.uplink=eth0",
         "-Degressgw.agent.dataplane.pin-dir=" + pinDir,
-        "-Dquarkus.http.host=127.0.0.1",
-        "-Dquarkus.http.port=9090");
+        // health and metrics only, as in a cluster: no other listener
+        "-Dquarkus.http.host-enabled=false",
+        "-Dquarkus.management.host=127.0.0.1",
+        "-Dquarkus.management.port=" + AGENT_MANAGEMENT_PORT);
   }
 }

@@ -24,7 +24,8 @@ import org.jboss.logging.Logger;
  * Makes the controller listen on 127.0.0.1 only when its REST API has no authorisation ({@code
  * egressgw.rest.auth.mode=none}, or {@code auto} over the embedded emulator, i.e. {@code ./egw
  * run}), unless the operator set {@code quarkus.http.host} explicitly: before, Quarkus' default
- * 0.0.0.0 let anyone who reached the machine change egress (issue 15).
+ * 0.0.0.0 let anyone who reached the machine change egress (issue 15). The management interface
+ * (health, metrics) follows: {@code quarkus.management.host} 127.0.0.1 unless set explicitly.
  *
  * <p>A {@link ConfigSourceFactory} (registered in {@code META-INF/services}) whose source ranks
  * below every place an operator sets a value (application.properties 250, environment 300, system
@@ -38,6 +39,9 @@ public class LoopbackBinding implements ConfigSourceFactory {
 
   /** The configuration key this sets. */
   static final String HOST = "quarkus.http.host";
+
+  /** The management interface's address (health, metrics), kept with the API's. */
+  static final String MANAGEMENT_HOST = "quarkus.management.host";
 
   static final String LOOPBACK = "127.0.0.1";
 
@@ -54,7 +58,9 @@ public class LoopbackBinding implements ConfigSourceFactory {
     if (!controller || !authorisationOff(context)) {
       return List.of();
     }
-    return List.of(new MapBackedConfigSource(SOURCE_NAME, Map.of(HOST, LOOPBACK), ORDINAL) {});
+    return List.of(
+        new MapBackedConfigSource(
+            SOURCE_NAME, Map.of(HOST, LOOPBACK, MANAGEMENT_HOST, LOOPBACK), ORDINAL) {});
   }
 
   @Override

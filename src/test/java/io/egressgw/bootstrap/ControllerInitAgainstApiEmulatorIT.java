@@ -63,4 +63,33 @@ class ControllerInitAgainstApiEmulatorIT {
                 ProgramSignatures.parsePublicKey(trust.getData().get("controller-signing.pub"))))
         .isEqualTo(payload);
   }
+
+  /**
+   * The controller runs in its own namespace (Pod Security restricted) and the agents in another:
+   * what agents mount must be in theirs, and the key material stays in the controller's.
+   */
+  @Test
+  void theTrustConfigMapIsPublishedInTheAgentsNamespaceAndTheSecretsStayInTheControllers()
+      throws Exception {
+    ControllerInit.run(client, "egressgw-system", "egressgw-agent", replica1, Clock.systemUTC());
+
+    assertThat(
+            client
+                .configMaps()
+                .inNamespace("egressgw-agent")
+                .withName("egressgw-agent-trust")
+                .get())
+        .isNotNull();
+    assertThat(
+            client
+                .configMaps()
+                .inNamespace("egressgw-system")
+                .withName("egressgw-agent-trust")
+                .get())
+        .isNull();
+    assertThat(client.secrets().inNamespace("egressgw-system").list().getItems())
+        .extracting(s -> s.getMetadata().getName())
+        .contains(ControllerInit.SIGNING_SECRET);
+    assertThat(client.secrets().inNamespace("egressgw-agent").list().getItems()).isEmpty();
+  }
 }

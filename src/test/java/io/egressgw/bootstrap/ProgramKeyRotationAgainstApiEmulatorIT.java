@@ -28,6 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ProgramKeyRotationAgainstApiEmulatorIT {
   static final String NAMESPACE = "egressgw-system";
+
+  /** The agents' namespace, where the trust ConfigMap is published (as deployed). */
+  static final String AGENT_NAMESPACE = "egressgw-agent";
+
   static final byte[] PROGRAM =
       "{\"node\":\"worker1\",\"generation\":7}".getBytes(StandardCharsets.US_ASCII);
   static final String NONCE = "AAAAAAAAAAAAAAAAAAAAAA";
@@ -60,7 +64,7 @@ class ProgramKeyRotationAgainstApiEmulatorIT {
   /** The keys agents accept: what the trust ConfigMap publishes. */
   ProgramKeySet agentsTrust() {
     ConfigMap trust =
-        client.configMaps().inNamespace(NAMESPACE).withName(ControllerInit.AGENT_TRUST).get();
+        client.configMaps().inNamespace(AGENT_NAMESPACE).withName(ControllerInit.AGENT_TRUST).get();
     return ProgramKeySet.parse(trust.getData().get("controller-signing.pub"));
   }
 
@@ -75,12 +79,12 @@ class ProgramKeyRotationAgainstApiEmulatorIT {
 
   @Test
   void addSwitchRetireEachLeaveTheSecretAndTheTrustConfigMapAsPromised() throws Exception {
-    ControllerInit.run(client, NAMESPACE, replica, Clock.systemUTC());
+    ControllerInit.run(client, NAMESPACE, AGENT_NAMESPACE, replica, Clock.systemUTC());
     String oldKey = secretField("controller-signing.key");
     String caBefore =
         client
             .configMaps()
-            .inNamespace(NAMESPACE)
+            .inNamespace(AGENT_NAMESPACE)
             .withName(ControllerInit.AGENT_TRUST)
             .get()
             .getData()
@@ -88,7 +92,7 @@ class ProgramKeyRotationAgainstApiEmulatorIT {
     assertThat(agentsTrust().keys().keySet()).containsExactly(id(oldKey));
 
     // add: a new key is stored and published beside the old one, which still signs
-    ProgramKeyRotation.run(client, NAMESPACE, "add");
+    ProgramKeyRotation.run(client, NAMESPACE, AGENT_NAMESPACE, "add");
     String newKey = secretField(ProgramKeyRotation.NEXT_KEY);
     assertThat(newKey).isNotNull();
     assertThat(id(newKey)).isNotEqualTo(id(oldKey));
@@ -102,7 +106,7 @@ class ProgramKeyRotationAgainstApiEmulatorIT {
         .isEqualTo(PROGRAM);
 
     // switch: the added key signs, no key waits, both stay published
-    ProgramKeyRotation.run(client, NAMESPACE, "switch");
+    ProgramKeyRotation.run(client, NAMESPACE, AGENT_NAMESPACE, "switch");
     assertThat(secretField("controller-signing.key")).isEqualTo(newKey);
     assertThat(secret().getData()).doesNotContainKey(ProgramKeyRotation.NEXT_KEY);
     assertThat(ProgramKeySet.parse(secretField("controller-signing.pub")).keys().keySet())
@@ -111,12 +115,12 @@ class ProgramKeyRotationAgainstApiEmulatorIT {
     assertThat(ProgramSignatures.verifyBound(signedWith(oldKey), NONCE, agentsTrust()))
         .isEqualTo(PROGRAM);
     // a controller restarted now (its init step copies the Secret) signs with the new key
-    ControllerInit.run(client, NAMESPACE, restarted, Clock.systemUTC());
+    ControllerInit.run(client, NAMESPACE, AGENT_NAMESPACE, restarted, Clock.systemUTC());
     assertThat(Files.readString(restarted.resolve("signing/controller-signing.key")))
         .isEqualTo(newKey);
 
     // retire: only the new key is published; the old one's programs are refused
-    ProgramKeyRotation.run(client, NAMESPACE, "retire");
+    ProgramKeyRotation.run(client, NAMESPACE, AGENT_NAMESPACE, "retire");
     assertThat(secretField("controller-signing.key")).isEqualTo(newKey);
     assertThat(ProgramKeySet.parse(secretField("controller-signing.pub")).keys().keySet())
         .containsExactly(id(newKey));
@@ -130,7 +134,7 @@ class ProgramKeyRotationAgainstApiEmulatorIT {
     assertThat(
             client
                 .configMaps()
-                .inNamespace(NAMESPACE)
+                .inNamespace(AGENT_NAMESPACE)
                 .withName(ControllerInit.AGENT_TRUST)
                 .get()
                 .getData())
@@ -139,10 +143,10 @@ class ProgramKeyRotationAgainstApiEmulatorIT {
 
   @Test
   void aStepOutOfOrderChangesNothing() throws Exception {
-    ControllerInit.run(client, NAMESPACE, replica, Clock.systemUTC());
+    ControllerInit.run(client, NAMESPACE, AGENT_NAMESPACE, replica, Clock.systemUTC());
     Secret before = secret();
 
-    assertThatThrownBy(() -> ProgramKeyRotation.run(client, NAMESPACE, "switch"))
+    assertThatThrownBy(() -> ProgramKeyRotation.run(client, NAMESPACE, AGENT_NAMESPACE, "switch"))
         .isInstanceOf(IllegalStateException.class);
 
     assertThat(secret().getData()).isEqualTo(before.getData());

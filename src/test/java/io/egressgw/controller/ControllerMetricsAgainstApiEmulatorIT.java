@@ -10,6 +10,7 @@ import io.egressgw.api.v1.EgressNATPolicy;
 import io.egressgw.api.v1.NetworkGatewayGroup;
 import io.egressgw.kube.CrdInstaller;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
@@ -19,6 +20,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,6 +57,10 @@ class ControllerMetricsAgainstApiEmulatorIT {
   @Inject Vertx vertx;
   @Inject ChannelState state;
 
+  /** The management interface (issue 15: metrics are not on the API port). */
+  @TestHTTPResource(value = "/metrics", management = true)
+  URL metrics;
+
   @ConfigProperty(name = "quarkus.http.test-port")
   int port;
 
@@ -87,8 +93,8 @@ class ControllerMetricsAgainstApiEmulatorIT {
     return a;
   }
 
-  static List<Series> scrape() {
-    String body = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+  List<Series> scrape() {
+    String body = given().when().get(metrics).then().statusCode(200).extract().asString();
     List<Series> out = new ArrayList<>();
     for (String line : body.split("\n")) {
       Matcher m = SERIES.matcher(line.trim());
@@ -119,7 +125,7 @@ class ControllerMetricsAgainstApiEmulatorIT {
         .findFirst();
   }
 
-  static double gauge(String name, String... labels) {
+  double gauge(String name, String... labels) {
     return value(scrape(), name, labels)
         .orElseThrow(() -> new AssertionError("no series " + name + " " + List.of(labels)));
   }
@@ -318,5 +324,11 @@ class ControllerMetricsAgainstApiEmulatorIT {
       }
       return Integer.parseInt(statusLine.toString().split(" ")[1]);
     }
+  }
+
+  @Test
+  void theApiPortServesNoMetricsAndNoHealth() {
+    given().when().get("/q/metrics").then().statusCode(404);
+    given().when().get("/q/health/ready").then().statusCode(404);
   }
 }

@@ -12,6 +12,7 @@ import io.egressgw.program.SignedProgram;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -155,6 +156,11 @@ class ProgramSignerTest {
       @Override
       public boolean generateKeys() {
         return false;
+      }
+
+      @Override
+      public OptionalInt port() {
+        return OptionalInt.empty();
       }
 
       @Override

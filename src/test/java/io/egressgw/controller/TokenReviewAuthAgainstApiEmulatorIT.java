@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -122,6 +123,11 @@ class TokenReviewAuthAgainstApiEmulatorIT {
           @Override
           public Replication replication() {
             throw new UnsupportedOperationException("not used by the authenticator");
+          }
+
+          @Override
+          public OptionalInt port() {
+            return OptionalInt.empty();
           }
 
           @Override

@@ -171,6 +171,88 @@ class HelmChartTest {
         .anyMatch(t -> "egressgw.io/agent-not-ready".equals(t.getKey()));
   }
 
+  /**
+   * Issue 15: the controller in the release namespace under Pod Security `restricted`, the agents
+   * in a namespace of their own under `privileged`, and the controller's pod passing `restricted`.
+   */
+  @Test
+  void theControllerRunsUnderRestrictedAndTheAgentsInTheirOwnPrivilegedNamespace() {
+    List<HasMetadata> objects = HelmChart.render(Map.of("namespace", Map.of("create", true)));
+
+    Map<String, String> labels =
+        objects.stream()
+            .filter(io.fabric8.kubernetes.api.model.Namespace.class::isInstance)
+            .filter(n -> n.getMetadata().getName().equals(HelmChart.NAMESPACE))
+            .findFirst()
+            .orElseThrow()
+            .getMetadata()
+            .getLabels();
+    assertThat(labels)
+        .containsEntry("pod-security.kubernetes.io/enforce", "restricted")
+        .containsEntry("pod-security.kubernetes.io/audit", "restricted")
+        .containsEntry("pod-security.kubernetes.io/warn", "restricted");
+    assertThat(
+            objects.stream()
+                .filter(io.fabric8.kubernetes.api.model.Namespace.class::isInstance)
+                .filter(n -> n.getMetadata().getName().equals("egressgw-agent"))
+                .findFirst()
+                .orElseThrow()
+                .getMetadata()
+                .getLabels())
+        .containsEntry("pod-security.kubernetes.io/enforce", "privileged");
+    Deployment controller = only(objects, Deployment.class);
+    assertThat(controller.getMetadata().getNamespace()).isEqualTo(HelmChart.NAMESPACE);
+    KubernetesManifestsTest.assertPassesRestricted(controller.getSpec().getTemplate().getSpec());
+    assertThat(only(objects, DaemonSet.class).getMetadata().getNamespace())
+        .isEqualTo("egressgw-agent");
+  }
+
+  @Test
+  void agentNamespaceMovesEveryAgentSideObjectAndTheControllerFollows() {
+    List<HasMetadata> objects =
+        HelmChart.render(Map.of("agent", Map.of("namespace", "egress-nodes")));
+
+    assertThat(objects)
+        .filteredOn(o -> "egress-nodes".equals(o.getMetadata().getNamespace()))
+        .extracting(o -> o.getKind() + " " + o.getMetadata().getName())
+        .containsExactlyInAnyOrder(
+            "ServiceAccount egressgw-agent",
+            "ConfigMap egressgw-agent-settings",
+            "DaemonSet egressgw-agent",
+            "Role egressgw-controller",
+            "RoleBinding egressgw-controller");
+    assertThat(objects)
+        .filteredOn(o -> o.getKind().equals("Namespace"))
+        .extracting(o -> o.getMetadata().getName())
+        .containsExactly("egress-nodes");
+    Container init =
+        only(objects, Deployment.class)
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getInitContainers()
+            .get(0);
+    assertThat(env(init))
+        .containsEntry("EGRESSGW_CONTROLLER_TLS_AGENT_TRUST_NAMESPACE", "egress-nodes");
+    assertThat(env(controller(objects)))
+        .containsEntry("EGRESSGW_CONTROLLER_TLS_AGENT_TRUST_NAMESPACE", "egress-nodes")
+        .containsEntry(
+            "EGRESSGW_CONTROLLER_CHANNEL_AUTH_AGENT_SERVICE_ACCOUNT",
+            "egress-nodes:egressgw-agent");
+    // the agents still reach the controller in its own namespace
+    assertThat(agentEnv(objects))
+        .containsEntry(
+            "EGRESSGW_AGENT_CHANNEL_CONTROLLER_URL",
+            "https://egressgw-controller-leader." + HelmChart.NAMESPACE + ".svc:443");
+  }
+
+  @Test
+  void agentsInTheControllersNamespaceAreRefused() {
+    Map<String, Object> values = Map.of("agent", Map.of("namespace", HelmChart.NAMESPACE));
+
+    assertThatThrownBy(() -> HelmChart.render(values)).hasMessageContaining("restricted");
+  }
+
   @Test
   void agentTolerationsThatKeepItOffNodesWithTheStartupTaintAreRefused() {
     Map<String, Object> values =
@@ -187,7 +269,13 @@ class HelmChartTest {
         Arguments.of(
             "an uplink that is no interface name",
             Map.of("agent", Map.of("uplinkInterface", "eth0 eth1"))),
-        Arguments.of("no controller", Map.of("controller", Map.of("replicas", 0))));
+        Arguments.of("no controller", Map.of("controller", Map.of("replicas", 0))),
+        Arguments.of(
+            "a node CIDR that is no CIDR",
+            Map.of("networkPolicy", Map.of("nodeCIDRs", List.of("nodes")))),
+        Arguments.of(
+            "an agent namespace that is no DNS label",
+            Map.of("agent", Map.of("namespace", "Egress_Nodes"))));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -204,16 +292,25 @@ class HelmChartTest {
   }
 
   @Test
-  void theServiceMonitorScrapesTheControllersOverTheApiPortAndThePodMonitorTheAgents() {
+  void theServiceMonitorScrapesTheControllersManagementPortAndThePodMonitorTheAgents() {
     List<HasMetadata> objects =
         HelmChart.render(Map.of("metrics", Map.of("serviceMonitor", Map.of("enabled", true))));
 
     GenericKubernetesResource serviceMonitor = generic(objects, "ServiceMonitor");
     Map<String, Object> endpoint = first(serviceMonitor.get("spec", "endpoints"));
     assertThat(endpoint)
-        .containsEntry("port", "https")
-        .containsEntry("scheme", "https")
+        .containsEntry("port", "management")
+        .containsEntry("scheme", "http")
         .containsEntry("path", "/q/metrics");
+    assertThat(
+            only(objects, Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getPorts())
+        .anyMatch(p -> "management".equals(p.getName()));
     assertThat(
             serviceMonitor.<String>get("spec", "selector", "matchLabels", "app.kubernetes.io/name"))
         .isEqualTo("egressgw-controller");
@@ -231,8 +328,111 @@ class HelmChartTest {
         .containsExactly("egressgw-controller");
     GenericKubernetesResource podMonitor = generic(objects, "PodMonitor");
     assertThat(first(podMonitor.get("spec", "podMetricsEndpoints")))
-        .containsEntry("port", "agent-http")
+        .containsEntry("port", "management")
         .containsEntry("path", "/q/metrics");
+    assertThat(podMonitor.<List<String>>get("spec", "namespaceSelector", "matchNames"))
+        .containsExactly("egressgw-agent");
+  }
+
+  /**
+   * Issue 15: the API port (REST, webhook), the agent channel's port (node addresses only) and the
+   * management port (only the peers named) are three rules of the controller's NetworkPolicy.
+   */
+  @Test
+  void theNetworkPolicyAdmitsNodesOnlyToTheChannelAndNobodyButTheNamedToMetricsByDefault() {
+    io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy policy =
+        only(
+            HelmChart.render(Map.of()),
+            io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class);
+
+    var rules = policy.getSpec().getIngress();
+    assertThat(rules).hasSize(2);
+    assertThat(rules.get(0).getPorts())
+        .singleElement()
+        .satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(8443));
+    assertThat(rules.get(0).getFrom()).isNullOrEmpty();
+    assertThat(rules.get(1).getPorts())
+        .singleElement()
+        .satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(8444));
+    assertThat(rules.get(1).getFrom())
+        .extracting(f -> f.getIpBlock().getCidr())
+        .containsExactly("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16");
+    // the ports the rules name are the controller's: API, channel; management has no rule
+    assertThat(
+            only(HelmChart.render(Map.of()), Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getPorts())
+        .extracting(p -> p.getName() + "=" + p.getContainerPort())
+        .containsExactlyInAnyOrder("https=8443", "agent-channel=8444", "management=9000");
+  }
+
+  @Test
+  void networkPolicyValuesNameTheNodesTheApiClientsAndThePrometheus() {
+    Map<String, Object> prometheus =
+        Map.of(
+            "namespaceSelector",
+            Map.of("matchLabels", Map.of("kubernetes.io/metadata.name", "monitoring")));
+    Map<String, Object> portal =
+        Map.of("podSelector", Map.of("matchLabels", Map.of("app", "portal")));
+    List<HasMetadata> objects =
+        HelmChart.render(
+            Map.of(
+                "networkPolicy",
+                Map.of(
+                    "nodeCIDRs", List.of("192.168.1.0/24"),
+                    "apiFrom", List.of(portal),
+                    "metricsFrom", List.of(prometheus))));
+
+    var rules =
+        only(objects, io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class)
+            .getSpec()
+            .getIngress();
+    assertThat(rules).hasSize(3);
+    assertThat(rules.get(0).getFrom())
+        .singleElement()
+        .satisfies(
+            f -> assertThat(f.getPodSelector().getMatchLabels()).containsEntry("app", "portal"));
+    assertThat(rules.get(1).getFrom())
+        .extracting(f -> f.getIpBlock().getCidr())
+        .containsExactly("192.168.1.0/24");
+    assertThat(rules.get(2).getPorts())
+        .singleElement()
+        .satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(9000));
+    assertThat(rules.get(2).getFrom())
+        .singleElement()
+        .satisfies(
+            f ->
+                assertThat(f.getNamespaceSelector().getMatchLabels())
+                    .containsEntry("kubernetes.io/metadata.name", "monitoring"));
+  }
+
+  /** Agents reach the leader on the channel's port, REST clients and the webhook the API port. */
+  @Test
+  void theLeaderServiceLeadsToTheChannelPortAndTheControllerServiceToTheApiPort() {
+    List<HasMetadata> objects = HelmChart.render(Map.of());
+    Map<String, String> targets = new HashMap<>();
+    objects.stream()
+        .filter(io.fabric8.kubernetes.api.model.Service.class::isInstance)
+        .map(io.fabric8.kubernetes.api.model.Service.class::cast)
+        .forEach(
+            s ->
+                s.getSpec()
+                    .getPorts()
+                    .forEach(
+                        p ->
+                            targets.put(
+                                s.getMetadata().getName() + ":" + p.getPort(),
+                                p.getTargetPort().getStrVal())));
+
+    assertThat(targets)
+        .containsEntry("egressgw-controller-leader:443", "agent-channel")
+        .containsEntry("egressgw-controller:443", "https")
+        .containsEntry("egressgw-controller:9000", "management");
+    assertThat(env(controller(objects))).containsEntry("EGRESSGW_CONTROLLER_CHANNEL_PORT", "8444");
   }
 
   @Test

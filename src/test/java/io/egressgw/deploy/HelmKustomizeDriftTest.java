@@ -25,13 +25,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The Helm chart with default values installs what `kubectl apply -k k8s/` installs: the same
  * objects (kind, namespace, name) with the same content (pod specs, RBAC rules, Service, webhook,
  * NetworkPolicy, the agent's settings), so the two install paths cannot drift apart. Only metadata
  * the tools add themselves (labels, the agent-settings checksum annotation) is left out, and the
- * Namespace, which `helm install --create-namespace` creates (namespace.create=true renders it).
+ * controller's Namespace, which `helm install --create-namespace` creates (namespace.create=true
+ * renders it); the agents' Namespace the chart renders by default, as the base does.
  */
 class HelmKustomizeDriftTest {
   static List<HasMetadata> kustomize;
@@ -67,39 +69,38 @@ class HelmKustomizeDriftTest {
   }
 
   @Test
-  void theDefaultRenderHasTheKustomizeBasesObjectsButTheNamespace() {
+  void theDefaultRenderHasTheKustomizeBasesObjectsButTheControllersNamespace() {
     Set<String> expected = keys(kustomize);
     expected.remove("Namespace egressgw-system");
 
     assertThat(keys(helm)).isEqualTo(expected);
   }
 
-  @Test
-  void namespaceCreateRendersTheNamespaceWithItsPodSecurityLabel() {
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"egressgw-system", "egressgw-agent"})
+  void namespaceCreateRendersBothNamespacesWithTheBasesPodSecurityLabels(String name) {
     List<HasMetadata> rendered = HelmChart.render(Map.of("namespace", Map.of("create", true)));
 
-    Namespace namespace =
-        rendered.stream()
-            .filter(Namespace.class::isInstance)
-            .map(Namespace.class::cast)
-            .findFirst()
-            .orElseThrow();
-    Namespace expected =
-        kustomize.stream()
-            .filter(Namespace.class::isInstance)
-            .map(Namespace.class::cast)
-            .findFirst()
-            .orElseThrow();
-    assertThat(namespace.getMetadata().getName()).isEqualTo(expected.getMetadata().getName());
+    Namespace namespace = namespace(rendered, name);
+    Namespace expected = namespace(kustomize, name);
     assertThat(namespace.getMetadata().getLabels())
         .containsAllEntriesOf(expected.getMetadata().getLabels());
+  }
+
+  static Namespace namespace(List<HasMetadata> objects, String name) {
+    return objects.stream()
+        .filter(Namespace.class::isInstance)
+        .map(Namespace.class::cast)
+        .filter(n -> n.getMetadata().getName().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no Namespace " + name));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("kustomizeObjects")
   void eachObjectHasTheSameContentInBoth(String key, HasMetadata fromKustomize) {
     if (fromKustomize instanceof Namespace) {
-      return;
+      return; // labels only, compared above
     }
     HasMetadata fromHelm =
         helm.stream()

@@ -89,28 +89,7 @@ class KubernetesManifestsTest {
     kustomization =
         new ObjectMapper(new YAMLFactory())
             .readValue(K8S.resolve("kustomization.yaml").toFile(), Map.class);
-    String namespace = (String) kustomization.get("namespace");
-    Map<String, Object> image = ((List<Map<String, Object>>) kustomization.get("images")).get(0);
-    objects = new ArrayList<>();
-    for (String file : (List<String>) kustomization.get("resources")) {
-      for (String doc : Files.readString(K8S.resolve(file)).split("(?m)^---\\s*$")) {
-        if (doc.lines().allMatch(l -> l.isBlank() || l.trim().startsWith("#"))) {
-          continue;
-        }
-        HasMetadata object = Serialization.unmarshal(doc, HasMetadata.class);
-        if (isNamespaced(object)) {
-          object.getMetadata().setNamespace(namespace);
-        }
-        podSpec(object)
-            .ifPresent(
-                spec ->
-                    spec.getContainers().stream()
-                        .filter(c -> c.getImage().equals(image.get("name")))
-                        .forEach(
-                            c -> c.setImage(image.get("newName") + ":" + image.get("newTag"))));
-        objects.add(object);
-      }
-    }
+    objects = KustomizeBase.render();
   }
 
   static boolean isNamespaced(HasMetadata o) {
@@ -131,6 +110,18 @@ class KubernetesManifestsTest {
     return java.util.Optional.empty();
   }
 
+  <T extends HasMetadata> T only(Class<T> type, String namespace, String name) {
+    List<T> found =
+        objects.stream()
+            .filter(type::isInstance)
+            .map(type::cast)
+            .filter(o -> o.getMetadata().getName().equals(name))
+            .filter(o -> namespace.equals(o.getMetadata().getNamespace()))
+            .toList();
+    assertThat(found).as("%s %s/%s", type.getSimpleName(), namespace, name).hasSize(1);
+    return found.get(0);
+  }
+
   <T extends HasMetadata> T only(Class<T> type, String name) {
     List<T> found =
         objects.stream()
@@ -142,8 +133,17 @@ class KubernetesManifestsTest {
     return found.get(0);
   }
 
+  /** What lives in the agents' namespace; every other namespaced object is the controller's. */
+  static boolean agentSide(HasMetadata o) {
+    String name = o.getMetadata().getName();
+    return name.equals("egressgw-agent")
+        || name.equals("egressgw-agent-settings")
+        || (o.getKind().startsWith("Role")
+            && "egressgw-agent".equals(o.getMetadata().getNamespace()));
+  }
+
   @Test
-  void everyObjectParsesAndNamespacedOnesLandInTheEgressgwNamespace() {
+  void everyObjectParsesAndNamespacedOnesLandInTheControllersOrTheAgentsNamespace() {
     assertThat(objects).allSatisfy(o -> assertThat(o.getMetadata().getName()).isNotBlank());
     assertThat(objects.stream().map(HasMetadata::getKind).collect(Collectors.toSet()))
         .contains(
@@ -159,7 +159,76 @@ class KubernetesManifestsTest {
             "NetworkPolicy");
     objects.stream()
         .filter(KubernetesManifestsTest::isNamespaced)
-        .forEach(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo("egressgw-system"));
+        .forEach(
+            o ->
+                assertThat(o.getMetadata().getNamespace())
+                    .as("namespace of %s %s", o.getKind(), o.getMetadata().getName())
+                    .isEqualTo(agentSide(o) ? "egressgw-agent" : "egressgw-system"));
+  }
+
+  /**
+   * Issue 15: only the agent needs `privileged` (hostNetwork, /sys/fs/bpf, BPF capabilities); the
+   * controller, which holds the cluster's key material and answers the REST API, runs under
+   * `restricted` in a namespace of its own.
+   */
+  @Test
+  void theControllersNamespaceEnforcesRestrictedAndTheAgentsPrivileged() {
+    assertThat(only(Namespace.class, "egressgw-system").getMetadata().getLabels())
+        .containsEntry("pod-security.kubernetes.io/enforce", "restricted")
+        .containsEntry("pod-security.kubernetes.io/audit", "restricted")
+        .containsEntry("pod-security.kubernetes.io/warn", "restricted");
+    assertThat(only(Namespace.class, "egressgw-agent").getMetadata().getLabels())
+        .containsEntry("pod-security.kubernetes.io/enforce", "privileged");
+  }
+
+  @Test
+  void theControllerPodPassesPodSecurityRestricted() {
+    assertPassesRestricted(podSpec(only(Deployment.class, "egressgw-controller")).orElseThrow());
+  }
+
+  /**
+   * The checks of Pod Security's `restricted` level (Kubernetes 1.25+) that a pod spec can fail: no
+   * host namespaces, ports or paths, non-root with RuntimeDefault seccomp, and per container no
+   * privilege, no escalation, every capability dropped; plus our own read-only root filesystem.
+   */
+  static void assertPassesRestricted(PodSpec spec) {
+    assertThat(Boolean.TRUE.equals(spec.getHostNetwork())).as("hostNetwork").isFalse();
+    assertThat(Boolean.TRUE.equals(spec.getHostPID())).as("hostPID").isFalse();
+    assertThat(Boolean.TRUE.equals(spec.getHostIPC())).as("hostIPC").isFalse();
+    assertThat(spec.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(spec.getSecurityContext().getRunAsUser()).isNotNull().isNotZero();
+    assertThat(spec.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(spec.getVolumes())
+        .allSatisfy(
+            v ->
+                assertThat(
+                        v.getEmptyDir() != null
+                            || v.getConfigMap() != null
+                            || v.getSecret() != null
+                            || v.getProjected() != null)
+                    .as("volume %s is of a kind restricted allows", v.getName())
+                    .isTrue());
+    List<Container> containers = new ArrayList<>(spec.getInitContainers());
+    containers.addAll(spec.getContainers());
+    assertThat(containers).isNotEmpty();
+    for (Container c : containers) {
+      var sc = c.getSecurityContext();
+      assertThat(sc).as(c.getName()).isNotNull();
+      assertThat(Boolean.TRUE.equals(sc.getPrivileged())).as(c.getName()).isFalse();
+      assertThat(sc.getAllowPrivilegeEscalation()).as(c.getName()).isFalse();
+      assertThat(sc.getCapabilities().getDrop()).as(c.getName()).containsExactly("ALL");
+      assertThat(sc.getCapabilities().getAdd()).as(c.getName()).isNullOrEmpty();
+      assertThat(sc.getReadOnlyRootFilesystem()).as(c.getName()).isTrue();
+      assertThat(Long.valueOf(0).equals(sc.getRunAsUser())).as(c.getName()).isFalse();
+      assertThat(Boolean.FALSE.equals(sc.getRunAsNonRoot())).as(c.getName()).isFalse();
+      assertThat(c.getPorts())
+          .as(c.getName())
+          .allSatisfy(p -> assertThat(p.getHostPort()).isNull());
+    }
+    // Quarkus writes to /tmp (Vert.x file cache): an emptyDir, since the root is read-only.
+    assertThat(spec.getContainers())
+        .allSatisfy(
+            c -> assertThat(c.getVolumeMounts()).anyMatch(m -> m.getMountPath().equals("/tmp")));
   }
 
   @Test
@@ -181,7 +250,8 @@ class KubernetesManifestsTest {
   void rbacCoversEveryApiCallTheControllerMakes(String group, String resource, String verbs) {
     List<PolicyRule> rules = new ArrayList<>();
     rules.addAll(only(ClusterRole.class, "egressgw-controller").getRules());
-    rules.addAll(only(Role.class, "egressgw-controller").getRules());
+    rules.addAll(only(Role.class, "egressgw-system", "egressgw-controller").getRules());
+    rules.addAll(only(Role.class, "egressgw-agent", "egressgw-controller").getRules());
     for (String verb : verbs.split(" ")) {
       assertThat(rules)
           .as("a rule granting %s on %s/%s", verb, group, resource)
@@ -241,8 +311,8 @@ class KubernetesManifestsTest {
     try (var in = Files.newInputStream(Path.of("src/main/resources/application.properties"))) {
       props.load(in);
     }
-    int httpPort = Integer.parseInt(props.getProperty("quarkus.http.port", "8080"));
     int httpsPort = Integer.parseInt(props.getProperty("quarkus.http.ssl-port", "8443"));
+    int managementPort = Integer.parseInt(props.getProperty("quarkus.management.port"));
 
     Container controller =
         podSpec(only(Deployment.class, "egressgw-controller")).orElseThrow().getContainers().get(0);
@@ -254,10 +324,43 @@ class KubernetesManifestsTest {
         .isEqualTo("egressgw/egressgw:0.1.0");
     assertThat(image).contains("name=egressgw");
 
-    assertThat(ports(controller)).containsEntry("http", httpPort).containsEntry("https", httpsPort);
-    int agentPort = Integer.parseInt(env(agent, "QUARKUS_HTTP_PORT"));
-    assertThat(ports(agent)).containsEntry("agent-http", agentPort);
-    assertThat(exposed).contains(httpPort, httpsPort, agentPort);
+    // Issue 15: HTTPS only on the API port; health and metrics on the management interface.
+    int channelPort = Integer.parseInt(env(controller, "EGRESSGW_CONTROLLER_CHANNEL_PORT"));
+    assertThat(ports(controller))
+        .containsOnlyKeys("https", "agent-channel", "management")
+        .containsEntry("https", httpsPort)
+        .containsEntry("agent-channel", channelPort)
+        .containsEntry("management", managementPort);
+    assertThat(env(controller, "QUARKUS_HTTP_INSECURE_REQUESTS")).isEqualTo("disabled");
+    for (var probe : List.of(controller.getReadinessProbe(), controller.getLivenessProbe())) {
+      assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("management");
+    }
+    // The agent: the management interface on the node address, no other listener.
+    int agentPort = Integer.parseInt(env(agent, "QUARKUS_MANAGEMENT_PORT"));
+    assertThat(ports(agent)).containsOnlyKeys("management").containsEntry("management", agentPort);
+    assertThat(env(agent, "QUARKUS_HTTP_HOST_ENABLED")).isEqualTo("false");
+    assertThat(agent.getEnv())
+        .anyMatch(
+            e ->
+                e.getName().equals("QUARKUS_MANAGEMENT_HOST")
+                    && "status.hostIP".equals(e.getValueFrom().getFieldRef().getFieldPath()));
+    for (var probe : List.of(agent.getReadinessProbe(), agent.getLivenessProbe())) {
+      assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("management");
+    }
+    assertThat(exposed).contains(httpsPort, channelPort, managementPort, agentPort);
+
+    // The NetworkPolicy: the API port from anywhere, the channel's from node addresses only, and
+    // no rule for the management port (the kubelet on the pod's node is always admitted).
+    var ingress =
+        only(
+                io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class,
+                "egressgw-controller")
+            .getSpec()
+            .getIngress();
+    assertThat(ingress)
+        .extracting(r -> r.getPorts().get(0).getPort().getIntVal())
+        .containsExactly(httpsPort, channelPort);
+    assertThat(ingress.get(1).getFrom()).isNotEmpty().allMatch(f -> f.getIpBlock() != null);
     assertThat(env(controller, "EGRESSGW_ROLE")).isEqualTo("controller");
     assertThat(env(agent, "EGRESSGW_ROLE")).isEqualTo("agent");
   }
@@ -314,12 +417,29 @@ class KubernetesManifestsTest {
                 + controllerService.getMetadata().getNamespace()
                 + ".svc");
     assertThat(env(controller, "EGRESSGW_CONTROLLER_CHANNEL_AUTH_MODE")).isEqualTo("token-review");
+    DaemonSet agentSet = only(DaemonSet.class, "egressgw-agent");
     assertThat(env(controller, "EGRESSGW_CONTROLLER_CHANNEL_AUTH_AGENT_SERVICE_ACCOUNT"))
         .isEqualTo(
-            "egressgw-system:"
-                + podSpec(only(DaemonSet.class, "egressgw-agent"))
-                    .orElseThrow()
-                    .getServiceAccountName());
+            agentSet.getMetadata().getNamespace()
+                + ":"
+                + podSpec(agentSet).orElseThrow().getServiceAccountName());
+    // The trust ConfigMap the agents mount is published in their namespace, by the init step and
+    // by the running controller (certificate renewal).
+    Container init =
+        podSpec(only(Deployment.class, "egressgw-controller"))
+            .orElseThrow()
+            .getInitContainers()
+            .get(0);
+    for (Container publisher : List.of(init, controller)) {
+      assertThat(env(publisher, "EGRESSGW_CONTROLLER_TLS_AGENT_TRUST_NAMESPACE"))
+          .as(publisher.getName())
+          .isEqualTo(agentSet.getMetadata().getNamespace());
+    }
+    assertThat(podSpec(agentSet).orElseThrow().getVolumes())
+        .anyMatch(
+            v ->
+                v.getConfigMap() != null
+                    && "egressgw-agent-trust".equals(v.getConfigMap().getName()));
     String audience =
         podSpec(only(DaemonSet.class, "egressgw-agent")).orElseThrow().getVolumes().stream()
             .filter(v -> v.getProjected() != null)
@@ -383,7 +503,8 @@ class KubernetesManifestsTest {
             "leases", Set.of("egressgw-controller"));
     List<PolicyRule> rules = new ArrayList<>();
     rules.addAll(only(ClusterRole.class, "egressgw-controller").getRules());
-    rules.addAll(only(Role.class, "egressgw-controller").getRules());
+    rules.addAll(only(Role.class, "egressgw-system", "egressgw-controller").getRules());
+    rules.addAll(only(Role.class, "egressgw-agent", "egressgw-controller").getRules());
     names.forEach(
         (resource, expected) -> {
           List<PolicyRule> onIt =
@@ -401,6 +522,36 @@ class KubernetesManifestsTest {
               .as("get and update on every %s the controller uses", resource)
               .isEqualTo(expected);
         });
+  }
+
+  /**
+   * In the agents' namespace the controller may write the one ConfigMap agents mount, nothing else.
+   */
+  @Test
+  void inTheAgentsNamespaceTheControllerMayWriteOnlyTheTrustConfigMap() {
+    Role role = only(Role.class, "egressgw-agent", "egressgw-controller");
+
+    assertThat(role.getRules())
+        .allSatisfy(
+            r -> {
+              assertThat(r.getApiGroups()).containsExactly("");
+              assertThat(r.getResources()).containsExactly("configmaps");
+            });
+    assertThat(role.getRules())
+        .filteredOn(r -> !r.getVerbs().equals(List.of("create")))
+        .allSatisfy(r -> assertThat(r.getResourceNames()).containsExactly("egressgw-agent-trust"));
+    var binding =
+        only(
+            io.fabric8.kubernetes.api.model.rbac.RoleBinding.class,
+            "egressgw-agent",
+            "egressgw-controller");
+    assertThat(binding.getSubjects())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getName()).isEqualTo("egressgw-controller");
+              assertThat(s.getNamespace()).isEqualTo("egressgw-system");
+            });
   }
 
   /**

@@ -20,10 +20,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Renders the kustomize base in k8s/ in-process, the way KubernetesManifestsTest reads it (its
- * resources, namespace and image transforms), plus its configMapGenerator's literals. Generated
- * ConfigMaps keep their plain name: kustomize appends a content hash to it (and to the references),
- * which the Helm chart replaces with a checksum annotation on the pod template.
+ * Renders the kustomize base in k8s/ in-process (its resources, namespace and image transforms),
+ * plus its configMapGenerator's literals. Generated ConfigMaps keep their plain name: kustomize
+ * appends a content hash to it (and to the references), which the Helm chart replaces with a
+ * checksum annotation on the pod template.
  */
 final class KustomizeBase {
   static final Path K8S = Path.of("k8s");
@@ -52,12 +52,14 @@ final class KustomizeBase {
           new ConfigMapBuilder()
               .withNewMetadata()
               .withName((String) generator.get("name"))
+              .withNamespace((String) generator.get("namespace"))
               .endMetadata()
               .withData(data)
               .build());
     }
     for (HasMetadata object : objects) {
-      if (isNamespaced(object)) {
+      // kustomize's namespace transformer, when the kustomization has one, overrides them all
+      if (namespace != null && isNamespaced(object)) {
         object.getMetadata().setNamespace(namespace);
       }
       podSpec(object)

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.egressgw.kube.KubernetesApiEmulator;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
+import java.net.URL;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +29,13 @@ class AgentRoleIT {
   }
 
   @Inject KubernetesApiEmulator emulator;
+
+  // relative to the management root path, /q
+  @TestHTTPResource(value = "/health/live", management = true)
+  URL managementHealth;
+
+  @TestHTTPResource(value = "/metrics", management = true)
+  URL managementMetrics;
 
   @Test
   void publicApiIsNotServed() {
@@ -58,7 +67,15 @@ class AgentRoleIT {
     given().get("/q/swagger-ui/").then().statusCode(404);
     given().get("/ui/").then().statusCode(404).contentType("application/problem+json");
     given().get("/ui/app.js").then().statusCode(404);
-    given().get("/q/health/live").then().statusCode(200);
+  }
+
+  /** Health and metrics live on the management port (9090 on the node address in a cluster). */
+  @Test
+  void healthAndMetricsAreServedOnTheManagementPortOnly() {
+    given().get(managementHealth).then().statusCode(200);
+    given().get(managementMetrics).then().statusCode(200);
+    given().get("/q/health/live").then().statusCode(404);
+    given().get("/q/metrics").then().statusCode(404);
   }
 
   @Test

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -20,6 +21,7 @@ import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
+import java.net.URL;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,6 +38,10 @@ import org.junit.jupiter.api.Test;
 @WithKubernetesTestServer(crud = true)
 @TestProfile(RestAuthorizationAgainstApiEmulatorIT.EnforcedAuth.class)
 class RestAuthorizationAgainstApiEmulatorIT {
+  /** Health is on the management interface, not the API port. */
+  @TestHTTPResource(value = "/health/live", management = true)
+  URL health;
+
   static final ObjectMapper JSON = new ObjectMapper();
   static final String GROUPS = "/v1/namespaces/kube-system/gateway-groups";
   static final String GROUP_BODY =
@@ -208,7 +214,7 @@ class RestAuthorizationAgainstApiEmulatorIT {
 
   @Test
   void healthAndTheContractNeedNoToken() {
-    given().when().get("/q/health/live").then().statusCode(200);
+    given().when().get(health).then().statusCode(200);
   }
 
   /**

@@ -5,10 +5,12 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import java.net.URL;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +24,10 @@ import org.junit.jupiter.api.Test;
 @WithKubernetesTestServer(crud = true)
 @TestProfile(RestRateLimitAgainstApiEmulatorIT.TightLimit.class)
 class RestRateLimitAgainstApiEmulatorIT {
+  /** Health is on the management interface, not the API port. */
+  @TestHTTPResource(value = "/health/live", management = true)
+  URL health;
+
   static final String POLICIES = "/v1/egress-policies";
 
   /** A tight limit so that a test reaches it at once; authorisation off. */
@@ -67,7 +73,7 @@ class RestRateLimitAgainstApiEmulatorIT {
           .post("/v1/agents/node-a/heartbeat")
           .then()
           .statusCode(not(equalTo(429)));
-      given().when().get("/q/health/live").then().statusCode(200);
+      given().when().get(health).then().statusCode(200);
     }
   }
 }
