@@ -443,6 +443,14 @@ public final class ConntrackReplication implements AutoCloseable {
     if (cache == null) {
       return 0;
     }
+    // one dump tells what the kernel still holds: only the rest is installed (one round trip
+    // each), so the takeover, which the IP's address waits for, costs the dump plus the missing
+    Set<ConntrackEntry.Key> present = new java.util.HashSet<>();
+    try {
+      table.snatedTo(Set.of(floatingIp)).forEach(e -> present.add(e.key()));
+    } catch (RuntimeException e) {
+      LOG.warn("conntrack dump before the takeover failed, installing every entry: " + e);
+    }
     int n = 0;
     int replaced = 0;
     List<String> failures = new ArrayList<>();
@@ -457,7 +465,7 @@ public final class ConntrackReplication implements AutoCloseable {
         } else {
           failures.add(failure);
         }
-      } else if (Boolean.TRUE.equals(install(e))) {
+      } else if (!present.contains(e.key()) && Boolean.TRUE.equals(install(e))) {
         n++;
       }
     }

@@ -133,6 +133,11 @@ public final class AgentProcess implements AutoCloseable {
     return send("install " + batch).path("body");
   }
 
+  /** The agent's process id (benchmarks read its memory). */
+  public long pid() {
+    return process.pid();
+  }
+
   /** Tells this agent which floating IPs it stands by for. */
   public void standby(String ips) {
     send("standby " + ips);
