@@ -74,6 +74,28 @@ class HelmChartTest {
   }
 
   @Test
+  void theSnatPortAllocationReachesTheAgentsEnvironmentAndRollsTheAgents() {
+    List<HasMetadata> random =
+        HelmChart.render(Map.of("agent", Map.of("snatPortAllocation", "fully-random")));
+    List<HasMetadata> byDefault = HelmChart.render(Map.of());
+
+    assertThat(agentEnv(random))
+        .containsEntry("EGRESSGW_AGENT_DATAPLANE_SNAT_PORT_ALLOCATION", "fully-random");
+    assertThat(agentEnv(byDefault))
+        .containsEntry("EGRESSGW_AGENT_DATAPLANE_SNAT_PORT_ALLOCATION", "default");
+    assertThat(agentSettingsChecksum(random))
+        .as("a changed setting changes the pod template: the agents restart with it")
+        .isNotEqualTo(agentSettingsChecksum(byDefault));
+  }
+
+  @Test
+  void anUnknownSnatPortAllocationIsRefusedByTheSchema() {
+    assertThatThrownBy(
+            () -> HelmChart.render(Map.of("agent", Map.of("snatPortAllocation", "sequential"))))
+        .hasMessageContaining("snatPortAllocation");
+  }
+
+  @Test
   void theDefaultUplinkIsTheKustomizeBasesEth0() {
     assertThat(agentEnv(HelmChart.render(Map.of())))
         .containsEntry("EGRESSGW_AGENT_DATAPLANE_UPLINK", "eth0");
@@ -627,5 +649,19 @@ class HelmChartTest {
                     .forEach(c -> env.putAll(c.getData())));
     env.putAll(env(agent));
     return env;
+  }
+
+  /** The agent pod template's settings checksum (changes roll the DaemonSet). */
+  static String agentSettingsChecksum(List<HasMetadata> objects) {
+    return objects.stream()
+        .filter(io.fabric8.kubernetes.api.model.apps.DaemonSet.class::isInstance)
+        .map(io.fabric8.kubernetes.api.model.apps.DaemonSet.class::cast)
+        .findFirst()
+        .orElseThrow()
+        .getSpec()
+        .getTemplate()
+        .getMetadata()
+        .getAnnotations()
+        .get("egressgw.io/agent-settings");
   }
 }
