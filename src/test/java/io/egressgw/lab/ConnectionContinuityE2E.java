@@ -172,6 +172,31 @@ class ConnectionContinuityE2E {
     o.assertSurvived(IP, run.flows(), CORDON_STALL_BOUND_MILLIS);
   }
 
+  @Test
+  @Order(3)
+  void flowsSurviveAnUpgradeOfTheHoldersAgent() throws Exception {
+    String holder = lab.floatingIPs().get(IP);
+    LabPlan.LabNode node = lab.plan().node(holder).orElseThrow();
+    Run run = startFlows(holder);
+    settle();
+
+    // an agent upgrade: SIGTERM, the agent reports draining, hands its IPs over, then exits
+    long t0 = System.nanoTime();
+    assertThat(lab.signalAgent(node, "TERM")).as("SIGTERM to the agent of %s", holder).isTrue();
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(15))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> !holder.equals(lab.floatingIPs().get(IP)));
+    long movedMillis = (System.nanoTime() - t0) / 1_000_000;
+
+    Outcome o = finish(run);
+    System.out.printf(
+        "CONTINUITY SIGTERM of the agent of %s: IP moved to %s after %d ms; %s%n",
+        holder, lab.floatingIPs().get(IP), movedMillis, o.stalls());
+    o.assertSurvived(IP, run.flows(), CORDON_STALL_BOUND_MILLIS);
+    assertThat(lab.heal(holder)).isZero();
+  }
+
   /**
    * The target is under 100 ms; what the lab reaches on this machine is asserted with a margin (see
    * the report of issue 13 for the measured figures).

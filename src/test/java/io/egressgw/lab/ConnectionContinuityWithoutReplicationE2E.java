@@ -51,4 +51,11 @@ class ConnectionContinuityWithoutReplicationE2E extends ConnectionContinuityE2E 
   void flowsSurviveACordonOfTheHolder() {
     // the control run checks the death only
   }
+
+  @Override
+  @Test
+  @Order(3)
+  void flowsSurviveAnUpgradeOfTheHoldersAgent() {
+    // the control run checks the death only
+  }
 }
