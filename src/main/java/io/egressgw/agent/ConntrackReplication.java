@@ -67,9 +67,6 @@ public final class ConntrackReplication implements AutoCloseable {
   // standby side: floating IP -> replicated entries
   private final Map<Integer, Map<ConntrackEntry.Key, ConntrackEntry>> replicated =
       new ConcurrentHashMap<>();
-  // standby side: the replicated entries whose original tuple the kernel holds as this node's own
-  // flow (a local pod's flow it forwards to the primary), which a takeover replaces
-  private final Set<ConntrackEntry.Key> shadowed = ConcurrentHashMap.newKeySet();
   private final AtomicLong replacedTotal = new AtomicLong();
   private final AtomicLong installFailures = new AtomicLong();
   private volatile Set<Integer> standbyFor = Set.of();
@@ -160,6 +157,18 @@ public final class ConntrackReplication implements AutoCloseable {
 
   /** TCP_CONNTRACK_SYN_SENT: the state of a flow seen from its first SYN. */
   static final int TCP_SYN_SENT = 1;
+
+  /** TCP_CONNTRACK_TIME_WAIT: from this state on (and CLOSE) a flow carries no connection. */
+  static final int TCP_TIME_WAIT = 7;
+
+  /**
+   * A TCP flow in TIME_WAIT or CLOSE: closed, nothing to carry over. A standby drops its copy
+   * instead of installing it: short-lived connections would otherwise fill both the standby's table
+   * and its takeover with flows that are gone (the lab's probes made thousands).
+   */
+  static boolean closed(ConntrackEntry e) {
+    return e.protocol() == ConntrackEntry.TCP && e.tcpState() >= TCP_TIME_WAIT;
+  }
 
   /**
    * A new TCP entry SNATed to an IP this node took over shortly before, in a state other than
@@ -298,16 +307,7 @@ public final class ConntrackReplication implements AutoCloseable {
   public void standbyFor(Set<Integer> ips) {
     standbyFor = Set.copyOf(ips);
     ready.retainAll(ips);
-    replicated
-        .entrySet()
-        .removeIf(
-            e -> {
-              boolean gone = !ips.contains(e.getKey()) && !held.get().contains(e.getKey());
-              if (gone) {
-                e.getValue().keySet().forEach(shadowed::remove);
-              }
-              return gone;
-            });
+    replicated.keySet().removeIf(ip -> !ips.contains(ip) && !held.get().contains(ip));
     List<ReplicationBatch> now = new ArrayList<>();
     synchronized (early) {
       long t = System.nanoTime();
@@ -361,7 +361,6 @@ public final class ConntrackReplication implements AutoCloseable {
         replicated.computeIfAbsent(batch.floatingIp(), k -> new ConcurrentHashMap<>());
     if (batch.dumpStart()) {
       // a dump replaces what was known; kernel entries of flows gone meanwhile expire on their own
-      cache.keySet().forEach(shadowed::remove);
       cache.clear();
       ready.remove(batch.floatingIp());
     }
@@ -371,20 +370,24 @@ public final class ConntrackReplication implements AutoCloseable {
         refused.incrementAndGet();
         continue;
       }
-      cache.put(e.key(), e);
-      Boolean created = install(e);
-      if (created != null) {
-        n++;
-        if (created) {
-          shadowed.remove(e.key());
-        } else {
-          shadowed.add(e.key());
+      if (closed(e)) {
+        ConntrackEntry gone = cache.remove(e.key());
+        if (gone != null) {
+          tryDelete(gone);
         }
+        continue;
+      }
+      cache.put(e.key(), e);
+      // an existing entry (an earlier state of the flow, or this node's own pod's flow forwarded
+      // to the primary) is updated without its NAT binding, mark or status: the takeover replaces
+      // the latter
+      if (install(e) != null) {
+        n++;
       }
     }
     for (ConntrackEntry.Key k : batch.deletes()) {
       ConntrackEntry gone = cache.remove(k);
-      if (gone != null && !shadowed.remove(k)) {
+      if (gone != null) {
         tryDelete(gone);
       }
     }
@@ -454,19 +457,30 @@ public final class ConntrackReplication implements AutoCloseable {
     int n = 0;
     int replaced = 0;
     List<String> failures = new ArrayList<>();
-    for (ConntrackEntry e : cache.values()) {
-      if (shadowed.contains(e.key())) {
-        String failure = replace(e);
-        if (failure == null) {
-          shadowed.remove(e.key());
-          replacedTotal.incrementAndGet();
-          replaced++;
+    // a copy: batches of the old primary may still arrive meanwhile (a dump would clear the map)
+    for (ConntrackEntry e : List.copyOf(cache.values())) {
+      if (present.contains(e.key())) {
+        continue; // the kernel holds it SNATed to this IP already
+      }
+      String failure;
+      try {
+        if (table.create(e)) {
           n++;
-        } else {
-          failures.add(failure);
+          continue;
         }
-      } else if (!present.contains(e.key()) && Boolean.TRUE.equals(install(e))) {
+        // the tuple is taken by an entry not SNATed to this IP: this node's own pod's flow,
+        // forwarded to the primary until now, without NAT binding
+        failure = table.replace(e) ? null : "the tuple was taken again three times";
+      } catch (DataplaneException ex) {
+        failure = ex.getMessage();
+      }
+      if (failure == null) {
+        replacedTotal.incrementAndGet();
+        replaced++;
         n++;
+      } else {
+        installFailures.incrementAndGet();
+        failures.add(failure);
       }
     }
     LOG.info(
@@ -482,20 +496,10 @@ public final class ConntrackReplication implements AutoCloseable {
     if (!failures.isEmpty()) {
       LOG.warn(
           failures.size()
-              + " of this node's own forwarded flows kept their entry (their answers may be"
-              + " reset): "
+              + " replicated flows not installed at the takeover (their answers may be reset): "
               + failures.get(0));
     }
     return n;
-  }
-
-  /** Null when replaced, else why not. */
-  private String replace(ConntrackEntry e) {
-    try {
-      return table.replace(e) ? null : "the tuple was taken again three times";
-    } catch (DataplaneException ex) {
-      return ex.getMessage();
-    }
   }
 
   /** Called with the lag of every batch installed (milliseconds). */
@@ -533,14 +537,6 @@ public final class ConntrackReplication implements AutoCloseable {
   /** Entries refused: for an IP this node is not standby for, or not SNATed to the batch's IP. */
   public long refusedEntries() {
     return refused.get();
-  }
-
-  /**
-   * Replicated entries whose tuple the kernel holds as this node's own forwarded flow (replaced at
-   * a takeover).
-   */
-  public int shadowedEntries() {
-    return shadowed.size();
   }
 
   /** Entries that replaced this node's own forwarded flows at takeovers, since start. */

@@ -17,6 +17,9 @@ interface ConntrackTable {
   /** Creates entry, or updates the entry with its original tuple: true when created. */
   boolean install(ConntrackEntry entry);
 
+  /** Creates entry: false when an entry with its original tuple exists (it is left alone). */
+  boolean create(ConntrackEntry entry);
+
   /**
    * Creates entry in place of the entry with its original tuple (this node's own forwarded flow):
    * false when the tuple stayed taken.
@@ -37,6 +40,11 @@ interface ConntrackTable {
       @Override
       public boolean install(ConntrackEntry entry) {
         return Conntrack.install(entry);
+      }
+
+      @Override
+      public boolean create(ConntrackEntry entry) {
+        return Conntrack.create(entry);
       }
 
       @Override

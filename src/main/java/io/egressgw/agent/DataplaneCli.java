@@ -167,7 +167,6 @@ public final class DataplaneCli {
                   "installed", replication.installedEntries(),
                   "refused", replication.refusedEntries(),
                   "replicated", replication.replicatedEntries(),
-                  "shadowed", replication.shadowedEntries(),
                   "replaced", replication.replacedEntries(),
                   "failed", replication.failedInstalls(),
                   "unreplicatedAtTakeover", replication.unreplicatedAtTakeover()));

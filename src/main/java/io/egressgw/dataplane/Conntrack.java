@@ -89,18 +89,8 @@ public final class Conntrack {
    * @return true when created, false when an existing entry was updated
    */
   public static boolean install(ConntrackEntry entry) {
-    try {
-      NetlinkSocket.exchange(
-          NetlinkSocket.NETLINK_NETFILTER,
-          ConntrackMessages.newEntryRequest(SEQ.getAndIncrement(), entry, true),
-          false,
-          "conntrack create",
-          (type, payload) -> {});
+    if (create(entry)) {
       return true;
-    } catch (DataplaneException e) {
-      if (!e.getMessage().contains("EEXIST")) {
-        throw e;
-      }
     }
     NetlinkSocket.exchange(
         NetlinkSocket.NETLINK_NETFILTER,
@@ -109,6 +99,39 @@ public final class Conntrack {
         "conntrack update",
         (type, payload) -> {});
     return false;
+  }
+
+  /**
+   * Creates entry (create-exclusive): false when an entry with its original tuple exists. A kernel
+   * that sets CONFIRMED only after it applied the given status (older than mainline's order)
+   * answers EBUSY to a status carrying it: the create is tried once more without it.
+   */
+  public static boolean create(ConntrackEntry entry) {
+    try {
+      createRequest(ConntrackMessages.newEntryRequest(SEQ.getAndIncrement(), entry, true));
+      return true;
+    } catch (DataplaneException e) {
+      if (e.getMessage().contains("EEXIST")) {
+        return false;
+      }
+      if (!e.getMessage().contains("EBUSY")) {
+        throw e;
+      }
+    }
+    try {
+      createRequest(ConntrackMessages.newEntryRequest(SEQ.getAndIncrement(), entry, true, false));
+      return true;
+    } catch (DataplaneException e) {
+      if (e.getMessage().contains("EEXIST")) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  private static void createRequest(byte[] request) {
+    NetlinkSocket.exchange(
+        NetlinkSocket.NETLINK_NETFILTER, request, false, "conntrack create", (type, payload) -> {});
   }
 
   /**
@@ -127,18 +150,8 @@ public final class Conntrack {
           throw e;
         }
       }
-      try {
-        NetlinkSocket.exchange(
-            NetlinkSocket.NETLINK_NETFILTER,
-            ConntrackMessages.newEntryRequest(SEQ.getAndIncrement(), entry, true),
-            false,
-            "conntrack create",
-            (type, payload) -> {});
+      if (create(entry)) {
         return true;
-      } catch (DataplaneException e) {
-        if (!e.getMessage().contains("EEXIST")) {
-          throw e;
-        }
       }
     }
     return false;

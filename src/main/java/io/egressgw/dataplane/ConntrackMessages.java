@@ -252,6 +252,14 @@ public final class ConntrackMessages {
    *     refuses to change, nor its mark: it may be a flow this node forwarded, whose class stays)
    */
   static byte[] newEntryRequest(int seq, ConntrackEntry e, boolean create) {
+    return newEntryRequest(seq, e, create, true);
+  }
+
+  /**
+   * @param confirmed whether a new entry's status carries CONFIRMED (see {@link #IPS_CONFIRMED};
+   *     false only for a kernel that answered EBUSY to it)
+   */
+  static byte[] newEntryRequest(int seq, ConntrackEntry e, boolean create, boolean confirmed) {
     ByteBuffer b = ByteBuffer.allocate(512).order(ByteOrder.nativeOrder());
     b.putInt(0); // length, below
     b.putShort((short) (NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_NEW));
@@ -286,8 +294,13 @@ public final class ConntrackMessages {
       end(b, nat);
     }
     if (create) {
-      // an existing entry keeps its status: the kernel refuses to clear a bit it has
-      putU32Attribute(b, CTA_STATUS, (e.status() & SETTABLE_STATUS) | IPS_CONFIRMED);
+      putU32Attribute(
+          b, CTA_STATUS, (e.status() & SETTABLE_STATUS) | (confirmed ? IPS_CONFIRMED : 0));
+    } else if ((e.status() & SETTABLE_STATUS) == SETTABLE_STATUS) {
+      // an existing (confirmed) entry: the kernel refuses to clear a bit it has, so an update
+      // only ever sets all three; an entry the primary saw answered becomes ASSURED here too
+      // (conntrack's early drop spares those)
+      putU32Attribute(b, CTA_STATUS, SETTABLE_STATUS | IPS_CONFIRMED);
     }
     putU32Attribute(b, CTA_TIMEOUT, Math.max(1, e.timeoutSeconds()));
     if (create) {

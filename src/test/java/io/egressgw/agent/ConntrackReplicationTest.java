@@ -157,7 +157,6 @@ class ConntrackReplicationTest {
     node.accept(
         new ReplicationBatch(
             HELD, List.of(flow(1000, HELD, 3), flow(1001, HELD, 3)), List.of(), 0, true, true));
-    assertThat(node.shadowedEntries()).as("the local pod's flow").isEqualTo(1);
     assertThat(table.isOwn(forwarded.key())).as("kept while standing by").isTrue();
     table.entries.remove(flow(1001, HELD, 3).key()); // timed out meanwhile
 
@@ -166,7 +165,6 @@ class ConntrackReplicationTest {
 
     assertThat(installed).isEqualTo(2);
     assertThat(node.replacedEntries()).isEqualTo(1);
-    assertThat(node.shadowedEntries()).isZero();
     assertThat(table.isOwn(forwarded.key())).isFalse();
     assertThat(table.entries.get(forwarded.key()).natAddress())
         .as("the flow's entry now carries the primary's NAT binding")
@@ -179,7 +177,7 @@ class ConntrackReplicationTest {
   }
 
   @Test
-  void aDeletedFlowThatTheNodeHoldsAsItsOwnIsLeftToTheKernel() {
+  void aFlowThatEndedOnThePrimaryIsDeletedHereEvenWhenItIsTheNodesOwn() {
     InMemoryConntrackTable table = new InMemoryConntrackTable();
     ConntrackReplication node = new ConntrackReplication(Set::of, b -> {}, table);
     node.standbyFor(Set.of(HELD));
@@ -190,8 +188,29 @@ class ConntrackReplicationTest {
 
     node.accept(new ReplicationBatch(HELD, List.of(), List.of(flow(1000, HELD, 3).key()), 0));
 
-    assertThat(table.entries).as("the local pod's own entry stays").containsKey(forwarded.key());
-    assertThat(node.shadowedEntries()).isZero();
+    assertThat(table.entries)
+        .as("the flow ended on the primary: its entry goes here too")
+        .doesNotContainKey(forwarded.key());
+  }
+
+  @Test
+  void aFlowReplicatedTwiceIsNeitherReplacedNorReinstalledAtTheTakeover() {
+    InMemoryConntrackTable table = new InMemoryConntrackTable();
+    Set<Integer> held = new java.util.HashSet<>();
+    ConntrackReplication node = new ConntrackReplication(() -> held, b -> {}, table);
+    node.standbyFor(Set.of(HELD));
+    // SYN_SENT, then ESTABLISHED: the second install finds the first one's entry
+    node.accept(new ReplicationBatch(HELD, List.of(flow(1000, HELD, 1)), List.of(), 0));
+    node.accept(new ReplicationBatch(HELD, List.of(flow(1000, HELD, 3)), List.of(), 0));
+    table.calls.clear();
+
+    held.add(HELD);
+    node.takeOver(HELD);
+
+    assertThat(table.calls)
+        .as("the kernel holds it SNATed to the IP already: nothing to do, nothing replaced")
+        .isEmpty();
+    assertThat(node.replacedEntries()).isZero();
   }
 
   @Test
@@ -209,5 +228,24 @@ class ConntrackReplicationTest {
     assertThat(installed).isZero();
     assertThat(node.failedInstalls()).isEqualTo(2);
     assertThat(node.installedEntries()).isZero();
+  }
+
+  @Test
+  void aStandbyDropsItsCopyOfAClosedTcpFlowInsteadOfInstallingIt() {
+    InMemoryConntrackTable table = new InMemoryConntrackTable();
+    ConntrackReplication node = new ConntrackReplication(Set::of, b -> {}, table);
+    node.standbyFor(Set.of(HELD));
+    node.accept(new ReplicationBatch(HELD, List.of(flow(1000, HELD, 3)), List.of(), 0));
+    assertThat(table.entries).containsKey(flow(1000, HELD, 3).key());
+
+    node.accept(
+        new ReplicationBatch(
+            HELD,
+            List.of(flow(1000, HELD, ConntrackReplication.TCP_TIME_WAIT), flow(1001, HELD, 8)),
+            List.of(),
+            0));
+
+    assertThat(node.replicatedEntries()).as("nothing to carry over").isZero();
+    assertThat(table.entries).as("the copy is gone, the closed one never installed").isEmpty();
   }
 }

@@ -45,6 +45,15 @@ final class InMemoryConntrackTable implements ConntrackTable {
   }
 
   @Override
+  public synchronized boolean create(ConntrackEntry entry) {
+    calls.add("create " + entry.sourcePort());
+    if (failing) {
+      throw new DataplaneException("conntrack create failed: errno 16 (EBUSY)");
+    }
+    return entries.putIfAbsent(entry.key(), entry) == null;
+  }
+
+  @Override
   public synchronized boolean replace(ConntrackEntry entry) {
     calls.add("replace " + entry.sourcePort());
     entries.put(entry.key(), entry);

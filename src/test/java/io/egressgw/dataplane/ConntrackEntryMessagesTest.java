@@ -94,10 +94,47 @@ class ConntrackEntryMessagesTest {
     assertThat(msg.getShort(6)).as("REQUEST|ACK, no CREATE").isEqualTo((short) 0x0005);
     assertThat(ConntrackMessages.attribute(attrs, ConntrackMessages.CTA_NAT_SRC)).isNull();
     assertThat(ConntrackMessages.attribute(attrs, ConntrackMessages.CTA_MARK)).isNull();
-    assertThat(ConntrackMessages.attribute(attrs, ConntrackMessages.CTA_STATUS))
-        .as("no status: the kernel answers EBUSY to one that clears a bit the entry has")
-        .isNull();
+    assertThat(be32(attrs, ConntrackMessages.CTA_STATUS))
+        .as("SEEN_REPLY, ASSURED and CONFIRMED: bits an update can only set, never clear")
+        .isEqualTo(0xe);
     assertThat(ConntrackMessages.attribute(attrs, ConntrackMessages.CTA_TUPLE_ORIG)).isNotNull();
+  }
+
+  @Test
+  void anUpdateOfAFlowNotYetAnsweredCarriesNoStatus() {
+    ConntrackEntry unanswered =
+        new ConntrackEntry(
+            ESTABLISHED.protocol(),
+            ESTABLISHED.source(),
+            ESTABLISHED.destination(),
+            ESTABLISHED.sourcePort(),
+            ESTABLISHED.destinationPort(),
+            ESTABLISHED.natAddress(),
+            ESTABLISHED.natPort(),
+            0x188, // CONFIRMED and the NAT bits, no SEEN_REPLY or ASSURED
+            ESTABLISHED.timeoutSeconds(),
+            ESTABLISHED.mark(),
+            1,
+            7,
+            7);
+    ByteBuffer msg =
+        ByteBuffer.wrap(ConntrackMessages.newEntryRequest(9, unanswered, false))
+            .order(ByteOrder.nativeOrder());
+    ByteBuffer attrs = NetlinkMessages.after(NetlinkMessages.after(msg, 16), 4);
+
+    assertThat(ConntrackMessages.attribute(attrs, ConntrackMessages.CTA_STATUS))
+        .as("no status: the kernel answers EBUSY to one that would clear a bit the entry has")
+        .isNull();
+  }
+
+  @Test
+  void aCreateForAKernelThatRefusedConfirmedLeavesItOut() {
+    ByteBuffer msg =
+        ByteBuffer.wrap(ConntrackMessages.newEntryRequest(9, ESTABLISHED, true, false))
+            .order(ByteOrder.nativeOrder());
+    ByteBuffer attrs = NetlinkMessages.after(NetlinkMessages.after(msg, 16), 4);
+
+    assertThat(be32(attrs, ConntrackMessages.CTA_STATUS)).isEqualTo(0x6);
   }
 
   static byte[] tuple(int type, String src, String dst, int sport, int dport) {
