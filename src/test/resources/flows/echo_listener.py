@@ -44,7 +44,7 @@ while True:
             a = key.data[1]
             try:
                 d = c.recv(2048)
-            except ConnectionResetError:
+            except ConnectionError:
                 log.write('reset %s:%d\n' % a)
                 sel.unregister(c)
                 c.close()
@@ -54,4 +54,9 @@ while True:
                 c.close()
                 continue
             note('tcp', d.decode().split()[0], a)
-            c.send(d)
+            try:
+                c.send(d)
+            except ConnectionError:
+                log.write('reset %s:%d\n' % a)
+                sel.unregister(c)
+                c.close()

@@ -108,7 +108,16 @@ class ConntrackReplicationE2E {
   }
 
   /** Flows of pods A and C through node 2, replicated to node 3; the listener's log. */
-  record Flows(List<Process> clients, Path listenerLog) {}
+  record Flows(List<Process> clients, Path listenerLog, long startedAtNanos) {
+    /** The move happened while every client still ran, with seconds of traffic left after it. */
+    void assertMovedMidRun() {
+      long ranMillis = (System.nanoTime() - startedAtNanos) / 1_000_000;
+      org.assertj.core.api.Assertions.assertThat(ranMillis)
+          .as("the clients' time when the move was done")
+          .isLessThan((SECONDS - 3) * 1000L);
+      org.assertj.core.api.Assertions.assertThat(clients).allMatch(Process::isAlive);
+    }
+  }
 
   Flows startFlowsThroughNode2() throws Exception {
     return startFlowsThroughNode2(true);
@@ -142,6 +151,7 @@ class ConntrackReplicationE2E {
       relay.start();
     }
     List<Process> clients = new ArrayList<>();
+    long startedAt = System.nanoTime();
     for (Pod pod : List.of(podA, podC)) {
       Process client =
           ContinuityFlows.start(
@@ -153,7 +163,7 @@ class ConntrackReplicationE2E {
     int flows = 2 * (TCP_FLOWS + UDP_FLOWS);
     if (!replicate) {
       Thread.sleep(3000);
-      return new Flows(clients, log);
+      return new Flows(clients, log, startedAt);
     }
     await()
         .atMost(Duration.ofSeconds(10))
@@ -173,7 +183,7 @@ class ConntrackReplicationE2E {
         .isZero();
     org.assertj.core.api.Assertions.assertThat(standby3.path("installed").asLong())
         .isGreaterThanOrEqualTo(flows);
-    return new Flows(clients, log);
+    return new Flows(clients, log, startedAt);
   }
 
   Outcome finish(Flows run, String what, long movedMillis) throws Exception {
@@ -215,6 +225,7 @@ class ConntrackReplicationE2E {
     agents[3].apply(program(3, 3, 3));
     agents[1].apply(program(1, 3, 3));
     long movedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+    run.assertMovedMidRun();
 
     Outcome o = finish(run, "holder death", movedMillis);
     // one source address and port per flow, the floating IP's; no reset, no error, answers after
@@ -235,6 +246,7 @@ class ConntrackReplicationE2E {
     agents[1].apply(program(1, 3, 3));
     agents[2].apply(program(2, 3, 3));
     long movedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt);
+    run.assertMovedMidRun();
 
     Outcome o = finish(run, "planned hand-over", movedMillis);
     o.assertSurvived(FLOATING_IP, 2 * (TCP_FLOWS + UDP_FLOWS), SECONDS * 1000L);
@@ -248,8 +260,10 @@ class ConntrackReplicationE2E {
   void assertTookOverEveryFlow() {
     JsonNode after = agents[3].replication();
     org.assertj.core.api.Assertions.assertThat(after.path("replaced").asLong())
-        .as("pod C's own forwarded entries replaced by the replicated ones: %s", after)
-        .isGreaterThanOrEqualTo(TCP_FLOWS + UDP_FLOWS);
+        .as(
+            "pod C's own forwarded entries replaced by the replicated ones, and only those: %s",
+            after)
+        .isEqualTo(TCP_FLOWS + UDP_FLOWS);
     org.assertj.core.api.Assertions.assertThat(after.path("unreplicatedAtTakeover").asLong())
         .as("TCP flows picked up mid-stream after the takeover: %s", after)
         .isZero();
@@ -269,6 +283,7 @@ class ConntrackReplicationE2E {
     agents[1].apply(program(1, 3, 3));
     agents[2].apply(program(2, 3, 3));
     long movedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt);
+    run.assertMovedMidRun();
 
     Outcome o = finish(run, "planned hand-over without replication", movedMillis);
     long broken =
