@@ -378,10 +378,11 @@ public final class ConntrackReplication implements AutoCloseable {
         continue;
       }
       cache.put(e.key(), e);
-      // an existing entry (an earlier state of the flow, or this node's own pod's flow forwarded
-      // to the primary) is updated without its NAT binding, mark or status: the takeover replaces
-      // the latter
-      if (install(e) != null) {
+      // created only: an existing entry is left alone. It is an earlier copy of the flow (the map
+      // keeps the latest state, which the takeover installs) or this node's own pod's live flow,
+      // forwarded to the primary, whose local state an update would overwrite with the primary's
+      // older one (a lost probe in the lab showed it); the takeover replaces the latter
+      if (Boolean.TRUE.equals(create(e))) {
         n++;
       }
     }
@@ -401,6 +402,26 @@ public final class ConntrackReplication implements AutoCloseable {
     return n;
   }
 
+  /** True: created; false: an entry with its tuple exists; null: failed (counted, as below). */
+  private Boolean create(ConntrackEntry e) {
+    try {
+      return table.create(e);
+    } catch (DataplaneException ex) {
+      countFailure(ex);
+      return null;
+    }
+  }
+
+  private void countFailure(DataplaneException ex) {
+    if (installFailures.getAndIncrement() % 1000 == 0) {
+      LOG.warn(
+          "replicated conntrack entry not installed ("
+              + installFailures.get()
+              + " so far): "
+              + ex.getMessage());
+    }
+  }
+
   /**
    * True: created; false: an existing entry updated; null: failed (counted; the first failure and
    * then one in a thousand are logged at WARN).
@@ -409,13 +430,7 @@ public final class ConntrackReplication implements AutoCloseable {
     try {
       return table.install(e);
     } catch (DataplaneException ex) {
-      if (installFailures.getAndIncrement() % 1000 == 0) {
-        LOG.warn(
-            "replicated conntrack entry not installed ("
-                + installFailures.get()
-                + " so far): "
-                + ex.getMessage());
-      }
+      countFailure(ex);
       return null;
     }
   }
@@ -448,9 +463,9 @@ public final class ConntrackReplication implements AutoCloseable {
     }
     // one dump tells what the kernel still holds: only the rest is installed (one round trip
     // each), so the takeover, which the IP's address waits for, costs the dump plus the missing
-    Set<ConntrackEntry.Key> present = new java.util.HashSet<>();
+    Map<ConntrackEntry.Key, ConntrackEntry> present = new HashMap<>();
     try {
-      table.snatedTo(Set.of(floatingIp)).forEach(e -> present.add(e.key()));
+      table.snatedTo(Set.of(floatingIp)).forEach(e -> present.put(e.key(), e));
     } catch (RuntimeException e) {
       LOG.warn("conntrack dump before the takeover failed, installing every entry: " + e);
     }
@@ -459,8 +474,14 @@ public final class ConntrackReplication implements AutoCloseable {
     List<String> failures = new ArrayList<>();
     // a copy: batches of the old primary may still arrive meanwhile (a dump would clear the map)
     for (ConntrackEntry e : List.copyOf(cache.values())) {
-      if (present.contains(e.key())) {
-        continue; // the kernel holds it SNATed to this IP already
+      ConntrackEntry copy = present.get(e.key());
+      if (copy != null) {
+        // the kernel holds it SNATed to this IP already (this node's copy): brought up to the
+        // latest TCP state the primary sent, if it lags
+        if (copy.tcpState() != e.tcpState() && install(e) == null) {
+          failures.add("update of " + e.key() + " failed");
+        }
+        continue;
       }
       String failure;
       try {

@@ -194,7 +194,7 @@ class ConntrackReplicationTest {
   }
 
   @Test
-  void aFlowReplicatedTwiceIsNeitherReplacedNorReinstalledAtTheTakeover() {
+  void aFlowReplicatedTwiceIsUpdatedNotReplacedAtTheTakeover() {
     InMemoryConntrackTable table = new InMemoryConntrackTable();
     Set<Integer> held = new java.util.HashSet<>();
     ConntrackReplication node = new ConntrackReplication(() -> held, b -> {}, table);
@@ -208,8 +208,10 @@ class ConntrackReplicationTest {
     node.takeOver(HELD);
 
     assertThat(table.calls)
-        .as("the kernel holds it SNATed to the IP already: nothing to do, nothing replaced")
-        .isEmpty();
+        .as(
+            "the kernel holds this node's copy (created at SYN_SENT, never updated while standing"
+                + " by): brought up to the latest state, not replaced")
+        .containsExactly("install 1000");
     assertThat(node.replacedEntries()).isZero();
   }
 

@@ -41,7 +41,11 @@ final class InMemoryConntrackTable implements ConntrackTable {
       throw new DataplaneException("conntrack create failed: errno 16 (EBUSY)");
     }
     // an existing entry is updated in place: it keeps its NAT binding (and so stays own)
-    return entries.putIfAbsent(entry.key(), entry) == null;
+    ConntrackEntry before = entries.putIfAbsent(entry.key(), entry);
+    if (before != null && !isOwn(entry.key())) {
+      entries.put(entry.key(), entry);
+    }
+    return before == null;
   }
 
   @Override
