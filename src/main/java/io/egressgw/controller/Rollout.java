@@ -25,7 +25,8 @@ import java.util.function.Predicate;
  * floating IP moves) must reach the gateways first, or the first packets reach a gateway that does
  * not know them and leave masqueraded with that gateway node's own address. Changed programs are
  * delivered in three steps, each after the previous step's awaited nodes acknowledged (or {@code
- * stepTimeout} passed, so that a slow or dying agent delays the others by a bounded time only):
+ * stepTimeout} passed since that node's program was published, so that a slow or dying agent delays
+ * the others by a bounded time only):
  *
  * <ol>
  *   <li>{@link Step#FIRST}: every change that does not make its node steer anything new: gateways
@@ -59,9 +60,16 @@ public final class Rollout {
 
   private final Duration stepTimeout;
   private final Map<String, Held> held = new TreeMap<>();
-  private final Set<String> awaited = new HashSet<>();
+
+  /** Awaited nodes of the current step, each until its own deadline. */
+  private final Map<String, Instant> awaited = new HashMap<>();
+
+  /**
+   * When release first saw each held node's pending program (kept when a newer one replaces it).
+   */
+  private final Map<String, Instant> heldSince = new HashMap<>();
+
   private Step current = Step.FIRST;
-  private Instant deadline = Instant.MIN;
 
   public Rollout(Duration stepTimeout) {
     this.stepTimeout = stepTimeout;
@@ -88,6 +96,7 @@ public final class Rollout {
   /** Forgets a node (deleted from the cluster). */
   public void drop(String node) {
     held.remove(node);
+    heldSince.remove(node);
     awaited.remove(node);
   }
 
@@ -95,8 +104,8 @@ public final class Rollout {
   public void clear() {
     held.clear();
     awaited.clear();
+    heldSince.clear();
     current = Step.FIRST;
-    deadline = Instant.MIN;
   }
 
   /**
@@ -163,22 +172,40 @@ public final class Rollout {
   /**
    * Releases what may be delivered now.
    *
+   * <p>Each awaited node is waited for {@code stepTimeout} from the moment its program was
+   * published: a gateway that receives a newer program while the step is open (a floating IP was
+   * just placed on it, then a policy names it) gets the full wait for that newer program, not what
+   * was left of the first one's. A held program is never kept back longer than three step timeouts,
+   * so that a stream of changes to one slow gateway cannot hold the others back forever.
+   *
    * @param waitFor true for a node whose acknowledgement is worth waiting for (its agent is alive
    *     and has not acknowledged its current program yet); called after the caller published a
    *     release
    * @param publish publishes the released programs; returns the nodes whose published state changed
-   * @return when to call again if something is still held (the current step's deadline)
+   * @return when to call again if something is still held
    */
   public Optional<Instant> release(
       Instant now,
       Predicate<String> waitFor,
       Function<Map<String, NodeProgram>, Iterable<String>> publish) {
-    awaited.removeIf(n -> !waitFor.test(n));
+    awaited.keySet().removeIf(n -> !waitFor.test(n));
+    held.keySet().forEach(n -> heldSince.putIfAbsent(n, now));
+    Duration longest = stepTimeout.multipliedBy(3);
     while (!held.isEmpty()) {
       Step first = held.values().stream().map(Held::step).min(Step::compareTo).orElseThrow();
-      boolean waiting = !awaited.isEmpty() && now.isBefore(deadline);
+      Optional<Instant> waitUntil =
+          awaited.values().stream().filter(now::isBefore).max(Instant::compareTo);
+      boolean waiting = waitUntil.isPresent();
       if (waiting && first.compareTo(current) > 0) {
-        return Optional.of(deadline);
+        Instant overdue =
+            held.entrySet().stream()
+                .filter(e -> e.getValue().step() == first)
+                .map(e -> heldSince.get(e.getKey()).plus(longest))
+                .min(Instant::compareTo)
+                .orElseThrow();
+        if (now.isBefore(overdue)) {
+          return Optional.of(min(waitUntil.get(), overdue));
+        }
       }
       Map<String, NodeProgram> batch = new TreeMap<>();
       Set<String> toAwait = new HashSet<>();
@@ -189,6 +216,7 @@ public final class Rollout {
                   return false;
                 }
                 batch.put(e.getKey(), e.getValue().program());
+                heldSince.remove(e.getKey());
                 if (e.getValue().awaited()) {
                   toAwait.add(e.getKey());
                 }
@@ -197,14 +225,17 @@ public final class Rollout {
       if (!waiting || first != current) {
         awaited.clear();
         current = first;
-        deadline = now.plus(stepTimeout);
       }
       for (String node : publish.apply(batch)) {
         if (toAwait.contains(node) && waitFor.test(node)) {
-          awaited.add(node);
+          awaited.put(node, now.plus(stepTimeout));
         }
       }
     }
     return Optional.empty();
+  }
+
+  private static Instant min(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
   }
 }

@@ -109,6 +109,41 @@ class RolloutTest {
   }
 
   @Test
+  void aGatewayRepublishedWhileAwaitedGetsAFullStepForItsNewProgram() {
+    // A floating IP is placed on w1 (w1 awaited), and 900 ms later a policy names w1 and a pod on
+    // w2: w2 must wait for w1's newer program, a full step, not the 100 ms left of the first.
+    offer(Map.of("w1", gateway("w1")));
+    release(T0);
+    offer(Map.of("w1", gateway("w1", "10.0.2.5"), "w2", source("w2", "w1", "10.0.2.5")));
+
+    Optional<Instant> again = release(T0.plusMillis(900));
+
+    assertEquals(List.of(Set.of("w1"), Set.of("w1")), rounds, "w1's newer program goes alone");
+    assertEquals(Optional.of(T0.plusMillis(1900)), again);
+    release(T0.plusMillis(1000));
+    release(T0.plusMillis(1899));
+    assertEquals(2, rounds.size(), "w2 still waits for w1 after the first program's deadline");
+    release(T0.plusMillis(1900));
+    assertEquals(Set.of("w2"), rounds.get(2));
+  }
+
+  @Test
+  void aStreamOfChangesToASlowGatewayHoldsTheSourcesThreeStepsAtMost() {
+    offer(Map.of("w1", gateway("w1", "10.0.2.5"), "w2", source("w2", "w1", "10.0.2.5")));
+    release(T0);
+    for (int i = 1; i <= 3; i++) { // w1 gets a newer program at 600, 1400 and 2200 ms
+      offer(Map.of("w1", gateway("w1", "10.0.2.5", "10.0.9." + i)));
+      release(T0.plusMillis(800L * i).minusMillis(200));
+    }
+    release(T0.plus(STEP.multipliedBy(3)).minusMillis(1));
+    assertTrue(rollout.holds("w2"), "the sources wait while the gateway's programs are fresh");
+
+    release(T0.plus(STEP.multipliedBy(3)));
+
+    assertFalse(rollout.holds("w2"), "but not longer than three steps");
+  }
+
+  @Test
   void aDeadGatewayIsNotWaitedFor() {
     dead.add("w1");
     offer(Map.of("w1", gateway("w1", "10.0.2.5"), "w2", source("w2", "w1", "10.0.2.5")));
