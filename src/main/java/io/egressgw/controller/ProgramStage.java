@@ -38,6 +38,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /**
  * The reconcile steps after placement (reconcile thread only): keep the policy compiler ({@link
@@ -59,6 +60,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class ProgramStage {
+  private static final Logger LOG = Logger.getLogger(ProgramStage.class);
+
   @Inject ChannelState state;
   @Inject ClusterCache cluster;
   @Inject ResourceCache resources;
@@ -267,6 +270,13 @@ public class ProgramStage {
                   spans.published(published.size(), highestGeneration(d, published));
                   return published;
                 });
+    Set<String> passedOver = rollout().takePassedOver();
+    if (!passedOver.isEmpty()) {
+      LOG.warnf(
+          "rollout went on without the acknowledgement of %s after %s: nodes that steer to them"
+              + " may do so before they apply their programs",
+          passedOver, settings.rolloutStepTimeout());
+    }
     if (next.isEmpty()) {
       spans.released();
     }

@@ -69,6 +69,8 @@ public final class Rollout {
    */
   private final Map<String, Instant> heldSince = new HashMap<>();
 
+  // awaited nodes a later step went out without (their deadline passed unacknowledged)
+  private final Set<String> passedOver = new java.util.TreeSet<>();
   private Step current = Step.FIRST;
 
   public Rollout(Duration stepTimeout) {
@@ -207,6 +209,9 @@ public final class Rollout {
           return Optional.of(min(waitUntil.get(), overdue));
         }
       }
+      if (first.compareTo(current) > 0) {
+        passedOver.addAll(awaited.keySet()); // still unacknowledged, and no longer waited for
+      }
       Map<String, NodeProgram> batch = new TreeMap<>();
       Set<String> toAwait = new HashSet<>();
       held.entrySet()
@@ -233,6 +238,17 @@ public final class Rollout {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * The awaited nodes that a later step went out without since the last call (their time ran out
+   * before they acknowledged), and forgets them: worth a warning, since the sources of such a
+   * gateway may steer to it before it knows them.
+   */
+  public Set<String> takePassedOver() {
+    Set<String> out = Set.copyOf(passedOver);
+    passedOver.clear();
+    return out;
   }
 
   private static Instant min(Instant a, Instant b) {

@@ -95,6 +95,7 @@ class RolloutTest {
     assertEquals(Optional.empty(), release(T0.plusMillis(20)));
     assertEquals(List.of(Set.of("w1"), Set.of("w2")), rounds);
     assertFalse(rollout.holds("w2"));
+    assertEquals(Set.of(), rollout.takePassedOver(), "w1 acknowledged in time");
   }
 
   @Test
@@ -104,8 +105,11 @@ class RolloutTest {
 
     release(T0.plus(STEP).minusMillis(1));
     assertEquals(1, rounds.size(), "before the deadline");
+    assertEquals(Set.of(), rollout.takePassedOver());
     release(T0.plus(STEP));
     assertEquals(List.of(Set.of("w1"), Set.of("w2")), rounds);
+    assertEquals(Set.of("w1"), rollout.takePassedOver(), "w2 went out without w1's word");
+    assertEquals(Set.of(), rollout.takePassedOver(), "said once");
   }
 
   @Test
