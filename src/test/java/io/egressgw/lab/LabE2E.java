@@ -174,9 +174,23 @@ class LabE2E {
     assertThat(probes.subList(first, probes.size()))
         .as("after the switch, all probes: %s", probes)
         .allMatch(s -> s.equals(LabPlan.FLOATING_IP_1) || s.equals("no answer"));
-    // Not one attempt lost was asserted here until the seventh session: since conntrack
-    // replication really installs entries, one probe of bob (on the standby's node) is lost at
-    // the switch in full runs (2 of 2), cause not found yet (issue 13, open). The checks above
-    // still hold every answered probe to the right address; the lost ones are printed.
+    // Not one attempt lost: the gateway knew bob before worker3 steered him, and worker3 knew the
+    // gateway's MAC before it steered anything there (a first packet queued for ARP resolution by
+    // bpf_redirect_neigh would have left for the default router with bob's own address). A lost
+    // probe here was a rollout that released worker3's steering on a stale deadline of the
+    // gateway (issue 13); the controller warns when a rollout goes on without a gateway's word.
+    assertThat(probes)
+        .as("probes; the controller's rollout warnings: %s", rolloutWarnings())
+        .doesNotContain("no answer");
+  }
+
+  private static java.util.List<String> rolloutWarnings() throws java.io.IOException {
+    Path log = dir.resolve("controller.log");
+    if (!Files.exists(log)) {
+      return java.util.List.of("(no " + log + ")");
+    }
+    try (var lines = Files.lines(log)) {
+      return lines.filter(l -> l.contains("rollout went on")).toList();
+    }
   }
 }
