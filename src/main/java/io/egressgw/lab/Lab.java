@@ -29,7 +29,7 @@ import java.util.function.BooleanSupplier;
  * network namespaces, real eBPF; only the Kubernetes API is the embedded emulator.
  *
  * <pre>
- *   lab up | status | fail NODE | heal NODE | down
+ *   lab up | status | fail NODE [--connections N] | heal NODE | down
  *   lab restart controller | agent NODE kill|stop|cont|start | partition NODE on|off
  *   lab lan NODE cut|restore | chaos [--cycles N] [--faults a,b+c,...] [--outage-bound-ms M]
  * </pre>
@@ -51,7 +51,7 @@ public final class Lab {
 
   private static final String USAGE =
       """
-      usage: lab up | status | fail NODE | heal NODE | down
+      usage: lab up | status | fail NODE [--connections N] | heal NODE | down
              lab restart controller | agent NODE kill|stop|cont|start
              lab partition NODE on|off   (the node <-> controller path only)
              lab lan NODE cut|restore    (the node's link at the bridge only)
@@ -93,7 +93,7 @@ public final class Lab {
         switch (cmd) {
           case "up" -> lab.up();
           case "status" -> lab.status();
-          case "fail" -> lab.fail(arg(args));
+          case "fail" -> lab.fail(arg(args), connections(args));
           case "heal" -> lab.heal(arg(args));
           case "down" -> lab.down();
           case "restart" -> lab.restart(arg(args));
@@ -107,6 +107,16 @@ public final class Lab {
           }
         };
     System.exit(rc);
+  }
+
+  /** {@code --connections N} after the node (lab fail), else {@link #FAIL_CONNECTIONS}. */
+  private static int connections(String[] args) {
+    for (int i = 2; i + 1 < args.length; i++) {
+      if (args[i].equals("--connections")) {
+        return Integer.parseInt(args[i + 1]);
+      }
+    }
+    return FAIL_CONNECTIONS;
   }
 
   private static String arg(String[] args) {
@@ -482,27 +492,59 @@ public final class Lab {
       Map<String, String> before,
       Map<String, String> after) {}
 
+  /** How many open connections {@code lab fail} carries across the failure unless told. */
+  static final int FAIL_CONNECTIONS = 20;
+
+  /**
+   * How long those connections stay busy: 2 s before the cut, the failover, then several seconds.
+   */
+  static final int FAIL_CONNECTION_SECONDS = 10;
+
   int fail(String nodeName) throws Exception {
+    return fail(nodeName, FAIL_CONNECTIONS);
+  }
+
+  /**
+   * Fails a node (as {@link #failAndMeasure}) with {@code connections} open connections from the
+   * selected pods elsewhere (0: none), and prints how many of them the failover kept. Exit 1 when
+   * traffic did not recover or a connection broke.
+   */
+  int fail(String nodeName, int connections) throws Exception {
+    LabConnections open =
+        connections == 0
+            ? null
+            : LabConnections.open(
+                this, nodeName, connections, FAIL_CONNECTION_SECONDS, "fail-" + System.nanoTime());
+    if (open != null) {
+      Thread.sleep(2000); // connections established, their state replicated to the standby
+    }
     Failover f = failAndMeasure(nodeName);
     if (f.recovery().isEmpty()) {
       System.out.printf(
           "lab: traffic of %s/%s did not recover within 30 s (last: %s)%n",
           f.probe().namespace(), f.probe().name(), f.lastSeen());
-      return 1;
+    } else {
+      System.out.printf(
+          "lab: %s/%s flows again via %s after %.3f s (from the cut to a successful TCP"
+              + " exchange)%n",
+          f.probe().namespace(),
+          f.probe().name(),
+          f.after().get(LabPlan.FLOATING_IP_1),
+          f.recovery().get().toNanos() / 1e9);
+      System.out.println("Floating IPs now");
+      f.after()
+          .forEach(
+              (ip, n) ->
+                  System.out.printf(
+                      "  %-15s -> %s (was %s)%n", ip, n, f.before().getOrDefault(ip, "-")));
     }
-    System.out.printf(
-        "lab: %s/%s flows again via %s after %.3f s (from the cut to a successful TCP exchange)%n",
-        f.probe().namespace(),
-        f.probe().name(),
-        f.after().get(LabPlan.FLOATING_IP_1),
-        f.recovery().get().toNanos() / 1e9);
-    System.out.println("Floating IPs now");
-    f.after()
-        .forEach(
-            (ip, n) ->
-                System.out.printf(
-                    "  %-15s -> %s (was %s)%n", ip, n, f.before().getOrDefault(ip, "-")));
-    return 0;
+    boolean allKept = true;
+    if (open != null) {
+      LabFlows.Outcome o = open.finish();
+      allKept = o.broken(LabPlan.FLOATING_IP_1).isEmpty();
+      System.out.println("lab: the failover " + LabConnections.report(o, LabPlan.FLOATING_IP_1));
+    }
+    return f.recovery().isPresent() && allKept ? 0 : 1;
   }
 
   /**
@@ -577,6 +619,14 @@ public final class Lab {
 
   LabPlan plan() {
     return plan;
+  }
+
+  Path dir() {
+    return dir;
+  }
+
+  LabProcesses processes() {
+    return processes;
   }
 
   List<String> namespacesLeft() {

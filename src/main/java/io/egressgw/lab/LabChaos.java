@@ -25,8 +25,13 @@ import java.util.Set;
  * two more seconds. The cycle is judged from the injection to that end. Every wait is bounded.
  */
 final class LabChaos {
-  /** The harness's settings (command line: --cycles, --faults, --outage-bound-ms, --settle-ms). */
-  record Settings(int cycles, List<List<LabFault>> mixes, Bounds bounds) {
+  /**
+   * The harness's settings (command line: --cycles, --faults, --outage-bound-ms, --settle-ms,
+   * --connections).
+   *
+   * @param connections open connections carried across each fault (0: none)
+   */
+  record Settings(int cycles, List<List<LabFault>> mixes, Bounds bounds, int connections) {
     static final List<List<LabFault>> ALL =
         List.of(
             List.of(LabFault.HOLDER_DEATH),
@@ -46,6 +51,7 @@ final class LabChaos {
       List<List<LabFault>> mixes = ALL;
       Duration outage = Duration.ofSeconds(1);
       Duration settle = Duration.ofSeconds(1);
+      int connections = 0;
       for (int i = 0; i < args.size(); i++) {
         String value = i + 1 < args.size() ? args.get(i + 1) : "";
         switch (args.get(i)) {
@@ -53,6 +59,7 @@ final class LabChaos {
           case "--faults" -> mixes = parseMixes(value);
           case "--outage-bound-ms" -> outage = Duration.ofMillis(Long.parseLong(value));
           case "--settle-ms" -> settle = Duration.ofMillis(Long.parseLong(value));
+          case "--connections" -> connections = Integer.parseInt(value);
           default -> throw new IllegalArgumentException("unknown option " + args.get(i));
         }
         i++;
@@ -60,7 +67,10 @@ final class LabChaos {
       if (cycles < 1 || cycles > 1000) {
         throw new IllegalArgumentException("--cycles must be 1..1000");
       }
-      return new Settings(cycles, mixes, new Bounds(settle, outage));
+      if (connections < 0 || connections > 2000) {
+        throw new IllegalArgumentException("--connections must be 0..2000");
+      }
+      return new Settings(cycles, mixes, new Bounds(settle, outage), connections);
     }
 
     /** "holder-death,agent-stop+controller-restart": comma between entries, plus within a mix. */
@@ -88,9 +98,11 @@ final class LabChaos {
       int sourceBreaches,
       int outageBreaches,
       int unsettled,
+      int connections,
+      int brokenConnections,
       List<String> notes) {
     int breaches() {
-      return arpBreaches + sourceBreaches + outageBreaches + unsettled;
+      return arpBreaches + sourceBreaches + outageBreaches + unsettled + brokenConnections;
     }
   }
 
@@ -119,7 +131,9 @@ final class LabChaos {
     long perCycle = 0;
     for (List<LabFault> mix : settings.mixes()) {
       long hold = mix.stream().mapToLong(f -> f.hold().toSeconds()).max().orElse(0);
-      perCycle += (hold + 2 * SETTLE_TIMEOUT.toSeconds() + 10) * settings.cycles();
+      perCycle +=
+          (hold + 2 * SETTLE_TIMEOUT.toSeconds() + 10 + (settings.connections() > 0 ? 20 : 0))
+              * settings.cycles();
     }
     Duration maxRun = Duration.ofSeconds(Math.min(perCycle + 60, Duration.ofHours(6).toSeconds()));
     floatingIPs = List.copyOf(lab.floatingIPs().keySet());
@@ -141,6 +155,8 @@ final class LabChaos {
     int source = 0;
     int outage = 0;
     int unsettled = 0;
+    int connections = 0;
+    int brokenConnections = 0;
     List<String> notes = new ArrayList<>();
     for (int cycle = 1; cycle <= settings.cycles(); cycle++) {
       if (!settled(monitors)) {
@@ -149,6 +165,7 @@ final class LabChaos {
         continue;
       }
       LabNode target = lab.plan().node(lab.floatingIPs().get(LabPlan.FLOATING_IP_1)).orElseThrow();
+      LabConnections open = openConnections(mix, target, cycle);
       long start = System.nanoTime();
       for (LabFault f : mix) {
         f.inject(lab, target);
@@ -190,15 +207,35 @@ final class LabChaos {
       if (!settledAfter) {
         unsettled++;
       }
+      String kept = "";
+      if (open != null) {
+        LabFlows.Outcome o = open.finish();
+        Map<String, String> broken = o.broken(LabPlan.FLOATING_IP_1);
+        connections += o.flows().size();
+        brokenConnections += broken.size();
+        kept = "; " + LabConnections.report(o, LabPlan.FLOATING_IP_1).replace("\n", "\n         ");
+        if (!o.foreignSources(LabPlan.FLOATING_IP_1).isEmpty()) {
+          source++;
+          notes.add(
+              "cycle "
+                  + cycle
+                  + ": connections seen outside from "
+                  + o.foreignSources(LabPlan.FLOATING_IP_1));
+        }
+        for (Map.Entry<String, String> b : broken.entrySet()) {
+          notes.add("cycle " + cycle + ": " + b.getKey() + " " + b.getValue());
+        }
+      }
       System.out.printf(
-          "chaos: %-34s cycle %d/%d on %-8s outage %5d ms  breaches %d%s%n",
+          "chaos: %-34s cycle %d/%d on %-8s outage %5d ms  breaches %d%s%s%n",
           label,
           cycle,
           settings.cycles(),
           target.name(),
           v.worstOutage().toMillis(),
           v.breaches() + (settledAfter ? 0 : 1),
-          settledAfter ? "" : " (did not settle after the heal)");
+          settledAfter ? "" : " (did not settle after the heal)",
+          kept);
       for (String n : v.notes()) {
         System.out.println("         " + n);
         notes.add("cycle " + cycle + " on " + target.name() + ": " + n);
@@ -216,7 +253,32 @@ final class LabChaos {
         source,
         outage,
         unsettled,
+        connections,
+        brokenConnections,
         List.copyOf(notes));
+  }
+
+  /**
+   * Opens the cycle's connections from the selected pods off the target (none unless {@code
+   * --connections}), busy until a few seconds after the heal, and lets them settle for 2 s (their
+   * state replicated to the standby) before the fault.
+   */
+  private LabConnections openConnections(List<LabFault> mix, LabNode target, int cycle)
+      throws Exception {
+    if (settings.connections() == 0) {
+      return null;
+    }
+    long hold = mix.stream().mapToLong(f -> f.hold().toSeconds()).max().orElse(0);
+    int seconds = (int) (2 + hold + 3 + 6);
+    LabConnections open =
+        LabConnections.open(
+            lab,
+            target.name(),
+            settings.connections(),
+            seconds,
+            "chaos-" + label(mix).replace('+', '_') + "-" + cycle + "-" + System.nanoTime());
+    Thread.sleep(2000);
+    return open;
   }
 
   /**
@@ -290,19 +352,29 @@ final class LabChaos {
     StringBuilder s = new StringBuilder();
     s.append(
         String.format(
-            "%-34s %6s %12s %5s %6s %6s %9s%n",
-            "fault", "cycles", "worst outage", "ARP", "source", "outage", "unsettled"));
+            "%-34s %6s %12s %5s %6s %6s %9s %11s%n",
+            "fault",
+            "cycles",
+            "worst outage",
+            "ARP",
+            "source",
+            "outage",
+            "unsettled",
+            "conns kept"));
     for (Row r : rows) {
       s.append(
           String.format(
-              "%-34s %6d %9d ms %5d %6d %6d %9d%n",
+              "%-34s %6d %9d ms %5d %6d %6d %9d %11s%n",
               r.fault(),
               r.cycles(),
               r.worstOutage().toMillis(),
               r.arpBreaches(),
               r.sourceBreaches(),
               r.outageBreaches(),
-              r.unsettled()));
+              r.unsettled(),
+              r.connections() == 0
+                  ? "-"
+                  : (r.connections() - r.brokenConnections()) + "/" + r.connections()));
     }
     return s.toString();
   }

@@ -5,9 +5,10 @@ import static io.egressgw.netns.NetnsLab.nodeIp;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.egressgw.lab.LabFlows;
+import io.egressgw.lab.LabFlows.Outcome;
 import io.egressgw.netns.AgentProcess;
 import io.egressgw.netns.ContinuityFlows;
-import io.egressgw.netns.ContinuityFlows.Outcome;
 import io.egressgw.netns.NetnsLab;
 import io.egressgw.netns.NetnsLab.Pod;
 import io.egressgw.netns.RootRequirement;
@@ -42,7 +43,7 @@ import org.junit.jupiter.api.Test;
 class ConntrackReplicationE2E {
   static final int EGRESS_ID = 13;
   static final String FLOATING_IP = "10.77.0.100";
-  static final ContinuityFlows.Ports PORTS = new ContinuityFlows.Ports(7792, 7791);
+  static final LabFlows.Ports PORTS = new LabFlows.Ports(7792, 7791);
   static final int TCP_FLOWS = 20;
   static final int UDP_FLOWS = 3;
   static final int SECONDS = 10;
@@ -130,7 +131,7 @@ class ConntrackReplicationE2E {
     agents[3].apply(program(3, 2, 2));
     agents[3].standby(FLOATING_IP);
     Path log = logDir.resolve("listener.log");
-    lab.track(ContinuityFlows.start(lab.ext(), ContinuityFlows.listener(log, EXT_IP, PORTS)));
+    lab.track(ContinuityFlows.start(lab.ext(), LabFlows.listener(log, EXT_IP, PORTS)));
     ContinuityFlows.awaitListening(lab.ext(), PORTS);
     // the controller's relay, stood in for: the primary's batches go to the standby's agent
     AgentProcess primary = agents[2];
@@ -156,7 +157,7 @@ class ConntrackReplicationE2E {
       Process client =
           ContinuityFlows.start(
               pod.netns(),
-              ContinuityFlows.client(EXT_IP, PORTS, pod.name(), TCP_FLOWS, UDP_FLOWS, SECONDS));
+              LabFlows.client(EXT_IP, PORTS, pod.name(), TCP_FLOWS, UDP_FLOWS, SECONDS));
       lab.track(client);
       clients.add(client);
     }
@@ -188,7 +189,7 @@ class ConntrackReplicationE2E {
   }
 
   Outcome finish(Flows run, String what, long movedMillis) throws Exception {
-    List<JsonNode> flows = new ArrayList<>();
+    List<LabFlows.Flow> flows = new ArrayList<>();
     for (Process client : run.clients()) {
       flows.addAll(ContinuityFlows.summary(client, SECONDS + 20, "a pod's client"));
     }
@@ -197,7 +198,7 @@ class ConntrackReplicationE2E {
     Outcome o =
         Outcome.of(
             flows,
-            Outcome.listenerLines(run.listenerLog(), 0),
+            LabFlows.listenerLines(run.listenerLog(), 0),
             f -> f.startsWith(podA.name() + "-") || f.startsWith(podC.name() + "-"));
     System.out.println(
         what
@@ -231,7 +232,7 @@ class ConntrackReplicationE2E {
     Outcome o = finish(run, "holder death", movedMillis);
     // one source address and port per flow, the floating IP's; no reset, no error, answers after
     // the move; the stall is bounded by the client's run
-    o.assertSurvived(FLOATING_IP, 2 * (TCP_FLOWS + UDP_FLOWS), SECONDS * 1000L);
+    ContinuityFlows.assertSurvived(o, FLOATING_IP, 2 * (TCP_FLOWS + UDP_FLOWS), SECONDS * 1000L);
     assertTookOverEveryFlow();
   }
 
@@ -250,7 +251,7 @@ class ConntrackReplicationE2E {
     run.assertMovedMidRun();
 
     Outcome o = finish(run, "planned hand-over", movedMillis);
-    o.assertSurvived(FLOATING_IP, 2 * (TCP_FLOWS + UDP_FLOWS), SECONDS * 1000L);
+    ContinuityFlows.assertSurvived(o, FLOATING_IP, 2 * (TCP_FLOWS + UDP_FLOWS), SECONDS * 1000L);
     assertTookOverEveryFlow();
   }
 
@@ -287,15 +288,7 @@ class ConntrackReplicationE2E {
     run.assertMovedMidRun();
 
     Outcome o = finish(run, "planned hand-over without replication", movedMillis);
-    long broken =
-        o.flows().stream()
-                .filter(
-                    f ->
-                        !f.path("error").asText().isEmpty()
-                            || !f.path("answeredAfterMove").asBoolean())
-                .count()
-            + o.sources().values().stream().filter(sources -> sources.size() > 1).count()
-            + o.resets().size();
+    long broken = o.broken(FLOATING_IP).size();
     JsonNode after = agents[3].replication();
     System.out.println(
         "without replication: " + broken + " of " + o.flows().size() + " broken; " + after);

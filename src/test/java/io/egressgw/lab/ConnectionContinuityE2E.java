@@ -2,10 +2,9 @@ package io.egressgw.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.egressgw.lab.LabFlows.Outcome;
 import io.egressgw.lab.LabPlan.LabPod;
 import io.egressgw.netns.ContinuityFlows;
-import io.egressgw.netns.ContinuityFlows.Outcome;
 import io.egressgw.netns.RootRequirement;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +32,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConnectionContinuityE2E {
   static final String IP = LabPlan.FLOATING_IP_1;
-  static final ContinuityFlows.Ports PORTS = new ContinuityFlows.Ports(7892, 7891);
+  static final LabFlows.Ports PORTS = new LabFlows.Ports(7892, 7891);
   static final int TCP_PER_POD = 12;
   static final int UDP_PER_POD = 2;
   static final int SECONDS = 10;
@@ -63,8 +62,7 @@ class ConnectionContinuityE2E {
     Path serverLog = dir.resolve("continuity-server.log");
     background.add(
         ContinuityFlows.start(
-            lab.plan().extNetns(),
-            ContinuityFlows.listener(serverLog, lab.plan().externalIP(), PORTS)));
+            lab.plan().extNetns(), LabFlows.listener(serverLog, lab.plan().externalIP(), PORTS)));
     ContinuityFlows.awaitListening(lab.plan().extNetns(), PORTS);
   }
 
@@ -100,7 +98,7 @@ class ConnectionContinuityE2E {
       Process client =
           ContinuityFlows.start(
               pod.netns(),
-              ContinuityFlows.client(
+              LabFlows.client(
                   lab.plan().externalIP(), PORTS, flowPrefix(pod), tcp, UDP_PER_POD, SECONDS));
       background.add(client);
       clients.add(client);
@@ -110,7 +108,7 @@ class ConnectionContinuityE2E {
 
   /** What the run's clients and the listener saw. */
   Outcome finish(Run run) throws Exception {
-    List<JsonNode> flows = new ArrayList<>();
+    List<LabFlows.Flow> flows = new ArrayList<>();
     for (int i = 0; i < run.clients().size(); i++) {
       LabPod pod = run.pods().get(i);
       flows.addAll(
@@ -121,7 +119,7 @@ class ConnectionContinuityE2E {
     }
     return Outcome.of(
         flows,
-        Outcome.listenerLines(run.serverLog(), run.serverLinesBefore()),
+        LabFlows.listenerLines(run.serverLog(), run.serverLinesBefore()),
         name -> run.pods().stream().anyMatch(p -> name.startsWith(flowPrefix(p) + "-")));
   }
 
@@ -145,7 +143,7 @@ class ConnectionContinuityE2E {
         "CONTINUITY death of %s: IP moved to %s, new connections again after %d ms; %s; %s%n",
         holder, f.after().get(IP), failover, o.stalls(), o.sources().size() + " flows seen");
     // the stall of a surviving flow is the failover itself, plus a client's 50 ms cadence
-    o.assertSurvived(IP, run.flows(), failover + 500);
+    ContinuityFlows.assertSurvived(o, IP, run.flows(), failover + 500);
     assertThat(lab.heal(holder)).isZero();
   }
 
@@ -169,7 +167,7 @@ class ConnectionContinuityE2E {
     System.out.printf(
         "CONTINUITY cordon of %s: IP moved to %s after %d ms; %s%n",
         holder, lab.floatingIPs().get(IP), movedMillis, o.stalls());
-    o.assertSurvived(IP, run.flows(), CORDON_STALL_BOUND_MILLIS);
+    ContinuityFlows.assertSurvived(o, IP, run.flows(), CORDON_STALL_BOUND_MILLIS);
   }
 
   @Test
@@ -193,7 +191,7 @@ class ConnectionContinuityE2E {
     System.out.printf(
         "CONTINUITY SIGTERM of the agent of %s: IP moved to %s after %d ms; %s%n",
         holder, lab.floatingIPs().get(IP), movedMillis, o.stalls());
-    o.assertSurvived(IP, run.flows(), CORDON_STALL_BOUND_MILLIS);
+    ContinuityFlows.assertSurvived(o, IP, run.flows(), CORDON_STALL_BOUND_MILLIS);
     assertThat(lab.heal(holder)).isZero();
   }
 

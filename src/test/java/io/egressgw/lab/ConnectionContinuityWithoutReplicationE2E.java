@@ -2,7 +2,7 @@ package io.egressgw.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.egressgw.netns.ContinuityFlows.Outcome;
+import io.egressgw.lab.LabFlows.Outcome;
 import java.util.List;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -29,15 +29,7 @@ class ConnectionContinuityWithoutReplicationE2E extends ConnectionContinuityE2E 
     Lab.Failover f = lab.failAndMeasure(holder);
 
     Outcome o = finish(run);
-    long broken =
-        o.flows().stream()
-                .filter(
-                    x ->
-                        !x.path("error").asText().isEmpty()
-                            || !x.path("answeredAfterMove").asBoolean())
-                .count()
-            + o.sources().values().stream().filter(s -> s.size() > 1).count()
-            + o.resets().size();
+    long broken = o.broken(IP).size();
     System.out.printf(
         "CONTINUITY without replication, death of %s (recovery %s): %d of %d flows broken; %s%n",
         holder, f.recovery(), broken, o.flows().size(), o.stalls());

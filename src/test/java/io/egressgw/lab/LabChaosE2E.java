@@ -36,9 +36,11 @@ class LabChaosE2E {
     }
   }
 
-  static LabChaos.Row run(String faults, int cycles) throws Exception {
-    LabChaos.Settings settings =
-        LabChaos.Settings.parse(List.of("--cycles", String.valueOf(cycles), "--faults", faults));
+  static LabChaos.Row run(String faults, int cycles, String... options) throws Exception {
+    List<String> args =
+        new java.util.ArrayList<>(List.of("--cycles", String.valueOf(cycles), "--faults", faults));
+    args.addAll(List.of(options));
+    LabChaos.Settings settings = LabChaos.Settings.parse(args);
     List<LabChaos.Row> rows = new LabChaos(lab, settings).run();
     System.out.print(LabChaos.table(rows));
     return rows.get(0);
@@ -49,8 +51,10 @@ class LabChaosE2E {
   }
 
   @Test
-  void theHoldersDeathBreaksNoInvariant() throws Exception {
-    assertNoBreach(run("holder-death", 2));
+  void theHoldersDeathBreaksNoInvariantAndNoConnection() throws Exception {
+    LabChaos.Row row = run("holder-death", 2, "--connections", "20");
+    assertNoBreach(row);
+    assertThat(row.connections()).as("connections carried across the deaths").isEqualTo(40);
   }
 
   // The faults below break invariants with today's agent and controller; each was run in the lab
