@@ -267,22 +267,30 @@ public class ControllerRuntime {
           report.node(), checked.refused(), used, used);
       metrics.nodeIpRefused();
       if (leadership.isLeader()) {
-        try {
-          client
-              .v1()
-              .events()
-              .inNamespace("default")
-              .resource(
-                  ReportedNodeIp.event(
-                      report.node(),
-                      checked.refused(),
-                      used,
-                      at,
-                      Long.toHexString(System.nanoTime())))
-              .create();
-        } catch (RuntimeException e) {
-          LOG.warnf("NodeIPRefused event for %s not written: %s", report.node(), e.getMessage());
-        }
+        String refused = checked.refused();
+        // off the heartbeat's thread: a slow API server must not delay the node's heartbeat
+        var unused =
+            java.util.concurrent.CompletableFuture.runAsync(
+                () -> {
+                  try {
+                    client
+                        .v1()
+                        .events()
+                        .inNamespace("default")
+                        .resource(
+                            ReportedNodeIp.event(
+                                report.node(),
+                                refused,
+                                used,
+                                at,
+                                Long.toHexString(System.nanoTime())))
+                        .create();
+                  } catch (RuntimeException e) {
+                    LOG.warnf(
+                        "NodeIPRefused event for %s not written: %s",
+                        report.node(), e.getMessage());
+                  }
+                });
       }
     }
     return checked.report();
