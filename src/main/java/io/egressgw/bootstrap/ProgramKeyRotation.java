@@ -17,12 +17,13 @@ import java.util.TreeMap;
  * Rotates the program-signing key in the cluster, one step of {@link ProgramKeyRing} per run
  * ({@code add}, {@code switch}, {@code retire}): rewrites the Secret {@value
  * ControllerInit#SIGNING_SECRET} at the resourceVersion it read and publishes the accepted keys in
- * the agents' trust ConfigMap. Controllers sign with the Secret's key from their next start (the
- * init step copies it): {@code kubectl rollout restart deployment/egressgw-controller} after {@code
- * switch}. Run it with the image's classpath, e.g. {@code kubectl exec deploy/egressgw-controller
- * -- java -cp /deployments/lib/main/*:/deployments/app/* io.egressgw.bootstrap.ProgramKeyRotation
- * add}: the controller container's environment names both namespaces (POD_NAMESPACE for the Secret,
- * {@value ControllerInit#AGENT_TRUST_NAMESPACE_ENV} for the agents' ConfigMap).
+ * the agents' trust ConfigMap. Running controllers copy the Secret to their key files within {@code
+ * egressgw.controller.channel.key-sync-interval} ({@link io.egressgw.controller.ProgramKeySync})
+ * and sign with the new key after {@code switch}, without a restart. Run it with the image's
+ * classpath, e.g. {@code kubectl exec deploy/egressgw-controller -- java -cp
+ * /deployments/lib/main/*:/deployments/app/* io.egressgw.bootstrap.ProgramKeyRotation add}: the
+ * controller container's environment names both namespaces (POD_NAMESPACE for the Secret, {@value
+ * ControllerInit#AGENT_TRUST_NAMESPACE_ENV} for the agents' ConfigMap).
  */
 public final class ProgramKeyRotation {
   static final String NEXT_KEY = "next-signing.key";

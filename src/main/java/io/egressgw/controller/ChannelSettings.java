@@ -38,6 +38,18 @@ public interface ChannelSettings {
   boolean generateKeys();
 
   /**
+   * In a cluster: the Secret (in the controller's namespace) holding the signing key and the
+   * published set; {@link ProgramKeySync} copies it to {@link #signingKeyFile()} and {@link
+   * #publicKeyFile()} when it changed, and the signer uses a changed key at once (key rotation
+   * without a restart). Empty: the files alone (embedded and lab mode; replace them to rotate).
+   */
+  Optional<String> signingKeySecret();
+
+  /** How often {@link ProgramKeySync} compares the Secret with the key files. */
+  @WithDefault("30s")
+  Duration keySyncInterval();
+
+  /**
    * Port of the agent channel's own listener ({@link AgentChannelListener}, issue 15): when set,
    * {@code /v1/agents/...} is answered there only (and on the domain socket), and nothing else is;
    * HTTPS with the API listener's certificate files when it has them. Empty: the channel shares the

@@ -159,6 +159,16 @@ class ProgramSignerTest {
       }
 
       @Override
+      public java.util.Optional<String> signingKeySecret() {
+        return java.util.Optional.empty();
+      }
+
+      @Override
+      public Duration keySyncInterval() {
+        return Duration.ofSeconds(30);
+      }
+
+      @Override
       public OptionalInt port() {
         return OptionalInt.empty();
       }

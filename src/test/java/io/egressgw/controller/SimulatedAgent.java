@@ -6,6 +6,7 @@ import io.egressgw.agent.channel.ControllerEndpoint;
 import io.egressgw.agent.channel.ProgramApplier;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport;
+import io.egressgw.program.ProgramKeySet;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.security.PublicKey;
@@ -31,6 +32,7 @@ public final class SimulatedAgent implements ProgramApplier {
   private volatile int confirmations;
   private volatile Duration applyDelay = Duration.ZERO;
   private AgentChannelClient client;
+  private Supplier<ProgramKeySet> trustedKeys;
 
   public SimulatedAgent(String node, String nodeIP, String subnet) {
     this.node = node;
@@ -44,6 +46,15 @@ public final class SimulatedAgent implements ProgramApplier {
    */
   public SimulatedAgent pinned(long generation) {
     appliedGeneration = generation;
+    return this;
+  }
+
+  /**
+   * Verifies programs against the published set {@code keys} (as a real agent does, which reads it
+   * from the trust ConfigMap) instead of the single key given to {@code start}; call before it.
+   */
+  public SimulatedAgent trusting(Supplier<ProgramKeySet> keys) {
+    this.trustedKeys = keys;
     return this;
   }
 
@@ -99,6 +110,9 @@ public final class SimulatedAgent implements ProgramApplier {
             clock,
             null,
             shared);
+    if (trustedKeys != null) {
+      client.trustingKeys(trustedKeys);
+    }
     client.start();
     return this;
   }

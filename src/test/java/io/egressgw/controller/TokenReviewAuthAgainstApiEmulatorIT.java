@@ -121,6 +121,16 @@ class TokenReviewAuthAgainstApiEmulatorIT {
           }
 
           @Override
+          public java.util.Optional<String> signingKeySecret() {
+            return java.util.Optional.empty();
+          }
+
+          @Override
+          public Duration keySyncInterval() {
+            return Duration.ofSeconds(30);
+          }
+
+          @Override
           public Replication replication() {
             throw new UnsupportedOperationException("not used by the authenticator");
           }

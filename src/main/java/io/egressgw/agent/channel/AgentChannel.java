@@ -20,7 +20,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.PublicKey;
+import java.util.List;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -176,28 +178,41 @@ public class AgentChannel {
   }
 
   /**
-   * The published program-signing keys in {@code file} (one PEM block each), read again at most
-   * every 10 s: the set changes while the controller's signing key rotates (ConfigMap mount).
+   * The published program-signing keys in {@code file} (one PEM block each), read again as soon as
+   * the file changed (modified time, size or identity, checked at most once a second): the set
+   * changes while the controller's signing key rotates (a ConfigMap mount, whose update swaps a
+   * symbolic link to a new file). A file that parses to no key keeps the set read before.
    */
   public static Supplier<ProgramKeySet> publicKeySetFile(Path file) {
     return new Supplier<>() {
       private ProgramKeySet cached = ProgramKeySet.EMPTY;
-      private long readAt = Long.MIN_VALUE;
+      private List<Object> readStamp = List.of();
+      private long checkedAt = Long.MIN_VALUE;
 
       @Override
       public synchronized ProgramKeySet get() {
         long now = System.nanoTime();
-        if (cached.isEmpty() || now - readAt > 10_000_000_000L) {
-          try {
+        if (!cached.isEmpty() && now - checkedAt < 1_000_000_000L) {
+          return cached;
+        }
+        checkedAt = now;
+        try {
+          // Follows symbolic links: the stamp is the file a ConfigMap mount points at now.
+          BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+          List<Object> stamp = List.of(a.lastModifiedTime(), a.size(), String.valueOf(a.fileKey()));
+          if (cached.isEmpty() || !stamp.equals(readStamp)) {
             ProgramKeySet read =
                 ProgramKeySet.parse(Files.readString(file, StandardCharsets.UTF_8));
             if (!read.isEmpty()) {
+              if (!cached.isEmpty() && !read.keys().keySet().equals(cached.keys().keySet())) {
+                LOG.infof("program keys published now: %s", read.keys().keySet());
+              }
               cached = read;
+              readStamp = stamp;
             }
-            readAt = now;
-          } catch (IOException | IllegalArgumentException e) {
-            LOG.debugf("public key file %s not readable: %s", file, e.getMessage());
           }
+        } catch (IOException | IllegalArgumentException e) {
+          LOG.debugf("public key file %s not readable: %s", file, e.getMessage());
         }
         return cached;
       }
