@@ -783,6 +783,15 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     return applyError;
   }
 
+  /** Locked memory the kernel charges per BPF map, by map name (benchmarks, diagnostics). */
+  public Map<String, Long> memlockBytes() {
+    Map<String, Long> out = new java.util.LinkedHashMap<>();
+    for (io.egressgw.dataplane.BpfMap m : bpf.maps()) {
+      out.put(m.name(), m.memlockBytes());
+    }
+    return out;
+  }
+
   /** The installed state as last written or read back (for tests and diagnostics). */
   public synchronized DataplaneState installed() {
     return installed;
