@@ -618,13 +618,34 @@ int egw_map_dump(int fd, void *keys, void *values, uint32_t key_size, uint32_t v
 	return n;
 }
 
+#ifndef ENOTSUPP
+#define ENOTSUPP 524 /* the kernel's "operation not supported" for a map without batch ops */
+#endif
+
+/* Whether err from a batch call with nothing processed means the map type has no batch op. */
+static int egw_batch_unsupported(int err, __u32 processed)
+{
+	return processed == 0 && (err == -EINVAL || err == -ENOTSUPP || err == -EOPNOTSUPP);
+}
+
 int egw_map_update_many(int fd, const void *keys, const void *values, uint32_t key_size,
 			uint32_t value_size, int n)
 {
+	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
+	__u32 count = n;
+	int err;
+
+	if (n <= 0)
+		return 0;
+	/* one syscall for all elements where the map type has batch ops (hash, LPM trie) */
+	err = bpf_map_update_batch(fd, keys, values, &count, &opts);
+	if (!err)
+		return n;
+	if (!egw_batch_unsupported(err, count))
+		return err;
 	for (int i = 0; i < n; i++) {
-		int err =
-			bpf_map_update_elem(fd, (const char *)keys + (size_t)i * key_size,
-					    (const char *)values + (size_t)i * value_size, BPF_ANY);
+		err = bpf_map_update_elem(fd, (const char *)keys + (size_t)i * key_size,
+					  (const char *)values + (size_t)i * value_size, BPF_ANY);
 		if (err)
 			return err;
 	}
@@ -633,8 +654,27 @@ int egw_map_update_many(int fd, const void *keys, const void *values, uint32_t k
 
 int egw_map_delete_many(int fd, const void *keys, uint32_t key_size, int n)
 {
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int done = 0, err;
+
+	while (done < n) {
+		__u32 count = n - done;
+
+		err = bpf_map_delete_batch(fd, (const char *)keys + (size_t)done * key_size, &count,
+					   &opts);
+		if (!err)
+			return n;
+		if (done == 0 && egw_batch_unsupported(err, count))
+			break;
+		if (err != -ENOENT)
+			return err;
+		/* the batch stops at a missing key: skip it (already gone) and go on after it */
+		done += count + 1;
+	}
+	if (done >= n)
+		return n;
 	for (int i = 0; i < n; i++) {
-		int err = bpf_map_delete_elem(fd, (const char *)keys + (size_t)i * key_size);
+		err = bpf_map_delete_elem(fd, (const char *)keys + (size_t)i * key_size);
 		if (err && err != -ENOENT)
 			return err;
 	}

@@ -8,7 +8,9 @@ package io.egressgw.agent;
  *     installed)
  * @param nftChanges SNAT map elements added or deleted
  * @param addressChanges floating IPs configured or released on the uplink
- * @param attachments tc attachments made or replaced (new pod interfaces, a new agent process)
+ * @param attachments tc attachments made or replaced (new pod interfaces, a new agent process); 0
+ *     when the apply changed only sources, routes or prefixes and left the interface pass to its
+ *     timer and the link events
  */
 public record ApplyResult(
     long generation, int mapWrites, int nftChanges, int addressChanges, int attachments) {

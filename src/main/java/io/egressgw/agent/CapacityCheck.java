@@ -36,6 +36,46 @@ final class CapacityCheck {
   }
 
   /**
+   * The maps installed does not fit once diff is written (sizes counted from the diff, not from a
+   * whole desired state); empty when it fits.
+   */
+  static List<Excess> excesses(
+      DataplaneState installed, DataplaneState.Diff diff, DataplaneObject.Capacities capacities) {
+    List<Excess> out = new ArrayList<>();
+    check(out, "sources", after(installed.sources().size(), diff.sources()), capacities.sources());
+    check(out, "routes", after(installed.routes().size(), diff.routes()), capacities.routes());
+    check(
+        out,
+        "egresses",
+        after(installed.egresses().size(), diff.egresses()),
+        capacities.egresses());
+    check(out, "guard", after(installed.guard().size(), diff.guard()), capacities.guard());
+    check(
+        out,
+        "excluded",
+        after(installed.excluded().size(), diff.excluded()),
+        capacities.excluded());
+    long maxId = 0;
+    for (Integer id : installed.egresses().keySet()) {
+      if (!diff.egresses().deletes().contains(id)) {
+        maxId = Math.max(maxId, id);
+      }
+    }
+    for (Integer id : diff.egresses().upserts().keySet()) {
+      maxId = Math.max(maxId, id);
+    }
+    if (maxId >= capacities.egresses()) {
+      out.add(new Excess("egress id", maxId, capacities.egresses() - 1L));
+    }
+    return out;
+  }
+
+  /** Entries of a map of {@code installed} entries once diff is written. */
+  private static long after(int installed, DataplaneState.MapDiff<?, ?> diff) {
+    return (long) installed + diff.upserts().size() - diff.changed().size() - diff.deletes().size();
+  }
+
+  /**
    * Whether writing a map's new entries before deleting its old ones (the safe order) would
    * overflow it for a moment although the desired state fits: then that map's deletes go first.
    */

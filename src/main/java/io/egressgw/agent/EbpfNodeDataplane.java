@@ -20,6 +20,7 @@ import io.egressgw.net.Ipv4;
 import io.egressgw.net.Ipv4Prefix;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport.PolicyCounters;
+import io.egressgw.program.ProgramDelta;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +59,10 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   private final DataplaneObject bpf;
   private final Nftables nft;
   private final EgressNatTable natTable;
+  // the mirror of what this agent wrote into the kernel (read back on start and after a failure)
   private DataplaneState installed;
+  // the program installed was built from, null when installed was read back or changed otherwise
+  private NodeProgram appliedProgram;
   private long appliedGeneration;
   private Map<Integer, String> policyByEgress = Map.of();
   private volatile String applyError;
@@ -289,8 +293,38 @@ public final class EbpfNodeDataplane implements NodeDataplane {
 
   @Override
   public synchronized ApplyResult apply(NodeProgram program) {
-    DataplaneState desired = DataplaneState.desired(program, nodeIp);
-    List<CapacityCheck.Excess> over = CapacityCheck.excesses(desired, settings.capacities());
+    return apply(program, null);
+  }
+
+  /**
+   * Applies program, in time proportional to what changed when the maps' mirror is trusted: the
+   * changes are computed from {@code delta} (or, without a usable one, from a {@link ProgramDelta}
+   * between the program applied last and this one) against {@link #installed}, the in-memory mirror
+   * of what this agent wrote, and only they are written. The whole program is diffed against the
+   * mirror only when there is no program it was built from: after the start (the mirror was read
+   * back from the kernel), after a failed apply (read back again) and after {@link
+   * #releaseFloatingIPs}.
+   */
+  @Override
+  public synchronized ApplyResult apply(NodeProgram program, ProgramDelta delta) {
+    NodeProgram base = appliedProgram;
+    DataplaneState.Diff diff;
+    List<CapacityCheck.Excess> over;
+    DataplaneState desired = null;
+    if (base != null && base.node().equals(program.node())) {
+      if (delta == null
+          || delta.baseGeneration() != base.generation()
+          || delta.generation() != program.generation()
+          || !delta.node().equals(program.node())) {
+        delta = ProgramDelta.between(base, program);
+      }
+      diff = DataplaneState.diff(installed, base, delta, nodeIp);
+      over = CapacityCheck.excesses(installed, diff, settings.capacities());
+    } else {
+      desired = DataplaneState.desired(program, nodeIp);
+      over = CapacityCheck.excesses(desired, settings.capacities());
+      diff = DataplaneState.diff(installed, desired);
+    }
     if (!over.isEmpty()) {
       // nothing written: the node keeps its last program, whole
       CapacityExceededException e =
@@ -299,25 +333,36 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       applyError = e.getMessage();
       throw e;
     }
-    DataplaneState.Diff diff = DataplaneState.diff(installed, desired);
     try {
-      ApplyResult written = write(diff, desired, program.generation());
+      Map<Integer, EgressEntry> egresses =
+          desired != null
+              ? desired.egresses()
+              : diff.egresses().isEmpty() ? installed.egresses() : egressesAfter(diff);
+      ApplyResult written = write(diff, egresses, program.generation());
       applyError = null;
-      installed = desired;
+      installed = desired != null ? desired : installed.absorb(diff);
+      appliedProgram = program;
       // only now: the uplink pass compares the nft table with the installed state, and during
       // the writes that was still the old one (it re-created the table without the new floating
-      // IP's element, dropping SNAT traffic until the next pass)
+      // IP's element, dropping SNAT traffic until the next pass). A change of sources, routes or
+      // prefixes alone leaves the pass to its timer and the link events (it lists every link and
+      // the nft table: milliseconds, more than such a change costs)
+      boolean touchesUplink =
+          desired != null
+              || !diff.egresses().isEmpty()
+              || !diff.snat().isEmpty()
+              || !diff.floatingIPs().isEmpty();
       ApplyResult result =
           new ApplyResult(
               written.generation(),
               written.mapWrites(),
               written.nftChanges(),
               written.addressChanges(),
-              reconcileInterfaces());
+              touchesUplink ? reconcileInterfaces() : 0);
       policyByEgress = policies(program);
       // the controller's latest word: IPs it still gives this node are used again even if their
       // lease lapsed (a pause) or another host claimed them (that host is the stale one)
-      retake(desired.floatingIPs(), true, System.nanoTime());
+      retake(installed.floatingIPs(), true, System.nanoTime());
       if (program.generation() != appliedGeneration) {
         bpf.state().update(new byte[U32_SIZE], MapCodec.state(program.generation()));
         appliedGeneration = program.generation();
@@ -325,10 +370,20 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       return result;
     } catch (RuntimeException e) {
       applyError = e.getMessage();
-      // partially applied: start the next diff from what the kernel really holds
+      // partially applied: start the next diff from what the kernel really holds, and the next
+      // apply from the whole program
+      appliedProgram = null;
       installed = readInstalled();
       throw e;
     }
+  }
+
+  /** The egresses once diff is written (a copy: the mirror changes only after the writes). */
+  private Map<Integer, EgressEntry> egressesAfter(DataplaneState.Diff diff) {
+    Map<Integer, EgressEntry> out = new HashMap<>(installed.egresses());
+    diff.egresses().deletes().forEach(out::remove);
+    out.putAll(diff.egresses().upserts());
+    return out;
   }
 
   @Override
@@ -347,8 +402,10 @@ public final class EbpfNodeDataplane implements NodeDataplane {
             Set.of(),
             installed.guard(),
             installed.excluded());
+    // the mirror no longer is what the applied program wants: the next apply diffs it whole
+    appliedProgram = null;
     try {
-      write(DataplaneState.diff(installed, desired), desired, appliedGeneration);
+      write(DataplaneState.diff(installed, desired), desired.egresses(), appliedGeneration);
       installed = desired;
     } catch (RuntimeException e) {
       installed = readInstalled();
@@ -364,7 +421,8 @@ public final class EbpfNodeDataplane implements NodeDataplane {
    * anything else and removed after everything else: an in-cluster destination is never steered by
    * a route written a moment before its exclusion.
    */
-  private ApplyResult write(DataplaneState.Diff diff, DataplaneState desired, long generation) {
+  private ApplyResult write(
+      DataplaneState.Diff diff, Map<Integer, EgressEntry> egresses, long generation) {
     int uplink = Rtnetlink.link(settings.uplink()).index();
     int addresses = 0;
     for (Integer ip : diff.floatingIPs().upserts().keySet()) {
@@ -406,7 +464,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     }
     writes += MapCodec.writeEgresses(bpf.egresses(), diff.egresses().upserts());
     // before any source or route steers to a gateway, the gateway's MAC must be known
-    resolveGateways(uplink, desired, NEIGHBOR_WAIT);
+    resolveGateways(uplink, egresses, NEIGHBOR_WAIT);
     writes += MapCodec.writeRoutes(bpf.routes(), diff.routes().upserts());
     writes += MapCodec.writeSources(bpf.sources(), diff.sources().upserts());
     if (!sourcesFirst) {
@@ -569,9 +627,10 @@ public final class EbpfNodeDataplane implements NodeDataplane {
    * STALE ones and those unconfirmed for {@link #GATEWAY_REPROBE_AFTER} re-probed, since egw_steer
    * writes the MAC itself and no packet ever makes the kernel check it.
    */
-  private void resolveGateways(int uplink, DataplaneState state, java.time.Duration wait) {
+  private void resolveGateways(
+      int uplink, Map<Integer, EgressEntry> egresses, java.time.Duration wait) {
     Set<Integer> gateways = new TreeSet<>();
-    for (EgressEntry e : state.egresses().values()) {
+    for (EgressEntry e : egresses.values()) {
       if (e.gatewayIp() != 0 && e.gatewayIp() != nodeIp) {
         gateways.add(e.gatewayIp()); // each gateway once, however many egresses it holds
       }
@@ -627,7 +686,9 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     try {
       if (installed != null) {
         resolveGateways(
-            Rtnetlink.link(settings.uplink()).index(), installed, java.time.Duration.ZERO);
+            Rtnetlink.link(settings.uplink()).index(),
+            installed.egresses(),
+            java.time.Duration.ZERO);
       }
     } catch (DataplaneException e) {
       LOG.warn("gateway neighbours not refreshed: " + e.getMessage());
@@ -781,6 +842,15 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   @Override
   public String applyError() {
     return applyError;
+  }
+
+  /** Locked memory the kernel charges per BPF map, by map name (benchmarks, diagnostics). */
+  public Map<String, Long> memlockBytes() {
+    Map<String, Long> out = new java.util.LinkedHashMap<>();
+    for (io.egressgw.dataplane.BpfMap m : bpf.maps()) {
+      out.put(m.name(), m.memlockBytes());
+    }
+    return out;
   }
 
   /** The installed state as last written or read back (for tests and diagnostics). */

@@ -2,6 +2,7 @@ package io.egressgw.agent;
 
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport.PolicyCounters;
+import io.egressgw.program.ProgramDelta;
 import java.util.List;
 import java.util.Map;
 
@@ -16,6 +17,15 @@ public interface NodeDataplane extends AutoCloseable {
    * nothing is reported as applied and the next apply starts from what the kernel really holds.
    */
   ApplyResult apply(NodeProgram program);
+
+  /**
+   * As {@link #apply(NodeProgram)}, told what changed: {@code delta} turns the program applied last
+   * into program (null when unknown). An implementation may use it to write only what changed; one
+   * that does must ignore a delta whose base is not the program it applied last.
+   */
+  default ApplyResult apply(NodeProgram program, ProgramDelta delta) {
+    return apply(program);
+  }
 
   /**
    * Gives up every floating IP (address and SNAT element) and changes nothing else: sources,

@@ -79,6 +79,24 @@ public final class BpfMap {
         NativeLibraries.libbpf().bpf_map_update_elem(fd, key, value, 0), "update of " + name);
   }
 
+  /**
+   * Bytes of locked memory the kernel charges for this map ({@code memlock} in the fd's fdinfo), or
+   * -1 when the kernel does not say.
+   */
+  public long memlockBytes() {
+    try {
+      for (String line :
+          java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/fdinfo/" + fd))) {
+        if (line.startsWith("memlock:")) {
+          return Long.parseLong(line.substring("memlock:".length()).trim());
+        }
+      }
+    } catch (java.io.IOException | NumberFormatException e) {
+      return -1;
+    }
+    return -1;
+  }
+
   /** Packed entries as returned by {@link #dump}. */
   @SuppressWarnings("ArrayRecordComponent") // packed buffers for one pass, never compared
   public record Entries(int count, byte[] keys, byte[] values) {}

@@ -221,6 +221,12 @@ public final class DataplaneObject implements AutoCloseable {
     return yields;
   }
 
+  /** Every map of the object, in a fixed order. */
+  public java.util.List<BpfMap> maps() {
+    return java.util.List.of(
+        sources, routes, egresses, counters, state, guard, excluded, drops, leases, yields);
+  }
+
   public int possibleCpus() {
     return possibleCpus;
   }

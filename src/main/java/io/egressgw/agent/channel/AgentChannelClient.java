@@ -616,6 +616,7 @@ public final class AgentChannelClient {
    */
   private Future<Void> accept(Buffer body, String nonce) {
     NodeProgram program;
+    ProgramDelta received = null;
     try {
       lastProgramBytes = body.length();
       SignedProgram signed = json.readValue(body.getBytes(), SignedProgram.class);
@@ -637,6 +638,7 @@ public final class AgentChannelClient {
                   + (held == null ? "none" : held.generation()));
         }
         program = delta.applyTo(held);
+        received = delta;
         deltasReceived.incrementAndGet();
       } else {
         program = json.treeToValue(tree, NodeProgram.class);
@@ -656,9 +658,10 @@ public final class AgentChannelClient {
       return Future.failedFuture(e);
     }
     NodeProgram verified = program;
+    ProgramDelta verifiedDelta = received;
     return onApplier(
             () -> {
-              applier.apply(verified);
+              applier.apply(verified, verifiedDelta);
               return null;
             })
         .map(

@@ -7,6 +7,7 @@ import io.egressgw.dataplane.CapacityExceededException;
 import io.egressgw.net.Ipv4;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport;
+import io.egressgw.program.ProgramDelta;
 import io.egressgw.role.ProcessRole;
 import io.quarkus.arc.lookup.LookupIfProperty;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -85,13 +86,18 @@ public final class DataplaneProgramApplier implements ProgramApplier {
 
   @Override
   public void apply(NodeProgram program) {
+    apply(program, null);
+  }
+
+  @Override
+  public void apply(NodeProgram program, ProgramDelta delta) {
     // a program over capacity stays over capacity: the same generation is not tried again (no
     // dump, no writes, no log line per retry) until the controller sends a new one
     if (program.generation() == overCapacityGeneration && overCapacity != null) {
       throw overCapacity;
     }
     try {
-      dataplane.apply(program);
+      dataplane.apply(program, delta);
     } catch (CapacityExceededException e) {
       overCapacityGeneration = program.generation();
       overCapacity = e;

@@ -2,6 +2,7 @@ package io.egressgw.agent.channel;
 
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport;
+import io.egressgw.program.ProgramDelta;
 import java.util.List;
 import java.util.Map;
 
@@ -13,6 +14,14 @@ import java.util.Map;
 public interface ProgramApplier {
   /** Makes the node's dataplane match {@code program}; idempotent. Throws when it could not. */
   void apply(NodeProgram program);
+
+  /**
+   * As {@link #apply(NodeProgram)}, with the delta the program was made from (it turns the program
+   * applied last into this one), so that the dataplane can write only what changed.
+   */
+  default void apply(NodeProgram program, ProgramDelta delta) {
+    apply(program);
+  }
 
   /** Generation of the last program fully applied; 0 when none since this process started. */
   long appliedGeneration();

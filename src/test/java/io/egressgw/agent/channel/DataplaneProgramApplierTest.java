@@ -8,6 +8,7 @@ import io.egressgw.agent.NodeDataplane;
 import io.egressgw.dataplane.CapacityExceededException;
 import io.egressgw.program.NodeProgram;
 import io.egressgw.program.NodeReport.PolicyCounters;
+import io.egressgw.program.ProgramDelta;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,13 @@ class DataplaneProgramApplierTest {
     int applies;
     String error;
     long applied;
+    ProgramDelta lastDelta;
+
+    @Override
+    public ApplyResult apply(NodeProgram program, ProgramDelta delta) {
+      lastDelta = delta;
+      return apply(program);
+    }
 
     @Override
     public ApplyResult apply(NodeProgram program) {
@@ -105,5 +113,20 @@ class DataplaneProgramApplierTest {
     applier.apply(program(3, 1));
     assertEquals(3, dataplane.applies);
     assertEquals(null, dataplane.report("n1", "a").applyError());
+  }
+
+  @Test
+  void theDeltaAProgramWasMadeFromReachesTheDataplane() {
+    SmallDataplane dataplane = new SmallDataplane();
+    DataplaneProgramApplier applier = new DataplaneProgramApplier(dataplane, "n1");
+    NodeProgram base = program(1, 0);
+    NodeProgram next = program(2, 1);
+    ProgramDelta delta = ProgramDelta.between(base, next);
+    applier.apply(base);
+
+    applier.apply(next, delta);
+
+    assertEquals(delta, dataplane.lastDelta);
+    assertEquals(2, applier.appliedGeneration());
   }
 }
