@@ -23,12 +23,12 @@ class ConnectionContinuityWithoutReplicationE2E extends ConnectionContinuityE2E 
   @Order(1)
   void flowsSurviveTheHoldersDeath() throws Exception {
     String holder = lab.floatingIPs().get(IP);
-    Run run = startFlows(holder);
+    LabConnections run = startFlows(holder);
     settle();
 
     Lab.Failover f = lab.failAndMeasure(holder);
 
-    Outcome o = finish(run);
+    Outcome o = run.finish();
     long broken = o.broken(IP).size();
     System.out.printf(
         "CONTINUITY without replication, death of %s (recovery %s): %d of %d flows broken; %s%n",
