@@ -12,7 +12,8 @@
  *                 and drops other pods' traffic to guarded destinations (never forwarded masqueraded).
  * On the uplink both directions also enforce floating IP ownership (lib/lease.h): ARP for, traffic
  * to and traffic from a floating IP whose lease lapsed is dropped, and another host's ARP claim of
- * one of this node's floating IPs makes this node yield it.
+ * one of this node's floating IPs makes this node yield it (no more ARP for it nor traffic to it;
+ * what it SNATs still leaves until the lease runs out).
  * Pass-through verdict is TC_ACT_UNSPEC so that other tc filters on the same hook still run.
  */
 #include <linux/bpf.h>
@@ -65,18 +66,25 @@ int egw_steer(struct __sk_buff *skb)
 	struct bpf_fib_lookup fib = {};
 	struct egw_egress *egress;
 	struct egw_arp arp;
-	__u32 saddr, daddr, id;
+	__u32 saddr = 0, daddr = 0, id;
 	int rc;
 
-	/* a floating IP whose lease lapsed: neither announced nor answered for, nor sent from */
+	/* a floating IP whose lease lapsed or that another host claimed: not announced nor answered
+	 * for; one whose lease lapsed: not sent from either (a yielded one still is, until its lease
+	 * runs out: the flows other nodes steer here until their next program) */
 	if (egw_arp_of(skb, &arp) == 0)
-		return egw_lease_state(arp.spa) == EGW_LEASE_LAPSED ? egw_drop(skb, EGW_DROP_LEASE)
-								    : TC_ACT_UNSPEC;
+		return egw_lease_silent(arp.spa) ? egw_drop(skb, EGW_DROP_LEASE) : TC_ACT_UNSPEC;
 	if (egw_ipv4_addrs(skb, &saddr, &daddr) == 0 && egw_lease_state(saddr) == EGW_LEASE_LAPSED)
 		return egw_drop(skb, EGW_DROP_LEASE);
 	id = EGW_MARK_ID_OF(skb->mark);
 	if ((skb->mark & EGW_MARK_MASK) == EGW_MARK_SNAT) {
-		/* leaves here, SNATed to the floating IP by nftables */
+		/* leaves here, SNATed to the floating IP by nftables; unless conntrack did not NAT it:
+		 * a packet conntrack finds INVALID (say the ACK of data that reached the pod through
+		 * another node, the new holder in a hand-over) passes the NAT hooks untouched and would
+		 * leave with the pod's own address. Fail closed: what is marked for SNAT leaves from one
+		 * of this node's floating IPs or not at all. */
+		if (egw_lease_state(saddr) == EGW_LEASE_NONE)
+			return egw_drop(skb, EGW_DROP_NOT_OURS);
 		egw_count(skb, id);
 		return TC_ACT_UNSPEC;
 	}
@@ -126,14 +134,14 @@ int egw_gateway(struct __sk_buff *skb)
 		/* the new holder's announcement: this node gives the IP up at once */
 		if (egw_claimed(&arp))
 			return egw_drop(skb, EGW_DROP_CLAIMED);
-		/* not ours any more (lapsed): the kernel must not answer */
-		if (egw_lease_state(arp.tpa) == EGW_LEASE_LAPSED)
+		/* not ours any more (lapsed, yielded): the kernel must not answer */
+		if (egw_lease_silent(arp.tpa))
 			return egw_drop(skb, EGW_DROP_LEASE);
 		return TC_ACT_UNSPEC;
 	}
 	if (egw_ipv4_addrs(skb, &saddr, &daddr) < 0)
 		return TC_ACT_UNSPEC;
-	if (egw_lease_state(daddr) == EGW_LEASE_LAPSED)
+	if (egw_lease_silent(daddr))
 		return egw_drop(skb, EGW_DROP_LEASE);
 	/* traffic steered here for an egress this node holds: SNAT it */
 	if (egw_classify_addrs(saddr, daddr, egw_node_ip, &id, 0) == EGW_LOCAL) {

@@ -71,7 +71,8 @@
 #define EGW_DROP_CLAIMED 5
 /* egw_gateway: a pod's packet to a guarded destination reached this node, which does not SNAT it
  * (its sender's program is older or newer than this node's); forwarding would masquerade it with
- * this node's address */
+ * this node's address. egw_steer: a packet marked for SNAT here that conntrack did not NAT (it
+ * found it INVALID) would leave with the pod's own address. */
 #define EGW_DROP_NOT_OURS 6
 #define EGW_DROP_REASONS 7
 

@@ -4,7 +4,11 @@
  * sends traffic from a floating IP only while its lease (egw_leases, renewed by the live agent) runs
  * and no other host has claimed the IP since the agent took it (egw_yields). A dead or paused agent's
  * node therefore falls silent for its floating IPs once the lease runs out, and a node that sees the
- * new holder's gratuitous ARP yields at once.
+ * new holder's gratuitous ARP yields at once: it stops answering ARP for the IP and accepting traffic
+ * to it. Until its lease runs out it still sends what it SNATs to the IP: in a planned hand-over the
+ * other nodes steer to it until their next program (one rollout step after the new holder took the
+ * IP), and the new holder, which holds the replicated conntrack entries, gets the answers. Dropping
+ * those packets cost every flow a TCP retransmission timeout (the 230-280 ms stall of issue 13).
  */
 #ifndef EGW_LIB_LEASE_H
 #define EGW_LIB_LEASE_H
@@ -18,6 +22,7 @@
 #define EGW_LEASE_NONE 0 /* not a floating IP of this node: not our business */
 #define EGW_LEASE_LIVE 1 /* this node owns the IP now */
 #define EGW_LEASE_LAPSED 2 /* this node holds the IP but must not use it: drop */
+#define EGW_LEASE_YIELDED 3 /* another host claimed it, the lease still runs: send only */
 
 #ifndef ETH_P_ARP
 #define ETH_P_ARP 0x0806
@@ -38,7 +43,8 @@ struct egw_arp {
 
 /*
  * egw_lease_state: whether this node may use floating IP ip (network order) now.
- * Returns EGW_LEASE_NONE, EGW_LEASE_LIVE or EGW_LEASE_LAPSED.
+ * Returns EGW_LEASE_NONE, EGW_LEASE_LIVE, EGW_LEASE_LAPSED or EGW_LEASE_YIELDED (claimed by another
+ * host while the lease still runs).
  */
 static __always_inline int egw_lease_state(__u32 ip)
 {
@@ -51,8 +57,16 @@ static __always_inline int egw_lease_state(__u32 ip)
 		return EGW_LEASE_LAPSED;
 	yield = bpf_map_lookup_elem(&EGW_MAP_YIELDS, &ip);
 	if (yield && yield->at_ns >= lease->taken_ns)
-		return EGW_LEASE_LAPSED;
+		return EGW_LEASE_YIELDED;
 	return EGW_LEASE_LIVE;
+}
+
+/* egw_lease_silent: this node must neither answer ARP for ip nor accept traffic to it. */
+static __always_inline int egw_lease_silent(__u32 ip)
+{
+	int state = egw_lease_state(ip);
+
+	return state == EGW_LEASE_LAPSED || state == EGW_LEASE_YIELDED;
 }
 
 /*

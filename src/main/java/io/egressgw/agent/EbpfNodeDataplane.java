@@ -74,6 +74,12 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   private final Set<Integer> leased = new TreeSet<>();
   private final ScheduledExecutorService leaseTimer;
 
+  /** Relaxes conntrack's window checks of a yielded IP's flows, off the lease timer's thread. */
+  private final java.util.concurrent.ExecutorService yieldWorker;
+
+  /** Per claimed IP, the claim (its time) whose flows were relaxed already; under leaseLock. */
+  private final Map<Integer, Long> handledClaims = new HashMap<>();
+
   private EbpfNodeDataplane(DataplaneSetup settings) {
     this.settings = settings;
     Rtnetlink.Link uplink = Rtnetlink.link(settings.uplink());
@@ -107,6 +113,13 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       throw e;
     }
     long period = Math.max(1_000_000L, leaseNanos / 5);
+    this.yieldWorker =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "egw-yield");
+              t.setDaemon(true);
+              return t;
+            });
     this.leaseTimer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -143,17 +156,72 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     }
   }
 
-  /** Extends the live leases (never a lapsed or yielded one); runs every fifth of the lease. */
+  /**
+   * How long after another host's claim this node may still send what it SNATs to a yielded IP that
+   * its program still gives it: a planned hand-over's rollout step (the new holder took the IP; the
+   * other nodes steer to it only with their next program), with room for a loaded node. Bounded, so
+   * that a holder cut off from the controller stops within it.
+   */
+  static final long YIELDED_SEND_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  /**
+   * Extends the live leases (never a lapsed one) and, within {@link #YIELDED_SEND_GRACE_NANOS} of
+   * the claim, the yielded ones this node's program still lists; runs every fifth of the lease.
+   */
   void renewLeases() {
     try {
       synchronized (leaseLock) {
         long now = System.nanoTime();
         for (int ip : leased) {
-          leases.renew(ip, now, leaseNanos);
+          if (!leases.renew(ip, now, leaseNanos)) {
+            leases.extendYielded(ip, now, leaseNanos, YIELDED_SEND_GRACE_NANOS);
+          }
+        }
+        Set<Integer> fresh = freshClaims(leases.claims(leased));
+        if (!fresh.isEmpty()) {
+          yieldWorker.execute(() -> stopWindowChecks(fresh));
         }
       }
     } catch (RuntimeException e) {
       LOG.warn("lease renewal failed: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The IPs of {@code claims} whose claim is new since the last call (caller holds leaseLock);
+   * forgets IPs no longer claimed.
+   */
+  private Set<Integer> freshClaims(Map<Integer, FloatingIpLeases.Claim> claims) {
+    handledClaims.keySet().retainAll(claims.keySet());
+    Set<Integer> fresh = new TreeSet<>();
+    claims.forEach(
+        (ip, c) -> {
+          Long handled = handledClaims.put(ip, c.atNanos());
+          if (handled == null || handled != c.atNanos()) {
+            fresh.add(ip);
+          }
+        });
+    return fresh;
+  }
+
+  /**
+   * A yielded IP's TCP flows that other nodes still steer here (until their next program) have
+   * their answers pass the new holder; this node's conntrack, which no longer sees them, would find
+   * the flows' next ACKs INVALID, and conntrack does not NAT an INVALID packet (egw_steer drops it
+   * rather than let it leave with the pod's address). "Be liberal" keeps them NATed.
+   */
+  private void stopWindowChecks(Set<Integer> yielded) {
+    try {
+      int n = Conntrack.beLiberal(yielded);
+      LOG.info(
+          "yielded "
+              + yielded.stream().map(Ipv4::format).toList()
+              + ": "
+              + n
+              + " SNATed TCP flows no longer window-checked here, their answers pass the new"
+              + " holder");
+    } catch (RuntimeException e) {
+      LOG.warn("yielded floating IPs: window checks of their flows not relaxed: " + e.getMessage());
     }
   }
 
@@ -862,6 +930,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   public synchronized void close() {
     // leases are no longer renewed: this node's floating IPs fall silent once they run out
     leaseTimer.shutdownNow();
+    yieldWorker.shutdownNow();
     nft.close();
     bpf.close();
   }

@@ -157,6 +157,34 @@ public final class Conntrack {
     return false;
   }
 
+  /**
+   * Stops window checks on every TCP flow SNATed to one of {@code addresses} ("be liberal"): a
+   * holder that yielded an IP still SNATs the flows steered to it while the answers pass the new
+   * holder. Returns how many entries were changed (a flow gone meanwhile is skipped).
+   */
+  public static int beLiberal(Set<Integer> addresses) {
+    int n = 0;
+    for (ConntrackEntry e : snatedTo(addresses)) {
+      if (e.protocol() != ConntrackEntry.TCP) {
+        continue;
+      }
+      try {
+        NetlinkSocket.exchange(
+            NetlinkSocket.NETLINK_NETFILTER,
+            ConntrackMessages.beLiberalRequest(SEQ.getAndIncrement(), e),
+            false,
+            "conntrack update",
+            (type, payload) -> {});
+        n++;
+      } catch (DataplaneException ex) {
+        if (!ex.getMessage().contains("ENOENT")) {
+          throw ex;
+        }
+      }
+    }
+    return n;
+  }
+
   /** Deletes the entry with entry's original tuple (ENOENT when there is none). */
   public static void delete(ConntrackEntry entry) {
     NetlinkSocket.exchange(

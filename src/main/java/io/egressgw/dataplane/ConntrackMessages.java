@@ -315,14 +315,52 @@ public final class ConntrackMessages {
         putU8Attribute(b, CTA_PROTOINFO_TCP_WSCALE_ORIGINAL, e.tcpWscaleOriginal());
         putU8Attribute(b, CTA_PROTOINFO_TCP_WSCALE_REPLY, e.tcpWscaleReply());
       }
-      for (int dir : new int[] {CTA_PROTOINFO_TCP_FLAGS_ORIGINAL, CTA_PROTOINFO_TCP_FLAGS_REPLY}) {
-        // struct nf_ct_tcp_flags { u8 flags; u8 mask; }
-        b.putShort((short) 6).putShort((short) dir);
-        b.put((byte) TCP_FLAG_BE_LIBERAL).put((byte) TCP_FLAG_BE_LIBERAL).putShort((short) 0);
-      }
+      putBeLiberal(b);
       end(b, tcp);
       end(b, info);
     }
+    b.putInt(0, b.position());
+    byte[] out = new byte[b.position()];
+    b.get(0, out);
+    return out;
+  }
+
+  /** "Be liberal" in both directions of a CTA_PROTOINFO_TCP. */
+  private static void putBeLiberal(ByteBuffer b) {
+    for (int dir : new int[] {CTA_PROTOINFO_TCP_FLAGS_ORIGINAL, CTA_PROTOINFO_TCP_FLAGS_REPLY}) {
+      // struct nf_ct_tcp_flags { u8 flags; u8 mask; }
+      b.putShort((short) 6).putShort((short) dir);
+      b.put((byte) TCP_FLAG_BE_LIBERAL).put((byte) TCP_FLAG_BE_LIBERAL).putShort((short) 0);
+    }
+  }
+
+  /**
+   * IPCTNL_MSG_CT_NEW that changes nothing of the existing TCP entry with e's original tuple but
+   * its flags: "be liberal" both ways (no window checks). A yielded holder's flows see their
+   * answers pass another node; without it, conntrack here finds their next ACKs INVALID, and an
+   * INVALID packet is not NATed.
+   */
+  static byte[] beLiberalRequest(int seq, ConntrackEntry e) {
+    ByteBuffer b = ByteBuffer.allocate(128).order(ByteOrder.nativeOrder());
+    b.putInt(0);
+    b.putShort((short) (NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_NEW));
+    b.putShort((short) (NLM_F_REQUEST | ACK));
+    b.putInt(seq);
+    b.putInt(0);
+    b.put((byte) AF_INET).put((byte) 0).putShort((short) 0);
+    tuple(
+        b,
+        CTA_TUPLE_ORIG,
+        e.protocol(),
+        e.source(),
+        e.destination(),
+        e.sourcePort(),
+        e.destinationPort());
+    int info = begin(b, CTA_PROTOINFO);
+    int tcp = begin(b, CTA_PROTOINFO_TCP);
+    putBeLiberal(b);
+    end(b, tcp);
+    end(b, info);
     b.putInt(0, b.position());
     byte[] out = new byte[b.position()];
     b.get(0, out);

@@ -12,8 +12,9 @@ import java.util.Optional;
 /**
  * This node's leases on its floating IPs: the egw_leases map (written here only) and the claims by
  * other hosts the BPF programs record in egw_yields (read here, cleared on release). The BPF
- * programs answer ARP for, accept traffic to and send traffic from a floating IP only while its
- * lease is {@link State#LIVE} (see src/native-ebpf/lib/lease.h).
+ * programs answer ARP for and accept traffic to a floating IP only while its lease is {@link
+ * State#LIVE}, and send traffic from it while it is live or {@link State#YIELDED} with its deadline
+ * still ahead (see src/native-ebpf/lib/lease.h).
  *
  * <p>Times are {@link System#nanoTime()}, which on Linux is CLOCK_MONOTONIC, the clock of the BPF
  * helper bpf_ktime_get_ns(); callers pass them in. Not thread-safe: the caller serialises.
@@ -27,7 +28,11 @@ public final class FloatingIpLeases {
     LIVE,
     /** The lease ran out (a dead or paused agent): silent until taken again. */
     LAPSED,
-    /** Another host claimed the IP since it was taken: silent until taken again. */
+    /**
+     * Another host claimed the IP since it was taken: no ARP for it and no traffic to it until
+     * taken again; what this node SNATs to it still leaves until the lease's deadline (never
+     * renewed), the flows other nodes steer here until their next program.
+     */
     YIELDED
   }
 
@@ -64,6 +69,33 @@ public final class FloatingIpLeases {
       return false;
     }
     leases.update(key(ip), lease(now + durationNanos, getU64(v, 0, LEASE.takenNs)));
+    return true;
+  }
+
+  /**
+   * Extends a yielded lease that still runs to {@code now + duration}, but never past {@code grace}
+   * after the claim: a yielded IP stays silent (no ARP, no traffic to it), while what this node
+   * SNATs to it still leaves, for the flows other nodes steer here until their next program (a
+   * planned hand-over's rollout step, longer than a lease on a loaded node). A lapsed lease is not
+   * revived (a paused agent that wakes up), nor one this node holds without a claim. Returns true
+   * when extended.
+   */
+  public boolean extendYielded(int ip, long now, long durationNanos, long graceNanos) {
+    byte[] v = leases.lookup(key(ip));
+    if (v == null) {
+      return false;
+    }
+    long taken = getU64(v, 0, LEASE.takenNs);
+    long deadline = getU64(v, 0, LEASE.deadlineNs);
+    Optional<Claim> c = claim(ip);
+    if (c.isEmpty() || c.get().atNanos() < taken || deadline <= now) {
+      return false;
+    }
+    long until = Math.min(now + durationNanos, c.get().atNanos() + graceNanos);
+    if (until <= deadline) {
+      return false;
+    }
+    leases.update(key(ip), lease(until, taken));
     return true;
   }
 

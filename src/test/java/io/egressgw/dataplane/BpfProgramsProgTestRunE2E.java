@@ -270,12 +270,13 @@ class BpfProgramsProgTestRunE2E {
             TC_ACT_UNSPEC,
             0),
         tcp(
-            "steer: SNAT-here mark: untouched",
+            "steer: SNAT-here mark but still the pod's source (conntrack did not NAT it, an"
+                + " INVALID packet): drop, never leaves with the pod's address",
             PROG_STEER,
             "10.244.1.4",
             "203.0.113.10",
             mark(MARK_SNAT, 8),
-            TC_ACT_UNSPEC,
+            TC_ACT_SHOT,
             mark(MARK_SNAT, 8)),
         tcp(
             "gateway: remote pod, egress held here: SNAT here",
@@ -376,7 +377,19 @@ class BpfProgramsProgTestRunE2E {
         i++) { // one run each: in a repeated run the skb keeps its new "steered" mark
       ProgTestRun.run(bpf.programFd(PROG_STEER), packet, mark(MARK_STEER, 7), 1);
     }
-    ProgTestRun.run(bpf.programFd(PROG_STEER), packet, mark(MARK_SNAT, 8), 5);
+    // what leaves SNATed has the floating IP (held here) as its source
+    FloatingIpLeases leases = new FloatingIpLeases(bpf.leases(), bpf.yields());
+    int fip = Ipv4.parseOrThrow("10.77.0.101");
+    leases.take(fip, System.nanoTime(), java.util.concurrent.TimeUnit.HOURS.toNanos(1));
+    try {
+      ProgTestRun.run(
+          bpf.programFd(PROG_STEER),
+          ProgTestRun.tcpPacket("10.77.0.101", "203.0.113.10"),
+          mark(MARK_SNAT, 8),
+          5);
+    } finally {
+      leases.remove(fip);
+    }
 
     assertEquals(10, counters(7).packets() - steered.packets());
     assertEquals(10L * packet.length, counters(7).bytes() - steered.bytes());
@@ -416,6 +429,129 @@ class BpfProgramsProgTestRunE2E {
 
     assertEquals(5, drops(DROP_NO_EGRESS).packets() - noEgress.packets(), "no egress");
     assertEquals(guard, drops(DROP_GUARD), "not guard drops");
+  }
+
+  /**
+   * Floating IP ownership in the uplink programs (lib/lease.h): a live lease answers, accepts and
+   * sends; a lapsed one does none of it; a yielded one (another host announced the IP) neither
+   * answers ARP nor accepts traffic, but still sends what it SNATs until its lease runs out, so
+   * that the flows other nodes steer to it until their next program (a planned hand-over's rollout
+   * step) are not dropped.
+   */
+  @Test
+  void aYieldedHolderStopsAnsweringAndAcceptingButStillSendsUntilItsLeaseRunsOut() {
+    FloatingIpLeases leases = new FloatingIpLeases(bpf.leases(), bpf.yields());
+    long now = System.nanoTime();
+    long hour = java.util.concurrent.TimeUnit.HOURS.toNanos(1);
+    String live = "10.77.0.110";
+    String lapsed = "10.77.0.111";
+    String yielded = "10.77.0.112";
+    leases.take(Ipv4.parseOrThrow(live), now, hour);
+    leases.lapse(Ipv4.parseOrThrow(lapsed));
+    leases.take(Ipv4.parseOrThrow(yielded), now, hour);
+    try {
+      // another host's gratuitous ARP for the yielded IP, seen by the gateway program
+      assertEquals(
+          TC_ACT_SHOT,
+          ProgTestRun.run(bpf.programFd(PROG_GATEWAY), arp(yielded, yielded), 0, 1).retval(),
+          "the claim is recorded and kept from the kernel");
+      assertEquals(
+          FloatingIpLeases.State.YIELDED,
+          leases.state(Ipv4.parseOrThrow(yielded), System.nanoTime()));
+
+      for (String ip : List.of(live, lapsed, yielded)) {
+        boolean owns = ip.equals(live);
+        boolean sends = !ip.equals(lapsed);
+        assertEquals(
+            owns ? TC_ACT_UNSPEC : TC_ACT_SHOT,
+            ProgTestRun.run(bpf.programFd(PROG_GATEWAY), arp("198.51.100.7", ip), 0, 1).retval(),
+            ip + ": an ARP request for it reaches the kernel only while the lease is live");
+        assertEquals(
+            owns ? TC_ACT_UNSPEC : TC_ACT_SHOT,
+            ProgTestRun.run(bpf.programFd(PROG_STEER), arp(ip, "198.51.100.7"), 0, 1).retval(),
+            ip + ": the kernel's ARP from it leaves only while the lease is live");
+        assertEquals(
+            owns ? TC_ACT_UNSPEC : TC_ACT_SHOT,
+            ProgTestRun.run(
+                    bpf.programFd(PROG_GATEWAY), ProgTestRun.tcpPacket("203.0.113.10", ip), 0, 1)
+                .retval(),
+            ip + ": traffic to it is accepted only while the lease is live");
+        assertEquals(
+            sends ? TC_ACT_UNSPEC : TC_ACT_SHOT,
+            ProgTestRun.run(
+                    bpf.programFd(PROG_STEER),
+                    ProgTestRun.tcpPacket(ip, "203.0.113.10"),
+                    mark(MARK_SNAT, 8),
+                    1)
+                .retval(),
+            ip + ": what is SNATed to it leaves while the lease runs, yielded or not");
+      }
+
+      // once the yielded IP's lease runs out, nothing leaves from it either
+      leases.lapse(Ipv4.parseOrThrow(yielded));
+      assertEquals(
+          TC_ACT_SHOT,
+          ProgTestRun.run(
+                  bpf.programFd(PROG_STEER),
+                  ProgTestRun.tcpPacket(yielded, "203.0.113.10"),
+                  mark(MARK_SNAT, 8),
+                  1)
+              .retval());
+    } finally {
+      for (String ip : List.of(live, lapsed, yielded)) {
+        leases.remove(Ipv4.parseOrThrow(ip));
+      }
+    }
+  }
+
+  /**
+   * The agent extends a yielded lease (so that what it SNATs still leaves during a hand-over's
+   * rollout step) only while it runs, and never past the grace after the claim.
+   */
+  @Test
+  void aYieldedLeaseIsExtendedOnlyWhileItRunsAndWithinTheGraceAfterTheClaim() {
+    FloatingIpLeases leases = new FloatingIpLeases(bpf.leases(), bpf.yields());
+    int ip = Ipv4.parseOrThrow("10.77.0.113");
+    long ms = 1_000_000L;
+    leases.take(ip, System.nanoTime(), 100 * ms);
+    try {
+      assertEquals(
+          false,
+          leases.extendYielded(ip, System.nanoTime(), 100 * ms, 1000 * ms),
+          "a live lease is renewed, not extended as yielded");
+      ProgTestRun.run(
+          bpf.programFd(PROG_GATEWAY), arp("10.77.0.113", "10.77.0.113"), 0, 1); // the claim
+      long claimed = leases.claim(ip).orElseThrow().atNanos();
+
+      assertEquals(true, leases.extendYielded(ip, claimed + 50 * ms, 100 * ms, 1000 * ms));
+      assertEquals(FloatingIpLeases.State.YIELDED, leases.state(ip, claimed + 149 * ms));
+      assertEquals(
+          true,
+          leases.extendYielded(ip, claimed + 120 * ms, 10_000 * ms, 1000 * ms),
+          "extended up to the grace");
+      assertEquals(
+          false,
+          leases.extendYielded(ip, claimed + 900 * ms, 10_000 * ms, 1000 * ms),
+          "never past the grace after the claim");
+      assertEquals(
+          false,
+          leases.extendYielded(ip, claimed + 1001 * ms, 100 * ms, 5000 * ms),
+          "a lease that ran out is not revived");
+    } finally {
+      leases.remove(ip);
+    }
+  }
+
+  /** An Ethernet ARP request from sender address spa asking for tpa. */
+  static byte[] arp(String spa, String tpa) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(60);
+    b.put(new byte[] {-1, -1, -1, -1, -1, -1})
+        .put(new byte[] {2, 0, 0, 0, 0, 9})
+        .putShort((short) 0x0806);
+    b.putShort((short) 1).putShort((short) 0x0800).put((byte) 6).put((byte) 4).putShort((short) 1);
+    b.put(new byte[] {2, 0, 0, 0, 0, 9}).putInt(Ipv4.parseOrThrow(spa));
+    b.put(new byte[6]).putInt(Ipv4.parseOrThrow(tpa));
+    return b.array();
   }
 
   PolicyCounters drops(int reason) {

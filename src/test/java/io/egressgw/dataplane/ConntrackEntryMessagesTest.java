@@ -101,6 +101,43 @@ class ConntrackEntryMessagesTest {
   }
 
   @Test
+  void beLiberalChangesOnlyTheTcpFlagsOfTheEntryWithThatTuple() {
+    ByteBuffer msg =
+        ByteBuffer.wrap(ConntrackMessages.beLiberalRequest(9, ESTABLISHED))
+            .order(ByteOrder.nativeOrder());
+    ByteBuffer attrs = NetlinkMessages.after(NetlinkMessages.after(msg, 16), 4);
+
+    assertThat(msg.getShort(6)).as("REQUEST|ACK, no CREATE").isEqualTo((short) 0x0005);
+    assertThat(ConntrackMessages.attribute(attrs, ConntrackMessages.CTA_TUPLE_ORIG)).isNotNull();
+    for (int none :
+        new int[] {
+          ConntrackMessages.CTA_NAT_SRC,
+          ConntrackMessages.CTA_MARK,
+          ConntrackMessages.CTA_STATUS,
+          ConntrackMessages.CTA_TIMEOUT,
+          ConntrackMessages.CTA_TUPLE_REPLY
+        }) {
+      assertThat(ConntrackMessages.attribute(attrs, none)).as("attribute %d", none).isNull();
+    }
+    ByteBuffer tcp =
+        ConntrackMessages.attribute(
+            ConntrackMessages.attribute(attrs, ConntrackMessages.CTA_PROTOINFO),
+            ConntrackMessages.CTA_PROTOINFO_TCP);
+    assertThat(ConntrackMessages.attribute(tcp, ConntrackMessages.CTA_PROTOINFO_TCP_STATE))
+        .as("the state stays the kernel's")
+        .isNull();
+    for (int dir :
+        new int[] {
+          ConntrackMessages.CTA_PROTOINFO_TCP_FLAGS_ORIGINAL,
+          ConntrackMessages.CTA_PROTOINFO_TCP_FLAGS_REPLY
+        }) {
+      ByteBuffer flags = ConntrackMessages.attribute(tcp, dir);
+      assertThat(flags.get(0)).as("be liberal").isEqualTo((byte) 0x08);
+      assertThat(flags.get(1)).as("mask: no other flag changes").isEqualTo((byte) 0x08);
+    }
+  }
+
+  @Test
   void anUpdateOfAFlowNotYetAnsweredCarriesNoStatus() {
     ConntrackEntry unanswered =
         new ConntrackEntry(
