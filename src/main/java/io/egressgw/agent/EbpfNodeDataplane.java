@@ -485,14 +485,22 @@ public final class EbpfNodeDataplane implements NodeDataplane {
    * Order keeps every intermediate state safe: a floating IP and its SNAT entry exist before any
    * packet is marked for it; a source becomes visible only once its routes and egresses are there;
    * removals go the other way round. Guarded prefixes are added first and removed last (the guard
-   * only ever drops traffic of sources not yet written). Excluded prefixes are added before
-   * anything else and removed after everything else: an in-cluster destination is never steered by
-   * a route written a moment before its exclusion.
+   * only ever drops traffic of sources not yet written). Excluded prefixes are added before any
+   * route or source and removed after everything else: an in-cluster destination is never steered
+   * by a route written a moment before its exclusion. A floating IP taken here is followed at once
+   * by the egresses (nothing slow in between), which keeps the moment short in which this node's
+   * own pods' flows already carry the IP's binding but are still classified for the old gateway.
    */
   private ApplyResult write(
       DataplaneState.Diff diff, Map<Integer, EgressEntry> egresses, long generation) {
     int uplink = Rtnetlink.link(settings.uplink()).index();
     int addresses = 0;
+    // the SNAT elements first: nothing is marked for them before the egresses below say so, and
+    // libnftables takes milliseconds that must not fall between a takeover and its egress
+    List<Integer> snatDeletes = new ArrayList<>(diff.snat().changed());
+    int nftChanges = natTable.update(diff.snat().upserts(), snatDeletes) - snatDeletes.size();
+    Map<Integer, EgressEntry> egressUpserts = new HashMap<>(diff.egresses().upserts());
+    int writes = 0;
     for (Integer ip : diff.floatingIPs().upserts().keySet()) {
       // the IP's replicated flows before its address: an answer must find its entry
       prepareTakeover(ip);
@@ -503,11 +511,23 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       }
       takeFloatingIp(uplink, ip);
       addresses++;
+      // the IP's egresses at once, before the next IP's takeover: from the takeover on, this
+      // node's own pods' flows of the egress carry its SNAT binding, and their packets, still
+      // classified for the old gateway until this write, are dropped (fail closed; a TCP flow
+      // then waits a retransmission timeout)
+      Map<Integer, EgressEntry> ofIp = new HashMap<>();
+      egressUpserts.forEach(
+          (id, e) -> {
+            if (e.egressIp() == ip) {
+              ofIp.put(id, e);
+            }
+          });
+      writes += writeEgresses(ofIp);
+      egressUpserts.keySet().removeAll(ofIp.keySet());
     }
-    List<Integer> snatDeletes = new ArrayList<>(diff.snat().changed());
-    int nftChanges = natTable.update(diff.snat().upserts(), snatDeletes) - snatDeletes.size();
+    writes += writeEgresses(egressUpserts);
 
-    int writes = MapCodec.writeGuard(bpf.excluded(), diff.excluded().upserts().keySet());
+    writes += MapCodec.writeGuard(bpf.excluded(), diff.excluded().upserts().keySet());
     writes += MapCodec.writeGuard(bpf.guard(), diff.guard().upserts().keySet());
     // a map whose new entries would not fit next to the old ones for a moment gets its deletes
     // first (a source or route gone early leaves the packet to the guard or unsteered, as the new
@@ -523,14 +543,6 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     if (routesFirst) {
       writes += MapCodec.deleteRoutes(bpf.routes(), diff.routes().deletes());
     }
-    // a new egress id starts counting from zero
-    for (Integer id : diff.egresses().upserts().keySet()) {
-      if (!installed.egresses().containsKey(id)) {
-        bpf.counters().update(MapCodec.u32(id), new byte[bpf.counters().valueSize()]);
-        writes++;
-      }
-    }
-    writes += MapCodec.writeEgresses(bpf.egresses(), diff.egresses().upserts());
     // before any source or route steers to a gateway, the gateway's MAC must be known
     resolveGateways(uplink, egresses, NEIGHBOR_WAIT);
     writes += MapCodec.writeRoutes(bpf.routes(), diff.routes().upserts());
@@ -558,6 +570,21 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     }
     deleteFlowsOfTheOtherClass(diff.snat());
     return new ApplyResult(generation, writes, nftChanges, addresses, 0);
+  }
+
+  /** Writes egress upserts; a new egress id starts counting from zero. */
+  private int writeEgresses(Map<Integer, EgressEntry> upserts) {
+    if (upserts.isEmpty()) {
+      return 0;
+    }
+    int writes = 0;
+    for (Integer id : upserts.keySet()) {
+      if (!installed.egresses().containsKey(id)) {
+        bpf.counters().update(MapCodec.u32(id), new byte[bpf.counters().valueSize()]);
+        writes++;
+      }
+    }
+    return writes + MapCodec.writeEgresses(bpf.egresses(), upserts);
   }
 
   /**
