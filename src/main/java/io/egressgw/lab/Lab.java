@@ -541,8 +541,8 @@ public final class Lab {
     boolean allKept = true;
     if (open != null) {
       LabFlows.Outcome o = open.finish();
-      allKept = o.broken(LabPlan.FLOATING_IP_1).isEmpty();
-      System.out.println("lab: the failover " + LabConnections.report(o, LabPlan.FLOATING_IP_1));
+      allKept = o.broken(LabPlan.FLOATING_IP_1).isEmpty() && open.leaks().none();
+      System.out.println("lab: the failover " + open.report(o));
     }
     return f.recovery().isPresent() && allKept ? 0 : 1;
   }

@@ -166,6 +166,7 @@ final class LabChaos {
       }
       LabNode target = lab.plan().node(lab.floatingIPs().get(LabPlan.FLOATING_IP_1)).orElseThrow();
       LabConnections open = openConnections(mix, target, cycle);
+      LabLeakWatch leakWatch = LabLeakWatch.start(lab.plan());
       long start = System.nanoTime();
       for (LabFault f : mix) {
         f.inject(lab, target);
@@ -203,6 +204,13 @@ final class LabChaos {
       worst = Math.max(worst, v.worstOutage().toNanos());
       arp += v.arpBreaches();
       source += v.sourceBreaches();
+      // packet-exact: anything that reached the outside host with a pod's own address
+      LabLeakWatch.Seen leaked = leakWatch.seen();
+      if (!leaked.none()) {
+        source++;
+        notes.add("cycle " + cycle + ": left with a pod's address: " + leaked);
+        System.out.println("         left with a pod's address: " + leaked);
+      }
       outage += v.outageBreaches();
       if (!settledAfter) {
         unsettled++;
@@ -213,7 +221,7 @@ final class LabChaos {
         Map<String, String> broken = o.broken(LabPlan.FLOATING_IP_1);
         connections += o.flows().size();
         brokenConnections += broken.size();
-        kept = "; " + LabConnections.report(o, LabPlan.FLOATING_IP_1).replace("\n", "\n         ");
+        kept = "; " + open.report(o).replace("\n", "\n         ");
         if (!o.foreignSources(LabPlan.FLOATING_IP_1).isEmpty()) {
           source++;
           notes.add(

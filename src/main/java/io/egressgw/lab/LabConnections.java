@@ -32,6 +32,8 @@ final class LabConnections {
   private final List<Process> clients;
   private final List<Path> outputs;
   private final int seconds;
+  private final LabLeakWatch leakWatch;
+  private LabLeakWatch.Seen leaks;
 
   private LabConnections(
       Path listenerLog,
@@ -40,7 +42,9 @@ final class LabConnections {
       List<LabPod> pods,
       List<Process> clients,
       List<Path> outputs,
-      int seconds) {
+      int seconds,
+      LabLeakWatch leakWatch) {
+    this.leakWatch = leakWatch;
     this.listenerLog = listenerLog;
     this.linesBefore = linesBefore;
     this.prefix = prefix;
@@ -79,6 +83,7 @@ final class LabConnections {
           "--connections must be at least " + 2 * pods.size() + " (a TCP and a UDP flow per pod)");
     }
     Path log = ensureListener(lab);
+    LabLeakWatch watch = LabLeakWatch.start(lab.plan());
     int before = Files.exists(log) ? Files.readAllLines(log).size() : 0;
     int udp = udpShare(connections, pods.size());
     int tcp = connections - udp;
@@ -106,7 +111,7 @@ final class LabConnections {
               .start());
       outputs.add(out);
     }
-    return new LabConnections(log, before, name + "-", pods, clients, outputs, seconds);
+    return new LabConnections(log, before, name + "-", pods, clients, outputs, seconds, watch);
   }
 
   /** Starts the continuity listener in the outside host's namespace unless it runs. */
@@ -158,8 +163,25 @@ final class LabConnections {
             "the client in " + pod.namespace() + "/" + pod.name() + " failed: " + out, e);
       }
     }
+    leaks = leakWatch.seen();
     return Outcome.of(
         flows, LabFlows.listenerLines(listenerLog, linesBefore), n -> n.startsWith(prefix));
+  }
+
+  /**
+   * The packets that reached the outside host with a pod's own address while the connections ran
+   * (from {@link #open} to {@link #finish}; null before the finish).
+   */
+  LabLeakWatch.Seen leaks() {
+    return leaks;
+  }
+
+  /** {@link #report(Outcome, String)}, and the packets seen outside with a pod's address. */
+  String report(Outcome o) {
+    String r = report(o, LabPlan.FLOATING_IP_1);
+    return leaks == null || leaks.none()
+        ? r + "; no packet left with a pod's address"
+        : r + "; LEFT WITH A POD'S ADDRESS: " + leaks;
   }
 
   /** One line: how many connections the fault kept, and the longest stall. */

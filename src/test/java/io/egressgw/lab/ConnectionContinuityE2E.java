@@ -21,7 +21,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Connections that survive (issue 13), with the real controller and real agents in the lab: long-
  * lived TCP connections and UDP flows from the selected pods on the nodes that do not hold
  * 192.168.1.100 keep their source address and port, see no reset and stall at most briefly across
- * (a) the holder's death (agent killed, link cut) and (b) a cordon of the holder. Replication runs
+ * (a) the holder's death (agent killed, link cut) and (b) a cordon of the holder, and not one
+ * packet reaches the outside host with a pod's own address ({@link LabLeakWatch}). Replication runs
  * through the controller's relay on the authenticated agent channel. {@link
  * ConnectionContinuityWithoutReplicationE2E} runs (a) with replication switched off: there the
  * flows break, which shows the test can fail.
@@ -91,6 +92,9 @@ class ConnectionContinuityE2E {
     Lab.Failover f = lab.failAndMeasure(holder);
 
     Outcome o = run.finish();
+    assertThat(run.leaks().none())
+        .as("packets seen outside with a pod's own address: %s", run.leaks())
+        .isTrue();
     long failover = f.recovery().orElseThrow().toMillis();
     System.out.printf(
         "CONTINUITY death of %s: IP moved to %s, new connections again after %d ms; %s; %s%n",
@@ -112,6 +116,9 @@ class ConnectionContinuityE2E {
     long movedMillis = awaitMovedFrom(holder, t0);
 
     Outcome o = run.finish();
+    assertThat(run.leaks().none())
+        .as("packets seen outside with a pod's own address: %s", run.leaks())
+        .isTrue();
     lab.cordon(holder, false);
     System.out.printf(
         "CONTINUITY cordon of %s: IP moved to %s after %d ms; %s%n",
@@ -133,6 +140,9 @@ class ConnectionContinuityE2E {
     long movedMillis = awaitMovedFrom(holder, t0);
 
     Outcome o = run.finish();
+    assertThat(run.leaks().none())
+        .as("packets seen outside with a pod's own address: %s", run.leaks())
+        .isTrue();
     System.out.printf(
         "CONTINUITY SIGTERM of the agent of %s: IP moved to %s after %d ms; %s%n",
         holder, lab.floatingIPs().get(IP), movedMillis, o.stalls());
