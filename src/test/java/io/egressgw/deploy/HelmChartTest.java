@@ -542,6 +542,17 @@ class HelmChartTest {
                     .isEqualTo("sum by (floating_ip, node) (egressgw_agent_snat_connections)"));
   }
 
+  /** "Rollout latency" is measured (change -> agent acknowledged), not approximated. */
+  @Test
+  void theRolloutLatencyRowShowsTheMeasuredRolloutToEachNode() throws IOException {
+    String dashboard = Files.readString(HelmChart.CHART.resolve("files/egressgw-dashboard.json"));
+
+    assertThat(dashboard)
+        .contains(
+            "histogram_quantile(0.99, sum by (le)"
+                + " (rate(egressgw_program_rollout_seconds_bucket[$__rate_interval])))");
+  }
+
   @Test
   void everyMetricTheAlertsAndTheDashboardUseIsExportedOrListedAsNotExportedYet()
       throws IOException {
