@@ -34,6 +34,8 @@ import java.util.function.LongSupplier;
  *       assignment of its IPs written to status.
  *   <li>{@code egressgw_placement_duration_seconds}: one placement computation.
  *   <li>{@code egressgw_compile_duration_seconds}: one policy compile of every node's program.
+ *   <li>{@code egressgw_program_rollout_seconds}: a node's program changed -> its agent
+ *       acknowledged it ({@link ProgramDistributor#onRolledOut}).
  *   <li>{@code egressgw_guard_drops}: start-up guard drops the agents last reported.
  *   <li>{@code egressgw_floating_ips_unassigned}: floating IPs of all groups with no holder.
  *   <li>{@code egressgw_nodes{state="Up"|"Down"}}: the gateway nodes of all groups (a node a
@@ -66,6 +68,7 @@ public class ControllerMetrics {
   private final Timer reassignment;
   private final Timer placement;
   private final Timer compile;
+  private final Timer rollout;
 
   private volatile LongSupplier guardDrops = () -> 0;
   private volatile boolean leading;
@@ -97,6 +100,11 @@ public class ControllerMetrics {
                 + " status");
     this.placement = timer("egressgw.placement.duration", "One floating IP placement computation");
     this.compile = timer("egressgw.compile.duration", "One policy compile (all nodes)");
+    this.rollout =
+        timer(
+            "egressgw.program.rollout",
+            "A node's program changed to its agent acknowledging it (the earliest unacknowledged"
+                + " change counts; leader only)");
     owned(
         Gauge.builder("egressgw.guard.drops", this, m -> m.guardDrops.getAsLong())
             .description(
@@ -322,6 +330,14 @@ public class ControllerMetrics {
 
   public void compiled(Duration took) {
     compile.record(took);
+  }
+
+  public void rolledOut(Duration took) {
+    rollout.record(took);
+  }
+
+  public Timer rolloutTimer() {
+    return rollout;
   }
 
   public Timer placementTimer() {

@@ -148,6 +148,7 @@ public class ControllerRuntime {
     leadership.onChange(this::leadershipChanged);
     metrics.guardDrops(
         () -> state.liveness().reports().values().stream().mapToLong(NodeReport::guardDrops).sum());
+    state.programs().onRolledOut(nanos -> metrics.rolledOut(Duration.ofNanos(nanos)));
     long every = Math.max(1, livenessConfig.checkInterval().toMillis());
     var unused = ticker.scheduleAtFixedRate(this::tick, every, every, TimeUnit.MILLISECONDS);
     if (electionSettings.enabled()) {

@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 
 /**
  * Per node: the last compiled program, its generation, the waiting long-polls, and what the node's
@@ -19,6 +21,11 @@ import java.util.concurrent.TimeUnit;
  * leader's programs are newer than any an agent applied from the previous leader; should an agent
  * still report a higher generation (clock skew), the current program is renumbered above it, which
  * re-sends the same state (harmless: applying is idempotent).
+ *
+ * <p>It also measures rollouts: from a node's program changing (the earliest change its agent has
+ * not acknowledged yet, so a change superseded before it arrived still counts from its own
+ * publication) to the agent acknowledging the current one ({@link #onRolledOut}). A node whose
+ * agent never acknowledges adds no sample; its lag shows in the generations it is behind.
  */
 public final class ProgramDistributor {
   /** What one node's agent acknowledged. */
@@ -30,6 +37,8 @@ public final class ProgramDistributor {
   private static final class NodeState {
     NodeProgram program;
     Ack ack;
+    boolean unacknowledged; // a change was published that the agent has not acknowledged yet
+    long changedAt; // nanoTime of the earliest such change
     final List<Waiter> waiters = new ArrayList<>();
     final java.util.LinkedHashMap<Long, NodeProgram> recent = new java.util.LinkedHashMap<>();
 
@@ -45,7 +54,26 @@ public final class ProgramDistributor {
   private record Waiter(long after, CompletableFuture<Optional<NodeProgram>> future) {}
 
   private final Map<String, NodeState> nodes = new HashMap<>();
+  private final LongSupplier nanoTime;
+  private volatile LongConsumer rolledOut = nanos -> {};
   private long epoch;
+
+  public ProgramDistributor() {
+    this(System::nanoTime);
+  }
+
+  /** With the monotonic clock rollouts are measured on (tests drive their own). */
+  ProgramDistributor(LongSupplier nanoTime) {
+    this.nanoTime = nanoTime;
+  }
+
+  /**
+   * Called, outside any lock, with the nanoseconds from a node's program changing to its agent
+   * acknowledging it (see the class comment).
+   */
+  public void onRolledOut(LongConsumer listener) {
+    this.rolledOut = listener;
+  }
 
   /** Starts a new leadership: programs are recompiled and numbered from {@code epoch}. */
   public void reset(long epoch) {
@@ -70,6 +98,7 @@ public final class ProgramDistributor {
   public List<String> publish(Map<String, NodeProgram> desired) {
     List<String> changed = new ArrayList<>();
     List<Runnable> wakeUps = new ArrayList<>();
+    long now = nanoTime.getAsLong();
     synchronized (this) {
       desired.forEach(
           (node, program) -> {
@@ -82,6 +111,10 @@ public final class ProgramDistributor {
               base = Math.max(base, s.ack.appliedGeneration());
             }
             s.set(program.withGeneration(base + 1));
+            if (!s.unacknowledged) {
+              s.unacknowledged = true;
+              s.changedAt = now;
+            }
             changed.add(node);
             wake(s, wakeUps);
           });
@@ -134,6 +167,7 @@ public final class ProgramDistributor {
   public long acknowledge(String node, String agentId, long appliedGeneration) {
     List<Runnable> wakeUps = new ArrayList<>();
     long generation;
+    long took = -1;
     synchronized (this) {
       NodeState s = nodes.computeIfAbsent(node, n -> new NodeState());
       // The same agent never un-applies: a lower generation from it is a heartbeat that was built
@@ -145,8 +179,15 @@ public final class ProgramDistributor {
       }
       renumberAbove(s, appliedGeneration, wakeUps);
       generation = s.program == null ? 0 : s.program.generation();
+      if (s.unacknowledged && s.ack.appliedGeneration() == generation) {
+        s.unacknowledged = false;
+        took = Math.max(0, nanoTime.getAsLong() - s.changedAt);
+      }
     }
     wakeUps.forEach(Runnable::run);
+    if (took >= 0) {
+      rolledOut.accept(took);
+    }
     return generation;
   }
 

@@ -12,8 +12,8 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
  * Turns every refusal into application/problem+json: our own {@link ProblemException}s, JAX-RS
- * errors (unknown route 404, wrong method 405, wrong media type 415) and errors of the Kubernetes
- * API that the REST layer did not anticipate.
+ * errors (unknown route 404, wrong method 405, wrong media type 415), errors of the Kubernetes API
+ * that the REST layer did not anticipate (502), and any other failure (500).
  */
 public class ProblemMappers {
   private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
@@ -131,6 +131,24 @@ public class ProblemMappers {
             "Kubernetes API error",
             502,
             "the Kubernetes API could not serve the request: " + e.getMessage(),
+            uri.getPath(),
+            List.of()));
+  }
+
+  /**
+   * Anything no other mapper knows is a fault of this service: 500 in the same shape as every other
+   * error, so that a client parses it like the rest. The cause is logged, never sent (it may name
+   * internals).
+   */
+  @ServerExceptionMapper
+  public Response unexpected(Exception e, UriInfo uri) {
+    LOG.errorf(e, "unexpected failure serving %s", uri.getPath());
+    return render(
+        new Problem(
+            Problem.type("internal-error"),
+            "Internal Server Error",
+            500,
+            "egressgw failed to serve this request; the controller's log has the cause",
             uri.getPath(),
             List.of()));
   }

@@ -15,7 +15,6 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -133,7 +132,8 @@ public class RestAuthorizationFilter {
                   "not-found",
                   "Not Found",
                   "no object can be named like this: " + p.getKey() + " " + problem.get(),
-                  path));
+                  path,
+                  List.of(new Problem.FieldError(p.getKey(), problem.get()))));
         }
       }
     }
@@ -198,18 +198,36 @@ public class RestAuthorizationFilter {
   }
 
   private static Response unauthorized(String path, String detail) {
-    return Response.fromResponse(problem(401, "unauthorized", "Unauthorized", detail, path))
+    return Response.fromResponse(
+            problem(
+                401,
+                "unauthorized",
+                "Unauthorized",
+                detail,
+                path,
+                List.of(new Problem.FieldError(HttpHeaders.AUTHORIZATION, detail))))
         .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
         .build();
   }
 
   static Response problem(int status, String type, String title, String detail, String path) {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("type", Problem.type(type));
-    body.put("title", title);
-    body.put("status", status);
-    body.put("detail", detail);
-    body.put("instance", path);
-    return Response.status(status).type(Problem.MEDIA_TYPE).entity(body).build();
+    return problem(status, type, title, detail, path, List.of());
+  }
+
+  /**
+   * The API's one error shape ({@link Problem}, {@code errors} included), so that a client parses a
+   * refusal here like any other error.
+   */
+  static Response problem(
+      int status,
+      String type,
+      String title,
+      String detail,
+      String path,
+      List<Problem.FieldError> errors) {
+    return Response.status(status)
+        .type(Problem.MEDIA_TYPE)
+        .entity(new Problem(Problem.type(type), title, status, detail, path, errors))
+        .build();
   }
 }

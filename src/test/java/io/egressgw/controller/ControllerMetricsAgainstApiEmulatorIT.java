@@ -152,7 +152,8 @@ class ControllerMetricsAgainstApiEmulatorIT {
             "egressgw_failover_detection_seconds",
             "egressgw_failover_reassignment_seconds",
             "egressgw_placement_duration_seconds",
-            "egressgw_compile_duration_seconds")) {
+            "egressgw_compile_duration_seconds",
+            "egressgw_program_rollout_seconds")) {
       assertTrue(
           scraped.stream().anyMatch(s -> s.name().equals(timer + "_bucket")),
           timer + " has histogram buckets");
@@ -244,6 +245,10 @@ class ControllerMetricsAgainstApiEmulatorIT {
               assertEquals(
                   Optional.of(0.0),
                   value(s, "egressgw_policies", "condition", "Programmed", "status", "False"));
+              // Each agent acknowledged at least its first program and the group's: rollouts.
+              assertTrue(
+                  value(s, "egressgw_program_rollout_seconds_count").orElse(0.0) >= 2,
+                  "egressgw_program_rollout_seconds_count counts the acknowledged rollouts");
             });
 
     // Act: worker1's agent dies.

@@ -33,6 +33,40 @@ class ProgramDistributorTest {
     assertEquals(EPOCH + 2, d.program("w1").orElseThrow().generation());
   }
 
+  /**
+   * Rollout latency: from the earliest change the agent has not acknowledged to its acknowledging
+   * the current program; one sample per rollout, none for a publish that changes nothing.
+   */
+  @Test
+  void aRolloutIsMeasuredFromTheFirstUnacknowledgedChangeToTheAcknowledgementOfTheLast() {
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+    List<Long> samples = new java.util.ArrayList<>();
+    ProgramDistributor d = new ProgramDistributor(now::get);
+    d.onRolledOut(samples::add);
+    d.reset(EPOCH);
+
+    d.publish(Map.of("w1", holding("w1", "192.168.1.100")));
+    long first = d.program("w1").orElseThrow().generation();
+    now.set(100);
+    d.publish(Map.of("w1", holding("w1", "192.168.1.100", "192.168.1.101")));
+    long second = d.program("w1").orElseThrow().generation();
+    now.set(150);
+    d.acknowledge("w1", "agent-1", first); // the superseded program: not rolled out yet
+    assertEquals(List.of(), samples);
+
+    now.set(300);
+    d.acknowledge("w1", "agent-1", second);
+    d.acknowledge("w1", "agent-1", second); // the next heartbeat says it again: no second sample
+    assertEquals(List.of(300L), samples);
+
+    d.publish(Map.of("w1", holding("w1", "192.168.1.100", "192.168.1.101"))); // no change
+    now.set(400);
+    d.publish(Map.of("w1", holding("w1")));
+    now.set(450);
+    d.acknowledgePoll("w1", d.program("w1").orElseThrow().generation());
+    assertEquals(List.of(300L, 50L), samples);
+  }
+
   @Test
   void aWaitingPollIsAnsweredByTheNextPublish() throws Exception {
     ProgramDistributor d = new ProgramDistributor();

@@ -507,6 +507,52 @@ class HelmChartTest {
         .contains("egressgw_agent_policy_bytes_total", "egressgw_agent_policy_packets_total");
   }
 
+  /**
+   * The "floating IP map" maps each IP to its node (not a count per node), and "SNAT pressure"
+   * shows the connections SNATed to each IP, the figure an operator compares with the ~64,000
+   * source ports of one IP.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void theDashboardMapsEachFloatingIpToItsNodeAndShowsSnatConnectionsPerIp() throws IOException {
+    Map<String, Object> dashboard =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readValue(
+                HelmChart.CHART.resolve("files/egressgw-dashboard.json").toFile(), Map.class);
+    Map<String, String> exprByTitle = new java.util.LinkedHashMap<>();
+    for (Map<String, Object> panel : list(dashboard.get("panels"))) {
+      for (Map<String, Object> target : list(panel.getOrDefault("targets", List.of()))) {
+        exprByTitle.merge(
+            (String) panel.get("title"), (String) target.get("expr"), (a, b) -> a + "\n" + b);
+      }
+    }
+
+    assertThat(exprByTitle)
+        .hasEntrySatisfying(
+            "Floating IP map: the node holding each IP",
+            expr ->
+                assertThat(expr)
+                    .contains("by (floating_ip, node)")
+                    .contains("egressgw_agent_snat_connections"));
+    assertThat(exprByTitle)
+        .hasEntrySatisfying(
+            "SNAT connections per floating IP",
+            expr ->
+                assertThat(expr)
+                    .isEqualTo("sum by (floating_ip, node) (egressgw_agent_snat_connections)"));
+  }
+
+  /** "Rollout latency" is measured (change -> agent acknowledged), not approximated. */
+  @Test
+  void theRolloutLatencyRowShowsTheMeasuredRolloutToEachNode() throws IOException {
+    String dashboard = Files.readString(HelmChart.CHART.resolve("files/egressgw-dashboard.json"));
+
+    assertThat(dashboard)
+        .contains(
+            "histogram_quantile(0.99, sum by (le)"
+                + " (rate(egressgw_program_rollout_seconds_bucket[$__rate_interval])))");
+  }
+
   @Test
   void everyMetricTheAlertsAndTheDashboardUseIsExportedOrListedAsNotExportedYet()
       throws IOException {

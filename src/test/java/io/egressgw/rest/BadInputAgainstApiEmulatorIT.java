@@ -451,6 +451,20 @@ class BadInputAgainstApiEmulatorIT {
         .containsExactly("192.168.31.1");
   }
 
+  /** A failure no mapper anticipates (a bug) is 500 in the one error shape, its cause not sent. */
+  @Test
+  void anUnexpectedFailureIs500ProblemJsonWithoutItsInternals() {
+    Response failed = given().get("/test-only/unexpected-failure");
+
+    assertThat(failed.statusCode()).isEqualTo(500);
+    assertThat(failed.contentType()).startsWith("application/problem+json");
+    JsonPath problem = failed.jsonPath();
+    assertThat(problem.getString("type")).isEqualTo("urn:egressgw:problem:internal-error");
+    assertThat(problem.getInt("status")).isEqualTo(500);
+    assertThat(problem.getList("errors")).isEmpty();
+    assertThat(failed.asString()).doesNotContain(FailingTestResource.INTERNALS);
+  }
+
   @Test
   void frameworkRefusalsAreProblemsInOurOwnWordsAnd405SaysWhatIsAllowed() {
     Response notAllowed =

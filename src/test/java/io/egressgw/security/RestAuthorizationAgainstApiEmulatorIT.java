@@ -245,6 +245,51 @@ class RestAuthorizationAgainstApiEmulatorIT {
     assertThat(ACCESS_REVIEWS.get() - accessReviews).isEqualTo(1);
   }
 
+  /**
+   * A refusal by authorisation has the shape of every other error of the API (issue 16): our
+   * problem type, and an {@code errors} list, naming the header or path parameter to fix where
+   * there is one.
+   */
+  @Test
+  void refusalsByAuthorisationHaveTheOneProblemShapeWithErrors() throws Exception {
+    JsonNode noToken = problem(given().when().get(GROUPS).then().statusCode(401));
+    assertThat(noToken.path("type").asText()).isEqualTo("urn:egressgw:problem:unauthorized");
+    assertThat(noToken.path("errors").isArray()).as("errors of %s", noToken).isTrue();
+    assertThat(noToken.at("/errors/0/field").asText()).isEqualTo("Authorization");
+
+    JsonNode badToken =
+        problem(
+            given()
+                .header("Authorization", "Bearer forged")
+                .when()
+                .get(GROUPS)
+                .then()
+                .statusCode(401));
+    assertThat(badToken.at("/errors/0/field").asText()).isEqualTo("Authorization");
+
+    JsonNode forbidden =
+        problem(
+            given()
+                .header("Authorization", "Bearer dave-token")
+                .when()
+                .get(GROUPS)
+                .then()
+                .statusCode(403));
+    assertThat(forbidden.path("type").asText()).isEqualTo("urn:egressgw:problem:forbidden");
+    assertThat(forbidden.path("errors").isArray()).as("errors of %s", forbidden).isTrue();
+
+    JsonNode badName =
+        problem(
+            given().when().get("/v1/namespaces/Not_A_Name/gateway-groups").then().statusCode(404));
+    assertThat(badName.path("type").asText()).isEqualTo("urn:egressgw:problem:not-found");
+    assertThat(badName.at("/errors/0/field").asText()).isEqualTo("namespace");
+  }
+
+  private static JsonNode problem(io.restassured.response.ValidatableResponse response)
+      throws Exception {
+    return JSON.readTree(response.contentType("application/problem+json").extract().asString());
+  }
+
   /** A watch is authorised like a list: no token 401, a user who may not list 403, both typed. */
   @Test
   void aWatchNeedsATokenAndTheRightToList() {
