@@ -472,6 +472,7 @@ public final class ConntrackReplication implements AutoCloseable {
     int n = 0;
     int replaced = 0;
     List<String> failures = new ArrayList<>();
+    List<ConntrackEntry> taken = new ArrayList<>();
     // a copy: batches of the old primary may still arrive meanwhile (a dump would clear the map)
     for (ConntrackEntry e : List.copyOf(cache.values())) {
       ConntrackEntry copy = present.get(e.key());
@@ -483,14 +484,24 @@ public final class ConntrackReplication implements AutoCloseable {
         }
         continue;
       }
-      String failure;
       try {
         if (table.create(e)) {
           n++;
-          continue;
+        } else {
+          taken.add(e);
         }
-        // the tuple is taken by an entry not SNATed to this IP: this node's own pod's flow,
-        // forwarded to the primary until now, without NAT binding
+      } catch (DataplaneException ex) {
+        installFailures.incrementAndGet();
+        failures.add(ex.getMessage());
+      }
+    }
+    // the tuples taken by entries not SNATed to this IP: this node's own pods' flows, forwarded to
+    // the primary until now, without NAT binding. Replaced last and back to back: from its
+    // replacement until this node's egress says "SNAT here" (right after the announcement), such
+    // a flow's packets are dropped (fail closed), so nothing else runs in between
+    for (ConntrackEntry e : taken) {
+      String failure;
+      try {
         failure = table.replace(e) ? null : "the tuple was taken again three times";
       } catch (DataplaneException ex) {
         failure = ex.getMessage();

@@ -177,6 +177,45 @@ class ConntrackReplicationTest {
   }
 
   @Test
+  void aTakeoverReplacesTheNodesOwnFlowsLastAndBackToBack() {
+    InMemoryConntrackTable table = new InMemoryConntrackTable();
+    Set<Integer> held = new java.util.HashSet<>();
+    ConntrackReplication node = new ConntrackReplication(() -> held, b -> {}, table);
+    node.standbyFor(Set.of(HELD));
+    // two of this node's own pods' forwarded flows among flows of other nodes' pods
+    for (int port : new int[] {1000, 1002}) {
+      table.putOwn(
+          new ConntrackEntry(6, POD, EXT, port, 443, POD, port, 0x8e, 120, 0x1000, 3, 7, 7));
+    }
+    node.accept(
+        new ReplicationBatch(
+            HELD,
+            List.of(
+                flow(1000, HELD, 3), flow(1001, HELD, 3), flow(1002, HELD, 3), flow(1003, HELD, 3)),
+            List.of(),
+            0,
+            true,
+            true));
+    table.calls.clear();
+
+    held.add(HELD);
+    node.takeOver(HELD);
+
+    // from a replacement on, the own pod's packets are dropped until this node's egress says "SNAT
+    // here": nothing else may run between the first replacement and the end of the takeover
+    List<String> firstReplacementOn =
+        table.calls.subList(
+            table.calls.indexOf(
+                table.calls.stream()
+                    .filter(c -> c.startsWith("replace"))
+                    .findFirst()
+                    .orElseThrow()),
+            table.calls.size());
+    assertThat(firstReplacementOn).containsExactlyInAnyOrder("replace 1000", "replace 1002");
+    assertThat(node.replacedEntries()).isEqualTo(2);
+  }
+
+  @Test
   void aFlowThatEndedOnThePrimaryIsDeletedHereEvenWhenItIsTheNodesOwn() {
     InMemoryConntrackTable table = new InMemoryConntrackTable();
     ConntrackReplication node = new ConntrackReplication(Set::of, b -> {}, table);
