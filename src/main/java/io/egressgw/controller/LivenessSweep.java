@@ -79,7 +79,8 @@ public class LivenessSweep {
           new MassFailureGuard(
               settings.maxDownShare(),
               settings.missWindow().minus(settings.interval().dividedBy(2)),
-              settings.massFailureWindow());
+              settings.massFailureWindow(),
+              settings.missWindow());
     }
     return guard;
   }
@@ -90,6 +91,14 @@ public class LivenessSweep {
    */
   Set<String> heldByFreeze() {
     return guard().held();
+  }
+
+  /**
+   * The nodes that went Down together, held one miss window until their failure is confirmed (see
+   * {@link MassFailureGuard}); empty otherwise.
+   */
+  Set<String> heldForConfirmation() {
+    return guard().confirming();
   }
 
   /**
@@ -136,13 +145,30 @@ public class LivenessSweep {
       }
     }
     boolean wasFrozen = guard().frozen();
-    // The guard needs the whole picture only when a node was just declared Down or while frozen:
-    // the copies are O(nodes), and this runs every check-interval.
-    if ((wasFrozen || !newlyDown.isEmpty())
+    Set<String> wasConfirming = guard().confirming();
+    // The guard needs the whole picture only when a node was just declared Down or while it holds
+    // nodes: the copies are O(nodes), and this runs every check-interval.
+    if ((guard().holding() || !newlyDown.isEmpty())
         && guard()
             .evaluate(
                 state.liveness().verdicts(), newlyDown, state.liveness().lastHeartbeats(), now)) {
       changed = true;
+      Set<String> confirming = guard().confirming();
+      if (wasConfirming.isEmpty() && !confirming.isEmpty()) {
+        LOG.warnf(
+            "%s went Down together: their floating IPs stay where they are for %d ms, until"
+                + " their failure is confirmed",
+            confirming, settings.missWindow().toMillis());
+      } else if (!wasConfirming.isEmpty() && confirming.isEmpty() && !guard().frozen()) {
+        Map<String, Boolean> verdicts = state.liveness().verdicts();
+        Set<String> stillDown = new java.util.TreeSet<>(wasConfirming);
+        stillDown.removeIf(n -> !Boolean.FALSE.equals(verdicts.get(n)));
+        Set<String> back = new java.util.TreeSet<>(wasConfirming);
+        back.removeAll(stillDown);
+        LOG.infof(
+            "nodes that went Down together: back Up without a move: %s; failed over now: %s",
+            back, stillDown);
+      }
       boolean frozen = guard().frozen();
       metrics.failoverFrozen(frozen);
       if (frozen && !wasFrozen) {

@@ -25,6 +25,15 @@ import java.util.TreeSet;
  * released. The guard lifts once the held nodes have been at most the share of the population for
  * {@code settle}, and placement then fails over the nodes still Down.
  *
+ * <p>Below the mass-failure threshold, two or more nodes failing at once (declared Down in one
+ * sweep, or declared while another Up node has been silent for {@code silentAfter}) are held for
+ * {@code confirm} first: independent deaths rarely land in one sweep, while a starved machine's or
+ * a paused network's late heartbeats do, and moving an IP to a node that is not its standby (its
+ * holder and standby both "failed") breaks every connection the standby's replicated state would
+ * have saved. Nodes heard again within the window are released with nothing moved; the rest are
+ * failed over when it ends. The cost: a real simultaneous failure of two nodes fails over {@code
+ * confirm} later. A single node's failure is never held.
+ *
  * <p>Times are passed in; the liveness thread is its only caller.
  */
 final class MassFailureGuard {
@@ -34,13 +43,22 @@ final class MassFailureGuard {
   private final double maxDownShare;
   private final Duration silentAfter;
   private final Duration settle;
+  private final Duration confirm;
   private final Set<String> held = new TreeSet<>();
+  private final Set<String> confirming = new TreeSet<>();
   private Instant belowSince;
+  private Instant confirmUntil;
 
   MassFailureGuard(double maxDownShare, Duration silentAfter, Duration settle) {
+    this(maxDownShare, silentAfter, settle, Duration.ZERO);
+  }
+
+  /** {@code confirm}: how long nodes failing together are held first (zero: never). */
+  MassFailureGuard(double maxDownShare, Duration silentAfter, Duration settle, Duration confirm) {
     this.maxDownShare = maxDownShare;
     this.silentAfter = silentAfter;
     this.settle = settle;
+    this.confirm = confirm;
   }
 
   /**
@@ -53,19 +71,69 @@ final class MassFailureGuard {
       Set<String> newlyDown,
       Map<String, Instant> lastHeard,
       Instant now) {
+    boolean changed = evaluateFreeze(verdicts, newlyDown, lastHeard, now);
+    return evaluateConfirmation(verdicts, newlyDown, lastHeard, now) || changed;
+  }
+
+  /** The nodes failing now: those just declared Down and the Up ones silent for silentAfter. */
+  private Set<String> failing(
+      Map<String, Boolean> verdicts,
+      Set<String> newlyDown,
+      Map<String, Instant> lastHeard,
+      Instant now) {
+    Set<String> failing = new HashSet<>(newlyDown);
+    verdicts.forEach(
+        (node, up) -> {
+          Instant last = lastHeard.get(node);
+          if (up && last != null && Duration.between(last, now).compareTo(silentAfter) > 0) {
+            failing.add(node);
+          }
+        });
+    return failing;
+  }
+
+  private boolean evaluateConfirmation(
+      Map<String, Boolean> verdicts,
+      Set<String> newlyDown,
+      Map<String, Instant> lastHeard,
+      Instant now) {
+    if (confirm.isZero() || maxDownShare >= 1.0) {
+      return false;
+    }
+    if (!held.isEmpty()) {
+      // a mass failure after all: the freeze holds them from now on
+      boolean had = !confirming.isEmpty();
+      held.addAll(confirming);
+      confirming.clear();
+      return had;
+    }
+    if (!confirming.isEmpty()) {
+      boolean changed = confirming.removeIf(n -> !Boolean.FALSE.equals(verdicts.get(n)));
+      if (!confirming.isEmpty() && !now.isBefore(confirmUntil)) {
+        confirming.clear();
+        return true;
+      }
+      return confirming.addAll(newlyDown) || changed;
+    }
+    if (newlyDown.isEmpty() || failing(verdicts, newlyDown, lastHeard, now).size() < 2) {
+      return false;
+    }
+    confirming.addAll(newlyDown);
+    confirmUntil = now.plus(confirm);
+    return true;
+  }
+
+  private boolean evaluateFreeze(
+      Map<String, Boolean> verdicts,
+      Set<String> newlyDown,
+      Map<String, Instant> lastHeard,
+      Instant now) {
     int alive = (int) verdicts.values().stream().filter(Boolean::booleanValue).count();
     if (held.isEmpty()) {
       if (newlyDown.isEmpty() || maxDownShare >= 1.0) {
         return false;
       }
-      Set<String> failing = new HashSet<>(newlyDown);
-      verdicts.forEach(
-          (node, up) -> {
-            Instant last = lastHeard.get(node);
-            if (up && last != null && Duration.between(last, now).compareTo(silentAfter) > 0) {
-              failing.add(node);
-            }
-          });
+      Set<String> failing = failing(verdicts, newlyDown, lastHeard, now);
       int population = alive + newlyDown.size();
       if (failing.size() < MIN_FAILING || failing.size() <= maxDownShare * population) {
         return false;
@@ -99,9 +167,23 @@ final class MassFailureGuard {
     return !held.isEmpty();
   }
 
+  /**
+   * The nodes that failed together, held until their failure is confirmed (see the class comment):
+   * Down, but placement moves nothing off them yet. Never frozen ones.
+   */
+  synchronized Set<String> confirming() {
+    return Set.copyOf(confirming);
+  }
+
+  /** Frozen, or nodes held for confirmation: the guard must see every sweep. */
+  synchronized boolean holding() {
+    return !held.isEmpty() || !confirming.isEmpty();
+  }
+
   /** A new leadership starts unfrozen. */
   synchronized void reset() {
     held.clear();
+    confirming.clear();
     belowSince = null;
   }
 }

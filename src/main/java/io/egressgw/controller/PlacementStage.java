@@ -116,7 +116,9 @@ public class PlacementStage {
     List<NetworkGatewayGroup> groups = PlacementInputs.sorted(resources.gatewayGroups().list());
     Map<String, String> refused =
         PlacementInputs.refusedFloatingIPs(groups, cluster.nodes(), state.liveness());
-    Set<String> held = liveness.heldByFreeze();
+    Set<String> frozen = liveness.heldByFreeze();
+    Set<String> held = new java.util.TreeSet<>(frozen);
+    held.addAll(liveness.heldForConfirmation());
     PlacementSnapshot snapshot =
         PlacementInputs.snapshot(
             groups, cluster.nodes(), state.liveness(), now, assignment, standbys, refused, held);
@@ -178,7 +180,7 @@ public class PlacementStage {
               refusedOfGroup,
               nodes,
               PlacementInputs.waitingForReport(g, snapshot),
-              held,
+              frozen,
               now,
               g.getStatus());
       ok &= statuses.write(g, desired);

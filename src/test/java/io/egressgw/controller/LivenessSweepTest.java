@@ -194,6 +194,35 @@ class LivenessSweepTest {
   }
 
   @Test
+  void twoNodesDownTogetherAreHeldOneWindowThenFailedOverIfStillSilent() {
+    heartbeat("w1", "w2", "w3", "w4");
+    run(Duration.ofMillis(200), "w1", "w2", "w3", "w4");
+
+    // w3 and w4 fall silent together (a machine too loaded to send their heartbeats in time)
+    run(Duration.ofMillis(400), "w1", "w2");
+    assertThat(sweep.heldForConfirmation()).containsExactlyInAnyOrder("w3", "w4");
+    assertThat(sweep.heldByFreeze()).as("not a mass failure").isEmpty();
+
+    // still silent a miss window later: released, and placement fails them over
+    run(Duration.ofMillis(300), "w1", "w2");
+    assertThat(sweep.heldForConfirmation()).isEmpty();
+    assertThat(sweep.pendingFailovers()).containsOnlyKeys("w3", "w4");
+  }
+
+  @Test
+  void twoNodesDownTogetherThatAreHeardAgainAreReleasedWithNothingMoved() {
+    heartbeat("w1", "w2", "w3", "w4");
+    run(Duration.ofMillis(200), "w1", "w2", "w3", "w4");
+    run(Duration.ofMillis(400), "w1", "w2");
+    assertThat(sweep.heldForConfirmation()).containsExactlyInAnyOrder("w3", "w4");
+
+    run(Duration.ofMillis(100), "w1", "w2", "w3", "w4");
+
+    assertThat(sweep.heldForConfirmation()).isEmpty();
+    assertThat(down()).isZero();
+  }
+
+  @Test
   void losingEveryNodeAtOnceFreezesFailover() {
     heartbeat("w1", "w2", "w3", "w4");
     run(Duration.ofMillis(200), "w1", "w2", "w3", "w4");

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The mass-failure guard: one failure moves IPs as always; more than half of the Up nodes, and at
  * least three, failing at once (declared Down, or silent for 250 ms when the first is declared)
- * holds them until they return or the share stays low for the settle time.
+ * holds them until they return or the share stays low for the settle time; two or more failing at
+ * once below that share are held for a confirmation window first.
  */
 class MassFailureGuardTest {
   private static final Instant T0 = Instant.parse("2026-11-30T12:00:00Z");
@@ -46,6 +47,73 @@ class MassFailureGuardTest {
 
     assertThat(guard.frozen()).isFalse();
     assertThat(guard.held()).isEmpty();
+  }
+
+  private static final Duration CONFIRM = Duration.ofMillis(300);
+
+  @Test
+  void twoNodesDownTogetherAreHeldForTheConfirmationAndReleasedWithoutAMoveWhenHeardAgain() {
+    MassFailureGuard confirming = new MassFailureGuard(0.5, SILENT, SETTLE, CONFIRM);
+    nodes(4, T0);
+    heard.put("w1", T0.minusMillis(400));
+    heard.put("w2", T0.minusMillis(390));
+    verdicts.put("w1", false);
+    verdicts.put("w2", false);
+
+    assertThat(confirming.evaluate(Map.copyOf(verdicts), Set.of("w1", "w2"), Map.copyOf(heard), T0))
+        .isTrue();
+    assertThat(confirming.confirming()).containsExactlyInAnyOrder("w1", "w2");
+    assertThat(confirming.frozen()).as("not a mass failure").isFalse();
+
+    // their heartbeats were only late (a loaded machine): back 30 ms later, nothing moved
+    verdicts.put("w1", true);
+    verdicts.put("w2", true);
+    assertThat(
+            confirming.evaluate(
+                Map.copyOf(verdicts), Set.of(), Map.copyOf(heard), T0.plusMillis(30)))
+        .isTrue();
+    assertThat(confirming.confirming()).isEmpty();
+    assertThat(confirming.holding()).isFalse();
+  }
+
+  @Test
+  void nodesStillDownWhenTheConfirmationEndsAreFailedOverThen() {
+    MassFailureGuard confirming = new MassFailureGuard(0.5, SILENT, SETTLE, CONFIRM);
+    nodes(4, T0);
+    heard.put("w1", T0.minusMillis(400));
+    heard.put("w2", T0.minusMillis(330));
+    verdicts.put("w1", false);
+
+    confirming.evaluate(Map.copyOf(verdicts), Set.of("w1"), Map.copyOf(heard), T0);
+    assertThat(confirming.confirming()).containsExactly("w1");
+    verdicts.put("w2", false);
+    confirming.evaluate(Map.copyOf(verdicts), Set.of("w2"), Map.copyOf(heard), T0.plusMillis(25));
+    assertThat(confirming.confirming()).containsExactlyInAnyOrder("w1", "w2");
+    assertThat(
+            confirming.evaluate(
+                Map.copyOf(verdicts), Set.of(), Map.copyOf(heard), T0.plusMillis(299)))
+        .isFalse();
+
+    assertThat(
+            confirming.evaluate(
+                Map.copyOf(verdicts), Set.of(), Map.copyOf(heard), T0.plusMillis(300)))
+        .isTrue();
+    assertThat(confirming.confirming()).as("released: placement fails them over").isEmpty();
+    assertThat(confirming.frozen()).isFalse();
+  }
+
+  @Test
+  void aSingleFailureIsNeverHeldForConfirmation() {
+    MassFailureGuard confirming = new MassFailureGuard(0.5, SILENT, SETTLE, CONFIRM);
+    nodes(4, T0);
+    heard.put("w1", T0.minusMillis(400));
+    heard.put("w2", T0.minusMillis(900)); // Down long ago, failed over then
+    verdicts.put("w2", false);
+    verdicts.put("w1", false);
+
+    assertThat(confirming.evaluate(Map.copyOf(verdicts), Set.of("w1"), Map.copyOf(heard), T0))
+        .isFalse();
+    assertThat(confirming.holding()).isFalse();
   }
 
   @Test
