@@ -17,7 +17,10 @@ import java.util.regex.Pattern;
 final class LabLeakWatch {
   static final String TABLE = "egw_leakwatch";
 
-  /** What the watch saw since it was (re)started: packets and their source addresses. */
+  /**
+   * What the watch saw since it was (re)started: packets, and per sender "MAC . pod address .
+   * protocol" (the MAC tells which node let it out).
+   */
   record Seen(long packets, List<String> sources) {
     boolean none() {
       return packets == 0;
@@ -25,7 +28,7 @@ final class LabLeakWatch {
 
     @Override
     public String toString() {
-      return packets + " packet(s) from pod addresses " + sources;
+      return packets + " packet(s), by sender MAC . pod address . protocol: " + sources;
     }
   }
 
@@ -52,12 +55,12 @@ final class LabLeakWatch {
         + TABLE
         + " {\n"
         + "  counter pod_sources {}\n"
-        + "  set sources { type ipv4_addr; size 1024; flags dynamic; }\n"
+        + "  set sources { type ether_addr . ipv4_addr . inet_proto; size 1024; flags dynamic; }\n"
         + "  chain prerouting {\n"
         + "    type filter hook prerouting priority raw; policy accept;\n"
         + "    ip saddr "
         + podCidr
-        + " counter name pod_sources add @sources { ip saddr }\n"
+        + " counter name pod_sources add @sources { ether saddr . ip saddr . meta l4proto }\n"
         + "  }\n"
         + "}\n";
   }
@@ -76,12 +79,12 @@ final class LabLeakWatch {
     }
     long packets = Long.parseLong(m.group(1));
     List<String> sources = new ArrayList<>();
-    int elements = setListing.indexOf("elements");
-    if (elements >= 0) {
-      Matcher a = Pattern.compile("(\\d+\\.\\d+\\.\\d+\\.\\d+)").matcher(setListing);
-      a.region(elements, setListing.length());
-      while (a.find()) {
-        sources.add(a.group(1));
+    Matcher elements = Pattern.compile("elements = \\{([^}]*)\\}").matcher(setListing);
+    if (elements.find()) {
+      for (String e : elements.group(1).split(",")) {
+        if (!e.isBlank()) {
+          sources.add(e.trim().replaceAll("\\s+", " "));
+        }
       }
     }
     return new Seen(packets, sources);
