@@ -2,8 +2,10 @@ package io.egressgw.program;
 
 import java.util.AbstractMap;
 import java.util.AbstractSet;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
@@ -43,11 +45,53 @@ public final class PersistentMap<K, V> extends AbstractMap<K, V> {
     if (map instanceof PersistentMap<?, ?> p) {
       return (PersistentMap<K, V>) p;
     }
-    PersistentMap<K, V> out = empty();
+    // built bottom-up, each node once: a put per entry would copy its path every time
+    List<Leaf> leaves = new ArrayList<>(map.size());
     for (Map.Entry<? extends K, ? extends V> e : map.entrySet()) {
-      out = out.with(e.getKey(), e.getValue());
+      K key = Objects.requireNonNull(e.getKey());
+      leaves.add(new Leaf(hash(key), key, Objects.requireNonNull(e.getValue())));
     }
-    return out;
+    return leaves.isEmpty() ? empty() : new PersistentMap<>(branch(leaves, 0), leaves.size());
+  }
+
+  /** The branch at level {@code shift} over {@code leaves} (distinct keys). */
+  private static Branch branch(List<Leaf> leaves, int shift) {
+    Object[] buckets = new Object[32];
+    int bitmap = 0;
+    for (Leaf l : leaves) {
+      int i = (l.hash >>> shift) & 31;
+      if (buckets[i] == null) {
+        buckets[i] = new ArrayList<Leaf>();
+      }
+      @SuppressWarnings("unchecked")
+      List<Leaf> bucket = (List<Leaf>) buckets[i];
+      bucket.add(l);
+      bitmap |= 1 << i;
+    }
+    Object[] slots = new Object[Integer.bitCount(bitmap)];
+    int k = 0;
+    for (Object b : buckets) {
+      if (b != null) {
+        @SuppressWarnings("unchecked")
+        List<Leaf> bucket = (List<Leaf>) b;
+        slots[k++] = node(bucket, shift + BITS);
+      }
+    }
+    return new Branch(bitmap, slots);
+  }
+
+  /** A leaf, a collision (every hash equal) or a branch at level {@code shift} over leaves. */
+  private static Object node(List<Leaf> leaves, int shift) {
+    if (leaves.size() == 1) {
+      return leaves.get(0);
+    }
+    int hash = leaves.get(0).hash;
+    for (Leaf l : leaves) {
+      if (l.hash != hash) {
+        return branch(leaves, shift);
+      }
+    }
+    return new Collision(hash, leaves.toArray());
   }
 
   /** This map with {@code key} mapped to {@code value}; this map itself when it already was. */

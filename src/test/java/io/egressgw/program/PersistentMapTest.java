@@ -64,6 +64,10 @@ class PersistentMapTest {
       versions.add(map);
       models.add(new HashMap<>(model));
       assertHolds(map, model);
+      assertHolds(PersistentMap.copyOf(model), model);
+      if (versions.size() % 7 == 0) { // go on from a trie built in bulk
+        map = PersistentMap.copyOf(new HashMap<>(model));
+      }
     }
     for (int i = 0; i < versions.size(); i++) {
       assertHolds(versions.get(i), models.get(i));
