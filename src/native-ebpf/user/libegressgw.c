@@ -588,7 +588,19 @@ out:
 
 /* ---- map helpers ---- */
 
-int egw_map_dump(int fd, void *keys, void *values, uint32_t key_size, uint32_t value_size, int max)
+#ifndef ENOTSUPP
+#define ENOTSUPP 524 /* the kernel's "operation not supported" for a map without batch ops */
+#endif
+
+/* Whether err from a batch call with nothing processed means the map type has no batch op. */
+static int egw_batch_unsupported(int err, __u32 processed)
+{
+	return processed == 0 && (err == -EINVAL || err == -ENOTSUPP || err == -EOPNOTSUPP);
+}
+
+/* The dump one element at a time: for a map or kernel without BPF_MAP_LOOKUP_BATCH. */
+static int egw_map_dump_each(int fd, void *keys, void *values, uint32_t key_size,
+			     uint32_t value_size, int max)
 {
 	char prev[64], cur[64];
 	int n = 0, err;
@@ -618,14 +630,34 @@ int egw_map_dump(int fd, void *keys, void *values, uint32_t key_size, uint32_t v
 	return n;
 }
 
-#ifndef ENOTSUPP
-#define ENOTSUPP 524 /* the kernel's "operation not supported" for a map without batch ops */
-#endif
-
-/* Whether err from a batch call with nothing processed means the map type has no batch op. */
-static int egw_batch_unsupported(int err, __u32 processed)
+int egw_map_dump(int fd, void *keys, void *values, uint32_t key_size, uint32_t value_size, int max)
 {
-	return processed == 0 && (err == -EINVAL || err == -ENOTSUPP || err == -EOPNOTSUPP);
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	/* where the next batch starts: a bucket index for hash maps, a key for the others */
+	char in[64], out[64];
+	void *inp = NULL;
+	int n = 0, err;
+
+	if (key_size > sizeof(out))
+		return -EINVAL;
+	while (n < max) {
+		__u32 count = max - n;
+
+		err = bpf_map_lookup_batch(fd, inp, out, (char *)keys + (size_t)n * key_size,
+					   (char *)values + (size_t)n * value_size, &count, &opts);
+		if (err == -ENOENT) /* the end of the map: count holds the last few */
+			return n + (int)count;
+		if (err || count == 0) {
+			/* no batch op, or a batch that could not go on (ENOSPC: a hash bucket larger
+			 * than the room left; EINTR: entries deleted under it): read it again element
+			 * by element, as before batch lookups */
+			return egw_map_dump_each(fd, keys, values, key_size, value_size, max);
+		}
+		n += count;
+		memcpy(in, out, sizeof(in));
+		inp = in;
+	}
+	return n;
 }
 
 int egw_map_update_many(int fd, const void *keys, const void *values, uint32_t key_size,

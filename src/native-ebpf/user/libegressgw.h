@@ -54,10 +54,12 @@ int egw_garp(int ifindex, uint32_t addr_be);
 int egw_neigh_use(int ifindex, uint32_t addr_be);
 int egw_neigh_state(int ifindex, uint32_t addr_be);
 
-/* Map helpers: one call instead of one JNI round trip per element. update_many and delete_many
- * use one BPF_MAP_*_BATCH syscall where the map type supports it (not atomic: a failure leaves
- * the elements before it written), one syscall per element otherwise; delete_many skips missing
- * keys. Both return n or -errno. */
+/* Map helpers: one call instead of one JNI round trip per element. dump reads up to max entries
+ * with BPF_MAP_LOOKUP_BATCH (a few syscalls per map), element by element where the map or kernel
+ * has no batch lookup or a batch cannot go on; it returns the count or -errno. update_many and
+ * delete_many use one BPF_MAP_*_BATCH syscall where the map type supports it (not atomic: a
+ * failure leaves the elements before it written), one syscall per element otherwise; delete_many
+ * skips missing keys. Both return n or -errno. */
 int egw_map_dump(int fd, void *keys, void *values, uint32_t key_size, uint32_t value_size, int max);
 int egw_map_update_many(int fd, const void *keys, const void *values, uint32_t key_size,
 			uint32_t value_size, int n);

@@ -41,9 +41,11 @@ import java.util.stream.Collectors;
  * from a primary), {@code replication} (counts), or {@code exit}; with {@code --replicate} it emits
  * {@code {"event":"replicate",...}} batches of the conntrack entries SNATed to the IPs it holds
  * (see {@link ConntrackReplication}), and an apply that gives it a new IP installs the replicated
- * entries of that IP; {@code --lease-ms N} sets the floating IP lease. It attaches the classifier
- * to a new pod interface on its link event and checks every interface each second. End-to-end tests
- * and the lab drive agents so.
+ * entries of that IP; {@code --lease-ms N} sets the floating IP lease; {@code --capacities
+ * sources=N,routes=N,egresses=N,guard=N,excluded=N} (any of them) sizes the maps as the agent's
+ * {@code egressgw.agent.dataplane.*-max} settings do, the others keep their defaults. It attaches
+ * the classifier to a new pod interface on its link event and checks every interface each second.
+ * End-to-end tests and the lab drive agents so.
  */
 public final class DataplaneCli {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,8 +63,8 @@ public final class DataplaneCli {
       } else {
         System.err.println(
             "usage: DataplaneCli --uplink IF --pin-dir DIR [--node-ip IP] [--pod-prefix P]"
-                + " [--lease-ms N] [--snat-ports default|random|fully-random] [--program FILE]"
-                + " [--stdin]");
+                + " [--lease-ms N] [--snat-ports default|random|fully-random]"
+                + " [--capacities sources=N,routes=N,...] [--program FILE] [--stdin]");
         System.exit(2);
       }
     }
@@ -73,7 +75,7 @@ public final class DataplaneCli {
             opts.getOrDefault("pin-dir", DataplaneSetup.DEFAULT_PIN_DIR),
             opts.get("node-ip"),
             opts.getOrDefault("pod-prefix", ""),
-            DataplaneObject.Capacities.defaults(),
+            capacities(opts.get("capacities")),
             opts.containsKey("lease-ms")
                 ? java.time.Duration.ofMillis(Long.parseLong(opts.get("lease-ms")))
                 : DataplaneSetup.DEFAULT_LEASE,
@@ -184,6 +186,28 @@ public final class DataplaneCli {
       emit(out, "error", Map.of("message", String.valueOf(e.getMessage())));
       System.exit(1);
     }
+  }
+
+  /** The map capacities of {@code spec} ({@code name=N,...}; null: the defaults). */
+  static DataplaneObject.Capacities capacities(String spec) {
+    DataplaneObject.Capacities d = DataplaneObject.Capacities.defaults();
+    Map<String, Integer> set = new LinkedHashMap<>();
+    if (spec != null && !spec.isBlank()) {
+      for (String pair : spec.split(",")) {
+        String[] kv = pair.trim().split("=", 2);
+        if (kv.length != 2
+            || !Set.of("sources", "routes", "egresses", "guard", "excluded").contains(kv[0])) {
+          throw new IllegalArgumentException("--capacities: not name=N: " + pair);
+        }
+        set.put(kv[0], Integer.parseInt(kv[1].trim()));
+      }
+    }
+    return new DataplaneObject.Capacities(
+        set.getOrDefault("sources", d.sources()),
+        set.getOrDefault("routes", d.routes()),
+        set.getOrDefault("egresses", d.egresses()),
+        set.getOrDefault("guard", d.guard()),
+        set.getOrDefault("excluded", d.excluded()));
   }
 
   private static void apply(PrintStream out, NodeDataplane dp, String json) {

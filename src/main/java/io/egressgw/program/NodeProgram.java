@@ -48,7 +48,11 @@ public record NodeProgram(
     List<String> standbyFor) {
 
   public NodeProgram {
-    sources = sources instanceof Adopted<String, Integer> adopted ? adopted : Map.copyOf(sources);
+    sources =
+        sources instanceof Adopted<String, Integer>
+                || sources instanceof PersistentMap<String, Integer>
+            ? sources
+            : Map.copyOf(sources);
     ruleSets = Map.copyOf(ruleSets);
     egresses = Map.copyOf(egresses);
     floatingIPs = List.copyOf(floatingIPs);
@@ -168,6 +172,26 @@ public record NodeProgram(
     public void forEach(java.util.function.BiConsumer<? super K, ? super V> action) {
       map.forEach(action);
     }
+  }
+
+  /**
+   * The same program with its sources in a {@link PersistentMap}, so that {@link
+   * ProgramDelta#applyTo} it and every program made from it by deltas takes time proportional to
+   * the delta. One copy of the sources; the agent makes it when it receives a full program.
+   */
+  public NodeProgram withPersistentSources() {
+    return sources instanceof PersistentMap<String, Integer>
+        ? this
+        : new NodeProgram(
+            node,
+            generation,
+            PersistentMap.copyOf(sources),
+            ruleSets,
+            egresses,
+            floatingIPs,
+            guardedPrefixes,
+            excludedPrefixes,
+            standbyFor);
   }
 
   /** A program that steers nothing and holds nothing. */

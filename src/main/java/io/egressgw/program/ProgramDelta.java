@@ -85,7 +85,10 @@ public record ProgramDelta(
   }
 
   /**
-   * The program this delta makes of {@code base}.
+   * The program this delta makes of {@code base}. Its sources are a {@link PersistentMap} that
+   * shares all but the changed entries with {@code base}'s (left as it was): in time proportional
+   * to the delta when {@code base}'s sources already are one ({@link
+   * NodeProgram#withPersistentSources}), else after one copy of them.
    *
    * @throws IllegalArgumentException when {@code base} is not the program the delta was made for
    */
@@ -99,9 +102,8 @@ public record ProgramDelta(
               + " does not apply to "
               + (base == null ? "no program" : base.node() + "@" + base.generation()));
     }
-    Map<String, Integer> sources = new HashMap<>(base.sources());
-    sourcesRemoved.forEach(sources::remove);
-    sources.putAll(sourcesSet);
+    PersistentMap<String, Integer> sources =
+        PersistentMap.copyOf(base.sources()).withChanges(sourcesSet, sourcesRemoved);
     return new NodeProgram(
         node,
         generation,

@@ -21,14 +21,19 @@ import java.util.Map;
 
 /**
  * Dataplane benchmarks (not part of the test suite; run src/test/bench/dataplane-bench.sh as root):
- * TCP throughput (iperf3 -t 5) and new connections per second from pods through the gateway path
- * (pod on node 1, steered to node 2, SNATed there), the local gateway path (pod on node 2) and the
- * direct masquerade path (unselected pod on node 1); and the per-packet cost of egw_classify via
- * BPF_PROG_TEST_RUN with repeat. Prints Markdown.
+ * TCP throughput (iperf3 -t 5), small-packet UDP packets per second (64-byte datagrams for 3 s from
+ * one Java sender, counted at the listener: {@link UdpPpsBench}) and new connections per second
+ * from pods through the gateway path (pod on node 1, steered to node 2, SNATed there), the local
+ * gateway path (pod on node 2), the direct masquerade path (unselected pod on node 1) and the plain
+ * two-hop kernel forward; and the per-packet cost of egw_classify via BPF_PROG_TEST_RUN with
+ * repeat. Prints Markdown.
  */
 public final class DataplaneBench {
-  static final int ROUNDS = 3;
+  static final int DEFAULT_ROUNDS = 5;
   static final int CPS_PORT = 7790;
+  static final int UDP_PAYLOAD = 64;
+  static final int UDP_SECONDS = 3;
+  static final int UDP_PORT = 7791;
 
   private DataplaneBench() {}
 
@@ -36,6 +41,12 @@ public final class DataplaneBench {
     if (args.length > 0 && args[0].equals("--classifier-only")) {
       System.out.println(classifierCost());
       return;
+    }
+    int rounds = DEFAULT_ROUNDS;
+    if (args.length == 2 && args[0].equals("--rounds")) {
+      rounds = Integer.parseInt(args[1]);
+    } else if (args.length > 0) {
+      throw new IllegalArgumentException("usage: [--classifier-only | --rounds N]");
     }
     StringBuilder md = new StringBuilder();
     try (NetnsLab lab = NetnsLab.start(3)) {
@@ -110,6 +121,14 @@ public final class DataplaneBench {
           TcpConnectBench.class.getName(),
           "server",
           String.valueOf(CPS_PORT));
+      lab.startProcess(
+          lab.ext(),
+          java(),
+          "-cp",
+          System.getProperty("java.class.path"),
+          UdpPpsBench.class.getName(),
+          "server",
+          String.valueOf(UDP_PORT));
       Thread.sleep(1500); // servers binding; bounded one-off wait in a benchmark, not a test
 
       Map<String, NetnsLab.Pod> paths = new java.util.LinkedHashMap<>();
@@ -120,25 +139,37 @@ public final class DataplaneBench {
           "plain two-hop forward, no egressgw (policy route via node 2, masquerade there)", e);
       Map<String, List<Double>> gbps = new HashMap<>();
       Map<String, List<Double>> cps = new HashMap<>();
-      for (int round = 0; round < ROUNDS; round++) {
+      Map<String, List<Double>> udpReceived = new HashMap<>();
+      Map<String, List<Double>> udpSent = new HashMap<>();
+      for (int round = 0; round < rounds; round++) {
         for (Map.Entry<String, NetnsLab.Pod> p : paths.entrySet()) {
           gbps.computeIfAbsent(p.getKey(), k -> new ArrayList<>()).add(iperf(p.getValue()));
+          double[] udp = udpPps(p.getValue());
+          udpReceived.computeIfAbsent(p.getKey(), k -> new ArrayList<>()).add(udp[0]);
+          udpSent.computeIfAbsent(p.getKey(), k -> new ArrayList<>()).add(udp[1]);
           cps.computeIfAbsent(p.getKey(), k -> new ArrayList<>()).add(connectRate(p.getValue()));
         }
       }
       md.append("| path | TCP throughput, Gbit/s (median of ")
-          .append(ROUNDS)
-          .append(" x iperf3 -t 5) | new TCP connections/s (median of ")
-          .append(ROUNDS)
-          .append(") |\n|---|---|---|\n");
+          .append(rounds)
+          .append(" x iperf3 -t 5) | 64-byte UDP received at the listener, pps (median of ")
+          .append(rounds)
+          .append(" x ")
+          .append(UDP_SECONDS)
+          .append(" s) | UDP sent, pps (median) | new TCP connections/s (median of ")
+          .append(rounds)
+          .append(") |\n|---|---|---|---|---|\n");
       for (String path : paths.keySet()) {
         md.append(
             String.format(
                 Locale.ROOT,
-                "| %s | %.2f %s | %.0f %s |%n",
+                "| %s | %.2f %s | %.0f %s | %.0f | %.0f %s |%n",
                 path,
                 median(gbps.get(path)),
                 fmt(gbps.get(path)),
+                median(udpReceived.get(path)),
+                fmt(udpReceived.get(path)),
+                median(udpSent.get(path)),
                 median(cps.get(path)),
                 fmt(cps.get(path))));
       }
@@ -149,14 +180,18 @@ public final class DataplaneBench {
       md.append(
           String.format(
               Locale.ROOT,
-              "%nGateway path vs direct: throughput %.0f%%, connections/s %.0f%%.%n",
+              "%nGateway path vs direct: throughput %.0f%%, 64-byte UDP pps %.0f%%,"
+                  + " connections/s %.0f%%.%n",
               100 * median(gbps.get(gw)) / median(gbps.get(direct)),
+              100 * median(udpReceived.get(gw)) / median(udpReceived.get(direct)),
               100 * median(cps.get(gw)) / median(cps.get(direct))));
       md.append(
           String.format(
               Locale.ROOT,
-              "Gateway path vs plain two-hop forward: throughput %.0f%%, connections/s %.0f%%.%n",
+              "Gateway path vs plain two-hop forward: throughput %.0f%%, 64-byte UDP pps %.0f%%,"
+                  + " connections/s %.0f%%.%n",
               100 * median(gbps.get(gw)) / median(gbps.get(twoHop)),
+              100 * median(udpReceived.get(gw)) / median(udpReceived.get(twoHop)),
               100 * median(cps.get(gw)) / median(cps.get(twoHop))));
       for (AgentProcess agent : agents) {
         agent.kill();
@@ -189,6 +224,33 @@ public final class DataplaneBench {
       throw new IllegalStateException("iperf3 failed: " + r.output());
     }
     return bps / 1e9;
+  }
+
+  /**
+   * UDP_PAYLOAD-byte datagrams from the pod to the external UdpPpsBench server for UDP_SECONDS, as
+   * fast as one Java sender goes: {received pps at the listener, sent pps}. A path that drops shows
+   * as fewer received; every wait is bounded.
+   */
+  static double[] udpPps(NetnsLab.Pod pod) {
+    Sh.Result r =
+        Sh.run(
+            40,
+            Sh.inNetns(
+                pod.netns(),
+                java(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                UdpPpsBench.class.getName(),
+                "client",
+                NetnsLab.EXT_IP,
+                String.valueOf(UDP_PORT),
+                String.valueOf(UDP_PAYLOAD),
+                String.valueOf(UDP_SECONDS)));
+    String[] f = r.output().trim().lines().reduce((x, y) -> y).orElse("").split(" ");
+    if (!r.ok() || f.length != 4) {
+      throw new IllegalStateException("UDP bench failed: " + r.output());
+    }
+    return new double[] {Double.parseDouble(f[1]), Double.parseDouble(f[3])};
   }
 
   static double connectRate(NetnsLab.Pod pod) {

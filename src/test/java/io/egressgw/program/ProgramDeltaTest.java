@@ -2,6 +2,7 @@ package io.egressgw.program;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -127,6 +128,32 @@ class ProgramDeltaTest {
       assertEquals(target.generation(), rebuilt.generation());
       base = rebuilt;
     }
+  }
+
+  @Test
+  void applyingADeltaLeavesItsBaseAsItWasForTheAgentToKeepUntilTheApplySucceeds() {
+    NodeProgram base = gateway(1, 50).withPersistentSources();
+    Map<String, Integer> before = new HashMap<>(base.sources());
+    Map<String, Integer> sources = new HashMap<>(before);
+    sources.remove("10.244.0.2");
+    sources.put("10.244.0.200", 2);
+    NodeProgram target =
+        new NodeProgram(
+            "w1",
+            2,
+            sources,
+            base.ruleSets(),
+            base.egresses(),
+            base.floatingIPs(),
+            base.guardedPrefixes(),
+            base.excludedPrefixes());
+
+    NodeProgram next = ProgramDelta.between(base, target).applyTo(base);
+
+    assertTrue(next.sameStateAs(target));
+    assertEquals(before, base.sources(), "the base's sources are untouched");
+    assertTrue(next.sources() instanceof PersistentMap<String, Integer>, "shared, not copied");
+    assertSame(next, next.withPersistentSources());
   }
 
   @Test

@@ -641,7 +641,8 @@ public final class AgentChannelClient {
         received = delta;
         deltasReceived.incrementAndGet();
       } else {
-        program = json.treeToValue(tree, NodeProgram.class);
+        // persistent sources: the deltas that follow then cost what they change (ProgramDelta)
+        program = json.treeToValue(tree, NodeProgram.class).withPersistentSources();
       }
       if (!node.equals(program.node())) {
         throw new SecurityException("program for node " + program.node() + " sent to " + node);
