@@ -341,37 +341,33 @@ public final class ConntrackMessages {
    * INVALID packet is not NATed.
    */
   static byte[] beLiberalRequest(int seq, ConntrackEntry e) {
-    ByteBuffer b = ByteBuffer.allocate(128).order(ByteOrder.nativeOrder());
-    b.putInt(0);
-    b.putShort((short) (NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_NEW));
-    b.putShort((short) (NLM_F_REQUEST | ACK));
-    b.putInt(seq);
-    b.putInt(0);
-    b.put((byte) AF_INET).put((byte) 0).putShort((short) 0);
-    tuple(
-        b,
-        CTA_TUPLE_ORIG,
-        e.protocol(),
-        e.source(),
-        e.destination(),
-        e.sourcePort(),
-        e.destinationPort());
-    int info = begin(b, CTA_PROTOINFO);
-    int tcp = begin(b, CTA_PROTOINFO_TCP);
-    putBeLiberal(b);
-    end(b, tcp);
-    end(b, info);
-    b.putInt(0, b.position());
-    byte[] out = new byte[b.position()];
-    b.get(0, out);
-    return out;
+    return entryRequest(
+        seq,
+        IPCTNL_MSG_CT_NEW,
+        e,
+        b -> {
+          int info = begin(b, CTA_PROTOINFO);
+          int tcp = begin(b, CTA_PROTOINFO_TCP);
+          putBeLiberal(b);
+          end(b, tcp);
+          end(b, info);
+        });
   }
 
   /** IPCTNL_MSG_CT_DELETE of the entry with this original tuple, acknowledged. */
   static byte[] deleteEntryRequest(int seq, ConntrackEntry e) {
+    return entryRequest(seq, IPCTNL_MSG_CT_DELETE, e, b -> {});
+  }
+
+  /**
+   * An acknowledged request of {@code type} about the entry with e's original tuple, with {@code
+   * body}'s attributes after the tuple.
+   */
+  private static byte[] entryRequest(
+      int seq, int type, ConntrackEntry e, java.util.function.Consumer<ByteBuffer> body) {
     ByteBuffer b = ByteBuffer.allocate(128).order(ByteOrder.nativeOrder());
     b.putInt(0);
-    b.putShort((short) (NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_DELETE));
+    b.putShort((short) (NFNL_SUBSYS_CTNETLINK << 8 | type));
     b.putShort((short) (NLM_F_REQUEST | ACK));
     b.putInt(seq);
     b.putInt(0);
@@ -384,6 +380,7 @@ public final class ConntrackMessages {
         e.destination(),
         e.sourcePort(),
         e.destinationPort());
+    body.accept(b);
     b.putInt(0, b.position());
     byte[] out = new byte[b.position()];
     b.get(0, out);
