@@ -113,22 +113,19 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       throw e;
     }
     long period = Math.max(1_000_000L, leaseNanos / 5);
-    this.yieldWorker =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "egw-yield");
-              t.setDaemon(true);
-              return t;
-            });
-    this.leaseTimer =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "egw-lease-renewal");
-              t.setDaemon(true);
-              return t;
-            });
+    this.yieldWorker = Executors.newSingleThreadExecutor(daemon("egw-yield"));
+    this.leaseTimer = Executors.newSingleThreadScheduledExecutor(daemon("egw-lease-renewal"));
     var unused =
         leaseTimer.scheduleAtFixedRate(this::renewLeases, period, period, TimeUnit.NANOSECONDS);
+  }
+
+  /** Daemon threads named {@code name}: they never keep the agent's JVM from exiting. */
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   /**
