@@ -117,6 +117,9 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     this.leaseTimer = Executors.newSingleThreadScheduledExecutor(daemon("egw-lease-renewal"));
     var unused =
         leaseTimer.scheduleAtFixedRate(this::renewLeases, period, period, TimeUnit.NANOSECONDS);
+    var unusedToo =
+        leaseTimer.scheduleAtFixedRate(
+            this::checkClaims, CLAIM_CHECK_NANOS, CLAIM_CHECK_NANOS, TimeUnit.NANOSECONDS);
   }
 
   /** Daemon threads named {@code name}: they never keep the agent's JVM from exiting. */
@@ -174,15 +177,37 @@ public final class EbpfNodeDataplane implements NodeDataplane {
             leases.extendYielded(ip, now, leaseNanos, YIELDED_SEND_GRACE_NANOS);
           }
         }
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("lease renewal failed: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Every {@link #CLAIM_CHECK_NANOS}: a new claim of one of this node's IPs gets its flows' window
+   * checks relaxed at once ({@link #stopWindowChecks}). The flows' next ACKs reach this node right
+   * after the claim (the new holder answered them), and until the checks are relaxed each is
+   * dropped rather than sent with the pod's address: the check must be quick, and costs one map
+   * call while no claim is recorded at all.
+   */
+  void checkClaims() {
+    try {
+      synchronized (leaseLock) {
+        if (leased.isEmpty() || !leases.anyClaimRecorded()) {
+          return;
+        }
         Set<Integer> fresh = freshClaims(leases.claims(leased));
         if (!fresh.isEmpty()) {
           yieldWorker.execute(() -> stopWindowChecks(fresh));
         }
       }
     } catch (RuntimeException e) {
-      LOG.warn("lease renewal failed: " + e.getMessage());
+      LOG.warn("checking claims of floating IPs failed: " + e.getMessage());
     }
   }
+
+  /** How often {@link #checkClaims} runs. */
+  static final long CLAIM_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
   /**
    * The IPs of {@code claims} whose claim is new since the last call (caller holds leaseLock);

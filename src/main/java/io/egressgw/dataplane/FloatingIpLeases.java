@@ -137,6 +137,14 @@ public final class FloatingIpLeases {
     return out;
   }
 
+  /**
+   * Whether egw_yields holds any claim at all (old ones included): one map call, the cheap test
+   * before {@link #claims}.
+   */
+  public boolean anyClaimRecorded() {
+    return yields.dump(1).count() > 0;
+  }
+
   /** Every IP with an entry in egw_leases. */
   public java.util.Set<Integer> ips() {
     BpfMap.Entries e = leases.dump(LEASES_MAX);
