@@ -908,6 +908,39 @@ public final class Lab {
     }
   }
 
+  /** The controller's leader grace in the lab (its default, {@code leader-grace}). */
+  static final Duration LEADER_GRACE = Duration.ofSeconds(3);
+
+  /**
+   * Waits until the controller leads (its {@code egressgw_leader} gauge is 1) and then for its
+   * leader grace: a new leader declares nobody Down during it, by design (ARCHITECTURE "A new
+   * leader"), so a fault injected before it ends is detected only when it ends.
+   */
+  boolean awaitControllerLeadingPastGrace(Duration timeout) throws InterruptedException {
+    boolean leads =
+        waitFor(
+            timeout,
+            () -> {
+              try {
+                String metrics =
+                    HTTP.send(
+                            HttpRequest.newBuilder(URI.create(MANAGEMENT + "/q/metrics"))
+                                .timeout(Duration.ofSeconds(2))
+                                .GET()
+                                .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                        .body();
+                return metrics.lines().anyMatch(l -> l.matches("egressgw_leader(\\{.*\\})? 1\\.0"));
+              } catch (Exception e) {
+                return false;
+              }
+            });
+    if (leads) {
+      Thread.sleep(LEADER_GRACE.toMillis() + 500);
+    }
+    return leads;
+  }
+
   private static int httpStatus(String url) {
     try {
       return HTTP.send(
