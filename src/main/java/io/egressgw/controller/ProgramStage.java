@@ -191,7 +191,13 @@ public class ProgramStage {
         state.programs().remove(node);
       }
     }
-    rollout().offer(programs, node -> state.programs().program(node).orElse(null));
+    // a source that steered to a gateway declared Down switches at once, beside the new holder
+    Map<String, Boolean> verdicts = state.liveness().verdicts();
+    rollout()
+        .offer(
+            programs,
+            node -> state.programs().program(node).orElse(null),
+            node -> Boolean.FALSE.equals(verdicts.get(node)));
     return refreshPolicyStatus();
   }
 

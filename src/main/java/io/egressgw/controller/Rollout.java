@@ -83,9 +83,23 @@ public final class Rollout {
    * @param published the program each node has published now (null: none)
    */
   public void offer(Map<String, NodeProgram> changed, Function<String, NodeProgram> published) {
+    offer(changed, published, node -> false);
+  }
+
+  /**
+   * Holds these programs (newest per node) until their step is released.
+   *
+   * @param published the program each node has published now (null: none)
+   * @param down true for a node declared Down: steering away from it is a failover, not a move (see
+   *     {@link #step(NodeProgram, NodeProgram, Predicate)})
+   */
+  public void offer(
+      Map<String, NodeProgram> changed,
+      Function<String, NodeProgram> published,
+      Predicate<String> down) {
     changed.forEach(
         (node, program) -> {
-          Step step = step(published.apply(node), program);
+          Step step = step(published.apply(node), program, down);
           held.put(node, new Held(program, step, step != Step.FIRST || serves(program)));
         });
   }
@@ -115,10 +129,25 @@ public final class Rollout {
    * after}.
    */
   public static Step step(NodeProgram before, NodeProgram after) {
+    return step(before, after, node -> false);
+  }
+
+  /**
+   * The step of a node whose published program is {@code before} (null: none) and new is {@code
+   * after}, where {@code down} names the nodes declared Down. A source that steered a route to a
+   * gateway that is Down and now steers it to another one is <em>failing over</em>: its packets to
+   * the dead gateway are lost anyway, so waiting for the new gateway's acknowledgement only makes
+   * the outage one step longer. It goes out in the first step, beside the new holder. Until the new
+   * holder has applied its program, what arrives there is dropped ({@code egw_gateway}: a pod's
+   * packet to a guarded destination that the node does not SNAT; never forwarded masqueraded), so
+   * nothing leaves with a wrong source address. A planned move (the old gateway is Up) keeps make
+   * before break.
+   */
+  public static Step step(NodeProgram before, NodeProgram after, Predicate<String> down) {
     if (serves(before) && !serves(after)) {
       return Step.RETIRING;
     }
-    return steersSomethingNew(before, after) ? Step.STEERING : Step.FIRST;
+    return steersSomethingNew(before, after, down) ? Step.STEERING : Step.FIRST;
   }
 
   /** True when the program makes its node SNAT for some egress (it holds that egress's IP). */
@@ -139,33 +168,53 @@ public final class Rollout {
    * steer it the same way (destinations and gateway node address per route).
    */
   static boolean steersSomethingNew(NodeProgram before, NodeProgram after) {
-    Map<Integer, List<String>> afterSteering = new HashMap<>();
-    Map<Integer, List<String>> beforeSteering = new HashMap<>();
+    return steersSomethingNew(before, after, node -> false);
+  }
+
+  /**
+   * As {@link #steersSomethingNew(NodeProgram, NodeProgram)}, except that a route steered before to
+   * a gateway in {@code down} counts as steered already, wherever it is steered now.
+   */
+  static boolean steersSomethingNew(NodeProgram before, NodeProgram after, Predicate<String> down) {
+    Map<Integer, List<Steering>> afterSteering = new HashMap<>();
+    Map<Integer, List<Steering>> beforeSteering = new HashMap<>();
     for (Map.Entry<String, Integer> s : after.sources().entrySet()) {
-      List<String> now = afterSteering.computeIfAbsent(s.getValue(), rs -> steering(after, rs));
+      List<Steering> now = afterSteering.computeIfAbsent(s.getValue(), rs -> steering(after, rs));
       if (now.isEmpty()) {
         continue;
       }
       Integer old = before == null ? null : before.sources().get(s.getKey());
-      List<String> then =
+      List<Steering> then =
           old == null ? List.of() : beforeSteering.computeIfAbsent(old, rs -> steering(before, rs));
-      if (!then.containsAll(now)) {
+      for (Steering n : now) {
+        if (!then.contains(n) && !failsOver(n, then, down)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** True when {@code then} steered n's route to a gateway that is Down now. */
+  private static boolean failsOver(Steering n, List<Steering> then, Predicate<String> down) {
+    for (Steering t : then) {
+      if (t.cidr().equals(n.cidr()) && t.gatewayNode() != null && down.test(t.gatewayNode())) {
         return true;
       }
     }
     return false;
   }
 
-  /**
-   * "cidr>gatewayNode@gatewayNodeIP" for each route of the rule set whose egress another node
-   * holds.
-   */
-  private static List<String> steering(NodeProgram p, int ruleSet) {
-    List<String> out = new ArrayList<>();
+  /** One route a node steers: destination, gateway node and its address. */
+  private record Steering(String cidr, String gatewayNode, String gatewayNodeIP) {}
+
+  /** Each route of the rule set whose egress another node holds. */
+  private static List<Steering> steering(NodeProgram p, int ruleSet) {
+    List<Steering> out = new ArrayList<>();
     for (NodeProgram.Route r : p.ruleSets().getOrDefault(ruleSet, List.of())) {
       NodeProgram.Egress e = p.egresses().get(r.egressId());
       if (e != null && !Objects.equals(p.node(), e.gatewayNode())) {
-        out.add(r.cidr() + ">" + e.gatewayNode() + "@" + e.gatewayNodeIP());
+        out.add(new Steering(r.cidr(), e.gatewayNode(), e.gatewayNodeIP()));
       }
     }
     return out;

@@ -290,4 +290,46 @@ class RolloutTest {
     assertEquals(
         List.of(Set.of("w5"), Set.of("w2")), rounds, "w5 goes first but is not waited for");
   }
+
+  @Test
+  void sourcesOfADeadGatewaySwitchBesideTheNewHolder() {
+    // w1 held the floating IP and is declared Down; it moves to w3. w2's packets to w1 are lost
+    // anyway: w2 goes out with w3, not one acknowledgement later.
+    published.put("w1", gateway("w1", "10.0.2.5"));
+    published.put("w2", source("w2", "w1", "10.0.2.5"));
+    dead.add("w1");
+    rollout.offer(
+        Map.of(
+            "w1", NodeProgram.empty("w1", 0),
+            "w2", source("w2", "w3", "10.0.2.5"),
+            "w3", gateway("w3", "10.0.2.5")),
+        published::get,
+        dead::contains);
+
+    release(T0);
+
+    assertEquals(List.of(Set.of("w2", "w3")), rounds, "w2 beside w3");
+    acked.add("w3");
+    release(T0.plusMillis(5));
+    assertEquals(List.of(Set.of("w2", "w3"), Set.of("w1")), rounds, "the old holder last");
+  }
+
+  @Test
+  void failingOverExcusesOnlyTheRoutesOfTheDeadGateway() {
+    assertEquals(
+        Rollout.Step.FIRST,
+        Rollout.step(source("w2", "w1", "10.0.2.5"), source("w2", "w3", "10.0.2.5"), "w1"::equals),
+        "away from a dead gateway");
+    assertEquals(
+        Rollout.Step.STEERING,
+        Rollout.step(source("w2", "w1", "10.0.2.5"), source("w2", "w3", "10.0.2.5"), "w4"::equals),
+        "away from a live one: make before break");
+    assertEquals(
+        Rollout.Step.STEERING,
+        Rollout.step(
+            source("w2", "w1", "10.0.2.5"),
+            source("w2", "w3", "10.0.2.5", "10.0.2.6"),
+            "w1"::equals),
+        "a new pod still waits for its gateway");
+  }
 }
