@@ -20,8 +20,8 @@ public final class EgressNatTable {
   public static final String MAP = "snat_ips";
   static final String FLOW_CLASS_CHAIN = "flowclass";
 
-  /** Rules in {@link #definition}: two in prerouting, five in postrouting, two in flowclass. */
-  private static final int RULES = 9;
+  /** Rules in {@link #definition}: four in prerouting, five in postrouting, two in flowclass. */
+  private static final int RULES = 11;
 
   private final Nftables nft;
   private final SnatPortAllocation ports;
@@ -58,15 +58,30 @@ public final class EgressNatTable {
         + "  }\n"
         // replies of connections opened from outside (e.g. to a pod's server) are not egress
         // traffic: unmark them once conntrack knows their direction, before routing (not
-        // steered, not counted)
+        // steered, not counted). Opened from outside means: the flow's first packet was not
+        // marked by us and was a TCP SYN, or not TCP (FlowClass.INBOUND). A TCP flow that
+        // conntrack picked up from a mid-stream packet from outside (an answer that reached the
+        // pod's node after the pod's own entry was gone) is the pod's egress flow seen backwards:
+        // its packets stay marked, so they are steered or SNATed (or dropped), never let out
+        // with the pod's own address.
         + "  chain prerouting {\n"
         + "    type filter hook prerouting priority mangle; policy accept;\n"
         + String.format(
-            "    ct direction reply meta mark & %s == 0x%08x meta mark set 0\n",
-            mask, MapLayouts.MARK_STEER)
+            "    ct state new meta mark & %s == 0 tcp flags & (syn | ack) == syn"
+                + " ct mark set ct mark | 0x%08x\n",
+            mask, FlowClass.INBOUND)
         + String.format(
-            "    ct direction reply meta mark & %s == 0x%08x meta mark set 0\n",
-            mask, MapLayouts.MARK_SNAT)
+            "    ct state new meta mark & %s == 0 meta l4proto != tcp"
+                + " ct mark set ct mark | 0x%08x\n",
+            mask, FlowClass.INBOUND)
+        + String.format(
+            "    ct direction reply ct mark & 0x%08x == 0x%08x meta mark & %s == 0x%08x"
+                + " meta mark set 0\n",
+            FlowClass.MASK, FlowClass.INBOUND, mask, MapLayouts.MARK_STEER)
+        + String.format(
+            "    ct direction reply ct mark & 0x%08x == 0x%08x meta mark & %s == 0x%08x"
+                + " meta mark set 0\n",
+            FlowClass.MASK, FlowClass.INBOUND, mask, MapLayouts.MARK_SNAT)
         + "  }\n"
         + "  chain postrouting {\n"
         + "    type nat hook postrouting priority srcnat - 10; policy accept;\n"

@@ -791,6 +791,99 @@ class EgressGatewayE2E {
     }
   }
 
+  @Test
+  @Order(21)
+  void aFlowPickedUpBackwardsOnItsPodsNodeNeverLeavesWithThePodsAddress() throws Exception {
+    gatewayOn(2);
+    try (EchoSession s = EchoSession.open(lab, podA)) {
+      assertEquals(FLOATING_IP, s.greeting());
+      assertEquals("before", s.roundTrip("before"));
+      Matcher port =
+          Pattern.compile("sport=(\\d+) dport=" + NetnsLab.PORT_ECHO)
+              .matcher(lab.conntrack(lab.node(1), podA.ip()));
+      assertTrue(port.find(), "pod A's entry on node 1");
+      int podPort = Integer.parseInt(port.group(1));
+      countAtAnyProtocol("egwback", podA.ip());
+      Sh.mustIn(lab.ext(), "ip", "route", "add", "10.244.1.0/24", "via", nodeIp(1));
+      try {
+        // node 1 loses the flow's entry (a takeover's or release's deletion, a conntrack flush)
+        // and the next packet it sees of the flow comes from outside: conntrack picks the flow up
+        // backwards (original direction outside -> pod), so the pod's own packets are "replies"
+        Sh.mustIn(lab.node(1), "conntrack", "-D", "-p", "tcp", "-s", podA.ip());
+        sendTcpAck(EXT_IP, NetnsLab.PORT_ECHO, podA.ip(), podPort);
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .until(
+                () ->
+                    Sh.run(10, Sh.inNetns(lab.node(1), "conntrack", "-L", "-d", podA.ip()))
+                        .output()
+                        .contains("src=" + EXT_IP + " dst=" + podA.ip()));
+
+        // the pod answers the stray ACK and sends on: its packets stay egress traffic, steered
+        // to the gateway, which SNATs them as before
+        assertEquals("after", s.roundTrip("after"), "the flow goes on through the gateway");
+        assertEquals(
+            0,
+            countedAtExt("egwback", podA.ip()),
+            "no packet reached the outside with pod A's own address");
+      } finally {
+        Sh.run(10, Sh.inNetns(lab.ext(), "ip", "route", "del", "10.244.1.0/24"));
+        Sh.run(10, Sh.inNetns(lab.ext(), "nft", "delete table ip egwback"));
+      }
+    }
+  }
+
+  /** Counts, at the external host, packets of any protocol from each source address. */
+  void countAtAnyProtocol(String table, String... sources) {
+    StringBuilder rules = new StringBuilder();
+    for (String src : sources) {
+      rules.append("  ip saddr ").append(src).append(" counter comment \"").append(src);
+      rules.append("\"\n");
+    }
+    Sh.Result r =
+        Sh.runWithInput(
+            10,
+            "table ip "
+                + table
+                + " {\n chain pre {\n"
+                + "  type filter hook prerouting priority -300; policy accept;\n"
+                + rules
+                + " }\n}\n",
+            Sh.inNetns(lab.ext(), "nft", "-f", "-"));
+    assertTrue(r.ok(), r.output());
+  }
+
+  /**
+   * Sends one bare TCP ACK (a raw socket; the kernel adds the IP header) from the external host, as
+   * a late answer of a flow would arrive: sequence numbers the receiver does not expect, so the
+   * pod's stack answers it with an ACK of its own.
+   */
+  void sendTcpAck(String from, int fromPort, String to, int toPort) {
+    String script =
+        "import socket, struct\n"
+            + "src, dst = socket.inet_aton('"
+            + from
+            + "'), socket.inet_aton('"
+            + to
+            + "')\n"
+            + "hdr = struct.pack('!HHIIBBHHH', "
+            + fromPort
+            + ", "
+            + toPort
+            + ", 1, 1, 5 << 4, 0x10, 65535, 0, 0)\n"
+            + "ph = src + dst + struct.pack('!BBH', 0, 6, len(hdr))\n"
+            + "data = ph + hdr\n"
+            + "c = sum(struct.unpack('!%dH' % (len(data) // 2), data))\n"
+            + "c = (c >> 16) + (c & 0xffff)\n"
+            + "c = ~(c + (c >> 16)) & 0xffff\n"
+            + "hdr = hdr[:16] + struct.pack('!H', c) + hdr[18:]\n"
+            + "s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)\n"
+            + "s.bind((socket.inet_ntoa(src), 0))\n"
+            + "s.sendto(hdr, (socket.inet_ntoa(dst), 0))\n";
+    Sh.Result r = Sh.run(10, Sh.inNetns(lab.ext(), "python3", "-c", script));
+    assertTrue(r.ok(), r.output());
+  }
+
   boolean classifierOn(String ifname) {
     return Sh.run(5, Sh.inNetns(lab.node(1), "tc", "filter", "show", "dev", ifname, "ingress"))
         .output()

@@ -66,4 +66,34 @@ class EgressNatTableTest {
     assertThat(EgressNatTable.definition(Map.of(), SnatPortAllocation.RANDOM))
         .contains("snat to meta mark map @snat_ips random\n");
   }
+
+  @Test
+  void onlyRepliesOfFlowsOpenedFromOutsideAreUnmarked() {
+    String table = EgressNatTable.definition(Map.of());
+
+    assertThat(table)
+        .as("a TCP SYN or another protocol's first packet from outside, not marked by us")
+        .contains(
+            "ct state new meta mark & 0x00003fff == 0 tcp flags & (syn | ack) == syn"
+                + " ct mark set ct mark | 0x00003000")
+        .contains(
+            "ct state new meta mark & 0x00003fff == 0 meta l4proto != tcp"
+                + " ct mark set ct mark | 0x00003000")
+        .as("a flow picked up backwards from a mid-stream packet keeps the pod's packets marked")
+        .contains(
+            "ct direction reply ct mark & 0x00003000 == 0x00003000"
+                + " meta mark & 0x00003fff == 0x00000e65 meta mark set 0")
+        .contains(
+            "ct direction reply ct mark & 0x00003000 == 0x00003000"
+                + " meta mark & 0x00003fff == 0x00000e66 meta mark set 0")
+        .doesNotContain("ct direction reply meta mark");
+    assertThat(FlowClass.of(FlowClass.INBOUND))
+        .isNotIn(FlowClass.FORWARDED, FlowClass.SNATED)
+        .as("restored into skb->mark, not an action of ours")
+        .matches(
+            bits ->
+                bits != MapLayouts.MARK_STEER
+                    && bits != MapLayouts.MARK_SNAT
+                    && bits != MapLayouts.MARK_STEERED);
+  }
 }
