@@ -103,12 +103,16 @@ final class LabChaos {
       long podAddressPackets,
       List<String> notes) {
     /**
-     * The invariants broken. Packets seen outside with a pod's own address ({@code
-     * podAddressPackets}) are measured, not counted here yet: the short chaos probes' teardowns
-     * still leak some across a holder's death (issue 13, open; see BENCHMARKS.md "Chaos").
+     * The invariants broken; each packet seen outside with a pod's own address counts as one
+     * ("never the wrong source address").
      */
-    int breaches() {
-      return arpBreaches + sourceBreaches + outageBreaches + unsettled + brokenConnections;
+    long breaches() {
+      return arpBreaches
+          + sourceBreaches
+          + outageBreaches
+          + unsettled
+          + brokenConnections
+          + podAddressPackets;
     }
   }
 

@@ -92,9 +92,10 @@ class ConnectionContinuityE2E {
     Lab.Failover f = lab.failAndMeasure(holder);
 
     Outcome o = run.finish();
-    // measured, not asserted yet: across a holder's death, short probe connections' teardowns
-    // can still leave un-NATed (issue 13, open; BENCHMARKS.md "Chaos")
     System.out.println("CONTINUITY death: seen outside with a pod's address: " + run.leaks());
+    assertThat(run.leaks().none())
+        .as("packets seen outside with a pod's own address: %s", run.leaks())
+        .isTrue();
     long failover = f.recovery().orElseThrow().toMillis();
     System.out.printf(
         "CONTINUITY death of %s: IP moved to %s, new connections again after %d ms; %s; %s%n",
