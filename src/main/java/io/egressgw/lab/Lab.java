@@ -490,7 +490,8 @@ public final class Lab {
       Optional<Duration> recovery,
       String lastSeen,
       Map<String, String> before,
-      Map<String, String> after) {}
+      Map<String, String> after,
+      long cutNanos) {}
 
   /** How many open connections {@code lab fail} carries across the failure unless told. */
   static final int FAIL_CONNECTIONS = 20;
@@ -577,11 +578,11 @@ public final class Lab {
       if (seen.equals(LabPlan.FLOATING_IP_1)) {
         Duration recovery = Duration.ofNanos(System.nanoTime() - cut);
         processes.kill("agent-" + nodeName);
-        return new Failover(probe, Optional.of(recovery), seen, before, floatingIpMap());
+        return new Failover(probe, Optional.of(recovery), seen, before, floatingIpMap(), cut);
       }
     }
     processes.kill("agent-" + nodeName);
-    return new Failover(probe, Optional.empty(), seen, before, floatingIpMap());
+    return new Failover(probe, Optional.empty(), seen, before, floatingIpMap(), cut);
   }
 
   /** The source address the outside world sees for each pod now. */
