@@ -40,6 +40,16 @@ public final class AgentLiveness {
   /** Nodes that were alive when the controller itself stalled: counted as heard at that time. */
   private final Map<String, Instant> stallFloors = new HashMap<>();
 
+  /**
+   * Nodes back from a silence of at least {@link #RETURN_AFTER} and not judged Up since, with the
+   * time they are heard again from (their first heartbeat after it, or after a later silence as
+   * long as their window).
+   */
+  private final Map<String, Instant> returnedAt = new HashMap<>();
+
+  /** A silence at least this long is a restart or a real outage, not a late heartbeat. */
+  static final Duration RETURN_AFTER = Duration.ofSeconds(1);
+
   private Instant graceStart;
 
   public AgentLiveness(Duration missWindow) {
@@ -63,6 +73,13 @@ public final class AgentLiveness {
   /** Records a heartbeat; returns the previous report of this node, if any. */
   public synchronized Optional<NodeReport> heartbeat(NodeReport report, Instant at) {
     Agent previous = agents.put(report.node(), new Agent(report, at));
+    if (previous != null
+        && (!at.isBefore(previous.lastHeartbeat().plus(RETURN_AFTER))
+            || (returnedAt.containsKey(report.node())
+                && !at.isBefore(previous.lastHeartbeat().plus(windowOf(report.node())))))) {
+      // back from a long silence, or silent again before it was judged Up: heard since now
+      returnedAt.put(report.node(), at);
+    }
     return Optional.ofNullable(previous).map(Agent::report);
   }
 
@@ -100,9 +117,28 @@ public final class AgentLiveness {
     return Optional.ofNullable(graceStart).map(g -> g.plus(grace));
   }
 
+  /**
+   * A node is alive while its last heartbeat is younger than its window. A node declared Down after
+   * a silence of at least {@link #RETURN_AFTER} (a restart, a real outage) comes back only once it
+   * has been heard steadily for one window since (no silence as long as the window in between): a
+   * just-restarted agent sends its first heartbeat during its start-up and may then fall silent for
+   * a second (JIT, its first program's apply), so counting that one heartbeat made it Up, then Down
+   * again 375 ms later, and gave it (and took back) standby roles in between (BENCHMARKS "Failover
+   * in the lab"). A node heard again after a shorter silence (late heartbeats of a loaded node,
+   * held by the "Down together" rule) is alive at once, as is a node never judged, and every node
+   * under a new leadership.
+   */
   public synchronized boolean alive(String node, Instant now) {
     Instant last = effectiveLast(node);
-    return last != null && now.isBefore(last.plus(windowOf(node)));
+    if (last == null || !now.isBefore(last.plus(windowOf(node)))) {
+      return false;
+    }
+    Instant returned = returnedAt.get(node);
+    if (returned != null && Boolean.FALSE.equals(lastVerdict.get(node))) {
+      Agent a = agents.get(node);
+      return a != null && !a.lastHeartbeat().isBefore(returned.plus(window));
+    }
+    return true;
   }
 
   /** The miss window of {@code node}: at least its floating IPs' silence bound plus a margin. */
@@ -136,9 +172,13 @@ public final class AgentLiveness {
     // both).
     lastVerdict.keySet().retainAll(names);
     stallFloors.keySet().retainAll(names);
+    returnedAt.keySet().retainAll(names);
     for (String node : nodes) {
       boolean alive = alive(node, now);
       Boolean before = lastVerdict.put(node, alive);
+      if (alive) {
+        returnedAt.remove(node); // judged Up: it is back
+      }
       if (before != null && before != alive) {
         Agent a = agents.get(node);
         out.add(new Transition(node, alive, a == null ? null : a.lastHeartbeat()));
@@ -161,6 +201,7 @@ public final class AgentLiveness {
 
   public synchronized void forget(String node) {
     agents.remove(node);
+    returnedAt.remove(node);
     lastVerdict.remove(node);
     stallFloors.remove(node);
   }

@@ -107,4 +107,51 @@ class AgentLivenessTest {
     assertEquals(true, liveness.inGrace(T0.plusMillis(299)));
     assertEquals(false, liveness.inGrace(T0.plusMillis(300)));
   }
+
+  @Test
+  void aNodeBackFromALongSilenceIsUpOnlyOnceHeardSteadilyForAWindow() {
+    AgentLiveness liveness = new AgentLiveness(Duration.ofMillis(300));
+    List<String> nodes = List.of("w1");
+    liveness.heartbeat(report("w1"), T0);
+    liveness.sweep(nodes, T0);
+    assertEquals(List.of(false), alive(liveness.sweep(nodes, T0.plusMillis(400))), "Down");
+
+    // the agent restarts 5 s later: one heartbeat during its start-up, then 1.2 s of silence
+    liveness.heartbeat(report("w1"), T0.plusMillis(5000));
+    assertEquals(List.of(), liveness.sweep(nodes, T0.plusMillis(5010)), "not Up on one heartbeat");
+    assertEquals(false, liveness.alive("w1", T0.plusMillis(5010)));
+    liveness.heartbeat(report("w1"), T0.plusMillis(6200));
+    for (long t = 6300; t < 6500; t += 100) {
+      liveness.heartbeat(report("w1"), T0.plusMillis(t));
+      assertEquals(List.of(), liveness.sweep(nodes, T0.plusMillis(t + 5)), "heard for " + t);
+    }
+    liveness.heartbeat(report("w1"), T0.plusMillis(6500));
+    assertEquals(
+        List.of(true), alive(liveness.sweep(nodes, T0.plusMillis(6505))), "one window steady");
+  }
+
+  @Test
+  void aNodeHeardAgainAfterAShortSilenceIsUpAtOnce() {
+    // late heartbeats of a loaded node ("Down together" holds it): not a restart
+    AgentLiveness liveness = new AgentLiveness(Duration.ofMillis(300));
+    List<String> nodes = List.of("w1");
+    liveness.heartbeat(report("w1"), T0);
+    liveness.sweep(nodes, T0);
+    assertEquals(List.of(false), alive(liveness.sweep(nodes, T0.plusMillis(400))));
+
+    liveness.heartbeat(report("w1"), T0.plusMillis(430));
+
+    assertEquals(List.of(true), alive(liveness.sweep(nodes, T0.plusMillis(435))));
+  }
+
+  @Test
+  void aNodeNeverJudgedIsUpOnItsFirstHeartbeat() {
+    AgentLiveness liveness = new AgentLiveness(Duration.ofMillis(300));
+    liveness.heartbeat(report("w1"), T0);
+    assertEquals(true, liveness.alive("w1", T0.plusMillis(1)));
+  }
+
+  private static List<Boolean> alive(List<AgentLiveness.Transition> transitions) {
+    return transitions.stream().map(AgentLiveness.Transition::alive).toList();
+  }
 }
