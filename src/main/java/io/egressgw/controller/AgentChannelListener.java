@@ -20,6 +20,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
@@ -104,13 +106,17 @@ public class AgentChannelListener {
 
   /**
    * Re-reads the certificate files (after {@link ServingCertificateSchedule} rewrote them): new
-   * connections get the new leaf, open ones keep theirs, as on the API port.
+   * connections get the new leaf, open ones keep theirs, as on the API port. Completes when the
+   * listener serves what the files hold (fails when they could not be used).
    */
-  public void reload() {
+  public CompletionStage<Void> reload() {
     HttpServer s = server;
-    if (s != null && certificate.isPresent()) {
-      var unused = s.updateSSLOptions(new SSLOptions().setKeyCertOptions(certificate.get()), true);
+    if (s == null || certificate.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
     }
+    return s.updateSSLOptions(new SSLOptions().setKeyCertOptions(certificate.get()), true)
+        .<Void>mapEmpty()
+        .toCompletionStage();
   }
 
   /** The API listener's PEM certificate and key, when it has them. */

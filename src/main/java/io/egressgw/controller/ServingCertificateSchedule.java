@@ -10,8 +10,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -20,7 +25,8 @@ import org.jboss.logging.Logger;
  * controller whose HTTPS listener serves PEM files: the leader renews the leaf (and the CA) in the
  * Secret, every replica rewrites its files and reloads the listener at once (Quarkus' reloader, the
  * same one {@code quarkus.http.ssl.certificate.reload-period} runs), without a restart. Open
- * connections keep their handshake; new ones get the new leaf.
+ * connections keep their handshake; new ones get the new leaf. Quarkus registers its reloader only
+ * when {@code quarkus.http.ssl.certificate.reload-period} is set (the manifests set 1 h).
  */
 @ApplicationScoped
 public class ServingCertificateSchedule {
@@ -41,6 +47,9 @@ public class ServingCertificateSchedule {
 
   @ConfigProperty(name = "egressgw.controller.enabled", defaultValue = "true")
   boolean enabled;
+
+  /** How long a tick waits for the listeners to use the rewritten files. */
+  static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(30);
 
   private volatile ServingCertificateRenewal renewal;
 
@@ -64,6 +73,23 @@ public class ServingCertificateSchedule {
     }
   }
 
+  /**
+   * Both listeners re-read the files; returns once both serve the new leaf, so that a failed reload
+   * (unusable files) is logged by {@link #tick} instead of passing unnoticed.
+   */
+  private void reloadListeners() {
+    CompletableFuture<Void> api = TlsCertificateReloader.reload().toCompletableFuture();
+    CompletableFuture<Void> channel = channelListener.reload().toCompletableFuture();
+    try {
+      CompletableFuture.allOf(api, channel).get(RELOAD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the listeners reloaded", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("the listeners did not reload the new certificate", e);
+    }
+  }
+
   private ServingCertificateRenewal renewal() {
     if (renewal == null
         && role.isController()
@@ -81,10 +107,7 @@ public class ServingCertificateSchedule {
               keyFiles.get().get(0),
               clock,
               new CertificateRotation.Lifetimes(settings.caValidity(), settings.leafValidity()),
-              () -> {
-                var unused = TlsCertificateReloader.reload();
-                channelListener.reload();
-              });
+              this::reloadListeners);
     }
     return renewal;
   }
