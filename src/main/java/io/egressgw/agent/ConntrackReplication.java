@@ -196,11 +196,28 @@ public final class ConntrackReplication implements AutoCloseable {
     synchronized (pendingLock) {
       LinkedHashMap<ConntrackEntry.Key, ConntrackEntry> m =
           pending.computeIfAbsent(natAddress, k -> new LinkedHashMap<>());
+      boolean first = pending.values().stream().allMatch(Map::isEmpty);
       m.remove(key); // the latest state goes last
       m.put(key, entry);
-      pendingLock.notifyAll();
+      if (first) {
+        pendingSince = System.nanoTime();
+        pendingLock.notifyAll();
+      } else if (m.size() >= BATCH_MAX) {
+        pendingLock.notifyAll();
+      }
     }
   }
+
+  /**
+   * How long the first queued change waits for more before they are sent (unless a batch is full or
+   * a dump is asked for): each batch is one POST through the controller's relay and one install
+   * round trip on the standby, and at 10,000 new flows a second batches of a few entries each kept
+   * the standby seconds behind (BENCHMARKS.md, "replication lag").
+   */
+  static final long LINGER_NANOS = 10_000_000L;
+
+  // System.nanoTime() when pending went from empty to not empty, guarded by pendingLock
+  private long pendingSince;
 
   private void sendLoop() {
     while (!closed) {
@@ -208,6 +225,17 @@ public final class ConntrackReplication implements AutoCloseable {
         while (pending.isEmpty() && dumpRequested.isEmpty() && !closed) {
           try {
             pendingLock.wait(500);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+        long left;
+        while (dumpRequested.isEmpty()
+            && !closed
+            && pending.values().stream().allMatch(m -> m.size() < BATCH_MAX)
+            && (left = pendingSince + LINGER_NANOS - System.nanoTime()) > 0) {
+          try {
+            pendingLock.wait(left / 1_000_000, (int) (left % 1_000_000));
           } catch (InterruptedException e) {
             return;
           }
