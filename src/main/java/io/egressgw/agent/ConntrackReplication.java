@@ -196,11 +196,28 @@ public final class ConntrackReplication implements AutoCloseable {
     synchronized (pendingLock) {
       LinkedHashMap<ConntrackEntry.Key, ConntrackEntry> m =
           pending.computeIfAbsent(natAddress, k -> new LinkedHashMap<>());
+      boolean first = pending.values().stream().allMatch(Map::isEmpty);
       m.remove(key); // the latest state goes last
       m.put(key, entry);
-      pendingLock.notifyAll();
+      if (first) {
+        pendingSince = System.nanoTime();
+        pendingLock.notifyAll();
+      } else if (m.size() >= BATCH_MAX) {
+        pendingLock.notifyAll();
+      }
     }
   }
+
+  /**
+   * How long the first queued change waits for more before they are sent (unless a batch is full or
+   * a dump is asked for): each batch is one POST through the controller's relay and one install
+   * round trip on the standby, and at 10,000 new flows a second batches of a few entries each kept
+   * the standby seconds behind (BENCHMARKS.md, "replication lag").
+   */
+  static final long LINGER_NANOS = 10_000_000L;
+
+  // System.nanoTime() when pending went from empty to not empty, guarded by pendingLock
+  private long pendingSince;
 
   private void sendLoop() {
     while (!closed) {
@@ -208,6 +225,17 @@ public final class ConntrackReplication implements AutoCloseable {
         while (pending.isEmpty() && dumpRequested.isEmpty() && !closed) {
           try {
             pendingLock.wait(500);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+        long left;
+        while (dumpRequested.isEmpty()
+            && !closed
+            && pending.values().stream().allMatch(m -> m.size() < BATCH_MAX)
+            && (left = pendingSince + LINGER_NANOS - System.nanoTime()) > 0) {
+          try {
+            pendingLock.wait(left / 1_000_000, (int) (left % 1_000_000));
           } catch (InterruptedException e) {
             return;
           }
@@ -365,6 +393,7 @@ public final class ConntrackReplication implements AutoCloseable {
       ready.remove(batch.floatingIp());
     }
     int n = 0;
+    List<ConntrackEntry> toCreate = new ArrayList<>();
     for (ConntrackEntry e : batch.upserts()) {
       if (!e.snatedTo(batch.floatingIp())) {
         refused.incrementAndGet();
@@ -378,14 +407,21 @@ public final class ConntrackReplication implements AutoCloseable {
         continue;
       }
       cache.put(e.key(), e);
-      // created only: an existing entry is left alone. It is an earlier copy of the flow (the map
-      // keeps the latest state, which the takeover installs) or this node's own pod's live flow,
-      // forwarded to the primary, whose local state an update would overwrite with the primary's
-      // older one (a lost probe in the lab showed it); the takeover replaces the latter
-      if (Boolean.TRUE.equals(create(e))) {
+      toCreate.add(e);
+    }
+    // created only: an existing entry is left alone. It is an earlier copy of the flow (the map
+    // keeps the latest state, which the takeover installs) or this node's own pod's live flow,
+    // forwarded to the primary, whose local state an update would overwrite with the primary's
+    // older one (a lost probe in the lab showed it); the takeover replaces the latter. Many
+    // creates a netlink round trip (10,000 new flows a second kept a socket and a round trip
+    // each behind)
+    List<String> failures = new ArrayList<>();
+    for (Boolean created : createAll(toCreate, failures)) {
+      if (Boolean.TRUE.equals(created)) {
         n++;
       }
     }
+    failures.forEach(f -> countFailure(new DataplaneException(f)));
     for (ConntrackEntry.Key k : batch.deletes()) {
       ConntrackEntry gone = cache.remove(k);
       if (gone != null) {
@@ -402,13 +438,14 @@ public final class ConntrackReplication implements AutoCloseable {
     return n;
   }
 
-  /** True: created; false: an entry with its tuple exists; null: failed (counted, as below). */
-  private Boolean create(ConntrackEntry e) {
+  /** Per entry, in order: TRUE created, FALSE its tuple exists, null failed (in failures). */
+  private List<Boolean> createAll(List<ConntrackEntry> entries, List<String> failures) {
     try {
-      return table.create(e);
+      return table.createAll(entries, failures);
     } catch (DataplaneException ex) {
-      countFailure(ex);
-      return null;
+      // the socket itself failed: none is known to be installed
+      entries.forEach(e -> failures.add(ex.getMessage()));
+      return java.util.Collections.nCopies(entries.size(), null);
     }
   }
 

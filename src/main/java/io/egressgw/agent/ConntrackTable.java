@@ -21,6 +21,23 @@ interface ConntrackTable {
   boolean create(ConntrackEntry entry);
 
   /**
+   * Creates entries as {@link #create} does, in order: TRUE created, FALSE existed, null failed
+   * (its message added to failures).
+   */
+  default List<Boolean> createAll(List<ConntrackEntry> entries, List<String> failures) {
+    List<Boolean> out = new java.util.ArrayList<>(entries.size());
+    for (ConntrackEntry e : entries) {
+      try {
+        out.add(create(e));
+      } catch (io.egressgw.dataplane.DataplaneException ex) {
+        failures.add(ex.getMessage());
+        out.add(null);
+      }
+    }
+    return out;
+  }
+
+  /**
    * Creates entry in place of the entry with its original tuple (this node's own forwarded flow):
    * false when the tuple stayed taken.
    */
@@ -45,6 +62,11 @@ interface ConntrackTable {
       @Override
       public boolean create(ConntrackEntry entry) {
         return Conntrack.create(entry);
+      }
+
+      @Override
+      public List<Boolean> createAll(List<ConntrackEntry> entries, List<String> failures) {
+        return Conntrack.createAll(entries, failures);
       }
 
       @Override

@@ -171,7 +171,9 @@ public final class DataplaneCli {
                   "replicated", replication.replicatedEntries(),
                   "replaced", replication.replacedEntries(),
                   "failed", replication.failedInstalls(),
-                  "unreplicatedAtTakeover", replication.unreplicatedAtTakeover()));
+                  "unreplicatedAtTakeover", replication.unreplicatedAtTakeover(),
+                  "lostEvents", replication.lostEvents(),
+                  "dumps", replication.dumpsSent()));
         } else if (line.equals("release")) {
           dp.releaseFloatingIPs();
           emit(out, "released", report(dp));

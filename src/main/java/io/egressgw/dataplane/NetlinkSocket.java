@@ -2,6 +2,9 @@ package io.egressgw.dataplane;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
@@ -85,6 +88,80 @@ final class NetlinkSocket {
           return;
         }
       }
+    } finally {
+      c.close(fd);
+    }
+  }
+
+  /** Requests one send carries at most (their acknowledgements must fit the receive buffer). */
+  static final int REQUESTS_PER_SEND = 64;
+
+  /**
+   * Sends acknowledged requests (each with its own sequence number, NLM_F_ACK) over one socket, up
+   * to {@link #REQUESTS_PER_SEND} a send, and answers each one's error (0, or a negative errno as
+   * the kernel acknowledged it). The kernel handles the messages of a send one after the other and
+   * acknowledges each, a failed one too, so one request's failure does not stop the others.
+   */
+  static int[] exchangeEach(int protocol, List<byte[]> requests, String what) {
+    int[] errors = new int[requests.size()];
+    if (requests.isEmpty()) {
+      return errors;
+    }
+    LibC c = libc();
+    int fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
+    if (fd < 0) {
+      DataplaneException.check(-errno(), what + ": netlink socket");
+    }
+    try {
+      byte[] timeout =
+          ByteBuffer.allocate(16)
+              .order(ByteOrder.nativeOrder())
+              .putLong(RECEIVE_TIMEOUT_SECONDS)
+              .putLong(0)
+              .array();
+      c.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeout, timeout.length);
+      byte[] buf = new byte[1 << 16];
+      for (int from = 0; from < requests.size(); from += REQUESTS_PER_SEND) {
+        int to = Math.min(requests.size(), from + REQUESTS_PER_SEND);
+        // sequence number -> index of its request
+        Map<Integer, Integer> waiting = new HashMap<>();
+        int length = 0;
+        for (int i = from; i < to; i++) {
+          length += NetlinkMessages.align(requests.get(i).length);
+        }
+        ByteBuffer out = ByteBuffer.allocate(length).order(ByteOrder.nativeOrder());
+        for (int i = from; i < to; i++) {
+          byte[] r = requests.get(i);
+          waiting.put(ByteBuffer.wrap(r).order(ByteOrder.nativeOrder()).getInt(8), i);
+          out.put(r);
+          out.position(NetlinkMessages.align(out.position()));
+        }
+        if (c.send(fd, out.array(), length, 0) < 0) {
+          DataplaneException.check(-errno(), what + ": send");
+        }
+        while (!waiting.isEmpty()) {
+          long n = c.recv(fd, buf, buf.length, 0);
+          if (n < 0) {
+            DataplaneException.check(-errno(), what + ": receive");
+          }
+          ByteBuffer b = ByteBuffer.wrap(buf, 0, (int) n).order(ByteOrder.nativeOrder());
+          while (b.remaining() >= NetlinkMessages.NLMSG_HDRLEN) {
+            int start = b.position();
+            int len = b.getInt(start);
+            if (len < NetlinkMessages.NLMSG_HDRLEN || start + len > n) {
+              throw new DataplaneException(what + ": malformed netlink message");
+            }
+            if ((b.getShort(start + 4) & 0xffff) == NetlinkMessages.NLMSG_ERROR) {
+              Integer i = waiting.remove(b.getInt(start + 8));
+              if (i != null) {
+                errors[i] = b.getInt(start + NetlinkMessages.NLMSG_HDRLEN);
+              }
+            }
+            b.position(Math.min((int) n, start + NetlinkMessages.align(len)));
+          }
+        }
+      }
+      return errors;
     } finally {
       c.close(fd);
     }
