@@ -88,6 +88,18 @@ public final class SimulatedAgent implements ProgramApplier {
     return start(vertx, controllerUrl, token, key, heartbeat, shared, Clock.systemUTC());
   }
 
+  /** As {@code start}, with {@code observer} told each heartbeat's status and round trip (ns). */
+  public SimulatedAgent startObserved(
+      Vertx vertx,
+      String controllerUrl,
+      Supplier<String> token,
+      Supplier<PublicKey> key,
+      Duration heartbeat,
+      java.util.concurrent.ExecutorService shared,
+      java.util.function.BiConsumer<Integer, Long> observer) {
+    return start(vertx, controllerUrl, token, key, heartbeat, shared, Clock.systemUTC(), observer);
+  }
+
   /** {@code clock}: what the client measures its silence on (a test may move it by hand). */
   public SimulatedAgent start(
       Vertx vertx,
@@ -97,6 +109,18 @@ public final class SimulatedAgent implements ProgramApplier {
       Duration heartbeat,
       java.util.concurrent.ExecutorService shared,
       Clock clock) {
+    return start(vertx, controllerUrl, token, key, heartbeat, shared, clock, null);
+  }
+
+  private SimulatedAgent start(
+      Vertx vertx,
+      String controllerUrl,
+      Supplier<String> token,
+      Supplier<PublicKey> key,
+      Duration heartbeat,
+      java.util.concurrent.ExecutorService shared,
+      Clock clock,
+      java.util.function.BiConsumer<Integer, Long> observer) {
     client =
         new AgentChannelClient(
             vertx,
@@ -112,6 +136,9 @@ public final class SimulatedAgent implements ProgramApplier {
             shared);
     if (trustedKeys != null) {
       client.trustingKeys(trustedKeys);
+    }
+    if (observer != null) {
+      client.observeHeartbeats(observer);
     }
     client.start();
     return this;

@@ -85,6 +85,7 @@ public final class AgentChannelClient {
   private volatile NodeReport lastReport;
   private volatile int lastProgramBytes;
   private volatile int lastHeartbeatStatus;
+  private volatile java.util.function.BiConsumer<Integer, Long> heartbeatObserver = (s, n) -> {};
   private volatile boolean heartbeatMissed;
   private volatile long lastAcceptedGeneration;
   private volatile boolean draining;
@@ -349,6 +350,17 @@ public final class AgentChannelClient {
     return heartbeatsAccepted.get();
   }
 
+  /**
+   * Called on the client's context after every heartbeat with its HTTP status (-1: transport error
+   * or timeout) and the nanoseconds from the heartbeat's start to its answer (simulations measure
+   * heartbeat timing with it). Call before {@link #start()}.
+   */
+  public AgentChannelClient observeHeartbeats(
+      java.util.function.BiConsumer<Integer, Long> observer) {
+    this.heartbeatObserver = observer;
+    return this;
+  }
+
   /** HTTP status of the last heartbeat answer (0 before the first, -1 on a transport error). */
   public int lastHeartbeatStatus() {
     return lastHeartbeatStatus;
@@ -497,6 +509,7 @@ public final class AgentChannelClient {
         .map(
             reply -> {
               lastHeartbeatStatus = reply.status();
+              heartbeatObserver.accept(reply.status(), System.nanoTime() - sentAt);
               if (reply.status() == 200) {
                 lastContactMillis.set(clock.millis());
                 heartbeatsAccepted.incrementAndGet();
@@ -509,6 +522,7 @@ public final class AgentChannelClient {
         .recover(
             e -> {
               lastHeartbeatStatus = -1;
+              heartbeatObserver.accept(-1, System.nanoTime() - sentAt);
               LOG.debugf("heartbeat of %s failed: %s", node, e.toString());
               return Future.succeededFuture();
             });
