@@ -195,18 +195,25 @@ public final class Rollout {
     return false;
   }
 
-  /** True when {@code then} steered n's route to a gateway that is Down now. */
+  /**
+   * True when {@code then} steered n's route, with the same egress IP, to a gateway that is Down
+   * now: that IP moved off a failed node. (Another egress IP on the route is a policy change, which
+   * keeps make before break even while the old gateway is Down.)
+   */
   private static boolean failsOver(Steering n, List<Steering> then, Predicate<String> down) {
     for (Steering t : then) {
-      if (t.cidr().equals(n.cidr()) && t.gatewayNode() != null && down.test(t.gatewayNode())) {
+      if (t.cidr().equals(n.cidr())
+          && Objects.equals(t.egressIP(), n.egressIP())
+          && t.gatewayNode() != null
+          && down.test(t.gatewayNode())) {
         return true;
       }
     }
     return false;
   }
 
-  /** One route a node steers: destination, gateway node and its address. */
-  private record Steering(String cidr, String gatewayNode, String gatewayNodeIP) {}
+  /** One route a node steers: destination, egress IP, gateway node and its address. */
+  private record Steering(String cidr, String egressIP, String gatewayNode, String gatewayNodeIP) {}
 
   /** Each route of the rule set whose egress another node holds. */
   private static List<Steering> steering(NodeProgram p, int ruleSet) {
@@ -214,7 +221,7 @@ public final class Rollout {
     for (NodeProgram.Route r : p.ruleSets().getOrDefault(ruleSet, List.of())) {
       NodeProgram.Egress e = p.egresses().get(r.egressId());
       if (e != null && !Objects.equals(p.node(), e.gatewayNode())) {
-        out.add(new Steering(r.cidr(), e.gatewayNode(), e.gatewayNodeIP()));
+        out.add(new Steering(r.cidr(), e.egressIP(), e.gatewayNode(), e.gatewayNodeIP()));
       }
     }
     return out;

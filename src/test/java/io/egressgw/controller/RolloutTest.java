@@ -331,5 +331,17 @@ class RolloutTest {
             source("w2", "w3", "10.0.2.5", "10.0.2.6"),
             "w1"::equals),
         "a new pod still waits for its gateway");
+    NodeProgram otherIp =
+        new NodeProgram(
+            "w2",
+            0,
+            Map.of("10.0.2.5", 1),
+            Map.of(1, List.of(new Route("203.0.113.0/24", 1))),
+            Map.of(1, new Egress(1, "other", "192.168.1.200", "w3", "192.168.1.13")),
+            List.of());
+    assertEquals(
+        Rollout.Step.STEERING,
+        Rollout.step(source("w2", "w1", "10.0.2.5"), otherIp, "w1"::equals),
+        "another policy's egress IP while the old gateway is Down: a policy change");
   }
 }
