@@ -566,13 +566,21 @@ class EgressGatewayE2E {
 
   /** Counts, at the external host, UDP datagrams to PORT_COUNTED by source address. */
   void countAtExt(String table, String... sources) {
+    countAtExtMatching(table, " udp dport " + PORT_COUNTED, sources);
+  }
+
+  /** Counts, at the external host, packets of any protocol by source address. */
+  void countAtAnyProtocol(String table, String... sources) {
+    countAtExtMatching(table, "", sources);
+  }
+
+  private void countAtExtMatching(String table, String match, String... sources) {
     StringBuilder rules = new StringBuilder();
     for (String src : sources) {
       rules
           .append("  ip saddr ")
           .append(src)
-          .append(" udp dport ")
-          .append(PORT_COUNTED)
+          .append(match)
           .append(" counter comment \"")
           .append(src)
           .append("\"\n");
@@ -831,26 +839,6 @@ class EgressGatewayE2E {
         Sh.run(10, Sh.inNetns(lab.ext(), "nft", "delete table ip egwback"));
       }
     }
-  }
-
-  /** Counts, at the external host, packets of any protocol from each source address. */
-  void countAtAnyProtocol(String table, String... sources) {
-    StringBuilder rules = new StringBuilder();
-    for (String src : sources) {
-      rules.append("  ip saddr ").append(src).append(" counter comment \"").append(src);
-      rules.append("\"\n");
-    }
-    Sh.Result r =
-        Sh.runWithInput(
-            10,
-            "table ip "
-                + table
-                + " {\n chain pre {\n"
-                + "  type filter hook prerouting priority -300; policy accept;\n"
-                + rules
-                + " }\n}\n",
-            Sh.inNetns(lab.ext(), "nft", "-f", "-"));
-    assertTrue(r.ok(), r.output());
   }
 
   /**

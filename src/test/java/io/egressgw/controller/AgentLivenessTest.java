@@ -110,11 +110,8 @@ class AgentLivenessTest {
 
   @Test
   void aNodeBackFromALongSilenceIsUpOnlyOnceHeardSteadilyForAWindow() {
-    AgentLiveness liveness = new AgentLiveness(Duration.ofMillis(300));
+    AgentLiveness liveness = upThenDownAt400Ms();
     List<String> nodes = List.of("w1");
-    liveness.heartbeat(report("w1"), T0);
-    liveness.sweep(nodes, T0);
-    assertEquals(List.of(false), alive(liveness.sweep(nodes, T0.plusMillis(400))), "Down");
 
     // the agent restarts 5 s later: one heartbeat during its start-up, then 1.2 s of silence
     liveness.heartbeat(report("w1"), T0.plusMillis(5000));
@@ -133,11 +130,8 @@ class AgentLivenessTest {
   @Test
   void aNodeHeardAgainAfterAShortSilenceIsUpAtOnce() {
     // late heartbeats of a loaded node ("Down together" holds it): not a restart
-    AgentLiveness liveness = new AgentLiveness(Duration.ofMillis(300));
+    AgentLiveness liveness = upThenDownAt400Ms();
     List<String> nodes = List.of("w1");
-    liveness.heartbeat(report("w1"), T0);
-    liveness.sweep(nodes, T0);
-    assertEquals(List.of(false), alive(liveness.sweep(nodes, T0.plusMillis(400))));
 
     liveness.heartbeat(report("w1"), T0.plusMillis(430));
 
@@ -149,6 +143,15 @@ class AgentLivenessTest {
     AgentLiveness liveness = new AgentLiveness(Duration.ofMillis(300));
     liveness.heartbeat(report("w1"), T0);
     assertEquals(true, liveness.alive("w1", T0.plusMillis(1)));
+  }
+
+  /** w1 heard at 0, judged Up, then Down at 400 ms (three heartbeats missed). */
+  private static AgentLiveness upThenDownAt400Ms() {
+    AgentLiveness liveness = new AgentLiveness(Duration.ofMillis(300));
+    liveness.heartbeat(report("w1"), T0);
+    liveness.sweep(List.of("w1"), T0);
+    assertEquals(List.of(false), alive(liveness.sweep(List.of("w1"), T0.plusMillis(400))), "Down");
+    return liveness;
   }
 
   private static List<Boolean> alive(List<AgentLiveness.Transition> transitions) {
