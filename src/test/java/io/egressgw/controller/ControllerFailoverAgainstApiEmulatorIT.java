@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.egressgw.api.v1.NetworkGatewayGroup;
 import io.egressgw.api.v1.NetworkGatewayGroupStatus;
 import io.egressgw.kube.CrdInstaller;
+import io.egressgw.program.NodeProgram;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
@@ -427,7 +428,7 @@ class ControllerFailoverAgainstApiEmulatorIT {
         p2.last().sources().containsKey("10.0.2.5"), "p2 steers its selected pod: " + p2.last());
     assertEquals("192.168.3.11", p2.last().egresses().values().iterator().next().gatewayNodeIP());
     assertTrue(
-        firstApplied(p1, "10.0.2.5") < firstApplied(p2, "10.0.2.5"),
+        firstApplied(p1, "10.0.2.5") < firstSteered(p2, "10.0.2.5"),
         "a new policy reaches its gateway p1 before the source node p2");
   }
 
@@ -558,7 +559,7 @@ class ControllerFailoverAgainstApiEmulatorIT {
     // Make before break: the gateway had applied (and acknowledged) the pod before its node steered
     // it.
     assertTrue(
-        firstApplied(q1, "10.0.4.5") < firstApplied(q2, "10.0.4.5"),
+        firstApplied(q1, "10.0.4.5") < firstSteered(q2, "10.0.4.5"),
         "the gateway q1 is programmed before the pod's node q2");
   }
 
@@ -602,6 +603,29 @@ class ControllerFailoverAgainstApiEmulatorIT {
         : n.getSpec().getTaints().stream()
             .map(io.fabric8.kubernetes.api.model.Taint::getKey)
             .toList();
+  }
+
+  /**
+   * System.nanoTime() of the first program the agent applied that steers {@code podIp} to a gateway
+   * on another node. An earlier program may list the pod with an egress that nobody holds yet (the
+   * policy was compiled before placement put its IP on a node: its packets are dropped), which is
+   * not steering and so is not what make before break orders.
+   */
+  private static long firstSteered(SimulatedAgent a, String podIp) {
+    for (int i = 0; i < a.applied().size(); i++) {
+      NodeProgram p = a.applied().get(i);
+      Integer ruleSet = p.sources().get(podIp);
+      if (ruleSet == null) {
+        continue;
+      }
+      for (NodeProgram.Route r : p.ruleSets().getOrDefault(ruleSet, List.of())) {
+        NodeProgram.Egress e = p.egresses().get(r.egressId());
+        if (e != null && e.gatewayNode() != null && !e.gatewayNode().equals(p.node())) {
+          return a.appliedAtNanos().get(i);
+        }
+      }
+    }
+    throw new AssertionError(a.client().node() + " never steered " + podIp);
   }
 
   /** System.nanoTime() of the first program the agent applied that lists {@code podIp}. */
