@@ -47,15 +47,7 @@ public final class AgentsAndFloodProcess {
 
   /** Starts this main with the test's classpath and a small heap of its own. */
   public static Process launch(String... args) throws IOException {
-    return launchOn(null, args);
-  }
-
-  /** As {@link #launch}, on the CPUs of {@code cpus} only ({@code taskset -c}; null: any CPU). */
-  public static Process launchOn(String cpus, String... args) throws IOException {
     List<String> command = new ArrayList<>();
-    if (cpus != null) {
-      command.addAll(List.of("taskset", "-c", cpus));
-    }
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx128m");
     command.add("-XX:+UseSerialGC");
