@@ -32,6 +32,8 @@ import java.util.function.LongSupplier;
  *   <li>{@code egressgw_failover_detection_seconds}: last heartbeat of an agent -> declared Down.
  *   <li>{@code egressgw_failover_reassignment_seconds}: last heartbeat of an agent -> the new
  *       assignment of its IPs written to status.
+ *   <li>{@code egressgw_failover_published_seconds}: last heartbeat of an agent -> the programs
+ *       that move its IPs handed to the rollout (before the status write).
  *   <li>{@code egressgw_placement_duration_seconds}: one placement computation.
  *   <li>{@code egressgw_compile_duration_seconds}: one policy compile of every node's program.
  *   <li>{@code egressgw_program_rollout_seconds}: a node's program changed -> its agent
@@ -66,6 +68,7 @@ public class ControllerMetrics {
   private final MeterRegistry registry;
   private final Timer detection;
   private final Timer reassignment;
+  private final Timer published;
   private final Timer placement;
   private final Timer compile;
   private final Timer rollout;
@@ -98,6 +101,11 @@ public class ControllerMetrics {
             "egressgw.failover.reassignment",
             "Last heartbeat of an agent to the new assignment of its floating IPs written to"
                 + " status");
+    this.published =
+        timer(
+            "egressgw.failover.published",
+            "Last heartbeat of an agent to the programs that move its floating IPs handed to the"
+                + " rollout");
     this.placement = timer("egressgw.placement.duration", "One floating IP placement computation");
     this.compile = timer("egressgw.compile.duration", "One policy compile (all nodes)");
     this.rollout =
@@ -324,6 +332,10 @@ public class ControllerMetrics {
     reassignment.record(sinceLastHeartbeat);
   }
 
+  public void published(Duration sinceLastHeartbeat) {
+    published.record(sinceLastHeartbeat);
+  }
+
   public void placed(Duration took) {
     placement.record(took);
   }
@@ -346,6 +358,10 @@ public class ControllerMetrics {
 
   public Timer detectionTimer() {
     return detection;
+  }
+
+  public Timer publishedTimer() {
+    return published;
   }
 
   public Timer reassignmentTimer() {

@@ -447,8 +447,13 @@ public class ControllerRuntime {
       // Acknowledgements may still have moved policy status ("N of M nodes programmed").
       return programs.refreshPolicyStatus() ? Outcome.UNCHANGED : Outcome.RETRY;
     }
-    boolean ok = placed.written();
-    ok &= programs.publish(placed.result(), now);
+    // Programs first: a failover reaches the agents without waiting for the API server's writes
+    // (group status, Events, policy status: 30-60 ms in the lab).
+    programs.publish(placed.result(), now);
+    releaseHeldPrograms();
+    placement.published(placed);
+    boolean ok = placement.record(placed, now).written();
+    ok &= programs.refreshPolicyStatus();
     releaseHeldPrograms();
     startupTaints.removeFromProgrammedNodes();
     return ok ? Outcome.RECONCILED : Outcome.RETRY;

@@ -26,10 +26,11 @@ import org.jboss.logging.Logger;
 
 /**
  * The first reconcile step (reconcile thread only): places the floating IPs of every
- * NetworkGatewayGroup, writes each group's status, and once those are written records the moves
- * (metrics, Events) and the new assignment. It skips all of it when its inputs (the placement
- * snapshot and the groups' generations) equal those of the last written placement and no failover
- * is pending.
+ * NetworkGatewayGroup ({@link #place}); after the caller has published the programs of that
+ * placement, writes each group's status, and once those are written records the moves (metrics,
+ * Events) and the new assignment ({@link #record}). It skips all of it when its inputs (the
+ * placement snapshot and the groups' generations) equal those of the last written placement and no
+ * failover is pending.
  *
  * <p>A new leader starts from the assignment and standbys recorded in the groups' status ({@link
  * #reset}).
@@ -57,6 +58,7 @@ public class PlacementStage {
   private PlacementResult lastPlacement;
   private Map<String, String> lastRefused = Map.of(); // refused IPs whose Event is written
   private HandOverGate gate;
+  private final Set<FloatingIpMove> announced = new java.util.HashSet<>(); // published, not written
 
   /** While a hand-over waits for its standby, placement runs again this often. */
   static final Duration HAND_OVER_RECHECK = Duration.ofMillis(50);
@@ -68,13 +70,29 @@ public class PlacementStage {
    * @param unchanged inputs equal to the last written placement: nothing computed or written
    * @param written group status is written (moves recorded); false: retry
    * @param recheckAt when to place again although nothing changed (a held hand-over), if ever
+   * @param computed what {@link #record} needs to write this step's status (null: nothing to write)
    */
   record Step(
-      PlacementResult result, boolean unchanged, boolean written, Optional<Instant> recheckAt) {
+      PlacementResult result,
+      boolean unchanged,
+      boolean written,
+      Optional<Instant> recheckAt,
+      Computed computed) {
     Step(PlacementResult result, boolean unchanged, boolean written) {
-      this(result, unchanged, written, Optional.empty());
+      this(result, unchanged, written, Optional.empty(), null);
     }
   }
+
+  /** The inputs and index of a computed placement, kept until its status is written. */
+  record Computed(
+      List<NetworkGatewayGroup> groups,
+      PlacementSnapshot snapshot,
+      PlacementIndex index,
+      Map<String, String> refused,
+      Set<String> frozen,
+      Set<String> held,
+      Map<String, Instant> handling,
+      Object inputs) {}
 
   @PostConstruct
   void init() {
@@ -91,6 +109,7 @@ public class PlacementStage {
     statuses.clear();
     lastInputs = null;
     lastRefused = Map.of();
+    announced.clear();
     gate.clear();
     state.replication().reset();
     for (NetworkGatewayGroup g : resources.gatewayGroups().list()) {
@@ -111,7 +130,10 @@ public class PlacementStage {
     lastInputs = null;
   }
 
-  /** Places the floating IPs and writes group status, unless nothing changed. */
+  /**
+   * Places the floating IPs, unless nothing changed; the caller publishes the result's programs,
+   * then writes its status with {@link #record}.
+   */
   Step place(Instant now) {
     List<NetworkGatewayGroup> groups = PlacementInputs.sorted(resources.gatewayGroups().list());
     Map<String, String> refused =
@@ -148,26 +170,48 @@ public class PlacementStage {
           channel.replication().handOverWait());
     }
 
+    return new Step(
+        result,
+        false,
+        false,
+        recheckAt,
+        new Computed(groups, snapshot, index, refused, frozen, held, handling, inputs));
+  }
+
+  /**
+   * Writes the group status of a {@link #place}d step and, once every group's status is written,
+   * records its moves (metrics, Events, the assignment the next placement starts from). Called
+   * after the step's programs are published: the agents act on a failover without waiting for the
+   * API server, and a leader that dies before the write leaves the old status, from which its
+   * successor places again (one owner still: the new holder's announcement makes any other node
+   * that got the IP yield). Returns {@code step} with {@code written} set; false: retry.
+   */
+  Step record(Step step, Instant now) {
+    Computed c = step.computed();
+    if (c == null) {
+      return step;
+    }
+    PlacementResult result = step.result();
     boolean ok = true;
     Map<String, PlacementGroup> byKey = new HashMap<>();
-    snapshot.groups().forEach(g -> byKey.put(g.key(), g));
+    c.snapshot().groups().forEach(g -> byKey.put(g.key(), g));
     Map<String, NetworkGatewayGroup> groupOfIp = new HashMap<>();
     Map<String, NetworkGatewayGroup> groupOfRefused = new LinkedHashMap<>();
     Map<String, String> gatewayNodes = new HashMap<>();
     int unassigned = 0;
-    for (NetworkGatewayGroup g : groups) {
+    for (NetworkGatewayGroup g : c.groups()) {
       PlacementGroup pg = byKey.get(PlacementInputs.key(g));
       pg.floatingIPs().forEach(ip -> groupOfIp.put(ip, g));
       Map<String, String> refusedOfGroup = new LinkedHashMap<>();
       for (String ip : PlacementInputs.floatingIPs(g)) {
-        if (refused.containsKey(ip)) {
-          refusedOfGroup.put(ip, refused.get(ip));
+        if (c.refused().containsKey(ip)) {
+          refusedOfGroup.put(ip, c.refused().get(ip));
           groupOfRefused.putIfAbsent(ip, g);
         }
       }
-      Map<String, String> nodes = index.nodeStatus(pg.key());
+      Map<String, String> nodes = c.index().nodeStatus(pg.key());
       // Held nodes are placed as Up but are Down: say so.
-      nodes.replaceAll((n, v) -> held.contains(n) ? NetworkGatewayGroupStatus.NODE_DOWN : v);
+      nodes.replaceAll((n, v) -> c.held().contains(n) ? NetworkGatewayGroupStatus.NODE_DOWN : v);
       gatewayNodes.putAll(nodes);
       Map<String, String> unassignedOfGroup = result.unassignedOf(pg);
       unassigned += unassignedOfGroup.size() + refusedOfGroup.size();
@@ -179,24 +223,51 @@ public class PlacementStage {
               unassignedOfGroup,
               refusedOfGroup,
               nodes,
-              PlacementInputs.waitingForReport(g, snapshot),
-              frozen,
+              PlacementInputs.waitingForReport(g, c.snapshot()),
+              c.frozen(),
               now,
               g.getStatus());
       ok &= statuses.write(g, desired);
     }
     metrics.placementState(unassigned, gatewayNodes);
     if (!ok) {
-      return new Step(result, false, false, recheckAt);
+      return step;
     }
     recordMoves(result, groupOfIp, now);
-    recordRefusals(refused, groupOfRefused, now);
+    announced.clear();
+    recordRefusals(c.refused(), groupOfRefused, now);
     // The Down nodes seen by this placement have their IPs written elsewhere: failover done.
-    liveness.failoversHandled(handling);
+    liveness.failoversHandled(c.handling());
     // Placement and group status are done: a pod or policy event alone skips them next time.
-    lastInputs = inputs;
+    lastInputs = c.inputs();
     lastPlacement = result;
-    return new Step(result, false, true, recheckAt);
+    return new Step(result, false, true, step.recheckAt(), null);
+  }
+
+  /**
+   * Records that the programs of a {@link #place}d step were handed to the rollout: for a failover,
+   * the time from the old holder's last heartbeat (egressgw_failover_published_seconds), and a log
+   * line per move, so that an SRE can read a failover's timing from the log alone.
+   */
+  void published(Step step) {
+    if (step.computed() == null) {
+      return;
+    }
+    Instant at = clock.instant();
+    for (FloatingIpMove move : step.result().moves()) {
+      if (!announced.add(move)) {
+        continue; // published before, its status write is being retried
+      }
+      Instant lastBeat =
+          move.fromNode() == null ? null : liveness.pendingFailoverOf(move.fromNode());
+      if (lastBeat != null && move.toNode() != null) {
+        Duration since = Duration.between(lastBeat, at);
+        metrics.published(since);
+        LOG.infof(
+            "failover of %s from %s to %s published %d ms after its last heartbeat",
+            move.ip(), move.fromNode(), move.toNode(), since.toMillis());
+      }
+    }
   }
 
   /** The standby holds ip's replicated state: the relay delivered it and the standby says so. */

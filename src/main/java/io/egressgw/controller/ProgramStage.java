@@ -130,10 +130,11 @@ public class ProgramStage {
   }
 
   /**
-   * Brings the compiler up to date with the caches and {@code placement}, releases the changed
-   * programs (gateways first), then writes policy status; false when a write must be retried.
+   * Brings the compiler up to date with the caches and {@code placement} and hands the changed
+   * programs to the rollout (gateways first; {@link #release} sends them). Writes nothing to the
+   * API server: policy status is {@link #refreshPolicyStatus}'s, after the programs are out.
    */
-  public boolean publish(PlacementResult placement, Instant now) {
+  public void publish(PlacementResult placement, Instant now) {
     // Before the caches are read: a write they reflect now is compiled by this publish.
     spans.compiling(traced.takeVisible(this::cached, now));
     dirty.set(false);
@@ -198,7 +199,6 @@ public class ProgramStage {
             programs,
             node -> state.programs().program(node).orElse(null),
             node -> Boolean.FALSE.equals(verdicts.get(node)));
-    return refreshPolicyStatus();
   }
 
   /** node -> the floating IPs it stands by for, sorted, from placement's ip -> standby. */

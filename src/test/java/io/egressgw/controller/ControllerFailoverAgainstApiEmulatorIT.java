@@ -41,6 +41,7 @@ class ControllerFailoverAgainstApiEmulatorIT {
   @Inject Vertx vertx;
   @Inject ChannelState state;
   @Inject ControllerMetrics metrics;
+  @Inject LivenessSweep liveness;
 
   @ConfigProperty(name = "quarkus.http.test-port")
   int port;
@@ -98,6 +99,16 @@ class ControllerFailoverAgainstApiEmulatorIT {
         client.resources(NetworkGatewayGroup.class).inNamespace(ns).withName(name).get();
     // Not yet written reads as empty, so that an await retries instead of failing on null.
     return g == null || g.getStatus() == null ? new NetworkGatewayGroupStatus() : g.getStatus();
+  }
+
+  private String resourceVersion(String ns, String name) {
+    return client
+        .resources(NetworkGatewayGroup.class)
+        .inNamespace(ns)
+        .withName(name)
+        .get()
+        .getMetadata()
+        .getResourceVersion();
   }
 
   @Test
@@ -248,6 +259,105 @@ class ControllerFailoverAgainstApiEmulatorIT {
         .atMost(FAST)
         .untilAsserted(
             () -> assertEquals(ALL_ON_WORKER2, status("kube-system", "default").getFloatingIPs()));
+  }
+
+  @io.quarkus.test.kubernetes.client.KubernetesTestServer
+  io.quarkus.test.kubernetes.client.KubernetesServer server;
+
+  // The agents act on a failover without waiting for the API server: the programs that move the
+  // IPs are published before the group status is written. Here the failover's status write takes
+  // 3 s (and then is refused with a 422, which the client does not retry); the survivor still
+  // holds the dead node's IP well within that, while the status still names the dead node.
+  @Test
+  void aFailoverReachesTheNewHolderBeforeItsStatusIsWritten() {
+    // the other tests' nodes, whose agents are dead, would hold this failover in a mass-failure
+    // freeze: they go (a deleted Node is released from it)
+    client.nodes().list().getItems().stream()
+        .filter(n -> !n.getMetadata().getName().startsWith("slow"))
+        .forEach(n -> client.nodes().resource(n).delete());
+    await().atMost(FAST).until(() -> liveness.heldByFreeze().isEmpty());
+    client.nodes().resource(ClusterFixtures.readyNode("slow1", "192.168.3.11", Map.of())).create();
+    client.nodes().resource(ClusterFixtures.readyNode("slow2", "192.168.3.12", Map.of())).create();
+    SimulatedAgent s1 = agent("slow1", "192.168.3.11", false);
+    SimulatedAgent s2 = agent("slow2", "192.168.3.12", false);
+    await()
+        .atMost(FAST)
+        .until(() -> state.programs().programmed("slow1") && state.programs().programmed("slow2"));
+    var group = ClusterFixtures.group("kube-system", "slowstatus", null, "192.168.3.100");
+    client.resources(NetworkGatewayGroup.class).resource(group).create();
+    try {
+      await()
+          .atMost(FAST)
+          .until(
+              () ->
+                  "slow1"
+                      .equals(
+                          status("kube-system", "slowstatus")
+                              .getFloatingIPs()
+                              .get("192.168.3.100")));
+      await().atMost(FAST).until(() -> s1.heldFloatingIPs().equals(List.of("192.168.3.100")));
+      // settled (no write for 400 ms): the next status write of the group is the failover's
+      await()
+          .atMost(FAST)
+          .until(
+              () -> {
+                String before = resourceVersion("kube-system", "slowstatus");
+                Thread.sleep(400);
+                return before.equals(resourceVersion("kube-system", "slowstatus"));
+              });
+      String path =
+          "/apis/networking.gke.io/v1/namespaces/kube-system/networkgatewaygroups/slowstatus/status";
+      // the mock's own delay() is not applied in CRUD mode: the reply waits instead
+      for (var method : List.of(server.expect().patch(), server.expect().put())) {
+        method
+            .withPath(path)
+            .andReply(
+                422,
+                request -> {
+                  try {
+                    Thread.sleep(3_000);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  return "";
+                })
+            .once();
+      }
+      long publishedBefore = metrics.publishedTimer().count();
+
+      // Act
+      long killedAt = System.nanoTime();
+      s1.kill();
+
+      // Assert: slow2 holds the IP long before the status write could have returned.
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .pollInterval(Duration.ofMillis(10))
+          .until(() -> s2.heldFloatingIPs().equals(List.of("192.168.3.100")));
+      long tookMillis = (System.nanoTime() - killedAt) / 1_000_000;
+      assertEquals(
+          "slow1",
+          status("kube-system", "slowstatus").getFloatingIPs().get("192.168.3.100"),
+          "the failover's status write has not returned yet");
+      assertTrue(
+          tookMillis < 2_500,
+          "the new holder got its program "
+              + tookMillis
+              + " ms after the kill: it waited for the 3 s status write");
+      assertTrue(metrics.publishedTimer().count() > publishedBefore);
+      // and the status follows once the API server takes writes again
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  "slow2"
+                      .equals(
+                          status("kube-system", "slowstatus")
+                              .getFloatingIPs()
+                              .get("192.168.3.100")));
+    } finally {
+      client.resources(NetworkGatewayGroup.class).resource(group).delete();
+    }
   }
 
   @Inject Leadership leadership;

@@ -151,6 +151,7 @@ class ControllerMetricsAgainstApiEmulatorIT {
         List.of(
             "egressgw_failover_detection_seconds",
             "egressgw_failover_reassignment_seconds",
+            "egressgw_failover_published_seconds",
             "egressgw_placement_duration_seconds",
             "egressgw_compile_duration_seconds",
             "egressgw_program_rollout_seconds")) {
