@@ -42,16 +42,33 @@ class MergePatchAgainstApiEmulatorIT {
               g.getSpec().setNodeSelector(Map.of("node-type", "egressNat"));
               return g;
             });
-    String current = given().get(GROUPS + "/gw", ns).then().extract().header("ETag");
+    // The REST API reads from the informer cache, and the controller writes the group's status
+    // meanwhile: a 412 here is a correct answer to a stale ETag, so the portal's loop (read, patch
+    // with If-Match) runs until its ETag is current.
+    String[] current = new String[1];
+    io.restassured.response.Response[] answer = new io.restassured.response.Response[1];
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(
+            () -> {
+              var read = given().get(GROUPS + "/gw", ns);
+              if (!"prod".equals(read.path("metadata.labels.tier"))) {
+                return false; // the cache has not seen the edit yet
+              }
+              current[0] = read.header("ETag");
+              answer[0] =
+                  given()
+                      .contentType(MERGE_PATCH)
+                      .header("If-Match", current[0])
+                      .body(
+                          "{\"metadata\":{\"labels\":{\"tier\":null,\"owner\":\"portal\"}},"
+                              + "\"spec\":{\"floatingIPs\":[\"192.168.60.1\",\"192.168.60.2\"]}}")
+                      .patch(GROUPS + "/gw", ns);
+              return answer[0].statusCode() != 412;
+            });
 
     String patched =
-        given()
-            .contentType(MERGE_PATCH)
-            .header("If-Match", current)
-            .body(
-                "{\"metadata\":{\"labels\":{\"tier\":null,\"owner\":\"portal\"}},"
-                    + "\"spec\":{\"floatingIPs\":[\"192.168.60.1\",\"192.168.60.2\"]}}")
-            .patch(GROUPS + "/gw", ns)
+        answer[0]
             .then()
             .statusCode(200)
             .contentType("application/json")
@@ -67,7 +84,7 @@ class MergePatchAgainstApiEmulatorIT {
     assertThat(stored.getSpec().getFloatingIPs()).containsExactly("192.168.60.1", "192.168.60.2");
     assertThat(stored.getMetadata().getLabels())
         .containsOnly(Map.entry("team", "a"), Map.entry("owner", "portal"));
-    assertThat(patched).isNotIn(opened, current);
+    assertThat(patched).isNotIn(opened, current[0]);
     given().get(GROUPS + "/gw", ns).then().header("ETag", patched);
   }
 
