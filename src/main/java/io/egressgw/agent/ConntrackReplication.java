@@ -495,11 +495,12 @@ public final class ConntrackReplication implements AutoCloseable {
   public int takeOver(int floatingIp) {
     takenAt.put(floatingIp, System.nanoTime());
     Map<ConntrackEntry.Key, ConntrackEntry> cache = replicated.get(floatingIp);
-    if (cache == null) {
-      return 0;
+    if (cache == null || cache.isEmpty()) {
+      return 0; // nothing replicated: no dump either, the IP's address waits for none
     }
-    // one dump tells what the kernel still holds: only the rest is installed (one round trip
-    // each), so the takeover, which the IP's address waits for, costs the dump plus the missing
+    // one dump tells what the kernel still holds: only the rest is installed (in one batch, many
+    // requests a round trip), so the takeover, which the IP's address waits for, costs the dump
+    // plus the missing
     Map<ConntrackEntry.Key, ConntrackEntry> present = new HashMap<>();
     try {
       table.snatedTo(Set.of(floatingIp)).forEach(e -> present.put(e.key(), e));
@@ -510,6 +511,7 @@ public final class ConntrackReplication implements AutoCloseable {
     int replaced = 0;
     List<String> failures = new ArrayList<>();
     List<ConntrackEntry> taken = new ArrayList<>();
+    List<ConntrackEntry> missing = new ArrayList<>();
     // a copy: batches of the old primary may still arrive meanwhile (a dump would clear the map)
     for (ConntrackEntry e : List.copyOf(cache.values())) {
       ConntrackEntry copy = present.get(e.key());
@@ -521,17 +523,19 @@ public final class ConntrackReplication implements AutoCloseable {
         }
         continue;
       }
-      try {
-        if (table.create(e)) {
-          n++;
-        } else {
-          taken.add(e);
-        }
-      } catch (DataplaneException ex) {
-        installFailures.incrementAndGet();
-        failures.add(ex.getMessage());
+      missing.add(e);
+    }
+    List<String> createFailures = new ArrayList<>();
+    List<Boolean> created = createAll(missing, createFailures);
+    for (int i = 0; i < missing.size(); i++) {
+      if (Boolean.TRUE.equals(created.get(i))) {
+        n++;
+      } else if (Boolean.FALSE.equals(created.get(i))) {
+        taken.add(missing.get(i));
       }
     }
+    installFailures.addAndGet(createFailures.size());
+    failures.addAll(createFailures);
     // the tuples taken by entries not SNATed to this IP: this node's own pods' flows, forwarded to
     // the primary until now, without NAT binding. Replaced last and back to back: from its
     // replacement until this node's egress says "SNAT here" (right after the announcement), such

@@ -216,6 +216,41 @@ class ConntrackReplicationTest {
   }
 
   @Test
+  void aTakeoverCreatesTheMissingEntriesInOneBatchAndDumpsNothingForAnIpWithoutFlows() {
+    InMemoryConntrackTable table = new InMemoryConntrackTable();
+    Set<Integer> held = new java.util.HashSet<>();
+    ConntrackReplication node = new ConntrackReplication(() -> held, b -> {}, table);
+    node.standbyFor(Set.of(HELD, OTHER));
+    node.accept(
+        new ReplicationBatch(
+            HELD,
+            List.of(flow(1000, HELD, 3), flow(1001, HELD, 3), flow(1002, HELD, 3)),
+            List.of(),
+            0,
+            true,
+            true));
+    table.entries.clear(); // all three timed out here meanwhile
+    table.createAllSizes.clear();
+    int dumpsBefore = table.dumps;
+
+    held.add(OTHER);
+    assertThat(node.takeOver(OTHER)).isZero();
+    assertThat(table.dumps)
+        .as("no flow replicated for OTHER: nothing to dump")
+        .isEqualTo(dumpsBefore);
+
+    held.add(HELD);
+    int installed = node.takeOver(HELD);
+
+    assertThat(installed).isEqualTo(3);
+    assertThat(table.createAllSizes).as("one batch, not a round trip each").containsExactly(3);
+    assertThat(table.dumps).isEqualTo(dumpsBefore + 1);
+    assertThat(table.entries)
+        .containsKeys(
+            flow(1000, HELD, 3).key(), flow(1001, HELD, 3).key(), flow(1002, HELD, 3).key());
+  }
+
+  @Test
   void aFlowThatEndedOnThePrimaryIsDeletedHereEvenWhenItIsTheNodesOwn() {
     InMemoryConntrackTable table = new InMemoryConntrackTable();
     ConntrackReplication node = new ConntrackReplication(Set::of, b -> {}, table);

@@ -17,6 +17,11 @@ final class InMemoryConntrackTable implements ConntrackTable {
   final Map<ConntrackEntry.Key, ConntrackEntry> entries = new LinkedHashMap<>();
   final Map<ConntrackEntry.Key, Boolean> own = new LinkedHashMap<>();
   final List<String> calls = new ArrayList<>();
+
+  /** The size of each {@link #createAll} call, in order. */
+  final List<Integer> createAllSizes = new ArrayList<>();
+
+  int dumps;
   boolean failing;
 
   /** This node's own entry of a flow (e.g. a local pod's flow it forwards). */
@@ -31,6 +36,7 @@ final class InMemoryConntrackTable implements ConntrackTable {
 
   @Override
   public synchronized List<ConntrackEntry> snatedTo(Set<Integer> addresses) {
+    dumps++;
     return entries.values().stream().filter(e -> addresses.contains(e.natAddress())).toList();
   }
 
@@ -55,6 +61,12 @@ final class InMemoryConntrackTable implements ConntrackTable {
       throw new DataplaneException("conntrack create failed: errno 16 (EBUSY)");
     }
     return entries.putIfAbsent(entry.key(), entry) == null;
+  }
+
+  @Override
+  public synchronized List<Boolean> createAll(List<ConntrackEntry> batch, List<String> failures) {
+    createAllSizes.add(batch.size());
+    return ConntrackTable.super.createAll(batch, failures);
   }
 
   @Override
