@@ -9,6 +9,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -71,7 +72,9 @@ class LabFailoverBench {
         Pulse pulse = Pulse.start(lab.plan(), pod);
         Lab.Failover f;
         try {
-          Thread.sleep(500); // the pulse flows before the cut
+          // the pulse flows before the cut (an interpreter can take most of a second to start)
+          pulse.awaitFirstArrival(Duration.ofSeconds(10));
+          Thread.sleep(200);
           f = lab.failAndMeasure(holder);
           Thread.sleep(200);
         } finally {
@@ -221,6 +224,17 @@ class LabFailoverBench {
           }
         }
         return Optional.ofNullable(back);
+      }
+    }
+
+    /** Waits until a datagram arrived (bounded); fails the round when none did. */
+    void awaitFirstArrival(Duration atMost) throws InterruptedException {
+      long end = System.nanoTime() + atMost.toNanos();
+      while (arrivals.isEmpty()) {
+        if (System.nanoTime() > end) {
+          throw new AssertionError("no pulse datagram arrived within " + atMost);
+        }
+        Thread.sleep(10);
       }
     }
 
