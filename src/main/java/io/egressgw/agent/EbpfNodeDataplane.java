@@ -812,6 +812,9 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     }
     int n = reconcileUplink();
     for (Rtnetlink.Link link : Rtnetlink.links()) {
+      if (link.name().equals(settings.uplink())) {
+        uplinkSeen(link);
+      }
       if (attachPodInterface(link)) {
         n++;
       }
@@ -838,6 +841,38 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       LOG.warn("classifier not attached to " + link.name() + ": " + e.getMessage());
       return false;
     }
+  }
+
+  private volatile boolean uplinkUp = true;
+
+  @Override
+  public boolean uplinkUp() {
+    return uplinkUp;
+  }
+
+  /**
+   * Records the uplink's operational state from {@code link} (a link event or a pass): logged when
+   * it changes, reported with the next heartbeat.
+   */
+  void uplinkSeen(Rtnetlink.Link link) {
+    boolean running = link.isRunning();
+    if (running != uplinkUp) {
+      uplinkUp = running;
+      if (running) {
+        LOG.info("uplink " + link.name() + " is up again");
+      } else {
+        LOG.warn(
+            "uplink "
+                + link.name()
+                + " is down (no carrier): this node reports it, and the controller moves its"
+                + " floating IPs");
+      }
+    }
+  }
+
+  /** The uplink's name (the setting). */
+  String uplinkName() {
+    return settings.uplink();
   }
 
   /** The uplink's index, looked up afresh (the interface may have been re-created). */

@@ -8,8 +8,9 @@ import org.jboss.logging.Logger;
 /**
  * Reacts to rtnetlink link and tc events of the node: attaches egw_classify to a pod interface the
  * moment the kernel announces it (RTM_NEWLINK), before the pod can send through it, and puts the
- * uplink's hooks and nft table back when a qdisc or filter is deleted. The periodic pass ({@link
- * NodeDataplane#reconcileInterfaces()}) stays as the backstop for lost events.
+ * uplink's hooks and nft table back when a qdisc or filter is deleted, and notes when the uplink
+ * loses or regains its carrier. The periodic pass ({@link NodeDataplane#reconcileInterfaces()})
+ * stays as the backstop for lost events.
  */
 public final class InterfaceWatcher implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(InterfaceWatcher.class);
@@ -59,6 +60,9 @@ public final class InterfaceWatcher implements AutoCloseable {
       return;
     }
     for (Rtnetlink.Link link : batch.links()) {
+      if (link.name().equals(dataplane.uplinkName())) {
+        dataplane.uplinkSeen(link); // carrier lost or back: reported with the next heartbeat
+      }
       dataplane.attachPodInterface(link);
     }
     if (!batch.tcChanged().isEmpty()) {

@@ -76,6 +76,14 @@ public interface NodeDataplane extends AutoCloseable {
     return Map.of();
   }
 
+  /**
+   * False while the uplink, the interface on the nodes' shared segment, is down or has no carrier:
+   * the node cannot serve a floating IP, and the controller moves its IPs away.
+   */
+  default boolean uplinkUp() {
+    return true;
+  }
+
   /** How long this node's floating IPs stay usable after the last lease renewal (0: no leases). */
   default long leaseMillis() {
     return 0;
@@ -153,7 +161,9 @@ public interface NodeDataplane extends AutoCloseable {
         applyError(),
         floatingIpClaims(),
         silentAfterMillis,
-        false);
+        false,
+        null,
+        !uplinkUp());
   }
 
   /** The heartbeat body, with the lease alone as the silence bound (no channel). */

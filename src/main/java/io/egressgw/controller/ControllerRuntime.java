@@ -225,7 +225,11 @@ public class ControllerRuntime {
         || previous.isEmpty()
         || !previous.get().subnets().equals(report.subnets())
         || !Objects.equals(previous.get().nodeIP(), report.nodeIP())
-        || previous.get().draining() != report.draining()) {
+        || previous.get().draining() != report.draining()
+        || previous.get().uplinkDown() != report.uplinkDown()) {
+      if (report.uplinkDown() && previous.map(p -> !p.uplinkDown()).orElse(true)) {
+        LOG.warnf("node %s reports its uplink down: its floating IPs move", report.node());
+      }
       programs.changed(ChangeKind.NODE, report.node());
       request();
     } else if (previous.get().appliedGeneration() != report.appliedGeneration()

@@ -160,7 +160,10 @@ final class PlacementInputs {
               f.controlPlane(),
               subnets,
               held.contains(f.name()) || (f.ready() && liveness.alive(f.name(), now)),
-              drain(f, report.map(NodeReport::draining).orElse(false)),
+              drain(
+                  f,
+                  report.map(NodeReport::draining).orElse(false),
+                  report.map(NodeReport::uplinkDown).orElse(false)),
               held.contains(f.name())));
     }
     return new PlacementSnapshot(
@@ -169,6 +172,17 @@ final class PlacementInputs {
 
   /** Why the node hands its floating IPs over: drain label, then cordon, then agent stopping. */
   static NodeDrain drain(ClusterCache.NodeFacts f, boolean agentDraining) {
+    return drain(f, agentDraining, false);
+  }
+
+  /**
+   * Why the node hands its floating IPs over: its uplink down first (it cannot serve them: no
+   * waiting for a standby), then drain label, cordon, agent stopping.
+   */
+  static NodeDrain drain(ClusterCache.NodeFacts f, boolean agentDraining, boolean uplinkDown) {
+    if (uplinkDown) {
+      return NodeDrain.UPLINK_DOWN;
+    }
     if (f.labels().containsKey(NodeDrain.LABEL)) {
       return NodeDrain.DRAIN_LABEL;
     }

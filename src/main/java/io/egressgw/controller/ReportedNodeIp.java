@@ -45,7 +45,9 @@ final class ReportedNodeIp {
             report.applyError(),
             report.floatingIpClaims(),
             report.silentAfterMillis(),
-            report.draining()),
+            report.draining(),
+            report.replicaReady(),
+            report.uplinkDown()),
         report.nodeIP());
   }
 

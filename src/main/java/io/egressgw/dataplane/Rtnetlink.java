@@ -14,6 +14,7 @@ public final class Rtnetlink {
 
   public static final int IFF_UP = 0x1;
   public static final int IFF_LOOPBACK = 0x8;
+  public static final int IFF_RUNNING = 0x40;
 
   /**
    * One link: ifindex, name, rtnetlink kind ("veth", "bridge", ... or "-"), IFF_* flags, and
@@ -28,6 +29,11 @@ public final class Rtnetlink {
 
     public boolean isLoopback() {
       return (flags & IFF_LOOPBACK) != 0;
+    }
+
+    /** Up and running: administratively up and with carrier (operationally up). */
+    public boolean isRunning() {
+      return (flags & IFF_UP) != 0 && (flags & IFF_RUNNING) != 0;
     }
 
     /** Parses the fields of a libegressgw link line from offset on. */

@@ -11,12 +11,13 @@ import java.util.Optional;
 import java.util.function.BiPredicate;
 
 /**
- * Holds a planned hand-over (cordon, drain label, agent stopping: {@link FloatingIpMove#planned()})
- * of a floating IP to its standby until the standby holds the IP's replicated conntrack state, so
- * that no flow loses its NAT binding, or until {@code maxWait} has passed since the hand-over was
- * first held (then the IP moves anyway, and the move is reported as late). A failure (the holder is
- * Down) is never held: there is nobody left to wait with. A move to a node that was not the IP's
- * standby is not held either: no node had the state.
+ * Holds a planned hand-over (cordon, drain label, agent stopping: {@link FloatingIpMove#planned()}
+ * and {@link NodeDrain#waitsForStandby()}; not an uplink that is down) of a floating IP to its
+ * standby until the standby holds the IP's replicated conntrack state, so that no flow loses its
+ * NAT binding, or until {@code maxWait} has passed since the hand-over was first held (then the IP
+ * moves anyway, and the move is reported as late). A failure (the holder is Down) is never held:
+ * there is nobody left to wait with. A move to a node that was not the IP's standby is not held
+ * either: no node had the state.
  *
  * <p>Held means: the IP stays on its draining holder and keeps its standby, as if placement had not
  * moved it; placement proposes the move again next time. Pure apart from the time each hand-over
@@ -67,6 +68,7 @@ public final class HandOverGate {
     for (FloatingIpMove m : result.moves()) {
       boolean gated =
           m.planned()
+              && NodeDrain.ofCause(m.cause()).waitsForStandby()
               && m.fromNode() != null
               && m.toNode() != null
               && m.toNode().equals(standbysBefore.get(m.ip()))

@@ -31,6 +31,9 @@ import java.util.Map;
  * @param replicaReady floating IPs this node stands by for whose replicated conntrack state it
  *     holds in full (a full dump installed): a planned hand-over to it waits for this. Null: the
  *     agent does not replicate (switched off, or older), and hand-overs to it do not wait
+ * @param uplinkDown the node's uplink (its interface on the shared segment) is down or has no
+ *     carrier: the node cannot serve a floating IP, and the controller moves its IPs to other nodes
+ *     at once (not a planned hand-over: nothing to wait for). False from older agents
  */
 public record NodeReport(
     String node,
@@ -46,7 +49,8 @@ public record NodeReport(
     Map<String, String> floatingIpClaims,
     long silentAfterMillis,
     boolean draining,
-    List<String> replicaReady) {
+    List<String> replicaReady,
+    boolean uplinkDown) {
 
   public NodeReport {
     subnets = List.copyOf(subnets);
@@ -56,6 +60,40 @@ public record NodeReport(
     floatingIpClaims = floatingIpClaims == null ? Map.of() : Map.copyOf(floatingIpClaims);
     silentAfterMillis = Math.max(0, silentAfterMillis);
     replicaReady = replicaReady == null ? null : List.copyOf(replicaReady);
+  }
+
+  /** A report whose node's uplink is up (tests, older agents). */
+  public NodeReport(
+      String node,
+      String agentId,
+      String nodeIP,
+      List<String> subnets,
+      long appliedGeneration,
+      List<String> heldFloatingIPs,
+      Map<String, PolicyCounters> counters,
+      long guardDrops,
+      Map<String, Long> drops,
+      String applyError,
+      Map<String, String> floatingIpClaims,
+      long silentAfterMillis,
+      boolean draining,
+      List<String> replicaReady) {
+    this(
+        node,
+        agentId,
+        nodeIP,
+        subnets,
+        appliedGeneration,
+        heldFloatingIPs,
+        counters,
+        guardDrops,
+        drops,
+        applyError,
+        floatingIpClaims,
+        silentAfterMillis,
+        draining,
+        replicaReady,
+        false);
   }
 
   /** A report of an agent that does not replicate conntrack state. */

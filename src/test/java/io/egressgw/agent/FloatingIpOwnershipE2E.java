@@ -234,6 +234,25 @@ class FloatingIpOwnershipE2E {
     assertEquals(List.of(mac3), arpOwners());
   }
 
+  @Test
+  void aNodeCutFromTheSegmentReportsItsUplinkDownUntilTheLinkIsBack() {
+    assertEquals(false, agents[2].report().path("uplinkDown").asBoolean(true));
+    String port = "n2"; // node 2's port on the segment's bridge
+    Sh.mustIn(lab.sw(), "ip", "link", "set", port, "down");
+    try {
+      // the carrier loss arrives as a link event: reported at once, not at the next pass
+      await()
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> agents[2].report().path("uplinkDown").asBoolean(false));
+      assertEquals(false, agents[3].report().path("uplinkDown").asBoolean(true));
+    } finally {
+      Sh.mustIn(lab.sw(), "ip", "link", "set", port, "up");
+    }
+    await()
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> !agents[2].report().path("uplinkDown").asBoolean(true));
+  }
+
   static String leaseOf(AgentProcess agent) {
     return agent.report().path("leases").path(FLOATING_IP).asText();
   }

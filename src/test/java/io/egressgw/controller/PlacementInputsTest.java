@@ -105,6 +105,43 @@ class PlacementInputsTest {
   }
 
   @Test
+  void aNodeWhoseAgentReportsItsUplinkDownHandsItsIpsOverWithoutWaiting() {
+    AgentLiveness liveness = new AgentLiveness(WINDOW);
+    NodeReport up = report("w1", "192.168.1.11/24");
+    liveness.heartbeat(
+        new NodeReport(
+            "w1",
+            "agent-1",
+            "192.168.1.11",
+            List.of("192.168.1.11/24"),
+            0,
+            List.of(),
+            Map.of(),
+            0,
+            Map.of(),
+            null,
+            Map.of(),
+            0,
+            false,
+            null,
+            true),
+        T0);
+    Node cordoned = readyNode("w1", "192.168.1.11", Map.of());
+    cordoned.setSpec(
+        new io.fabric8.kubernetes.api.model.NodeSpecBuilder().withUnschedulable(true).build());
+
+    PlacementSnapshot s =
+        PlacementInputs.snapshot(List.of(), List.of(cordoned), liveness, T0, Map.of(), Map.of());
+
+    assertEquals(
+        io.egressgw.placement.NodeDrain.UPLINK_DOWN,
+        s.nodes().get(0).drain(),
+        "an uplink that is down comes before the cordon: the node cannot serve, no waiting");
+    assertEquals(true, s.nodes().get(0).up(), "still heartbeating: Up, not failed");
+    assertEquals(false, up.uplinkDown(), "older agents and tests report the uplink up");
+  }
+
+  @Test
   void theCurrentAssignmentKeepsOnlyIpsSomeGroupStillLists() {
     PlacementSnapshot s =
         PlacementInputs.snapshot(

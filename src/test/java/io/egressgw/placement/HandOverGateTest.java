@@ -59,6 +59,20 @@ class HandOverGateTest {
   }
 
   @Test
+  void aHolderWhoseUplinkIsDownHandsOverAtOnceWithoutTheStandbysState() {
+    HandOverGate.Outcome outcome =
+        gate.apply(
+            handOver(NodeDrain.UPLINK_DOWN.cause()), STANDBYS_BEFORE, NOT_READY, n -> true, T0);
+
+    assertEquals(Map.of(IP, "w2"), outcome.result().assignment());
+    assertEquals(1, outcome.result().moves().size());
+    assertTrue(outcome.held().isEmpty());
+    assertTrue(!gate.holding(), "nothing waits: the old holder forwards nothing meanwhile");
+    assertTrue(!NodeDrain.UPLINK_DOWN.waitsForStandby());
+    assertTrue(NodeDrain.CORDONED.waitsForStandby());
+  }
+
+  @Test
   void aHandOverThatWaitedItsTimeMovesAnywayAndIsReportedLate() {
     gate.apply(handOver("AgentDraining"), STANDBYS_BEFORE, NOT_READY, n -> true, T0);
     HandOverGate.Outcome early =

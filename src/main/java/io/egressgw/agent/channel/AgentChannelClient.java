@@ -578,7 +578,8 @@ public final class AgentChannelClient {
         // most one heartbeat interval later, and the lease runs that much longer
         lease == 0 ? 0 : lease + heartbeatInterval.toMillis(),
         draining,
-        applier.replicaReady());
+        applier.replicaReady(),
+        !applier.uplinkUp());
   }
 
   private void poll() {

@@ -172,6 +172,11 @@ public final class DataplaneProgramApplier implements ProgramApplier {
   }
 
   @Override
+  public boolean uplinkUp() {
+    return dataplane.uplinkUp();
+  }
+
+  @Override
   public Map<String, String> floatingIpClaims() {
     return dataplane.floatingIpClaims();
   }

@@ -78,6 +78,11 @@ public interface ProgramApplier {
     return Map.of();
   }
 
+  /** False while the node's uplink is down or has no carrier ({@code NodeReport.uplinkDown}). */
+  default boolean uplinkUp() {
+    return true;
+  }
+
   /**
    * Floating IPs this node stands by for whose replicated conntrack state it holds in full ({@link
    * NodeReport#replicaReady()}); null when the node does not replicate.
