@@ -5,6 +5,7 @@ import static io.egressgw.admission.WebhookCertificates.unb64;
 
 import io.egressgw.admission.ServingCertificates;
 import io.egressgw.admission.WebhookCertificates;
+import io.egressgw.controller.PrivateFiles;
 import io.egressgw.program.ProgramSignatures;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -14,7 +15,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.time.Clock;
 import java.util.Map;
@@ -89,9 +89,8 @@ public final class ControllerInit {
     Path signingDir = Files.createDirectories(dir.resolve("signing"));
     Files.writeString(
         signingDir.resolve("controller-signing.pub"), signing.get("controller-signing.pub"));
-    Path key = signingDir.resolve("controller-signing.key");
-    Files.writeString(key, signing.get("controller-signing.key"));
-    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+    PrivateFiles.write(
+        signingDir.resolve("controller-signing.key"), signing.get("controller-signing.key"));
     client
         .configMaps()
         .inNamespace(agentTrustNamespace)

@@ -117,11 +117,7 @@ public class AgentAuthenticator {
       return;
     }
     try {
-      Files.createDirectories(file.getParent());
-      Path tmp = file.resolveSibling(node + ".token.tmp");
-      Files.writeString(tmp, tokens().tokenFor(node));
-      PrivateFiles.restrict(tmp);
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      PrivateFiles.write(file, tokens().tokenFor(node));
     } catch (IOException e) {
       LOG.warnf("could not write the token of node %s: %s", node, e.getMessage());
     }
@@ -143,15 +139,8 @@ public class AgentAuthenticator {
       if (!Files.exists(file)) {
         byte[] fresh = new byte[32];
         new SecureRandom().nextBytes(fresh);
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, HexFormat.of().formatHex(fresh));
-        PrivateFiles.restrict(tmp);
-        try {
-          Files.move(tmp, file);
-        } catch (java.nio.file.FileAlreadyExistsException raced) {
-          Files.deleteIfExists(tmp);
-        }
+        // A replica that starts at the same time may win: then both use its secret.
+        PrivateFiles.create(file, HexFormat.of().formatHex(fresh));
       }
       return HexFormat.of().parseHex(Files.readString(file, StandardCharsets.UTF_8).trim());
     } catch (IOException e) {

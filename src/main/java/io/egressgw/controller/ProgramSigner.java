@@ -240,10 +240,7 @@ public class ProgramSigner {
         Files.createDirectories(keyFile.toAbsolutePath().getParent());
         Files.createDirectories(pubFile.toAbsolutePath().getParent());
         Files.writeString(pubFile, ProgramSignatures.publicKeyPem(pair.getPublic()));
-        Path tmp = keyFile.resolveSibling(keyFile.getFileName() + ".tmp");
-        Files.writeString(tmp, ProgramSignatures.privateKeyPem(pair.getPrivate()));
-        PrivateFiles.restrict(tmp);
-        Files.move(tmp, keyFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        PrivateFiles.write(keyFile, ProgramSignatures.privateKeyPem(pair.getPrivate()));
         LOG.infof("generated the program signing key %s (public half: %s)", keyFile, pubFile);
       }
       checkedAt = System.nanoTime();

@@ -2,6 +2,8 @@ package io.egressgw.rest;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -18,6 +20,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,9 +31,10 @@ import java.util.stream.Collectors;
 
 /**
  * Strict reading of request bodies (JSON, or YAML for kubectl-style files) into the model: unknown
- * fields, duplicate keys, trailing content and scalar coercions ("floatingIPs": [1]) are refused
- * with a 400 problem naming the field, instead of being silently dropped or converted. Also the one
- * writer of response bodies, so that output does not depend on global Jackson settings.
+ * fields, duplicate keys, YAML aliases, nesting deeper than Jackson's limit, trailing content and
+ * scalar coercions ("floatingIPs": [1]) are refused with a 400 problem naming the field, instead of
+ * being silently dropped or converted. Also the one writer of response bodies, so that output does
+ * not depend on global Jackson settings.
  */
 public final class StrictJson {
   private StrictJson() {}
@@ -85,6 +89,9 @@ public final class StrictJson {
     T object;
     try {
       ObjectMapper mapper = yaml ? YAML : JSON;
+      if (yaml) {
+        refuseAliases(body);
+      }
       JsonNode tree = mapper.readTree(body);
       if (tree == null || !tree.isObject()) {
         throw ProblemException.of(
@@ -132,6 +139,25 @@ public final class StrictJson {
           errors);
     }
     return object;
+  }
+
+  /**
+   * Jackson's YAML parser does not expand an alias ({@code *name}): it reads it as the string
+   * "name", so that a body with aliases would be stored other than the client wrote it. Kubernetes
+   * objects never need them, and refusing them (400 naming the field) also rules out alias bombs.
+   */
+  private static void refuseAliases(byte[] body) throws IOException {
+    try (JsonParser parser = YAML.createParser(body)) {
+      while (parser.nextToken() != null) {
+        if (parser instanceof YAMLParser y && y.isCurrentAlias()) {
+          throw new JsonParseException(
+              parser,
+              "YAML alias '*"
+                  + parser.getText()
+                  + "' is not supported: write the value out instead of referring to an anchor");
+        }
+      }
+    }
   }
 
   private static void expect(

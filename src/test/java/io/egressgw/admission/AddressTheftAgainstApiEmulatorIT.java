@@ -62,7 +62,9 @@ class AddressTheftAgainstApiEmulatorIT {
         Arguments.of("the segment's broadcast address", "192.168.1.255"),
         Arguments.of("the cloud metadata address (link-local)", "169.254.169.254"),
         Arguments.of("loopback", "127.0.0.1"),
-        Arguments.of("multicast", "224.0.0.1"));
+        Arguments.of("multicast", "224.0.0.1"),
+        Arguments.of("reserved: 0.0.0.0/8 (this network)", "0.0.0.1"),
+        Arguments.of("reserved: 240.0.0.0/4", "240.0.0.1"));
   }
 
   static String group(String name, String ip) {

@@ -36,12 +36,14 @@ class RestPathFuzzAgainstApiEmulatorIT {
       List.of(
           "/v1/namespaces/{ns}/gateway-groups",
           "/v1/namespaces/{ns}/gateway-groups/{name}",
+          "/v1/gateway-groups",
           "/v1/egress-policies",
           "/v1/egress-policies/{name}",
           "/v1/agents/{name}/heartbeat",
-          "/v1/agents/{name}/program");
+          "/v1/agents/{name}/program",
+          "/v1/agents/{name}/replication");
   static final List<String> METHODS =
-      List.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
+      List.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE");
   static final List<String> NAMES =
       List.of(
           "default",

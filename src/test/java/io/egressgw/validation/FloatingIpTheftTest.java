@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -31,6 +32,35 @@ class FloatingIpTheftTest {
   @MethodSource("refused")
   void refusesAddressesThatBelongToSomeoneElse(String desc, String ip, String reason) {
     assertThat(FloatingIpTheft.problem(ip, NODES)).get().asString().contains(reason);
+  }
+
+  /**
+   * Addresses no host may have, refused before the theft check by {@link
+   * Ipv4Syntax#hostAddressProblem} (REST and webhook alike): 0.0.0.0/8 ("this network") and
+   * 240.0.0.0/4 (reserved), each at both ends, and the two special addresses among them.
+   */
+  static Stream<Arguments> reserved() {
+    return Stream.of(
+        Arguments.of("0.0.0.0 itself", "0.0.0.0", "unspecified address"),
+        Arguments.of("the first address of 0.0.0.0/8 after 0.0.0.0", "0.0.0.1", "reserved"),
+        Arguments.of("the last address of 0.0.0.0/8", "0.255.255.255", "reserved"),
+        Arguments.of("the first address of 240.0.0.0/4", "240.0.0.0", "reserved"),
+        Arguments.of("an address inside 240.0.0.0/4", "240.0.0.1", "reserved"),
+        Arguments.of(
+            "the last address of 240.0.0.0/4 before broadcast", "255.255.255.254", "reserved"),
+        Arguments.of("the limited broadcast address", "255.255.255.255", "broadcast address"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("reserved")
+  void refusesReservedAddresses(String desc, String ip, String reason) {
+    assertThat(Ipv4Syntax.hostAddressProblem(ip)).get().asString().contains(reason);
+  }
+
+  @Test
+  void theReservedRangesEndWhereTheySay() {
+    assertThat(Ipv4Syntax.hostAddressProblem("1.0.0.0")).isEmpty();
+    assertThat(Ipv4Syntax.hostAddressProblem("223.255.255.255")).isEmpty();
   }
 
   static Stream<Arguments> accepted() {
