@@ -156,9 +156,14 @@ public final class Lab {
         "echo",
         Optional.of(plan.extNetns()),
         List.of(
-            "socat",
-            "TCP-LISTEN:" + plan.externalPort() + ",reuseaddr,fork",
-            "SYSTEM:echo $SOCAT_PEERADDR"));
+            "java",
+            "-Xmx32m",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-cp",
+            appJar().getParent().resolve("app").resolve("*").toString(),
+            LabEcho.class.getName(),
+            String.valueOf(plan.externalPort())));
 
     System.out.println(
         "lab: starting the Kubernetes API emulator on " + LabSystemProperties.kubeApiUrl());
