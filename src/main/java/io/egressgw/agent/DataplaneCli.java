@@ -35,17 +35,18 @@ import java.util.stream.Collectors;
  * stdin command {@code report}, {@code {"event":"error",...}} on failure. With --stdin it reads
  * commands, one per line: a NodeProgram as JSON, {@code report}, {@code metrics} (the SNAT meters,
  * read from conntrack now), {@code release} (floating IPs only), {@code confirm} (as a heartbeat
- * answer naming the applied generation: lapsed floating IPs are taken again), {@code reclaim
- * IP[,IP]} (as a heartbeat answer asking for them back: yielded ones too), {@code standby IP[,IP]}
- * (the IPs this node stands by for), {@code install BATCH} (a {@link ReplicationBatch} as JSON,
- * from a primary), {@code replication} (counts), or {@code exit}; with {@code --replicate} it emits
- * {@code {"event":"replicate",...}} batches of the conntrack entries SNATed to the IPs it holds
- * (see {@link ConntrackReplication}), and an apply that gives it a new IP installs the replicated
- * entries of that IP; {@code --lease-ms N} sets the floating IP lease; {@code --capacities
- * sources=N,routes=N,egresses=N,guard=N,excluded=N} (any of them) sizes the maps as the agent's
- * {@code egressgw.agent.dataplane.*-max} settings do, the others keep their defaults. It attaches
- * the classifier to a new pod interface on its link event and checks every interface each second.
- * End-to-end tests and the lab drive agents so.
+ * answer naming the applied generation: lapsed floating IPs are taken again), {@code unanswered MS}
+ * (as a heartbeat sent MS milliseconds ago that no controller answered: lapsed, unclaimed floating
+ * IPs are taken again), {@code reclaim IP[,IP]} (as a heartbeat answer asking for them back:
+ * yielded ones too), {@code standby IP[,IP]} (the IPs this node stands by for), {@code install
+ * BATCH} (a {@link ReplicationBatch} as JSON, from a primary), {@code replication} (counts), or
+ * {@code exit}; with {@code --replicate} it emits {@code {"event":"replicate",...}} batches of the
+ * conntrack entries SNATed to the IPs it holds (see {@link ConntrackReplication}), and an apply
+ * that gives it a new IP installs the replicated entries of that IP; {@code --lease-ms N} sets the
+ * floating IP lease; {@code --capacities sources=N,routes=N,egresses=N,guard=N,excluded=N} (any of
+ * them) sizes the maps as the agent's {@code egressgw.agent.dataplane.*-max} settings do, the
+ * others keep their defaults. It attaches the classifier to a new pod interface on its link event
+ * and checks every interface each second. End-to-end tests and the lab drive agents so.
  */
 public final class DataplaneCli {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -134,6 +135,14 @@ public final class DataplaneCli {
           emit(out, "report", report(dp));
         } else if (line.equals("confirm")) {
           emit(out, "confirmed", Map.of("taken", dp.confirmFloatingIPs(System.nanoTime())));
+        } else if (line.startsWith("unanswered ")) {
+          long sentMillisAgo = Long.parseLong(line.substring("unanswered ".length()).trim());
+          long sentAt = System.nanoTime() - sentMillisAgo * 1_000_000L;
+          emit(
+              out,
+              "kept",
+              Map.of(
+                  "taken", dp.keepFloatingIPsUnconfirmed(sentAt), "leaseLapses", dp.leaseLapses()));
         } else if (line.startsWith("reclaim ")) {
           List<String> ips = List.of(line.substring("reclaim ".length()).trim().split(","));
           emit(out, "reclaimed", Map.of("taken", dp.reclaimFloatingIPs(ips, System.nanoTime())));

@@ -48,8 +48,10 @@ import org.jboss.logging.Logger;
  * <p>Floating IPs are leased (see {@link FloatingIpLeases}): while this object is open a thread
  * renews the leases of the floating IPs held; the BPF programs stop answering for an IP whose lease
  * ran out or which another host claimed. A renewal never revives a lapsed lease: an IP is taken
- * again only by a program that lists it ({@link #apply}) or by the controller confirming the
- * applied program ({@link #confirmFloatingIPs}).
+ * again only by a program that lists it ({@link #apply}), by the controller confirming the applied
+ * program ({@link #confirmFloatingIPs}), or, while no controller answers, once a heartbeat sent
+ * after the lapse failed and no other host claimed the IP ({@link #keepFloatingIPsUnconfirmed}:
+ * fail static).
  */
 public final class EbpfNodeDataplane implements NodeDataplane {
   private static final Logger LOG = Logger.getLogger(EbpfNodeDataplane.class);
@@ -175,12 +177,49 @@ public final class EbpfNodeDataplane implements NodeDataplane {
         for (int ip : leased) {
           if (!leases.renew(ip, now, leaseNanos)) {
             leases.extendYielded(ip, now, leaseNanos, YIELDED_SEND_GRACE_NANOS);
+            noteLapse(ip, now);
+          } else {
+            lapseNoted.remove(ip);
           }
         }
+        lastRenewalNanos = now;
       }
     } catch (RuntimeException e) {
       LOG.warn("lease renewal failed: " + e.getMessage());
     }
+  }
+
+  /**
+   * Logs, once per lapse, a lease this agent let run out itself: its renewal came later than the
+   * lease (the JVM stalled: CPU starvation, a long GC pause, SIGSTOP). Caller holds leaseLock.
+   */
+  private void noteLapse(int ip, long now) {
+    if (leases.state(ip, now) != FloatingIpLeases.State.LAPSED || !lapseNoted.add(ip)) {
+      return;
+    }
+    leaseLapses.incrementAndGet();
+    long late = lastRenewalNanos == 0 ? 0 : (now - lastRenewalNanos) / 1_000_000L;
+    LOG.warn(
+        "the lease of floating IP "
+            + Ipv4.format(ip)
+            + " lapsed: the last renewal was "
+            + late
+            + " ms ago (lease "
+            + leaseNanos / 1_000_000L
+            + " ms; the agent stalled); silent for it until the controller confirms it, or, while"
+            + " the controller is unreachable, until a heartbeat fails and no other host claimed"
+            + " it");
+  }
+
+  // guarded by leaseLock
+  private final Set<Integer> lapseNoted = new TreeSet<>();
+  private long lastRenewalNanos;
+  private final java.util.concurrent.atomic.AtomicLong leaseLapses =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  @Override
+  public long leaseLapses() {
+    return leaseLapses.get();
   }
 
   /**
@@ -301,6 +340,35 @@ public final class EbpfNodeDataplane implements NodeDataplane {
   @Override
   public synchronized List<String> confirmFloatingIPs(long sentAtNanos) {
     return retake(installed.floatingIPs(), false, sentAtNanos).stream().map(Ipv4::format).toList();
+  }
+
+  /**
+   * Fail static for an agent that stalled while the controller is unreachable: a heartbeat sent at
+   * {@code failedSentAtNanos} reached no leader, so no controller can confirm this node's floating
+   * IPs, nor move them. Those whose lease lapsed before that heartbeat was sent (this agent stalled
+   * longer than its lease) and that no other host claimed since this node took them are taken again
+   * at once, with a gratuitous ARP. Nobody else holds them: a node that took one would have
+   * announced it, and the BPF programs would have recorded its claim (the IP would be yielded, not
+   * lapsed). Not with the uplink down (a node cut from everything takes nothing back).
+   */
+  @Override
+  public synchronized List<String> keepFloatingIPsUnconfirmed(long failedSentAtNanos) {
+    if (!uplinkUp) {
+      return List.of();
+    }
+    Set<Integer> lapsed = new TreeSet<>();
+    long now = System.nanoTime();
+    synchronized (leaseLock) {
+      for (int ip : installed.floatingIPs()) {
+        if (leases.lapsedUnclaimedBy(ip, failedSentAtNanos)) {
+          lapsed.add(ip);
+        }
+      }
+    }
+    if (lapsed.isEmpty()) {
+      return List.of();
+    }
+    return retake(lapsed, false, now).stream().map(Ipv4::format).toList();
   }
 
   @Override
@@ -586,6 +654,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       synchronized (leaseLock) {
         leases.remove(ip);
         leased.remove(ip);
+        lapseNoted.remove(ip);
       }
       LOG.info("released floating IP " + Ipv4.format(ip));
       addresses++;

@@ -58,6 +58,23 @@ public interface NodeDataplane extends AutoCloseable {
   }
 
   /**
+   * No controller answered a heartbeat sent at {@code failedSentAtNanos} (connection refused or
+   * closed, timeout, 5xx): floating IPs whose lease lapsed before then (the agent stalled) and that
+   * no other host claimed are taken again, with a gratuitous ARP, so that a stall while the
+   * controller is down does not silence them until it is back (fail static).
+   *
+   * @return the floating IPs taken again
+   */
+  default List<String> keepFloatingIPsUnconfirmed(long failedSentAtNanos) {
+    return List.of();
+  }
+
+  /** How many times a floating IP's lease lapsed because this agent renewed it too late. */
+  default long leaseLapses() {
+    return 0;
+  }
+
+  /**
    * The controller says {@code ips} are assigned to this node although it yielded them (another
    * host, e.g. an old holder applying a stale program, announced them): those the applied program
    * lists are taken again, yielded or lapsed, with a lease from {@code sentAtNanos}.

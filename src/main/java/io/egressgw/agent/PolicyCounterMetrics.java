@@ -69,6 +69,11 @@ public final class PolicyCounterMetrics {
             "Packets the start-up guard dropped: a pod this node's program did not list yet,"
                 + " sending to a guarded destination")
         .register(registry);
+    FunctionCounter.builder("egressgw.agent.lease.lapses", dataplane, NodeDataplane::leaseLapses)
+        .description(
+            "Times a floating IP's lease lapsed because the agent renewed it too late (a stall):"
+                + " the node fell silent for it until confirmed or taken again")
+        .register(registry);
     for (String reason : io.egressgw.dataplane.MapLayouts.DROP_REASON_NAMES) {
       FunctionCounter.builder(
               "egressgw.agent.drops", dataplane, d -> d.drops().getOrDefault(reason, 0L))

@@ -113,6 +113,21 @@ public final class FloatingIpLeases {
     return getU64(lease, 0, LEASE.deadlineNs) <= now ? State.LAPSED : State.LIVE;
   }
 
+  /**
+   * Whether {@code ip}'s lease ran out at or before {@code t} and no other host claimed the IP
+   * since this node took it: a lease that lapsed because this agent stalled, not because anyone
+   * took over. A lease recorded without a deadline (an address found without one) does not count.
+   */
+  public boolean lapsedUnclaimedBy(int ip, long t) {
+    byte[] v = leases.lookup(key(ip));
+    if (v == null) {
+      return false;
+    }
+    long deadline = getU64(v, 0, LEASE.deadlineNs);
+    long taken = getU64(v, 0, LEASE.takenNs);
+    return deadline != 0 && deadline <= t && claim(ip).filter(c -> c.atNanos() >= taken).isEmpty();
+  }
+
   /** The last claim of {@code ip} by another host, if one was seen. */
   public Optional<Claim> claim(int ip) {
     byte[] v = yields.lookup(key(ip));

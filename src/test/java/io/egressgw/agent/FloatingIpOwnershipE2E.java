@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.egressgw.netns.AgentProcess;
 import io.egressgw.netns.NetnsLab;
 import io.egressgw.netns.NetnsLab.Pod;
@@ -175,6 +176,59 @@ class FloatingIpOwnershipE2E {
     assertEquals(List.of(FLOATING_IP), asList(agents[2].confirm()));
     assertEquals(List.of(lab.mac(lab.node(2), "eth0")), arpOwners());
     assertEquals(FLOATING_IP, seenAsFloatingIpOrNothing());
+  }
+
+  /**
+   * Fail static through a stall: the holder's agent stalls past its lease (CPU starvation, a GC
+   * pause; SIGSTOP here) while no controller answers (a controller restart). The node falls silent;
+   * a heartbeat sent before the stall that failed takes nothing back (a paused agent's in-flight
+   * heartbeat), one sent after it does: nobody else claimed the IP, so no node can hold it.
+   */
+  @Test
+  void aHolderThatStalledWhileNoControllerAnswersTakesItsIpBackAtTheNextFailedHeartbeat()
+      throws Exception {
+    long lapsesBefore = agents[2].unanswered(0).path("leaseLapses").asLong();
+    agents[2].pause(true);
+    long pausedAt = System.nanoTime();
+    try {
+      Thread.sleep(LEASE.multipliedBy(3).toMillis());
+      assertEquals(List.of(), arpOwners(), "a stalled agent's node must fall silent");
+    } finally {
+      agents[2].pause(false);
+    }
+    long sinceBeforePause = (System.nanoTime() - pausedAt) / 1_000_000L + 50;
+    JsonNode inFlight = agents[2].unanswered(sinceBeforePause);
+    assertEquals(List.of(), asList(inFlight.path("taken")), "a heartbeat sent before the lapse");
+    assertEquals(lapsesBefore + 1, inFlight.path("leaseLapses").asLong(), "the lapse counted");
+    assertEquals(List.of(), arpOwners());
+
+    assertEquals(List.of(FLOATING_IP), asList(agents[2].unanswered(0).path("taken")));
+    assertEquals(List.of(lab.mac(lab.node(2), "eth0")), arpOwners());
+    assertEquals(FLOATING_IP, seenAsFloatingIpOrNothing());
+  }
+
+  /**
+   * The other half: while node 2's agent was stalled, the controller moved the IP to node 3, which
+   * announced it. Node 2's failed heartbeats take nothing: the claim it recorded says another host
+   * holds it. One owner.
+   */
+  @Test
+  void aStalledHolderWhoseIpAnotherNodeTookKeepsSilentWhenNoControllerAnswers() throws Exception {
+    String mac3 = lab.mac(lab.node(3), "eth0");
+    agents[2].pause(true);
+    try {
+      Thread.sleep(LEASE.multipliedBy(2).toMillis());
+      generation++;
+      agents[3].apply(program(3, 3, generation, true));
+      agents[1].apply(program(1, 3, generation, false));
+    } finally {
+      agents[2].pause(false);
+    }
+    assertEquals(List.of(), asList(agents[2].unanswered(0).path("taken")));
+    assertEquals(List.of(mac3), arpOwners(), "only the node the controller chose answers");
+    assertEquals(FLOATING_IP, seenAsFloatingIpOrNothing());
+    agents[2].apply(program(2, 3, generation, false));
+    agents[3].apply(program(3, 2, ++generation, false)); // back to the usual start: node 2 next
   }
 
   @Test

@@ -238,4 +238,18 @@ public final class SimulatedAgent implements ProgramApplier {
     confirmations++;
     return List.of();
   }
+
+  private volatile int unanswered;
+
+  /** How many times the client said no controller answered a heartbeat (fail static's retake). */
+  public int unanswered() {
+    return unanswered;
+  }
+
+  @Override
+  @SuppressWarnings("NonAtomicVolatileUpdate") // written by the agent's applier thread only
+  public List<String> keepFloatingIPsUnconfirmed(long failedSentAtNanos) {
+    unanswered++;
+    return List.of();
+  }
 }

@@ -173,6 +173,15 @@ public final class AgentProcess implements AutoCloseable {
   }
 
   /**
+   * What a heartbeat sent {@code sentMillisAgo} ms ago that no controller answered does: floating
+   * IPs whose lease lapsed before it was sent, and that no other host claimed, are taken again.
+   * Returns the agent's answer: {@code taken} (the IPs) and {@code leaseLapses} (its count so far).
+   */
+  public JsonNode unanswered(long sentMillisAgo) {
+    return send("unanswered " + sentMillisAgo).path("body");
+  }
+
+  /**
    * What a heartbeat answer naming {@code ip} in {@code reclaim} does: the node takes the IP again
    * if its applied program lists it; returns the IPs taken.
    */

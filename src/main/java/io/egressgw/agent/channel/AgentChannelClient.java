@@ -43,7 +43,8 @@ import org.jboss.logging.Logger;
  * It gives a floating IP up only when it knows another node took it: a newer program without it, or
  * the new holder's gratuitous ARP (the dataplane yields on its own). A heartbeat answer naming the
  * generation this node applied confirms its program, which takes floating IPs whose lease lapsed (a
- * pause, a restart) again.
+ * pause, a restart) again. While no controller answers, a lapsed lease that no other host claimed
+ * is taken again at the next failed heartbeat: a stall of the agent alone does not silence an IP.
  *
  * <p>Planned hand-over ({@link #handOver}, on SIGTERM): from then on every heartbeat says draining,
  * the controller gives the node's floating IPs to their standbys, and the caller waits, bounded,
@@ -516,6 +517,9 @@ public final class AgentChannelClient {
                 confirmIfCurrent(reply.body(), sentAt);
               } else {
                 LOG.debugf("heartbeat of %s answered %d", node, reply.status());
+                if (reply.status() >= 500) {
+                  unanswered(sentAt); // 503: a replica that does not lead, no leader to ask
+                }
               }
               return (Void) null;
             })
@@ -524,9 +528,31 @@ public final class AgentChannelClient {
               lastHeartbeatStatus = -1;
               heartbeatObserver.accept(-1, System.nanoTime() - sentAt);
               LOG.debugf("heartbeat of %s failed: %s", node, e.toString());
+              unanswered(sentAt);
               return Future.succeededFuture();
             });
   }
+
+  /**
+   * No controller answered the heartbeat sent at {@code sentAt}: nobody can confirm this node's
+   * floating IPs nor move them, so those whose lease lapsed while the agent stalled are kept (fail
+   * static, {@link ProgramApplier#keepFloatingIPsUnconfirmed}). At most one such call waits for the
+   * applier thread at a time.
+   */
+  private void unanswered(long sentAt) {
+    if (!keepQueued.compareAndSet(false, true)) {
+      return;
+    }
+    var unused =
+        onApplier(
+                () -> {
+                  keepQueued.set(false);
+                  return applier.keepFloatingIPsUnconfirmed(sentAt);
+                })
+            .onFailure(e -> keepQueued.set(false));
+  }
+
+  private final AtomicBoolean keepQueued = new AtomicBoolean();
 
   /**
    * The controller named the node's current generation: when it is the one applied here, the

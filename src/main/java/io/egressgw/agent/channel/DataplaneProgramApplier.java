@@ -163,6 +163,18 @@ public final class DataplaneProgramApplier implements ProgramApplier {
   }
 
   @Override
+  public List<String> keepFloatingIPsUnconfirmed(long failedSentAtNanos) {
+    List<String> taken = dataplane.keepFloatingIPsUnconfirmed(failedSentAtNanos);
+    if (!taken.isEmpty()) {
+      LOG.warnf(
+          "no controller answers %s and nobody claimed %s since their leases lapsed: took them"
+              + " again (fail static)",
+          node, taken);
+    }
+    return taken;
+  }
+
+  @Override
   public List<String> reclaimFloatingIPs(List<String> ips, long sentAtNanos) {
     List<String> taken = dataplane.reclaimFloatingIPs(ips, sentAtNanos);
     if (!taken.isEmpty()) {

@@ -65,6 +65,15 @@ public interface ProgramApplier {
   }
 
   /**
+   * No controller answered a heartbeat sent at {@code failedSentAtNanos}: floating IPs whose lease
+   * lapsed before then and that no other host claimed are taken again ({@code
+   * NodeDataplane#keepFloatingIPsUnconfirmed}, fail static). Returns the IPs taken.
+   */
+  default List<String> keepFloatingIPsUnconfirmed(long failedSentAtNanos) {
+    return List.of();
+  }
+
+  /**
    * The controller named floating IPs this node yielded as still assigned to it ({@link
    * io.egressgw.program.HeartbeatResponse#reclaim()}): those the applied program lists are taken
    * again, yielded or lapsed, with a lease counted from {@code sentAtNanos}. Returns the IPs taken.

@@ -272,6 +272,36 @@ class AgentChannelClientTest {
     agent.kill();
   }
 
+  /**
+   * Fail static through a stall: a heartbeat that no leader answered (503 here, or no connection)
+   * lets the dataplane take lapsed, unclaimed leases again; a controller that answers, even with a
+   * refusal (401), decides instead, and so does a confirmation.
+   */
+  @Test
+  void onlyAnUnansweredHeartbeatLetsTheDataplaneKeepLapsedFloatingIPs() {
+    servingKey.set(controllerKey);
+    SimulatedAgent agent = agent();
+    await().atMost(EVENTUALLY).until(() -> agent.last() != null);
+    awaitTicksFromNow();
+    assertEquals(0, agent.unanswered(), "the controller answers: it decides");
+
+    heartbeatStatus.set(401);
+    await().atMost(EVENTUALLY).until(() -> agent.client().lastHeartbeatStatus() == 401);
+    awaitTicksFromNow();
+    assertEquals(0, agent.unanswered(), "a refusal is an answer");
+
+    heartbeatStatus.set(503);
+    await().atMost(EVENTUALLY).until(() -> agent.unanswered() >= 2);
+
+    heartbeatStatus.set(200);
+    await().atMost(EVENTUALLY).until(() -> agent.client().lastHeartbeatStatus() == 200);
+    awaitTicksFromNow();
+    int after = agent.unanswered();
+    awaitTicksFromNow();
+    assertEquals(after, agent.unanswered(), "no more once the leader answers again");
+    agent.kill();
+  }
+
   @Test
   void aHeartbeatAnswerAskingForAYieldedIpBackReclaimsItOnTheCurrentProgramOnly() {
     servingKey.set(controllerKey);
