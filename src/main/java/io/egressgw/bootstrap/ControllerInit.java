@@ -7,6 +7,7 @@ import io.egressgw.admission.ServingCertificates;
 import io.egressgw.admission.WebhookCertificates;
 import io.egressgw.controller.PrivateFiles;
 import io.egressgw.program.ProgramSignatures;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -91,23 +92,59 @@ public final class ControllerInit {
         signingDir.resolve("controller-signing.pub"), signing.get("controller-signing.pub"));
     PrivateFiles.write(
         signingDir.resolve("controller-signing.key"), signing.get("controller-signing.key"));
-    client
-        .configMaps()
-        .inNamespace(agentTrustNamespace)
-        .resource(
-            new ConfigMapBuilder()
-                .withNewMetadata()
-                .withName(AGENT_TRUST)
-                .withNamespace(agentTrustNamespace)
-                .endMetadata()
-                .withData(
-                    Map.of(
-                        "controller-signing.pub",
-                        signing.get("controller-signing.pub"),
-                        "ca.crt",
-                        tls.caCertificate()))
-                .build())
-        .createOr(existing -> existing.update());
+    publishTrust(
+        client,
+        agentTrustNamespace,
+        () -> signingKeys(client, namespace).get("controller-signing.pub"),
+        tls.caCertificate());
+  }
+
+  /** How many times a conflicting write of the trust ConfigMap is read and tried again. */
+  static final int TRUST_WRITE_ATTEMPTS = 5;
+
+  /**
+   * Creates the agents' trust ConfigMap, or adds to the existing one what it lacks ({@link
+   * AgentTrust#merged}) at the resourceVersion read: a concurrent writer (another replica's init
+   * step, the leader, a key rotation) makes the write fail with 409, and the map is read again. The
+   * published signing keys are read from their Secret after the map: a rotation step writes the
+   * Secret first, so what is written is never older than what the map held.
+   */
+  static void publishTrust(
+      KubernetesClient client,
+      String namespace,
+      java.util.function.Supplier<String> publishedSigningKeys,
+      String caBundle) {
+    var maps = client.configMaps().inNamespace(namespace);
+    for (int attempt = 1; ; attempt++) {
+      ConfigMap existing = maps.withName(AGENT_TRUST).get();
+      String signingPub = publishedSigningKeys.get();
+      try {
+        if (existing == null) {
+          maps.resource(
+                  new ConfigMapBuilder()
+                      .withNewMetadata()
+                      .withName(AGENT_TRUST)
+                      .withNamespace(namespace)
+                      .endMetadata()
+                      .withData(AgentTrust.fresh(signingPub, caBundle))
+                      .build())
+              .create();
+          return;
+        }
+        Optional<Map<String, String>> merged =
+            AgentTrust.merged(existing.getData(), signingPub, caBundle);
+        if (merged.isEmpty()) {
+          return;
+        }
+        existing.setData(merged.get());
+        maps.resource(existing).lockResourceVersion().update();
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt >= TRUST_WRITE_ATTEMPTS) {
+          throw e;
+        }
+      }
+    }
   }
 
   /** The stored signing key pair, created once (the first replica to get here wins). */

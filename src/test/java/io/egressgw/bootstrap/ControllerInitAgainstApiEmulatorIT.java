@@ -92,4 +92,72 @@ class ControllerInitAgainstApiEmulatorIT {
         .contains(ControllerInit.SIGNING_SECRET);
     assertThat(client.secrets().inNamespace("egressgw-agent").list().getItems()).isEmpty();
   }
+
+  /**
+   * Issue 15: the trust ConfigMap was last-writer-wins. A replica's init step during a CA rotation
+   * (the leader keeps old and new CA in ca.crt) replaced the whole map: the old CA and any other
+   * key were gone, and agents refused replicas still serving the old leaf. Now it only adds.
+   */
+  @Test
+  void aReplicasInitStepAddsToTheTrustConfigMapAndDropsNothing() throws Exception {
+    ControllerInit.run(client, "egressgw-system", replica1, Clock.systemUTC());
+    var maps = client.configMaps().inNamespace("egressgw-system");
+    ConfigMap trust = maps.withName("egressgw-agent-trust").get();
+    String ours = trust.getData().get("ca.crt");
+    String rotating =
+        io.egressgw.admission.ServingCertificates.issue(
+                java.util.List.of("egressgw"),
+                java.time.Instant.now(),
+                java.time.Duration.ofDays(1))
+            .caCertificate();
+    trust.getData().put("ca.crt", rotating + ours);
+    trust.getData().put("operator-note", "kept");
+    maps.resource(trust).update();
+
+    ControllerInit.run(client, "egressgw-system", replica2, Clock.systemUTC());
+
+    ConfigMap after = maps.withName("egressgw-agent-trust").get();
+    assertThat(io.egressgw.admission.Pem.blocks(after.getData().get("ca.crt")))
+        .containsExactly(rotating, ours);
+    assertThat(after.getData()).containsEntry("operator-note", "kept");
+    assertThat(after.getData().get("controller-signing.pub"))
+        .isEqualTo(trust.getData().get("controller-signing.pub"));
+  }
+
+  /** Two init steps at once (two replicas scheduled together): one CA, one key, one map. */
+  @Test
+  void twoInitStepsAtOnceProduceIdenticalMaterialAndOneTrustConfigMap() throws Exception {
+    var start = new java.util.concurrent.CountDownLatch(1);
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      var first =
+          pool.submit(
+              () -> {
+                start.await();
+                ControllerInit.run(client, "egressgw-system", replica1, Clock.systemUTC());
+                return null;
+              });
+      var second =
+          pool.submit(
+              () -> {
+                start.await();
+                ControllerInit.run(
+                    emulator.client(), "egressgw-system", replica2, Clock.systemUTC());
+                return null;
+              });
+      start.countDown();
+      first.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      second.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+    for (String f : java.util.List.of("tls/tls.crt", "signing/controller-signing.key")) {
+      assertThat(Files.readString(replica2.resolve(f)))
+          .as(f)
+          .isEqualTo(Files.readString(replica1.resolve(f)));
+    }
+    ConfigMap trust =
+        client.configMaps().inNamespace("egressgw-system").withName("egressgw-agent-trust").get();
+    assertThat(io.egressgw.admission.Pem.blocks(trust.getData().get("ca.crt"))).hasSize(1);
+  }
 }
