@@ -277,16 +277,20 @@ public class AgentChannelResource {
    * API, with the node's channel path as its instance.
    */
   static Response problem(int status, String type, String title, String detail, String node) {
+    // Written here, a string: RESTEasy Reactive has no writer chosen at build time for
+    // problem+json on these routes (they produce application/json), and looking one up per
+    // refusal under a junk-token flood delayed agents' heartbeats to 1 s (TokenFlood IT).
     return Response.status(status)
         .type(Problem.MEDIA_TYPE)
         .entity(
-            new Problem(
-                Problem.type(type),
-                title,
-                status,
-                detail,
-                "/v1/agents/" + node,
-                java.util.List.of()))
+            io.egressgw.rest.StrictJson.write(
+                new Problem(
+                    Problem.type(type),
+                    title,
+                    status,
+                    detail,
+                    "/v1/agents/" + node,
+                    java.util.List.of())))
         .build();
   }
 
