@@ -577,7 +577,12 @@ static int garp_socket(void)
 	return garp_fd;
 }
 
-int egw_garp(int ifindex, uint32_t addr_be)
+/*
+ * ARP for addr_be on ifindex. An announcement (probe == 0): a gratuitous request and reply with
+ * addr_be as sender. A probe (RFC 5227, probe != 0): a request with sender 0.0.0.0, which a host
+ * that has addr_be answers with addr_be as sender, so that the uplink program records its claim.
+ */
+static int egw_arp_send(int ifindex, uint32_t addr_be, int probe)
 {
 	struct sockaddr_ll to = { .sll_family = AF_PACKET,
 				  .sll_protocol = htons(ETH_P_ARP),
@@ -603,7 +608,8 @@ int egw_garp(int ifindex, uint32_t addr_be)
 	arp.hdr.ar_hln = ETH_ALEN;
 	arp.hdr.ar_pln = 4;
 	memcpy(arp.sha, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
-	memcpy(arp.sip, &addr_be, 4);
+	if (!probe)
+		memcpy(arp.sip, &addr_be, 4);
 	memcpy(arp.tip, &addr_be, 4);
 	/* both forms: some hosts only update their cache from one of them */
 	arp.hdr.ar_op = htons(ARPOP_REQUEST);
@@ -611,6 +617,8 @@ int egw_garp(int ifindex, uint32_t addr_be)
 		err = -errno;
 		goto out;
 	}
+	if (probe)
+		goto out;
 	arp.hdr.ar_op = htons(ARPOP_REPLY);
 	memset(arp.tha, 0xff, ETH_ALEN);
 	if (sendto(fd, &arp, sizeof(arp), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
@@ -618,6 +626,16 @@ int egw_garp(int ifindex, uint32_t addr_be)
 out:
 	pthread_mutex_unlock(&garp_lock);
 	return err;
+}
+
+int egw_garp(int ifindex, uint32_t addr_be)
+{
+	return egw_arp_send(ifindex, addr_be, 0);
+}
+
+int egw_arp_probe(int ifindex, uint32_t addr_be)
+{
+	return egw_arp_send(ifindex, addr_be, 1);
 }
 
 /* ---- map helpers ---- */

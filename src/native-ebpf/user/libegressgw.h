@@ -50,6 +50,8 @@ int egw_link_dump(char *buf, int len);
 
 /* Gratuitous ARP (request and reply) for addr_be from ifindex. */
 int egw_garp(int ifindex, uint32_t addr_be);
+/* An RFC 5227 probe for addr_be (sender 0.0.0.0): whoever has it answers. */
+int egw_arp_probe(int ifindex, uint32_t addr_be);
 /* Neighbour resolution (see libegressgw.c): start it; read the NUD_* state (-ENOENT: none). */
 int egw_neigh_use(int ifindex, uint32_t addr_be);
 int egw_neigh_state(int ifindex, uint32_t addr_be);

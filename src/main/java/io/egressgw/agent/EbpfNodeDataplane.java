@@ -194,7 +194,7 @@ public final class EbpfNodeDataplane implements NodeDataplane {
    * lease (the JVM stalled: CPU starvation, a long GC pause, SIGSTOP). Caller holds leaseLock.
    */
   private void noteLapse(int ip, long now) {
-    if (leases.state(ip, now) != FloatingIpLeases.State.LAPSED || !lapseNoted.add(ip)) {
+    if (!leases.lapsedUnclaimedBy(ip, now) || !lapseNoted.add(ip)) { // not a restart's lapse
       return;
     }
     leaseLapses.incrementAndGet();
@@ -349,7 +349,9 @@ public final class EbpfNodeDataplane implements NodeDataplane {
    * longer than its lease) and that no other host claimed since this node took them are taken again
    * at once, with a gratuitous ARP. Nobody else holds them: a node that took one would have
    * announced it, and the BPF programs would have recorded its claim (the IP would be yielded, not
-   * lapsed). Not with the uplink down (a node cut from everything takes nothing back).
+   * lapsed). As that announcement may have been lost, the agent first sends an ARP probe for each
+   * such IP and takes only those nobody answered within {@link #PROBE_ANSWER_WAIT}. Not with the
+   * uplink down (a node cut from everything takes nothing back).
    */
   @Override
   public synchronized List<String> keepFloatingIPsUnconfirmed(long failedSentAtNanos) {
@@ -357,7 +359,6 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       return List.of();
     }
     Set<Integer> lapsed = new TreeSet<>();
-    long now = System.nanoTime();
     synchronized (leaseLock) {
       for (int ip : installed.floatingIPs()) {
         if (leases.lapsedUnclaimedBy(ip, failedSentAtNanos)) {
@@ -368,8 +369,46 @@ public final class EbpfNodeDataplane implements NodeDataplane {
     if (lapsed.isEmpty()) {
       return List.of();
     }
-    return retake(lapsed, false, now).stream().map(Ipv4::format).toList();
+    // The new holder's announcement may have been lost (a frozen VM, a dropped frame, a link that
+    // flapped): ask. Whoever has the IP answers the probe, and its answer is recorded as a claim.
+    int uplink = uplinkIndex();
+    for (int ip : lapsed) {
+      try {
+        Rtnetlink.arpProbe(uplink, ip);
+      } catch (DataplaneException e) {
+        LOG.warn(e.getMessage() + ": not taking " + Ipv4.format(ip) + " again unasked");
+        return List.of();
+      }
+    }
+    try {
+      Thread.sleep(PROBE_ANSWER_WAIT.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return List.of();
+    }
+    Set<Integer> unclaimed = new TreeSet<>();
+    synchronized (leaseLock) {
+      for (int ip : lapsed) {
+        if (leases.lapsedUnclaimedBy(ip, failedSentAtNanos)) {
+          unclaimed.add(ip);
+        } else {
+          LOG.warn(
+              "floating IP "
+                  + Ipv4.format(ip)
+                  + " answered by another host ("
+                  + leases.claim(ip).map(FloatingIpLeases.Claim::claimerMac).orElse("?")
+                  + ") after this node's lease lapsed: not taking it again");
+        }
+      }
+    }
+    return retake(unclaimed, false, System.nanoTime()).stream().map(Ipv4::format).toList();
   }
+
+  /**
+   * How long the agent waits for an answer to its ARP probe before taking a lapsed floating IP
+   * again without a controller: a segment's round trip, with room for a busy holder.
+   */
+  static final java.time.Duration PROBE_ANSWER_WAIT = java.time.Duration.ofMillis(100);
 
   @Override
   public synchronized List<String> reclaimFloatingIPs(List<String> ips, long sentAtNanos) {

@@ -63,6 +63,8 @@ public final class NativeLibraries {
 
     int egw_garp(int ifindex, int addrNetworkOrder);
 
+    int egw_arp_probe(int ifindex, int addrNetworkOrder);
+
     int egw_neigh_use(int ifindex, int addrNetworkOrder);
 
     int egw_neigh_state(int ifindex, int addrNetworkOrder);

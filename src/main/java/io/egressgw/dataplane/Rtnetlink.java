@@ -99,6 +99,16 @@ public final class Rtnetlink {
         "gratuitous ARP for " + Ipv4.format(address));
   }
 
+  /**
+   * An ARP probe for {@code address} (RFC 5227: sender 0.0.0.0): a host that has the address
+   * answers it with the address as sender, which the uplink program records as a claim.
+   */
+  public static void arpProbe(int ifindex, int address) {
+    DataplaneException.check(
+        NativeLibraries.egw().egw_arp_probe(ifindex, NetworkByteOrder.asNativeU32(address)),
+        "ARP probe for " + Ipv4.format(address));
+  }
+
   /** NUD_* states that carry a link-layer address (a packet sent now goes straight out). */
   public static final int NUD_VALID = 0x02 | 0x04 | 0x08 | 0x10 | 0x40 | 0x80;
 

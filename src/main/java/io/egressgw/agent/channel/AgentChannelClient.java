@@ -495,6 +495,7 @@ public final class AgentChannelClient {
     // taken before the report: a confirmation extends leases no further than lease + this moment
     long sentAt = System.nanoTime();
     return nextReport()
+        .recover(e -> Future.failedFuture(new LocalFailure(e)))
         .compose(
             report -> {
               try {
@@ -504,21 +505,24 @@ public final class AgentChannelClient {
                     json.writeValueAsBytes(report),
                     heartbeatInterval.toMillis() * 5);
               } catch (Exception e) {
-                return Future.failedFuture(e);
+                return Future.failedFuture(new LocalFailure(e));
               }
             })
         .map(
             reply -> {
               lastHeartbeatStatus = reply.status();
               heartbeatObserver.accept(reply.status(), System.nanoTime() - sentAt);
+              if (reply.status() != 503) {
+                lastAnsweredSentAt.accumulateAndGet(sentAt, Math::max);
+              }
               if (reply.status() == 200) {
                 lastContactMillis.set(clock.millis());
                 heartbeatsAccepted.incrementAndGet();
                 confirmIfCurrent(reply.body(), sentAt);
               } else {
                 LOG.debugf("heartbeat of %s answered %d", node, reply.status());
-                if (reply.status() >= 500) {
-                  unanswered(sentAt); // 503: a replica that does not lead, no leader to ask
+                if (reply.status() == 503) {
+                  unanswered(sentAt); // a replica that does not lead, or none: no leader to ask
                 }
               }
               return (Void) null;
@@ -528,7 +532,9 @@ public final class AgentChannelClient {
               lastHeartbeatStatus = -1;
               heartbeatObserver.accept(-1, System.nanoTime() - sentAt);
               LOG.debugf("heartbeat of %s failed: %s", node, e.toString());
-              unanswered(sentAt);
+              if (!(e instanceof LocalFailure) && !(e instanceof javax.net.ssl.SSLException)) {
+                unanswered(sentAt); // no connection, or no answer in time: no leader reached
+              }
               return Future.succeededFuture();
             });
   }
@@ -547,12 +553,30 @@ public final class AgentChannelClient {
         onApplier(
                 () -> {
                   keepQueued.set(false);
+                  // a heartbeat sent since got an answer: the controller decides, not this one
+                  if (lastAnsweredSentAt.get() > sentAt) {
+                    return List.<String>of();
+                  }
                   return applier.keepFloatingIPsUnconfirmed(sentAt);
                 })
             .onFailure(e -> keepQueued.set(false));
   }
 
   private final AtomicBoolean keepQueued = new AtomicBoolean();
+
+  /**
+   * System.nanoTime() at which the last heartbeat that a leader (or a refusal) answered was sent.
+   */
+  private final AtomicLong lastAnsweredSentAt = new AtomicLong(Long.MIN_VALUE);
+
+  /** A heartbeat that failed here, before it was sent (its report): no news of the controller. */
+  private static final class LocalFailure extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    LocalFailure(Throwable cause) {
+      super(cause);
+    }
+  }
 
   /**
    * The controller named the node's current generation: when it is the one applied here, the
