@@ -39,7 +39,9 @@ final class AgentTrust {
       Map<String, String> existing, String signingPub, String ca) {
     Map<String, String> out = new TreeMap<>(existing == null ? Map.of() : existing);
     out.put(SIGNING_PUB, signingPub);
-    out.put(CA, withCertificates(out.get(CA), ca));
+    if (ca != null) { // null: a key rotation step, which leaves the CA bundle alone
+      out.put(CA, withCertificates(out.get(CA), ca));
+    }
     return out.equals(existing) ? Optional.empty() : Optional.of(out);
   }
 

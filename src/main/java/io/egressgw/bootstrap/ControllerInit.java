@@ -120,6 +120,9 @@ public final class ControllerInit {
       String signingPub = publishedSigningKeys.get();
       try {
         if (existing == null) {
+          if (caBundle == null) {
+            return; // a key rotation step: the init step creates the map
+          }
           maps.resource(
                   new ConfigMapBuilder()
                       .withNewMetadata()

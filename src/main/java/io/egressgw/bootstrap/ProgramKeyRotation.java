@@ -86,13 +86,13 @@ public final class ProgramKeyRotation {
     ConfigMap trust =
         client.configMaps().inNamespace(agentNamespace).withName(ControllerInit.AGENT_TRUST).get();
     if (trust != null) {
-      trust.getData().put("controller-signing.pub", next.publishedPem());
-      client
-          .configMaps()
-          .inNamespace(agentNamespace)
-          .resource(trust)
-          .lockResourceVersion()
-          .update();
+      // The Secret's published keys, at the resourceVersion read and again on 409 (an init step
+      // adding to the map at the same time): a conflict no longer fails the step half done.
+      ControllerInit.publishTrust(
+          client,
+          agentNamespace,
+          () -> ControllerInit.signingKeys(client, namespace).get("controller-signing.pub"),
+          null);
     }
     return next;
   }

@@ -51,6 +51,14 @@ class AgentTrustTest {
   }
 
   @Test
+  void aKeyRotationStepReplacesTheKeysAndLeavesTheBundleAlone() {
+    Map<String, String> existing = Map.of("ca.crt", CA_OLD + CA_NEW, "controller-signing.pub", "A");
+
+    assertThat(AgentTrust.merged(existing, "A+B", null).orElseThrow())
+        .isEqualTo(Map.of("ca.crt", CA_OLD + CA_NEW, "controller-signing.pub", "A+B"));
+  }
+
+  @Test
   void missingKeysAreAdded() {
     assertThat(AgentTrust.merged(Map.of("extra", "kept"), "PUB", CA_NEW).orElseThrow())
         .isEqualTo(Map.of("extra", "kept", "controller-signing.pub", "PUB", "ca.crt", CA_NEW));
