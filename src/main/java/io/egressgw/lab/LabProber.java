@@ -21,12 +21,17 @@ import java.nio.charset.StandardCharsets;
  *
  * <pre>
  *   LabProber HOST PORT INTERVAL_MS TIMEOUT_MS MAX_PROBES MAX_SECONDS
+ *   LabProber --now        (prints System.nanoTime(): the probes' clock, now)
  * </pre>
  */
 public final class LabProber {
   private LabProber() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length == 1 && args[0].equals("--now")) {
+      System.out.println(System.nanoTime()); // the probers' clock, for a script to compare with
+      return;
+    }
     String host = args[0];
     int port = Integer.parseInt(args[1]);
     long intervalMs = Long.parseLong(args[2]);
