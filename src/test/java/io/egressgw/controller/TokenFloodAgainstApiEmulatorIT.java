@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -63,12 +64,10 @@ class TokenFloodAgainstApiEmulatorIT {
 
   /**
    * The agents' heartbeat interval: 500 ms, not their default 100 ms ({@code
-   * -Degressgw.test.flood.heartbeat-ms=100} measures that). On the shared 2-core test machine (load
-   * 10-12) at 100 ms the quiet heartbeats keep their timing (p99 111 ms, no node Down), but under
-   * the flood the controller, the emulated API server, the agents and the flooder share the two
-   * cores and round trips reach the agents' 500 ms timeout (p99 502 ms, nodes Down against the 300
-   * ms window): that measures the CPU left on the machine, not the review queue. At 500 ms the
-   * window is 1.5 s and the test asserts p99 stays below it (BENCHMARKS.md, both measured).
+   * -Degressgw.test.flood.heartbeat-ms=100} measures that; it passes alone, flood p99 54-90 ms
+   * against the 300 ms window). Inside the suite, after some 200 other tests in this JVM on the
+   * shared 2-core machine, round trips are several times slower; at 500 ms the window is 1.5 s
+   * (BENCHMARKS.md, both measured).
    */
   private static final Duration HEARTBEAT =
       Duration.ofMillis(Long.getLong("egressgw.test.flood.heartbeat-ms", 500));
@@ -258,6 +257,21 @@ class TokenFloodAgainstApiEmulatorIT {
             beats.add(new Beat(phase.get(), f[1], Integer.parseInt(f[2]), Long.parseLong(f[3])));
           }
         });
+    // The flood's process starts now and idles, warmed up, until the flood: its JVM's start is not
+    // part of the measurement.
+    AtomicReference<String> flood = new AtomicReference<>("flood");
+    CountDownLatch floodReady = new CountDownLatch(1);
+    Process flooder =
+        started(
+            AgentsAndFloodProcess.launch("flood", url, String.valueOf(FLOODERS)),
+            line -> {
+              if (line.startsWith("flood")) {
+                flood.set(line);
+              } else if (line.equals("ready")) {
+                floodReady.countDown();
+              }
+            });
+    assertTrue(floodReady.await(EVENTUALLY.toSeconds(), TimeUnit.SECONDS), "flood not ready");
     await()
         .atMost(EVENTUALLY)
         .until(
@@ -278,15 +292,9 @@ class TokenFloodAgainstApiEmulatorIT {
 
     // Act: junk tokens, each new, FLOODERS at once, from a process of their own.
     long downBefore = nodesDeclaredDown();
-    AtomicReference<String> flood = new AtomicReference<>("flood");
     phase.set(FLOOD);
-    started(
-        AgentsAndFloodProcess.launch("flood", url, String.valueOf(FLOODERS)),
-        line -> {
-          if (line.startsWith("flood")) {
-            flood.set(line);
-          }
-        });
+    flooder.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
+    flooder.getOutputStream().flush();
     Map<String, AtomicInteger> acceptedUnderFlood = new ConcurrentHashMap<>();
     long floodStart = System.nanoTime();
     // The flood lasts until the queue overflowed, FLOOD_PHASE passed (every agent's cached review
@@ -315,7 +323,6 @@ class TokenFloodAgainstApiEmulatorIT {
       aliveAfter.add(state.liveness().alive("worker" + i, clock.instant()));
     }
     phase.set(WARMUP);
-    Process flooder = processes.get(1);
     flooder.getOutputStream().close();
     flooder.waitFor(10, TimeUnit.SECONDS);
     Thread.sleep(100); // the reader takes the last line
