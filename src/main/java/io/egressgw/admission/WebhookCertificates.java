@@ -108,7 +108,15 @@ public final class WebhookCertificates {
     Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** Puts {@code caBundle} into every webhook of our ValidatingWebhookConfiguration, if any. */
+  /** Attempts at the caBundle before a conflict is passed on (each re-reads the configuration). */
+  static final int WEBHOOK_ATTEMPTS = 5;
+
+  /**
+   * Puts {@code caBundle} into every webhook of our ValidatingWebhookConfiguration, if any. Two
+   * init steps (or replicas) that start together both write it: the second one's patch may get a
+   * 409 (the API server's conflict on a concurrent change), re-reads, and finds its bundle there
+   * already (both stored the same material, {@link #store}) or writes again.
+   */
   public static void trustInWebhook(KubernetesClient client, String caBundle) {
     String b64 = b64(caBundle);
     var webhook =
@@ -117,17 +125,27 @@ public final class WebhookCertificates {
             .v1()
             .validatingWebhookConfigurations()
             .withName(WEBHOOK_CONFIGURATION);
-    ValidatingWebhookConfiguration config = webhook.get();
-    if (config == null
-        || config.getWebhooks().stream()
-            .allMatch(w -> b64.equals(w.getClientConfig().getCaBundle()))) {
-      return;
+    for (int attempt = 1; ; attempt++) {
+      ValidatingWebhookConfiguration config = webhook.get();
+      if (config == null
+          || config.getWebhooks().stream()
+              .allMatch(w -> b64.equals(w.getClientConfig().getCaBundle()))) {
+        return;
+      }
+      try {
+        // a patch (RBAC grants patch, not update) computed against what was just read
+        webhook.edit(
+            c -> {
+              c.getWebhooks().forEach(w -> w.getClientConfig().setCaBundle(b64));
+              return c;
+            });
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == WEBHOOK_ATTEMPTS) {
+          throw e;
+        }
+      }
     }
-    webhook.edit(
-        c -> {
-          c.getWebhooks().forEach(w -> w.getClientConfig().setCaBundle(b64));
-          return c;
-        });
   }
 
   /**

@@ -1,9 +1,15 @@
 package io.egressgw.admission;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.egressgw.testing.CrudApiEmulator;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +22,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -148,5 +155,73 @@ class WebhookCertificatesAgainstApiEmulatorIT {
     return (X509Certificate)
         CertificateFactory.getInstance("X.509")
             .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+  }
+
+  /**
+   * Another init step's patch of the caBundle lands between this one's read and its patch: this
+   * one's patch is refused 409 (as the API server does on a concurrent change), and the step reads
+   * again, finds the bundle it wanted, and carries on (it used to fail the init step).
+   */
+  @Test
+  void aConflictOnTheWebhookCaBundleIsReadAgainNotFatal() throws Exception {
+    AtomicInteger patches = new AtomicInteger();
+    try (CrudApiEmulator racing = new CrudApiEmulator(conflictingWebhookPatches(patches, 1))) {
+      WebhookCertificates.trustInWebhook(racing.client(), "-----CA-----");
+
+      assertThat(patches.get()).isEqualTo(1);
+      assertThat(webhookCaBundles(racing.client()))
+          .containsOnly(Base64.getEncoder().encodeToString("-----CA-----".getBytes(UTF_8)));
+    }
+  }
+
+  /** A conflict on every patch, without the bundle ever landing: refused after bounded attempts. */
+  @Test
+  void conflictsWithoutEndAreReportedAfterBoundedAttempts() {
+    AtomicInteger patches = new AtomicInteger();
+    try (CrudApiEmulator racing =
+        new CrudApiEmulator(conflictingWebhookPatches(patches, Integer.MAX_VALUE))) {
+      assertThatThrownBy(() -> WebhookCertificates.trustInWebhook(racing.client(), "-----CA-----"))
+          .isInstanceOf(KubernetesClientException.class)
+          .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(409));
+      assertThat(patches.get()).isEqualTo(WebhookCertificates.WEBHOOK_ATTEMPTS);
+    }
+  }
+
+  /**
+   * The emulator, whose first {@code conflicts} patches of the webhook configuration are answered
+   * 409; the first one is applied all the same (the other writer's identical patch that won).
+   */
+  private static KubernetesCrudDispatcher conflictingWebhookPatches(
+      AtomicInteger patches, int conflicts) {
+    return new KubernetesCrudDispatcher() {
+      @Override
+      public MockResponse handlePatch(RecordedRequest request) {
+        if (!request.getPath().contains("validatingwebhookconfigurations")
+            || patches.incrementAndGet() > conflicts) {
+          return super.handlePatch(request);
+        }
+        if (conflicts == 1) {
+          var unused = super.handlePatch(request);
+        }
+        return new MockResponse()
+            .setResponseCode(409)
+            .setBody(
+                "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                    + "\"reason\":\"Conflict\",\"code\":409}");
+      }
+    };
+  }
+
+  private static List<String> webhookCaBundles(KubernetesClient client) {
+    return client
+        .admissionRegistration()
+        .v1()
+        .validatingWebhookConfigurations()
+        .withName("egressgw")
+        .get()
+        .getWebhooks()
+        .stream()
+        .map(w -> w.getClientConfig().getCaBundle())
+        .toList();
   }
 }

@@ -123,4 +123,41 @@ class ControllerInitAgainstApiEmulatorIT {
     assertThat(after.getData().get("controller-signing.pub"))
         .isEqualTo(trust.getData().get("controller-signing.pub"));
   }
+
+  /** Two init steps at once (two replicas scheduled together): one CA, one key, one map. */
+  @Test
+  void twoInitStepsAtOnceProduceIdenticalMaterialAndOneTrustConfigMap() throws Exception {
+    var start = new java.util.concurrent.CountDownLatch(1);
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      var first =
+          pool.submit(
+              () -> {
+                start.await();
+                ControllerInit.run(client, "egressgw-system", replica1, Clock.systemUTC());
+                return null;
+              });
+      var second =
+          pool.submit(
+              () -> {
+                start.await();
+                ControllerInit.run(
+                    emulator.client(), "egressgw-system", replica2, Clock.systemUTC());
+                return null;
+              });
+      start.countDown();
+      first.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      second.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+    for (String f : java.util.List.of("tls/tls.crt", "signing/controller-signing.key")) {
+      assertThat(Files.readString(replica2.resolve(f)))
+          .as(f)
+          .isEqualTo(Files.readString(replica1.resolve(f)));
+    }
+    ConfigMap trust =
+        client.configMaps().inNamespace("egressgw-system").withName("egressgw-agent-trust").get();
+    assertThat(io.egressgw.admission.Pem.blocks(trust.getData().get("ca.crt"))).hasSize(1);
+  }
 }

@@ -23,13 +23,14 @@ public final class CrudApiEmulator implements AutoCloseable {
   private final KubernetesClient client;
 
   public CrudApiEmulator() {
+    this(new KubernetesCrudDispatcher());
+  }
+
+  /** With a dispatcher of the test's own (a CRUD dispatcher that injects a fault). */
+  public CrudApiEmulator(KubernetesCrudDispatcher dispatcher) {
     server =
         new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new KubernetesCrudDispatcher(),
-            false);
+            new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init();
     client = server.createClient();
     try {
