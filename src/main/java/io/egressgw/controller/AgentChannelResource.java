@@ -74,13 +74,17 @@ public class AgentChannelResource {
           try {
             report = json.readValue(body, NodeReport.class);
           } catch (java.io.IOException | RuntimeException e) {
-            return done(Response.status(400).entity(new ChannelError("not a NodeReport")).build());
+            return done(
+                problem(400, "invalid", "Bad Request", "the body is not a NodeReport", node));
           }
           if (report == null || !node.equals(report.node())) {
             return done(
-                Response.status(400)
-                    .entity(new ChannelError("the report's node must be the path's node " + node))
-                    .build());
+                problem(
+                    400,
+                    "invalid",
+                    "Bad Request",
+                    "the report's node must be the path's node " + node,
+                    node));
           }
           // Record the acknowledgement first: the reconcile the heartbeat may trigger counts it.
           long generation =
@@ -110,9 +114,12 @@ public class AgentChannelResource {
         () -> {
           if (nonce != null && !ProgramSignatures.validNonce(nonce)) {
             return done(
-                Response.status(400)
-                    .entity(new ChannelError("nonce must be 16 to 64 base64url characters"))
-                    .build());
+                problem(
+                    400,
+                    "invalid",
+                    "Bad Request",
+                    "nonce must be 16 to 64 base64url characters",
+                    node));
           }
           if (state.programs().acknowledgePoll(node, after)) {
             runtime.requestStatusRefresh();
@@ -125,7 +132,7 @@ public class AgentChannelResource {
               .thenCompose(
                   program ->
                       program == null
-                          ? done(notLeader())
+                          ? done(notLeader(node))
                           : program.isEmpty()
                               ? done(Response.noContent().build())
                               : sign(node, base, program.get(), nonce)
@@ -159,7 +166,8 @@ public class AgentChannelResource {
           }
           if (batch == null || !batch.path("floatingIp").isInt()) {
             return done(
-                Response.status(400).entity(new ChannelError("not a replication batch")).build());
+                problem(
+                    400, "invalid", "Bad Request", "the body is not a replication batch", node));
           }
           String ip = io.egressgw.net.Ipv4.format(batch.get("floatingIp").asInt());
           ReplicationRelay.Outcome outcome =
@@ -178,6 +186,17 @@ public class AgentChannelResource {
                 case NOT_HOLDER -> 403;
                 case NOT_PLACED -> 503;
               };
+          if (status >= 400) {
+            return done(
+                problem(
+                    status,
+                    status == 403 ? "forbidden" : "not-placed",
+                    status == 403 ? "Forbidden" : "Service Unavailable",
+                    status == 403
+                        ? "node " + node + " does not hold " + ip + ": its flows are not relayed"
+                        : ip + " is not placed yet under this leader",
+                    node));
+          }
           return done(
               Response.status(status).entity(new ReplicationAnswer(outcome.name(), ip)).build());
         });
@@ -212,7 +231,7 @@ public class AgentChannelResource {
               .thenApply(
                   v -> {
                     if (!leadership.isLeader()) {
-                      return notLeader();
+                      return notLeader(node);
                     }
                     List<byte[]> batches = relay.take(node, REPLICATION_ANSWER_BYTES);
                     if (batches.isEmpty()) {
@@ -253,8 +272,27 @@ public class AgentChannelResource {
         : signer.signAsync(program, nonce);
   }
 
-  /** Body of a 4xx/5xx answer on the channel. */
-  public record ChannelError(String message) {}
+  /**
+   * A refusal on the channel: application/problem+json (RFC 9457), like every refusal of the REST
+   * API, with the node's channel path as its instance.
+   */
+  static Response problem(int status, String type, String title, String detail, String node) {
+    // Written here, a string: RESTEasy Reactive has no writer chosen at build time for
+    // problem+json on these routes (they produce application/json), and looking one up per
+    // refusal under a junk-token flood delayed agents' heartbeats to 1 s (TokenFlood IT).
+    return Response.status(status)
+        .type(Problem.MEDIA_TYPE)
+        .entity(
+            io.egressgw.rest.StrictJson.write(
+                new Problem(
+                    Problem.type(type),
+                    title,
+                    status,
+                    detail,
+                    "/v1/agents/" + node,
+                    java.util.List.of())))
+        .build();
+  }
 
   private CompletionStage<Response> guarded(
       String node,
@@ -267,7 +305,7 @@ public class AgentChannelResource {
         .thenCompose(
             outcome ->
                 outcome == AuthOutcome.ALLOWED
-                    ? leadership.isLeader() ? work.get() : done(notLeader())
+                    ? leadership.isLeader() ? work.get() : done(notLeader(node))
                     : done(refusal(outcome, node)));
   }
 
@@ -279,14 +317,17 @@ public class AgentChannelResource {
   static Response refusal(AuthOutcome outcome, String node) {
     return switch (outcome) {
       case UNAUTHENTICATED ->
-          Response.status(401)
+          Response.fromResponse(
+                  problem(
+                      401,
+                      "unauthenticated",
+                      "Unauthorized",
+                      "agent credential missing or invalid",
+                      node))
               .header("WWW-Authenticate", "Bearer realm=\"egressgw-agent\"")
-              .entity(new ChannelError("agent credential missing or invalid"))
               .build();
       case FORBIDDEN ->
-          Response.status(403)
-              .entity(new ChannelError("credential is not valid for node " + node))
-              .build();
+          problem(403, "forbidden", "Forbidden", "credential is not valid for node " + node, node);
       case BUSY ->
           Response.status(429)
               .header("Retry-After", String.valueOf(ReviewQueue.RETRY_AFTER_SECONDS))
@@ -306,13 +347,18 @@ public class AgentChannelResource {
     };
   }
 
-  private static Response notLeader() {
+  private static Response notLeader(String node) {
     // Connection: close makes the agent reconnect, so that a Service balancing connections over the
     // replicas gives it another chance to reach the leader.
-    return Response.status(503)
+    return Response.fromResponse(
+            problem(
+                503,
+                "not-leader",
+                "Service Unavailable",
+                "this controller replica does not lead",
+                node))
         .header("Retry-After", "1")
         .header("Connection", "close")
-        .entity(new ChannelError("this controller replica does not lead"))
         .build();
   }
 

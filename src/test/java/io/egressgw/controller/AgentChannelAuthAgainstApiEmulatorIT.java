@@ -69,7 +69,21 @@ class AgentChannelAuthAgainstApiEmulatorIT {
     if (header != null) {
       request = request.header("Authorization", header);
     }
-    request.when().post("/v1/agents/node-b/heartbeat").then().statusCode(expected);
+    var answer = request.when().post("/v1/agents/node-b/heartbeat").then().statusCode(expected);
+    if (expected != 200) {
+      isProblem(answer, expected, "/v1/agents/node-b");
+    }
+  }
+
+  /** Every refusal on the channel is problem+json, like the REST API's (issue 15). */
+  static void isProblem(
+      io.restassured.response.ValidatableResponse answer, int status, String instance) {
+    answer
+        .contentType("application/problem+json")
+        .body("status", org.hamcrest.Matchers.equalTo(status))
+        .body("instance", org.hamcrest.Matchers.equalTo(instance))
+        .body("type", org.hamcrest.Matchers.startsWith("urn:egressgw:problem:"))
+        .body("detail", org.hamcrest.Matchers.not(org.hamcrest.Matchers.emptyOrNullString()));
   }
 
   @ParameterizedTest(name = "program poll: {0} -> {2}")
@@ -125,12 +139,15 @@ class AgentChannelAuthAgainstApiEmulatorIT {
           .then()
           .statusCode(503)
           .header("Retry-After", "1");
-      given()
-          .header("Authorization", token)
-          .when()
-          .get("/v1/agents/node-d/program?after=0")
-          .then()
-          .statusCode(503);
+      isProblem(
+          given()
+              .header("Authorization", token)
+              .when()
+              .get("/v1/agents/node-d/program?after=0")
+              .then()
+              .statusCode(503),
+          503,
+          "/v1/agents/node-d");
     } finally {
       leadership.started(clock.instant());
     }
@@ -145,7 +162,9 @@ class AgentChannelAuthAgainstApiEmulatorIT {
         .when()
         .post("/v1/agents/node-b/heartbeat")
         .then()
-        .statusCode(400);
+        .statusCode(400)
+        .contentType("application/problem+json")
+        .body("detail", org.hamcrest.Matchers.containsString("path's node node-b"));
   }
 
   @Test
