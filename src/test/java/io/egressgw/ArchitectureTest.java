@@ -112,4 +112,29 @@ class ArchitectureTest {
           .should()
           .dependOnClassesThat()
           .resideInAPackage("io.egressgw.dataplane..");
+
+  /**
+   * Issue 12: "a +2 s clock step moves nothing". The controller and placement take time from the
+   * injected {@code Clock}, a {@code time.MonotonicClock} ({@code ControllerClock}), never from the
+   * wall clock, which a step would move.
+   */
+  @ArchTest
+  static final ArchRule theControllerNeverReadsTheWallClock =
+      noClasses()
+          .that()
+          .resideInAnyPackage(
+              "io.egressgw.controller..", "io.egressgw.placement..", "io.egressgw.policy..")
+          .should()
+          .callMethod(System.class, "currentTimeMillis")
+          .orShould()
+          .callMethod(java.time.Instant.class, "now")
+          .orShould()
+          .callMethod(java.time.Clock.class, "systemUTC")
+          .orShould()
+          .callMethod(java.time.Clock.class, "systemDefaultZone")
+          .orShould()
+          .callMethod(java.time.ZonedDateTime.class, "now")
+          .orShould()
+          .callMethod(java.time.OffsetDateTime.class, "now")
+          .because("a wall-clock step must move no heartbeat age, grace period or failover timer");
 }

@@ -56,8 +56,8 @@ public final class Lab {
              lab partition NODE on|off   (the node <-> controller path only)
              lab lan NODE cut|restore    (the node's link at the bridge only)
              lab chaos [--cycles N] [--faults a,b+c,...] [--outage-bound-ms M] [--settle-ms S]
-               faults: holder-death agent-kill agent-stop controller-restart controller-outage
-                       api-outage partition lan-cut (a+b: injected together)
+               faults: holder-death agent-kill agent-stop controller-restart controller-stop
+                       controller-outage api-outage partition lan-cut (a+b: injected together)
       """;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP =
@@ -331,6 +331,11 @@ public final class Lab {
   /** Sends a signal (KILL, STOP, CONT) to a node's agent. */
   boolean signalAgent(LabNode node, String signal) {
     return processes.signal("agent-" + node.name(), signal);
+  }
+
+  /** Signals the controller's process (STOP: paused; CONT: running again). */
+  boolean signalController(String signal) {
+    return processes.signal("controller", signal);
   }
 
   /** Signals the Kubernetes API emulator's process (STOP: unreachable; CONT: back). */

@@ -38,6 +38,7 @@ final class LabChaos {
             List.of(LabFault.AGENT_KILL),
             List.of(LabFault.AGENT_STOP),
             List.of(LabFault.CONTROLLER_RESTART),
+            List.of(LabFault.CONTROLLER_STOP),
             List.of(LabFault.CONTROLLER_OUTAGE),
             List.of(LabFault.API_OUTAGE),
             List.of(LabFault.PARTITION),
@@ -98,6 +99,7 @@ final class LabChaos {
       int sourceBreaches,
       int outageBreaches,
       int unsettled,
+      int moved,
       int connections,
       int brokenConnections,
       long podAddressPackets,
@@ -111,6 +113,7 @@ final class LabChaos {
           + sourceBreaches
           + outageBreaches
           + unsettled
+          + moved
           + brokenConnections
           + podAddressPackets;
     }
@@ -165,6 +168,7 @@ final class LabChaos {
     int source = 0;
     int outage = 0;
     int unsettled = 0;
+    int moved = 0;
     int connections = 0;
     int brokenConnections = 0;
     long podAddressPackets = 0;
@@ -194,6 +198,22 @@ final class LabChaos {
       }
       boolean settledAfter = settled(monitors);
       sleep(Duration.ofSeconds(2));
+      String holderAfter = lab.floatingIPs().get(LabPlan.FLOATING_IP_1);
+      boolean movedByMistake =
+          mix.stream().allMatch(LabFault::movesNothing) && !target.name().equals(holderAfter);
+      if (movedByMistake) {
+        moved++;
+        notes.add(
+            "cycle "
+                + cycle
+                + ": "
+                + LabPlan.FLOATING_IP_1
+                + " moved from "
+                + target.name()
+                + " to "
+                + holderAfter
+                + " (a control-plane fault moves nothing)");
+      }
       long end = System.nanoTime();
 
       Set<String> outagePods = new LinkedHashSet<>();
@@ -252,8 +272,9 @@ final class LabChaos {
           settings.cycles(),
           target.name(),
           v.worstOutage().toMillis(),
-          v.breaches() + (settledAfter ? 0 : 1),
-          settledAfter ? "" : " (did not settle after the heal)",
+          v.breaches() + (settledAfter ? 0 : 1) + (movedByMistake ? 1 : 0),
+          (settledAfter ? "" : " (did not settle after the heal)")
+              + (movedByMistake ? " (moved to " + holderAfter + ")" : ""),
           kept);
       for (String n : v.notes()) {
         System.out.println("         " + n);
@@ -272,6 +293,7 @@ final class LabChaos {
         source,
         outage,
         unsettled,
+        moved,
         connections,
         brokenConnections,
         podAddressPackets,
@@ -372,7 +394,7 @@ final class LabChaos {
     StringBuilder s = new StringBuilder();
     s.append(
         String.format(
-            "%-34s %6s %12s %5s %6s %6s %9s %11s %8s%n",
+            "%-34s %6s %12s %5s %6s %6s %9s %5s %11s %8s%n",
             "fault",
             "cycles",
             "worst outage",
@@ -380,12 +402,13 @@ final class LabChaos {
             "source",
             "outage",
             "unsettled",
+            "moved",
             "conns kept",
             "pod addr"));
     for (Row r : rows) {
       s.append(
           String.format(
-              "%-34s %6d %9d ms %5d %6d %6d %9d %11s %8d%n",
+              "%-34s %6d %9d ms %5d %6d %6d %9d %5d %11s %8d%n",
               r.fault(),
               r.cycles(),
               r.worstOutage().toMillis(),
@@ -393,6 +416,7 @@ final class LabChaos {
               r.sourceBreaches(),
               r.outageBreaches(),
               r.unsettled(),
+              r.moved(),
               r.connections() == 0
                   ? "-"
                   : (r.connections() - r.brokenConnections()) + "/" + r.connections(),

@@ -14,7 +14,11 @@ import java.util.Optional;
  * CLOCK_REALTIME, which is one per machine (time namespaces offset only the monotonic and boot
  * clocks, and only before a process enters them); stepping it would step every process on this
  * shared machine, outside the lab. Faking it inside the JVM (an LD_PRELOAD time library) would test
- * the library rather than the controller, so the harness does not pretend to.
+ * the library rather than the controller, so the harness does not pretend to: under libfaketime
+ * 0.9.10 (a step file re-read each second, monotonic clocks left alone) a 500 ms {@code
+ * Thread.sleep} took 650-760 ms and a JVM's start eight times longer (2026-12-02). What stands
+ * instead: the controller's only clock is a {@code time.MonotonicClock}, and {@code
+ * ArchitectureTest} refuses wall-clock reads in the controller, placement and policy code.
  */
 enum LabFault {
   /**
@@ -28,6 +32,12 @@ enum LabFault {
   AGENT_STOP("agent-stop", Duration.ofSeconds(2), true),
   /** The controller is SIGKILLed and started again at once. */
   CONTROLLER_RESTART("controller-restart", Duration.ZERO, false),
+  /**
+   * The controller is SIGSTOPped for 1 s (a long GC pause, a starved or frozen container), then
+   * continued: it must declare nobody Down for the pause (issue 12: "a controller paused for 1 s
+   * moves nothing").
+   */
+  CONTROLLER_STOP("controller-stop", Duration.ofSeconds(1), false),
   /**
    * The controller is SIGKILLed and stays down for 20 s (agents fail static: they keep their
    * floating IPs); then the router's neighbour table is flushed, so that egress works only if
@@ -80,6 +90,19 @@ enum LabFault {
     return isolatesTargetsPods;
   }
 
+  /**
+   * Whether the fault hits only the control plane (controller or Kubernetes API), so that the
+   * floating IP must stay where it was: the agents fail static, and the controller that comes back
+   * (or a new leader) keeps the placement it finds (issue 12: a pause, a restart, a leader change
+   * moves nothing). A mix moves nothing only if each of its faults does.
+   */
+  boolean movesNothing() {
+    return this == CONTROLLER_RESTART
+        || this == CONTROLLER_STOP
+        || this == CONTROLLER_OUTAGE
+        || this == API_OUTAGE;
+  }
+
   static Optional<LabFault> byLabel(String label) {
     return Arrays.stream(values()).filter(f -> f.label.equals(label)).findFirst();
   }
@@ -94,6 +117,7 @@ enum LabFault {
       case AGENT_KILL -> lab.signalAgent(target, "KILL");
       case AGENT_STOP -> lab.signalAgent(target, "STOP");
       case CONTROLLER_RESTART, CONTROLLER_OUTAGE -> lab.killController();
+      case CONTROLLER_STOP -> lab.signalController("STOP");
       case API_OUTAGE -> lab.signalKubeApi("STOP");
       case PARTITION -> lab.partition(target, true);
       case LAN_CUT -> lab.setLanLink(target, false);
@@ -133,6 +157,7 @@ enum LabFault {
         // by design (a CI run's agent-kill did: detected 1.8 s late)
         lab.awaitControllerLeadingPastGrace(Duration.ofSeconds(30));
       }
+      case CONTROLLER_STOP -> lab.signalController("CONT");
       case API_OUTAGE -> lab.signalKubeApi("CONT");
       case PARTITION -> lab.partition(target, false);
       case LAN_CUT -> lab.setLanLink(target, true);

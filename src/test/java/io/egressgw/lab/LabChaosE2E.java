@@ -76,6 +76,13 @@ class LabChaosE2E {
     assertNoBreach(run("controller-restart", 1));
   }
 
+  // Issue 12: a controller paused for 1 s (SIGSTOP) declares nobody Down and moves nothing
+  // (LabChaos counts a control-plane fault that moves the egress IP as a breach).
+  @Test
+  void pausingTheControllerForOneSecondMovesNothing() throws Exception {
+    assertNoBreach(run("controller-stop", 2));
+  }
+
   // The killed agent's addresses stay and answer ARP beside the new holder's: 2 ARP owners for
   // 19.8-22.4 s; alice/frontend, on the dead agent's node, had no egress for 1.8-2.0 s.
   @Test
