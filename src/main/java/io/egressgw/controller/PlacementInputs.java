@@ -159,7 +159,7 @@ final class PlacementInputs {
               f.labels(),
               f.controlPlane(),
               subnets,
-              held.contains(f.name()) || (f.ready() && liveness.alive(f.name(), now)),
+              held.contains(f.name()) || (f.ready() && liveness.judgedAlive(f.name(), now)),
               drain(
                   f,
                   report.map(NodeReport::draining).orElse(false),

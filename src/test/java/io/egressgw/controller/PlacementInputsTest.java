@@ -104,6 +104,53 @@ class PlacementInputsTest {
         "sorted by name; w2 not Ready, w3's agent silent, w4 never reported");
   }
 
+  /**
+   * The controller stalled for 1 s (SIGSTOP); when it runs again, one agent's queued heartbeat is
+   * read before the sweep, the other's not yet. Placement must not see the other as Down: only the
+   * sweep judges, and it credits the stall. (Placement read the heartbeats directly and moved the
+   * holder's IPs in the lab: chaos controller-stop.)
+   */
+  @Test
+  void aReconcileRightAfterAControllerStallBeforeTheSweepSeesNobodyDown() {
+    AgentLiveness liveness = new AgentLiveness(WINDOW);
+    liveness.heartbeat(report("w1", "192.168.1.11/24"), T0);
+    liveness.heartbeat(report("w3", "192.168.1.13/24"), T0);
+    liveness.sweep(List.of("w1", "w3"), T0.plusMillis(10));
+    Instant afterStall = T0.plusSeconds(1);
+    liveness.heartbeat(report("w1", "192.168.1.11/24"), afterStall);
+
+    PlacementSnapshot s =
+        PlacementInputs.snapshot(
+            List.of(),
+            List.of(
+                readyNode("w1", "192.168.1.11", Map.of()),
+                readyNode("w3", "192.168.1.13", Map.of())),
+            liveness,
+            afterStall,
+            Map.of(),
+            Map.of());
+
+    assertEquals(
+        List.of(true, true), s.nodes().stream().map(PlacementNode::up).toList(), "w3 not judged");
+
+    // the sweep, seeing the stall, credits it: w3 gets a window; silent beyond it, it is Down
+    liveness.stalledUntil(afterStall, Duration.ofSeconds(1));
+    liveness.sweep(List.of("w1", "w3"), afterStall);
+    liveness.heartbeat(report("w1", "192.168.1.11/24"), afterStall.plusMillis(200));
+    liveness.sweep(List.of("w1", "w3"), afterStall.plus(WINDOW).plusMillis(10));
+    PlacementSnapshot later =
+        PlacementInputs.snapshot(
+            List.of(),
+            List.of(
+                readyNode("w1", "192.168.1.11", Map.of()),
+                readyNode("w3", "192.168.1.13", Map.of())),
+            liveness,
+            afterStall.plus(WINDOW).plusMillis(10),
+            Map.of(),
+            Map.of());
+    assertEquals(List.of(true, false), later.nodes().stream().map(PlacementNode::up).toList());
+  }
+
   @Test
   void aNodeWhoseAgentReportsItsUplinkDownHandsItsIpsOverWithoutWaiting() {
     AgentLiveness liveness = new AgentLiveness(WINDOW);
