@@ -113,9 +113,11 @@ public final class WebhookCertificates {
 
   /**
    * Puts {@code caBundle} into every webhook of our ValidatingWebhookConfiguration, if any. Two
-   * init steps (or replicas) that start together both write it: the second one's patch may get a
-   * 409 (the API server's conflict on a concurrent change), re-reads, and finds its bundle there
-   * already (both stored the same material, {@link #store}) or writes again.
+   * init steps (or replicas) that start together both write it, and the second one's patch may be
+   * refused 409 (fabric8's API emulator refused one in the integration tier; a real API server
+   * applies a JSON patch that carries no resourceVersion, but a conflict costs nothing to handle):
+   * it reads again and finds its bundle there already (both stored the same material, {@link
+   * #store}) or patches again.
    */
   public static void trustInWebhook(KubernetesClient client, String caBundle) {
     String b64 = b64(caBundle);
@@ -133,7 +135,7 @@ public final class WebhookCertificates {
         return;
       }
       try {
-        // a patch (RBAC grants patch, not update) computed against what was just read
+        // a patch (RBAC grants patch, not update); edit() reads the object again for it
         webhook.edit(
             c -> {
               c.getWebhooks().forEach(w -> w.getClientConfig().setCaBundle(b64));

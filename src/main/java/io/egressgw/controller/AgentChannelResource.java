@@ -277,9 +277,11 @@ public class AgentChannelResource {
    * API, with the node's channel path as its instance.
    */
   static Response problem(int status, String type, String title, String detail, String node) {
-    // Written here, a string: RESTEasy Reactive has no writer chosen at build time for
-    // problem+json on these routes (they produce application/json), and looking one up per
-    // refusal under a junk-token flood delayed agents' heartbeats to 1 s (TokenFlood IT).
+    // Written here, a string: these routes produce application/json, so RESTEasy Reactive chose no
+    // writer for problem+json at build time and would look one up per refusal, the 429s of a
+    // junk-token flood included. (Suspected once of slowing agents' heartbeats under the flood;
+    // that was the flood test's own JVM start, BENCHMARKS.md "Heartbeats under a junk-token
+    // flood".)
     return Response.status(status)
         .type(Problem.MEDIA_TYPE)
         .entity(
@@ -329,19 +331,16 @@ public class AgentChannelResource {
       case FORBIDDEN ->
           problem(403, "forbidden", "Forbidden", "credential is not valid for node " + node, node);
       case BUSY ->
-          Response.status(429)
-              .header("Retry-After", String.valueOf(ReviewQueue.RETRY_AFTER_SECONDS))
-              .type(Problem.MEDIA_TYPE)
-              .entity(
-                  new Problem(
-                      Problem.type("too-many-requests"),
-                      "Too Many Requests",
+          Response.fromResponse(
+                  problem(
                       429,
+                      "too-many-requests",
+                      "Too Many Requests",
                       "too many credentials waiting for review; retry after "
                           + ReviewQueue.RETRY_AFTER_SECONDS
                           + " s",
-                      "/v1/agents/" + node,
-                      java.util.List.of()))
+                      node))
+              .header("Retry-After", String.valueOf(ReviewQueue.RETRY_AFTER_SECONDS))
               .build();
       case ALLOWED -> throw new IllegalArgumentException("not a refusal");
     };

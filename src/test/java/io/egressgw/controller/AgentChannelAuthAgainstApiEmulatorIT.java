@@ -73,6 +73,24 @@ class AgentChannelAuthAgainstApiEmulatorIT {
     if (expected != 200) {
       isProblem(answer, expected, "/v1/agents/node-b");
     }
+    if (expected == 401) {
+      answer.header("WWW-Authenticate", "Bearer realm=\"egressgw-agent\"");
+    }
+  }
+
+  /** The review queue full (a flood): 429, problem+json, with the Retry-After agents obey. */
+  @Test
+  void aFullReviewQueueIsAnswered429AsAProblemWithRetryAfter() {
+    jakarta.ws.rs.core.Response busy = AgentChannelResource.refusal(AuthOutcome.BUSY, "node-z");
+    assertEquals(429, busy.getStatus());
+    assertEquals("application/problem+json", busy.getMediaType().toString());
+    assertEquals(
+        String.valueOf(io.egressgw.security.ReviewQueue.RETRY_AFTER_SECONDS),
+        busy.getHeaderString("Retry-After"));
+    String body = String.valueOf(busy.getEntity());
+    assertTrue(body.contains("\"status\":429"), body);
+    assertTrue(body.contains("\"instance\":\"/v1/agents/node-z\""), body);
+    assertTrue(body.contains("too-many-requests"), body);
   }
 
   /** Every refusal on the channel is problem+json, like the REST API's (issue 15). */
@@ -138,7 +156,8 @@ class AgentChannelAuthAgainstApiEmulatorIT {
           .post("/v1/agents/node-d/heartbeat")
           .then()
           .statusCode(503)
-          .header("Retry-After", "1");
+          .header("Retry-After", "1")
+          .header("Connection", "close");
       isProblem(
           given()
               .header("Authorization", token)

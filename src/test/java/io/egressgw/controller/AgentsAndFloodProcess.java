@@ -37,20 +37,24 @@ import java.util.concurrent.atomic.AtomicLong;
  * agent-token-<node>}, each on an event-loop context of its own. Prints one line per heartbeat:
  * {@code hb <node> <status> <microseconds from the heartbeat's start to its answer>}.
  *
- * <p>{@code flood URL SLOTS}: first warms its HTTP client up on the controller's liveness probe and
- * prints {@code ready}; on a line {@code go} from its standard input, SLOTS junk-token requests in
- * flight at once, each with a new token; a slot sends the next as soon as it is answered 401, and
- * waits a second after a 429 (the Retry-After the controller sends). Prints {@code flood
- * <status>=<count>... noRetryAfter=<n>} every 500 ms (cumulative counts; -1 the client gave up).
- * The warm-up keeps this JVM's own start (class loading and compilation, a second of both cores of
- * the 2-core test machines) out of the flood: it once stalled every heartbeat for that second,
- * which measured the machine, not the controller.
+ * <p>{@code flood URL SLOTS}: first warms its HTTP client up (asynchronous POSTs with a bearer
+ * token to a path the controller does not serve, answered 404 without a review, as many at once as
+ * {@link #WARM_UP_IN_FLIGHT}) and prints {@code ready}; on a line {@code go} from its standard
+ * input, SLOTS junk-token requests in flight at once, each with a new token; a slot sends the next
+ * as soon as it is answered 401, and waits a second after a 429 (the Retry-After the controller
+ * sends). Prints {@code flood <status>=<count>... noRetryAfter=<n>} every 500 ms (cumulative
+ * counts; -1 the client gave up). The warm-up keeps this JVM's own start (class loading and
+ * compilation, a second of both cores of the 2-core test machines) out of the flood: it once
+ * stalled every heartbeat for that second, which measured the machine, not the controller.
  */
 public final class AgentsAndFloodProcess {
   private AgentsAndFloodProcess() {}
 
   /** Requests that warm the flood's client up before the flood starts. */
   private static final int WARM_UP_REQUESTS = 200;
+
+  /** Warm-up requests in flight at once (connections opened before the flood). */
+  private static final int WARM_UP_IN_FLIGHT = 20;
 
   /** Starts this main with the test's classpath and a small heap of its own. */
   public static Process launch(String... args) throws IOException {
@@ -148,10 +152,19 @@ public final class AgentsAndFloodProcess {
 
   private static Runnable flood(PrintStream out, String url, int slots) throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    for (int i = 0; i < WARM_UP_REQUESTS; i++) {
-      http.send(
-          HttpRequest.newBuilder(URI.create(url + "/q/health/live")).build(),
-          HttpResponse.BodyHandlers.discarding());
+    for (int round = 0; round < WARM_UP_REQUESTS / WARM_UP_IN_FLIGHT; round++) {
+      List<CompletableFuture<HttpResponse<Void>>> inFlight = new ArrayList<>();
+      for (int i = 0; i < WARM_UP_IN_FLIGHT; i++) {
+        inFlight.add(
+            http.sendAsync(
+                HttpRequest.newBuilder(URI.create(url + "/egw-flood-warm-up"))
+                    .header("Authorization", "Bearer warm-up")
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                    .build(),
+                HttpResponse.BodyHandlers.discarding()));
+      }
+      CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
     }
     synchronized (out) {
       out.append("ready\n").flush();
