@@ -354,24 +354,20 @@ public final class EbpfNodeDataplane implements NodeDataplane {
    * uplink down (a node cut from everything takes nothing back).
    */
   @Override
-  public synchronized List<String> keepFloatingIPsUnconfirmed(long failedSentAtNanos) {
-    if (!uplinkUp) {
-      return List.of();
-    }
-    Set<Integer> lapsed = new TreeSet<>();
-    synchronized (leaseLock) {
-      for (int ip : installed.floatingIPs()) {
-        if (leases.lapsedUnclaimedBy(ip, failedSentAtNanos)) {
-          lapsed.add(ip);
-        }
+  public List<String> keepFloatingIPsUnconfirmed(long failedSentAtNanos) {
+    Set<Integer> lapsed;
+    int uplink;
+    synchronized (this) {
+      lapsed = lapsedUnclaimed(installed.floatingIPs(), failedSentAtNanos);
+      if (lapsed.isEmpty()) {
+        return List.of();
       }
-    }
-    if (lapsed.isEmpty()) {
-      return List.of();
+      uplink = uplinkIndex();
     }
     // The new holder's announcement may have been lost (a frozen VM, a dropped frame, a link that
     // flapped): ask. Whoever has the IP answers the probe, and its answer is recorded as a claim.
-    int uplink = uplinkIndex();
+    // The probe and its wait run outside this dataplane's monitor: a program that arrives
+    // meanwhile is applied without waiting 100 ms, and what it changed is seen below.
     for (int ip : lapsed) {
       try {
         Rtnetlink.arpProbe(uplink, ip);
@@ -386,22 +382,50 @@ public final class EbpfNodeDataplane implements NodeDataplane {
       Thread.currentThread().interrupt();
       return List.of();
     }
-    Set<Integer> unclaimed = new TreeSet<>();
-    synchronized (leaseLock) {
-      for (int ip : lapsed) {
-        if (leases.lapsedUnclaimedBy(ip, failedSentAtNanos)) {
-          unclaimed.add(ip);
-        } else {
+    synchronized (this) {
+      // only what is still this node's and still unclaimed: a program applied during the wait may
+      // have moved an IP away, a probe's answer recorded a claim, the uplink may have gone down
+      Set<Integer> stillOurs = new TreeSet<>(lapsed);
+      stillOurs.retainAll(installed.floatingIPs());
+      Set<Integer> unclaimed = lapsedUnclaimed(stillOurs, failedSentAtNanos);
+      for (int ip : stillOurs) {
+        if (!unclaimed.contains(ip) && uplinkUp) {
           LOG.warn(
               "floating IP "
                   + Ipv4.format(ip)
                   + " answered by another host ("
-                  + leases.claim(ip).map(FloatingIpLeases.Claim::claimerMac).orElse("?")
+                  + claimerOf(ip)
                   + ") after this node's lease lapsed: not taking it again");
         }
       }
+      return retake(unclaimed, false, System.nanoTime()).stream().map(Ipv4::format).toList();
     }
-    return retake(unclaimed, false, System.nanoTime()).stream().map(Ipv4::format).toList();
+  }
+
+  /**
+   * Of {@code ips}, those whose lease lapsed before {@code failedSentAtNanos} and that no other
+   * host claimed since; none with the uplink down (a node cut from everything takes nothing back).
+   * Callers hold this dataplane's monitor.
+   */
+  private Set<Integer> lapsedUnclaimed(Set<Integer> ips, long failedSentAtNanos) {
+    Set<Integer> lapsed = new TreeSet<>();
+    if (!uplinkUp) {
+      return lapsed;
+    }
+    synchronized (leaseLock) {
+      for (int ip : ips) {
+        if (leases.lapsedUnclaimedBy(ip, failedSentAtNanos)) {
+          lapsed.add(ip);
+        }
+      }
+    }
+    return lapsed;
+  }
+
+  private String claimerOf(int ip) {
+    synchronized (leaseLock) {
+      return leases.claim(ip).map(FloatingIpLeases.Claim::claimerMac).orElse("?");
+    }
   }
 
   /**

@@ -222,20 +222,36 @@ class FloatingIpOwnershipE2E {
   @Test
   void aStalledHolderWhoseIpAnotherNodeTookKeepsSilentWhenNoControllerAnswers() throws Exception {
     String mac3 = lab.mac(lab.node(3), "eth0");
+    moveTheIpToNode3WhileNode2Stalls(() -> {}, () -> {});
+    assertEquals(List.of(), asList(agents[2].unanswered(0).path("taken")));
+    assertEquals(List.of(mac3), arpOwners(), "only the node the controller chose answers");
+    assertEquals(FLOATING_IP, seenAsFloatingIpOrNothing());
+    backFromNode3();
+  }
+
+  /**
+   * Node 2's agent stalls (SIGSTOP) past its lease while the controller moves the IP to node 3;
+   * {@code afterPause} runs once it is paused, {@code beforeResume} before it runs again.
+   */
+  void moveTheIpToNode3WhileNode2Stalls(Runnable afterPause, Runnable beforeResume)
+      throws InterruptedException {
     agents[2].pause(true);
     try {
+      afterPause.run();
       Thread.sleep(LEASE.multipliedBy(2).toMillis());
       generation++;
       agents[3].apply(program(3, 3, generation, true));
       agents[1].apply(program(1, 3, generation, false));
     } finally {
+      beforeResume.run();
       agents[2].pause(false);
     }
-    assertEquals(List.of(), asList(agents[2].unanswered(0).path("taken")));
-    assertEquals(List.of(mac3), arpOwners(), "only the node the controller chose answers");
-    assertEquals(FLOATING_IP, seenAsFloatingIpOrNothing());
+  }
+
+  /** Back to the usual start after a test that moved the IP to node 3: node 2 holds it next. */
+  void backFromNode3() {
     agents[2].apply(program(2, 3, generation, false));
-    agents[3].apply(program(3, 2, ++generation, false)); // back to the usual start: node 2 next
+    agents[3].apply(program(3, 2, ++generation, false));
   }
 
   /**
@@ -250,17 +266,9 @@ class FloatingIpOwnershipE2E {
       throws Exception {
     String mac3 = lab.mac(lab.node(3), "eth0");
     String port = "n2"; // node 2's port on the segment's bridge
-    agents[2].pause(true);
-    Sh.mustIn(lab.sw(), "ip", "link", "set", port, "down");
-    try {
-      Thread.sleep(LEASE.multipliedBy(2).toMillis());
-      generation++;
-      agents[3].apply(program(3, 3, generation, true));
-      agents[1].apply(program(1, 3, generation, false));
-    } finally {
-      Sh.mustIn(lab.sw(), "ip", "link", "set", port, "up");
-      agents[2].pause(false);
-    }
+    moveTheIpToNode3WhileNode2Stalls(
+        () -> Sh.mustIn(lab.sw(), "ip", "link", "set", port, "down"),
+        () -> Sh.mustIn(lab.sw(), "ip", "link", "set", port, "up"));
     await()
         .atMost(Duration.ofSeconds(5))
         .until(() -> !agents[2].report().path("uplinkDown").asBoolean(true));
@@ -271,8 +279,34 @@ class FloatingIpOwnershipE2E {
     assertEquals(mac3, agents[2].report().path("floatingIpClaims").path(FLOATING_IP).asText());
     assertEquals(List.of(mac3), arpOwners(), "only the node the controller chose answers");
     assertEquals(FLOATING_IP, seenAsFloatingIpOrNothing());
-    agents[2].apply(program(2, 3, generation, false));
-    agents[3].apply(program(3, 2, ++generation, false)); // back to the usual start: node 2 next
+    backFromNode3();
+  }
+
+  /**
+   * Fail static across an agent restart while no controller answers (issue 12: "an agent restarted
+   * without a controller restores its pinned state instead of applying an empty program"): node 2's
+   * agent is killed and started again, and no program comes. Its IP falls silent (the lease lapsed
+   * during the restart) and pod A, steered there by its pinned sources and routes, is seen as
+   * nothing, never as a node's address; the first failed heartbeat takes the IP back (nobody
+   * claimed it, nobody answers the probe), on the program read back from the pinned maps.
+   */
+  @Test
+  void anAgentRestartedWhileNoControllerAnswersKeepsItsPinnedStateAndTakesItsIpBack()
+      throws Exception {
+    agents[2].kill();
+    agents[2] = startAgent(2);
+    assertEquals("LAPSED", leaseOf(agents[2]), "the lease ran out during the restart");
+    assertEquals(List.of(), arpOwners(), "nobody answers for a lapsed IP");
+    assertEquals(null, seenAsFloatingIpOrNothing(), "pod A fails closed, not open");
+
+    assertEquals(List.of(FLOATING_IP), asList(agents[2].unanswered(0).path("taken")));
+
+    assertEquals(List.of(lab.mac(lab.node(2), "eth0")), arpOwners());
+    assertEquals(FLOATING_IP, seenAsFloatingIpOrNothing());
+    assertEquals(
+        generation,
+        agents[2].report().path("appliedGeneration").asLong(),
+        "the restarted agent kept its pinned program's generation");
   }
 
   @Test
