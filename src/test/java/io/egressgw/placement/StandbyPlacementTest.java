@@ -407,4 +407,27 @@ class StandbyPlacementTest {
     assertTrue(
         result.unassigned().get(IP).contains("1 down, 1 draining"), result.unassigned().toString());
   }
+
+  /**
+   * A switch failure: every node reports its uplink down at once. No node can take an IP, so
+   * nothing moves (a move would only hand the IP to another node that cannot answer for it either):
+   * the holder keeps it, and it is back in service the moment the switch is.
+   */
+  @Test
+  void everyUplinkDownAtOnceMovesNothing() {
+    PlacementSnapshot s =
+        new PlacementSnapshot(
+            List.of(group("ns/g", IP)),
+            List.of(
+                drained(worker("w1", W1), NodeDrain.UPLINK_DOWN),
+                drained(worker("w2", W2), NodeDrain.UPLINK_DOWN),
+                drained(worker("w3", W3), NodeDrain.UPLINK_DOWN)),
+            Map.of(IP, "w1"),
+            Map.of(IP, "w2"));
+
+    PlacementResult result = FloatingIpPlacement.plan(s);
+
+    assertEquals(map(IP, "w1"), result.assignment());
+    assertEquals(List.of(), result.moves());
+  }
 }
