@@ -142,17 +142,18 @@ public final class AgentLiveness {
   }
 
   /**
-   * Whether placement may count {@code node} as Up: the verdict of the last {@link #sweep}, which
-   * alone knows whether the controller itself stalled (silence during a stall proves nothing,
-   * {@link #stalledUntil}) and which the mass-failure guard sees; a node not judged yet (new, or
-   * under a new leadership) by its heartbeats. Read from the heartbeats directly, a reconcile that
-   * ran right after a 1 s SIGSTOP of the controller, before the first sweep, saw the holder whose
-   * heartbeat was not read yet as Down while another node's was, and moved its floating IPs with no
-   * Down verdict (lab chaos, controller-stop, 2026-12-02).
+   * Whether placement may count {@code node} as Up: unless both the last {@link #sweep} judged it
+   * Down and its heartbeats still say so. Only the sweep knows whether the controller itself
+   * stalled (silence during a stall proves nothing, {@link #stalledUntil}), and only its verdicts
+   * pass the mass-failure guard; read from the heartbeats alone, a reconcile that ran right after a
+   * 1 s SIGSTOP of the controller, before the first sweep, saw the holder whose heartbeat was not
+   * read yet as Down while another node's was, and moved its floating IPs with no Down verdict (lab
+   * chaos, controller-stop, 2026-12-02). The heartbeats still count too: a node judged Down whose
+   * late heartbeat has arrived since is not moved off by a reconcile that runs before the next
+   * sweep. A node not judged yet (new, or under a new leadership): by its heartbeats.
    */
   public synchronized boolean judgedAlive(String node, Instant now) {
-    Boolean verdict = lastVerdict.get(node);
-    return verdict != null ? verdict : alive(node, now);
+    return Boolean.TRUE.equals(lastVerdict.get(node)) || alive(node, now);
   }
 
   /** The miss window of {@code node}: at least its floating IPs' silence bound plus a margin. */

@@ -151,6 +151,35 @@ class PlacementInputsTest {
     assertEquals(List.of(true, false), later.nodes().stream().map(PlacementNode::up).toList());
   }
 
+  /**
+   * Judged Down by a sweep, then heard again (a late heartbeat) before the next sweep: a reconcile
+   * in between does not move its IPs off it, as neither does one before the sweep judged it.
+   */
+  @Test
+  void aNodeJudgedDownWhoseLateHeartbeatArrivedSinceIsNotMovedOffBeforeTheNextSweep() {
+    AgentLiveness liveness = new AgentLiveness(WINDOW);
+    liveness.heartbeat(report("w1", "192.168.1.11/24"), T0);
+    liveness.heartbeat(report("w3", "192.168.1.13/24"), T0);
+    liveness.sweep(List.of("w1", "w3"), T0.plusMillis(10));
+    liveness.heartbeat(report("w1", "192.168.1.11/24"), T0.plusMillis(200));
+    liveness.sweep(List.of("w1", "w3"), T0.plusMillis(310));
+    assertEquals(Map.of("w1", true, "w3", false), liveness.verdicts());
+    liveness.heartbeat(report("w3", "192.168.1.13/24"), T0.plusMillis(320));
+
+    PlacementSnapshot s =
+        PlacementInputs.snapshot(
+            List.of(),
+            List.of(
+                readyNode("w1", "192.168.1.11", Map.of()),
+                readyNode("w3", "192.168.1.13", Map.of())),
+            liveness,
+            T0.plusMillis(330),
+            Map.of(),
+            Map.of());
+
+    assertEquals(List.of(true, true), s.nodes().stream().map(PlacementNode::up).toList());
+  }
+
   @Test
   void aNodeWhoseAgentReportsItsUplinkDownHandsItsIpsOverWithoutWaiting() {
     AgentLiveness liveness = new AgentLiveness(WINDOW);
