@@ -52,6 +52,9 @@ public final class AgentLiveness {
 
   private Instant graceStart;
 
+  /** When the last {@link #sweep} ran. */
+  private Instant lastSweepAt;
+
   public AgentLiveness(Duration missWindow) {
     this(missWindow, missWindow);
   }
@@ -142,18 +145,19 @@ public final class AgentLiveness {
   }
 
   /**
-   * Whether placement may count {@code node} as Up: unless both the last {@link #sweep} judged it
-   * Down and its heartbeats still say so. Only the sweep knows whether the controller itself
-   * stalled (silence during a stall proves nothing, {@link #stalledUntil}), and only its verdicts
-   * pass the mass-failure guard; read from the heartbeats alone, a reconcile that ran right after a
-   * 1 s SIGSTOP of the controller, before the first sweep, saw the holder whose heartbeat was not
-   * read yet as Down while another node's was, and moved its floating IPs with no Down verdict (lab
-   * chaos, controller-stop, 2026-12-02). The heartbeats still count too: a node judged Down whose
-   * late heartbeat has arrived since is not moved off by a reconcile that runs before the next
-   * sweep. A node not judged yet (new, or under a new leadership): by its heartbeats.
+   * Whether placement may count {@code node} as Up: by its heartbeats, as long as the sweep runs on
+   * time; while the last {@link #sweep} is more than half a window old (the controller stalled: a
+   * pause, SIGSTOP, a starved thread), a node that sweep judged Up stays Up until the next sweep,
+   * which alone can tell a stall from silence and credits it ({@link #stalledUntil}). Read from the
+   * heartbeats alone, a reconcile that ran right after a 1 s SIGSTOP of the controller, before the
+   * first sweep, saw the holder whose heartbeat was not read yet as Down while another node's was,
+   * and moved its floating IPs with no Down verdict (lab chaos, controller-stop, 2026-12-02).
    */
   public synchronized boolean judgedAlive(String node, Instant now) {
-    return Boolean.TRUE.equals(lastVerdict.get(node)) || alive(node, now);
+    boolean sweepLate =
+        lastSweepAt != null
+            && Duration.between(lastSweepAt, now).compareTo(window.dividedBy(2)) > 0;
+    return (sweepLate && Boolean.TRUE.equals(lastVerdict.get(node))) || alive(node, now);
   }
 
   /** The miss window of {@code node}: at least its floating IPs' silence bound plus a margin. */
@@ -180,6 +184,7 @@ public final class AgentLiveness {
 
   /** Nodes whose verdict changed since the previous sweep, among {@code nodes}. */
   public synchronized List<Transition> sweep(Iterable<String> nodes, Instant now) {
+    lastSweepAt = now;
     List<Transition> out = new ArrayList<>();
     java.util.Set<String> names = new java.util.HashSet<>();
     nodes.forEach(names::add);
